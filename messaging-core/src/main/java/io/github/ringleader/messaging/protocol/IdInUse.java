@@ -10,6 +10,10 @@ package io.github.ringleader.messaging.protocol;
 public record IdInUse(long probingIncarnation) implements ClusterMessage {
   public static final byte TYPE = 3;
 
+  public IdInUse {
+    Checks.nonNegative("probingIncarnation", probingIncarnation);
+  }
+
   @Override
   public byte typeCode() {
     return TYPE;
