@@ -1,0 +1,45 @@
+package io.github.ringleader.messaging.protocol;
+
+/**
+ * Bytes that are not a valid cluster frame. {@link #reason()} names the rule the input broke, so
+ * a transport can count drops by kind; the message says exactly what was wrong, for the log.
+ *
+ * <p>It describes bad input, not a fault in the program, so it carries no stack trace: a flood of
+ * garbage datagrams costs no more than the decoding itself. Messages never repeat raw control or
+ * non-ASCII bytes from the input, so they are safe to log as they are.
+ */
+public final class CodecException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** The rule a frame broke. See {@code docs/wire-protocol.md}. */
+  public enum Reason {
+    /** The input ends before the frame, or before a field the frame says is there. */
+    TRUNCATED,
+    /** The length prefix announces a frame larger than {@link ClusterCodec#MAX_FRAME_BYTES}. */
+    OVERSIZED,
+    /** The frame does not start with the magic bytes {@code 'R' 'L'}. */
+    BAD_MAGIC,
+    /** The frame is of a protocol version this codec does not speak. */
+    UNSUPPORTED_VERSION,
+    /** The type code belongs to no known message. */
+    UNKNOWN_TYPE,
+    /** A node id is empty, too long or has a character ids may not have. */
+    INVALID_ID,
+    /** A field other than a node id breaks its rule (cluster name, a negative counter, ...). */
+    INVALID_FIELD,
+    /** More bytes follow the frame than its length prefix or its body account for. */
+    LENGTH_MISMATCH
+  }
+
+  private final Reason reason;
+
+  CodecException(Reason reason, String message) {
+    super(message, null, true, false);
+    this.reason = reason;
+  }
+
+  /** Which rule the input broke. */
+  public Reason reason() {
+    return reason;
+  }
+}
