@@ -1,0 +1,199 @@
+package io.github.ringleader.messaging.membership;
+
+import io.github.ringleader.messaging.protocol.Heartbeat;
+import io.github.ringleader.messaging.protocol.NodeId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The heartbeat failure detector and the live-member view of one node: a pure state machine fed
+ * with heartbeats, leaves and the current time.
+ *
+ * <p><b>Failure.</b> A member is failed once it has been silent for {@code failAfterNanos}
+ * (missed heartbeats × heartbeat interval): with the defaults, 3 × 2 s = 6 s after its last
+ * heartbeat arrived.
+ *
+ * <p><b>Lives.</b> Each server picks a new, higher incarnation when it starts. A heartbeat with a
+ * higher incarnation than the member's replaces it ({@link MembershipChange.Kind#RESTARTED} then
+ * {@link MembershipChange.Kind#JOINED}); one with a lower incarnation is from a dead life and is
+ * ignored, also after the member failed (the highest incarnation seen is remembered). A failed
+ * member heard again with the same incarnation (a long pause, a healed partition) simply joins
+ * again.
+ *
+ * <p><b>Bounds.</b> At most {@code maxMembers} live members and as many remembered departed ids;
+ * heartbeats from further unknown ids are refused, so no input grows the view without bound.
+ */
+public final class Membership implements MemberView {
+
+  /** What a heartbeat did to the view. */
+  public enum HeartbeatResult {
+    /** From a live member: its state was refreshed. */
+    REFRESHED,
+    /** From a new member, or one heard again: see the changes returned with it. */
+    CHANGED,
+    /** From an older incarnation than the one known: ignored. */
+    STALE,
+    /** From an unknown member while the view is full: ignored. */
+    REFUSED
+  }
+
+  private static final class Member {
+    MemberInfo info;
+    long lastHeardNanos;
+
+    Member(MemberInfo info, long lastHeardNanos) {
+      this.info = info;
+      this.lastHeardNanos = lastHeardNanos;
+    }
+  }
+
+  private final NodeId self;
+  private final long failAfterNanos;
+  private final int maxMembers;
+  private final TreeMap<NodeId, Member> live = new TreeMap<>();
+  /** Highest incarnation seen of each departed member, oldest departure first. */
+  private final LinkedHashMap<NodeId, Long> departed = new LinkedHashMap<>();
+
+  /**
+   * @param self this node's id; heartbeats claiming it are never added to the view
+   * @param failAfterNanos silence after which a member is failed, {@code > 0}
+   * @param maxMembers the most live members the view holds, {@code > 0}
+   */
+  public Membership(NodeId self, long failAfterNanos, int maxMembers) {
+    if (failAfterNanos <= 0) {
+      throw new IllegalArgumentException("failAfterNanos must be > 0, was " + failAfterNanos);
+    }
+    if (maxMembers <= 0) {
+      throw new IllegalArgumentException("maxMembers must be > 0, was " + maxMembers);
+    }
+    this.self = self;
+    this.failAfterNanos = failAfterNanos;
+    this.maxMembers = maxMembers;
+  }
+
+  /**
+   * Takes a heartbeat from {@code from}; changes to the view are added to {@code changes}.
+   *
+   * @throws IllegalArgumentException if {@code from} is this node (the caller filters those)
+   */
+  public HeartbeatResult onHeartbeat(
+      NodeId from, long incarnation, Heartbeat heartbeat, long nowNanos, List<MembershipChange> changes) {
+    if (from.equals(self)) {
+      throw new IllegalArgumentException("a heartbeat from this node's own id is not a member");
+    }
+    MemberInfo info =
+        new MemberInfo(
+            from, incarnation, heartbeat.clientPort(), heartbeat.clients(), heartbeat.capacity());
+    Member member = live.get(from);
+    if (member == null) {
+      Long departedIncarnation = departed.get(from);
+      if (departedIncarnation != null && incarnation < departedIncarnation) {
+        return HeartbeatResult.STALE;
+      }
+      if (live.size() >= maxMembers) {
+        return HeartbeatResult.REFUSED;
+      }
+      departed.remove(from);
+      member = new Member(info, nowNanos);
+      live.put(from, member);
+      changes.add(new MembershipChange(MembershipChange.Kind.JOINED, info));
+      return HeartbeatResult.CHANGED;
+    }
+    long known = member.info.incarnation();
+    if (incarnation < known) {
+      return HeartbeatResult.STALE;
+    }
+    HeartbeatResult result = HeartbeatResult.REFRESHED;
+    if (incarnation > known) {
+      changes.add(new MembershipChange(MembershipChange.Kind.RESTARTED, member.info));
+      changes.add(new MembershipChange(MembershipChange.Kind.JOINED, info));
+      result = HeartbeatResult.CHANGED;
+    }
+    member.info = info;
+    member.lastHeardNanos = Math.max(member.lastHeardNanos, nowNanos);
+    return result;
+  }
+
+  /**
+   * Removes {@code from} because it said it is leaving. A leave from an older incarnation than the
+   * live one is ignored.
+   *
+   * @return the change, or {@code null} if nothing changed
+   */
+  public @Nullable MembershipChange onLeave(NodeId from, long incarnation) {
+    Member member = live.get(from);
+    if (member == null || member.info.incarnation() > incarnation) {
+      return null;
+    }
+    remove(from, member);
+    return new MembershipChange(MembershipChange.Kind.LEFT, member.info);
+  }
+
+  /** Fails every member silent for the failure timeout as of {@code nowNanos}. */
+  public void expire(long nowNanos, List<MembershipChange> changes) {
+    List<Member> failed = new ArrayList<>();
+    for (Member member : live.values()) {
+      if (nowNanos - member.lastHeardNanos >= failAfterNanos) {
+        failed.add(member);
+      }
+    }
+    for (Member member : failed) {
+      remove(member.info.id(), member);
+      changes.add(new MembershipChange(MembershipChange.Kind.FAILED, member.info));
+    }
+  }
+
+  private void remove(NodeId id, Member member) {
+    live.remove(id);
+    departed.remove(id);
+    departed.put(id, member.info.incarnation());
+    if (departed.size() > maxMembers) {
+      NodeId oldest = departed.keySet().iterator().next();
+      departed.remove(oldest);
+    }
+  }
+
+  /** When the next member will fail if it stays silent, or {@link Long#MAX_VALUE} if none. */
+  public long nextExpiryNanos() {
+    long next = Long.MAX_VALUE;
+    for (Member member : live.values()) {
+      next = Math.min(next, member.lastHeardNanos + failAfterNanos);
+    }
+    return next;
+  }
+
+  @Override
+  public boolean isLive(NodeId id) {
+    return live.containsKey(id);
+  }
+
+  @Override
+  public Collection<NodeId> liveIds() {
+    return Collections.unmodifiableSet(live.keySet());
+  }
+
+  /** The live members in ascending id order. */
+  public List<MemberInfo> liveMembers() {
+    List<MemberInfo> members = new ArrayList<>(live.size());
+    for (Member member : live.values()) {
+      members.add(member.info);
+    }
+    return members;
+  }
+
+  /** The live member {@code id}, or {@code null}. */
+  public @Nullable MemberInfo member(NodeId id) {
+    Member member = live.get(id);
+    return member == null ? null : member.info;
+  }
+
+  /** The number of live members, not counting this node. */
+  public int size() {
+    return live.size();
+  }
+}

@@ -1,0 +1,757 @@
+package io.github.ringleader.messaging.node;
+
+import io.github.ringleader.messaging.election.ElectionOutbox;
+import io.github.ringleader.messaging.election.ElectionTimings;
+import io.github.ringleader.messaging.election.LcrElection;
+import io.github.ringleader.messaging.loop.EventLoop;
+import io.github.ringleader.messaging.loop.ThreadEventLoop;
+import io.github.ringleader.messaging.membership.MemberInfo;
+import io.github.ringleader.messaging.membership.Membership;
+import io.github.ringleader.messaging.membership.MembershipChange;
+import io.github.ringleader.messaging.protocol.ClusterEnvelope;
+import io.github.ringleader.messaging.protocol.ClusterMessage;
+import io.github.ringleader.messaging.protocol.Discover;
+import io.github.ringleader.messaging.protocol.Election;
+import io.github.ringleader.messaging.protocol.ElectionAck;
+import io.github.ringleader.messaging.protocol.Heartbeat;
+import io.github.ringleader.messaging.protocol.IdInUse;
+import io.github.ringleader.messaging.protocol.LeaderAnnouncement;
+import io.github.ringleader.messaging.protocol.Leave;
+import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.ClusterTransport;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One server of a Ringleader cluster: the runtime that owns the server's protocol state on a
+ * single {@link EventLoop} and wires the state machines — {@link Membership} (heartbeats and
+ * failure detection) and {@link LcrElection} — to a {@link ClusterTransport}.
+ *
+ * <pre>{@code
+ * try (MessagingNode node = MessagingNode.builder()
+ *         .nodeId("server1")
+ *         .transport(transport)
+ *         .listener(new NodeListener() {
+ *           public void onLeaderChanged(NodeId leader, long term) { ... }
+ *         })
+ *         .build()) {
+ *   node.start().get();          // fails with DuplicateNodeIdException if server1 is running
+ *   ClusterView view = node.view();
+ * }
+ * }</pre>
+ *
+ * <p><b>Life.</b> {@link #start()} sends a {@link Discover} and listens for the discovery window:
+ * running servers answer with their heartbeat, so the node learns the members and the leader, and a
+ * running server with the same id answers {@link IdInUse}, which makes the start fail. Then the
+ * node heartbeats every interval and takes part in elections; with no leader found it starts one.
+ * {@link #close()} tells the others it is leaving, so they do not wait for the failure detector.
+ *
+ * <p><b>Threads.</b> All protocol state is touched only on the event loop. The public methods are
+ * safe to call from any thread: queries read an immutable {@link ClusterView} snapshot published
+ * after each event, and changes are handed to the loop.
+ */
+public final class MessagingNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MessagingNode.class);
+
+  /** How many times the start-up probe is sent during the discovery window, against loss. */
+  private static final int DISCOVERY_PROBES = 3;
+
+  private final NodeConfig config;
+  private final ClusterTransport transport;
+  private final EventLoop loop;
+  private final boolean ownsLoop;
+  private final @Nullable Long fixedIncarnation;
+  private final List<NodeListener> listeners;
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+  private final AtomicBoolean startRequested = new AtomicBoolean();
+
+  // ---- owned by the event loop
+  private final Membership membership;
+  private final LcrElection election;
+  private NodeState state = NodeState.NEW;
+  private volatile long incarnation;
+  private long heartbeatSequence;
+  private long nextHeartbeatNanos = Long.MAX_VALUE;
+  private long discoveryEndsNanos = Long.MAX_VALUE;
+  private long nextProbeNanos = Long.MAX_VALUE;
+  private int probesLeft;
+  private int clientCount;
+  private @Nullable NodeId reportedLeader;
+  private long reportedTerm;
+  private long wakeupNanos = Long.MAX_VALUE;
+  private EventLoop.@Nullable Cancellable wakeup;
+  private final List<MembershipChange> changes = new ArrayList<>();
+  private final List<Long> warnedConflicts = new ArrayList<>();
+
+  // ---- read from any thread
+  private volatile ClusterView view;
+  private volatile long foreignClusterMessages;
+
+  private MessagingNode(Builder builder, NodeConfig config, ClusterTransport transport) {
+    this.config = config;
+    this.transport = transport;
+    EventLoop givenLoop = builder.eventLoop;
+    this.ownsLoop = givenLoop == null;
+    this.loop = givenLoop != null ? givenLoop : new ThreadEventLoop("ringleader-" + config.nodeId());
+    this.fixedIncarnation = builder.incarnation;
+    this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
+    this.clientCount = 0;
+    this.membership =
+        new Membership(config.nodeId(), config.failureTimeout().toNanos(), config.maxMembers());
+    this.election =
+        new LcrElection(
+            config.nodeId(),
+            membership,
+            new Outbox(),
+            new ElectionTimings(
+                config.electionAckTimeout().toNanos(),
+                config.electionAttempts(),
+                config.electionTimeout().toNanos(),
+                2));
+    this.view = snapshot();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /**
+   * Starts the node. The future completes when discovery is over and the node is a running
+   * member, or fails with {@link DuplicateNodeIdException} if a running server has this id, or with
+   * the {@link IOException} of a transport that could not start.
+   *
+   * @throws IllegalStateException if the node was started before
+   */
+  public CompletableFuture<Void> start() {
+    if (!startRequested.compareAndSet(false, true)) {
+      throw new IllegalStateException("node " + config.nodeId() + " was already started");
+    }
+    loop.execute(this::doStart);
+    return started;
+  }
+
+  /** This node's id. */
+  public NodeId id() {
+    return config.nodeId();
+  }
+
+  /** The settings this node runs with. */
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** The latest snapshot of this node's view of the cluster. */
+  public ClusterView view() {
+    return view;
+  }
+
+  /** The leader this node follows (itself when it leads), or null during an election. */
+  public @Nullable NodeId leader() {
+    return view.leader();
+  }
+
+  public boolean isLeader() {
+    return view.isLeader();
+  }
+
+  /** This node's life-cycle state. */
+  public NodeState state() {
+    return view.state();
+  }
+
+  /** This life's incarnation: 0 before start, then fixed for the life of the node. */
+  public long incarnation() {
+    return incarnation;
+  }
+
+  /** Messages from other clusters that this node has dropped. */
+  public long foreignClusterMessages() {
+    return foreignClusterMessages;
+  }
+
+  /**
+   * Sets the number of connected clients this node reports in its heartbeats (its load is this
+   * over its capacity).
+   */
+  public void setClientCount(int clients) {
+    if (clients < 0) {
+      throw new IllegalArgumentException("clients must be >= 0, was " + clients);
+    }
+    loop.execute(
+        () -> {
+          clientCount = clients;
+          afterEvent();
+        });
+  }
+
+  public void addListener(NodeListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  public void removeListener(NodeListener listener) {
+    listeners.remove(listener);
+  }
+
+  /**
+   * Leaves the cluster (the others drop this node at once) and stops: the transport is closed, and
+   * the event loop too if the node made it. Safe to call more than once and from any thread; from
+   * another thread it waits up to a second for the loop to finish.
+   */
+  @Override
+  public void close() {
+    if (loop.inEventLoop()) {
+      doClose();
+      return;
+    }
+    CountDownLatch done = new CountDownLatch(1);
+    loop.execute(
+        () -> {
+          try {
+            doClose();
+          } finally {
+            done.countDown();
+          }
+        });
+    try {
+      if (!done.await(1, TimeUnit.SECONDS)) {
+        log.warn("[{}] close did not finish within a second; closing the transport anyway", id());
+        transport.close();
+        if (ownsLoop) {
+          loop.close();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- life cycle (on the loop)
+
+  private void doStart() {
+    if (state != NodeState.NEW) {
+      return;
+    }
+    long now = loop.nanoTime();
+    incarnation = fixedIncarnation != null ? fixedIncarnation : Math.max(0, loop.epochMillis());
+    try {
+      transport.start(envelope -> loop.execute(() -> onEnvelope(envelope)));
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+      return;
+    }
+    transition(NodeState.DISCOVERING);
+    log.info(
+        "[{}] starting: cluster '{}', incarnation {}, client port {}, capacity {}, heartbeat {} ×"
+            + " {} missed, discovery {}",
+        id(),
+        config.clusterName(),
+        incarnation,
+        config.clientPort(),
+        config.capacity(),
+        config.heartbeatInterval(),
+        config.missedHeartbeats(),
+        config.discoveryWindow());
+    long window = config.discoveryWindow().toNanos();
+    if (window == 0) {
+      becomeRunning(now);
+    } else {
+      discoveryEndsNanos = now + window;
+      probesLeft = DISCOVERY_PROBES;
+      probe(now);
+    }
+    afterEvent();
+  }
+
+  private void probe(long now) {
+    probesLeft--;
+    nextProbeNanos =
+        probesLeft > 0 ? now + config.discoveryWindow().toNanos() / DISCOVERY_PROBES : Long.MAX_VALUE;
+    transport.sendToAll(envelope(new Discover()));
+  }
+
+  private void becomeRunning(long now) {
+    discoveryEndsNanos = Long.MAX_VALUE;
+    nextProbeNanos = Long.MAX_VALUE;
+    transition(NodeState.RUNNING);
+    sendHeartbeat(now);
+    election.activate(now, config.electionAckTimeout().toNanos());
+    started.complete(null);
+  }
+
+  private void fail(Exception cause) {
+    log.error("[{}] refused to start: {}", id(), cause.getMessage());
+    transition(NodeState.FAILED);
+    shutDown();
+    started.completeExceptionally(cause);
+  }
+
+  private void doClose() {
+    if (state == NodeState.STOPPED) {
+      return;
+    }
+    boolean wasRunning = state == NodeState.RUNNING;
+    if (wasRunning) {
+      transport.sendToAll(envelope(new Leave()));
+      log.info("[{}] leaving the cluster", id());
+    }
+    transition(NodeState.STOPPED);
+    shutDown();
+    if (!started.isDone()) {
+      started.completeExceptionally(new IllegalStateException("node " + id() + " was closed"));
+    }
+  }
+
+  private void shutDown() {
+    election.deactivate();
+    EventLoop.Cancellable pendingWakeup = wakeup;
+    if (pendingWakeup != null) {
+      pendingWakeup.cancel();
+    }
+    transport.close();
+    publish();
+    if (ownsLoop) {
+      loop.close();
+    }
+  }
+
+  private void transition(NodeState next) {
+    if (next == state) {
+      return;
+    }
+    log.debug("[{}] {} -> {}", id(), state, next);
+    state = next;
+    for (NodeListener listener : listeners) {
+      notify(listener, () -> listener.onStateChanged(next));
+    }
+  }
+
+  // ---------------------------------------------------------------- events (on the loop)
+
+  private void onEnvelope(ClusterEnvelope envelope) {
+    if (state != NodeState.DISCOVERING && state != NodeState.RUNNING) {
+      return;
+    }
+    if (!envelope.cluster().equals(config.clusterName())) {
+      foreignClusterMessages++;
+      return;
+    }
+    long now = loop.nanoTime();
+    NodeId from = envelope.sender();
+    ClusterMessage message = envelope.message();
+    if (from.equals(id())) {
+      if (envelope.incarnation() != incarnation) {
+        onOwnIdElsewhere(envelope);
+        afterEvent();
+      }
+      return; // our own multicast, looped back
+    }
+    if (message instanceof Heartbeat) {
+      onHeartbeat(from, envelope.incarnation(), (Heartbeat) message, now);
+    } else if (message instanceof Discover) {
+      if (state == NodeState.RUNNING) {
+        transport.send(from, envelope(heartbeat()));
+      }
+    } else if (message instanceof Election) {
+      election.onElection(from, (Election) message, now);
+    } else if (message instanceof ElectionAck) {
+      election.onElectionAck(from, (ElectionAck) message);
+    } else if (message instanceof LeaderAnnouncement) {
+      election.onAnnouncement(from, (LeaderAnnouncement) message, now);
+    } else if (message instanceof Leave) {
+      MembershipChange change = membership.onLeave(from, envelope.incarnation());
+      if (change != null) {
+        changes.add(change);
+      }
+    }
+    // IdInUse for another server's id is none of this node's business.
+    afterEvent();
+  }
+
+  private void onHeartbeat(NodeId from, long senderIncarnation, Heartbeat heartbeat, long now) {
+    Membership.HeartbeatResult result =
+        membership.onHeartbeat(from, senderIncarnation, heartbeat, now, changes);
+    if (result == Membership.HeartbeatResult.STALE || result == Membership.HeartbeatResult.REFUSED) {
+      return;
+    }
+    // Membership changes reach the election before the claim, so a restarted leader's old life
+    // is gone before its new heartbeat is weighed.
+    applyMembershipChanges(now);
+    election.onHeartbeat(from, heartbeat, now);
+  }
+
+  private void onOwnIdElsewhere(ClusterEnvelope envelope) {
+    ClusterMessage message = envelope.message();
+    if (message instanceof IdInUse) {
+      if (state == NodeState.DISCOVERING && ((IdInUse) message).probingIncarnation() == incarnation) {
+        fail(new DuplicateNodeIdException(id(), config.clusterName(), envelope.incarnation()));
+      }
+    } else if (message instanceof Discover) {
+      if (state == NodeState.RUNNING) {
+        log.warn(
+            "[{}] another server is starting with this node's id (incarnation {}); telling it the id"
+                + " is taken",
+            id(),
+            envelope.incarnation());
+        transport.sendToAll(envelope(new IdInUse(envelope.incarnation())));
+      }
+    } else if (state == NodeState.RUNNING && !warnedConflicts.contains(envelope.incarnation())) {
+      if (warnedConflicts.size() < 16) {
+        warnedConflicts.add(envelope.incarnation());
+      }
+      log.error(
+          "[{}] another running server uses this node's id (incarnation {}, this one is {}); ids"
+              + " must be unique in a cluster",
+          id(),
+          envelope.incarnation(),
+          incarnation);
+    }
+  }
+
+  private void onWakeup() {
+    wakeup = null;
+    wakeupNanos = Long.MAX_VALUE;
+    if (state != NodeState.DISCOVERING && state != NodeState.RUNNING) {
+      return;
+    }
+    long now = loop.nanoTime();
+    if (state == NodeState.DISCOVERING) {
+      if (now >= discoveryEndsNanos) {
+        becomeRunning(now);
+      } else if (now >= nextProbeNanos) {
+        probe(now);
+      }
+    }
+    membership.expire(now, changes);
+    applyMembershipChanges(now);
+    if (state == NodeState.RUNNING && now >= nextHeartbeatNanos) {
+      sendHeartbeat(now);
+    }
+    election.onTick(now);
+    afterEvent();
+  }
+
+  private void applyMembershipChanges(long now) {
+    for (MembershipChange change : changes) {
+      MemberInfo member = change.member();
+      switch (change.kind()) {
+        case JOINED:
+          log.info("[{}] {} joined", id(), member.id());
+          for (NodeListener listener : listeners) {
+            notify(listener, () -> listener.onMemberJoined(member));
+          }
+          break;
+        case FAILED:
+        case RESTARTED:
+          log.info(
+              change.kind() == MembershipChange.Kind.FAILED
+                  ? "[{}] {} failed: no heartbeat for {}"
+                  : "[{}] {} restarted; its previous life is gone{}",
+              id(),
+              member.id(),
+              change.kind() == MembershipChange.Kind.FAILED ? config.failureTimeout() : "");
+          election.onMemberGone(member.id(), now);
+          for (NodeListener listener : listeners) {
+            notify(listener, () -> listener.onMemberFailed(member));
+          }
+          break;
+        case LEFT:
+          log.info("[{}] {} left", id(), member.id());
+          election.onMemberGone(member.id(), now);
+          for (NodeListener listener : listeners) {
+            notify(listener, () -> listener.onMemberLeft(member));
+          }
+          break;
+      }
+    }
+    changes.clear();
+  }
+
+  private void sendHeartbeat(long now) {
+    transport.sendToAll(envelope(heartbeat()));
+    long interval = config.heartbeatInterval().toNanos();
+    nextHeartbeatNanos =
+        nextHeartbeatNanos == Long.MAX_VALUE || now - nextHeartbeatNanos >= interval
+            ? now + interval
+            : nextHeartbeatNanos + interval;
+  }
+
+  private Heartbeat heartbeat() {
+    return new Heartbeat(
+        heartbeatSequence++,
+        config.clientPort(),
+        election.leader(),
+        election.term(),
+        clientCount,
+        config.capacity());
+  }
+
+  /** After every event: apply what it changed, tell the listeners, and set the next wake-up. */
+  private void afterEvent() {
+    applyMembershipChanges(loop.nanoTime());
+    publish();
+    if (state != NodeState.DISCOVERING && state != NodeState.RUNNING) {
+      return;
+    }
+    long deadline =
+        Math.min(
+            Math.min(nextHeartbeatNanos, membership.nextExpiryNanos()),
+            Math.min(election.nextDeadlineNanos(), Math.min(discoveryEndsNanos, nextProbeNanos)));
+    if (deadline < wakeupNanos) {
+      EventLoop.Cancellable previous = wakeup;
+      if (previous != null) {
+        previous.cancel();
+      }
+      wakeupNanos = deadline;
+      wakeup = loop.schedule(deadline - loop.nanoTime(), this::onWakeup);
+    }
+  }
+
+  private void publish() {
+    NodeId leader = election.leader();
+    long term = election.term();
+    if (!Objects.equals(leader, reportedLeader) || (leader != null && term != reportedTerm)) {
+      reportedLeader = leader;
+      reportedTerm = term;
+      if (leader == null) {
+        log.info("[{}] no leader: election under way (term {})", id(), term);
+      } else if (leader.equals(id())) {
+        log.info("[{}] this node is the leader (term {})", id(), term);
+      } else {
+        log.info("[{}] leader is {} (term {})", id(), leader, term);
+      }
+      for (NodeListener listener : listeners) {
+        notify(listener, () -> listener.onLeaderChanged(leader, term));
+      }
+    }
+    view = snapshot();
+  }
+
+  private ClusterView snapshot() {
+    List<MemberInfo> members = new ArrayList<>(membership.size() + 1);
+    MemberInfo me =
+        new MemberInfo(id(), incarnation, config.clientPort(), clientCount, config.capacity());
+    boolean meAdded = false;
+    for (MemberInfo member : membership.liveMembers()) {
+      if (!meAdded && member.id().compareTo(id()) > 0) {
+        members.add(me);
+        meAdded = true;
+      }
+      members.add(member);
+    }
+    if (!meAdded) {
+      members.add(me);
+    }
+    return new ClusterView(id(), state, election.leader(), election.term(), members);
+  }
+
+  private void notify(NodeListener listener, Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.error("[{}] listener {} threw; ignored", id(), listener, e);
+    }
+  }
+
+  private ClusterEnvelope envelope(ClusterMessage message) {
+    return new ClusterEnvelope(config.clusterName(), id(), incarnation, message);
+  }
+
+  /** Wraps election messages in envelopes; the election itself never sees the transport. */
+  private final class Outbox implements ElectionOutbox {
+    @Override
+    public void send(NodeId to, ClusterMessage message) {
+      transport.send(to, envelope(message));
+    }
+
+    @Override
+    public void sendToAll(ClusterMessage message) {
+      transport.sendToAll(envelope(message));
+    }
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /**
+   * Builds a {@link MessagingNode}. Only {@link #nodeId} and {@link #transport} are required; the
+   * defaults match the usage guide (heartbeat every 2 s, failed after 3 missed).
+   */
+  public static final class Builder {
+    private @Nullable NodeId nodeId;
+    private String clusterName = "ringleader";
+    private int clientPort;
+    private int capacity = 100;
+    private Duration heartbeatInterval = Duration.ofSeconds(2);
+    private int missedHeartbeats = 3;
+    private @Nullable Duration discoveryWindow;
+    private @Nullable Duration electionAckTimeout;
+    private int electionAttempts = 5;
+    private @Nullable Duration electionTimeout;
+    private int maxMembers = 256;
+    private @Nullable ClusterTransport transport;
+    private @Nullable EventLoop eventLoop;
+    private @Nullable Long incarnation;
+    private final List<NodeListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Required: this server's id (1–64 of {@code [A-Za-z0-9._-]}). */
+    public Builder nodeId(String nodeId) {
+      this.nodeId = NodeId.of(nodeId);
+      return this;
+    }
+
+    public Builder nodeId(NodeId nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** The cluster name (default {@code ringleader}); servers of other clusters are ignored. */
+    public Builder clusterName(String clusterName) {
+      this.clusterName = clusterName;
+      return this;
+    }
+
+    /** The TCP port this server's clients connect to, announced in heartbeats (default 0). */
+    public Builder clientPort(int clientPort) {
+      this.clientPort = clientPort;
+      return this;
+    }
+
+    /** The most clients this server accepts (default 100). */
+    public Builder capacity(int capacity) {
+      this.capacity = capacity;
+      return this;
+    }
+
+    /** How often this server heartbeats (default 2 s). */
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    /** How many heartbeat intervals of silence fail a member (default 3). */
+    public Builder missedHeartbeats(int missedHeartbeats) {
+      this.missedHeartbeats = missedHeartbeats;
+      return this;
+    }
+
+    /** How long a starting server listens before it joins (default: half a heartbeat interval). */
+    public Builder discoveryWindow(Duration discoveryWindow) {
+      this.discoveryWindow = discoveryWindow;
+      return this;
+    }
+
+    /** How long an election token waits for its acknowledgement (default: interval / 10). */
+    public Builder electionAckTimeout(Duration electionAckTimeout) {
+      this.electionAckTimeout = electionAckTimeout;
+      return this;
+    }
+
+    /** Sends of a token to one successor before it is skipped (default 5). */
+    public Builder electionAttempts(int electionAttempts) {
+      this.electionAttempts = electionAttempts;
+      return this;
+    }
+
+    /**
+     * How long an election may run without a winner, or the node stay without a leader, before a
+     * new election (default: 2 heartbeat intervals).
+     */
+    public Builder electionTimeout(Duration electionTimeout) {
+      this.electionTimeout = electionTimeout;
+      return this;
+    }
+
+    /** The most live members tracked (default 256); heartbeats of further servers are ignored. */
+    public Builder maxMembers(int maxMembers) {
+      this.maxMembers = maxMembers;
+      return this;
+    }
+
+    /** Required: how this server reaches the others. The node closes it when it stops. */
+    public Builder transport(ClusterTransport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    /**
+     * The loop that runs the node (default: a new {@link ThreadEventLoop}, closed with the node).
+     * Tests pass the simulation's virtual-time loop. A loop passed here is not closed by the node.
+     */
+    public Builder eventLoop(EventLoop eventLoop) {
+      this.eventLoop = eventLoop;
+      return this;
+    }
+
+    /**
+     * Fixes this life's incarnation (default: the loop's wall clock in milliseconds at start, which
+     * grows from one run to the next). Must be higher than any earlier life's.
+     */
+    public Builder incarnation(long incarnation) {
+      if (incarnation < 0) {
+        throw new IllegalArgumentException("incarnation must be >= 0, was " + incarnation);
+      }
+      this.incarnation = incarnation;
+      return this;
+    }
+
+    /** Adds a listener (see {@link NodeListener} for its threading contract). */
+    public Builder listener(NodeListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** The settings as they stand, validated. */
+    public NodeConfig config() {
+      NodeId id = nodeId;
+      if (id == null) {
+        throw new IllegalStateException("nodeId is required");
+      }
+      Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+      NodeConfig.positive("heartbeatInterval", heartbeatInterval);
+      Duration discovery = discoveryWindow;
+      Duration ack = electionAckTimeout;
+      Duration timeout = electionTimeout;
+      return new NodeConfig(
+          id,
+          clusterName,
+          clientPort,
+          capacity,
+          heartbeatInterval,
+          missedHeartbeats,
+          discovery != null ? discovery : heartbeatInterval.dividedBy(2),
+          ack != null ? ack : heartbeatInterval.dividedBy(10),
+          electionAttempts,
+          timeout != null ? timeout : heartbeatInterval.multipliedBy(2),
+          maxMembers);
+    }
+
+    /**
+     * Builds the node (not started).
+     *
+     * @throws IllegalStateException if the node id or the transport is missing
+     * @throws IllegalArgumentException naming the first invalid setting
+     */
+    public MessagingNode build() {
+      NodeConfig config = config();
+      ClusterTransport t = transport;
+      if (t == null) {
+        throw new IllegalStateException("transport is required");
+      }
+      return new MessagingNode(this, config, t);
+    }
+  }
+}

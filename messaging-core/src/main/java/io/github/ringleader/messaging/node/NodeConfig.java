@@ -1,0 +1,75 @@
+package io.github.ringleader.messaging.node;
+
+import io.github.ringleader.messaging.protocol.ClusterEnvelope;
+import io.github.ringleader.messaging.protocol.NodeId;
+import java.time.Duration;
+
+/**
+ * The validated settings of one node. Built by {@link MessagingNode.Builder}, where the defaults
+ * are documented; every check names the setting and the bad value.
+ *
+ * @param nodeId this server's id
+ * @param clusterName the cluster it belongs to; servers of other clusters are ignored
+ * @param clientPort the TCP port it tells others its clients use (0: none)
+ * @param capacity the most clients it accepts
+ * @param heartbeatInterval how often it heartbeats
+ * @param missedHeartbeats how many heartbeat intervals of silence fail a member
+ * @param discoveryWindow how long a starting node listens before it joins (0: join at once, and
+ *     do not check that the id is free)
+ * @param electionAckTimeout how long an election token waits for its acknowledgement
+ * @param electionAttempts how often a token is sent to one successor before it is skipped
+ * @param electionTimeout how long an election may run without a winner, or the node stay without a
+ *     leader, before a new election
+ * @param maxMembers the most live members the node tracks
+ */
+public record NodeConfig(
+    NodeId nodeId,
+    String clusterName,
+    int clientPort,
+    int capacity,
+    Duration heartbeatInterval,
+    int missedHeartbeats,
+    Duration discoveryWindow,
+    Duration electionAckTimeout,
+    int electionAttempts,
+    Duration electionTimeout,
+    int maxMembers) {
+
+  public NodeConfig {
+    ClusterEnvelope.checkClusterName(clusterName);
+    if (clientPort < 0 || clientPort > 0xFFFF) {
+      throw new IllegalArgumentException("clientPort must be in 0..65535, was " + clientPort);
+    }
+    atLeast("capacity", capacity, 0);
+    positive("heartbeatInterval", heartbeatInterval);
+    atLeast("missedHeartbeats", missedHeartbeats, 1);
+    notNegative("discoveryWindow", discoveryWindow);
+    positive("electionAckTimeout", electionAckTimeout);
+    atLeast("electionAttempts", electionAttempts, 1);
+    positive("electionTimeout", electionTimeout);
+    atLeast("maxMembers", maxMembers, 1);
+  }
+
+  /** The silence after which a member is failed: {@code missedHeartbeats × heartbeatInterval}. */
+  public Duration failureTimeout() {
+    return heartbeatInterval.multipliedBy(missedHeartbeats);
+  }
+
+  static void positive(String name, Duration value) {
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be > 0, was " + value);
+    }
+  }
+
+  static void notNegative(String name, Duration value) {
+    if (value.isNegative()) {
+      throw new IllegalArgumentException(name + " must be >= 0, was " + value);
+    }
+  }
+
+  static void atLeast(String name, int value, int min) {
+    if (value < min) {
+      throw new IllegalArgumentException(name + " must be >= " + min + ", was " + value);
+    }
+  }
+}

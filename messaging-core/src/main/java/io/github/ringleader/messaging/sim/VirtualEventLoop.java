@@ -1,0 +1,66 @@
+package io.github.ringleader.messaging.sim;
+
+import io.github.ringleader.messaging.loop.EventLoop;
+
+/**
+ * One simulated node's {@link EventLoop} in virtual time. All loops of a simulation share one
+ * {@link VirtualTimeScheduler} and run on the thread that drives it, so
+ * {@link #inEventLoop()} is always true. {@link #close()} is a crash: the node's pending events
+ * are dropped and nothing it scheduled runs again.
+ */
+public final class VirtualEventLoop implements EventLoop {
+  private final VirtualTimeScheduler scheduler;
+  private final String name;
+  private boolean closed;
+
+  VirtualEventLoop(VirtualTimeScheduler scheduler, String name) {
+    this.scheduler = scheduler;
+    this.name = name;
+  }
+
+  @Override
+  public long nanoTime() {
+    return scheduler.nanoTime();
+  }
+
+  @Override
+  public long epochMillis() {
+    return scheduler.epochMillis();
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    if (!closed) {
+      scheduler.add(scheduler.nanoTime(), task, this);
+    }
+  }
+
+  @Override
+  public Cancellable schedule(long delayNanos, Runnable task) {
+    if (closed) {
+      return () -> {};
+    }
+    VirtualTimeScheduler.Task scheduled =
+        scheduler.add(scheduler.nanoTime() + Math.max(0, delayNanos), task, this);
+    return () -> scheduled.cancelled = true;
+  }
+
+  @Override
+  public boolean inEventLoop() {
+    return true;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public String toString() {
+    return "VirtualEventLoop[" + name + (closed ? ", closed]" : "]");
+  }
+}
