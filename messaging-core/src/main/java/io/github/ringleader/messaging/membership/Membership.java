@@ -158,6 +158,18 @@ public final class Membership implements MemberView {
     }
   }
 
+  /**
+   * Does not count {@code stalledNanos} of this node's own stall (a long garbage-collection pause,
+   * a suspended VM) against the members: their silence clocks move forward by that much, never
+   * past {@code nowNanos}. Whatever they sent meanwhile is still waiting to be read, and a node
+   * that wakes from a pause must not declare everyone dead before reading it.
+   */
+  public void excuseLocalStall(long stalledNanos, long nowNanos) {
+    for (Member member : live.values()) {
+      member.lastHeardNanos = Math.min(nowNanos, member.lastHeardNanos + stalledNanos);
+    }
+  }
+
   /** When the next member will fail if it stays silent, or {@link Long#MAX_VALUE} if none. */
   public long nextExpiryNanos() {
     long next = Long.MAX_VALUE;

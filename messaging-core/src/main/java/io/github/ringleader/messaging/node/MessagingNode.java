@@ -90,6 +90,7 @@ public final class MessagingNode implements AutoCloseable {
   private @Nullable NodeId reportedLeader;
   private long reportedTerm;
   private long wakeupNanos = Long.MAX_VALUE;
+  private long lastWakeupNanos = Long.MIN_VALUE;
   private EventLoop.@Nullable Cancellable wakeup;
   private final List<MembershipChange> changes = new ArrayList<>();
   private final List<Long> warnedConflicts = new ArrayList<>();
@@ -434,6 +435,7 @@ public final class MessagingNode implements AutoCloseable {
         probe(now);
       }
     }
+    excuseLocalStall(now);
     membership.expire(now, changes);
     applyMembershipChanges(now);
     if (state == NodeState.RUNNING && now >= nextHeartbeatNanos) {
@@ -441,6 +443,27 @@ public final class MessagingNode implements AutoCloseable {
     }
     election.onTick(now);
     afterEvent();
+  }
+
+  /**
+   * A running node wakes at least once per heartbeat interval. A much longer gap means this node
+   * itself was frozen (a GC pause, a suspended VM): the heartbeats the others sent meanwhile are
+   * queued behind this wake-up, so the gap must not count as their silence.
+   */
+  private void excuseLocalStall(long now) {
+    long interval = config.heartbeatInterval().toNanos();
+    if (state == NodeState.RUNNING && lastWakeupNanos != Long.MIN_VALUE) {
+      long stalled = now - lastWakeupNanos - interval;
+      if (stalled > interval) {
+        log.warn(
+            "[{}] this node was stalled for {} ms (a long GC pause?); that time does not count"
+                + " against the other members",
+            id(),
+            stalled / 1_000_000);
+        membership.excuseLocalStall(stalled, now);
+      }
+    }
+    lastWakeupNanos = now;
   }
 
   private void applyMembershipChanges(long now) {

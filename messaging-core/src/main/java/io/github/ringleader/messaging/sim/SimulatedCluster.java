@@ -154,6 +154,18 @@ public final class SimulatedCluster {
     node.loop.close();
   }
 
+  /**
+   * Freezes {@code id} for {@code duration}, as a long garbage-collection pause would: it sends,
+   * hears and decides nothing meanwhile, then catches up on everything that arrived.
+   */
+  public void pause(String id, Duration duration) {
+    Running node = running.get(NodeId.of(id));
+    if (node == null) {
+      throw new IllegalStateException(id + " is not running");
+    }
+    node.loop.pause(duration.toNanos());
+  }
+
   /** Crashes {@code id} if it runs, then starts a new life of it. */
   public CompletableFuture<Void> restart(String id) {
     if (running.containsKey(NodeId.of(id))) {

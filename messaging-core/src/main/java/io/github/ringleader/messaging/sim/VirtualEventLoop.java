@@ -12,6 +12,7 @@ public final class VirtualEventLoop implements EventLoop {
   private final VirtualTimeScheduler scheduler;
   private final String name;
   private boolean closed;
+  private long pausedUntilNanos;
 
   VirtualEventLoop(VirtualTimeScheduler scheduler, String name) {
     this.scheduler = scheduler;
@@ -53,6 +54,19 @@ public final class VirtualEventLoop implements EventLoop {
   @Override
   public void close() {
     closed = true;
+  }
+
+  /**
+   * Freezes the node for {@code nanos} of virtual time, as a long garbage-collection pause would:
+   * nothing it scheduled and nothing delivered to it runs until then; afterwards it all runs, in
+   * order.
+   */
+  public void pause(long nanos) {
+    pausedUntilNanos = Math.max(pausedUntilNanos, scheduler.nanoTime() + nanos);
+  }
+
+  long pausedUntilNanos() {
+    return pausedUntilNanos;
   }
 
   public boolean isClosed() {

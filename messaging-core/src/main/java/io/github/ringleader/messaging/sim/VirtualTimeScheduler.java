@@ -24,8 +24,8 @@ public final class VirtualTimeScheduler {
 
   /** A scheduled event. */
   static final class Task implements Comparable<Task> {
-    final long atNanos;
-    final long order;
+    long atNanos;
+    long order;
     final Runnable action;
     final @Nullable VirtualEventLoop owner;
     boolean cancelled;
@@ -106,6 +106,13 @@ public final class VirtualTimeScheduler {
     while ((task = queue.poll()) != null) {
       VirtualEventLoop owner = task.owner;
       if (task.cancelled || (owner != null && owner.isClosed())) {
+        continue;
+      }
+      if (owner != null && owner.pausedUntilNanos() > task.atNanos) {
+        // The node is frozen (a long GC pause): its work waits, in order, until it wakes.
+        task.atNanos = owner.pausedUntilNanos();
+        task.order = nextOrder++;
+        queue.add(task);
         continue;
       }
       nowNanos = task.atNanos;

@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
- * Randomized fault injection in virtual time: servers crash and restart, the network splits and
- * heals, and loses (0–20 %), duplicates and reorders messages. Then the faults stop (loss too; a
+ * Randomized fault injection in virtual time: servers crash, restart and freeze (as in a long GC
+ * pause), the network splits and heals, and loses (0–20 %), duplicates and reorders messages. Then the faults stop (loss too; a
  * quarter of the runs keep a partition in place) and, within {@link #CONVERGENCE_BOUND}, every
  * connected group must agree on exactly one leader — its highest live id — with the same
  * membership view on every member, and stay that way.
@@ -43,8 +43,10 @@ class RandomizedElectionSimulationTest {
   /**
    * Worst case after the last fault with the default timings: a crashed leader is noticed after
    * the 6 s failure timeout; tokens sent to other crashed servers not yet noticed cost 5 × 200 ms
-   * per hop; an election that still fails is retried after the 4 s election timeout; and a healed
-   * partition is noticed with the next 2 s heartbeat. 20 s covers two rounds of that.
+   * per hop; a healed partition is noticed with the next 2 s heartbeat. A server frozen when the
+   * faults stop (pauses last up to 10 s) wakes up to 10 s later and then gives every member a
+   * fresh failure timeout before it declares anyone dead (see MessagingNode#excuseLocalStall), so
+   * it may need 10 + 6 s and an election: 20 s covers that.
    */
   static final Duration CONVERGENCE_BOUND = Duration.ofSeconds(20);
   static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
@@ -251,7 +253,7 @@ class RandomizedElectionSimulationTest {
         up.add(id);
       }
     }
-    int choice = random.nextInt(7);
+    int choice = random.nextInt(8);
     if (choice == 0 && up.size() > 1) {
       String victim = up.get(random.nextInt(up.size()));
       cluster.crash(victim);
@@ -285,6 +287,11 @@ class RandomizedElectionSimulationTest {
       double loss = random.nextDouble() * 0.20;
       network.setConditions(network.conditions().withLossRate(loss));
       timeline.add(at(scheduler) + String.format("loss now %.1f%%", loss * 100));
+    } else if (choice == 6 && !up.isEmpty()) {
+      String frozen = up.get(random.nextInt(up.size()));
+      Duration pause = Duration.ofMillis(500 + random.nextInt(9500));
+      cluster.pause(frozen, pause);
+      timeline.add(at(scheduler) + "pause " + frozen + " for " + pause.toMillis() + " ms");
     } else {
       timeline.add(at(scheduler) + "quiet");
     }
