@@ -683,6 +683,29 @@ class LcrElectionTest {
     assertThat(tokenOf(outbox.onlyToken()).candidate()).isEqualTo(SERVER3);
   }
 
+  /**
+   * A starting node hears a lone leader's heartbeat during discovery and follows it; the leader
+   * then leaves (or fails) before discovery ends. The gone report arrives while the node is not
+   * yet active. Once active, it must not go on following a member that is gone: "Follow only a
+   * live member, so the failure detector will say when the leader is gone" — and the detector
+   * already said so.
+   */
+  @Test
+  void leaderThatWentAwayBeforeActivationIsNotFollowedOnceTheNodeTakesPart() {
+    LcrElection election = election(SERVER1, SERVER5);
+    election.onHeartbeat(SERVER5, heartbeat(SERVER5, 1), T0);
+    assertThat(election.leader()).isEqualTo(SERVER5);
+    live.remove(SERVER5);
+    election.onMemberGone(SERVER5, T0 + 1);
+
+    election.activate(T0 + 2, 500);
+    election.onTick(T0 + 2 + 500);
+    election.onTick(T0 + 2 + ELECTION_TIMEOUT);
+
+    assertThat(election.leader()).as("leader after activation").isNotEqualTo(SERVER5);
+    assertThat(election.state()).as("alone, it elects itself").isEqualTo(ElectionState.LEADING);
+  }
+
   @Test
   void inactiveNodeStartsNoElectionOnItsOwn() {
     LcrElection election = election(SERVER3, SERVER1, SERVER2, SERVER4, SERVER5);
