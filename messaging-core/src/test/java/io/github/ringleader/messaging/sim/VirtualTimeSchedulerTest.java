@@ -129,6 +129,23 @@ class VirtualTimeSchedulerTest {
     assertThat(scheduler.nanoTime()).isEqualTo(150 * MS);
   }
 
+  /**
+   * "Runs every event due within {@code duration}": a cancelled event inside the window must not
+   * make runFor run a live event that lies beyond it. (Nodes cancel a wake-up each time an earlier
+   * deadline appears, so cancelled events are everywhere in a simulation.)
+   */
+  @Test
+  void runForDoesNotRunAnEventBeyondItsEndWhenACancelledEventPrecedesIt() {
+    VirtualEventLoop loop = scheduler.newLoop("node");
+    loop.schedule(10 * MS, record("cancelled")).cancel();
+    scheduler.schedule(Duration.ofMillis(100), record("beyond"));
+
+    scheduler.runFor(Duration.ofMillis(50));
+
+    assertThat(ran).isEmpty();
+    assertThat(scheduler.nanoTime()).isEqualTo(50 * MS);
+  }
+
   // ------------------------------------------------------------------ runUntil
 
   @Test
@@ -163,6 +180,21 @@ class VirtualTimeSchedulerTest {
     assertThat(met).isFalse();
     assertThat(ran).containsExactly("inside@10");
     assertThat(scheduler.nanoTime()).isEqualTo(100 * MS);
+  }
+
+  /** The same with a crashed node's event: the limit is a limit, not a hint. */
+  @Test
+  void runUntilDoesNotRunPastItsLimitWhenACrashedNodesEventPrecedesTheNextOne() {
+    VirtualEventLoop crashed = scheduler.newLoop("crashed");
+    crashed.schedule(10 * MS, record("dropped"));
+    crashed.close();
+    scheduler.schedule(Duration.ofMillis(100), record("beyond"));
+
+    boolean met = scheduler.runUntil(() -> !ran.isEmpty(), Duration.ofMillis(50));
+
+    assertThat(met).as("condition met within 50 ms").isFalse();
+    assertThat(ran).isEmpty();
+    assertThat(scheduler.nanoTime()).isEqualTo(50 * MS);
   }
 
   @Test
