@@ -223,6 +223,23 @@ class SimulatedNetworkTest {
     assertThat(network.canReach(B, C)).isFalse();
   }
 
+  /**
+   * "Cuts {@code id} off from every other server": that must hold for every node isolated, also
+   * when a fault schedule isolates the same node twice without a heal in between (as
+   * RandomizedElectionSimulationTest's random faults may).
+   */
+  @Test
+  void everyIsolatedServerStaysCutOffWhenOneIsIsolatedTwice() {
+    network.isolate(A);
+    network.isolate(B);
+    network.isolate(A);
+    network.isolate(C);
+
+    assertThat(network.canReach(A, B)).as("a -> b").isFalse();
+    assertThat(network.canReach(B, C)).as("b -> c").isFalse();
+    assertThat(network.canReach(A, C)).as("a -> c").isFalse();
+  }
+
   @Test
   void messageInFlightWhenAPartitionStartsIsDropped() throws IOException {
     network.setConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(10), Duration.ofMillis(10)));
