@@ -242,7 +242,8 @@ class SimulatedNetworkTest {
 
   @Test
   void messageInFlightWhenAPartitionStartsIsDropped() throws IOException {
-    network.setConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(10), Duration.ofMillis(10)));
+    network.setConditions(
+        LinkConditions.PERFECT.withLatency(Duration.ofMillis(10), Duration.ofMillis(10)));
     ClusterTransport a = attach(A);
     attach(B);
 
@@ -253,6 +254,28 @@ class SimulatedNetworkTest {
 
     assertThat(deliveries).isEmpty();
     assertThat(heartbeatCounts()).isEqualTo(new Counts(1, 0, 1));
+  }
+
+  /**
+   * The class promises "a message in flight when its link is cut is lost" — not "a message that
+   * arrives while its link is cut". A partition shorter than the message's latency still cut it.
+   */
+  @Test
+  void messageInFlightWhenItsLinkIsCutIsLostEvenIfThePartitionHealsBeforeItWouldArrive()
+      throws IOException {
+    network.setConditions(
+        LinkConditions.PERFECT.withLatency(Duration.ofMillis(10), Duration.ofMillis(10)));
+    ClusterTransport a = attach(A);
+    attach(B);
+
+    a.send(B, heartbeat(A, 1));
+    scheduler.runFor(Duration.ofMillis(2));
+    network.partition(List.of(List.of(A), List.of(B)));
+    scheduler.runFor(Duration.ofMillis(3));
+    network.heal();
+    scheduler.runFor(Duration.ofSeconds(1));
+
+    assertThat(deliveries).isEmpty();
   }
 
   // ------------------------------------------------------------------ endpoints
