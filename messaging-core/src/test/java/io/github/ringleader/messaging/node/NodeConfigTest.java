@@ -1,0 +1,247 @@
+package io.github.ringleader.messaging.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.sim.SimulatedNetwork;
+import io.github.ringleader.messaging.sim.VirtualTimeScheduler;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link NodeConfig} and {@link MessagingNode.Builder}: the defaults, the timings derived from the
+ * heartbeat interval, and a message naming the setting and the bad value for each invalid one.
+ * Nodes are built on a virtual-time loop and a simulated network, so nothing starts a thread.
+ */
+class NodeConfigTest {
+
+  private final VirtualTimeScheduler scheduler = new VirtualTimeScheduler();
+  private final SimulatedNetwork network = new SimulatedNetwork(scheduler, 1);
+
+  private MessagingNode.Builder complete() {
+    return MessagingNode.builder()
+        .nodeId("server1")
+        .transport(network.transport(NodeId.of("server1")))
+        .eventLoop(scheduler.newLoop("server1"));
+  }
+
+  // ------------------------------------------------------------------ defaults
+
+  @Test
+  void defaultsAreTheUsageGuidesTimingsAndSafeBounds() {
+    NodeConfig config = MessagingNode.builder().nodeId("server1").config();
+
+    assertThat(config.nodeId()).isEqualTo(NodeId.of("server1"));
+    assertThat(config.clusterName()).isEqualTo("ringleader");
+    assertThat(config.clientPort()).isZero();
+    assertThat(config.capacity()).isEqualTo(100);
+    assertThat(config.heartbeatInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.missedHeartbeats()).isEqualTo(3);
+    assertThat(config.failureTimeout()).isEqualTo(Duration.ofSeconds(6));
+    assertThat(config.discoveryWindow()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.electionAckTimeout()).isEqualTo(Duration.ofMillis(200));
+    assertThat(config.electionAttempts()).isEqualTo(5);
+    assertThat(config.electionTimeout()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(config.maxMembers()).isEqualTo(256);
+  }
+
+  @Test
+  void unsetTimingsAreDerivedFromTheHeartbeatInterval() {
+    NodeConfig config =
+        MessagingNode.builder().nodeId("server1").heartbeatInterval(Duration.ofMillis(500)).config();
+
+    assertThat(config.discoveryWindow()).as("interval / 2").isEqualTo(Duration.ofMillis(250));
+    assertThat(config.electionAckTimeout()).as("interval / 10").isEqualTo(Duration.ofMillis(50));
+    assertThat(config.electionTimeout()).as("2 × interval").isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void timingsSetExplicitlyWinOverTheDerivedOnes() {
+    NodeConfig config =
+        MessagingNode.builder()
+            .nodeId("server1")
+            .heartbeatInterval(Duration.ofMillis(500))
+            .discoveryWindow(Duration.ofSeconds(3))
+            .electionAckTimeout(Duration.ofMillis(7))
+            .electionTimeout(Duration.ofSeconds(9))
+            .config();
+
+    assertThat(config.discoveryWindow()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(config.electionAckTimeout()).isEqualTo(Duration.ofMillis(7));
+    assertThat(config.electionTimeout()).isEqualTo(Duration.ofSeconds(9));
+  }
+
+  @Test
+  void failureTimeoutIsMissedHeartbeatsTimesTheInterval() {
+    NodeConfig config =
+        MessagingNode.builder()
+            .nodeId("server1")
+            .heartbeatInterval(Duration.ofMillis(300))
+            .missedHeartbeats(5)
+            .config();
+
+    assertThat(config.failureTimeout()).isEqualTo(Duration.ofMillis(1500));
+  }
+
+  @Test
+  void zeroDiscoveryWindowAndZeroCapacityAndPortsAtTheEdgesAreAccepted() {
+    NodeConfig config =
+        MessagingNode.builder()
+            .nodeId("server1")
+            .discoveryWindow(Duration.ZERO)
+            .capacity(0)
+            .clientPort(65535)
+            .missedHeartbeats(1)
+            .electionAttempts(1)
+            .maxMembers(1)
+            .config();
+
+    assertThat(config.discoveryWindow()).isZero();
+    assertThat(config.capacity()).isZero();
+    assertThat(config.clientPort()).isEqualTo(65535);
+  }
+
+  @Test
+  void builtNodeRunsWithTheValidatedSettingsAndIsNotStarted() {
+    MessagingNode.Builder builder = complete().clusterName("prod-eu.1").clientPort(5001);
+
+    MessagingNode node = builder.build();
+
+    assertThat(node.config()).isEqualTo(builder.config());
+    assertThat(node.id()).isEqualTo(NodeId.of("server1"));
+    assertThat(node.state()).isEqualTo(NodeState.NEW);
+    assertThat(node.incarnation()).isZero();
+  }
+
+  // ------------------------------------------------------------------ invalid settings
+
+  static Stream<Arguments> invalidSettings() {
+    return Stream.of(
+        invalid(b -> b.heartbeatInterval(Duration.ZERO), "heartbeatInterval must be > 0, was PT0S"),
+        invalid(
+            b -> b.heartbeatInterval(Duration.ofSeconds(-1)),
+            "heartbeatInterval must be > 0, was PT-1S"),
+        invalid(b -> b.missedHeartbeats(0), "missedHeartbeats must be >= 1, was 0"),
+        invalid(b -> b.capacity(-1), "capacity must be >= 0, was -1"),
+        invalid(b -> b.clientPort(70000), "clientPort must be in 0..65535, was 70000"),
+        invalid(b -> b.clientPort(-1), "clientPort must be in 0..65535, was -1"),
+        invalid(
+            b -> b.discoveryWindow(Duration.ofMillis(-1)),
+            "discoveryWindow must be >= 0, was PT-0.001S"),
+        invalid(
+            b -> b.electionAckTimeout(Duration.ZERO), "electionAckTimeout must be > 0, was PT0S"),
+        invalid(
+            b -> b.electionAckTimeout(Duration.ofMillis(-5)),
+            "electionAckTimeout must be > 0, was PT-0.005S"),
+        invalid(b -> b.electionAttempts(0), "electionAttempts must be >= 1, was 0"),
+        invalid(b -> b.electionTimeout(Duration.ZERO), "electionTimeout must be > 0, was PT0S"),
+        invalid(
+            b -> b.electionTimeout(Duration.ofSeconds(-4)),
+            "electionTimeout must be > 0, was PT-4S"),
+        invalid(b -> b.maxMembers(0), "maxMembers must be >= 1, was 0"),
+        invalid(
+            b -> b.clusterName("my cluster"),
+            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+                + " \"my cluster\""),
+        invalid(
+            b -> b.clusterName(""),
+            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+                + " \"\""),
+        invalid(
+            b -> b.clusterName("c".repeat(65)),
+            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+                + " \"" + "c".repeat(65) + "\""));
+  }
+
+  private static Arguments invalid(Consumer<MessagingNode.Builder> setting, String message) {
+    return Arguments.of(message, setting);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidSettings")
+  void invalidSettingIsRejectedNamingTheSettingAndTheBadValue(
+      String message, Consumer<MessagingNode.Builder> setting) {
+    MessagingNode.Builder builder = complete();
+    setting.accept(builder);
+
+    assertThatIllegalArgumentException().isThrownBy(builder::config).withMessage(message);
+    assertThatIllegalArgumentException().isThrownBy(builder::build).withMessage(message);
+  }
+
+  @Test
+  void nodeIdWithABadCharacterIsRejectedAtOnceNamingTheCharacterAndTheId() {
+    MessagingNode.Builder builder = MessagingNode.builder();
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> builder.nodeId("server 1"))
+        .withMessage(
+            "node id may only contain letters, digits, '.', '_' and '-'; found ' ' at index 6 in"
+                + " \"server 1\"");
+  }
+
+  @Test
+  void emptyOrOverlongNodeIdIsRejectedAtOnce() {
+    MessagingNode.Builder builder = MessagingNode.builder();
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> builder.nodeId(""))
+        .withMessage("node id must not be empty");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> builder.nodeId("s".repeat(65)))
+        .withMessage("node id must be at most 64 characters, was 65");
+  }
+
+  @Test
+  void missingNodeIdIsReported() {
+    MessagingNode.Builder builder =
+        MessagingNode.builder().transport(network.transport(NodeId.of("server1")));
+
+    assertThatIllegalStateException().isThrownBy(builder::config).withMessage("nodeId is required");
+    assertThatIllegalStateException().isThrownBy(builder::build).withMessage("nodeId is required");
+  }
+
+  @Test
+  void missingTransportIsReported() {
+    MessagingNode.Builder builder = MessagingNode.builder().nodeId("server1");
+
+    assertThatIllegalStateException()
+        .isThrownBy(builder::build)
+        .withMessage("transport is required");
+  }
+
+  @Test
+  void negativeIncarnationIsRejectedAtOnceNamingTheValue() {
+    MessagingNode.Builder builder = MessagingNode.builder();
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> builder.incarnation(-1))
+        .withMessage("incarnation must be >= 0, was -1");
+  }
+
+  @Test
+  void configBuiltDirectlyIsValidatedTheSameWay() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(
+            () ->
+                new NodeConfig(
+                    NodeId.of("server1"),
+                    "ringleader",
+                    0,
+                    100,
+                    Duration.ZERO,
+                    3,
+                    Duration.ofSeconds(1),
+                    Duration.ofMillis(200),
+                    5,
+                    Duration.ofSeconds(4),
+                    256))
+        .withMessage("heartbeatInterval must be > 0, was PT0S");
+  }
+}
