@@ -210,6 +210,12 @@ public final class LcrElection {
       sendToken(waiting.token.candidate(), nowNanos);
     }
     if (!active) {
+      if (state == ElectionState.FOLLOWING && id.equals(leader)) {
+        // Learned during discovery and gone before this node took part: forget it, so that
+        // activate() elects instead of following a server nobody can hear.
+        leader = null;
+        transition(ElectionState.LEADERLESS, "leader " + id + " is gone");
+      }
       return;
     }
     if (state == ElectionState.FOLLOWING && id.equals(leader)) {

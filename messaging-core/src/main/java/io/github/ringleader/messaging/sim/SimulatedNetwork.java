@@ -33,7 +33,13 @@ public final class SimulatedNetwork {
   private final Map<List<NodeId>, LinkConditions> links = new HashMap<>();
   /** Attached endpoints by id; more than one only when two servers wrongly share an id. */
   private final Map<NodeId, List<Endpoint>> endpoints = new LinkedHashMap<>();
-  private final Map<NodeId, Integer> groups = new HashMap<>();
+  private Map<NodeId, Integer> groups = new HashMap<>();
+  private int nextIsolatedGroup = -1;
+  /**
+   * Every partition layout since the start, by generation; a message is lost if any layout during
+   * its flight separated its ends, even if the cut healed before it would have arrived.
+   */
+  private final List<Map<NodeId, Integer>> layouts = new ArrayList<>(List.of(Map.of()));
   private final Map<String, long[]> stats = new TreeMap<>();
 
   public SimulatedNetwork(VirtualTimeScheduler scheduler, long seed) {
@@ -69,29 +75,51 @@ public final class SimulatedNetwork {
    * group form one more group together.
    */
   public void partition(Collection<? extends Collection<NodeId>> groupsOfIds) {
-    groups.clear();
+    Map<NodeId, Integer> next = new HashMap<>();
     int group = 1;
     for (Collection<NodeId> ids : groupsOfIds) {
       for (NodeId id : ids) {
-        groups.put(id, group);
+        next.put(id, group);
       }
       group++;
     }
+    changeLayout(next);
   }
 
-  /** Cuts {@code id} off from every other server. */
+  /** Cuts {@code id} off from every other server (on top of any partition in place). */
   public void isolate(NodeId id) {
-    groups.put(id, -1 - groups.size());
+    Map<NodeId, Integer> next = new HashMap<>(groups);
+    next.put(id, nextIsolatedGroup--);
+    changeLayout(next);
   }
 
   /** Ends every partition. */
   public void heal() {
-    groups.clear();
+    changeLayout(new HashMap<>());
+  }
+
+  private void changeLayout(Map<NodeId, Integer> next) {
+    groups = next;
+    layouts.add(Map.copyOf(next));
   }
 
   /** Whether a message from {@code from} can reach {@code to} now. */
   public boolean canReach(NodeId from, NodeId to) {
-    return from.equals(to) || groups.getOrDefault(from, 0).equals(groups.getOrDefault(to, 0));
+    return canReach(groups, from, to);
+  }
+
+  private static boolean canReach(Map<NodeId, Integer> layout, NodeId from, NodeId to) {
+    return from.equals(to) || layout.getOrDefault(from, 0).equals(layout.getOrDefault(to, 0));
+  }
+
+  /** Whether every layout from generation {@code sentIn} to now let {@code from} reach {@code to}. */
+  private boolean reachableThroughout(int sentIn, NodeId from, NodeId to) {
+    for (int generation = sentIn; generation < layouts.size(); generation++) {
+      if (!canReach(layouts.get(generation), from, to)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether the network is split now. */
@@ -154,8 +182,11 @@ public final class SimulatedNetwork {
       int copies = random.nextDouble() < conditions.duplicateRate() ? 2 : 1;
       for (int i = 0; i < copies; i++) {
         long latency = latencyNanos(conditions);
+        int sentIn = layouts.size() - 1;
         scheduler.add(
-            scheduler.nanoTime() + latency, () -> deliver(source.id, target, bytes, counts), null);
+            scheduler.nanoTime() + latency,
+            () -> deliver(source.id, target, bytes, counts, sentIn),
+            null);
       }
     }
   }
@@ -170,9 +201,9 @@ public final class SimulatedNetwork {
     return latency;
   }
 
-  private void deliver(NodeId from, NodeId to, byte[] bytes, long[] counts) {
+  private void deliver(NodeId from, NodeId to, byte[] bytes, long[] counts, int sentIn) {
     List<Endpoint> receivers = endpoints.get(to);
-    if (receivers == null || !canReach(from, to)) {
+    if (receivers == null || !reachableThroughout(sentIn, from, to)) {
       counts[2]++;
       return;
     }

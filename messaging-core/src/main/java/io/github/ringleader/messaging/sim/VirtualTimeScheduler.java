@@ -97,24 +97,39 @@ public final class VirtualTimeScheduler {
   }
 
   /**
-   * Runs the next due event, advancing time to it.
+   * Runs the next event, advancing time to it.
    *
    * @return false if there was none
    */
   public boolean step() {
+    return step(Long.MAX_VALUE);
+  }
+
+  /**
+   * Runs the next event if it is due no later than {@code limitNanos}. Cancelled events, events of
+   * crashed nodes and events of frozen nodes are dealt with first, so they never make a later
+   * event run early.
+   */
+  private boolean step(long limitNanos) {
     Task task;
-    while ((task = queue.poll()) != null) {
+    while ((task = queue.peek()) != null) {
       VirtualEventLoop owner = task.owner;
       if (task.cancelled || (owner != null && owner.isClosed())) {
+        queue.poll();
         continue;
       }
       if (owner != null && owner.pausedUntilNanos() > task.atNanos) {
         // The node is frozen (a long GC pause): its work waits, in order, until it wakes.
+        queue.poll();
         task.atNanos = owner.pausedUntilNanos();
         task.order = nextOrder++;
         queue.add(task);
         continue;
       }
+      if (task.atNanos > limitNanos) {
+        return false;
+      }
+      queue.poll();
       nowNanos = task.atNanos;
       task.action.run();
       eventsRun++;
@@ -129,12 +144,8 @@ public final class VirtualTimeScheduler {
   /** Runs every event due within {@code duration}, then sets the clock to its end. */
   public void runFor(Duration duration) {
     long end = nowNanos + duration.toNanos();
-    while (true) {
-      Task next = queue.peek();
-      if (next == null || next.atNanos > end) {
-        break;
-      }
-      step();
+    while (step(end)) {
+      // keep going
     }
     nowNanos = Math.max(nowNanos, end);
   }
@@ -150,17 +161,13 @@ public final class VirtualTimeScheduler {
     if (condition.getAsBoolean()) {
       return true;
     }
-    while (true) {
-      Task next = queue.peek();
-      if (next == null || next.atNanos > end) {
-        nowNanos = Math.max(nowNanos, end);
-        return condition.getAsBoolean();
-      }
-      step();
+    while (step(end)) {
       if (condition.getAsBoolean()) {
         return true;
       }
     }
+    nowNanos = Math.max(nowNanos, end);
+    return condition.getAsBoolean();
   }
 
   /** Events run so far. */
