@@ -1,0 +1,53 @@
+package io.github.ringleader.messaging.transport.udp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.ringleader.messaging.protocol.NodeId;
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.Test;
+
+class PeerAddressesTest {
+  private static final NodeId SERVER1 = NodeId.of("server1");
+  private static final NodeId SERVER2 = NodeId.of("server2");
+  private static final NodeId SERVER3 = NodeId.of("server3");
+
+  private static InetSocketAddress at(int port) {
+    return new InetSocketAddress(UdpTransportConfig.parseIpv4("127.0.0.1"), port);
+  }
+
+  @Test
+  void theLatestSourceOfAMemberWins() {
+    PeerAddresses peers = new PeerAddresses(4);
+    peers.heard("alpha", SERVER1, at(1001));
+    peers.heard("alpha", SERVER1, at(2001)); // restarted on another port
+
+    assertThat(peers.addressOf("alpha", SERVER1)).isEqualTo(at(2001));
+    assertThat(peers.size()).isEqualTo(1);
+  }
+
+  @Test
+  void sameIdInAnotherClusterIsAnotherMember() {
+    PeerAddresses peers = new PeerAddresses(4);
+    peers.heard("alpha", SERVER1, at(1001));
+    peers.heard("beta", SERVER1, at(1002));
+
+    assertThat(peers.addressOf("alpha", SERVER1)).isEqualTo(at(1001));
+    assertThat(peers.addressOf("beta", SERVER1)).isEqualTo(at(1002));
+    assertThat(peers.addressOf("gamma", SERVER1)).isNull();
+  }
+
+  @Test
+  void beyondCapacityTheMemberHeardLongestAgoIsForgotten() {
+    PeerAddresses peers = new PeerAddresses(2);
+    peers.heard("alpha", SERVER1, at(1001));
+    peers.heard("alpha", SERVER2, at(1002));
+    peers.heard("alpha", SERVER1, at(1001)); // server1 heard again: server2 is now the oldest
+
+    peers.heard("alpha", SERVER3, at(1003));
+
+    assertThat(peers.size()).isEqualTo(2);
+    assertThat(peers.addressOf("alpha", SERVER2)).isNull();
+    assertThat(peers.addressOf("alpha", SERVER1)).isEqualTo(at(1001));
+    assertThat(peers.addressOf("alpha", SERVER3)).isEqualTo(at(1003));
+  }
+}
