@@ -131,7 +131,9 @@ public final class MessagingNode implements AutoCloseable {
 
   /**
    * Starts the node. The future completes when discovery is over and the node is a running
-   * member, or fails with {@link DuplicateNodeIdException} if a running server has this id, or with
+   * member — which is not yet the moment a leader is known: with no leader found, the election
+   * starts one ack timeout later and takes a few round trips; watch {@link
+   * NodeListener#onLeaderChanged} or {@link #leader()} for that. The future fails with {@link DuplicateNodeIdException} if a running server has this id, or with
    * the {@link IOException} of a transport that could not start.
    *
    * @throws IllegalStateException if the node was started before
@@ -213,6 +215,10 @@ public final class MessagingNode implements AutoCloseable {
    */
   @Override
   public void close() {
+    NodeState current = view.state();
+    if (current == NodeState.STOPPED || current == NodeState.FAILED) {
+      return; // already shut down, loop and transport included
+    }
     if (loop.inEventLoop()) {
       doClose();
       return;
@@ -262,9 +268,9 @@ public final class MessagingNode implements AutoCloseable {
         incarnation,
         config.clientPort(),
         config.capacity(),
-        config.heartbeatInterval(),
+        NodeConfig.format(config.heartbeatInterval()),
         config.missedHeartbeats(),
-        config.discoveryWindow());
+        NodeConfig.format(config.discoveryWindow()));
     long window = config.discoveryWindow().toNanos();
     if (window == 0) {
       becomeRunning(now);
@@ -484,7 +490,9 @@ public final class MessagingNode implements AutoCloseable {
                   : "[{}] {} restarted; its previous life is gone{}",
               id(),
               member.id(),
-              change.kind() == MembershipChange.Kind.FAILED ? config.failureTimeout() : "");
+              change.kind() == MembershipChange.Kind.FAILED
+                  ? NodeConfig.format(config.failureTimeout())
+                  : "");
           election.onMemberGone(member.id(), now);
           for (NodeListener listener : listeners) {
             notify(listener, () -> listener.onMemberFailed(member));

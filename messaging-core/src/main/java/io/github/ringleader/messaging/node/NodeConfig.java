@@ -55,6 +55,15 @@ public record NodeConfig(
     return heartbeatInterval.multipliedBy(missedHeartbeats);
   }
 
+  /** A duration as people write it: {@code 500ms}, {@code 2s}, {@code 1.5s}. */
+  public static String format(Duration duration) {
+    long millis = duration.toMillis();
+    if (millis < 1000 || millis % 100 != 0) {
+      return millis + "ms";
+    }
+    return millis % 1000 == 0 ? millis / 1000 + "s" : String.format(java.util.Locale.ROOT, "%.1fs", millis / 1000.0);
+  }
+
   static void positive(String name, Duration value) {
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(name + " must be > 0, was " + value);

@@ -1,0 +1,136 @@
+package io.github.ringleader.messaging.examples;
+
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.protocol.ClusterEnvelope;
+import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The cluster options shared by the commands: {@code --heartbeat}, {@code --missed},
+ * {@code --group}, {@code --mcast-port}, {@code --interface}, {@code --capacity}, {@code
+ * --cluster}. Each bad value is refused with a message that names the option.
+ */
+final class ClusterOptions {
+  static final String HELP =
+      "  --heartbeat <duration>     heartbeat interval, e.g. 200ms or 2s (default 2s)\n"
+          + "  --missed <n>               missed heartbeats before a server is failed (default 3)\n"
+          + "  --group <address>          multicast group (default "
+          + UdpTransportConfig.DEFAULT_GROUP
+          + ")\n"
+          + "  --mcast-port <port>        multicast port (default "
+          + UdpTransportConfig.DEFAULT_PORT
+          + ")\n"
+          + "  --interface <name|addr>    network interface for multicast (default: loopback, lo)\n"
+          + "  --capacity <n>             most clients this server accepts (default 100)\n"
+          + "  --cluster <name>           cluster name; servers only talk within one (default ringleader)\n";
+
+  Duration heartbeat = Duration.ofSeconds(2);
+  int missed = 3;
+  @Nullable String group;
+  @Nullable Integer mcastPort;
+  @Nullable String networkInterface;
+  int capacity = 100;
+  String cluster = "ringleader";
+
+  /**
+   * Takes the options out of {@code args} and returns the positional arguments left.
+   *
+   * @throws UsageException for an unknown option, a missing or bad value
+   */
+  List<String> parse(List<String> args) throws UsageException {
+    List<String> positional = new ArrayList<>();
+    Iterator<String> it = args.iterator();
+    while (it.hasNext()) {
+      String arg = it.next();
+      if (!arg.startsWith("--")) {
+        positional.add(arg);
+        continue;
+      }
+      switch (arg) {
+        case "--heartbeat":
+          heartbeat = Durations.parse(arg, value(arg, it));
+          break;
+        case "--missed":
+          missed = integer(arg, value(arg, it), 1, 1000);
+          break;
+        case "--group":
+          group = value(arg, it);
+          break;
+        case "--mcast-port":
+          mcastPort = integer(arg, value(arg, it), 1, 65535);
+          break;
+        case "--interface":
+          networkInterface = value(arg, it);
+          break;
+        case "--capacity":
+          capacity = integer(arg, value(arg, it), 0, 1_000_000);
+          break;
+        case "--cluster":
+          cluster = value(arg, it);
+          try {
+            ClusterEnvelope.checkClusterName(cluster);
+          } catch (IllegalArgumentException e) {
+            throw new UsageException("--cluster: " + e.getMessage());
+          }
+          break;
+        default:
+          throw new UsageException("unknown option " + arg);
+      }
+    }
+    return positional;
+  }
+
+  /** The UDP transport settings these options describe. */
+  UdpTransportConfig transportConfig() throws UsageException {
+    UdpTransportConfig.Builder builder = UdpTransportConfig.builder();
+    try {
+      String g = group;
+      if (g != null) {
+        builder.group(g);
+      }
+      Integer port = mcastPort;
+      if (port != null) {
+        builder.port(port);
+      }
+      String nif = networkInterface;
+      if (nif != null) {
+        builder.networkInterface(nif);
+      }
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+  }
+
+  /** Applies the node settings of these options to {@code node}. */
+  MessagingNode.Builder applyTo(MessagingNode.Builder node) {
+    return node.clusterName(cluster)
+        .heartbeatInterval(heartbeat)
+        .missedHeartbeats(missed)
+        .capacity(capacity);
+  }
+
+  static String value(String option, Iterator<String> it) throws UsageException {
+    if (!it.hasNext()) {
+      throw new UsageException(option + " needs a value");
+    }
+    return it.next();
+  }
+
+  static int integer(String option, String text, int min, int max) throws UsageException {
+    int value;
+    try {
+      value = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new UsageException(option + " takes a whole number, was \"" + text + "\"");
+    }
+    if (value < min || value > max) {
+      throw new UsageException(option + " must be in " + min + ".." + max + ", was " + value);
+    }
+    return value;
+  }
+}

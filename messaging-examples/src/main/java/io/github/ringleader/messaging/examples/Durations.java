@@ -1,0 +1,47 @@
+package io.github.ringleader.messaging.examples;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses durations as people write them on a command line: {@code 200ms}, {@code 2s}, {@code 1m}. */
+final class Durations {
+  private static final Pattern SIMPLE = Pattern.compile("(\\d{1,9})(ms|s|m)");
+
+  private Durations() {}
+
+  /**
+   * Parses {@code text} for option {@code option}: a whole number with {@code ms}, {@code s} or
+   * {@code m}, or an ISO-8601 duration such as {@code PT2S}. Must be positive.
+   */
+  static Duration parse(String option, String text) throws UsageException {
+    Duration duration;
+    Matcher m = SIMPLE.matcher(text.trim());
+    if (m.matches()) {
+      long amount = Long.parseLong(m.group(1));
+      switch (m.group(2)) {
+        case "ms":
+          duration = Duration.ofMillis(amount);
+          break;
+        case "s":
+          duration = Duration.ofSeconds(amount);
+          break;
+        default:
+          duration = Duration.ofMinutes(amount);
+          break;
+      }
+    } else {
+      try {
+        duration = Duration.parse(text.trim());
+      } catch (DateTimeParseException e) {
+        throw new UsageException(
+            option + " takes a duration such as 200ms, 2s or 1m, was \"" + text + "\"");
+      }
+    }
+    if (duration.isZero() || duration.isNegative()) {
+      throw new UsageException(option + " must be positive, was \"" + text + "\"");
+    }
+    return duration;
+  }
+}

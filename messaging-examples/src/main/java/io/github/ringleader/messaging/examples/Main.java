@@ -1,0 +1,60 @@
+package io.github.ringleader.messaging.examples;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/** Entry point of {@code messaging-examples.jar}: {@code server}, {@code demo}. */
+public final class Main {
+  static final String USAGE =
+      "usage: java -jar messaging-examples.jar <command> [arguments]\n"
+          + "\n"
+          + "commands:\n"
+          + "  demo                       a 3-server cluster on this machine: election, leader crash,\n"
+          + "                             re-election, clean stop; exits when done\n"
+          + "  server <id> <port> [opts]  run one server (see: server --help)\n"
+          + "  client <name> <host> <port>  not available yet (client routing is the next milestone)\n"
+          + "  --help                     show this help\n";
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    int status = run(Arrays.asList(args), System.out, System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.isEmpty()) {
+      err.println("error: no command given");
+      err.println();
+      err.print(USAGE);
+      return 2;
+    }
+    String command = args.get(0);
+    List<String> rest = args.subList(1, args.size());
+    switch (command) {
+      case "server":
+        return ServerCommand.run(rest, out, err);
+      case "demo":
+        return DemoCommand.run(rest, out, err);
+      case "client":
+        err.println(
+            "error: the client is not available in this version: client routing (broadcast and"
+                + " private messages between servers) is the next milestone. The servers already"
+                + " form a cluster: try the demo.");
+        return 2;
+      case "--help":
+      case "-h":
+      case "help":
+        out.print(USAGE);
+        return 0;
+      default:
+        err.println("error: unknown command \"" + command + "\"");
+        err.println();
+        err.print(USAGE);
+        return 2;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.github.ringleader.messaging.examples;
+
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeConfig;
+import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
+import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code server <id> <port> [options]}: runs one cluster member until Ctrl+C (or SIGTERM), which
+ * stops it cleanly — it tells the others it is leaving, so they do not wait for the failure
+ * detector.
+ */
+final class ServerCommand {
+  private static final Logger log = LoggerFactory.getLogger("ringleader.server");
+
+  static final String USAGE =
+      "usage: java -jar messaging-examples.jar server <id> <port> [options]\n"
+          + "\n"
+          + "Runs one server of a Ringleader cluster. <id> is 1-64 of [A-Za-z0-9._-]; the\n"
+          + "highest id leads. <port> is the TCP port announced for clients.\n"
+          + "\n"
+          + "options:\n"
+          + ClusterOptions.HELP
+          + "  --help                     show this help\n";
+
+  private ServerCommand() {}
+
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.contains("--help")) {
+      out.print(USAGE);
+      return 0;
+    }
+    ClusterOptions options = new ClusterOptions();
+    NodeId id;
+    int port;
+    UdpTransportConfig transportConfig;
+    try {
+      List<String> positional = options.parse(args);
+      if (positional.size() != 2) {
+        throw new UsageException(
+            "server takes <id> and <port>, got " + positional.size() + " argument(s): " + positional);
+      }
+      String problem = NodeId.problemWith(positional.get(0));
+      if (problem != null) {
+        throw new UsageException("<id>: " + problem);
+      }
+      id = NodeId.of(positional.get(0));
+      port = ClusterOptions.integer("<port>", positional.get(1), 1, 65535);
+      transportConfig = options.transportConfig();
+    } catch (UsageException e) {
+      err.println("error: " + e.getMessage());
+      err.println();
+      err.print(USAGE);
+      return 2;
+    }
+
+    MessagingNode node =
+        options
+            .applyTo(MessagingNode.builder().nodeId(id).clientPort(port))
+            .transport(new UdpMulticastTransport(transportConfig))
+            .build();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              log.info("stopping {}: leaving the cluster", id);
+              node.close();
+              stopped.countDown();
+            },
+            "ringleader-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    log.info(
+        "server {} on client port {}, cluster '{}', multicast {}:{} via {} (TTL {}), heartbeat {} × {}"
+            + " missed, capacity {}",
+        id,
+        port,
+        options.cluster,
+        transportConfig.group().getHostAddress(),
+        transportConfig.port(),
+        transportConfig.interfaceName(),
+        transportConfig.ttl(),
+        NodeConfig.format(options.heartbeat),
+        options.missed,
+        options.capacity);
+    log.warn(
+        "this version runs the cluster only: clients cannot connect yet (client routing and the TCP"
+            + " transport are the next milestones)");
+    try {
+      node.start().get();
+    } catch (ExecutionException e) {
+      // The node has logged why (a taken id: DuplicateNodeIdException; a transport that could
+      // not bind: the IOException).
+      Runtime.getRuntime().removeShutdownHook(hook);
+      node.close();
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,104 @@
+package io.github.ringleader.messaging.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The command line: every bad argument says what is wrong, prints the usage and exits 2. */
+class CommandLineTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Main.run(
+        List.of(args),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void noCommandPrintsTheUsageAndExits2() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(err()).contains("no command given").contains("usage:");
+  }
+
+  @Test
+  void unknownCommandIsNamed() {
+    assertThat(run("serve")).isEqualTo(2);
+    assertThat(err()).contains("unknown command \"serve\"");
+  }
+
+  @Test
+  void helpGoesToStandardOutputAndExits0() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("demo").contains("server <id> <port>");
+    assertThat(run("server", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--heartbeat").contains("--mcast-port");
+  }
+
+  @Test
+  void serverWithoutPortSaysWhatIsMissing() {
+    assertThat(run("server", "server1")).isEqualTo(2);
+    assertThat(err()).contains("server takes <id> and <port>, got 1 argument(s)").contains("usage:");
+  }
+
+  @Test
+  void serverWithAnInvalidIdNamesTheBadCharacter() {
+    assertThat(run("server", "server 1", "5001")).isEqualTo(2);
+    assertThat(err()).contains("<id>: node id may only contain").contains("' '");
+  }
+
+  @Test
+  void serverWithAPortOutOfRangeSaysTheRange() {
+    assertThat(run("server", "server1", "70000")).isEqualTo(2);
+    assertThat(err()).contains("<port> must be in 1..65535, was 70000");
+  }
+
+  @Test
+  void badOptionValuesNameTheOption() {
+    assertThat(run("server", "server1", "5001", "--heartbeat", "soon")).isEqualTo(2);
+    assertThat(err()).contains("--heartbeat takes a duration such as 200ms, 2s or 1m, was \"soon\"");
+    assertThat(run("server", "server1", "5001", "--missed", "0")).isEqualTo(2);
+    assertThat(err()).contains("--missed must be in 1..1000, was 0");
+    assertThat(run("server", "server1", "5001", "--group", "10.0.0.1")).isEqualTo(2);
+    assertThat(err()).contains("group must be a multicast address");
+    assertThat(run("server", "server1", "5001", "--cluster", "my cluster")).isEqualTo(2);
+    assertThat(err()).contains("--cluster: cluster name must be");
+    assertThat(run("server", "server1", "5001", "--capacity")).isEqualTo(2);
+    assertThat(err()).contains("--capacity needs a value");
+    assertThat(run("server", "server1", "5001", "--colour", "red")).isEqualTo(2);
+    assertThat(err()).contains("unknown option --colour");
+  }
+
+  @Test
+  void anUnknownInterfaceIsRefusedClearly() {
+    assertThat(run("server", "server1", "5001", "--interface", "nosuch0")).isEqualTo(2);
+    assertThat(err()).contains("nosuch0");
+  }
+
+  @Test
+  void clientSaysItIsNotAvailableYetInsteadOfPretending() {
+    assertThat(run("client", "alice", "localhost", "5001")).isEqualTo(2);
+    assertThat(err()).contains("not available in this version");
+  }
+
+  @Test
+  void durationsAcceptMillisecondsSecondsMinutesAndIso8601() throws UsageException {
+    assertThat(Durations.parse("--heartbeat", "200ms")).isEqualTo(Duration.ofMillis(200));
+    assertThat(Durations.parse("--heartbeat", "2s")).isEqualTo(Duration.ofSeconds(2));
+    assertThat(Durations.parse("--heartbeat", "1m")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(Durations.parse("--heartbeat", "PT0.5S")).isEqualTo(Duration.ofMillis(500));
+    assertThatThrownBy(() -> Durations.parse("--heartbeat", "0s"))
+        .hasMessage("--heartbeat must be positive, was \"0s\"");
+  }
+}
