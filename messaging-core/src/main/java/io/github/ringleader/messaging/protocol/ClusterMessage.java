@@ -14,7 +14,13 @@ public sealed interface ClusterMessage
         Election,
         ElectionAck,
         LeaderAnnouncement,
-        Leave {
+        Leave,
+        Forward,
+        SyncRequest,
+        SyncReply,
+        Sequenced,
+        StreamAck,
+        StreamState {
 
   /** The message's type code on the wire. */
   byte typeCode();
