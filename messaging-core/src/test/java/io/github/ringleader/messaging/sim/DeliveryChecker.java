@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -299,7 +298,7 @@ final class DeliveryChecker {
     }
     checkAcksAndRejects(report);
     checkEachReceipt(report);
-    Map<Session, Set<MessageKey>> receivedBySession = new IdentityHashMap<>();
+    Map<Session, Set<MessageKey>> receivedBySession = new HashMap<>();
     List<Session> sessionsWithBroadcasts = new ArrayList<>();
     List<List<MessageKey>> broadcastOrders = new ArrayList<>();
     for (Client client : clients.values()) {
@@ -750,7 +749,7 @@ final class DeliveryChecker {
 
   private static boolean sameName(@Nullable String a, @Nullable String b) {
     if (a == null || b == null) {
-      return a == b;
+      return a == null && b == null;
     }
     return nameKey(a).equals(nameKey(b));
   }
