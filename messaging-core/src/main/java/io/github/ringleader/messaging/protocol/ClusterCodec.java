@@ -9,8 +9,23 @@ import static io.github.ringleader.messaging.protocol.CodecException.Reason.TRUN
 import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNKNOWN_TYPE;
 import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNSUPPORTED_VERSION;
 
+import io.github.ringleader.messaging.protocol.StreamEntry.Carried;
+import io.github.ringleader.messaging.protocol.StreamEntry.Chat;
+import io.github.ringleader.messaging.protocol.StreamEntry.ChatRejected;
+import io.github.ringleader.messaging.protocol.StreamEntry.Directory;
+import io.github.ringleader.messaging.protocol.StreamEntry.JoinRefused;
+import io.github.ringleader.messaging.protocol.StreamEntry.Joined;
+import io.github.ringleader.messaging.protocol.StreamEntry.Left;
+import io.github.ringleader.messaging.protocol.StreamEntry.Session;
+import io.github.ringleader.messaging.protocol.SyncReply.SequencedEntry;
+import io.github.ringleader.messaging.routing.ClientNames;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -23,8 +38,12 @@ import org.jspecify.annotations.Nullable;
  * <p>What it promises:
  *
  * <ul>
- *   <li>{@link #encode} never fails for an envelope the model lets exist, and every frame it
- *       produces is at most {@link #MAX_FRAME_BYTES}.
+ *   <li>{@link #encode} never fails for an envelope the model lets exist whose frame fits in
+ *       {@link #MAX_FRAME_BYTES}, and never produces a larger frame. Only a {@link
+ *       StreamEntry.Directory} and a {@link SyncReply} (or a message carrying a directory) can
+ *       grow that large; their senders split them into parts, measuring with {@link
+ *       #frameSize}, {@link #encodedSize(StreamEntry)} and {@link
+ *       #encodedSize(StreamEntry.Session)}.
  *   <li>The encoding is canonical: {@link #decode} accepts exactly the frames {@code encode}
  *       produces, so a frame that decodes re-encodes to the same bytes.
  *   <li>{@code decode} rejects every other input with a {@link CodecException} naming the broken
@@ -53,24 +72,104 @@ public final class ClusterCodec {
   /** Length prefix, magic, version, type. */
   private static final int FIXED_HEADER_BYTES = LENGTH_PREFIX_BYTES + 2 + 1 + 1;
 
+  /**
+   * The fewest bytes a session takes: a one-character name, session id, a one-character server
+   * id, lastClientSeq.
+   */
+  static final int MIN_SESSION_BYTES = (1 + 1) + 8 + (1 + 1) + 8;
+
+  /** The fewest bytes an entry takes: a directory part without sessions. */
+  static final int MIN_ENTRY_BYTES = 1 + 4 + 4 + 2;
+
+  /** The fewest bytes an entry of a sync reply takes: its sequence number and an entry. */
+  static final int MIN_SEQUENCED_ENTRY_BYTES = 8 + MIN_ENTRY_BYTES;
+
   private ClusterCodec() {}
 
-  /** Encodes {@code envelope} as one frame, length prefix included. */
+  /**
+   * Encodes {@code envelope} as one frame, length prefix included.
+   *
+   * @throws IllegalArgumentException if the frame would be larger than {@link #MAX_FRAME_BYTES}
+   *     (a directory or sync reply that should have been split into more parts; see {@link
+   *     #frameSize}), or if a {@link SyncReply.SequencedEntry} has a negative {@code seq}, which
+   *     that record does not itself reject
+   */
   public static byte[] encode(ClusterEnvelope envelope) {
-    byte[] cluster = ascii(envelope.cluster());
-    byte[] sender = ascii(envelope.sender().value());
     ClusterMessage message = envelope.message();
-    int size =
-        FIXED_HEADER_BYTES + 1 + cluster.length + 1 + sender.length + 8 + bodyBytes(message);
+    long frameBytes = frameBytes(envelope);
+    if (frameBytes > MAX_FRAME_BYTES) {
+      throw new IllegalArgumentException(
+          message.getClass().getSimpleName()
+              + " frame would be "
+              + frameBytes
+              + " bytes, limit is "
+              + MAX_FRAME_BYTES
+              + "; split it into more parts");
+    }
+    // So every list in the frame has fewer than 65507 / MIN_SEQUENCED_ENTRY_BYTES (3447)
+    // elements, and its count fits its u16.
+    int size = (int) frameBytes;
 
     ByteBuffer out = ByteBuffer.allocate(size); // big-endian
     out.putInt(size - LENGTH_PREFIX_BYTES);
     out.put((byte) MAGIC0).put((byte) MAGIC1).put((byte) VERSION).put(message.typeCode());
-    putString(out, cluster);
-    putString(out, sender);
+    putString(out, ascii(envelope.cluster()));
+    putString(out, ascii(envelope.sender().value()));
     out.putLong(envelope.incarnation());
     writeBody(out, message);
+    if (out.hasRemaining()) {
+      throw new AssertionError(
+          "computed " + size + " bytes for a " + message.getClass().getSimpleName()
+              + ", wrote " + out.position());
+    }
     return out.array();
+  }
+
+  /**
+   * The size of the frame {@link #encode} produces for {@code envelope}, length prefix included.
+   * A sender that splits a directory or a sync reply into parts can measure a part without its
+   * sessions and entries with this, then add {@link #encodedSize(StreamEntry.Session)} per
+   * session and {@link #encodedSize(StreamEntry)} (plus 8 for its {@code seq} in a sync reply)
+   * per entry, and keep the sum at most {@link #MAX_FRAME_BYTES}.
+   *
+   * @return the size in bytes, exact up to {@code Integer.MAX_VALUE} (a larger size is reported
+   *     as {@code Integer.MAX_VALUE}); anything above {@link #MAX_FRAME_BYTES} does not fit
+   * @throws IllegalArgumentException if a {@link SyncReply.SequencedEntry} has a negative {@code
+   *     seq}
+   */
+  public static int frameSize(ClusterEnvelope envelope) {
+    return saturated(frameBytes(envelope));
+  }
+
+  /**
+   * The bytes {@code entry} takes inside a frame: its entry code and its fields. That is what it
+   * adds to a {@link Forward}, a {@link Sequenced} or a {@link StreamEntry.Carried}; in a {@link
+   * SyncReply} it takes 8 more, for its {@code seq}.
+   *
+   * @return the size in bytes, exact up to {@code Integer.MAX_VALUE} (only a directory of
+   *     millions of sessions is larger, and is reported as {@code Integer.MAX_VALUE})
+   */
+  public static int encodedSize(StreamEntry entry) {
+    return saturated(entryBytes(entry));
+  }
+
+  /** The bytes {@code session} takes inside a frame, in a directory or a sync reply. */
+  public static int encodedSize(StreamEntry.Session session) {
+    return saturated(sessionBytes(session));
+  }
+
+  private static int saturated(long size) {
+    return (int) Math.min(size, Integer.MAX_VALUE);
+  }
+
+  private static long frameBytes(ClusterEnvelope envelope) {
+    return FIXED_HEADER_BYTES
+        + 1
+        + envelope.cluster().length()
+        + 1
+        + envelope.sender().value().length()
+        + 8
+        + bodyBytes(envelope.message());
   }
 
   /** Decodes {@code data}, which must hold exactly one frame. */
@@ -160,7 +259,7 @@ public final class ClusterCodec {
 
   // ---------------------------------------------------------------- encoding
 
-  private static int bodyBytes(ClusterMessage message) {
+  private static long bodyBytes(ClusterMessage message) {
     if (message instanceof Heartbeat h) {
       NodeId leader = h.knownLeader();
       return 8 + 2 + 1 + (leader == null ? 0 : leader.value().length()) + 8 + 4 + 4;
@@ -172,8 +271,95 @@ public final class ClusterCodec {
       return 8 + 8 + 1 + e.candidate().value().length();
     } else if (message instanceof ElectionAck) {
       return 8 + 8;
+    } else if (message instanceof Forward f) {
+      return entryBytes(f.request());
+    } else if (message instanceof SyncRequest) {
+      return 8;
+    } else if (message instanceof SyncReply r) {
+      long size = 8 + 8 + 8 + 4 + 4 + 2 + 2;
+      for (SequencedEntry e : r.entries()) {
+        Checks.nonNegative("sync reply entry seq", e.seq());
+        size += 8 + entryBytes(e.entry());
+      }
+      for (Session s : r.sessions()) {
+        size += sessionBytes(s);
+      }
+      return size;
+    } else if (message instanceof Sequenced s) {
+      return 8 + 8 + entryBytes(s.entry());
+    } else if (message instanceof StreamAck) {
+      return 8 + 8 + 8;
+    } else if (message instanceof StreamState) {
+      return 8 + 8 + 8 + 8;
     }
     throw unknownType(message);
+  }
+
+  private static long entryBytes(StreamEntry entry) {
+    long fields;
+    if (entry instanceof Joined j) {
+      fields = nameBytes(j.name()) + 8 + idBytes(j.server());
+    } else if (entry instanceof JoinRefused r) {
+      fields = nameBytes(r.name()) + 8 + idBytes(r.server()) + textBytes(r.reason());
+    } else if (entry instanceof Chat c) {
+      String to = c.to();
+      fields =
+          nameBytes(c.from()) + 8 + 8 + (to == null ? 1 : nameBytes(to)) + textBytes(c.text());
+    } else if (entry instanceof ChatRejected r) {
+      fields = nameBytes(r.from()) + 8 + 8 + textBytes(r.reason());
+    } else if (entry instanceof Left l) {
+      fields = nameBytes(l.name()) + 8 + textBytes(l.reason());
+    } else if (entry instanceof Carried c) {
+      fields = 8 + 8 + entryBytes(c.entry()); // once: a carried entry is never a Carried
+    } else if (entry instanceof Directory d) {
+      fields = 4 + 4 + 2;
+      for (Session s : d.sessions()) {
+        fields += sessionBytes(s);
+      }
+    } else {
+      throw unknownEntry(entry);
+    }
+    return 1 + fields;
+  }
+
+  private static long sessionBytes(Session session) {
+    return nameBytes(session.name()) + 8 + idBytes(session.server()) + 8;
+  }
+
+  /** A client name: a u8 count and ASCII (the model has checked the name). */
+  private static int nameBytes(String name) {
+    return 1 + name.length();
+  }
+
+  private static int idBytes(NodeId id) {
+    return 1 + id.value().length();
+  }
+
+  /** A text or reason: a u16 count and UTF-8. */
+  private static int textBytes(String text) {
+    return 2 + utf8Length(text);
+  }
+
+  /**
+   * The UTF-8 length of a text the model has checked: one with no unpaired surrogate, so a
+   * high surrogate always starts a pair, which takes 4 bytes.
+   */
+  private static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   private static void writeBody(ByteBuffer out, ClusterMessage message) {
@@ -198,14 +384,104 @@ public final class ClusterCodec {
       out.putLong(a.messageId());
     } else if (message instanceof LeaderAnnouncement l) {
       out.putLong(l.term());
+    } else if (message instanceof Forward f) {
+      writeEntry(out, f.request());
+    } else if (message instanceof SyncRequest r) {
+      out.putLong(r.epoch());
+    } else if (message instanceof SyncReply r) {
+      out.putLong(r.epoch());
+      out.putLong(r.previousEpoch());
+      out.putLong(r.delivered());
+      out.putInt(r.part());
+      out.putInt(r.parts());
+      out.putShort((short) r.entries().size());
+      for (SequencedEntry e : r.entries()) {
+        out.putLong(e.seq());
+        writeEntry(out, e.entry());
+      }
+      writeSessions(out, r.sessions());
+    } else if (message instanceof Sequenced s) {
+      out.putLong(s.epoch());
+      out.putLong(s.seq());
+      writeEntry(out, s.entry());
+    } else if (message instanceof StreamAck a) {
+      out.putLong(a.epoch());
+      out.putLong(a.received());
+      out.putLong(a.delivered());
+    } else if (message instanceof StreamState s) {
+      out.putLong(s.epoch());
+      out.putLong(s.head());
+      out.putLong(s.stable());
+      out.putLong(s.delivered());
     } else {
       throw unknownType(message);
     }
   }
 
+  private static void writeEntry(ByteBuffer out, StreamEntry entry) {
+    out.put(entry.entryCode());
+    if (entry instanceof Joined j) {
+      putString(out, ascii(j.name()));
+      out.putLong(j.session());
+      putString(out, ascii(j.server().value()));
+    } else if (entry instanceof JoinRefused r) {
+      putString(out, ascii(r.name()));
+      out.putLong(r.session());
+      putString(out, ascii(r.server().value()));
+      putText(out, r.reason());
+    } else if (entry instanceof Chat c) {
+      String to = c.to();
+      putString(out, ascii(c.from()));
+      out.putLong(c.session());
+      out.putLong(c.clientSeq());
+      putString(out, to == null ? new byte[0] : ascii(to));
+      putText(out, c.text());
+    } else if (entry instanceof ChatRejected r) {
+      putString(out, ascii(r.from()));
+      out.putLong(r.session());
+      out.putLong(r.clientSeq());
+      putText(out, r.reason());
+    } else if (entry instanceof Left l) {
+      putString(out, ascii(l.name()));
+      out.putLong(l.session());
+      putText(out, l.reason());
+    } else if (entry instanceof Carried c) {
+      out.putLong(c.epoch());
+      out.putLong(c.seq());
+      writeEntry(out, c.entry());
+    } else if (entry instanceof Directory d) {
+      out.putInt(d.part());
+      out.putInt(d.parts());
+      writeSessions(out, d.sessions());
+    } else {
+      throw unknownEntry(entry);
+    }
+  }
+
+  private static void writeSessions(ByteBuffer out, List<Session> sessions) {
+    out.putShort((short) sessions.size());
+    for (Session s : sessions) {
+      putString(out, ascii(s.name()));
+      out.putLong(s.session());
+      putString(out, ascii(s.server().value()));
+      out.putLong(s.lastClientSeq());
+    }
+  }
+
+  private static void putText(ByteBuffer out, String checkedText) {
+    byte[] utf8 = checkedText.getBytes(StandardCharsets.UTF_8);
+    out.putShort((short) utf8.length);
+    out.put(utf8);
+  }
+
   /** Unreachable while {@link ClusterMessage} is sealed and every permitted type is handled. */
   private static AssertionError unknownType(ClusterMessage message) {
     return new AssertionError("no encoding for " + message.getClass().getName());
+  }
+
+  /** Unreachable while {@link StreamEntry} is sealed and every permitted type is handled. */
+  private static AssertionError unknownEntry(StreamEntry entry) {
+    return new AssertionError("no encoding for " + entry.getClass().getName());
   }
 
   private static byte[] ascii(String validatedText) {
@@ -289,7 +565,13 @@ public final class ClusterCodec {
             Election.TYPE,
             ElectionAck.TYPE,
             LeaderAnnouncement.TYPE,
-            Leave.TYPE -> true;
+            Leave.TYPE,
+            Forward.TYPE,
+            SyncRequest.TYPE,
+            SyncReply.TYPE,
+            Sequenced.TYPE,
+            StreamAck.TYPE,
+            StreamState.TYPE -> true;
         default -> false;
       };
     }
@@ -332,8 +614,183 @@ public final class ClusterCodec {
         case Leave.TYPE -> {
           return new Leave();
         }
+        case Forward.TYPE -> {
+          StreamEntry request = entry("forward request", true);
+          return valid("Forward", () -> new Forward(request));
+        }
+        case SyncRequest.TYPE -> {
+          long epoch = nonNegative("sync request epoch");
+          return valid("SyncRequest", () -> new SyncRequest(epoch));
+        }
+        case SyncReply.TYPE -> {
+          return syncReply();
+        }
+        case Sequenced.TYPE -> {
+          long epoch = nonNegative("sequenced epoch");
+          long seq = nonNegative("sequenced seq");
+          StreamEntry entry = entry("sequenced entry", true);
+          return valid("Sequenced", () -> new Sequenced(epoch, seq, entry));
+        }
+        case StreamAck.TYPE -> {
+          long epoch = nonNegative("stream ack epoch");
+          long received = nonNegative("stream ack received");
+          long delivered = nonNegative("stream ack delivered");
+          return valid("StreamAck", () -> new StreamAck(epoch, received, delivered));
+        }
+        case StreamState.TYPE -> {
+          long epoch = nonNegative("stream state epoch");
+          long head = nonNegative("stream state head");
+          long stable = nonNegative("stream state stable");
+          long delivered = nonNegative("stream state delivered");
+          return valid("StreamState", () -> new StreamState(epoch, head, stable, delivered));
+        }
         default -> throw new CodecException(UNKNOWN_TYPE, "unknown message type " + type);
       }
+    }
+
+    private SyncReply syncReply() throws CodecException {
+      long epoch = nonNegative("sync reply epoch");
+      long previousEpoch = nonNegative("sync reply previousEpoch");
+      long delivered = nonNegative("sync reply delivered");
+      int part = i32("sync reply part");
+      int parts = i32("sync reply parts");
+      if (parts < 1) {
+        throw new CodecException(INVALID_FIELD, "sync reply parts must be >= 1, was " + parts);
+      }
+      if (part < 0 || part >= parts) {
+        throw new CodecException(
+            INVALID_FIELD, "sync reply part must be in 0.." + (parts - 1) + ", was " + part);
+      }
+      int count =
+          listCount("sync reply entry count", "sync reply entries", MIN_SEQUENCED_ENTRY_BYTES);
+      List<SequencedEntry> entries = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        String element = "sync reply entries[" + i + "]";
+        long seq = nonNegative(element + ".seq");
+        StreamEntry entry = entry(element, true);
+        entries.add(new SequencedEntry(seq, entry));
+      }
+      List<Session> sessions = sessions("sync reply");
+      return valid(
+          "SyncReply",
+          () -> new SyncReply(epoch, previousEpoch, delivered, part, parts, entries, sessions));
+    }
+
+    /**
+     * One stream entry: its code, then its fields. A {@link Carried} entry holds one entry that is
+     * not itself carried, so this recurses at most once.
+     */
+    private StreamEntry entry(String field, boolean carriedAllowed) throws CodecException {
+      int code = u8(field + " code");
+      switch (code) {
+        case Joined.CODE -> {
+          String name = clientName("joined name");
+          long session = nonNegative("joined session");
+          NodeId server = nodeId("joined server id");
+          return valid("Joined", () -> new Joined(name, session, server));
+        }
+        case JoinRefused.CODE -> {
+          String name = clientName("join refused name");
+          long session = nonNegative("join refused session");
+          NodeId server = nodeId("join refused server id");
+          String reason = utf8("join refused reason", StreamEntry.MAX_REASON_BYTES);
+          return valid("JoinRefused", () -> new JoinRefused(name, session, server, reason));
+        }
+        case Chat.CODE -> {
+          String from = clientName("chat from");
+          long session = nonNegative("chat session");
+          long clientSeq = nonNegative("chat clientSeq");
+          String to = optionalClientName("chat to");
+          String text = utf8("chat text", StreamEntry.MAX_TEXT_BYTES);
+          return valid("Chat", () -> new Chat(from, session, clientSeq, to, text));
+        }
+        case ChatRejected.CODE -> {
+          String from = clientName("chat rejected from");
+          long session = nonNegative("chat rejected session");
+          long clientSeq = nonNegative("chat rejected clientSeq");
+          String reason = utf8("chat rejected reason", StreamEntry.MAX_REASON_BYTES);
+          return valid(
+              "ChatRejected", () -> new ChatRejected(from, session, clientSeq, reason));
+        }
+        case Left.CODE -> {
+          String name = clientName("left name");
+          long session = nonNegative("left session");
+          String reason = utf8("left reason", StreamEntry.MAX_REASON_BYTES);
+          return valid("Left", () -> new Left(name, session, reason));
+        }
+        case Carried.CODE -> {
+          if (!carriedAllowed) {
+            throw new CodecException(INVALID_FIELD, "a carried entry cannot carry another");
+          }
+          long epoch = nonNegative("carried epoch");
+          long seq = nonNegative("carried seq");
+          StreamEntry carried = entry("carried entry", false);
+          return valid("Carried", () -> new Carried(epoch, seq, carried));
+        }
+        case Directory.CODE -> {
+          int part = i32("directory part");
+          int parts = i32("directory parts");
+          if (parts < 1 || parts > StreamEntry.MAX_DIRECTORY_PARTS) {
+            throw new CodecException(
+                INVALID_FIELD,
+                "directory parts must be in 1.."
+                    + StreamEntry.MAX_DIRECTORY_PARTS
+                    + ", was "
+                    + parts);
+          }
+          if (part < 0 || part >= parts) {
+            throw new CodecException(
+                INVALID_FIELD, "directory part must be in 0.." + (parts - 1) + ", was " + part);
+          }
+          List<Session> sessions = sessions("directory");
+          return valid("Directory", () -> new Directory(part, parts, sessions));
+        }
+        default -> throw new CodecException(
+            INVALID_FIELD, field + " has unknown entry code " + code);
+      }
+    }
+
+    /** A u16 count, then that many sessions. */
+    private List<Session> sessions(String owner) throws CodecException {
+      int count = listCount(owner + " session count", owner + " sessions", MIN_SESSION_BYTES);
+      List<Session> sessions = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        String element = owner + " sessions[" + i + "]";
+        String name = clientName(element + ".name");
+        long session = nonNegative(element + ".session");
+        NodeId server = nodeId(element + ".server id");
+        long lastClientSeq = nonNegative(element + ".lastClientSeq");
+        sessions.add(
+            valid("Session", () -> new Session(name, session, server, lastClientSeq)));
+      }
+      return sessions;
+    }
+
+    /**
+     * A u16 element count, checked against the bytes left before anything is allocated for the
+     * elements: each takes at least {@code minElementBytes}.
+     */
+    private int listCount(String field, String elements, int minElementBytes)
+        throws CodecException {
+      int count = u16(field);
+      long needed = (long) count * minElementBytes;
+      int left = end - pos;
+      if (needed > left) {
+        throw new CodecException(
+            TRUNCATED,
+            "frame ends inside "
+                + elements
+                + " at byte "
+                + (pos - frameStart)
+                + ": "
+                + count
+                + " of them need at least "
+                + bytes(needed)
+                + ", "
+                + left
+                + " left");
+      }
+      return count;
     }
 
     /** Builds a record, turning the constructor's rejection of a field into INVALID_FIELD. */
@@ -343,6 +800,68 @@ public final class ClusterCodec {
       } catch (IllegalArgumentException e) {
         throw new CodecException(INVALID_FIELD, "invalid " + what + ": " + e.getMessage());
       }
+    }
+
+    /** A client name: a {@code str} that follows {@link ClientNames}. */
+    private String clientName(String field) throws CodecException {
+      String name = ascii(field, INVALID_FIELD);
+      String problem = ClientNames.problemWith(name);
+      if (problem != null) {
+        throw new CodecException(INVALID_FIELD, field + " is invalid: " + problem);
+      }
+      return name;
+    }
+
+    /** A client name, or null for an empty string (which no valid name is). */
+    private @Nullable String optionalClientName(String field) throws CodecException {
+      int at = pos;
+      if (u8(field + " length") == 0) {
+        return null;
+      }
+      pos = at;
+      return clientName(field);
+    }
+
+    /**
+     * A text: a u16 byte count, then that many bytes of well-formed UTF-8. The count is checked
+     * against {@code limit} first, so a text is never longer than its field allows, and the bytes
+     * are decoded strictly (an overlong form, an encoded surrogate or a truncated sequence is
+     * rejected), so decoding and encoding again gives the same bytes.
+     */
+    private String utf8(String field, int limit) throws CodecException {
+      int count = u16(field + " length");
+      if (count > limit) {
+        throw new CodecException(
+            INVALID_FIELD, field + " is " + bytes(count) + ", limit is " + limit);
+      }
+      need(count, field);
+      ByteBuffer in = ByteBuffer.wrap(data, pos, count);
+      CharsetDecoder decoder =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT);
+      String text;
+      try {
+        text = decoder.decode(in).toString();
+      } catch (CharacterCodingException e) {
+        throw new CodecException(
+            INVALID_FIELD,
+            field
+                + " is not well-formed UTF-8: invalid sequence at index "
+                + (in.position() - pos));
+      }
+      pos += count;
+      return text;
+    }
+
+    /** An i64 that must be {@code >= 0}. */
+    private long nonNegative(String field) throws CodecException {
+      long value = i64(field);
+      if (value < 0) {
+        throw new CodecException(INVALID_FIELD, field + " must be >= 0, was " + value);
+      }
+      return value;
     }
 
     private NodeId nodeId(String field) throws CodecException {

@@ -13,7 +13,10 @@ public final class CodecException extends Exception {
 
   /** The rule a frame broke. See {@code docs/wire-protocol.md}. */
   public enum Reason {
-    /** The input ends before the frame, or before a field the frame says is there. */
+    /**
+     * The input ends before the frame, or before a field the frame says is there; or a list
+     * announces more elements than the bytes left could hold.
+     */
     TRUNCATED,
     /** The length prefix announces a frame larger than {@link ClusterCodec#MAX_FRAME_BYTES}. */
     OVERSIZED,
@@ -25,7 +28,11 @@ public final class CodecException extends Exception {
     UNKNOWN_TYPE,
     /** A node id is empty, too long or has a character ids may not have. */
     INVALID_ID,
-    /** A field other than a node id breaks its rule (cluster name, a negative counter, ...). */
+    /**
+     * A field other than a node id breaks its rule: a cluster or client name, a negative number,
+     * a text over its limit or not well-formed UTF-8, an unknown stream entry code, a carried
+     * entry carrying another, a part outside its parts.
+     */
     INVALID_FIELD,
     /** More bytes follow the frame than its length prefix or its body account for. */
     LENGTH_MISMATCH

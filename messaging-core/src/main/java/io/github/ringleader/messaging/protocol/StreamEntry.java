@@ -1,11 +1,19 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.routing.ClientNames;
+
 /**
  * One entry of the cluster's sequenced stream (see {@link Sequenced}): a client request as the
  * leader decided it. Entries are also what servers propose to the leader ({@link Forward}), in
  * which case only {@link Joined}, {@link Chat} and {@link Left} make sense.
  *
  * <p>Each type has a fixed one-byte code inside the frame ({@link #entryCode()}).
+ *
+ * <p>The constructors enforce what the wire can carry, so every entry that exists can be encoded
+ * (see {@link ClusterCodec}): client names follow {@link ClientNames}, session ids, request
+ * numbers, epochs and sequence numbers are {@code >= 0}, texts and reasons are well-formed
+ * UTF-16 (no unpaired surrogate) of at most {@link #MAX_TEXT_BYTES} or {@link #MAX_REASON_BYTES}
+ * bytes of UTF-8. They throw {@link IllegalArgumentException} naming the field otherwise.
  */
 public sealed interface StreamEntry
     permits StreamEntry.Joined,
@@ -22,6 +30,9 @@ public sealed interface StreamEntry
   /** The most bytes of UTF-8 in a reason. */
   int MAX_REASON_BYTES = 512;
 
+  /** The most parts a directory may have. */
+  int MAX_DIRECTORY_PARTS = 65_535;
+
   byte entryCode();
 
   /**
@@ -34,6 +45,11 @@ public sealed interface StreamEntry
   record Joined(String name, long session, NodeId server) implements StreamEntry {
     public static final byte CODE = 1;
 
+    public Joined {
+      checkName("name", name);
+      Checks.nonNegative("session", session);
+    }
+
     @Override
     public byte entryCode() {
       return CODE;
@@ -43,6 +59,12 @@ public sealed interface StreamEntry
   /** A join refused, with the reason (the name is taken). */
   record JoinRefused(String name, long session, NodeId server, String reason) implements StreamEntry {
     public static final byte CODE = 2;
+
+    public JoinRefused {
+      checkName("name", name);
+      Checks.nonNegative("session", session);
+      checkUtf8("reason", reason, MAX_REASON_BYTES);
+    }
 
     @Override
     public byte entryCode() {
@@ -58,6 +80,16 @@ public sealed interface StreamEntry
       implements StreamEntry {
     public static final byte CODE = 3;
 
+    public Chat {
+      checkName("from", from);
+      Checks.nonNegative("session", session);
+      Checks.nonNegative("clientSeq", clientSeq);
+      if (to != null) {
+        checkName("to", to);
+      }
+      checkUtf8("text", text, MAX_TEXT_BYTES);
+    }
+
     @Override
     public byte entryCode() {
       return CODE;
@@ -67,6 +99,13 @@ public sealed interface StreamEntry
   /** A chat message refused, with the reason (an unknown recipient). */
   record ChatRejected(String from, long session, long clientSeq, String reason) implements StreamEntry {
     public static final byte CODE = 4;
+
+    public ChatRejected {
+      checkName("from", from);
+      Checks.nonNegative("session", session);
+      Checks.nonNegative("clientSeq", clientSeq);
+      checkUtf8("reason", reason, MAX_REASON_BYTES);
+    }
 
     @Override
     public byte entryCode() {
@@ -78,6 +117,12 @@ public sealed interface StreamEntry
   record Left(String name, long session, String reason) implements StreamEntry {
     public static final byte CODE = 5;
 
+    public Left {
+      checkName("name", name);
+      Checks.nonNegative("session", session);
+      checkUtf8("reason", reason, MAX_REASON_BYTES);
+    }
+
     @Override
     public byte entryCode() {
       return CODE;
@@ -87,10 +132,18 @@ public sealed interface StreamEntry
   /**
    * An entry of an earlier epoch that some server delivered and others may not have, carried into
    * a new epoch by the flush. A server that delivered {@code seq} of {@code epoch} already, or
-   * that was not in that epoch, skips it.
+   * that was not in that epoch, skips it. The carried entry is never itself a {@code Carried}.
    */
   record Carried(long epoch, long seq, StreamEntry entry) implements StreamEntry {
     public static final byte CODE = 6;
+
+    public Carried {
+      Checks.nonNegative("epoch", epoch);
+      Checks.nonNegative("seq", seq);
+      if (entry instanceof Carried) {
+        throw new IllegalArgumentException("a carried entry cannot carry another");
+      }
+    }
 
     @Override
     public byte entryCode() {
@@ -101,12 +154,20 @@ public sealed interface StreamEntry
   /**
    * Part {@code part} (from 0) of {@code parts} of the directory a new epoch starts with: every
    * connected client and its server. A server replaces its directory once it has delivered every
-   * part.
+   * part. {@code parts} is at most {@link #MAX_DIRECTORY_PARTS}.
    */
   record Directory(int part, int parts, java.util.List<Session> sessions) implements StreamEntry {
     public static final byte CODE = 7;
 
     public Directory {
+      if (parts < 1 || parts > MAX_DIRECTORY_PARTS) {
+        throw new IllegalArgumentException(
+            "parts must be in 1.." + MAX_DIRECTORY_PARTS + ", was " + parts);
+      }
+      if (part < 0 || part >= parts) {
+        throw new IllegalArgumentException(
+            "part must be in 0.." + (parts - 1) + ", was " + part);
+      }
       sessions = java.util.List.copyOf(sessions);
     }
 
@@ -124,5 +185,48 @@ public sealed interface StreamEntry
    * @param server its server
    * @param lastClientSeq the highest request number of the session the server has delivered
    */
-  record Session(String name, long session, NodeId server, long lastClientSeq) {}
+  record Session(String name, long session, NodeId server, long lastClientSeq) {
+    public Session {
+      checkName("name", name);
+      Checks.nonNegative("session", session);
+      Checks.nonNegative("lastClientSeq", lastClientSeq);
+    }
+  }
+
+  private static void checkName(String field, String name) {
+    String problem = ClientNames.problemWith(name);
+    if (problem != null) {
+      throw new IllegalArgumentException(field + " is invalid: " + problem);
+    }
+  }
+
+  /**
+   * Checks that {@code text} can be encoded as UTF-8 (it has no unpaired surrogate) in at most
+   * {@code limit} bytes.
+   */
+  private static void checkUtf8(String field, String text, int limit) {
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            field + " has an unpaired surrogate at index " + i + ", which UTF-8 cannot encode");
+      } else {
+        bytes += 3;
+      }
+    }
+    if (bytes > limit) {
+      throw new IllegalArgumentException(
+          field + " is " + bytes + " bytes of UTF-8, limit is " + limit);
+    }
+  }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssertAlternative;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,12 @@ class ClusterCodecTest {
 
   private static Stream<byte[]> validFrames() {
     return Stream.of(samples(), largest(), smallest()).flatMap(s -> s).map(ClusterCodec::encode);
+  }
+
+  /** What the fuzz loops start from: the frames above and those of the routing messages. */
+  private static List<byte[]> fuzzFrames() {
+    return Stream.concat(validFrames(), RoutingCodecTest.fuzzSamples().map(ClusterCodec::encode))
+        .toList();
   }
 
   // ------------------------------------------------------------------ round trips
@@ -207,7 +214,7 @@ class ClusterCodecTest {
   }
 
   @Test
-  void largestEnvelopeTheModelAllowsEncodesFarBelowTheFrameLimit() {
+  void largestMembershipOrElectionEnvelopeEncodesFarBelowTheFrameLimit() {
     // Header: length 4 + magic 2 + version 1 + type 1 + cluster (1 + 64) + sender (1 + 64)
     //   + incarnation 8 = 146.
     // Largest body, a Heartbeat with a leader: sequence 8 + clientPort 2 + knownLeader (1 + 64)
@@ -275,7 +282,7 @@ class ClusterCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 8, 42, 127, 128, 255})
+  @ValueSource(ints = {0, 14, 42, 127, 128, 255})
   void frameWithAnUnassignedTypeCodeIsRejectedAsUnknownType(int type) {
     byte[] frame = ClusterCodec.encode(envelope(new Leave()));
     frame[7] = (byte) type;
@@ -493,7 +500,7 @@ class ClusterCodecTest {
         input[4] = 'R';
         input[5] = 'L';
         input[6] = 1;
-        input[7] = (byte) (1 + random.nextInt(7));
+        input[7] = (byte) (1 + random.nextInt(StreamState.TYPE));
       }
       decodeOrReject(input, "iteration " + i).ifPresent(r -> rejections.merge(r, 1, Integer::sum));
     }
@@ -503,9 +510,10 @@ class ClusterCodecTest {
   @Test
   void mutatedValidFramesAreDecodedOrRejectedButNeverThrowUnchecked() {
     Random random = new Random(FUZZ_SEED);
-    List<byte[]> frames = validFrames().toList();
+    List<byte[]> frames = fuzzFrames();
     EnumSet<Reason> reasonsSeen = EnumSet.noneOf(Reason.class);
     int decoded = 0;
+    java.util.Set<Integer> typesDecoded = new java.util.TreeSet<>();
     for (int i = 0; i < FUZZ_ITERATIONS; i++) {
       byte[] input = frames.get(random.nextInt(frames.size()));
       for (int m = 1 + random.nextInt(3); m > 0; m--) {
@@ -519,11 +527,15 @@ class ClusterCodecTest {
         reasonsSeen.add(rejection.get());
       } else {
         decoded++;
+        typesDecoded.add(input[7] & 0xFF);
       }
     }
-    // The seed reaches every check, and some mutations (an id character for another) are valid.
+    // The seed reaches every check, and some mutations (an id character for another, a byte of
+    // a text) are valid, in frames of every type.
     assertThat(reasonsSeen).containsExactlyInAnyOrder(Reason.values());
     assertThat(decoded).isPositive();
+    assertThat(typesDecoded)
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 13).boxed().toList());
   }
 
   private static final int[] EDGE_BYTES = {0x00, 0x01, 0x20, 0x2F, 0x7F, 0x80, 0xC3, 0xFF};
@@ -674,7 +686,7 @@ class ClusterCodecTest {
 
   // ------------------------------------------------------------------ helpers
 
-  private static ThrowableAssertAlternative<CodecException> assertRejected(
+  static ThrowableAssertAlternative<CodecException> assertRejected(
       byte[] input, Reason reason) {
     return org.assertj.core.api.Assertions.assertThatExceptionOfType(CodecException.class)
         .as("decoding %s", HEX.formatHex(input))
@@ -686,11 +698,11 @@ class ClusterCodecTest {
    * Writes raw frames field by field after a valid header, including frames the codec would never
    * write; {@link #build()} puts the length prefix in front.
    */
-  private static final class RawFrame {
+  static final class RawFrame {
     private final ByteBuffer body;
 
     RawFrame(int type) {
-      this(ByteBuffer.allocate(1024));
+      this(ByteBuffer.allocate(ClusterCodec.MAX_FRAME_BYTES + 1024));
       u8('R').u8('L').u8(1).u8(type);
     }
 
@@ -738,6 +750,18 @@ class ClusterCodecTest {
     /** A count byte and the bytes of {@code text}. */
     RawFrame str(String text) {
       return u8(text.length()).ascii(text);
+    }
+
+    /** A two-byte count and the UTF-8 bytes of {@code text}. */
+    RawFrame utf8(String text) {
+      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+      return u16(bytes.length).bytes(bytes);
+    }
+
+    /** Raw bytes without a count. */
+    RawFrame bytes(byte[] bytes) {
+      body.put(bytes);
+      return this;
     }
 
     byte[] build() {
