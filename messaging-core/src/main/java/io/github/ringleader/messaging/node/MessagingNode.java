@@ -1,5 +1,7 @@
 package io.github.ringleader.messaging.node;
 
+import io.github.ringleader.messaging.client.ClientLink;
+import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.election.ElectionOutbox;
 import io.github.ringleader.messaging.election.ElectionTimings;
 import io.github.ringleader.messaging.election.LcrElection;
@@ -13,14 +15,23 @@ import io.github.ringleader.messaging.protocol.ClusterMessage;
 import io.github.ringleader.messaging.protocol.Discover;
 import io.github.ringleader.messaging.protocol.Election;
 import io.github.ringleader.messaging.protocol.ElectionAck;
+import io.github.ringleader.messaging.protocol.Forward;
 import io.github.ringleader.messaging.protocol.Heartbeat;
 import io.github.ringleader.messaging.protocol.IdInUse;
 import io.github.ringleader.messaging.protocol.LeaderAnnouncement;
 import io.github.ringleader.messaging.protocol.Leave;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.Sequenced;
+import io.github.ringleader.messaging.protocol.StreamAck;
+import io.github.ringleader.messaging.protocol.StreamState;
+import io.github.ringleader.messaging.protocol.SyncReply;
+import io.github.ringleader.messaging.protocol.SyncRequest;
+import io.github.ringleader.messaging.routing.Router;
+import io.github.ringleader.messaging.routing.RoutingOutbox;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -79,6 +90,10 @@ public final class MessagingNode implements AutoCloseable {
   // ---- owned by the event loop
   private final Membership membership;
   private final LcrElection election;
+  private final Router router;
+  /** Messages this node sent to itself (or its own copy of a send to all), handled after the event. */
+  private final ArrayDeque<ClusterMessage> toSelf = new ArrayDeque<>();
+  private boolean clusterChanged = true;
   private NodeState state = NodeState.NEW;
   private volatile long incarnation;
   private long heartbeatSequence;
@@ -86,10 +101,11 @@ public final class MessagingNode implements AutoCloseable {
   private long discoveryEndsNanos = Long.MAX_VALUE;
   private long nextProbeNanos = Long.MAX_VALUE;
   private int probesLeft;
-  private int clientCount;
   private @Nullable NodeId reportedLeader;
   private long reportedTerm;
   private long wakeupNanos = Long.MAX_VALUE;
+  private @Nullable NodeId routedLeader;
+  private long routedTerm = -1;
   private long lastWakeupNanos = Long.MIN_VALUE;
   private EventLoop.@Nullable Cancellable wakeup;
   private final List<MembershipChange> changes = new ArrayList<>();
@@ -107,7 +123,6 @@ public final class MessagingNode implements AutoCloseable {
     this.loop = givenLoop != null ? givenLoop : new ThreadEventLoop("ringleader-" + config.nodeId());
     this.fixedIncarnation = builder.incarnation;
     this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
-    this.clientCount = 0;
     this.membership =
         new Membership(config.nodeId(), config.failureTimeout().toNanos(), config.maxMembers());
     this.election =
@@ -120,6 +135,15 @@ public final class MessagingNode implements AutoCloseable {
                 config.electionAttempts(),
                 config.electionTimeout().toNanos(),
                 2));
+    this.router =
+        new Router(
+            config.nodeId(),
+            () -> incarnation,
+            config.capacity(),
+            new ToCluster(),
+            config.electionAckTimeout().toNanos(),
+            config.heartbeatInterval().toNanos(),
+            this::serverWithRoom);
     this.view = snapshot();
   }
 
@@ -186,18 +210,59 @@ public final class MessagingNode implements AutoCloseable {
   }
 
   /**
-   * Sets the number of connected clients this node reports in its heartbeats (its load is this
-   * over its capacity).
+   * Connects a client through {@code link} (a client transport's side of the connection). The
+   * client's requests go to the returned connection; events for it go to the link. Safe from any
+   * thread; requests of one connection are handled in the order they are passed.
    */
-  public void setClientCount(int clients) {
-    if (clients < 0) {
-      throw new IllegalArgumentException("clients must be >= 0, was " + clients);
-    }
+  public ClientConnection connectClient(ClientLink link) {
+    ClientConnection connection = new ClientConnection();
     loop.execute(
         () -> {
-          clientCount = clients;
-          afterEvent();
+          if (state == NodeState.RUNNING) {
+            connection.id = router.attach(link);
+            afterEvent();
+          } else {
+            link.send(
+                new io.github.ringleader.messaging.client.ServerEvent.Goodbye(
+                    "server " + id() + " is not running (" + state + ")"));
+            link.close();
+          }
         });
+    return connection;
+  }
+
+  /** A client's connection to this node, for its transport to pass requests on. */
+  public final class ClientConnection {
+    private long id = -1;
+
+    private ClientConnection() {}
+
+    /** Hands the client's next request to the node. */
+    public void request(ClientRequest request) {
+      loop.execute(
+          () -> {
+            if (id >= 0 && state == NodeState.RUNNING) {
+              router.onClientRequest(id, request);
+              afterEvent();
+            }
+          });
+    }
+
+    /** The connection is gone (closed by the client, or broken). */
+    public void closed() {
+      loop.execute(
+          () -> {
+            if (id >= 0 && state == NodeState.RUNNING) {
+              router.onClientClosed(id);
+              afterEvent();
+            }
+          });
+    }
+  }
+
+  /** This node's router, for tests and tools that look inside; only touch it on the loop. */
+  public Router router() {
+    return router;
   }
 
   public void addListener(NodeListener listener) {
@@ -377,6 +442,15 @@ public final class MessagingNode implements AutoCloseable {
       election.onElectionAck(from, (ElectionAck) message);
     } else if (message instanceof LeaderAnnouncement) {
       election.onAnnouncement(from, (LeaderAnnouncement) message, now);
+    } else if (message instanceof Forward
+        || message instanceof SyncRequest
+        || message instanceof SyncReply
+        || message instanceof Sequenced
+        || message instanceof StreamAck
+        || message instanceof StreamState) {
+      if (state == NodeState.RUNNING) {
+        routing(from, message, now);
+      }
     } else if (message instanceof Leave) {
       MembershipChange change = membership.onLeave(from, envelope.incarnation());
       if (change != null) {
@@ -385,6 +459,22 @@ public final class MessagingNode implements AutoCloseable {
     }
     // IdInUse for another server's id is none of this node's business.
     afterEvent();
+  }
+
+  private void routing(NodeId from, ClusterMessage message, long now) {
+    if (message instanceof Forward) {
+      router.onForward((Forward) message, now);
+    } else if (message instanceof SyncRequest) {
+      router.onSyncRequest(from, (SyncRequest) message);
+    } else if (message instanceof SyncReply) {
+      router.onSyncReply(from, (SyncReply) message, now);
+    } else if (message instanceof Sequenced) {
+      router.onSequenced(from, (Sequenced) message, now);
+    } else if (message instanceof StreamAck) {
+      router.onStreamAck(from, (StreamAck) message, now);
+    } else if (message instanceof StreamState) {
+      router.onStreamState(from, (StreamState) message, now);
+    }
   }
 
   private void onHeartbeat(NodeId from, long senderIncarnation, Heartbeat heartbeat, long now) {
@@ -448,6 +538,9 @@ public final class MessagingNode implements AutoCloseable {
       sendHeartbeat(now);
     }
     election.onTick(now);
+    if (state == NodeState.RUNNING) {
+      router.onTick(now);
+    }
     afterEvent();
   }
 
@@ -473,6 +566,9 @@ public final class MessagingNode implements AutoCloseable {
   }
 
   private void applyMembershipChanges(long now) {
+    if (!changes.isEmpty()) {
+      clusterChanged = true;
+    }
     for (MembershipChange change : changes) {
       MemberInfo member = change.member();
       switch (change.kind()) {
@@ -525,21 +621,27 @@ public final class MessagingNode implements AutoCloseable {
         config.clientPort(),
         election.leader(),
         election.term(),
-        clientCount,
+        router.clientCount(),
         config.capacity());
   }
 
   /** After every event: apply what it changed, tell the listeners, and set the next wake-up. */
   private void afterEvent() {
-    applyMembershipChanges(loop.nanoTime());
+    long now = loop.nanoTime();
+    applyMembershipChanges(now);
     publish();
     if (state != NodeState.DISCOVERING && state != NodeState.RUNNING) {
       return;
     }
+    if (state == NodeState.RUNNING) {
+      settleRouting(now);
+    }
     long deadline =
         Math.min(
             Math.min(nextHeartbeatNanos, membership.nextExpiryNanos()),
-            Math.min(election.nextDeadlineNanos(), Math.min(discoveryEndsNanos, nextProbeNanos)));
+            Math.min(
+                Math.min(election.nextDeadlineNanos(), router.nextDeadlineNanos()),
+                Math.min(discoveryEndsNanos, nextProbeNanos)));
     if (deadline < wakeupNanos) {
       EventLoop.Cancellable previous = wakeup;
       if (previous != null) {
@@ -548,6 +650,30 @@ public final class MessagingNode implements AutoCloseable {
       wakeupNanos = deadline;
       wakeup = loop.schedule(deadline - loop.nanoTime(), this::onWakeup);
     }
+  }
+
+  /**
+   * Lets routing react to what the event changed — leadership, membership — and handles the
+   * messages this node sent itself, until nothing more is due; then sends what is pending.
+   */
+  private void settleRouting(long now) {
+    for (int round = 0; round < 1000; round++) {
+      NodeId leader = election.leader();
+      if (clusterChanged || !Objects.equals(leader, routedLeader) || election.term() != routedTerm) {
+        clusterChanged = false;
+        routedLeader = leader;
+        routedTerm = election.term();
+        router.onCluster(leader, election.isLeader(), election.term(), membership.liveIds(), now);
+      }
+      router.flush(now);
+      ClusterMessage message = toSelf.poll();
+      if (message == null) {
+        return;
+      }
+      routing(id(), message, now);
+    }
+    log.error("[{}] routing did not settle after 1000 rounds; {} messages to itself dropped", id(), toSelf.size());
+    toSelf.clear();
   }
 
   private void publish() {
@@ -573,7 +699,7 @@ public final class MessagingNode implements AutoCloseable {
   private ClusterView snapshot() {
     List<MemberInfo> members = new ArrayList<>(membership.size() + 1);
     MemberInfo me =
-        new MemberInfo(id(), incarnation, config.clientPort(), clientCount, config.capacity());
+        new MemberInfo(id(), incarnation, config.clientPort(), router.clientCount(), config.capacity());
     boolean meAdded = false;
     for (MemberInfo member : membership.liveMembers()) {
       if (!meAdded && member.id().compareTo(id()) > 0) {
@@ -598,6 +724,35 @@ public final class MessagingNode implements AutoCloseable {
 
   private ClusterEnvelope envelope(ClusterMessage message) {
     return new ClusterEnvelope(config.clusterName(), id(), incarnation, message);
+  }
+
+  /** Routing's messages: to other servers through the transport, to this node after the event. */
+  private final class ToCluster implements RoutingOutbox {
+    @Override
+    public void send(NodeId to, ClusterMessage message) {
+      if (to.equals(id())) {
+        toSelf.add(message);
+      } else {
+        transport.send(to, envelope(message));
+      }
+    }
+
+    @Override
+    public void sendToAll(ClusterMessage message) {
+      transport.sendToAll(envelope(message));
+      toSelf.add(message); // the transport's copy to this node is ignored as an echo
+    }
+  }
+
+  /** The least-loaded other live server with room, for a client this full server turns away. */
+  private @Nullable NodeId serverWithRoom() {
+    MemberInfo best = null;
+    for (MemberInfo member : membership.liveMembers()) {
+      if (member.hasRoom() && (best == null || member.load() < best.load())) {
+        best = member;
+      }
+    }
+    return best == null ? null : best.id();
   }
 
   /** Wraps election messages in envelopes; the election itself never sees the transport. */

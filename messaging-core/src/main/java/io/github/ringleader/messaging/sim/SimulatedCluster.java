@@ -43,6 +43,8 @@ public final class SimulatedCluster {
   private final BiConsumer<NodeId, MessagingNode.Builder> configurer;
   private final Map<NodeId, Running> running = new LinkedHashMap<>();
   private final Map<NodeId, Long> lastIncarnation = new HashMap<>();
+  private final Map<NodeId, List<SimulatedClient>> clients = new HashMap<>();
+  private Duration clientLatency = Duration.ofMillis(1);
 
   private static final class Running {
     final MessagingNode node;
@@ -142,6 +144,39 @@ public final class SimulatedCluster {
     victim.loop.close();
     // The node's network endpoint dies with the process; the node says no goodbye.
     victim.transport.close();
+    dropClients(NodeId.of(id));
+  }
+
+  private void dropClients(NodeId server) {
+    List<SimulatedClient> gone = clients.remove(server);
+    if (gone != null) {
+      for (SimulatedClient client : gone) {
+        client.serverGone();
+      }
+    }
+  }
+
+  /**
+   * Connects a new client to server {@code serverId} and sends its hello as {@code name}; the
+   * welcome (or refusal) arrives as the simulation runs.
+   */
+  public SimulatedClient connect(String name, String serverId) {
+    return connect(name, serverId, null);
+  }
+
+  /** {@link #connect(String, String)} with a listener for the client's events. */
+  public SimulatedClient connect(
+      String name, String serverId, io.github.ringleader.messaging.client.ClientSession.@Nullable Listener listener) {
+    MessagingNode server = node(serverId);
+    SimulatedClient client = new SimulatedClient(scheduler, server, clientLatency, listener);
+    clients.computeIfAbsent(server.id(), k -> new ArrayList<>()).add(client);
+    client.session().hello(name);
+    return client;
+  }
+
+  /** The one-way latency of client links made from now on (default 1 ms). */
+  public void setClientLatency(Duration latency) {
+    this.clientLatency = latency;
   }
 
   /** Stops {@code id} cleanly: it tells the others it is leaving. */
@@ -152,6 +187,7 @@ public final class SimulatedCluster {
     }
     node.node.close();
     node.loop.close();
+    dropClients(NodeId.of(id));
   }
 
   /**

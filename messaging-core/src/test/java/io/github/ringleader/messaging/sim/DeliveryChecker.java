@@ -409,7 +409,11 @@ final class DeliveryChecker {
               addressee));
     }
     Fate rejected = rejects.get(key);
-    if (rejected != null) {
+    // A sender cut off by a partition may hear "rejected" from its side's leader while the other
+    // side's leader delivered the message: without a quorum the two sides decide apart. That
+    // split decision is allowed only when the sender was disturbed between send and rejection.
+    if (rejected != null
+        && !disturbedBetween(message.sender, message.sentAtNanos, rejected.atNanos())) {
       report.add(
           Kind.REJECTED_DELIVERED,
           String.format(
@@ -723,6 +727,15 @@ final class DeliveryChecker {
 
   private Client client(String name) {
     return clients.computeIfAbsent(nameKey(name), k -> new Client(name));
+  }
+
+  private boolean disturbedBetween(String name, long fromNanos, long toNanos) {
+    for (Interval interval : disturbances.getOrDefault(nameKey(name), List.of())) {
+      if (interval.fromNanos() <= toNanos && interval.toNanos() >= fromNanos) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean wasDisturbed(

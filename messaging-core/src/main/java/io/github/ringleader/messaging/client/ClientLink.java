@@ -1,0 +1,15 @@
+package io.github.ringleader.messaging.client;
+
+/**
+ * A server's side of one client's connection, as a client transport provides it (TCP, or the
+ * in-memory link of the simulation). The node calls it on its event loop; an implementation must
+ * not block (queue, and close the connection if the queue is full).
+ */
+public interface ClientLink {
+
+  /** Sends an event to the client. */
+  void send(ServerEvent event);
+
+  /** Closes the connection (after the events already sent). */
+  void close();
+}

@@ -1,0 +1,24 @@
+package io.github.ringleader.messaging.client;
+
+import org.jspecify.annotations.Nullable;
+
+/** What a client asks of its server. */
+public sealed interface ClientRequest
+    permits ClientRequest.Hello, ClientRequest.Send, ClientRequest.ListUsers, ClientRequest.Bye {
+
+  /** Join the cluster as {@code name}; answered by {@link ServerEvent.Welcome} or {@link ServerEvent.Refused}. */
+  record Hello(String name) implements ClientRequest {}
+
+  /**
+   * Send {@code text} to everyone ({@code to} null) or to the client named {@code to}. {@code
+   * seq} numbers the session's sends from 1, one by one; the server answers {@link
+   * ServerEvent.Accepted} or {@link ServerEvent.Rejected} with the same number.
+   */
+  record Send(long seq, @Nullable String to, String text) implements ClientRequest {}
+
+  /** Ask who is connected; answered by {@link ServerEvent.Users}. */
+  record ListUsers() implements ClientRequest {}
+
+  /** Leave. */
+  record Bye() implements ClientRequest {}
+}

@@ -1,0 +1,14 @@
+package io.github.ringleader.messaging.routing;
+
+import io.github.ringleader.messaging.protocol.ClusterMessage;
+import io.github.ringleader.messaging.protocol.NodeId;
+
+/**
+ * Where routing sends cluster messages. The node delivers messages addressed to itself (and its
+ * own copies of messages to all) locally, after the current event.
+ */
+public interface RoutingOutbox {
+  void send(NodeId to, ClusterMessage message);
+
+  void sendToAll(ClusterMessage message);
+}

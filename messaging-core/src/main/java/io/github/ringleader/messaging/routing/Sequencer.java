@@ -1,0 +1,501 @@
+package io.github.ringleader.messaging.routing;
+
+import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.Sequenced;
+import io.github.ringleader.messaging.protocol.StreamAck;
+import io.github.ringleader.messaging.protocol.StreamEntry;
+import io.github.ringleader.messaging.protocol.StreamState;
+import io.github.ringleader.messaging.protocol.SyncReply;
+import io.github.ringleader.messaging.protocol.SyncRequest;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's sequencer for one epoch: it orders every client request of the cluster into one
+ * stream, and it is what makes broadcasts arrive everywhere in one total order.
+ *
+ * <p><b>Flush.</b> Before sequencing anything, it asks every member of the epoch for its state
+ * ({@code SyncRequest}, sent again until answered or the member is gone) and from the answers
+ * builds the epoch's first entries: the directory of connected clients (what the members report
+ * as their local sessions; a name claimed on both sides of a healed partition keeps its older
+ * session and the other is told to leave), then every entry of an earlier epoch that some member
+ * delivered and another may not have ({@link StreamEntry.Carried}, in their old order).
+ *
+ * <p><b>Sequencing.</b> A request passes a gate: a request it has sequenced before is dropped
+ * (servers send requests again until they see them in the stream), a session's chats are
+ * sequenced in the order the client numbered them (a later one waits for the earlier), a join of
+ * a taken name and a private message to an unknown client become refusals. Each entry goes to all
+ * members; each acknowledges how far it has the stream; entries every member has are
+ * <em>stable</em> and announced as such, and only then delivered. A member that falls behind
+ * gets the missing entries again. At most {@link #WINDOW} entries are in flight; beyond that the
+ * sequencer takes no new requests until the members catch up (servers keep re-sending them).
+ *
+ * <p>The epoch's members are fixed: the leader starts a new epoch whenever its view changes.
+ */
+public final class Sequencer {
+  private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
+
+  /** Entries sequenced but not yet delivered by every member, at most. */
+  static final int WINDOW = 1024;
+  /** Chats held per session waiting for an earlier one, at most. */
+  static final int HELD_PER_SESSION = 256;
+  /** Sessions per directory entry. */
+  static final int DIRECTORY_PART_SESSIONS = 200;
+  /** Entries re-sent to one lagging member per retry. */
+  static final int RESEND_BATCH = 64;
+
+  private enum Phase {
+    SYNCING,
+    ACTIVE
+  }
+
+  private static final class Progress {
+    long received;
+    long delivered;
+    long lastProgressNanos;
+
+    Progress(long nowNanos) {
+      lastProgressNanos = nowNanos;
+    }
+  }
+
+  private final NodeId self;
+  private final long epoch;
+  private final RoutingOutbox outbox;
+  private final long retryNanos;
+  private final long stateIntervalNanos;
+  private final Set<NodeId> members;
+  private Phase phase = Phase.SYNCING;
+
+  // ---- flush
+  private final Map<NodeId, List<SyncReply>> replies = new HashMap<>();
+  private long nextSyncRetryNanos;
+
+  // ---- sequencing
+  private long head;
+  private final TreeMap<Long, StreamEntry> entries = new TreeMap<>();
+  private final Map<NodeId, Progress> progress = new HashMap<>();
+  private long stable;
+  private long allDelivered;
+  private boolean stateDue;
+  private long nextStateNanos = Long.MAX_VALUE;
+  /** The connected clients by session, as of the last sequenced entry. */
+  private final Map<Long, StreamEntry.Session> directory = new LinkedHashMap<>();
+  /** The last request number sequenced per session. */
+  private final Map<Long, Long> lastSequenced = new HashMap<>();
+  private final Map<Long, TreeMap<Long, StreamEntry.Chat>> held = new HashMap<>();
+
+  /**
+   * @param members every server of the epoch, this one included
+   */
+  public Sequencer(
+      NodeId self,
+      long epoch,
+      Collection<NodeId> members,
+      RoutingOutbox outbox,
+      long retryNanos,
+      long stateIntervalNanos) {
+    this.self = self;
+    this.epoch = epoch;
+    this.members = new TreeSet<>(members);
+    this.members.add(self);
+    this.outbox = outbox;
+    this.retryNanos = retryNanos;
+    this.stateIntervalNanos = stateIntervalNanos;
+  }
+
+  public long epoch() {
+    return epoch;
+  }
+
+  public boolean isActive() {
+    return phase == Phase.ACTIVE;
+  }
+
+  public Set<NodeId> members() {
+    return members;
+  }
+
+  /** Asks every other member for its state; this node's own reply is given directly. */
+  public void begin(List<SyncReply> ownReply, long nowNanos) {
+    replies.put(self, ownReply);
+    requestSync(nowNanos);
+    maybeStart(nowNanos);
+  }
+
+  private void requestSync(long nowNanos) {
+    for (NodeId member : members) {
+      if (!member.equals(self) && !complete(replies.get(member))) {
+        outbox.send(member, new SyncRequest(epoch));
+      }
+    }
+    nextSyncRetryNanos = nowNanos + retryNanos;
+  }
+
+  public void onSyncReply(NodeId from, SyncReply part, long nowNanos) {
+    if (phase != Phase.SYNCING || part.epoch() != epoch || !members.contains(from)) {
+      return;
+    }
+    List<SyncReply> parts = replies.computeIfAbsent(from, k -> new ArrayList<>());
+    for (SyncReply known : parts) {
+      if (known.part() == part.part()) {
+        return;
+      }
+    }
+    parts.add(part);
+    maybeStart(nowNanos);
+  }
+
+  private static boolean complete(@org.jspecify.annotations.Nullable List<SyncReply> parts) {
+    return parts != null && !parts.isEmpty() && parts.size() == parts.get(0).parts();
+  }
+
+  /** A member failed or left: it no longer holds up the flush or stability. */
+  public void onMemberGone(NodeId id, long nowNanos) {
+    if (id.equals(self) || !members.remove(id)) {
+      return;
+    }
+    replies.remove(id);
+    progress.remove(id);
+    if (phase == Phase.SYNCING) {
+      maybeStart(nowNanos);
+    } else {
+      recomputeStability();
+    }
+  }
+
+  private void maybeStart(long nowNanos) {
+    for (NodeId member : members) {
+      if (!complete(replies.get(member))) {
+        return;
+      }
+    }
+    start(nowNanos);
+  }
+
+  /** Every member answered: write the epoch's opening entries and start sequencing. */
+  private void start(long nowNanos) {
+    phase = Phase.ACTIVE;
+    for (NodeId member : members) {
+      progress.put(member, new Progress(nowNanos));
+    }
+    // Sessions the members report, and every delivered entry some member may lack, by origin.
+    // A session is connected if its own server reports it; how far it was sequenced is the most
+    // any member delivered of it (its own server may have missed some, cut off for a while).
+    Map<Long, StreamEntry.Session> reported = new LinkedHashMap<>();
+    Map<Long, Long> deliveredAnywhere = new HashMap<>();
+    TreeMap<Long, TreeMap<Long, StreamEntry>> byOrigin = new TreeMap<>();
+    for (Map.Entry<NodeId, List<SyncReply>> reply : replies.entrySet()) {
+      for (SyncReply part : reply.getValue()) {
+        for (StreamEntry.Session session : part.sessions()) {
+          deliveredAnywhere.merge(session.session(), session.lastClientSeq(), Math::max);
+          if (session.server().equals(reply.getKey())) {
+            reported.put(session.session(), session);
+          }
+        }
+        for (SyncReply.SequencedEntry entry : part.entries()) {
+          if (entry.entry() instanceof StreamEntry.Carried) {
+            StreamEntry.Carried origin = (StreamEntry.Carried) entry.entry();
+            byOrigin
+                .computeIfAbsent(origin.epoch(), k -> new TreeMap<>())
+                .putIfAbsent(origin.seq(), origin.entry());
+          }
+        }
+      }
+    }
+    replies.clear();
+
+    for (StreamEntry.Session session : reported.values()) {
+      directory.put(session.session(), session);
+      lastSequenced.put(session.session(), deliveredAnywhere.getOrDefault(session.session(), 0L));
+    }
+    // The directory is what the live members report; it goes first, so carried private
+    // messages find their recipients.
+    List<StreamEntry.Session> sessions = new ArrayList<>(directory.values());
+    int parts = Math.max(1, (sessions.size() + DIRECTORY_PART_SESSIONS - 1) / DIRECTORY_PART_SESSIONS);
+    for (int i = 0; i < parts; i++) {
+      int from = i * DIRECTORY_PART_SESSIONS;
+      int to = Math.min(sessions.size(), from + DIRECTORY_PART_SESSIONS);
+      append(new StreamEntry.Directory(i, parts, sessions.subList(from, to)), nowNanos);
+    }
+    // Then, in origin order, what some member may lack. Epochs only grow, so a member delivered
+    // every entry of an earlier epoch before any of a later one; a member skips what it
+    // delivered already, and epochs it was not in.
+    int carried = 0;
+    for (Map.Entry<Long, TreeMap<Long, StreamEntry>> origin : byOrigin.entrySet()) {
+      for (Map.Entry<Long, StreamEntry> e : origin.getValue().entrySet()) {
+        append(new StreamEntry.Carried(origin.getKey(), e.getKey(), e.getValue()), nowNanos);
+        noteCarried(e.getValue());
+        carried++;
+      }
+    }
+    // A carried join may name a client whose server is not in this epoch: that client is gone.
+    for (StreamEntry.Session session : new ArrayList<>(directory.values())) {
+      if (!members.contains(session.server())) {
+        directory.remove(session.session());
+        lastSequenced.remove(session.session());
+        append(
+            new StreamEntry.Left(
+                session.name(), session.session(), "its server " + session.server() + " is gone"),
+            nowNanos);
+      }
+    }
+    resolveNameConflicts(nowNanos);
+    log.debug(
+        "[{}] epoch {} started with members {}, {} sessions, {} carried entries",
+        self, Epochs.format(epoch), members, directory.size(), carried);
+  }
+
+  /** Brings the gate's state up to date with an entry carried from an earlier epoch. */
+  private void noteCarried(StreamEntry entry) {
+    if (entry instanceof StreamEntry.Joined) {
+      StreamEntry.Joined joined = (StreamEntry.Joined) entry;
+      directory.putIfAbsent(
+          joined.session(), new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0));
+      lastSequenced.putIfAbsent(joined.session(), 0L);
+    } else if (entry instanceof StreamEntry.Left) {
+      long session = ((StreamEntry.Left) entry).session();
+      directory.remove(session);
+      lastSequenced.remove(session);
+    } else if (entry instanceof StreamEntry.Chat) {
+      StreamEntry.Chat chat = (StreamEntry.Chat) entry;
+      lastSequenced.merge(chat.session(), chat.clientSeq(), Math::max);
+    } else if (entry instanceof StreamEntry.ChatRejected) {
+      StreamEntry.ChatRejected rejected = (StreamEntry.ChatRejected) entry;
+      lastSequenced.merge(rejected.session(), rejected.clientSeq(), Math::max);
+    }
+  }
+
+  /** Two sides of a healed partition may each have let a client take a name: the older keeps it. */
+  private void resolveNameConflicts(long nowNanos) {
+    Map<String, StreamEntry.Session> owner = new HashMap<>();
+    for (StreamEntry.Session session : new ArrayList<>(directory.values())) {
+      String key = ClientNames.key(session.name());
+      StreamEntry.Session first = owner.get(key);
+      if (first == null) {
+        owner.put(key, session);
+        continue;
+      }
+      StreamEntry.Session loser = first.session() <= session.session() ? session : first;
+      owner.put(key, loser == session ? first : session);
+      append(
+          new StreamEntry.Left(
+              loser.name(),
+              loser.session(),
+              "another client took the name " + loser.name() + " while the cluster was split"),
+          nowNanos);
+      directory.remove(loser.session());
+      lastSequenced.remove(loser.session());
+    }
+  }
+
+  /** A server passes on one of its clients' requests. */
+  public void onForward(StreamEntry request, long nowNanos) {
+    if (phase != Phase.ACTIVE || head - allDelivered >= WINDOW) {
+      return; // the origin sends it again
+    }
+    if (request instanceof StreamEntry.Joined) {
+      StreamEntry.Joined join = (StreamEntry.Joined) request;
+      if (directory.containsKey(join.session())) {
+        return;
+      }
+      String key = ClientNames.key(join.name());
+      for (StreamEntry.Session session : directory.values()) {
+        if (ClientNames.key(session.name()).equals(key)) {
+          append(
+              new StreamEntry.JoinRefused(
+                  join.name(), join.session(), join.server(),
+                  "the name " + session.name() + " is taken by a connected client"),
+              nowNanos);
+          return;
+        }
+      }
+      directory.put(join.session(), new StreamEntry.Session(join.name(), join.session(), join.server(), 0));
+      lastSequenced.put(join.session(), 0L);
+      append(join, nowNanos);
+    } else if (request instanceof StreamEntry.Left) {
+      StreamEntry.Left left = (StreamEntry.Left) request;
+      if (directory.remove(left.session()) == null) {
+        return;
+      }
+      lastSequenced.remove(left.session());
+      held.remove(left.session());
+      append(left, nowNanos);
+    } else if (request instanceof StreamEntry.Chat) {
+      StreamEntry.Chat chat = (StreamEntry.Chat) request;
+      Long last = lastSequenced.get(chat.session());
+      if (last == null || chat.clientSeq() <= last) {
+        return; // not a connected session, or sequenced before
+      }
+      if (chat.clientSeq() > last + 1) {
+        TreeMap<Long, StreamEntry.Chat> waiting = held.computeIfAbsent(chat.session(), k -> new TreeMap<>());
+        if (waiting.size() < HELD_PER_SESSION) {
+          waiting.put(chat.clientSeq(), chat);
+        }
+        return;
+      }
+      sequenceChat(chat, nowNanos);
+      TreeMap<Long, StreamEntry.Chat> waiting = held.get(chat.session());
+      while (waiting != null && !waiting.isEmpty() && head - allDelivered < WINDOW) {
+        long next = lastSequenced.getOrDefault(chat.session(), 0L) + 1;
+        StreamEntry.Chat following = waiting.remove(next);
+        waiting.headMap(next, false).clear();
+        if (following == null) {
+          break;
+        }
+        sequenceChat(following, nowNanos);
+      }
+      if (waiting != null && waiting.isEmpty()) {
+        held.remove(chat.session());
+      }
+    }
+  }
+
+  private void sequenceChat(StreamEntry.Chat chat, long nowNanos) {
+    lastSequenced.put(chat.session(), chat.clientSeq());
+    String to = chat.to();
+    if (to != null && !isConnected(to)) {
+      append(
+          new StreamEntry.ChatRejected(
+              chat.from(), chat.session(), chat.clientSeq(), "no client named " + to + " is connected"),
+          nowNanos);
+      return;
+    }
+    append(chat, nowNanos);
+  }
+
+  private boolean isConnected(String name) {
+    String key = ClientNames.key(name);
+    for (StreamEntry.Session session : directory.values()) {
+      if (ClientNames.key(session.name()).equals(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void append(StreamEntry entry, long nowNanos) {
+    head++;
+    entries.put(head, entry);
+    outbox.sendToAll(new Sequenced(epoch, head, entry));
+    if (nextStateNanos == Long.MAX_VALUE) {
+      nextStateNanos = nowNanos + retryNanos;
+    }
+  }
+
+  public void onStreamAck(NodeId from, StreamAck ack, long nowNanos) {
+    Progress member = progress.get(from);
+    if (phase != Phase.ACTIVE || ack.epoch() != epoch || member == null) {
+      return;
+    }
+    if (ack.received() > member.received) {
+      member.received = Math.min(ack.received(), head);
+      member.lastProgressNanos = nowNanos;
+    }
+    member.delivered = Math.max(member.delivered, Math.min(ack.delivered(), head));
+    if (ack.received() < head && nowNanos - member.lastProgressNanos >= retryNanos) {
+      resend(from, member, nowNanos);
+    }
+    recomputeStability();
+  }
+
+  private void recomputeStability() {
+    long minReceived = head;
+    long minDelivered = head;
+    for (Progress member : progress.values()) {
+      minReceived = Math.min(minReceived, member.received);
+      minDelivered = Math.min(minDelivered, member.delivered);
+    }
+    if (minReceived > stable) {
+      stable = minReceived;
+      stateDue = true;
+    }
+    if (minDelivered > allDelivered) {
+      allDelivered = minDelivered;
+      entries.headMap(allDelivered, true).clear();
+      stateDue = true;
+    }
+  }
+
+  private void resend(NodeId to, Progress member, long nowNanos) {
+    long from = member.received + 1;
+    long until = Math.min(head, member.received + RESEND_BATCH);
+    for (long seq = from; seq <= until; seq++) {
+      StreamEntry entry = entries.get(seq);
+      if (entry != null) {
+        outbox.send(to, new Sequenced(epoch, seq, entry));
+      }
+    }
+    member.lastProgressNanos = nowNanos;
+  }
+
+  /** Sends the stream state if it changed; called once after each event. */
+  public void flush(long nowNanos) {
+    if (stateDue && phase == Phase.ACTIVE) {
+      sendState(nowNanos);
+    }
+  }
+
+  private void sendState(long nowNanos) {
+    stateDue = false;
+    outbox.sendToAll(new StreamState(epoch, head, stable, allDelivered));
+    nextStateNanos = nowNanos + (stable < head || allDelivered < head ? retryNanos : stateIntervalNanos);
+  }
+
+  public void onTick(long nowNanos) {
+    if (phase == Phase.SYNCING) {
+      if (nextSyncRetryNanos <= nowNanos) {
+        requestSync(nowNanos);
+      }
+      return;
+    }
+    for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
+      Progress member = e.getValue();
+      if (member.received < head && nowNanos - member.lastProgressNanos >= retryNanos) {
+        resend(e.getKey(), member, nowNanos);
+      }
+    }
+    if (nextStateNanos <= nowNanos) {
+      sendState(nowNanos);
+    }
+  }
+
+  public long nextDeadlineNanos() {
+    if (phase == Phase.SYNCING) {
+      return nextSyncRetryNanos;
+    }
+    long next = nextStateNanos;
+    for (Progress member : progress.values()) {
+      if (member.received < head) {
+        next = Math.min(next, member.lastProgressNanos + retryNanos);
+      }
+    }
+    return next;
+  }
+
+  /** Entries sequenced in this epoch. */
+  public long head() {
+    return head;
+  }
+
+  /** Entries kept for members that have not delivered them (bounded by {@link #WINDOW}). */
+  public int logSize() {
+    return entries.size();
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        "sequencer[%s epoch %s %s head %d stable %d delivered %d members %s]",
+        self, Epochs.format(epoch), phase, head, stable, allDelivered, members);
+  }
+}

@@ -1,0 +1,495 @@
+package io.github.ringleader.messaging.routing;
+
+import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.Sequenced;
+import io.github.ringleader.messaging.protocol.StreamAck;
+import io.github.ringleader.messaging.protocol.StreamEntry;
+import io.github.ringleader.messaging.protocol.StreamState;
+import io.github.ringleader.messaging.protocol.SyncReply;
+import io.github.ringleader.messaging.protocol.SyncRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One server's copy of the sequenced stream: it receives the leader's entries, acknowledges them,
+ * and delivers them in sequence order once they are stable (every member has them), never twice.
+ * It keeps the directory of connected clients that the delivered entries describe.
+ *
+ * <p><b>Why deliver only stable entries.</b> Whatever one server delivered, every other member of
+ * the epoch already holds. So when the leader changes, the new leader can collect from the
+ * members everything any of them delivered and not everyone did, and carry it into the next
+ * epoch: no delivered message is lost for the others, none is delivered twice, and the order is
+ * kept.
+ *
+ * <p><b>Flush.</b> Asked to sync for a new epoch, the replica freezes (delivers nothing more of
+ * its epoch) and reports how far it delivered, the delivered entries others may lack, and its
+ * local sessions. When the new epoch's first entries arrive it starts over in that epoch; {@link
+ * StreamEntry.Carried} entries it delivered before are skipped.
+ *
+ * <p>A pure state machine: messages and time in; deliveries to a {@link Sink}, messages to a
+ * {@link RoutingOutbox}.
+ */
+public final class StreamReplica {
+  private static final Logger log = LoggerFactory.getLogger(StreamReplica.class);
+
+  /** Receives what the replica delivers. */
+  public interface Sink {
+    /** Called for each entry in stream order, after the directory reflects it. */
+    void onDelivered(StreamEntry entry, Map<Long, StreamEntry.Session> directory);
+
+    /** A new epoch's directory replaced the old one. */
+    void onDirectoryReplaced(
+        Map<Long, StreamEntry.Session> before, Map<Long, StreamEntry.Session> after);
+
+    /** This replica entered a new epoch: requests not yet delivered must be forwarded again. */
+    void onEpochStarted(long epoch);
+
+    /**
+     * The sessions to report in a flush: this server's own clients, and every other session this
+     * replica knows, each with the last request number this replica delivered of it.
+     */
+    List<StreamEntry.Session> sessionReport();
+  }
+
+  /** Entries held beyond what was received contiguously; a farther entry is dropped. */
+  static final int RECEIVE_WINDOW = 4096;
+  /** Bytes of entries and sessions in one sync reply datagram (under the 64 KiB frame limit). */
+  static final int SYNC_PART_BYTES = 40_000;
+  /** Epochs remembered in {@link #deliveredUpTo}. */
+  static final int REMEMBERED_EPOCHS = 32;
+  /** Delivered entries kept for flushes, at most. */
+  static final int MAX_RETAINED = 8192;
+  /** Sessions remembered in {@link #seen}. */
+  static final int REMEMBERED_SESSIONS = 8192;
+
+  private final NodeId self;
+  private final Sink sink;
+  private final RoutingOutbox outbox;
+  private final long retryNanos;
+
+  private long epoch;
+  private @Nullable NodeId epochLeader;
+  /** The newest epoch a sync was answered for; above {@link #epoch} means frozen. */
+  private long syncedFor;
+  private final TreeMap<Long, StreamEntry> received = new TreeMap<>();
+  private long receivedContiguous;
+  private long delivered;
+  private long stableKnown;
+  private long allDeliveredKnown;
+  private long headKnown;
+  /**
+   * Delivered entries of this epoch that others may not have delivered yet — positions
+   * (allDeliveredKnown, delivered] — each with its origin: (epoch, seq) where it was first
+   * sequenced.
+   */
+  private final TreeMap<Long, StreamEntry.Carried> deliveredLog = new TreeMap<>();
+  /**
+   * Delivered entries of earlier epochs, kept until every member of this epoch has delivered its
+   * opening block (the entries a flush carried into it), in case this epoch is itself cut short.
+   */
+  private final List<StreamEntry.Carried> olderDelivered = new ArrayList<>();
+  /** Per epoch this replica entered (the most recent few): the last origin seq it delivered. */
+  private final LinkedHashMap<Long, Long> deliveredUpTo = new LinkedHashMap<>();
+  /** The position of the last entry of this epoch's opening block, once a later entry came. */
+  private long openingEnd = -1;
+  private Map<Long, StreamEntry.Session> directory = new LinkedHashMap<>();
+  /**
+   * Per session this replica has seen (the most recent {@link #REMEMBERED_SESSIONS}, also after
+   * they left): the highest request number it delivered. Kept after a session leaves the directory,
+   * because a client whose server was cut off may be back in a later epoch, and the next leader
+   * must not sequence again what this replica delivered.
+   */
+  private final LinkedHashMap<Long, StreamEntry.Session> seen =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, StreamEntry.Session> eldest) {
+          return size() > REMEMBERED_SESSIONS;
+        }
+      };
+  private final List<StreamEntry.Directory> directoryParts = new ArrayList<>();
+  private boolean ackDue;
+  private long nextNackNanos = Long.MAX_VALUE;
+  private long deliveredCount;
+
+  public StreamReplica(NodeId self, Sink sink, RoutingOutbox outbox, long retryNanos) {
+    this.self = self;
+    this.sink = sink;
+    this.outbox = outbox;
+    this.retryNanos = retryNanos;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  public void onSequenced(NodeId from, Sequenced message, long nowNanos) {
+    if (!accept(from, message.epoch())) {
+      return;
+    }
+    long seq = message.seq();
+    headKnown = Math.max(headKnown, seq);
+    if (seq <= receivedContiguous || seq > receivedContiguous + RECEIVE_WINDOW) {
+      ackDue = true; // a duplicate, or too far ahead: say where we are
+      return;
+    }
+    received.putIfAbsent(seq, message.entry());
+    while (received.containsKey(receivedContiguous + 1)) {
+      receivedContiguous++;
+    }
+    ackDue = true;
+    deliverReady();
+    scheduleNack(nowNanos);
+  }
+
+  public void onStreamState(NodeId from, StreamState state, long nowNanos) {
+    if (!accept(from, state.epoch())) {
+      return;
+    }
+    headKnown = Math.max(headKnown, state.head());
+    stableKnown = Math.max(stableKnown, state.stable());
+    if (state.delivered() > allDeliveredKnown) {
+      allDeliveredKnown = state.delivered();
+      deliveredLog.headMap(allDeliveredKnown, true).clear();
+      if (openingEnd >= 0 && allDeliveredKnown >= openingEnd) {
+        olderDelivered.clear();
+      }
+    }
+    deliverReady();
+    if (headKnown > receivedContiguous) {
+      ackDue = true;
+    }
+    scheduleNack(nowNanos);
+  }
+
+  /**
+   * The leader of a new epoch asks for this replica's state. Answered every time it is asked
+   * (the answer may be lost); from the first request on, nothing more of the current epoch is
+   * delivered.
+   */
+  public void onSyncRequest(NodeId from, SyncRequest request) {
+    if (request.epoch() <= epoch) {
+      return;
+    }
+    syncedFor = Math.max(syncedFor, request.epoch());
+    log.debug("[{}] syncs for epoch {}: {}", self, Epochs.format(request.epoch()), this);
+    for (SyncReply part : syncReply(request.epoch())) {
+      outbox.send(from, part);
+    }
+  }
+
+  /**
+   * Freezes for {@code newEpoch}, started by this node itself as leader, and returns the reply it
+   * would have sent.
+   */
+  public List<SyncReply> syncForOwnEpoch(long newEpoch) {
+    syncedFor = Math.max(syncedFor, newEpoch);
+    return syncReply(newEpoch);
+  }
+
+  /** The reply this replica gives a sync for {@code newEpoch}, in parts. */
+  private List<SyncReply> syncReply(long newEpoch) {
+    List<SyncReply.SequencedEntry> entries = new ArrayList<>();
+    for (StreamEntry.Carried older : olderDelivered) {
+      entries.add(new SyncReply.SequencedEntry(0, older));
+    }
+    for (Map.Entry<Long, StreamEntry.Carried> e : deliveredLog.entrySet()) {
+      entries.add(new SyncReply.SequencedEntry(e.getKey(), e.getValue()));
+    }
+    // Received but not delivered here: stable entries some absent member may have delivered.
+    // Every member's received entries are a prefix of one stream, so together they leave no gap.
+    for (Map.Entry<Long, StreamEntry> e : received.headMap(receivedContiguous, true).entrySet()) {
+      StreamEntry entry = e.getValue();
+      if (!(entry instanceof StreamEntry.Directory)) {
+        entries.add(new SyncReply.SequencedEntry(e.getKey(), origin(e.getKey(), entry)));
+      }
+    }
+    List<StreamEntry.Session> sessions = sink.sessionReport();
+    List<List<SyncReply.SequencedEntry>> entryParts = new ArrayList<>();
+    List<List<StreamEntry.Session>> sessionParts = new ArrayList<>();
+    List<SyncReply.SequencedEntry> currentEntries = new ArrayList<>();
+    List<StreamEntry.Session> currentSessions = new ArrayList<>();
+    int bytes = 0;
+    for (SyncReply.SequencedEntry entry : entries) {
+      int size = Sizes.of(entry.entry()) + 8;
+      if (bytes + size > SYNC_PART_BYTES && !(currentEntries.isEmpty() && currentSessions.isEmpty())) {
+        entryParts.add(currentEntries);
+        sessionParts.add(currentSessions);
+        currentEntries = new ArrayList<>();
+        currentSessions = new ArrayList<>();
+        bytes = 0;
+      }
+      currentEntries.add(entry);
+      bytes += size;
+    }
+    for (StreamEntry.Session session : sessions) {
+      int size = Sizes.of(session);
+      if (bytes + size > SYNC_PART_BYTES && !(currentEntries.isEmpty() && currentSessions.isEmpty())) {
+        entryParts.add(currentEntries);
+        sessionParts.add(currentSessions);
+        currentEntries = new ArrayList<>();
+        currentSessions = new ArrayList<>();
+        bytes = 0;
+      }
+      currentSessions.add(session);
+      bytes += size;
+    }
+    entryParts.add(currentEntries);
+    sessionParts.add(currentSessions);
+    List<SyncReply> parts = new ArrayList<>();
+    for (int i = 0; i < entryParts.size(); i++) {
+      parts.add(
+          new SyncReply(
+              newEpoch, epoch, delivered, i, entryParts.size(), entryParts.get(i), sessionParts.get(i)));
+    }
+    return parts;
+  }
+
+  /** Sends a stream acknowledgement if one is due; called once after each event. */
+  public void flush() {
+    NodeId leader = epochLeader;
+    if (ackDue && leader != null) {
+      outbox.send(leader, new StreamAck(epoch, receivedContiguous, delivered));
+    }
+    ackDue = false;
+  }
+
+  /** Asks again for missing entries while the leader has more than this replica. */
+  public void onTick(long nowNanos) {
+    if (nextNackNanos <= nowNanos) {
+      nextNackNanos = Long.MAX_VALUE;
+      if (headKnown > receivedContiguous || stableKnown > delivered) {
+        ackDue = true;
+      }
+      scheduleNack(nowNanos);
+    }
+  }
+
+  public long nextDeadlineNanos() {
+    return nextNackNanos;
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  public long epoch() {
+    return epoch;
+  }
+
+  public long delivered() {
+    return delivered;
+  }
+
+  /** Entries delivered since this replica was created. */
+  public long deliveredCount() {
+    return deliveredCount;
+  }
+
+  public boolean isFrozen() {
+    return syncedFor > epoch;
+  }
+
+  /** The connected clients by session id, as of the last delivered entry. */
+  public Map<Long, StreamEntry.Session> directory() {
+    return directory;
+  }
+
+  /** The highest request number of {@code session} delivered, or 0. */
+  public long lastClientSeq(long session) {
+    StreamEntry.Session known = seen.get(session);
+    return known == null ? 0 : known.lastClientSeq();
+  }
+
+  /** Entries received and not yet delivered (bounded by the receive window). */
+  public int buffered() {
+    return received.size();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Whether a message of {@code messageEpoch} belongs to the current epoch, entering it if new. */
+  private boolean accept(NodeId from, long messageEpoch) {
+    if (messageEpoch < epoch || messageEpoch < syncedFor) {
+      return false; // an old epoch, or one older than the flush this replica joined
+    }
+    if (messageEpoch > epoch) {
+      enterEpoch(messageEpoch, from);
+    }
+    return true;
+  }
+
+  private void enterEpoch(long newEpoch, NodeId leader) {
+    // What this replica delivered of earlier epochs stays reportable until the new epoch's
+    // opening block is delivered everywhere.
+    olderDelivered.addAll(deliveredLog.values());
+    while (olderDelivered.size() > MAX_RETAINED) {
+      olderDelivered.remove(0);
+    }
+    deliveredUpTo.put(newEpoch, 0L);
+    while (deliveredUpTo.size() > REMEMBERED_EPOCHS) {
+      deliveredUpTo.remove(deliveredUpTo.keySet().iterator().next());
+    }
+    openingEnd = -1;
+    log.debug(
+        "[{}] enters epoch {} (leader {}), leaving {} at {} delivered; {} older entries kept",
+        self, Epochs.format(newEpoch), leader, Epochs.format(epoch), delivered, olderDelivered.size());
+    epoch = newEpoch;
+    epochLeader = leader;
+    received.clear();
+    receivedContiguous = 0;
+    delivered = 0;
+    stableKnown = 0;
+    allDeliveredKnown = 0;
+    headKnown = 0;
+    deliveredLog.clear();
+    directoryParts.clear();
+    sink.onEpochStarted(newEpoch);
+  }
+
+  private void scheduleNack(long nowNanos) {
+    if ((headKnown > receivedContiguous || stableKnown > delivered) && nextNackNanos == Long.MAX_VALUE) {
+      nextNackNanos = nowNanos + retryNanos;
+    }
+  }
+
+  private void deliverReady() {
+    long before = delivered;
+    deliverStable();
+    if (delivered > before) {
+      ackDue = true; // the leader trims what every member has delivered
+    }
+  }
+
+  private void deliverStable() {
+    while (!isFrozen() && delivered < Math.min(stableKnown, receivedContiguous)) {
+      long seq = delivered + 1;
+      StreamEntry entry = received.remove(seq);
+      if (entry == null) {
+        return;
+      }
+      delivered = seq;
+      deliveredCount++;
+      deliveredUpTo.put(epoch, seq);
+      boolean opening = entry instanceof StreamEntry.Directory || entry instanceof StreamEntry.Carried;
+      if (!opening && openingEnd < 0) {
+        openingEnd = seq - 1;
+        if (allDeliveredKnown >= openingEnd) {
+          olderDelivered.clear();
+        }
+      }
+      if (seq > allDeliveredKnown && !(entry instanceof StreamEntry.Directory)) {
+        deliveredLog.put(seq, origin(seq, entry));
+        while (deliveredLog.size() > MAX_RETAINED) {
+          deliveredLog.pollFirstEntry();
+        }
+      }
+      apply(entry);
+    }
+  }
+
+  private void apply(StreamEntry entry) {
+    if (log.isTraceEnabled()) {
+      log.trace("[{}] delivers {}:{} {}", self, Epochs.format(epoch), delivered, entry);
+    }
+    if (entry instanceof StreamEntry.Carried) {
+      StreamEntry.Carried carried = (StreamEntry.Carried) entry;
+      Long upTo = deliveredUpTo.get(carried.epoch());
+      if (upTo != null && carried.seq() > upTo) {
+        // This replica was in that epoch and had not delivered this entry yet.
+        deliveredUpTo.put(carried.epoch(), carried.seq());
+        apply(carried.entry());
+      }
+      return;
+    }
+    if (entry instanceof StreamEntry.Directory) {
+      StreamEntry.Directory part = (StreamEntry.Directory) entry;
+      directoryParts.add(part);
+      if (directoryParts.size() == part.parts()) {
+        Map<Long, StreamEntry.Session> next = new LinkedHashMap<>();
+        for (StreamEntry.Directory p : directoryParts) {
+          for (StreamEntry.Session session : p.sessions()) {
+            // The session's lastClientSeq is what its own server delivered; this replica's
+            // record of what it delivered itself stays as it is.
+            next.put(session.session(), session);
+          }
+        }
+        directoryParts.clear();
+        Map<Long, StreamEntry.Session> before = directory;
+        directory = next;
+        for (StreamEntry.Session session : next.values()) {
+          remember(session.name(), session.session(), session.server());
+        }
+        sink.onDirectoryReplaced(before, next);
+      }
+      return;
+    }
+    if (entry instanceof StreamEntry.Chat) {
+      StreamEntry.Chat chat = (StreamEntry.Chat) entry;
+      if (!consume(chat.session(), chat.clientSeq())) {
+        return;
+      }
+    } else if (entry instanceof StreamEntry.ChatRejected) {
+      StreamEntry.ChatRejected rejected = (StreamEntry.ChatRejected) entry;
+      if (!consume(rejected.session(), rejected.clientSeq())) {
+        return;
+      }
+    } else if (entry instanceof StreamEntry.Joined) {
+      StreamEntry.Joined joined = (StreamEntry.Joined) entry;
+      if (directory.containsKey(joined.session())) {
+        return; // delivered before, in an earlier epoch
+      }
+      directory.put(joined.session(), new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0));
+      remember(joined.name(), joined.session(), joined.server());
+    } else if (entry instanceof StreamEntry.Left) {
+      StreamEntry.Left left = (StreamEntry.Left) entry;
+      if (directory.remove(left.session()) == null) {
+        return; // gone already
+      }
+    }
+    sink.onDelivered(entry, directory);
+  }
+
+  /** Entry {@code seq} of this epoch, named by where it was first sequenced. */
+  private StreamEntry.Carried origin(long seq, StreamEntry entry) {
+    return entry instanceof StreamEntry.Carried
+        ? (StreamEntry.Carried) entry
+        : new StreamEntry.Carried(epoch, seq, entry);
+  }
+
+  /** Records request {@code clientSeq} of {@code session}; false if it was delivered before. */
+  private boolean consume(long session, long clientSeq) {
+    StreamEntry.Session known = seen.get(session);
+    long last = known == null ? 0 : known.lastClientSeq();
+    if (clientSeq <= last) {
+      return false;
+    }
+    if (known != null) {
+      seen.put(session, new StreamEntry.Session(known.name(), session, known.server(), clientSeq));
+    }
+    return true;
+  }
+
+  private void remember(String name, long session, NodeId server) {
+    if (!seen.containsKey(session)) {
+      seen.put(session, new StreamEntry.Session(name, session, server, 0));
+    }
+  }
+
+  /** Every session this replica remembers, with the last request number it delivered of each. */
+  public java.util.Collection<StreamEntry.Session> seenSessions() {
+    return seen.values();
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        "replica[%s epoch %s received %d delivered %d stable %d head %d%s]",
+        self, Epochs.format(epoch), receivedContiguous, delivered, stableKnown, headKnown,
+        isFrozen() ? " frozen" : "");
+  }
+}
