@@ -445,7 +445,7 @@ final class DeliveryChecker {
                 session, receipt.message(), time(earlier.atNanos()), time(receipt.atNanos())));
         continue;
       }
-      if (receipt.to() == null) {
+      if (receipt.to() == null && !decidedApart(key)) {
         broadcasts.add(key);
       }
       Sent message = sent.get(key);
@@ -727,6 +727,25 @@ final class DeliveryChecker {
 
   private Client client(String name) {
     return clients.computeIfAbsent(nameKey(name), k -> new Client(name));
+  }
+
+  /**
+   * Whether a message was sent while its sender was disturbed (cut off from part of the cluster),
+   * from the send until the server answered (or the end, unanswered). Without a quorum, the two
+   * sides of a partition may each order such a message among their own: the one-order promise
+   * covers messages whose sender stayed in one connected group.
+   */
+  private boolean decidedApart(MessageKey key) {
+    Sent message = sent.get(key);
+    if (message == null) {
+      return false;
+    }
+    Fate answer = acks.get(key);
+    if (answer == null) {
+      answer = rejects.get(key);
+    }
+    long until = answer == null ? Long.MAX_VALUE : answer.atNanos();
+    return disturbedBetween(message.sender, message.sentAtNanos, until);
   }
 
   private boolean disturbedBetween(String name, long fromNanos, long toNanos) {
