@@ -75,6 +75,9 @@ import org.slf4j.LoggerFactory;
 public final class MessagingNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MessagingNode.class);
 
+  /** Bounds the messages a node handles from itself after one event (see settleRouting). */
+  private static final int MAX_SELF_MESSAGES_PER_EVENT = 1_000_000;
+
   /** How many times the start-up probe is sent during the discovery window, against loss. */
   private static final int DISCOVERY_PROBES = 3;
 
@@ -657,7 +660,10 @@ public final class MessagingNode implements AutoCloseable {
    * messages this node sent itself, until nothing more is due; then sends what is pending.
    */
   private void settleRouting(long now) {
-    for (int round = 0; round < 1000; round++) {
+    // Each message to itself is handled once; one event can legitimately cause tens of thousands
+    // (a flush carrying a full window of entries, each acknowledged). The bound only stops a bug
+    // from looping forever.
+    for (int round = 0; round < MAX_SELF_MESSAGES_PER_EVENT; round++) {
       NodeId leader = election.leader();
       if (clusterChanged || !Objects.equals(leader, routedLeader) || election.term() != routedTerm) {
         clusterChanged = false;
@@ -672,7 +678,11 @@ public final class MessagingNode implements AutoCloseable {
       }
       routing(id(), message, now);
     }
-    log.error("[{}] routing did not settle after 1000 rounds; {} messages to itself dropped", id(), toSelf.size());
+    log.error(
+        "[{}] routing did not settle after {} messages to itself; {} dropped (a bug: please report)",
+        id(),
+        MAX_SELF_MESSAGES_PER_EVENT,
+        toSelf.size());
     toSelf.clear();
   }
 
