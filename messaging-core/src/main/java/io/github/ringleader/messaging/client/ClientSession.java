@@ -117,10 +117,12 @@ public final class ClientSession {
       listener.onWelcome((ServerEvent.Welcome) event);
     } else if (event instanceof ServerEvent.Refused) {
       ServerEvent.Refused refused = (ServerEvent.Refused) event;
-      if (state == State.JOINING) {
-        state = State.CLOSED;
-      }
       listener.onRefused(refused);
+      if (refused.code() != ServerEvent.Reason.PROTOCOL_ERROR) {
+        // The server closes the connection after every refusal but a protocol complaint.
+        state = State.CLOSED;
+        listener.onClosed(refused.reason());
+      }
     } else if (event instanceof ServerEvent.Accepted) {
       long seq = ((ServerEvent.Accepted) event).seq();
       if (unanswered.remove(seq) != null) {

@@ -477,8 +477,9 @@ public final class Router implements StreamReplica.Sink {
     } else if (entry instanceof StreamEntry.JoinRefused) {
       StreamEntry.JoinRefused refused = (StreamEntry.JoinRefused) entry;
       pending.remove(joinKey(refused.session()));
-      LocalSession mine = bySession.remove(refused.session());
-      if (mine != null) {
+      LocalSession mine = bySession.get(refused.session());
+      if (mine != null && mine.state == SessionState.JOINING) {
+        bySession.remove(refused.session());
         refuse(mine, ServerEvent.Reason.NAME_TAKEN, refused.reason(), null);
       }
     } else if (entry instanceof StreamEntry.Chat) {

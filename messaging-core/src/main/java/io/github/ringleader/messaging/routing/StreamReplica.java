@@ -381,6 +381,13 @@ public final class StreamReplica {
         if (allDeliveredKnown >= openingEnd) {
           olderDelivered.clear();
         }
+        // Past this epoch's opening block, earlier epochs are closed here: what the flush did not
+        // carry into this epoch is not delivered later, after newer messages (per-sender order).
+        for (Map.Entry<Long, Long> earlier : deliveredUpTo.entrySet()) {
+          if (earlier.getKey() != epoch) {
+            earlier.setValue(Long.MAX_VALUE);
+          }
+        }
       }
       if (seq > allDeliveredKnown && !(entry instanceof StreamEntry.Directory)) {
         deliveredLog.put(seq, origin(seq, entry));
@@ -445,6 +452,11 @@ public final class StreamReplica {
       }
       directory.put(joined.session(), new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0));
       remember(joined.name(), joined.session(), joined.server());
+    } else if (entry instanceof StreamEntry.JoinRefused) {
+      if (directory.containsKey(((StreamEntry.JoinRefused) entry).session())) {
+        // Two leaders of a split cluster decided this join apart; the join applied here stands.
+        return;
+      }
     } else if (entry instanceof StreamEntry.Left) {
       StreamEntry.Left left = (StreamEntry.Left) entry;
       if (directory.remove(left.session()) == null) {
