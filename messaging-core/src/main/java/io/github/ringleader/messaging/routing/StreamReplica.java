@@ -314,13 +314,16 @@ public final class StreamReplica {
 
   /** Whether a message of {@code messageEpoch} belongs to the current epoch, entering it if new. */
   private boolean accept(NodeId from, long messageEpoch) {
-    if (messageEpoch < epoch || messageEpoch < syncedFor) {
-      return false; // an old epoch, or one older than the flush this replica joined
+    if (messageEpoch == epoch) {
+      return true;
     }
-    if (messageEpoch > epoch) {
+    if (messageEpoch == syncedFor && syncedFor > epoch) {
       enterEpoch(messageEpoch, from);
+      return true;
     }
-    return true;
+    // An older epoch, or one this replica took no part in (every member of an epoch answered
+    // its flush): a leader on the other side of a healed partition, say, still in its own.
+    return false;
   }
 
   private void enterEpoch(long newEpoch, NodeId leader) {
@@ -336,8 +339,9 @@ public final class StreamReplica {
     }
     openingEnd = -1;
     log.debug(
-        "[{}] enters epoch {} (leader {}), leaving {} at {} delivered; {} older entries kept",
-        self, Epochs.format(newEpoch), leader, Epochs.format(epoch), delivered, olderDelivered.size());
+        "[{}] enters epoch {} (leader {}), leaving {} at {} delivered; {} older entries kept; epochs {}",
+        self, Epochs.format(newEpoch), leader, Epochs.format(epoch), delivered, olderDelivered.size(),
+        deliveredUpTo.keySet().stream().map(Epochs::format).toList());
     epoch = newEpoch;
     epochLeader = leader;
     received.clear();
