@@ -189,7 +189,7 @@ public final class Router implements StreamReplica.Sink {
 
   private void startEpoch(Set<NodeId> members, long nowNanos) {
     epochMembers = members;
-    long epoch = Epochs.of(leadingTerm, flushes++);
+    long epoch = Epochs.of(leadingTerm, self, incarnation.getAsLong(), flushes++);
     Sequencer next = new Sequencer(self, epoch, members, outbox, retryNanos, stateIntervalNanos);
     sequencer = next;
     next.begin(replica.syncForOwnEpoch(epoch), nowNanos);
