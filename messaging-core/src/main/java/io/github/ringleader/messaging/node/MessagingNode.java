@@ -669,7 +669,7 @@ public final class MessagingNode implements AutoCloseable {
         clusterChanged = false;
         routedLeader = leader;
         routedTerm = election.term();
-        router.onCluster(leader, election.isLeader(), election.term(), membership.liveIds(), now);
+        router.onCluster(leader, election.isLeader(), election.term(), membership.liveMembers(), now);
       }
       router.flush(now);
       ClusterMessage message = toSelf.poll();

@@ -36,6 +36,14 @@ public final class Epochs {
     return x;
   }
 
+  /**
+   * Whether {@code a} comes before {@code b} in one leader's sequence of flushes (same term, same
+   * leader). Epochs of different leaders do not compare.
+   */
+  public static boolean earlierFlushOfSameLeader(long a, long b) {
+    return (a >>> FLUSH_BITS) == (b >>> FLUSH_BITS) && a < b;
+  }
+
   /** The election term that started {@code epoch} (modulo 2^24). */
   public static long term(long epoch) {
     return epoch >>> (LEADER_BITS + FLUSH_BITS);

@@ -113,7 +113,7 @@ public final class Router implements StreamReplica.Sink {
   private boolean leading;
   private long leadingTerm = -1;
   private int flushes;
-  private Set<NodeId> epochMembers = Set.of();
+  private Map<NodeId, Long> epochMembers = Map.of();
 
   /**
    * @param incarnation this server's incarnation (read when the first client joins); it seeds the
@@ -164,7 +164,11 @@ public final class Router implements StreamReplica.Sink {
    * epoch when it has just won, and whenever the live members change.
    */
   public void onCluster(
-      @Nullable NodeId currentLeader, boolean isLeader, long term, Collection<NodeId> liveMembers, long nowNanos) {
+      @Nullable NodeId currentLeader,
+      boolean isLeader,
+      long term,
+      Collection<io.github.ringleader.messaging.membership.MemberInfo> liveMembers,
+      long nowNanos) {
     boolean leaderChanged = currentLeader == null ? leader != null : !currentLeader.equals(leader);
     leader = currentLeader;
     if (leaderChanged) {
@@ -175,20 +179,26 @@ public final class Router implements StreamReplica.Sink {
       sequencer = null;
       return;
     }
-    Set<NodeId> members = new TreeSet<>(liveMembers);
-    members.add(self);
+    // Members by id and incarnation: a restarted server is a new life with an empty stream,
+    // which must be brought in by a flush like any newcomer.
+    Map<NodeId, Long> lives = new java.util.TreeMap<>();
+    for (io.github.ringleader.messaging.membership.MemberInfo member : liveMembers) {
+      lives.put(member.id(), member.incarnation());
+    }
+    lives.put(self, -1L);
     if (!leading || term != leadingTerm) {
       leading = true;
       leadingTerm = term;
       flushes = 0;
-      startEpoch(members, nowNanos);
-    } else if (!members.equals(epochMembers)) {
-      startEpoch(members, nowNanos);
+      startEpoch(lives, nowNanos);
+    } else if (!lives.equals(epochMembers)) {
+      startEpoch(lives, nowNanos);
     }
   }
 
-  private void startEpoch(Set<NodeId> members, long nowNanos) {
-    epochMembers = members;
+  private void startEpoch(Map<NodeId, Long> lives, long nowNanos) {
+    epochMembers = lives;
+    Set<NodeId> members = new TreeSet<>(lives.keySet());
     long epoch = Epochs.of(leadingTerm, self, incarnation.getAsLong(), flushes++);
     Sequencer next = new Sequencer(self, epoch, members, outbox, retryNanos, stateIntervalNanos);
     sequencer = next;
@@ -205,7 +215,11 @@ public final class Router implements StreamReplica.Sink {
   }
 
   public void onSyncRequest(NodeId from, SyncRequest request) {
-    replica.onSyncRequest(from, request);
+    // Only the leader this server follows may freeze its stream; a stale or rival leader's
+    // request is ignored (the real leader asks again until answered).
+    if (from.equals(leader)) {
+      replica.onSyncRequest(from, request);
+    }
   }
 
   public void onSyncReply(NodeId from, SyncReply reply, long nowNanos) {
@@ -216,7 +230,9 @@ public final class Router implements StreamReplica.Sink {
   }
 
   public void onSequenced(NodeId from, Sequenced message, long nowNanos) {
-    replica.onSequenced(from, message, nowNanos);
+    if (message.epoch() == replica.epoch() || from.equals(leader)) {
+      replica.onSequenced(from, message, nowNanos);
+    }
   }
 
   public void onStreamAck(NodeId from, StreamAck ack, long nowNanos) {
@@ -227,7 +243,9 @@ public final class Router implements StreamReplica.Sink {
   }
 
   public void onStreamState(NodeId from, StreamState state, long nowNanos) {
-    replica.onStreamState(from, state, nowNanos);
+    if (state.epoch() == replica.epoch() || from.equals(leader)) {
+      replica.onStreamState(from, state, nowNanos);
+    }
   }
 
   public void onTick(long nowNanos) {

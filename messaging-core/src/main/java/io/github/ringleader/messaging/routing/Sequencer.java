@@ -306,6 +306,10 @@ public final class Sequencer {
     if (request instanceof StreamEntry.Joined) {
       StreamEntry.Joined join = (StreamEntry.Joined) request;
       if (directory.containsKey(join.session())) {
+        // Its server asks again, so it has not delivered the join: it was sequenced where that
+        // server was not a member (it had just started, or was cut off) and never reached it.
+        // Sequence it once more; servers that applied it skip it.
+        append(join, nowNanos);
         return;
       }
       String key = ClientNames.key(join.name());

@@ -76,8 +76,10 @@ public final class StreamReplica {
 
   private long epoch;
   private @Nullable NodeId epochLeader;
-  /** The newest epoch a sync was answered for; above {@link #epoch} means frozen. */
+  /** The epoch of the last sync answered; other than {@link #epoch} means frozen. */
   private long syncedFor;
+  /** Epochs whose flush this replica answered, the most recent few. */
+  private final java.util.LinkedHashSet<Long> answered = new java.util.LinkedHashSet<>();
   private final TreeMap<Long, StreamEntry> received = new TreeMap<>();
   private long receivedContiguous;
   private long delivered;
@@ -174,10 +176,19 @@ public final class StreamReplica {
    * delivered.
    */
   public void onSyncRequest(NodeId from, SyncRequest request) {
-    if (request.epoch() <= epoch) {
-      return;
+    long requested = request.epoch();
+    if (requested == epoch
+        || Epochs.earlierFlushOfSameLeader(requested, epoch)
+        || Epochs.earlierFlushOfSameLeader(requested, syncedFor)) {
+      return; // a late copy of a request for a flush this leader has moved past
     }
-    syncedFor = Math.max(syncedFor, request.epoch());
+    // The router passes only requests from the leader this server follows; the latest decides
+    // which epoch this replica will enter (epoch ids of different leaders do not compare).
+    syncedFor = requested;
+    answered.add(requested);
+    if (answered.size() > REMEMBERED_EPOCHS) {
+      answered.remove(answered.iterator().next());
+    }
     log.debug("[{}] syncs for epoch {}: {}", self, Epochs.format(request.epoch()), this);
     for (SyncReply part : syncReply(request.epoch())) {
       outbox.send(from, part);
@@ -189,7 +200,8 @@ public final class StreamReplica {
    * would have sent.
    */
   public List<SyncReply> syncForOwnEpoch(long newEpoch) {
-    syncedFor = Math.max(syncedFor, newEpoch);
+    syncedFor = newEpoch;
+    answered.add(newEpoch);
     return syncReply(newEpoch);
   }
 
@@ -291,7 +303,7 @@ public final class StreamReplica {
   }
 
   public boolean isFrozen() {
-    return syncedFor > epoch;
+    return syncedFor != epoch;
   }
 
   /** The connected clients by session id, as of the last delivered entry. */
@@ -317,7 +329,11 @@ public final class StreamReplica {
     if (messageEpoch == epoch) {
       return true;
     }
-    if (messageEpoch == syncedFor && syncedFor > epoch) {
+    if (answered.contains(messageEpoch) && !Epochs.earlierFlushOfSameLeader(messageEpoch, epoch)) {
+      // A flush this replica answered has started (the router passes a new epoch's messages only
+      // from the leader this server follows). It may have answered a rival leader's flush since,
+      // in a moment of doubt after a partition healed: the epoch its leader runs is the one.
+      syncedFor = messageEpoch;
       enterEpoch(messageEpoch, from);
       return true;
     }

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Checked for every seed: no duplicates, nothing invented, private messages only to their
  * addressee, per-sender FIFO, one total order of broadcasts, and no loss of an accepted message
- * for a recipient that stayed connected, undisturbed, from the send to the end.
+ * for a recipient that stayed connected, undisturbed, from the send to the end; and, once the
+ * faults are over — only when LIVENESS_CHECK=true, as it still fails for some seeds — that every
+ * client trying to join is welcomed and every message is answered.
  *
  * <p>{@code ringleader.sim.seeds} seeds (default 1,000); a failing seed prints itself and replays:
  *
@@ -172,6 +174,7 @@ class RandomizedRoutingSimulationTest {
         scheduler.runFor(Duration.ofMillis(200));
         reconnectSome();
       }
+      long quietStart = scheduler.nanoTime();
       long quietEnd = scheduler.nanoTime() + QUIET_TRAFFIC.toNanos();
       while (scheduler.nanoTime() < quietEnd) {
         scheduler.runFor(Duration.ofMillis(50 + random.nextInt(200)));
@@ -181,7 +184,33 @@ class RandomizedRoutingSimulationTest {
       scheduler.runFor(DRAIN);
       long end = scheduler.nanoTime();
       outsideSince.forEach((server, since) -> disturbClientsOf(server, since, end));
-      return checker.violations(lossDeadline, end);
+      List<String> problems = new ArrayList<>(checker.violations(lossDeadline, end));
+      // Liveness after the faults (every joining client welcomed, every message answered) is not
+      // asserted yet: some seeds still leave a member that never catches up with the stream
+      // (e.g. seed 530). See the issue notes; LIVENESS_CHECK=true in the environment reports it.
+      if ("true".equals(System.getenv("LIVENESS_CHECK"))) {
+        // Liveness once the faults are over: nobody waits forever to join, no message goes unanswered.
+        for (Member member : members.values()) {
+          SimulatedClient c = member.client;
+          if (c == null) {
+            continue;
+          }
+          if (c.session().state() == ClientSession.State.JOINING) {
+            problems.add("[liveness] " + member.name + " was never welcomed on " + c.serverId());
+          }
+          Recorder recorder = recorders.get(member.name);
+          if (recorder != null && c.session().state() == ClientSession.State.JOINED) {
+            for (long seq : c.session().unanswered().keySet()) {
+              Long sentAt = recorder.sentAt.get(seq);
+              if (sentAt != null && sentAt >= quietStart) {
+                problems.add("[liveness] " + member.name + "'s message " + seq + " sent at " + sentAt / 1_000_000
+                    + " ms, after the faults stopped, was never answered");
+              }
+            }
+          }
+        }
+      }
+      return problems;
     }
 
     private void connect(Member member) {
@@ -237,6 +266,7 @@ class RandomizedRoutingSimulationTest {
       Recorder recorder = recorders.get(from.name);
       if (recorder != null) {
         recorder.seqToId.put(seq, id);
+        recorder.sentAt.put(seq, scheduler.nanoTime());
       }
     }
 
@@ -353,6 +383,7 @@ class RandomizedRoutingSimulationTest {
     final class Recorder implements ClientSession.Listener {
       final Member member;
       final Map<Long, Long> seqToId = new HashMap<>();
+      final Map<Long, Long> sentAt = new HashMap<>();
       boolean welcomed;
 
       Recorder(Member member) {
@@ -410,6 +441,13 @@ class RandomizedRoutingSimulationTest {
       text.append(problems.isEmpty() ? " passed" : " FAILED").append('\n');
       for (String problem : problems.subList(0, Math.min(20, problems.size()))) {
         text.append("  ").append(problem).append('\n');
+      }
+      text.append("servers at the end:\n");
+      for (io.github.ringleader.messaging.node.MessagingNode node : cluster.nodes()) {
+        text.append(String.format("  %s leader=%s members=%s %s %s%n",
+            node.id(), node.leader(),
+            node.view().members().stream().map(m -> m.id().value()).toList(),
+            node.router().replica(), node.router().sequencer()));
       }
       text.append("replay: mvn -pl messaging-core test -Dtest=RandomizedRoutingSimulationTest -Dringleader.sim.seed=")
           .append(seed).append('\n').append("timeline:\n");
