@@ -1,0 +1,463 @@
+package io.github.ringleader.messaging.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.ringleader.messaging.client.ClientRequest;
+import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.client.ServerEvent.Reason;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ClientCodecTest {
+  private static final HexFormat HEX = HexFormat.of();
+  private static final long FUZZ_SEED = 0xC11E_47C0DEL;
+  private static final int FUZZ_ITERATIONS = 20_000;
+
+  private static final String LONGEST_NAME = "z" + "9".repeat(31);
+
+  static Stream<ClientRequest> requests() {
+    return Stream.of(
+        new ClientRequest.Hello("alice"),
+        new ClientRequest.Hello(LONGEST_NAME),
+        new ClientRequest.Hello("0"),
+        new ClientRequest.Send(1, null, "Hello everyone!"),
+        new ClientRequest.Send(2, "bob", "hé 😀"),
+        new ClientRequest.Send(0, null, ""),
+        new ClientRequest.Send(Long.MAX_VALUE, LONGEST_NAME, "x".repeat(4096)),
+        new ClientRequest.Send(3, "bob", "é".repeat(2048)),
+        new ClientRequest.ListUsers(),
+        new ClientRequest.Bye());
+  }
+
+  static Stream<ServerEvent> events() {
+    return Stream.of(
+        new ServerEvent.Welcome("alice", 5, NodeId.of("server1")),
+        new ServerEvent.Welcome(LONGEST_NAME, Long.MAX_VALUE, NodeId.of("s".repeat(64))),
+        new ServerEvent.Refused(Reason.NAME_TAKEN, "the name alice is taken", null),
+        new ServerEvent.Refused(Reason.SERVER_FULL, "full; server2 has room", NodeId.of("server2")),
+        new ServerEvent.Refused(Reason.INVALID_NAME, "x".repeat(512), null),
+        new ServerEvent.Accepted(0),
+        new ServerEvent.Accepted(Long.MAX_VALUE),
+        new ServerEvent.Rejected(7, Reason.UNKNOWN_RECIPIENT, "no client named dave is connected"),
+        new ServerEvent.Rejected(8, Reason.BUSY, ""),
+        new ServerEvent.Message("alice", null, "Hello everyone!"),
+        new ServerEvent.Message("alice", "bob", "Hi Bob \u0000 ü"),
+        new ServerEvent.Message(LONGEST_NAME, LONGEST_NAME, "€".repeat(1365)),
+        new ServerEvent.Presence("bob", true, "joined"),
+        new ServerEvent.Presence("bob", false, "lost its connection"),
+        new ServerEvent.Users(List.of()),
+        new ServerEvent.Users(List.of("alice", "bob", "charlie")),
+        new ServerEvent.Goodbye("bye"),
+        new ServerEvent.Goodbye(""));
+  }
+
+  private static List<byte[]> validFrames() {
+    List<byte[]> frames = new ArrayList<>();
+    requests().map(ClientCodec::encodeRequest).forEach(frames::add);
+    events().map(ClientCodec::encodeEvent).forEach(frames::add);
+    return frames;
+  }
+
+  private static boolean isRequestFrame(byte[] frame) {
+    return frame.length > 7 && (frame[7] & 0xFF) < 65;
+  }
+
+  // ------------------------------------------------------------------ round trips
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("requests")
+  void everyRequestSurvivesARoundTrip(ClientRequest request) throws CodecException {
+    byte[] frame = ClientCodec.encodeRequest(request);
+    assertThat(frame.length).isLessThanOrEqualTo(ClientCodec.MAX_CLIENT_FRAME_BYTES);
+    assertThat(ClientCodec.decodeRequest(frame)).isEqualTo(request);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("events")
+  void everyEventSurvivesARoundTrip(ServerEvent event) throws CodecException {
+    byte[] frame = ClientCodec.encodeEvent(event);
+    assertThat(frame.length).isLessThanOrEqualTo(ClientCodec.MAX_CLIENT_FRAME_BYTES);
+    assertThat(ClientCodec.decodeEvent(frame)).isEqualTo(event);
+  }
+
+  @Test
+  void everyReasonSurvivesARoundTripWithItsOwnCode() throws CodecException {
+    for (Reason reason : Reason.values()) {
+      ServerEvent.Rejected rejected = new ServerEvent.Rejected(1, reason, reason.name());
+      assertThat(ClientCodec.decodeEvent(ClientCodec.encodeEvent(rejected))).isEqualTo(rejected);
+    }
+    assertThat(Arrays.stream(Reason.values()).map(ClientCodec::reasonCode).distinct().count())
+        .isEqualTo(Reason.values().length);
+  }
+
+  @Test
+  void aUsersListAsLargeAsOneFrameHoldsSurvivesARoundTrip() throws CodecException {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; names.size() < 1000; i++) {
+      names.add(String.format("user%028d", i));
+    }
+    int fit = ClientCodec.maxUsersThatFit(names);
+    assertThat(fit).isBetween(400, 999);
+    ServerEvent.Users users = new ServerEvent.Users(names.subList(0, fit));
+    byte[] frame = ClientCodec.encodeEvent(users);
+    assertThat(frame.length).isLessThanOrEqualTo(ClientCodec.MAX_CLIENT_FRAME_BYTES);
+    assertThat(ClientCodec.decodeEvent(frame)).isEqualTo(users);
+    assertThatThrownBy(() -> ClientCodec.encodeEvent(new ServerEvent.Users(names.subList(0, fit + 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("16384");
+  }
+
+  // ------------------------------------------------------------------ the bytes of the spec
+
+  @Test
+  void framesEncodeToTheBytesTheSpecDescribes() {
+    assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Hello("alice"))))
+        .isEqualTo("0000000a524301010561" + "6c696365");
+    assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Send(2, "bob", "hé"))))
+        .isEqualTo("00000015524301020000000000000002036" + "26f62000368c3a9");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeEvent(new ServerEvent.Welcome("alice", 5, NodeId.of("server2")))))
+        .isEqualTo("0000001a524301410561" + "6c69636500000000000000050773657276657232");
+    assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Bye())))
+        .isEqualTo("0000000452430104");
+  }
+
+  // ------------------------------------------------------------------ the encoder's refusals
+
+  @Test
+  void encoderRefusesWhatCannotTravel() {
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Hello("bad name")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("hello name is invalid");
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, "dave!", "x")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("send to is invalid");
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, null, "x".repeat(4097))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("send text is 4097 bytes of UTF-8, limit is 4096");
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, null, "a\uD800b")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unpaired surrogate at index 1");
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Send(-1, null, "x")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("send seq must be >= 0");
+    assertThatThrownBy(() -> ClientCodec.encodeEvent(new ServerEvent.Goodbye("x".repeat(513))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("goodbye reason is 513 bytes");
+  }
+
+  // ------------------------------------------------------------------ rejections
+
+  private static CodecException rejectedRequest(byte[] frame) {
+    try {
+      ClientRequest request = ClientCodec.decodeRequest(frame);
+      throw new AssertionError("decoded " + request + " from " + HEX.formatHex(frame));
+    } catch (CodecException e) {
+      return e;
+    }
+  }
+
+  private static CodecException rejectedEvent(byte[] frame) {
+    try {
+      ServerEvent event = ClientCodec.decodeEvent(frame);
+      throw new AssertionError("decoded " + event + " from " + HEX.formatHex(frame));
+    } catch (CodecException e) {
+      return e;
+    }
+  }
+
+  private static byte[] hex(String hex) {
+    return HEX.parseHex(hex.replace(" ", ""));
+  }
+
+  @Test
+  void frameWithTheClusterMagicIsRejectedAsBadMagic() {
+    CodecException e = rejectedRequest(hex("00000004 524c0104"));
+    assertThat(e.reason()).isEqualTo(CodecException.Reason.BAD_MAGIC);
+    assertThat(e).hasMessageContaining("expected 0x52 0x43 (\"RC\")");
+  }
+
+  @Test
+  void frameOfAnotherVersionIsRejectedAsUnsupportedVersion() {
+    assertThat(rejectedRequest(hex("00000004 52430204")).reason())
+        .isEqualTo(CodecException.Reason.UNSUPPORTED_VERSION);
+  }
+
+  @Test
+  void anEventSentToTheServerAndARequestSentToTheClientAreUnknownTypes() {
+    byte[] goodbye = ClientCodec.encodeEvent(new ServerEvent.Goodbye("bye"));
+    CodecException e = rejectedRequest(goodbye);
+    assertThat(e.reason()).isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
+    assertThat(e).hasMessage("unknown request type 72 (requests are 1..4)");
+    byte[] bye = ClientCodec.encodeRequest(new ClientRequest.Bye());
+    assertThat(rejectedEvent(bye).reason()).isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
+    assertThat(rejectedRequest(hex("00000004 52430100")).reason())
+        .isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
+  }
+
+  @Test
+  void helloWithAnInvalidNameIsRejectedAsInvalidFieldWithoutQuotingRawBytes() {
+    CodecException space = rejectedRequest(hex("00000008 52430101 03 6120 62"));
+    assertThat(space.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(space).hasMessageContaining("hello name is invalid");
+    CodecException control = rejectedRequest(hex("00000007 52430101 02 6107"));
+    assertThat(control).hasMessageContaining("invalid character U+0007 at index 1");
+    CodecException nonAscii = rejectedRequest(hex("00000007 52430101 02 61c3"));
+    assertThat(nonAscii).hasMessageContaining("non-ASCII byte 0xC3 at index 1");
+    assertThat(rejectedRequest(hex("00000005 52430101 00")).reason())
+        .isEqualTo(CodecException.Reason.INVALID_FIELD);
+  }
+
+  @Test
+  void sendWithANegativeSeqOrABadTextIsRejectedAsInvalidField() {
+    byte[] negative = hex("0000000f 52430102 8000000000000001 00 0000");
+    assertThat(rejectedRequest(negative)).hasMessageContaining("send seq must be >= 0");
+    byte[] overlong = hex("00000011 52430102 0000000000000001 00 0002 c0af");
+    assertThat(rejectedRequest(overlong)).hasMessageContaining("send text is not well-formed UTF-8");
+    byte[] surrogate = hex("00000012 52430102 0000000000000001 00 0003 eda080");
+    assertThat(rejectedRequest(surrogate).reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    byte[] overLimit = hex("0000000f 52430102 0000000000000001 00 1001");
+    CodecException e = rejectedRequest(overLimit);
+    assertThat(e.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(e).hasMessage("send text is 4097 bytes, limit is 4096");
+  }
+
+  @Test
+  void eventFieldsOutsideTheirRangesAreRejected() {
+    assertThat(rejectedEvent(hex("00000009 52430146 0162 02 0000")))
+        .hasMessage("presence joined must be 0 or 1, was 2");
+    assertThat(rejectedEvent(hex("00000008 52430142 09 0000 00")))
+        .hasMessage("refused code 9 is not a known reason");
+    assertThat(rejectedEvent(hex("00000009 52430142 02 0000 01 2f")).reason())
+        .isEqualTo(CodecException.Reason.INVALID_ID);
+    assertThat(rejectedEvent(hex("0000000f 52430141 0161 0000000000000001 00")).reason())
+        .isEqualTo(CodecException.Reason.INVALID_ID);
+  }
+
+  @Test
+  void usersCountLargerThanTheFrameCanHoldIsRejectedBeforeAllocating() {
+    CodecException e = rejectedEvent(hex("00000006 52430147 ffff"));
+    assertThat(e.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
+    assertThat(e).hasMessageContaining("65535 of them need at least 131070 bytes, 0 left");
+  }
+
+  @Test
+  void bytesAfterTheBodyAreRejectedAsLengthMismatch() {
+    assertThat(rejectedRequest(hex("00000005 52430104 00")).reason())
+        .isEqualTo(CodecException.Reason.LENGTH_MISMATCH);
+    assertThat(rejectedRequest(hex("00000004 52430104 00")).reason())
+        .isEqualTo(CodecException.Reason.LENGTH_MISMATCH);
+  }
+
+  @Test
+  void aLengthPrefixOverTheLimitIsOversizedEvenAboveTwoGigabytes() {
+    assertThat(rejectedRequest(hex("00003ffd 52430104")).reason())
+        .isEqualTo(CodecException.Reason.OVERSIZED);
+    assertThat(rejectedRequest(hex("ffffffff 52430104")).reason())
+        .isEqualTo(CodecException.Reason.OVERSIZED);
+  }
+
+  // ------------------------------------------------------------------ stream framing
+
+  @Test
+  void frameLengthIsMinusOneUntilThePrefixHasArrivedThenTheWholeSize() throws CodecException {
+    byte[] frame = ClientCodec.encodeRequest(new ClientRequest.Hello("alice"));
+    for (int available = 0; available < 4; available++) {
+      assertThat(ClientCodec.frameLength(frame, 0, available)).isEqualTo(-1);
+    }
+    assertThat(ClientCodec.frameLength(frame, 0, 4)).isEqualTo(frame.length);
+  }
+
+  @Test
+  void frameLengthAcceptsExactlyTheLimitAndRejectsOneByteMoreBeforeItArrives()
+      throws CodecException {
+    byte[] limit = hex("00003ffc");
+    assertThat(ClientCodec.frameLength(limit, 0, 4)).isEqualTo(ClientCodec.MAX_CLIENT_FRAME_BYTES);
+    byte[] over = hex("00003ffd");
+    assertThatThrownBy(() -> ClientCodec.frameLength(over, 0, 4))
+        .isInstanceOf(CodecException.class)
+        .hasMessageContaining("limit is 16384");
+  }
+
+  @Test
+  void framesBackToBackOnAStreamAreSplitByFrameLength() throws CodecException {
+    List<byte[]> frames = requests().map(ClientCodec::encodeRequest).toList();
+    ByteBuffer stream = ByteBuffer.allocate(frames.stream().mapToInt(f -> f.length).sum());
+    frames.forEach(stream::put);
+    byte[] bytes = stream.array();
+    List<ClientRequest> decoded = new ArrayList<>();
+    int at = 0;
+    while (at < bytes.length) {
+      int length = ClientCodec.frameLength(bytes, at, bytes.length - at);
+      decoded.add(ClientCodec.decodeRequest(bytes, at, length));
+      at += length;
+    }
+    assertThat(decoded).isEqualTo(requests().toList());
+  }
+
+  @Test
+  void rangeOutsideTheArrayIsTheCallersFaultNotACodecError() {
+    assertThatThrownBy(() -> ClientCodec.decodeRequest(new byte[8], 4, 8))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> ClientCodec.frameLength(new byte[8], 6, 4))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  // ------------------------------------------------------------------ truncation everywhere
+
+  @Test
+  void everyTruncationOfEveryValidFrameIsRejectedAsTruncated() {
+    for (byte[] frame : validFrames()) {
+      for (int length = 0; length < frame.length; length++) {
+        byte[] cut = Arrays.copyOf(frame, length);
+        CodecException e = isRequestFrame(frame) ? rejectedRequest(cut) : rejectedEvent(cut);
+        assertThat(e.reason()).as("cut at %d", length).isEqualTo(CodecException.Reason.TRUNCATED);
+      }
+    }
+  }
+
+  @Test
+  void everyTruncationWithAMatchingLengthPrefixIsRejectedAsTruncated() {
+    for (byte[] frame : validFrames()) {
+      for (int length = 4; length < frame.length; length++) {
+        byte[] cut = Arrays.copyOf(frame, length);
+        ByteBuffer.wrap(cut).putInt(length - 4);
+        CodecException e = isRequestFrame(frame) ? rejectedRequest(cut) : rejectedEvent(cut);
+        assertThat(e.reason())
+            .as("cut at %d of %s", length, HEX.formatHex(frame))
+            .isEqualTo(CodecException.Reason.TRUNCATED);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ fuzzing
+
+  /** Decodes both ways; fails the test on anything but a result or a CodecException. */
+  private static int decodeBothWays(byte[] input, EnumSet<CodecException.Reason> seen, String where) {
+    int decoded = 0;
+    for (boolean asRequest : new boolean[] {true, false}) {
+      try {
+        Object result =
+            asRequest ? ClientCodec.decodeRequest(input) : ClientCodec.decodeEvent(input);
+        byte[] again =
+            asRequest
+                ? ClientCodec.encodeRequest((ClientRequest) result)
+                : ClientCodec.encodeEvent((ServerEvent) result);
+        assertThat(again).as("canonical re-encoding, %s", where).isEqualTo(input);
+        decoded++;
+      } catch (CodecException e) {
+        seen.add(e.reason());
+      } catch (RuntimeException e) {
+        throw new AssertionError(where + ": " + HEX.formatHex(input) + " threw " + e, e);
+      }
+    }
+    return decoded;
+  }
+
+  @Test
+  void randomBytesAreDecodedOrRejectedButNeverThrowUnchecked() {
+    Random random = new Random(FUZZ_SEED);
+    EnumSet<CodecException.Reason> seen = EnumSet.noneOf(CodecException.Reason.class);
+    for (int i = 0; i < FUZZ_ITERATIONS; i++) {
+      byte[] input = new byte[random.nextInt(80)];
+      random.nextBytes(input);
+      int shape = random.nextInt(3);
+      if (shape >= 1 && input.length >= 4) {
+        ByteBuffer.wrap(input).putInt(input.length - 4);
+      }
+      if (shape == 2 && input.length >= 8) {
+        input[4] = 'R';
+        input[5] = 'C';
+        input[6] = 1;
+        int[] types = {1, 2, 3, 4, 65, 66, 67, 68, 69, 70, 71, 72};
+        input[7] = (byte) types[random.nextInt(types.length)];
+      }
+      decodeBothWays(input, seen, "iteration " + i);
+    }
+    assertThat(seen)
+        .contains(
+            CodecException.Reason.TRUNCATED,
+            CodecException.Reason.OVERSIZED,
+            CodecException.Reason.BAD_MAGIC,
+            CodecException.Reason.INVALID_FIELD);
+  }
+
+  @Test
+  void mutatedValidFramesAreDecodedOrRejectedButNeverThrowUnchecked() {
+    Random random = new Random(FUZZ_SEED);
+    List<byte[]> frames = validFrames();
+    EnumSet<CodecException.Reason> seen = EnumSet.noneOf(CodecException.Reason.class);
+    int decoded = 0;
+    for (int i = 0; i < FUZZ_ITERATIONS; i++) {
+      byte[] input = frames.get(random.nextInt(frames.size())).clone();
+      for (int m = 1 + random.nextInt(3); m > 0; m--) {
+        input = mutate(input, random);
+      }
+      if (input.length >= 4 && random.nextBoolean()) {
+        ByteBuffer.wrap(input).putInt(input.length - 4);
+      }
+      decoded += decodeBothWays(input, seen, "iteration " + i);
+    }
+    assertThat(seen).containsExactlyInAnyOrder(CodecException.Reason.values());
+    assertThat(decoded).isPositive();
+  }
+
+  private static final int[] EDGE_BYTES = {0x00, 0x01, 0x20, 0x2F, 0x7F, 0x80, 0xC3, 0xFF};
+
+  private static byte[] mutate(byte[] frame, Random random) {
+    if (frame.length == 0) {
+      return new byte[] {(byte) random.nextInt(256)};
+    }
+    int at = random.nextInt(frame.length);
+    switch (random.nextInt(5)) {
+      case 0 -> {
+        byte[] out = frame.clone();
+        out[at] = (byte) random.nextInt(256);
+        return out;
+      }
+      case 1 -> {
+        byte[] out = frame.clone();
+        out[at] = (byte) EDGE_BYTES[random.nextInt(EDGE_BYTES.length)];
+        return out;
+      }
+      case 2 -> {
+        byte[] out = new byte[frame.length + 1];
+        System.arraycopy(frame, 0, out, 0, at);
+        out[at] = (byte) random.nextInt(256);
+        System.arraycopy(frame, at, out, at + 1, frame.length - at);
+        return out;
+      }
+      case 3 -> {
+        byte[] out = new byte[frame.length - 1];
+        System.arraycopy(frame, 0, out, 0, at);
+        System.arraycopy(frame, at + 1, out, at, frame.length - at - 1);
+        return out;
+      }
+      default -> {
+        return Arrays.copyOf(frame, at);
+      }
+    }
+  }
+
+  @Test
+  void typeCodesOfRequestsAndEventsDoNotOverlap() {
+    List<Integer> requestTypes =
+        requests().map(r -> ClientCodec.encodeRequest(r)[7] & 0xFF).distinct().toList();
+    List<Integer> eventTypes =
+        events().map(e -> ClientCodec.encodeEvent(e)[7] & 0xFF).distinct().sorted().toList();
+    assertThat(requestTypes).containsExactlyInAnyOrder(1, 2, 3, 4);
+    assertThat(eventTypes).isEqualTo(IntStream.rangeClosed(65, 72).boxed().toList());
+  }
+}

@@ -1,0 +1,619 @@
+package io.github.ringleader.messaging.transport.tcp;
+
+import io.github.ringleader.messaging.client.ClientLink;
+import io.github.ringleader.messaging.client.ClientRequest;
+import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.protocol.ClientCodec;
+import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server's TCP listener for clients: accepts connections, turns each into a {@link ClientLink}
+ * for the node ({@link ClientAcceptor}), reassembles the inbound byte stream into {@link
+ * ClientCodec} frames and hands the decoded requests on; encodes the node's events onto a bounded
+ * per-connection queue and writes them out.
+ *
+ * <p><b>Threads.</b> One selector thread does all socket I/O for every connection; there is no
+ * thread per client. {@link ClientLink#send} and {@link ClientLink#close} may be called from any
+ * thread (the node calls them on its event loop): they encode, enqueue and wake the selector,
+ * and never block.
+ *
+ * <p><b>What it promises.</b>
+ *
+ * <ul>
+ *   <li>A malformed or oversized frame from one client gets that client {@code
+ *       Goodbye("malformed frame: <reason>")} and its connection closed, counted by reason;
+ *       nobody else is affected. An oversized announcement is refused before anything is
+ *       allocated for it: each connection holds at most one frame's worth (16 KiB) of input.
+ *   <li>A client that stops reading is disconnected, with a logged reason, once its queue holds
+ *       {@link TcpServerConfig#maxQueuedFrames()} frames or {@link
+ *       TcpServerConfig#maxQueuedBytes()} bytes; the node never blocks on it.
+ *   <li>A connection that sends nothing for {@link TcpServerConfig#idleTimeout()} is sent a
+ *       goodbye and closed. There is no keepalive frame in protocol version 1: a quiet client
+ *       that wants to stay must send something (a ListUsers) now and then.
+ *   <li>Whenever a connection ends, for whatever reason, its handler's {@link
+ *       ClientHandler#closed()} is called exactly once.
+ * </ul>
+ */
+public final class TcpClientServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TcpClientServer.class);
+
+  /** Longest "malformed frame: ..." reason, well inside a goodbye's 512 bytes. */
+  private static final int MAX_GOODBYE_DETAIL = 400;
+
+  /** A client connection as the node sees it: where its requests go. */
+  public interface ClientHandler {
+    /** The client's next request. Called on the selector thread; must not block. */
+    void request(ClientRequest request);
+
+    /** The connection is gone. Called once, on the selector thread; must not block. */
+    void closed();
+  }
+
+  /** Gives each new connection's link to the node and returns where its requests go. */
+  @FunctionalInterface
+  public interface ClientAcceptor {
+    ClientHandler connect(ClientLink link);
+
+    /** The acceptor for a real node: {@link MessagingNode#connectClient}. */
+    static ClientAcceptor of(MessagingNode node) {
+      return link -> {
+        MessagingNode.ClientConnection connection = node.connectClient(link);
+        return new ClientHandler() {
+          @Override
+          public void request(ClientRequest request) {
+            connection.request(request);
+          }
+
+          @Override
+          public void closed() {
+            connection.closed();
+          }
+        };
+      };
+    }
+  }
+
+  private final TcpServerConfig config;
+  private final ClientAcceptor acceptor;
+  private final Selector selector;
+  private final ServerSocketChannel serverChannel;
+  private final int localPort;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  /** Connections with output to write or a close to carry out, from other threads. */
+  private final Queue<Connection> pending = new ConcurrentLinkedQueue<>();
+
+  // ---- owned by the selector thread
+  private final Set<Connection> connections = new HashSet<>();
+
+  // ---- counters, read from any thread
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong open = new AtomicLong();
+  private final AtomicLong framesIn = new AtomicLong();
+  private final AtomicLong framesOut = new AtomicLong();
+  private final AtomicLongArray closedBy = new AtomicLongArray(CloseReason.values().length);
+  private final AtomicLongArray malformedBy =
+      new AtomicLongArray(CodecException.Reason.values().length);
+
+  private TcpClientServer(TcpServerConfig config, ClientAcceptor acceptor) throws IOException {
+    this.config = config;
+    this.acceptor = acceptor;
+    this.selector = Selector.open();
+    try {
+      this.serverChannel = ServerSocketChannel.open();
+      serverChannel.bind(new InetSocketAddress(config.host(), config.port()));
+      serverChannel.configureBlocking(false);
+      serverChannel.register(selector, SelectionKey.OP_ACCEPT);
+      this.localPort = ((InetSocketAddress) serverChannel.getLocalAddress()).getPort();
+    } catch (IOException | RuntimeException e) {
+      selector.close();
+      throw e;
+    }
+    this.thread = new Thread(this::run, "ringleader-tcp-" + localPort);
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Binds {@code config.host():config.port()} and starts serving, handing connections to {@code
+   * acceptor}.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static TcpClientServer start(TcpServerConfig config, ClientAcceptor acceptor)
+      throws IOException {
+    TcpClientServer server = new TcpClientServer(config, acceptor);
+    server.thread.start();
+    log.info("listening for clients on {}:{}", config.host(), server.localPort);
+    return server;
+  }
+
+  /** Binds and starts serving the clients of {@code node}. */
+  public static TcpClientServer start(TcpServerConfig config, MessagingNode node)
+      throws IOException {
+    return start(config, ClientAcceptor.of(node));
+  }
+
+  /** The port bound, which is the one picked when the config said 0. */
+  public int localPort() {
+    return localPort;
+  }
+
+  public TcpServerConfig config() {
+    return config;
+  }
+
+  /** A snapshot of the counters. */
+  public TcpServerStats stats() {
+    Map<CloseReason, Long> closed = new EnumMap<>(CloseReason.class);
+    for (CloseReason reason : CloseReason.values()) {
+      long count = closedBy.get(reason.ordinal());
+      if (count > 0) {
+        closed.put(reason, count);
+      }
+    }
+    Map<CodecException.Reason, Long> malformed = new EnumMap<>(CodecException.Reason.class);
+    for (CodecException.Reason reason : CodecException.Reason.values()) {
+      long count = malformedBy.get(reason.ordinal());
+      if (count > 0) {
+        malformed.put(reason, count);
+      }
+    }
+    return new TcpServerStats(
+        accepted.get(), open.get(), closed, malformed, framesIn.get(), framesOut.get());
+  }
+
+  /**
+   * Stops accepting, closes every connection (their handlers hear {@code closed()}) and the
+   * listening socket, and waits (up to a few seconds) for the selector thread to finish. Safe to
+   * call more than once and from any thread.
+   */
+  @Override
+  public void close() {
+    running = false;
+    selector.wakeup();
+    if (Thread.currentThread() != thread && thread.isAlive()) {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (thread.isAlive()) {
+        log.warn("selector thread of port {} did not stop within 5 s", localPort);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the selector thread
+
+  private void run() {
+    long idleNanos = config.idleTimeout().toNanos();
+    long sweepMillis =
+        idleNanos == 0
+            ? config.closeGrace().toMillis()
+            : Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4));
+    sweepMillis = Math.max(10, Math.min(sweepMillis, config.closeGrace().toMillis()));
+    try {
+      while (running) {
+        selector.select(sweepMillis);
+        if (!running) {
+          break;
+        }
+        Set<SelectionKey> ready = selector.selectedKeys();
+        for (SelectionKey key : ready) {
+          try {
+            handleReady(key);
+          } catch (RuntimeException e) {
+            // One connection's trouble (a handler that threw) must not stop the others.
+            Object attachment = key.attachment();
+            if (attachment instanceof Connection c) {
+              log.error("closing {} after an unexpected error", c, e);
+              c.closeNow(CloseReason.BROKEN);
+            } else {
+              log.error("unexpected error on the listening socket", e);
+            }
+          }
+        }
+        ready.clear();
+        Connection c;
+        while ((c = pending.poll()) != null) {
+          c.queued.set(0);
+          c.serviceFromOtherThreads();
+        }
+        sweep(System.nanoTime(), idleNanos);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.error("client listener on port {} failed; closing every connection", localPort, e);
+    } finally {
+      shutdown();
+    }
+  }
+
+  private void handleReady(SelectionKey key) {
+    if (!key.isValid()) {
+      return;
+    }
+    if (key.isAcceptable()) {
+      acceptAll();
+      return;
+    }
+    Connection c = (Connection) key.attachment();
+    if (key.isReadable()) {
+      c.read();
+    }
+    if (key.isValid() && key.isWritable()) {
+      c.flush();
+    }
+  }
+
+  private void acceptAll() {
+    for (int i = 0; i < 64; i++) { // bounded per round, so reads get their turn
+      SocketChannel channel;
+      try {
+        channel = serverChannel.accept();
+      } catch (IOException e) {
+        log.warn("accepting a client failed: {}", e.toString());
+        return;
+      }
+      if (channel == null) {
+        return;
+      }
+      accepted.incrementAndGet();
+      if (connections.size() >= config.maxConnections()) {
+        closedBy.incrementAndGet(CloseReason.TOO_MANY_CONNECTIONS.ordinal());
+        log.warn(
+            "refusing a client connection: already {} open (maxConnections)",
+            connections.size());
+        closeQuietly(channel);
+        continue;
+      }
+      try {
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        if (config.socketSendBufferBytes() > 0) {
+          channel.setOption(StandardSocketOptions.SO_SNDBUF, config.socketSendBufferBytes());
+        }
+        Connection c = new Connection(channel);
+        c.key = channel.register(selector, SelectionKey.OP_READ, c);
+        connections.add(c);
+        open.incrementAndGet();
+        try {
+          c.handler = acceptor.connect(c);
+        } catch (RuntimeException e) {
+          log.error("the acceptor failed for {}; closing it", c, e);
+          c.closeNow(CloseReason.BROKEN);
+        }
+      } catch (IOException e) {
+        log.warn("setting up a client connection failed: {}", e.toString());
+        closeQuietly(channel);
+      }
+    }
+  }
+
+  private void sweep(long now, long idleNanos) {
+    List<Connection> expired = new ArrayList<>();
+    for (Connection c : connections) {
+      if (c.closingSince != 0 && now - c.closingSince >= config.closeGrace().toNanos()) {
+        expired.add(c);
+      } else if (idleNanos > 0 && c.closingSince == 0 && now - c.lastInboundNanos >= idleNanos) {
+        expired.add(c);
+      }
+    }
+    for (Connection c : expired) {
+      if (c.closingSince != 0) {
+        c.closeNow(c.closingReason);
+      } else {
+        log.info("closing {}: sent nothing for {}", c, config.idleTimeout());
+        c.goodbyeAndClose("idle for more than " + config.idleTimeout().toMillis() + " ms", CloseReason.IDLE);
+      }
+    }
+  }
+
+  private void shutdown() {
+    running = false;
+    for (Connection c : new ArrayList<>(connections)) {
+      c.closeNow(CloseReason.SHUTDOWN);
+    }
+    closeQuietly(serverChannel);
+    try {
+      selector.close();
+    } catch (IOException e) {
+      log.debug("closing the selector failed", e);
+    }
+    // Links closed from now on have nobody to hand them to; drop them.
+    pending.clear();
+  }
+
+  private static void closeQuietly(java.io.Closeable closeable) {
+    try {
+      closeable.close();
+    } catch (IOException e) {
+      log.debug("close failed", e);
+    }
+  }
+
+  // ---------------------------------------------------------------- one connection
+
+  /** One client connection. Fields without a note belong to the selector thread. */
+  private final class Connection implements ClientLink {
+    private final SocketChannel channel;
+    private final String remote;
+    private @Nullable SelectionKey key;
+    private @Nullable ClientHandler handler;
+    private final ByteBuffer in = ByteBuffer.allocate(ClientCodec.MAX_CLIENT_FRAME_BYTES);
+    private @Nullable ByteBuffer current;
+    private long lastInboundNanos = System.nanoTime();
+    /** When a close after flushing began (0 = not closing); the grace runs from here. */
+    private long closingSince;
+    private CloseReason closingReason = CloseReason.SERVER_CLOSED;
+    private boolean closed;
+
+    // ---- shared with the threads that call send and close
+    private final Queue<byte[]> outbound = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedFrames = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicInteger queued = new AtomicInteger();
+    private volatile boolean closeRequested;
+    private volatile @Nullable String overflow;
+    private volatile boolean gone;
+
+    Connection(SocketChannel channel) {
+      this.channel = channel;
+      SocketAddress address = null;
+      try {
+        address = channel.getRemoteAddress();
+      } catch (IOException e) {
+        // leave it unknown
+      }
+      this.remote = "client " + (address == null ? "?" : address.toString());
+    }
+
+    @Override
+    public String toString() {
+      return remote;
+    }
+
+    // ---- ClientLink: any thread
+
+    @Override
+    public void send(ServerEvent event) {
+      if (gone || closeRequested || overflow != null) {
+        return;
+      }
+      byte[] frame;
+      try {
+        frame = ClientCodec.encodeEvent(fit(event));
+      } catch (IllegalArgumentException e) {
+        log.error("{}: cannot encode {}; closing the connection", remote, event, e);
+        closeRequested = true;
+        wake();
+        return;
+      }
+      int frames = queuedFrames.incrementAndGet();
+      long bytes = queuedBytes.addAndGet(frame.length);
+      if (frames > config.maxQueuedFrames() || bytes > config.maxQueuedBytes()) {
+        queuedFrames.decrementAndGet();
+        queuedBytes.addAndGet(-frame.length);
+        overflow =
+            "its outbound queue is full (" + (frames - 1) + " frames, " + (bytes - frame.length)
+                + " bytes queued; limits " + config.maxQueuedFrames() + " frames, "
+                + config.maxQueuedBytes() + " bytes): it stopped reading";
+      } else {
+        outbound.add(frame);
+      }
+      wake();
+    }
+
+    @Override
+    public void close() {
+      closeRequested = true;
+      wake();
+    }
+
+    private void wake() {
+      if (queued.compareAndSet(0, 1)) {
+        pending.add(this);
+        selector.wakeup();
+      }
+    }
+
+    private ServerEvent fit(ServerEvent event) {
+      if (event instanceof ServerEvent.Users users) {
+        int fit = ClientCodec.maxUsersThatFit(users.names());
+        if (fit < users.names().size()) {
+          log.warn(
+              "{}: {} users do not fit one frame; sending the first {}",
+              remote, users.names().size(), fit);
+          return new ServerEvent.Users(users.names().subList(0, fit));
+        }
+      }
+      return event;
+    }
+
+    // ---- the selector thread
+
+    void serviceFromOtherThreads() {
+      if (closed) {
+        return;
+      }
+      String overflowReason = overflow;
+      if (overflowReason != null) {
+        log.warn("disconnecting {}: {}", remote, overflowReason);
+        closeNow(CloseReason.SLOW_READER);
+        return;
+      }
+      flush();
+      if (!closed && closeRequested && closingSince == 0) {
+        startClosing(CloseReason.SERVER_CLOSED);
+      }
+    }
+
+    void read() {
+      if (closed || closingSince != 0) {
+        return;
+      }
+      int count;
+      try {
+        count = channel.read(in);
+      } catch (IOException e) {
+        log.debug("{}: read failed: {}", remote, e.toString());
+        closeNow(CloseReason.BROKEN);
+        return;
+      }
+      if (count < 0) {
+        closeNow(CloseReason.CLIENT_CLOSED);
+        return;
+      }
+      if (count > 0) {
+        lastInboundNanos = System.nanoTime();
+      }
+      int start = 0;
+      try {
+        while (!closed && closingSince == 0) {
+          int length = ClientCodec.frameLength(in.array(), start, in.position() - start);
+          if (length < 0 || in.position() - start < length) {
+            break;
+          }
+          ClientRequest request = ClientCodec.decodeRequest(in.array(), start, length);
+          start += length;
+          framesIn.incrementAndGet();
+          ClientHandler h = handler;
+          if (h != null) {
+            h.request(request);
+          }
+        }
+      } catch (CodecException e) {
+        malformedBy.incrementAndGet(e.reason().ordinal());
+        log.info("{} sent a malformed frame ({}): {}", remote, e.reason(), e.getMessage());
+        String detail = String.valueOf(e.getMessage());
+        if (detail.length() > MAX_GOODBYE_DETAIL) {
+          detail = detail.substring(0, MAX_GOODBYE_DETAIL) + "...";
+        }
+        goodbyeAndClose("malformed frame: " + detail, CloseReason.MALFORMED);
+        return;
+      }
+      // Keep the start of an incomplete frame; the buffer holds one whole frame at most.
+      int left = in.position() - start;
+      System.arraycopy(in.array(), start, in.array(), 0, left);
+      in.position(left);
+    }
+
+    /** Queues a goodbye ahead of anything the node still sends, then closes after the flush. */
+    void goodbyeAndClose(String reason, CloseReason why) {
+      byte[] frame = ClientCodec.encodeEvent(new ServerEvent.Goodbye(reason));
+      queuedFrames.incrementAndGet();
+      queuedBytes.addAndGet(frame.length);
+      outbound.add(frame);
+      closeRequested = true;
+      startClosing(why);
+    }
+
+    private void startClosing(CloseReason why) {
+      closingSince = Math.max(1, System.nanoTime());
+      closingReason = why;
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        k.interestOps(k.interestOps() & ~SelectionKey.OP_READ);
+      }
+      flush();
+    }
+
+    /** Writes what the socket takes now; closes if closing and everything is out. */
+    void flush() {
+      if (closed) {
+        return;
+      }
+      try {
+        while (true) {
+          ByteBuffer buffer = current;
+          if (buffer == null) {
+            byte[] next = outbound.poll();
+            if (next == null) {
+              break;
+            }
+            buffer = ByteBuffer.wrap(next);
+            current = buffer;
+          }
+          channel.write(buffer);
+          if (buffer.hasRemaining()) {
+            break;
+          }
+          current = null;
+          queuedFrames.decrementAndGet();
+          queuedBytes.addAndGet(-buffer.capacity());
+          framesOut.incrementAndGet();
+        }
+      } catch (IOException e) {
+        log.debug("{}: write failed: {}", remote, e.toString());
+        closeNow(CloseReason.BROKEN);
+        return;
+      }
+      boolean drained = current == null && outbound.isEmpty();
+      if (drained && closingSince != 0) {
+        closeNow(closingReason);
+        return;
+      }
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        int ops = k.interestOps();
+        int wanted = drained ? ops & ~SelectionKey.OP_WRITE : ops | SelectionKey.OP_WRITE;
+        if (wanted != ops) {
+          k.interestOps(wanted);
+        }
+      }
+    }
+
+    /** Closes the socket at once and tells the node. */
+    void closeNow(CloseReason why) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      gone = true;
+      connections.remove(this);
+      open.decrementAndGet();
+      closedBy.incrementAndGet(why.ordinal());
+      SelectionKey k = key;
+      if (k != null) {
+        k.cancel();
+      }
+      closeQuietly(channel);
+      outbound.clear();
+      log.debug("{} closed: {}", remote, why);
+      ClientHandler h = handler;
+      if (h != null) {
+        try {
+          h.closed();
+        } catch (RuntimeException e) {
+          log.error("{}: the handler's closed() threw", remote, e);
+        }
+      }
+    }
+  }
+}

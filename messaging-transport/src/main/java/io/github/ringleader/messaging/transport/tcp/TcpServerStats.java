@@ -1,0 +1,60 @@
+package io.github.ringleader.messaging.transport.tcp;
+
+import io.github.ringleader.messaging.protocol.CodecException;
+import java.util.Map;
+
+/**
+ * A snapshot of a {@link TcpClientServer}'s counters.
+ *
+ * @param accepted connections accepted since start
+ * @param open connections open now
+ * @param closed connections closed, by why
+ * @param malformed malformed frames received, by the rule they broke (each closed its connection)
+ * @param framesIn frames received and decoded
+ * @param framesOut frames written in full to sockets
+ */
+public record TcpServerStats(
+    long accepted,
+    long open,
+    Map<TcpServerStats.CloseReason, Long> closed,
+    Map<CodecException.Reason, Long> malformed,
+    long framesIn,
+    long framesOut) {
+
+  public TcpServerStats {
+    closed = Map.copyOf(closed);
+    malformed = Map.copyOf(malformed);
+  }
+
+  /** Why a connection was closed. */
+  public enum CloseReason {
+    /** The client closed its side (end of stream). */
+    CLIENT_CLOSED,
+    /** Reading or writing failed: the connection was reset or broke. */
+    BROKEN,
+    /** The node ended the session (after a Bye or a refusal). */
+    SERVER_CLOSED,
+    /** The client sent a malformed or oversized frame. */
+    MALFORMED,
+    /** The client's outbound queue was full: it stopped reading. */
+    SLOW_READER,
+    /** The client sent nothing for the idle timeout. */
+    IDLE,
+    /** The server already had its maximum of connections. */
+    TOO_MANY_CONNECTIONS,
+    /** The server was closing. */
+    SHUTDOWN
+  }
+
+  public long closed(CloseReason reason) {
+    return closed.getOrDefault(reason, 0L);
+  }
+
+  public long malformed(CodecException.Reason reason) {
+    return malformed.getOrDefault(reason, 0L);
+  }
+
+  public long malformedTotal() {
+    return malformed.values().stream().mapToLong(Long::longValue).sum();
+  }
+}
