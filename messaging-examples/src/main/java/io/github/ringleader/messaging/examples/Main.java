@@ -13,7 +13,7 @@ public final class Main {
           + "  demo                       a 3-server cluster on this machine: election, leader crash,\n"
           + "                             re-election, clean stop; exits when done\n"
           + "  server <id> <port> [opts]  run one server (see: server --help)\n"
-          + "  client <name> <host> <port>  not available yet (client routing is the next milestone)\n"
+          + "  client <name> <host> <port>  join as <name> through a server (see: client --help)\n"
           + "  --help                     show this help\n";
 
   private Main() {}
@@ -40,11 +40,7 @@ public final class Main {
       case "demo":
         return DemoCommand.run(rest, out, err);
       case "client":
-        err.println(
-            "error: the client is not available in this version: client routing (broadcast and"
-                + " private messages between servers) is the next milestone. The servers already"
-                + " form a cluster: try the demo.");
-        return 2;
+        return ClientCommand.run(rest, System.in, out, err);
       case "--help":
       case "-h":
       case "help":

@@ -3,6 +3,8 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
+import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.PrintStream;
@@ -24,7 +26,7 @@ final class ServerCommand {
       "usage: java -jar messaging-examples.jar server <id> <port> [options]\n"
           + "\n"
           + "Runs one server of a Ringleader cluster. <id> is 1-64 of [A-Za-z0-9._-]; the\n"
-          + "highest id leads. <port> is the TCP port announced for clients.\n"
+          + "highest id leads. <port> is the TCP port clients connect to.\n"
           + "\n"
           + "options:\n"
           + ClusterOptions.HELP
@@ -89,11 +91,14 @@ final class ServerCommand {
         NodeConfig.format(options.heartbeat),
         options.missed,
         options.capacity);
-    log.warn(
-        "this version runs the cluster only: clients cannot connect yet (client routing and the TCP"
-            + " transport are the next milestones)");
+    TcpClientServer clients;
     try {
       node.start().get();
+      // Clients listen where the cluster talks: on loopback for a one-machine cluster, on every
+      // interface once a network interface is named.
+      String bind = transportConfig.networkInterface().isLoopback() ? "127.0.0.1" : "0.0.0.0";
+      clients = TcpClientServer.start(TcpServerConfig.builder().host(bind).port(port).build(), node);
+      log.info("clients connect on {}:{}", bind, clients.localPort());
     } catch (ExecutionException e) {
       // The node has logged why (a taken id: DuplicateNodeIdException; a transport that could
       // not bind: the IOException).
@@ -103,7 +108,14 @@ final class ServerCommand {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
+    } catch (java.io.IOException e) {
+      err.println("error: cannot accept clients on port " + port + ": " + e.getMessage());
+      Runtime.getRuntime().removeShutdownHook(hook);
+      node.close();
+      return 1;
     }
+    TcpClientServer listening = clients;
+    Runtime.getRuntime().addShutdownHook(new Thread(listening::close, "ringleader-clients-shutdown"));
     try {
       stopped.await();
     } catch (InterruptedException e) {

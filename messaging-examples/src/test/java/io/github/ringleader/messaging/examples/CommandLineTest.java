@@ -87,9 +87,15 @@ class CommandLineTest {
   }
 
   @Test
-  void clientSaysItIsNotAvailableYetInsteadOfPretending() {
-    assertThat(run("client", "alice", "localhost", "5001")).isEqualTo(2);
-    assertThat(err()).contains("not available in this version");
+  void clientWithAnInvalidNameSaysWhy() {
+    assertThat(run("client", "bad name", "localhost", "5001")).isEqualTo(2);
+    assertThat(err()).contains("<name>: a name may only contain");
+  }
+
+  @Test
+  void clientWithMissingArgumentsPrintsTheUsage() {
+    assertThat(run("client", "alice", "localhost")).isEqualTo(2);
+    assertThat(err()).contains("client takes <name>, <host> and <port>, got 2").contains("commands:");
   }
 
   @Test
