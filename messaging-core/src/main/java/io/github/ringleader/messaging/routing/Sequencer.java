@@ -398,12 +398,20 @@ public final class Sequencer {
 
   public void onStreamAck(NodeId from, StreamAck ack, long nowNanos) {
     Progress member = progress.get(from);
+    if (log.isTraceEnabled()) {
+      log.trace("[{}] ack from {} {} ({} known: received {}, head {}, allDelivered {})", self, from, ack,
+          member == null ? "not a member" : "member", member == null ? -1 : member.received, head, allDelivered);
+    }
     if (phase != Phase.ACTIVE || ack.epoch() != epoch || member == null) {
       return;
     }
     if (ack.received() > member.received) {
       member.received = Math.min(ack.received(), head);
       member.lastProgressNanos = nowNanos;
+    } else if (ack.received() < member.received) {
+      // The member has less than it had said (it lost its stream and started over): believe it,
+      // or the entries it lacks would never be sent again.
+      member.received = ack.received();
     }
     member.delivered = Math.max(member.delivered, Math.min(ack.delivered(), head));
     if (ack.received() < head && nowNanos - member.lastProgressNanos >= retryNanos) {

@@ -132,6 +132,9 @@ public final class StreamReplica {
   // ---------------------------------------------------------------- inputs
 
   public void onSequenced(NodeId from, Sequenced message, long nowNanos) {
+    if (log.isTraceEnabled()) {
+      log.trace("[{}] got {}:{} from {} (in {}, synced {})", self, Epochs.format(message.epoch()), message.seq(), from, Epochs.format(epoch), Epochs.format(syncedFor));
+    }
     if (!accept(from, message.epoch())) {
       return;
     }
@@ -329,9 +332,13 @@ public final class StreamReplica {
     if (messageEpoch == epoch) {
       return true;
     }
-    if (answered.contains(messageEpoch) && !Epochs.earlierFlushOfSameLeader(messageEpoch, epoch)) {
+    if (answered.contains(messageEpoch)
+        && !deliveredUpTo.containsKey(messageEpoch)
+        && Epochs.term(messageEpoch) >= Epochs.term(epoch)
+        && !Epochs.earlierFlushOfSameLeader(messageEpoch, epoch)) {
       // A flush this replica answered has started (the router passes a new epoch's messages only
-      // from the leader this server follows). It may have answered a rival leader's flush since,
+      // from the leader this server follows). Never an epoch it was in before, nor one of an older
+      // term: a late message of an epoch it left must not take it back, losing what it received. It may have answered a rival leader's flush since,
       // in a moment of doubt after a partition healed: the epoch its leader runs is the one.
       syncedFor = messageEpoch;
       enterEpoch(messageEpoch, from);

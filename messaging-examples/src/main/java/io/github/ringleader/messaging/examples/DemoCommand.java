@@ -1,11 +1,16 @@
 package io.github.ringleader.messaging.examples;
 
+import io.github.ringleader.messaging.client.ClientSession;
+import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
+import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
@@ -22,9 +27,10 @@ import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code demo}: three servers in this process over real UDP multicast on the loopback interface.
- * They elect server3; server3 crashes and server2 takes over; server3 comes back and leads again;
- * server3 stops cleanly and server2 takes over at once. Exits 0 when every step happened in time.
+ * {@code demo}: three servers in this process over real UDP multicast on the loopback interface,
+ * with clients over TCP. They elect server3; alice, bob and charlie talk across servers; server3
+ * crashes and server2 takes over while alice and bob keep talking; server3 comes back and leads
+ * again; server3 stops cleanly and server2 takes over at once. Exits 0 when every step happened in time.
  */
 final class DemoCommand {
   static final String USAGE =
@@ -43,17 +49,27 @@ final class DemoCommand {
   private final String cluster = "demo-" + ProcessHandle.current().pid();
   private final long startNanos = System.nanoTime();
   private final Map<String, Running> running = new LinkedHashMap<>();
+  private final List<MessagingClient> clients = new ArrayList<>();
+  private final List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean finished;
 
   private static final class Running {
     final MessagingNode node;
     final ThreadEventLoop loop;
     final UdpMulticastTransport transport;
+    @Nullable TcpClientServer clients;
 
     Running(MessagingNode node, ThreadEventLoop loop, UdpMulticastTransport transport) {
       this.node = node;
       this.loop = loop;
       this.transport = transport;
+    }
+
+    void stopClients() {
+      TcpClientServer c = clients;
+      if (c != null) {
+        c.close();
+      }
     }
   }
 
@@ -76,7 +92,7 @@ final class DemoCommand {
         throw new UsageException("unexpected arguments " + args);
       }
     } catch (UsageException e) {
-      err.println("error: " + e.getMessage());
+      err.println("error: " + String.valueOf(e.getMessage()));
       err.println();
       err.print(USAGE);
       return 2;
@@ -87,7 +103,7 @@ final class DemoCommand {
     try {
       port = freeUdpPort();
     } catch (IOException e) {
-      err.println("error: cannot find a free UDP port on 127.0.0.1: " + e.getMessage());
+      err.println("error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
       return 1;
     }
     DemoCommand demo = new DemoCommand(out, heartbeat, port);
@@ -125,7 +141,33 @@ final class DemoCommand {
     }
     say("   All three agree: server3 leads.");
     say("");
-    say("2. Crashing server3 (no goodbye, as with kill -9).");
+    say("2. alice, bob and charlie join through server1, server2 and server3, and talk.");
+    MessagingClient alice = join("alice", "server1");
+    MessagingClient bob = join("bob", "server2");
+    MessagingClient charlie = join("charlie", "server3");
+    if (alice == null || bob == null || charlie == null) {
+      return false;
+    }
+    try {
+      alice.send("Hello everyone!");
+      alice.send("bob", "Hi Bob, how are you?");
+    } catch (IOException e) {
+      say("   FAILED: alice could not send: %s", String.valueOf(e.getMessage()));
+      return false;
+    }
+    if (!await(
+        () -> received.containsAll(List.of(
+            "alice got alice: Hello everyone!",
+            "bob got alice: Hello everyone!",
+            "charlie got alice: Hello everyone!",
+            "bob got [private] alice: Hi Bob, how are you?")),
+        Duration.ofSeconds(5),
+        "the messages to arrive")) {
+      return false;
+    }
+    say("   Everyone got the broadcast; only bob got the private message.");
+    say("");
+    say("3. Crashing server3 (no goodbye, as with kill -9); charlie loses his server.");
     long crashedAt = System.nanoTime();
     crash("server3");
     if (!await(() -> agreedLeader("server2"), detection.multipliedBy(4), "server2 to take over")) {
@@ -136,18 +178,30 @@ final class DemoCommand {
             + " after the last heartbeat; then the election).",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashedAt),
         NodeConfig.format(detection));
+    try {
+      bob.send("Still here, alice?");
+    } catch (IOException e) {
+      say("   FAILED: bob could not send: %s", String.valueOf(e.getMessage()));
+      return false;
+    }
+    if (!await(() -> received.contains("alice got bob: Still here, alice?"), Duration.ofSeconds(5),
+        "bob's message to reach alice")) {
+      return false;
+    }
+    say("   alice and bob keep talking under the new leader.");
     say("");
-    say("3. Restarting server3: a new life of it. It outranks server2 and takes over.");
+    say("4. Restarting server3: a new life of it. It outranks server2 and takes over.");
     start("server3");
     if (!await(() -> agreedLeader("server3"), Duration.ofSeconds(10), "server3 to lead again")) {
       return false;
     }
     say("   All three agree: server3 leads again.");
     say("");
-    say("4. Stopping server3 cleanly: it says goodbye, so nobody waits for failure detection.");
+    say("5. Stopping server3 cleanly: it says goodbye, so nobody waits for failure detection.");
     long stoppedAt = System.nanoTime();
     Running leaving = running.remove("server3");
     if (leaving != null) {
+      leaving.stopClients();
       leaving.node.close();
       leaving.loop.close();
     }
@@ -186,11 +240,42 @@ final class DemoCommand {
     if (victim != null) {
       victim.loop.close();
       victim.transport.close();
+      victim.stopClients();
+    }
+  }
+
+  /** Accepts clients on a free loopback port for server {@code id}; returns the port. */
+  private int acceptClients(String id) throws IOException {
+    Running r = running.get(id);
+    if (r == null) {
+      throw new IOException(id + " is not running");
+    }
+    TcpClientServer server =
+        TcpClientServer.start(TcpServerConfig.builder().host("127.0.0.1").port(0).build(), r.node);
+    r.clients = server;
+    return server.localPort();
+  }
+
+  private @Nullable MessagingClient join(String name, String server) {
+    try {
+      MessagingClient client =
+          MessagingClient.connect(
+              "127.0.0.1", acceptClients(server), name, new Listener(name), Duration.ofSeconds(5));
+      clients.add(client);
+      say("   %s connected to %s", name, server);
+      return client;
+    } catch (IOException e) {
+      say("   FAILED: %s could not join through %s: %s", name, server, String.valueOf(e.getMessage()));
+      return null;
     }
   }
 
   private void stopAll() {
+    for (MessagingClient client : clients) {
+      client.close();
+    }
     for (Running r : new ArrayList<>(running.values())) {
+      r.stopClients();
       r.node.close();
       r.loop.close();
     }
@@ -239,6 +324,30 @@ final class DemoCommand {
   private synchronized void say(String format, Object... args) {
     out.println(String.format(format, args));
     out.flush();
+  }
+
+  /** Prints what a client receives. */
+  private final class Listener implements ClientSession.Listener {
+    private final String name;
+
+    Listener(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public void onMessage(ServerEvent.Message message) {
+      String line =
+          name + " got " + (message.to() != null ? "[private] " : "") + message.from() + ": " + message.text();
+      received.add(line);
+      say("   %s", line);
+    }
+
+    @Override
+    public void onClosed(@Nullable String reason) {
+      if (!finished) {
+        say("   %s is disconnected%s", name, reason == null ? " (its server is gone)" : ": " + reason);
+      }
+    }
   }
 
   /** Prints what each server sees, with the time since the demo started. */

@@ -29,6 +29,9 @@ class DemoCommandTest {
     assertThat(status).as(shown + err.toString(StandardCharsets.UTF_8)).isZero();
     assertThat(shown)
         .contains("All three agree: server3 leads.")
+        .contains("bob got [private] alice: Hi Bob, how are you?")
+        .contains("charlie got alice: Hello everyone!")
+        .contains("alice got bob: Still here, alice?")
         .contains("server1 and server2 agree on server2")
         .contains("All three agree: server3 leads again.")
         .contains("server2 leads,")

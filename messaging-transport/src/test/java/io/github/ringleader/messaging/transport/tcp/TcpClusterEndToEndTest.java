@@ -237,7 +237,9 @@ class TcpClusterEndToEndTest {
         long seq = clients.get(0).send(text + sent);
         sent++;
         if (sent % 50 == 0) {
-          await(() -> "alice's sends are answered", () -> alice.accepted.contains(seq));
+          await(
+              () -> "alice's sends are answered; rejected so far: " + alice.rejected,
+              () -> alice.accepted.contains(seq));
         }
       }
       int last = sent - 1;
