@@ -30,14 +30,20 @@ import org.slf4j.LoggerFactory;
  * session and the other is told to leave), then every entry of an earlier epoch that some member
  * delivered and another may not have ({@link StreamEntry.Carried}, in their old order).
  *
- * <p><b>Sequencing.</b> A request passes a gate: a request it has sequenced before is dropped
- * (servers send requests again until they see them in the stream), a session's chats are
- * sequenced in the order the client numbered them (a later one waits for the earlier), a join of
- * a taken name and a private message to an unknown client become refusals. Each entry goes to all
- * members; each acknowledges how far it has the stream; entries every member has are
- * <em>stable</em> and announced as such, and only then delivered. A member that falls behind
- * gets the missing entries again. At most {@link #WINDOW} entries are in flight; beyond that the
- * sequencer takes no new requests until the members catch up (servers keep re-sending them).
+ * <p><b>Sequencing.</b> A request passes a gate: a chat it has sequenced before is dropped
+ * (servers send requests again until they deliver them), a session's chats are sequenced in the
+ * order the client numbered them (a later one waits for the earlier), a join of a taken name and a
+ * private message to an unknown client become refusals. A join of a connected session is sequenced again when its server
+ * asks again: that server has not delivered it (it was sequenced where the server was not a
+ * member), and the others skip the copy. Each entry goes to all members; each acknowledges how far
+ * it has the stream; entries every member has are <em>stable</em> and announced as such, and only
+ * then delivered. A member that falls behind gets the missing entries again. While {@link
+ * #WINDOW} or more entries are not yet delivered everywhere, the sequencer takes no new requests
+ * (servers keep re-sending them); an epoch's opening block, which carries what earlier epochs left,
+ * may exceed that by itself.
+ *
+ * <p>Limit: a leader numbers its flushes within one term in 16 bits; after 65,535 membership
+ * changes under one leader, flush ids repeat (a new election starts a new series).
  *
  * <p>The epoch's members are fixed: the leader starts a new epoch whenever its view changes.
  */
@@ -268,10 +274,12 @@ public final class Sequencer {
       lastSequenced.remove(session);
     } else if (entry instanceof StreamEntry.Chat) {
       StreamEntry.Chat chat = (StreamEntry.Chat) entry;
-      lastSequenced.merge(chat.session(), chat.clientSeq(), Math::max);
+      // Only for a connected session: a carried chat does not make its session connected.
+      lastSequenced.computeIfPresent(chat.session(), (k, last) -> Math.max(last, chat.clientSeq()));
     } else if (entry instanceof StreamEntry.ChatRejected) {
       StreamEntry.ChatRejected rejected = (StreamEntry.ChatRejected) entry;
-      lastSequenced.merge(rejected.session(), rejected.clientSeq(), Math::max);
+      lastSequenced.computeIfPresent(
+          rejected.session(), (k, last) -> Math.max(last, rejected.clientSeq()));
     }
   }
 

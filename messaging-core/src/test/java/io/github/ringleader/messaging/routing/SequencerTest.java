@@ -553,6 +553,56 @@ class SequencerTest {
     assertThat(sequencer.logSize()).isLessThanOrEqualTo(Sequencer.WINDOW);
   }
 
+  @Test
+  void aJoinOfAConnectedSessionIsSequencedAgainEachTimeItsServerAsksAgain() {
+    startWith(List.of(), List.of());
+    Joined join = new Joined("alice", ALICE, A);
+
+    forward(join);
+    forward(join);
+    forward(join);
+
+    // A server asks again only while it has not delivered the join (it may have been sequenced
+    // where that server was not a member): the same decision each time; others skip the copies.
+    assertThat(outbox.sequencedEntries()).containsExactly(join, join, join);
+  }
+
+  @Test
+  void aChatCarriedFromAnEarlierEpochDoesNotMakeItsSessionConnected() {
+    // dan's server is gone; a chat of his that one member delivered is carried into this epoch
+    Chat danSaid = chat("dan", DAN, 3);
+    sequencer.begin(List.of(reply()), now);
+    sequencer.onSyncReply(
+        A,
+        reply(
+            List.of(new SequencedEntry(7, new Carried(OLDER, 7, danSaid))),
+            new Session("dan", DAN, OUTSIDER, 3)), // A still remembers dan
+        now);
+    sequencer.onSyncReply(B, reply(), now);
+    assertThat(directoryOpening()).isEmpty();
+    outbox.clear();
+
+    forward(chat("dan", DAN, 4)); // e.g. from his cut-off server, which still sees this leader
+
+    assertThat(outbox.toAll).as("a chat from a session that is not connected is dropped").isEmpty();
+  }
+
+  @Test
+  void noNewRequestIsTakenWhileTheOpeningLeavesAWindowOfEntriesUndelivered() {
+    List<SequencedEntry> carried = new ArrayList<>();
+    for (long seq = 1; seq <= Sequencer.WINDOW + 100; seq++) {
+      carried.add(new SequencedEntry(seq, new Carried(OLDER, seq, chat("alice", ALICE, seq))));
+    }
+    sequencer.begin(List.of(reply()), now);
+    sequencer.onSyncReply(A, reply(carried, ALICE_ON_A), now);
+    sequencer.onSyncReply(B, reply(), now);
+    long opening = sequencer.head();
+
+    forward(new Joined("bob", 77L, B));
+
+    assertThat(sequencer.head()).as("the opening itself may exceed the window; nothing more").isEqualTo(opening);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Starts the epoch with the sessions A and B report as their own, then forgets the opening. */

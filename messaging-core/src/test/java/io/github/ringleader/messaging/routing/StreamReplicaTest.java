@@ -610,6 +610,23 @@ class StreamReplicaTest {
     assertThat(replica.buffered()).isEqualTo(1);
   }
 
+  @Test
+  void aReplicaNeverGoesBackToAnEpochItHasLeftSoNothingIsDeliveredTwice() {
+    receive(E1, 1, refusal("alice", 1));
+    state(E1, 1, 1, 0);
+    flushInto(E3);
+    receive(E3, 1, new Directory(0, 1, List.of()));
+    state(E3, 1, 1, 0);
+
+    // Late copies of E1's stream from its leader (who may lead again in a later term, so the
+    // router lets them through).
+    replica.onSequenced(LEADER, new Sequenced(E1, 1, refusal("alice", 1)), now);
+    replica.onStreamState(LEADER, new StreamState(E1, 1, 1, 0), now);
+
+    assertThat(replica.epoch()).as("E1 is older than E3").isEqualTo(E3);
+    assertThat(sink.delivered).as("delivered never twice").containsExactly(refusal("alice", 1));
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static NodeId leaderOf(long epoch) {
