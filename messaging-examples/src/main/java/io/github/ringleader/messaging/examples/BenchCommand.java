@@ -260,7 +260,7 @@ final class BenchCommand {
       if (o == 0) {
         unanswered++;
       }
-      if (o != 2 && deliveries.get(id) < clientCount) {
+      if (o == 1 && deliveries.get(id) < clientCount) {
         missing++;
         missingDeliveries += clientCount - deliveries.get(id);
       }
@@ -273,7 +273,8 @@ final class BenchCommand {
         (sendEnd - start) / 1e9, seconds, maxLagNanos / 1e6);
     say("  broadcasts sent           %d", total);
     say("  accepted                  %d", accepted.get());
-    say("  rejected                  %d%s", rejected.get(), rejections.isEmpty() ? "" : " " + rejections);
+    say("  rejected                  %d%s", rejected.get(),
+        rejections.isEmpty() ? "" : " (reasons, private texts included: " + rejections + ")");
     if (sendErrors.get() > 0 || unanswered > 0) {
       say("  send errors, unanswered   %d, %d", sendErrors.get(), unanswered);
     }
@@ -287,6 +288,11 @@ final class BenchCommand {
     if (missing > 0) {
       say("FAILED: %d accepted broadcasts did not reach every client (%d deliveries missing).",
           missing, missingDeliveries);
+      return 1;
+    }
+    if (unanswered > 0) {
+      say("FAILED: %d broadcasts got no answer from their server (%d could not be sent).",
+          unanswered, sendErrors.get());
       return 1;
     }
     say("OK: every accepted broadcast reached all %d clients.", clientCount);
