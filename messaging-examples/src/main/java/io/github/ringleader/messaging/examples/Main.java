@@ -12,6 +12,8 @@ public final class Main {
           + "commands:\n"
           + "  demo                       a 3-server cluster on this machine: election, leader crash,\n"
           + "                             re-election, clean stop; exits when done\n"
+          + "  bench [opts]               load generator: a cluster on this machine, many clients,\n"
+          + "                             throughput and latency report (see: bench --help)\n"
           + "  server <id> <port> [opts]  run one server (see: server --help)\n"
           + "  client <name> <host> <port>  join as <name> through a server (see: client --help)\n"
           + "  --help                     show this help\n";
@@ -39,6 +41,8 @@ public final class Main {
         return ServerCommand.run(rest, out, err);
       case "demo":
         return DemoCommand.run(rest, out, err);
+      case "bench":
+        return BenchCommand.run(rest, out, err);
       case "client":
         return ClientCommand.run(rest, System.in, out, err);
       case "--help":

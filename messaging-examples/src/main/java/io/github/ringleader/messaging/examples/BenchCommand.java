@@ -1,0 +1,585 @@
+package io.github.ringleader.messaging.examples;
+
+import io.github.ringleader.messaging.client.ClientSession;
+import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.loop.ThreadEventLoop;
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
+import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
+import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
+import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code bench}: a load generator. Starts servers in this process over real UDP multicast on the
+ * loopback interface, connects clients over TCP, sends broadcasts at a fixed total rate (plus a
+ * private ping/pong round trip every 10th message), and reports throughput and latency.
+ */
+final class BenchCommand {
+  static final String USAGE =
+      "usage: java -jar messaging-examples.jar bench [--servers <n>] [--clients <n>]\n"
+          + "           [--seconds <n>] [--rate <n>] [--size <bytes>]\n"
+          + "\n"
+          + "Starts a cluster in this process over UDP multicast on the loopback interface (a\n"
+          + "free port), connects clients over TCP spread round-robin across the servers, sends\n"
+          + "broadcasts at a fixed total rate from rotating clients, and with every 10th one a\n"
+          + "private ping/pong round trip; then reports throughput and latency percentiles.\n"
+          + "Exits 0 when every accepted broadcast reached every client, 1 otherwise.\n"
+          + "  --servers <n>              servers to start (default 3, 1..9)\n"
+          + "  --clients <n>              clients to connect (default 30, 1..1000)\n"
+          + "  --seconds <n>              how long to send (default 10, 1..120)\n"
+          + "  --rate <n>                 broadcasts per second, in total (default 200, 1..5000)\n"
+          + "  --size <bytes>             bytes of each message text (default 100, 48..4096)\n";
+
+  private static final int MISSED = 3;
+  private static final Duration HEARTBEAT = Duration.ofMillis(250);
+  private static final int PING_EVERY = 10;
+  private static final int MAX_SAMPLES = 1_000_000;
+
+  private final PrintStream out;
+  private final int servers;
+  private final int clientCount;
+  private final int seconds;
+  private final int rate;
+  private final int size;
+  private final int port;
+  private final String cluster = "bench-" + ProcessHandle.current().pid();
+
+  private final List<Server> running = new ArrayList<>();
+  private final List<Client> clients = new ArrayList<>();
+
+  /** Broadcasts by id: deliveries so far, and what the server answered. */
+  private final AtomicIntegerArray deliveries;
+
+  private final AtomicIntegerArray outcome; // 0 unknown, 1 accepted, 2 rejected
+
+  private final AtomicLong totalDeliveries = new AtomicLong();
+  private final AtomicLong lastDeliveryNanos = new AtomicLong();
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong privateAccepted = new AtomicLong();
+  private final AtomicLong privateRejected = new AtomicLong();
+  private final AtomicLong pingsSent = new AtomicLong();
+  private final AtomicLong pongsReceived = new AtomicLong();
+  private final AtomicLong sendErrors = new AtomicLong();
+  private final AtomicLong warmups = new AtomicLong();
+  private final ConcurrentHashMap<String, Long> rejections = new ConcurrentHashMap<>();
+  private final LatencyRecorder broadcastLatency = new LatencyRecorder(MAX_SAMPLES);
+  private final LatencyRecorder privateRtt = new LatencyRecorder(MAX_SAMPLES);
+  private volatile boolean finished;
+
+  private record Server(
+      String id, MessagingNode node, ThreadEventLoop loop, TcpClientServer tcp) {}
+
+  private BenchCommand(
+      PrintStream out, int servers, int clients, int seconds, int rate, int size, int port) {
+    this.out = out;
+    this.servers = servers;
+    this.clientCount = clients;
+    this.seconds = seconds;
+    this.rate = rate;
+    this.size = size;
+    this.port = port;
+    int total = Math.multiplyExact(rate, seconds);
+    this.deliveries = new AtomicIntegerArray(total);
+    this.outcome = new AtomicIntegerArray(total);
+  }
+
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.contains("--help")) {
+      out.print(USAGE);
+      return 0;
+    }
+    int servers = 3;
+    int clients = 30;
+    int seconds = 10;
+    int rate = 200;
+    int size = 100;
+    try {
+      Iterator<String> it = args.iterator();
+      while (it.hasNext()) {
+        String arg = it.next();
+        switch (arg) {
+          case "--servers":
+            servers = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 9);
+            break;
+          case "--clients":
+            clients = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 1000);
+            break;
+          case "--seconds":
+            seconds = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 120);
+            break;
+          case "--rate":
+            rate = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 5000);
+            break;
+          case "--size":
+            size = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 48, 4096);
+            break;
+          default:
+            throw new UsageException("unknown option " + arg);
+        }
+      }
+    } catch (UsageException e) {
+      err.println("error: " + String.valueOf(e.getMessage()));
+      err.println();
+      err.print(USAGE);
+      return 2;
+    }
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    int port;
+    try {
+      port = freeUdpPort();
+    } catch (IOException e) {
+      err.println("error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
+      return 1;
+    }
+    BenchCommand bench = new BenchCommand(out, servers, clients, seconds, rate, size, port);
+    try {
+      return bench.play();
+    } finally {
+      bench.stopAll();
+    }
+  }
+
+  private static int freeUdpPort() throws IOException {
+    try (DatagramChannel probe = DatagramChannel.open()) {
+      probe.bind(new InetSocketAddress("127.0.0.1", 0));
+      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
+    }
+  }
+
+  private int play() {
+    say(
+        "Ringleader bench: %d servers over UDP multicast %s:%d (loopback), cluster '%s'.",
+        servers, UdpTransportConfig.DEFAULT_GROUP, port, cluster);
+    say(
+        "%d clients, %d s at %d broadcasts/s (%d in all), %d-byte texts, a private round trip"
+            + " every %dth.",
+        clientCount, seconds, rate, rate * seconds, size, PING_EVERY);
+    try {
+      for (int i = 1; i <= servers; i++) {
+        start("server" + i);
+      }
+    } catch (IOException e) {
+      say("FAILED: cannot start the servers: %s", String.valueOf(e.getMessage()));
+      return 1;
+    }
+    if (!await(this::agreed, Duration.ofSeconds(15), "the servers to agree on a leader")) {
+      return 1;
+    }
+    say("Servers agree on leader %s.", String.valueOf(running.get(0).node().leader()));
+    for (int i = 0; i < clientCount; i++) {
+      String name = "b" + (i + 1);
+      Server server = running.get(i % servers);
+      Client client = new Client(name);
+      try {
+        client.connection =
+            MessagingClient.connect(
+                "127.0.0.1", server.tcp().localPort(), name, client, Duration.ofSeconds(5));
+      } catch (IOException | RuntimeException e) {
+        say("FAILED: %s could not join through %s: %s", name, server.id(), String.valueOf(e.getMessage()));
+        return 1;
+      }
+      clients.add(client);
+    }
+    say("%d clients connected.", clientCount);
+    // Warm up: every client broadcasts once; when everyone has everything, the cluster knows them all.
+    for (Client c : clients) {
+      try {
+        c.connection().send("W|" + c.name);
+      } catch (IOException e) {
+        say("FAILED: %s could not send: %s", c.name, String.valueOf(e.getMessage()));
+        return 1;
+      }
+    }
+    long warmupsExpected = (long) clientCount * clientCount;
+    if (!await(() -> warmups.get() >= warmupsExpected, Duration.ofSeconds(15),
+        "every client to hear every other client's hello")) {
+      return 1;
+    }
+    say("Warm-up done; sending for %d s.", seconds);
+
+    int total = rate * seconds;
+    long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+    long start = System.nanoTime();
+    long maxLagNanos = 0;
+    for (int id = 0; id < total; id++) {
+      long due = start + id * intervalNanos;
+      long now;
+      while ((now = System.nanoTime()) < due) {
+        LockSupport.parkNanos(due - now);
+      }
+      maxLagNanos = Math.max(maxLagNanos, now - due);
+      Client sender = clients.get(id % clientCount);
+      sender.sendBroadcast(id);
+      if (id % PING_EVERY == PING_EVERY - 1 && clientCount > 1) {
+        Client to = clients.get((id + 1 + id / PING_EVERY % (clientCount - 1)) % clientCount);
+        if (to == sender) {
+          to = clients.get((id + 1) % clientCount);
+        }
+        sender.sendPing(to.name, id);
+      }
+    }
+    long sendEnd = System.nanoTime();
+    long expected = (long) total * clientCount;
+    await(
+        () -> accepted.get() + rejected.get() + sendErrors.get() >= total
+            && totalDeliveries.get() >= (long) accepted.get() * clientCount
+            && pongsReceived.get() + privateRejected.get() >= pingsSent.get(),
+        Duration.ofSeconds(10),
+        "every message to be answered and delivered");
+    finished = true;
+    long lastDelivery = lastDeliveryNanos.get();
+    double elapsed = Math.max(sendEnd, lastDelivery) - start;
+    long delivered = totalDeliveries.get();
+
+    int missing = 0;
+    long missingDeliveries = 0;
+    int unanswered = 0;
+    for (int id = 0; id < total; id++) {
+      int o = outcome.get(id);
+      if (o == 0) {
+        unanswered++;
+      }
+      if (o == 1 && deliveries.get(id) < clientCount) {
+        missing++;
+        missingDeliveries += clientCount - deliveries.get(id);
+      }
+    }
+
+    say("");
+    say("Report");
+    say("  servers, clients          %d, %d", servers, clientCount);
+    say("  sending took              %.3f s (target %d s; worst lag behind schedule %.3f ms)",
+        (sendEnd - start) / 1e9, seconds, maxLagNanos / 1e6);
+    say("  broadcasts sent           %d", total);
+    say("  accepted                  %d", accepted.get());
+    say("  rejected                  %d%s", rejected.get(),
+        rejections.isEmpty() ? "" : " (reasons, private texts included: " + rejections + ")");
+    if (sendErrors.get() > 0 || unanswered > 0) {
+      say("  send errors, unanswered   %d, %d", sendErrors.get(), unanswered);
+    }
+    say("  deliveries                %d (expected %d = %d x %d)", delivered, expected, total, clientCount);
+    say("  delivered/s               %.1f (over %.3f s, first send to last delivery)",
+        delivered / (elapsed / 1e9), elapsed / 1e9);
+    say("  private round trips       %d sent, %d accepted, %d rejected, %d answered",
+        pingsSent.get(), privateAccepted.get(), privateRejected.get(), pongsReceived.get());
+    say("  broadcast latency (ms)    %s", broadcastLatency.summary());
+    say("  private RTT (ms)          %s", privateRtt.summary());
+    if (missing > 0) {
+      say("FAILED: %d accepted broadcasts did not reach every client (%d deliveries missing).",
+          missing, missingDeliveries);
+      return 1;
+    }
+    if (unanswered > 0) {
+      say("FAILED: %d broadcasts got no answer from their server (%d could not be sent).",
+          unanswered, sendErrors.get());
+      return 1;
+    }
+    say("OK: every accepted broadcast reached all %d clients.", clientCount);
+    return 0;
+  }
+
+  private void start(String id) throws IOException {
+    ThreadEventLoop loop = new ThreadEventLoop("bench-" + id);
+    UdpMulticastTransport transport =
+        new UdpMulticastTransport(UdpTransportConfig.builder().port(port).build());
+    MessagingNode node =
+        MessagingNode.builder()
+            .nodeId(id)
+            .clusterName(cluster)
+            .heartbeatInterval(HEARTBEAT)
+            .missedHeartbeats(MISSED)
+            .capacity(clientCount)
+            .transport(transport)
+            .eventLoop(loop)
+            .build();
+    node.start();
+    TcpClientServer tcp;
+    try {
+      tcp = TcpClientServer.start(TcpServerConfig.builder().host("127.0.0.1").port(0).build(), node);
+    } catch (IOException e) {
+      node.close();
+      loop.close();
+      throw e;
+    }
+    running.add(new Server(id, node, loop, tcp));
+  }
+
+  private boolean agreed() {
+    NodeId leader = running.get(0).node().leader();
+    if (leader == null) {
+      return false;
+    }
+    for (Server s : running) {
+      if (!leader.equals(s.node().leader()) || s.node().view().members().size() != running.size()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void stopAll() {
+    finished = true;
+    clients.parallelStream().forEach(c -> {
+      MessagingClient m = c.connection;
+      if (m != null) {
+        m.close();
+      }
+    });
+    clients.clear();
+    for (Server s : running) {
+      s.tcp().close();
+      s.node().close();
+      s.loop().close();
+    }
+    running.clear();
+  }
+
+  private boolean await(BooleanSupplier condition, Duration limit, String what) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    if (condition.getAsBoolean()) {
+      return true;
+    }
+    say("FAILED: waited %s for %s.", limit, what);
+    return false;
+  }
+
+  private synchronized void say(String format, Object... args) {
+    out.println(String.format(Locale.ROOT, format, args));
+    out.flush();
+  }
+
+  private String pad(StringBuilder text) {
+    while (text.length() < size) {
+      text.append('.');
+    }
+    return text.toString();
+  }
+
+  /** Ties a send's number to what it was, whichever of the send or its answer comes first. */
+  private static final long ANSWER_ACCEPTED = -1;
+
+  private static final long ANSWER_REJECTED = -2;
+
+  private static final long PING = Long.MIN_VALUE;
+
+  private static final long PONG = Long.MIN_VALUE + 1;
+
+  /** One client: its connection, and the listener that measures what arrives. */
+  private final class Client implements ClientSession.Listener {
+    final String name;
+    volatile @Nullable MessagingClient connection;
+
+    /**
+     * seq → what was sent (id ≥ 0 for a broadcast, {@link #PING} or {@link #PONG}),
+     * or the answer (negative) when it came before the sender recorded the send.
+     */
+    private final ConcurrentHashMap<Long, Long> pending = new ConcurrentHashMap<>();
+
+    Client(String name) {
+      this.name = name;
+    }
+
+    MessagingClient connection() {
+      MessagingClient c = connection;
+      if (c == null) {
+        throw new IllegalStateException(name + " is not connected");
+      }
+      return c;
+    }
+
+    void sendBroadcast(int id) {
+      String text = pad(new StringBuilder("B|").append(id).append('|').append(System.nanoTime()).append('|'));
+      try {
+        long seq = connection().send(text);
+        sent(seq, id);
+      } catch (IOException | RuntimeException e) {
+        sendErrors.incrementAndGet();
+      }
+    }
+
+    void sendPing(String to, int id) {
+      String text = pad(new StringBuilder("P|").append(id).append('|').append(System.nanoTime()).append('|'));
+      try {
+        long seq = connection().send(to, text);
+        pingsSent.incrementAndGet();
+        sent(seq, PING);
+      } catch (IOException | RuntimeException e) {
+        sendErrors.incrementAndGet();
+      }
+    }
+
+    private void sent(long seq, long what) {
+      Long answer = pending.putIfAbsent(seq, what);
+      if (answer != null) {
+        pending.remove(seq);
+        settle(what, answer == ANSWER_ACCEPTED);
+      }
+    }
+
+    private void answered(long seq, boolean ok, @Nullable String reason) {
+      Long what = pending.putIfAbsent(seq, ok ? ANSWER_ACCEPTED : ANSWER_REJECTED);
+      if (what != null) {
+        pending.remove(seq);
+        settle(what, ok);
+      }
+      if (!ok && reason != null) {
+        rejections.merge(reason, 1L, Long::sum);
+      }
+    }
+
+    private void settle(long what, boolean ok) {
+      if (what == PING) {
+        (ok ? privateAccepted : privateRejected).incrementAndGet();
+      } else if (what >= 0) {
+        outcome.set((int) what, ok ? 1 : 2);
+        (ok ? accepted : rejected).incrementAndGet();
+      }
+    }
+
+    @Override
+    public void onAccepted(long seq) {
+      answered(seq, true, null);
+    }
+
+    @Override
+    public void onRejected(ServerEvent.Rejected r) {
+      answered(r.seq(), false, r.code().name());
+    }
+
+    @Override
+    public void onMessage(ServerEvent.Message message) {
+      long now = System.nanoTime();
+      String text = message.text();
+      if (text.length() < 2 || text.charAt(1) != '|') {
+        return;
+      }
+      char kind = text.charAt(0);
+      if (kind == 'W') {
+        warmups.incrementAndGet();
+        return;
+      }
+      int second = text.indexOf('|', 2);
+      int third = second < 0 ? -1 : text.indexOf('|', second + 1);
+      if (third < 0) {
+        return;
+      }
+      long sentAt;
+      int id;
+      try {
+        id = Integer.parseInt(text, 2, second, 10);
+        sentAt = Long.parseLong(text, second + 1, third, 10);
+      } catch (NumberFormatException e) {
+        return;
+      }
+      if (kind == 'B' && message.to() == null) {
+        if (id >= 0 && id < deliveries.length()) {
+          deliveries.incrementAndGet(id);
+        }
+        totalDeliveries.incrementAndGet();
+        lastDeliveryNanos.accumulateAndGet(now, Math::max);
+        broadcastLatency.record(now - sentAt);
+      } else if (kind == 'P' && name.equals(message.to()) && !name.equals(message.from())) {
+        MessagingClient c = connection;
+        if (c == null) {
+          return;
+        }
+        try {
+          long seq = c.send(message.from(), "Q" + text.substring(1));
+          sent(seq, PONG);
+        } catch (IOException | RuntimeException e) {
+          sendErrors.incrementAndGet();
+        }
+      } else if (kind == 'Q' && name.equals(message.to()) && !name.equals(message.from())) {
+        pongsReceived.incrementAndGet();
+        privateRtt.record(now - sentAt);
+      }
+    }
+
+    @Override
+    public void onClosed(@Nullable String reason) {
+      if (!finished) {
+        say("  %s was disconnected%s", name, reason == null ? "" : ": " + reason);
+      }
+    }
+  }
+
+  /**
+   * Latencies in nanoseconds: an exact count and maximum, and up to {@code capacity} samples for
+   * the percentiles (a uniform reservoir once there are more).
+   */
+  static final class LatencyRecorder {
+    private final long[] samples;
+    private long count;
+    private long max;
+
+    LatencyRecorder(int capacity) {
+      samples = new long[capacity];
+    }
+
+    synchronized void record(long nanos) {
+      long n = count++;
+      max = Math.max(max, nanos);
+      if (n < samples.length) {
+        samples[(int) n] = nanos;
+      } else {
+        long slot = ThreadLocalRandom.current().nextLong(n + 1);
+        if (slot < samples.length) {
+          samples[(int) slot] = nanos;
+        }
+      }
+    }
+
+    synchronized String summary() {
+      if (count == 0) {
+        return "no samples";
+      }
+      long[] sorted = Arrays.copyOf(samples, (int) Math.min(count, samples.length));
+      Arrays.sort(sorted);
+      return String.format(
+          Locale.ROOT,
+          "p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (%d samples)",
+          percentile(sorted, 50) / 1e6,
+          percentile(sorted, 99) / 1e6,
+          percentile(sorted, 99.9) / 1e6,
+          max / 1e6,
+          count);
+    }
+
+    static long percentile(long[] sorted, double p) {
+      int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+      return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+  }
+}
