@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Sequencing.</b> A request passes a gate: a chat it has sequenced before is dropped
  * (servers send requests again until they deliver them), a session's chats are sequenced in the
  * order the client numbered them (a later one waits for the earlier), a join of a taken name and a
- * private message to an unknown client become refusals. A join of a connected session is sequenced again when its server
+ * private message to an unknown client become refusals, and a late copy of the join of a session
+ * this leader refused or saw leave is dropped. A join of a connected session is sequenced again when its server
  * asks again: that server has not delivered it (it was sequenced where the server was not a
  * member), and the others skip the copy. Each entry goes to all members; each acknowledges how far
  * it has the stream; entries every member has are <em>stable</em> and announced as such, and only
@@ -99,6 +100,13 @@ public final class Sequencer {
   /** The last request number sequenced per session. */
   private final Map<Long, Long> lastSequenced = new HashMap<>();
   private final Map<Long, TreeMap<Long, StreamEntry.Chat>> held = new HashMap<>();
+  /**
+   * Sessions this leader refused or saw leave (the most recent few): a late copy of their join is
+   * dropped. Only this leader's own decisions count; a decision carried from another side of a
+   * split does not close a session here (closing on those lost messages in the simulation).
+   */
+  private final java.util.LinkedHashSet<Long> closedSessions = new java.util.LinkedHashSet<>();
+  static final int REMEMBERED_CLOSED_SESSIONS = 8192;
 
   /**
    * @param members every server of the epoch, this one included
@@ -313,6 +321,9 @@ public final class Sequencer {
     }
     if (request instanceof StreamEntry.Joined) {
       StreamEntry.Joined join = (StreamEntry.Joined) request;
+      if (closedSessions.contains(join.session())) {
+        return; // refused or gone already: a late copy
+      }
       if (directory.containsKey(join.session())) {
         // Its server asks again, so it has not delivered the join: it was sequenced where that
         // server was not a member (it had just started, or was cut off) and never reached it.
@@ -328,6 +339,7 @@ public final class Sequencer {
                   join.name(), join.session(), join.server(),
                   "the name " + session.name() + " is taken by a connected client"),
               nowNanos);
+          close(join.session());
           return;
         }
       }
@@ -341,6 +353,7 @@ public final class Sequencer {
       }
       lastSequenced.remove(left.session());
       held.remove(left.session());
+      close(left.session());
       append(left, nowNanos);
     } else if (request instanceof StreamEntry.Chat) {
       StreamEntry.Chat chat = (StreamEntry.Chat) request;
@@ -369,6 +382,13 @@ public final class Sequencer {
       if (waiting != null && waiting.isEmpty()) {
         held.remove(chat.session());
       }
+    }
+  }
+
+  private void close(long session) {
+    closedSessions.add(session);
+    if (closedSessions.size() > REMEMBERED_CLOSED_SESSIONS) {
+      closedSessions.remove(closedSessions.iterator().next());
     }
   }
 

@@ -603,6 +603,41 @@ class SequencerTest {
     assertThat(sequencer.head()).as("the opening itself may exceed the window; nothing more").isEqualTo(opening);
   }
 
+  @Test
+  void aJoinThatWasRefusedIsNotSequencedAgainWhenItsServerForwardsItAgain() {
+    startWith(List.of(ALICE_ON_A), List.of());
+    Joined join = new Joined("alice", NEWCOMER, B);
+    forward(join); // refused: alice is connected on A
+    assertThat(outbox.sequencedEntries()).singleElement().isInstanceOf(JoinRefused.class);
+
+    forward(join); // B sent it again before the refusal reached it
+
+    assertThat(outbox.sequencedEntries()).as("a request sequenced before is dropped").hasSize(1);
+  }
+  @Test
+  void aRefusedJoinForwardedAgainAfterTheNamesOwnerLeftDoesNotJoinASessionItsServerGaveUp() {
+    startWith(List.of(ALICE_ON_A), List.of());
+    Joined join = new Joined("alice", NEWCOMER, B);
+    forward(join); // refused; B tells its client so and forgets the session
+    forward(new Left("alice", ALICE, "left"));
+    outbox.clear();
+
+    forward(join); // a copy B sent before the refusal reached it
+
+    assertThat(outbox.sequencedEntries()).as("a request sequenced before is dropped").isEmpty();
+  }
+  @Test
+  void aJoinForwardedAgainAfterItsSessionLeftDoesNotBringTheSessionBack() {
+    startWith(List.of(), List.of());
+    Joined join = new Joined("alice", ALICE, A);
+    forward(join);
+    forward(new Left("alice", ALICE, "left"));
+    outbox.clear();
+
+    forward(join); // a late copy of the first forward
+
+    assertThat(outbox.sequencedEntries()).as("a request sequenced before is dropped").isEmpty();
+  }
   // ---------------------------------------------------------------- helpers
 
   /** Starts the epoch with the sessions A and B report as their own, then forgets the opening. */
