@@ -12,8 +12,6 @@ import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -139,15 +137,12 @@ final class BenchCommand {
         }
       }
     } catch (UsageException e) {
-      err.println("error: " + String.valueOf(e.getMessage()));
-      err.println();
-      err.print(USAGE);
-      return 2;
+      return e.report(err, USAGE);
     }
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     int port;
     try {
-      port = freeUdpPort();
+      port = ClusterOptions.freeUdpPort();
     } catch (IOException e) {
       err.println("error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
       return 1;
@@ -157,13 +152,6 @@ final class BenchCommand {
       return bench.play();
     } finally {
       bench.stopAll();
-    }
-  }
-
-  private static int freeUdpPort() throws IOException {
-    try (DatagramChannel probe = DatagramChannel.open()) {
-      probe.bind(new InetSocketAddress("127.0.0.1", 0));
-      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
     }
   }
 

@@ -88,10 +88,7 @@ final class ClientCommand {
       host = positional.get(1);
       port = ClusterOptions.integer("<port>", positional.get(2), 1, 65535);
     } catch (UsageException e) {
-      err.println("error: " + e.getMessage());
-      err.println();
-      err.print(USAGE);
-      return 2;
+      return e.report(err, USAGE);
     }
 
     Set<String> users = new ConcurrentSkipListSet<>(String.CASE_INSENSITIVE_ORDER);

@@ -114,6 +114,17 @@ final class ClusterOptions {
         .capacity(capacity);
   }
 
+  /**
+   * A free UDP port for an in-process cluster's multicast group (demo, bench): the OS picks one,
+   * the group uses it a moment later — a tiny, harmless race.
+   */
+  static int freeUdpPort() throws java.io.IOException {
+    try (java.nio.channels.DatagramChannel probe = java.nio.channels.DatagramChannel.open()) {
+      probe.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+      return ((java.net.InetSocketAddress) probe.getLocalAddress()).getPort();
+    }
+  }
+
   static String value(String option, Iterator<String> it) throws UsageException {
     if (!it.hasNext()) {
       throw new UsageException(option + " needs a value");

@@ -15,8 +15,6 @@ import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,16 +90,13 @@ final class DemoCommand {
         throw new UsageException("unexpected arguments " + args);
       }
     } catch (UsageException e) {
-      err.println("error: " + String.valueOf(e.getMessage()));
-      err.println();
-      err.print(USAGE);
-      return 2;
+      return e.report(err, USAGE);
     }
     // The library logs each server's view at INFO; the demo tells the story itself.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     int port;
     try {
-      port = freeUdpPort();
+      port = ClusterOptions.freeUdpPort();
     } catch (IOException e) {
       err.println("error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
       return 1;
@@ -111,14 +106,6 @@ final class DemoCommand {
       return demo.play() ? 0 : 1;
     } finally {
       demo.stopAll();
-    }
-  }
-
-  /** Asks the OS for a free port; the group uses it a moment later (a tiny, harmless race). */
-  private static int freeUdpPort() throws IOException {
-    try (DatagramChannel probe = DatagramChannel.open()) {
-      probe.bind(new InetSocketAddress("127.0.0.1", 0));
-      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
     }
   }
 

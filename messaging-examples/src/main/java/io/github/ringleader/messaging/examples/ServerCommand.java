@@ -57,10 +57,7 @@ final class ServerCommand {
       port = ClusterOptions.integer("<port>", positional.get(1), 1, 65535);
       transportConfig = options.transportConfig();
     } catch (UsageException e) {
-      err.println("error: " + e.getMessage());
-      err.println();
-      err.print(USAGE);
-      return 2;
+      return e.report(err, USAGE);
     }
 
     MessagingNode node =

@@ -7,4 +7,12 @@ final class UsageException extends Exception {
   UsageException(String message) {
     super(message);
   }
+
+  /** Prints what is wrong and the usage to {@code err}; returns the exit status for a bad command line. */
+  int report(java.io.PrintStream err, String usage) {
+    err.println("error: " + getMessage());
+    err.println();
+    err.print(usage);
+    return 2;
+  }
 }
