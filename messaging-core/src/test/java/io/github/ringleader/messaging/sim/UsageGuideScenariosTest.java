@@ -6,6 +6,7 @@ import io.github.ringleader.messaging.node.DuplicateNodeIdException;
 import io.github.ringleader.messaging.node.NodeState;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -142,5 +143,24 @@ class UsageGuideScenariosTest {
 
     assertThat(agreed).as("re-elected within a second of a clean stop").isTrue();
     assertThat(cluster.agreedLeader()).contains(NodeId.of("server2"));
+  }
+
+  @Test
+  void twoClustersSharingOneNetworkIgnoreEachOther() {
+    SimulatedCluster shared =
+        SimulatedCluster.builder()
+            .seed(5)
+            .configure((id, node) -> node.clusterName(id.value().equals("server3") ? "blue" : "green"))
+            .build();
+    shared.startAll("server1", "server2", "server3");
+    shared.runFor(Duration.ofSeconds(10));
+
+    assertThat(shared.agreedLeader(List.of(NodeId.of("server1"), NodeId.of("server2"))))
+        .contains(NodeId.of("server2"));
+    assertThat(shared.node("server3").isLeader()).isTrue();
+    assertThat(shared.node("server3").view().members()).hasSize(1);
+    assertThat(shared.node("server1").view().members()).extracting(m -> m.id().value())
+        .containsExactly("server1", "server2");
+    assertThat(shared.node("server3").foreignClusterMessages()).isPositive();
   }
 }
