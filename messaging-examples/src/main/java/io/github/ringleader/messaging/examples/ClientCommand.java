@@ -169,6 +169,7 @@ final class ClientCommand {
     private final String address;
     private final PrintStream out;
     private final Set<String> users;
+    private volatile boolean welcomed;
     private final java.util.concurrent.CountDownLatch firstUserList =
         new java.util.concurrent.CountDownLatch(1);
 
@@ -189,6 +190,7 @@ final class ClientCommand {
 
     @Override
     public void onWelcome(ServerEvent.Welcome welcome) {
+      welcomed = true;
       line("connected to " + welcome.server() + " (" + address + ")");
       line("type \"help\" for the commands");
     }
@@ -235,6 +237,9 @@ final class ClientCommand {
 
     @Override
     public void onClosed(@Nullable String reason) {
+      if (!welcomed) {
+        return; // a refused join: connect() reports it, once
+      }
       line(reason == null ? "disconnected: the connection to the server broke" : "disconnected: " + reason);
     }
 
