@@ -4,7 +4,11 @@ import org.jspecify.annotations.Nullable;
 
 /** What a client asks of its server. */
 public sealed interface ClientRequest
-    permits ClientRequest.Hello, ClientRequest.Send, ClientRequest.ListUsers, ClientRequest.Bye {
+    permits ClientRequest.Hello,
+        ClientRequest.Send,
+        ClientRequest.ListUsers,
+        ClientRequest.Bye,
+        ClientRequest.ListServers {
 
   /** Join the cluster as {@code name}; answered by {@link ServerEvent.Welcome} or {@link ServerEvent.Refused}. */
   record Hello(String name) implements ClientRequest {}
@@ -21,4 +25,11 @@ public sealed interface ClientRequest
 
   /** Leave. */
   record Bye() implements ClientRequest {}
+
+  /**
+   * Ask which servers the cluster has and how loaded they are; answered by {@link
+   * ServerEvent.Servers}. Allowed before {@link Hello}, so that a client can pick a server before
+   * it joins.
+   */
+  record ListServers() implements ClientRequest {}
 }

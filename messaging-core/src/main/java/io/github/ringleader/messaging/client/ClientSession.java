@@ -31,6 +31,8 @@ public final class ClientSession {
 
     default void onUsers(ServerEvent.Users users) {}
 
+    default void onServers(ServerEvent.Servers servers) {}
+
     /** The server ended the session ({@code reason}), or the connection broke (reason null). */
     default void onClosed(@Nullable String reason) {}
   }
@@ -100,6 +102,11 @@ public final class ClientSession {
     toServer.accept(new ClientRequest.ListUsers());
   }
 
+  /** Asks for the servers and their loads; allowed before {@link #hello}. */
+  public void listServers() {
+    toServer.accept(new ClientRequest.ListServers());
+  }
+
   /** Leaves; the server answers with a goodbye. */
   public void bye() {
     if (state != State.CLOSED) {
@@ -138,6 +145,8 @@ public final class ClientSession {
       listener.onPresence((ServerEvent.Presence) event);
     } else if (event instanceof ServerEvent.Users) {
       listener.onUsers((ServerEvent.Users) event);
+    } else if (event instanceof ServerEvent.Servers) {
+      listener.onServers((ServerEvent.Servers) event);
     } else if (event instanceof ServerEvent.Goodbye) {
       state = State.CLOSED;
       listener.onClosed(((ServerEvent.Goodbye) event).reason());

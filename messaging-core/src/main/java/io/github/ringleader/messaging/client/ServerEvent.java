@@ -13,7 +13,8 @@ public sealed interface ServerEvent
         ServerEvent.Message,
         ServerEvent.Presence,
         ServerEvent.Users,
-        ServerEvent.Goodbye {
+        ServerEvent.Goodbye,
+        ServerEvent.Servers {
 
   /** The client joined as {@code name} on {@code server}. */
   record Welcome(String name, long session, NodeId server) implements ServerEvent {}
@@ -45,6 +46,71 @@ public sealed interface ServerEvent
 
   /** The server ends the session, saying why; the link closes after this. */
   record Goodbye(String reason) implements ServerEvent {}
+
+  /**
+   * The live servers of the cluster, in ascending id order, with their load: the answer to {@link
+   * ClientRequest.ListServers}, and sent unasked to joined clients when the servers, the leader or
+   * the loads change (at most once per heartbeat interval for a change of load alone).
+   *
+   * @param self the server that sends the list (the one the client is connected to)
+   * @param servers the live servers, {@code self} included
+   */
+  record Servers(NodeId self, List<ServerInfo> servers) implements ServerEvent {
+    public Servers {
+      servers = List.copyOf(servers);
+    }
+
+    /**
+     * The server a client that is connected to {@link #self} should move to, or empty to stay:
+     * the one with room and the lowest load (lowest id among equals), if its load is lower than
+     * {@code self}'s. A client that is not counted yet (it has not joined) compares the loads as
+     * listed, so it stays where the load is already lowest instead of moving back and forth.
+     */
+    public java.util.Optional<ServerInfo> lessLoadedThanSelf() {
+      java.util.Optional<ServerInfo> best =
+          servers.stream()
+              .filter(ServerInfo::hasRoom)
+              .min(
+                  java.util.Comparator.comparingDouble(ServerInfo::load)
+                      .thenComparing(ServerInfo::id));
+      java.util.Optional<ServerInfo> here = server(self);
+      if (best.isEmpty() || best.get().id().equals(self)) {
+        return java.util.Optional.empty();
+      }
+      if (here.isPresent() && here.get().hasRoom() && here.get().load() <= best.get().load()) {
+        return java.util.Optional.empty();
+      }
+      return best;
+    }
+
+    /** The server {@code id}, if listed. */
+    public java.util.Optional<ServerInfo> server(NodeId id) {
+      return servers.stream().filter(s -> s.id().equals(id)).findFirst();
+    }
+  }
+
+  /**
+   * One server as a client sees it.
+   *
+   * @param id the server's id
+   * @param host the host its clients reach it at, or empty if it does not say (use the host you
+   *     reached any server of the cluster at)
+   * @param port its client port (0: it takes no clients)
+   * @param clients its connected clients
+   * @param capacity the most clients it accepts
+   * @param leader whether it is the leader
+   */
+  record ServerInfo(NodeId id, String host, int port, int clients, int capacity, boolean leader) {
+    /** The fraction of capacity in use; a server with capacity 0 counts as full. */
+    public double load() {
+      return capacity <= 0 ? Double.POSITIVE_INFINITY : (double) clients / capacity;
+    }
+
+    /** Whether it accepts another client. */
+    public boolean hasRoom() {
+      return port > 0 && clients < capacity;
+    }
+  }
 
   /** Why something was refused. */
   enum Reason {

@@ -11,8 +11,15 @@ import io.github.ringleader.messaging.protocol.NodeId;
  * @param clientPort the TCP port clients connect to, 0 if none
  * @param clients clients connected to it
  * @param capacity the most clients it accepts
+ * @param clientHost the host clients reach it at, or empty if it does not say
  */
-public record MemberInfo(NodeId id, long incarnation, int clientPort, int clients, int capacity) {
+public record MemberInfo(
+    NodeId id, long incarnation, int clientPort, int clients, int capacity, String clientHost) {
+
+  /** A member that does not say at which host its clients reach it. */
+  public MemberInfo(NodeId id, long incarnation, int clientPort, int clients, int capacity) {
+    this(id, incarnation, clientPort, clients, capacity, "");
+  }
 
   /**
    * The fraction of capacity in use, {@code clients / capacity}: 0 for an empty server, 1 or more

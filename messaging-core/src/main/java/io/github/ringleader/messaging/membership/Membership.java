@@ -88,7 +88,12 @@ public final class Membership implements MemberView {
     }
     MemberInfo info =
         new MemberInfo(
-            from, incarnation, heartbeat.clientPort(), heartbeat.clients(), heartbeat.capacity());
+            from,
+            incarnation,
+            heartbeat.clientPort(),
+            heartbeat.clients(),
+            heartbeat.capacity(),
+            heartbeat.clientHost());
     Member member = live.get(from);
     if (member == null) {
       Long departedIncarnation = departed.get(from);

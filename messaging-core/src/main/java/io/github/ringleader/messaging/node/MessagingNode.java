@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.node;
 
 import io.github.ringleader.messaging.client.ClientLink;
 import io.github.ringleader.messaging.client.ClientRequest;
+import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.election.ElectionOutbox;
 import io.github.ringleader.messaging.election.ElectionTimings;
 import io.github.ringleader.messaging.election.LcrElection;
@@ -10,6 +11,7 @@ import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.membership.Membership;
 import io.github.ringleader.messaging.membership.MembershipChange;
+import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
 import io.github.ringleader.messaging.protocol.Discover;
@@ -113,6 +115,9 @@ public final class MessagingNode implements AutoCloseable {
   private EventLoop.@Nullable Cancellable wakeup;
   private final List<MembershipChange> changes = new ArrayList<>();
   private final List<Long> warnedConflicts = new ArrayList<>();
+  /** The server list last sent to the clients, and when a change of load alone may be sent. */
+  private ServerEvent.@Nullable Servers toldServers;
+  private long nextLoadNewsNanos = Long.MIN_VALUE;
 
   // ---- read from any thread
   private volatile ClusterView view;
@@ -226,7 +231,7 @@ public final class MessagingNode implements AutoCloseable {
             afterEvent();
           } else {
             link.send(
-                new io.github.ringleader.messaging.client.ServerEvent.Goodbye(
+                new ServerEvent.Goodbye(
                     "server " + id() + " is not running (" + state + ")"));
             link.close();
           }
@@ -245,7 +250,11 @@ public final class MessagingNode implements AutoCloseable {
       loop.execute(
           () -> {
             if (id >= 0 && state == NodeState.RUNNING) {
-              router.onClientRequest(id, request);
+              if (request instanceof ClientRequest.ListServers) {
+                router.tell(id, servers(view));
+              } else {
+                router.onClientRequest(id, request);
+              }
               afterEvent();
             }
           });
@@ -379,6 +388,7 @@ public final class MessagingNode implements AutoCloseable {
     }
     boolean wasRunning = state == NodeState.RUNNING;
     if (wasRunning) {
+      router.closeAll("server " + id() + " is shutting down");
       transport.sendToAll(envelope(new Leave()));
       log.info("[{}] leaving the cluster", id());
     }
@@ -625,7 +635,8 @@ public final class MessagingNode implements AutoCloseable {
         election.leader(),
         election.term(),
         router.clientCount(),
-        config.capacity());
+        config.capacity(),
+        config.clientHost());
   }
 
   /** After every event: apply what it changed, tell the listeners, and set the next wake-up. */
@@ -638,6 +649,7 @@ public final class MessagingNode implements AutoCloseable {
     }
     if (state == NodeState.RUNNING) {
       settleRouting(now);
+      tellClientsOfServers(now);
     }
     long deadline =
         Math.min(
@@ -706,10 +718,72 @@ public final class MessagingNode implements AutoCloseable {
     view = snapshot();
   }
 
+  /**
+   * Tells the clients of a change to the server list: at once when a server came or went or the
+   * leader changed, at most once per heartbeat interval when only loads changed.
+   */
+  private void tellClientsOfServers(long now) {
+    if (router.clientCount() == 0) {
+      return;
+    }
+    ServerEvent.Servers servers = servers(view);
+    ServerEvent.Servers told = toldServers;
+    if (servers.equals(told)) {
+      return;
+    }
+    if (told != null && sameServersAndLeader(servers, told) && now < nextLoadNewsNanos) {
+      return; // the heartbeat wake-up comes back here in time
+    }
+    toldServers = servers;
+    nextLoadNewsNanos = now + config.heartbeatInterval().toNanos();
+    router.tellJoined(servers);
+  }
+
+  private static boolean sameServersAndLeader(ServerEvent.Servers a, ServerEvent.Servers b) {
+    if (a.servers().size() != b.servers().size()) {
+      return false;
+    }
+    for (int i = 0; i < a.servers().size(); i++) {
+      ServerEvent.ServerInfo x = a.servers().get(i);
+      ServerEvent.ServerInfo y = b.servers().get(i);
+      if (!x.id().equals(y.id())
+          || x.leader() != y.leader()
+          || x.port() != y.port()
+          || !x.host().equals(y.host())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The live servers as clients see them, as many as fit one frame. */
+  static ServerEvent.Servers servers(ClusterView view) {
+    List<ServerEvent.ServerInfo> servers = new ArrayList<>(view.members().size());
+    for (MemberInfo member : view.members()) {
+      servers.add(
+          new ServerEvent.ServerInfo(
+              member.id(),
+              member.clientHost(),
+              member.clientPort(),
+              member.clients(),
+              member.capacity(),
+              member.id().equals(view.leader())));
+    }
+    int fit = ClientCodec.maxServersThatFit(view.self(), servers);
+    return new ServerEvent.Servers(
+        view.self(), fit < servers.size() ? servers.subList(0, fit) : servers);
+  }
+
   private ClusterView snapshot() {
     List<MemberInfo> members = new ArrayList<>(membership.size() + 1);
     MemberInfo me =
-        new MemberInfo(id(), incarnation, config.clientPort(), router.clientCount(), config.capacity());
+        new MemberInfo(
+            id(),
+            incarnation,
+            config.clientPort(),
+            router.clientCount(),
+            config.capacity(),
+            config.clientHost());
     boolean meAdded = false;
     for (MemberInfo member : membership.liveMembers()) {
       if (!meAdded && member.id().compareTo(id()) > 0) {
@@ -796,6 +870,7 @@ public final class MessagingNode implements AutoCloseable {
     private int electionAttempts = 5;
     private @Nullable Duration electionTimeout;
     private int maxMembers = 256;
+    private String clientHost = "";
     private @Nullable ClusterTransport transport;
     private @Nullable EventLoop eventLoop;
     private @Nullable Long incarnation;
@@ -817,6 +892,15 @@ public final class MessagingNode implements AutoCloseable {
     /** The cluster name (default {@code ringleader}); servers of other clusters are ignored. */
     public Builder clusterName(String clusterName) {
       this.clusterName = clusterName;
+      return this;
+    }
+
+    /**
+     * The host this server's clients reach it at, announced in heartbeats so that clients can be
+     * sent here (default empty: not announced; clients then use the host they already know).
+     */
+    public Builder clientHost(String clientHost) {
+      this.clientHost = Objects.requireNonNull(clientHost, "clientHost");
       return this;
     }
 
@@ -932,7 +1016,8 @@ public final class MessagingNode implements AutoCloseable {
           ack != null ? ack : heartbeatInterval.dividedBy(10),
           electionAttempts,
           timeout != null ? timeout : heartbeatInterval.multipliedBy(2),
-          maxMembers);
+          maxMembers,
+          clientHost);
     }
 
     /**

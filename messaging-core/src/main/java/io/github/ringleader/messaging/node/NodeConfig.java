@@ -1,6 +1,7 @@
 package io.github.ringleader.messaging.node;
 
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
+import io.github.ringleader.messaging.protocol.Heartbeat;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 
@@ -21,6 +22,8 @@ import java.time.Duration;
  * @param electionTimeout how long an election may run without a winner, or the node stay without a
  *     leader, before a new election
  * @param maxMembers the most live members the node tracks
+ * @param clientHost the host clients reach this server at, announced in heartbeats so clients
+ *     can be sent here; empty: not announced (clients use the host they already know)
  */
 public record NodeConfig(
     NodeId nodeId,
@@ -33,7 +36,8 @@ public record NodeConfig(
     Duration electionAckTimeout,
     int electionAttempts,
     Duration electionTimeout,
-    int maxMembers) {
+    int maxMembers,
+    String clientHost) {
 
   public NodeConfig {
     ClusterEnvelope.checkClusterName(clusterName);
@@ -48,6 +52,10 @@ public record NodeConfig(
     atLeast("electionAttempts", electionAttempts, 1);
     positive("electionTimeout", electionTimeout);
     atLeast("maxMembers", maxMembers, 1);
+    String hostProblem = Heartbeat.problemWithHost(clientHost);
+    if (hostProblem != null) {
+      throw new IllegalArgumentException("clientHost " + hostProblem + ": '" + clientHost + "'");
+    }
   }
 
   /** The silence after which a member is failed: {@code missedHeartbeats × heartbeatInterval}. */

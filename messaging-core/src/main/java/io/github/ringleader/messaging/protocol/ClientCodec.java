@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * it follows the conventions of {@link ClusterCodec} (u32 length prefix, big-endian, strict
  * UTF-8, bounded counts) with the magic {@code 'R' 'C'}.
  *
- * <p>Requests (client to server) have type codes 1–4, events (server to client) 65–72, so a frame
+ * <p>Requests (client to server) have type codes 1–5, events (server to client) 65–73, so a frame
  * sent the wrong way is an {@link CodecException.Reason#UNKNOWN_TYPE}, not a misread.
  *
  * <p>What it promises:
@@ -68,6 +68,7 @@ public final class ClientCodec {
   static final int SEND = 2;
   static final int LIST_USERS = 3;
   static final int BYE = 4;
+  static final int LIST_SERVERS = 5;
 
   // Event type codes.
   static final int WELCOME = 65;
@@ -78,6 +79,7 @@ public final class ClientCodec {
   static final int PRESENCE = 70;
   static final int USERS = 71;
   static final int GOODBYE = 72;
+  static final int SERVERS = 73;
 
   private static final int MAGIC0 = 0x52; // 'R'
   private static final int MAGIC1 = 0x43; // 'C'
@@ -87,6 +89,9 @@ public final class ClientCodec {
 
   /** The fewest bytes a name in a Users list takes. */
   private static final int MIN_NAME_BYTES = 2;
+
+  /** The fewest bytes a server in a Servers list takes. */
+  private static final int MIN_SERVER_BYTES = 2 + 1 + 2 + 4 + 4 + 1;
 
   private ClientCodec() {}
 
@@ -134,6 +139,8 @@ public final class ClientCodec {
       out.header(LIST_USERS);
     } else if (request instanceof ClientRequest.Bye) {
       out.header(BYE);
+    } else if (request instanceof ClientRequest.ListServers) {
+      out.header(LIST_SERVERS);
     } else {
       throw new AssertionError("no encoding for " + request.getClass().getName());
     }
@@ -182,6 +189,26 @@ public final class ClientCodec {
       }
     } else if (event instanceof ServerEvent.Goodbye g) {
       out.header(GOODBYE).text("goodbye reason", g.reason(), MAX_REASON_BYTES);
+    } else if (event instanceof ServerEvent.Servers list) {
+      out.header(SERVERS).id(list.self().value()).u16(list.servers().size());
+      for (int i = 0; i < list.servers().size(); i++) {
+        ServerEvent.ServerInfo server = list.servers().get(i);
+        String field = "servers[" + i + "]";
+        String hostProblem = Heartbeat.problemWithHost(server.host());
+        if (hostProblem != null) {
+          throw new IllegalArgumentException(field + " host " + hostProblem);
+        }
+        if (server.port() < 0 || server.port() > 0xFFFF) {
+          throw new IllegalArgumentException(
+              field + " port must be in 0..65535, was " + server.port());
+        }
+        out.id(server.id().value())
+            .ascii(server.host())
+            .u16(server.port())
+            .i32(field + " clients", server.clients())
+            .i32(field + " capacity", server.capacity())
+            .u8(server.leader() ? 1 : 0);
+      }
     } else {
       throw new AssertionError("no encoding for " + event.getClass().getName());
     }
@@ -198,6 +225,23 @@ public final class ClientCodec {
     int count = 0;
     for (String name : names) {
       size += 1 + name.length();
+      if (size > MAX_CLIENT_FRAME_BYTES) {
+        break;
+      }
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * How many of {@code servers}, from the first, fit in one {@link ServerEvent.Servers} frame (all
+   * of them unless a cluster has hundreds of servers with long ids and host names).
+   */
+  public static int maxServersThatFit(NodeId self, List<ServerEvent.ServerInfo> servers) {
+    int size = HEADER_BYTES + 1 + self.value().length() + 2;
+    int count = 0;
+    for (ServerEvent.ServerInfo server : servers) {
+      size += 1 + server.id().value().length() + 1 + server.host().length() + 2 + 4 + 4 + 1;
       if (size > MAX_CLIENT_FRAME_BYTES) {
         break;
       }
@@ -264,7 +308,18 @@ public final class ClientCodec {
       return ascii(id);
     }
 
-    private Writer ascii(String checked) {
+    Writer i32(String field, int value) {
+      if (value < 0) {
+        throw new IllegalArgumentException(field + " must be >= 0, was " + value);
+      }
+      ensure(4);
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        buf[pos++] = (byte) (value >>> shift);
+      }
+      return this;
+    }
+
+    Writer ascii(String checked) {
       ensure(1 + checked.length());
       buf[pos++] = (byte) checked.length();
       for (int i = 0; i < checked.length(); i++) {
@@ -401,7 +456,8 @@ public final class ClientCodec {
           }
           case LIST_USERS -> new ClientRequest.ListUsers();
           case BYE -> new ClientRequest.Bye();
-          default -> throw in.unknownType(type, "request", "1..4");
+          case LIST_SERVERS -> new ClientRequest.ListServers();
+          default -> throw in.unknownType(type, "request", "1..5");
         };
     in.end(request.getClass().getSimpleName());
     return request;
@@ -468,7 +524,28 @@ public final class ClientCodec {
             yield new ServerEvent.Users(names);
           }
           case GOODBYE -> new ServerEvent.Goodbye(in.utf8("goodbye reason", MAX_REASON_BYTES));
-          default -> throw in.unknownType(type, "event", "65..72");
+          case SERVERS -> {
+            NodeId self = in.nodeId("servers self");
+            int count = in.listCount("servers count", "servers", MIN_SERVER_BYTES);
+            List<ServerEvent.ServerInfo> servers = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+              String field = "servers[" + i + "]";
+              NodeId id = in.nodeId(field + " id");
+              String host = in.host(field + " host");
+              int port = in.u16(field + " port");
+              int clients = in.nonNegativeI32(field + " clients");
+              int capacity = in.nonNegativeI32(field + " capacity");
+              int leader = in.u8(field + " leader");
+              if (leader > 1) {
+                throw new CodecException(
+                    INVALID_FIELD, field + " leader must be 0 or 1, was " + leader);
+              }
+              servers.add(
+                  new ServerEvent.ServerInfo(id, host, port, clients, capacity, leader == 1));
+            }
+            yield new ServerEvent.Servers(self, servers);
+          }
+          default -> throw in.unknownType(type, "event", "65..73");
         };
     in.end(event.getClass().getSimpleName());
     return event;
@@ -609,6 +686,29 @@ public final class ClientCodec {
         throw new CodecException(INVALID_ID, field + " is invalid: " + problem);
       }
       return NodeId.of(text);
+    }
+
+    /** A host name or address as {@link Heartbeat#problemWithHost} allows; may be empty. */
+    String host(String field) throws CodecException {
+      String host = ascii(field, INVALID_FIELD);
+      String problem = Heartbeat.problemWithHost(host);
+      if (problem != null) {
+        throw new CodecException(INVALID_FIELD, field + " " + problem);
+      }
+      return host;
+    }
+
+    int nonNegativeI32(String field) throws CodecException {
+      need(4, field);
+      int value = 0;
+      for (int i = 0; i < 4; i++) {
+        value = (value << 8) | (data[pos + i] & 0xFF);
+      }
+      pos += 4;
+      if (value < 0) {
+        throw new CodecException(INVALID_FIELD, field + " must be >= 0, was " + value);
+      }
+      return value;
     }
 
     /** A u8 count, then that many bytes of printable ASCII (checked by position, never quoted). */

@@ -262,7 +262,8 @@ public final class ClusterCodec {
   private static long bodyBytes(ClusterMessage message) {
     if (message instanceof Heartbeat h) {
       NodeId leader = h.knownLeader();
-      return 8 + 2 + 1 + (leader == null ? 0 : leader.value().length()) + 8 + 4 + 4;
+      return 8 + 2 + 1 + (leader == null ? 0 : leader.value().length()) + 8 + 4 + 4
+          + 1 + h.clientHost().length();
     } else if (message instanceof Discover || message instanceof Leave) {
       return 0;
     } else if (message instanceof IdInUse || message instanceof LeaderAnnouncement) {
@@ -371,6 +372,7 @@ public final class ClusterCodec {
       out.putLong(h.term());
       out.putInt(h.clients());
       out.putInt(h.capacity());
+      putString(out, ascii(h.clientHost()));
     } else if (message instanceof Discover || message instanceof Leave) {
       // no body
     } else if (message instanceof IdInUse i) {
@@ -585,9 +587,10 @@ public final class ClusterCodec {
           long term = i64("heartbeat term");
           int clients = i32("heartbeat clients");
           int capacity = i32("heartbeat capacity");
+          String clientHost = ascii("heartbeat clientHost", INVALID_FIELD);
           return valid(
               "Heartbeat",
-              () -> new Heartbeat(sequence, clientPort, leader, term, clients, capacity));
+              () -> new Heartbeat(sequence, clientPort, leader, term, clients, capacity, clientHost));
         }
         case Discover.TYPE -> {
           return new Discover();

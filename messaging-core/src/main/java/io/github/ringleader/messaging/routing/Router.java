@@ -350,6 +350,34 @@ public final class Router implements StreamReplica.Sink {
     }
   }
 
+  /** Sends {@code event} to the client on {@code connection}, if it is still connected. */
+  public void tell(long connection, ServerEvent event) {
+    LocalSession session = byConnection.get(connection);
+    if (session != null) {
+      session.send(event);
+    }
+  }
+
+  /** Sends {@code event} to every client that has joined or is joining. */
+  public void tellJoined(ServerEvent event) {
+    for (LocalSession session : byConnection.values()) {
+      if (session.state == SessionState.JOINING || session.state == SessionState.JOINED) {
+        session.send(event);
+      }
+    }
+  }
+
+  /**
+   * Says goodbye to every client and closes their connections, for a server that stops. The
+   * others learn that they left when this server leaves the cluster.
+   */
+  public void closeAll(String reason) {
+    for (LocalSession session : byConnection.values()) {
+      session.send(new ServerEvent.Goodbye(reason));
+      session.close();
+    }
+  }
+
   /** The client's connection closed. */
   public void onClientClosed(long connection) {
     LocalSession session = byConnection.get(connection);

@@ -174,6 +174,17 @@ public final class SimulatedCluster {
     return client;
   }
 
+  /**
+   * Connects a new client to server {@code serverId} without joining: it may ask for the server
+   * list first, then say hello through {@link SimulatedClient#session()}.
+   */
+  public SimulatedClient open(String serverId) {
+    MessagingNode server = node(serverId);
+    SimulatedClient client = new SimulatedClient(scheduler, server, clientLatency, null);
+    clients.computeIfAbsent(server.id(), k -> new ArrayList<>()).add(client);
+    return client;
+  }
+
   /** The one-way latency of client links made from now on (default 1 ms). */
   public void setClientLatency(Duration latency) {
     this.clientLatency = latency;

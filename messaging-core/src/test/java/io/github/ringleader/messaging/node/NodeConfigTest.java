@@ -147,6 +147,12 @@ class NodeConfigTest {
             "electionTimeout must be > 0, was PT-4S"),
         invalid(b -> b.maxMembers(0), "maxMembers must be >= 1, was 0"),
         invalid(
+            b -> b.clientHost("my host"),
+            "clientHost has invalid character U+0020 at index 2: 'my host'"),
+        invalid(
+            b -> b.clientHost("h".repeat(254)),
+            "clientHost is 254 characters, limit is 253: '" + "h".repeat(254) + "'"),
+        invalid(
             b -> b.clusterName("my cluster"),
             "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
                 + " \"my cluster\""),
@@ -241,7 +247,8 @@ class NodeConfigTest {
                     Duration.ofMillis(200),
                     5,
                     Duration.ofSeconds(4),
-                    256))
+                    256,
+                    ""))
         .withMessage("heartbeatInterval must be > 0, was PT0S");
   }
 }

@@ -37,7 +37,8 @@ class ClientCodecTest {
         new ClientRequest.Send(Long.MAX_VALUE, LONGEST_NAME, "x".repeat(4096)),
         new ClientRequest.Send(3, "bob", "é".repeat(2048)),
         new ClientRequest.ListUsers(),
-        new ClientRequest.Bye());
+        new ClientRequest.Bye(),
+        new ClientRequest.ListServers());
   }
 
   static Stream<ServerEvent> events() {
@@ -59,7 +60,17 @@ class ClientCodecTest {
         new ServerEvent.Users(List.of()),
         new ServerEvent.Users(List.of("alice", "bob", "charlie")),
         new ServerEvent.Goodbye("bye"),
-        new ServerEvent.Goodbye(""));
+        new ServerEvent.Goodbye(""),
+        new ServerEvent.Servers(NodeId.of("server1"), List.of()),
+        new ServerEvent.Servers(
+            NodeId.of("server2"),
+            List.of(
+                new ServerEvent.ServerInfo(NodeId.of("server1"), "", 5001, 10, 100, false),
+                new ServerEvent.ServerInfo(NodeId.of("server2"), "127.0.0.1", 5002, 0, 100, false),
+                new ServerEvent.ServerInfo(
+                    NodeId.of("server3"), "[::1]", 65535, Integer.MAX_VALUE, 0, true),
+                new ServerEvent.ServerInfo(
+                    NodeId.of("s".repeat(64)), "h".repeat(253), 0, 0, Integer.MAX_VALUE, false))));
   }
 
   private static List<byte[]> validFrames() {
@@ -132,6 +143,55 @@ class ClientCodecTest {
         .isEqualTo("0000001a524301410561" + "6c69636500000000000000050773657276657232");
     assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Bye())))
         .isEqualTo("0000000452430104");
+    assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.ListServers())))
+        .isEqualTo("0000000452430105");
+    ServerEvent.Servers servers =
+        new ServerEvent.Servers(
+            NodeId.of("s2"),
+            List.of(
+                new ServerEvent.ServerInfo(NodeId.of("s1"), "", 5001, 10, 100, false),
+                new ServerEvent.ServerInfo(NodeId.of("s2"), "127.0.0.1", 5002, 1, 100, true)));
+    assertThat(HEX.formatHex(ClientCodec.encodeEvent(servers)))
+        .isEqualTo(
+            "00000030" + "52430149" + "027332" + "0002"
+                + "027331" + "00" + "1389" + "0000000a" + "00000064" + "00"
+                + "027332" + "093132372e302e302e31" + "138a" + "00000001" + "00000064" + "01");
+  }
+
+  @Test
+  void aServerListAsLargeAsOneFrameHoldsSurvivesARoundTrip() throws CodecException {
+    List<ServerEvent.ServerInfo> servers = new ArrayList<>();
+    for (int i = 0; i < 256; i++) {
+      servers.add(
+          new ServerEvent.ServerInfo(
+              NodeId.of(String.format("server%058d", i)), "h".repeat(200), 5000, i, 100, i == 0));
+    }
+    NodeId self = servers.get(0).id();
+    int fit = ClientCodec.maxServersThatFit(self, servers);
+    assertThat(fit).isBetween(30, 255);
+    ServerEvent.Servers list = new ServerEvent.Servers(self, servers.subList(0, fit));
+    byte[] frame = ClientCodec.encodeEvent(list);
+    assertThat(frame.length).isLessThanOrEqualTo(ClientCodec.MAX_CLIENT_FRAME_BYTES);
+    assertThat(ClientCodec.decodeEvent(frame)).isEqualTo(list);
+    assertThatThrownBy(
+            () -> ClientCodec.encodeEvent(new ServerEvent.Servers(self, servers.subList(0, fit + 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("16384");
+  }
+
+  @Test
+  void serverListFieldsOutsideTheirRangesAreRejected() {
+    // one server "a", host "", port 1, clients 0, capacity 0, then the leader flag
+    assertThat(rejectedEvent(hex("00000016 52430149 0161 0001 0161 00 0001 00000000 00000000 02")))
+        .hasMessage("servers[0] leader must be 0 or 1, was 2");
+    assertThat(rejectedEvent(hex("00000016 52430149 0161 0001 0161 00 0001 80000000 00000000 00")))
+        .hasMessage("servers[0] clients must be >= 0, was -2147483648");
+    CodecException badHost =
+        rejectedEvent(hex("00000018 52430149 0161 0001 0161 02 612f 0001 00000000 00000000 00"));
+    assertThat(badHost.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(badHost).hasMessage("servers[0] host has invalid character U+002F at index 1");
+    assertThat(rejectedEvent(hex("00000008 52430149 0161 ffff")))
+        .hasMessageContaining("65535 of them need at least");
   }
 
   // ------------------------------------------------------------------ the encoder's refusals
@@ -200,7 +260,7 @@ class ClientCodecTest {
     byte[] goodbye = ClientCodec.encodeEvent(new ServerEvent.Goodbye("bye"));
     CodecException e = rejectedRequest(goodbye);
     assertThat(e.reason()).isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
-    assertThat(e).hasMessage("unknown request type 72 (requests are 1..4)");
+    assertThat(e).hasMessage("unknown request type 72 (requests are 1..5)");
     byte[] bye = ClientCodec.encodeRequest(new ClientRequest.Bye());
     assertThat(rejectedEvent(bye).reason()).isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
     assertThat(rejectedRequest(hex("00000004 52430100")).reason())
@@ -457,7 +517,7 @@ class ClientCodecTest {
         requests().map(r -> ClientCodec.encodeRequest(r)[7] & 0xFF).distinct().toList();
     List<Integer> eventTypes =
         events().map(e -> ClientCodec.encodeEvent(e)[7] & 0xFF).distinct().sorted().toList();
-    assertThat(requestTypes).containsExactlyInAnyOrder(1, 2, 3, 4);
-    assertThat(eventTypes).isEqualTo(IntStream.rangeClosed(65, 72).boxed().toList());
+    assertThat(requestTypes).containsExactlyInAnyOrder(1, 2, 3, 4, 5);
+    assertThat(eventTypes).isEqualTo(IntStream.rangeClosed(65, 73).boxed().toList());
   }
 }

@@ -32,7 +32,7 @@ class ClusterCodecTest {
 
   /** The envelope of the worked example in docs/wire-protocol.md. */
   private static final ClusterEnvelope DOC_EXAMPLE =
-      envelope(new Heartbeat(42, 7000, NodeId.of("server9"), 3, 17, 100));
+      envelope(new Heartbeat(42, 7000, NodeId.of("server9"), 3, 17, 100, "10.0.0.2"));
 
   // ------------------------------------------------------------------ samples
 
@@ -67,8 +67,9 @@ class ClusterCodecTest {
                 longestId,
                 Long.MAX_VALUE,
                 Integer.MAX_VALUE,
-                Integer.MAX_VALUE),
-            new Heartbeat(Long.MAX_VALUE, 65_535, null, Long.MAX_VALUE, 0, 0),
+                Integer.MAX_VALUE,
+                "h".repeat(Heartbeat.MAX_HOST_LENGTH)),
+            new Heartbeat(Long.MAX_VALUE, 65_535, null, Long.MAX_VALUE, 0, 0, "[::1]"),
             new Discover(),
             new IdInUse(Long.MAX_VALUE),
             new Election(Long.MAX_VALUE, Long.MAX_VALUE, longestId),
@@ -176,18 +177,19 @@ class ClusterCodecTest {
     return Stream.of(
         Arguments.of(
             DOC_EXAMPLE,
-            "0000003b" + "524c" + "01" + "01" + COMMON
+            "00000044" + "524c" + "01" + "01" + COMMON
                 + "000000000000002a" // sequence 42
                 + "1b58" // clientPort 7000
                 + "07" + "73657276657239" // knownLeader "server9"
                 + "0000000000000003" // term 3
                 + "00000011" // clients 17
-                + "00000064"), // capacity 100
+                + "00000064" // capacity 100
+                + "08" + "31302e302e302e32"), // clientHost "10.0.0.2"
         Arguments.of(
             envelope(new Heartbeat(0, 0, null, 4, 0, 100)),
-            "00000034" + "524c" + "01" + "01" + COMMON
+            "00000035" + "524c" + "01" + "01" + COMMON
                 + "0000000000000000" + "0000" + "00" + "0000000000000004" + "00000000"
-                + "00000064"),
+                + "00000064" + "00"),
         Arguments.of(envelope(new Discover()), "00000019" + "524c" + "01" + "02" + COMMON),
         Arguments.of(
             envelope(new IdInUse(1_699_999_999_999L)),
@@ -218,13 +220,14 @@ class ClusterCodecTest {
     // Header: length 4 + magic 2 + version 1 + type 1 + cluster (1 + 64) + sender (1 + 64)
     //   + incarnation 8 = 146.
     // Largest body, a Heartbeat with a leader: sequence 8 + clientPort 2 + knownLeader (1 + 64)
-    //   + term 8 + clients 4 + capacity 4 = 91. (Election: 8 + 8 + (1 + 64) = 81.)
-    int largestPossible = 146 + 91;
+    //   + term 8 + clients 4 + capacity 4 + clientHost (1 + 253) = 345. (Election: 8 + 8 + (1 + 64)
+    //   = 81.)
+    int largestPossible = 146 + 345;
 
     int largestEncoded =
         largest().mapToInt(e -> ClusterCodec.encode(e).length).max().orElseThrow();
 
-    assertThat(largestEncoded).isEqualTo(largestPossible).isEqualTo(237);
+    assertThat(largestEncoded).isEqualTo(largestPossible).isEqualTo(491);
     assertThat(largestEncoded).isLessThan(ClusterCodec.MAX_FRAME_BYTES / 100);
   }
 
@@ -241,7 +244,7 @@ class ClusterCodecTest {
     byte[] frame = ClusterCodec.encode(DOC_EXAMPLE);
 
     assertRejected(Arrays.copyOf(frame, 40), Reason.TRUNCATED)
-        .withMessage("frame announces 59 bytes after its length prefix, only 36 follow");
+        .withMessage("frame announces 68 bytes after its length prefix, only 36 follow");
   }
 
   @Test
@@ -372,19 +375,19 @@ class ClusterCodecTest {
     return Stream.of(
         Arguments.of(
             "heartbeat sequence",
-            heartbeat.copy().i64(-1).u16(1).str("").i64(0).i32(0).i32(0).build(),
+            heartbeat.copy().i64(-1).u16(1).str("").i64(0).i32(0).i32(0).str("").build(),
             "invalid Heartbeat: sequence must be >= 0, was -1"),
         Arguments.of(
             "heartbeat term",
-            heartbeat.copy().i64(0).u16(1).str("").i64(Long.MIN_VALUE).i32(0).i32(0).build(),
+            heartbeat.copy().i64(0).u16(1).str("").i64(Long.MIN_VALUE).i32(0).i32(0).str("").build(),
             "invalid Heartbeat: term must be >= 0, was " + Long.MIN_VALUE),
         Arguments.of(
             "heartbeat clients",
-            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(-3).i32(0).build(),
+            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(-3).i32(0).str("").build(),
             "invalid Heartbeat: clients must be >= 0, was -3"),
         Arguments.of(
             "heartbeat capacity",
-            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(0).i32(-1).build(),
+            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(0).i32(-1).str("").build(),
             "invalid Heartbeat: capacity must be >= 0, was -1"),
         Arguments.of(
             "probingIncarnation",
@@ -446,7 +449,7 @@ class ClusterCodecTest {
     byte[] frame = ClusterCodec.encode(DOC_EXAMPLE);
 
     assertRejected(Arrays.copyOf(frame, frame.length + 2), Reason.LENGTH_MISMATCH)
-        .withMessage("frame announces 59 bytes after its length prefix, but 61 follow");
+        .withMessage("frame announces 68 bytes after its length prefix, but 70 follow");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.client.ClientSession;
 import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.routing.ClientNames;
 import io.github.ringleader.messaging.transport.tcp.JoinRefusedException;
 import io.github.ringleader.messaging.transport.tcp.MessagingClient;
@@ -30,19 +31,20 @@ final class ClientCommand {
           + "  send <text>                send to everyone\n"
           + "  send <user> <text>         send privately to <user>, a connected user\n"
           + "  users                      list the connected users\n"
+          + "  servers                    list the servers: address, clients/capacity, leader\n"
           + "  help                       show the commands\n"
           + "  quit                       leave\n";
 
   static final String USAGE =
       "usage: java -jar messaging-examples.jar client <name> <host> <port> [options]\n"
           + "\n"
-          + "Joins the cluster as <name> through the server at <host>:<port>.\n"
+          + "Joins the cluster as <name> through the server at <host>:<port>, or through a\n"
+          + "less-loaded server that one names (see --no-balance).\n"
           + "<name>: 1-32 of letters, digits, '.', '_', '-', starting with a letter or digit;\n"
           + "unique in the cluster, ignoring case.\n"
           + "\n"
           + "options:\n"
-          + "  --no-balance               stay on the given server (the only behaviour in this\n"
-          + "                             version: automatic placement is a later milestone)\n"
+          + "  --no-balance               join the given server even if another has more room\n"
           + "  --timeout <duration>       how long to wait for the server's answer (default 5s)\n"
           + "  --help                     show this help\n"
           + "\n"
@@ -59,12 +61,13 @@ final class ClientCommand {
     String host;
     int port;
     Duration timeout = Duration.ofSeconds(5);
+    boolean balance = true;
     try {
       List<String> positional = new java.util.ArrayList<>();
       for (int i = 0; i < args.size(); i++) {
         String arg = args.get(i);
         if (arg.equals("--no-balance")) {
-          continue;
+          balance = false;
         } else if (arg.equals("--timeout")) {
           if (i + 1 >= args.size()) {
             throw new UsageException("--timeout needs a value");
@@ -92,10 +95,17 @@ final class ClientCommand {
     }
 
     Set<String> users = new ConcurrentSkipListSet<>(String.CASE_INSENSITIVE_ORDER);
-    Printer printer = new Printer(name, host + ":" + port, out, users);
+    Printer printer = new Printer(name, host, port, out, users);
     MessagingClient client;
     try {
-      client = MessagingClient.connect(host, port, name, printer, timeout);
+      client =
+          MessagingClient.builder()
+              .address(host, port)
+              .name(name)
+              .listener(printer)
+              .timeout(timeout)
+              .balance(balance)
+              .connect();
     } catch (JoinRefusedException e) {
       err.println("error: " + e.getMessage());
       return 1;
@@ -107,7 +117,7 @@ final class ClientCommand {
       // Know who is connected before reading commands: "send bob ..." is private only if bob is.
       client.listUsers();
       printer.awaitFirstUserList(timeout);
-      return commands(client, name, stdin, out, users);
+      return commands(client, printer, name, stdin, out, users);
     } catch (IOException e) {
       out.println("disconnected: " + e.getMessage());
       return 1;
@@ -117,7 +127,9 @@ final class ClientCommand {
   }
 
   private static int commands(
-      MessagingClient client, String name, InputStream stdin, PrintStream out, Set<String> users)
+      MessagingClient client,
+      Printer printer,
+      String name, InputStream stdin, PrintStream out, Set<String> users)
       throws IOException {
     boolean terminal = System.console() != null;
     BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
@@ -151,6 +163,10 @@ final class ClientCommand {
         case "users":
           client.listUsers();
           break;
+        case "servers":
+          printer.printNextServers();
+          client.listServers();
+          break;
         case "help":
           out.print(COMMANDS);
           break;
@@ -166,16 +182,22 @@ final class ClientCommand {
   /** Prints what the server sends, one line each. */
   private static final class Printer implements ClientSession.Listener {
     private final String self;
-    private final String address;
+    private final String givenHost;
+    private final int givenPort;
     private final PrintStream out;
     private final Set<String> users;
     private volatile boolean welcomed;
     private final java.util.concurrent.CountDownLatch firstUserList =
         new java.util.concurrent.CountDownLatch(1);
 
-    Printer(String self, String address, PrintStream out, Set<String> users) {
+    private volatile ServerEvent.@Nullable Servers servers;
+    private final java.util.concurrent.atomic.AtomicInteger serverListsToPrint =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    Printer(String self, String givenHost, int givenPort, PrintStream out, Set<String> users) {
       this.self = self;
-      this.address = address;
+      this.givenHost = givenHost;
+      this.givenPort = givenPort;
       this.out = out;
       this.users = users;
     }
@@ -188,11 +210,49 @@ final class ClientCommand {
       }
     }
 
+    void printNextServers() {
+      serverListsToPrint.incrementAndGet();
+    }
+
     @Override
     public void onWelcome(ServerEvent.Welcome welcome) {
       welcomed = true;
-      line("connected to " + welcome.server() + " (" + address + ")");
+      line("connected to " + welcome.server() + addressOf(welcome.server()));
       line("type \"help\" for the commands");
+    }
+
+    @Override
+    public void onServers(ServerEvent.Servers list) {
+      servers = list;
+      if (serverListsToPrint.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
+        return; // news the server sent unasked: kept for the next "connected to" line
+      }
+      StringBuilder text = new StringBuilder("servers:");
+      for (ServerEvent.ServerInfo server : list.servers()) {
+        text.append(String.format(
+            "%n  %-12s %-21s %d/%d clients%s%s",
+            server.id(),
+            address(server),
+            server.clients(),
+            server.capacity(),
+            server.leader() ? "  leader" : "",
+            server.id().equals(list.self()) ? "  (connected here)" : ""));
+      }
+      line(text.toString());
+    }
+
+    /** Where the client reached {@code server}: as the server list says, else as given. */
+    private String addressOf(NodeId server) {
+      ServerEvent.Servers list = servers;
+      String listed =
+          list == null
+              ? null
+              : list.server(server).filter(s -> s.port() > 0).map(this::address).orElse(null);
+      return " (" + (listed != null ? listed : givenHost + ":" + givenPort) + ")";
+    }
+
+    private String address(ServerEvent.ServerInfo server) {
+      return (server.host().isEmpty() ? givenHost : server.host()) + ":" + server.port();
     }
 
     private synchronized void line(String text) {

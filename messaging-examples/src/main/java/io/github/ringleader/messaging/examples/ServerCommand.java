@@ -60,9 +60,15 @@ final class ServerCommand {
       return e.report(err, USAGE);
     }
 
+    // Clients listen where the cluster talks: on loopback for a one-machine cluster, on every
+    // interface once a network interface is named; the address announced to clients is the
+    // cluster interface's own.
+    boolean loopback = isLoopback(transportConfig);
+    String bind = loopback ? "127.0.0.1" : "0.0.0.0";
+    String advertised = loopback ? "127.0.0.1" : advertisedHost(transportConfig);
     MessagingNode node =
         options
-            .applyTo(MessagingNode.builder().nodeId(id).clientPort(port))
+            .applyTo(MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised))
             .transport(new UdpMulticastTransport(transportConfig))
             .build();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -91,11 +97,10 @@ final class ServerCommand {
     TcpClientServer clients;
     try {
       node.start().get();
-      // Clients listen where the cluster talks: on loopback for a one-machine cluster, on every
-      // interface once a network interface is named.
-      String bind = transportConfig.networkInterface().isLoopback() ? "127.0.0.1" : "0.0.0.0";
       clients = TcpClientServer.start(TcpServerConfig.builder().host(bind).port(port).build(), node);
-      log.info("clients connect on {}:{}", bind, clients.localPort());
+      log.info(
+          "clients connect on {}:{} (announced to clients as {}:{})",
+          bind, clients.localPort(), advertised.isEmpty() ? "?" : advertised, port);
     } catch (ExecutionException e) {
       // The node has logged why (a taken id: DuplicateNodeIdException; a transport that could
       // not bind: the IOException).
@@ -119,5 +124,28 @@ final class ServerCommand {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** The cluster interface's first IPv4 address (else any of its addresses), or "" if none. */
+  private static String advertisedHost(UdpTransportConfig config) {
+    java.net.InetAddress any = null;
+    for (java.net.InetAddress address :
+        java.util.Collections.list(config.networkInterface().getInetAddresses())) {
+      if (address instanceof java.net.Inet4Address) {
+        return address.getHostAddress();
+      }
+      if (any == null && !address.isLinkLocalAddress()) {
+        any = address;
+      }
+    }
+    return any == null ? "" : any.getHostAddress().replaceFirst("%.*$", "");
+  }
+
+  private static boolean isLoopback(UdpTransportConfig config) {
+    try {
+      return config.networkInterface().isLoopback();
+    } catch (java.net.SocketException e) {
+      return false; // the transport reports the interface's trouble when it starts
+    }
   }
 }

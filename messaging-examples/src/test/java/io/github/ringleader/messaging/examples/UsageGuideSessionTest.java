@@ -111,4 +111,65 @@ class UsageGuideSessionTest {
         new ServerEvent.Message("alice", null, "Hello everyone!"),
         new ServerEvent.Message("alice", "bob", "Hi Bob, how are you?"));
   }
+
+  /**
+   * The usage guide's third scenario with the example client: 10 clients on server1, then a new
+   * client given server1's address is placed on a less-loaded server, and its {@code servers}
+   * command lists every server with its load and the leader.
+   */
+  @Test
+  void withTenClientsOnServer1TheExampleClientIsPlacedElsewhereAndListsTheServers()
+      throws Exception {
+    int group = freeUdpPort();
+    String cluster = "balance-" + ProcessHandle.current().pid();
+    for (int i = 1; i <= 3; i++) {
+      // Bind the client port first: it goes into the heartbeats.
+      java.util.concurrent.CompletableFuture<MessagingNode> node =
+          new java.util.concurrent.CompletableFuture<>();
+      TcpClientServer tcp =
+          TcpClientServer.start(
+              TcpServerConfig.builder().host("127.0.0.1").port(0).build(),
+              link -> TcpClientServer.ClientAcceptor.of(node.join()).connect(link));
+      servers.add(tcp);
+      node.complete(
+          MessagingNode.builder()
+              .nodeId("server" + i)
+              .clusterName(cluster)
+              .clientPort(tcp.localPort())
+              .clientHost("127.0.0.1")
+              .heartbeatInterval(Duration.ofMillis(100))
+              .discoveryWindow(Duration.ofMillis(200))
+              .transport(new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build()))
+              .build());
+      nodes.add(node.join());
+      node.join().start().get();
+    }
+    await(() -> nodes.stream().allMatch(n -> NodeId.of("server3").equals(n.leader())
+        && n.view().members().size() == 3), "server3 to lead all three");
+    for (int i = 1; i <= 10; i++) {
+      clients.add(MessagingClient.connect("127.0.0.1", servers.get(0).localPort(), "user" + i,
+          new ClientSession.Listener() {}, Duration.ofSeconds(5)));
+    }
+    await(() -> nodes.stream().allMatch(
+        n -> n.view().member(NodeId.of("server1")).orElseThrow().clients() == 10),
+        "every server to know server1 has 10 clients");
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = ClientCommand.run(
+        List.of("dave", "localhost", String.valueOf(servers.get(0).localPort())),
+        new ByteArrayInputStream("servers\nquit\n".getBytes(StandardCharsets.UTF_8)),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    int port1 = servers.get(0).localPort();
+    int port2 = servers.get(1).localPort();
+    int port3 = servers.get(2).localPort();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .startsWith("connected to server2 (127.0.0.1:" + port2 + ")")
+        .containsPattern("\\n  server1 +127\\.0\\.0\\.1:" + port1 + " +10/100 clients\\R")
+        .containsPattern("\\n  server2 +127\\.0\\.0\\.1:" + port2 + " +1/100 clients  \\(connected here\\)\\R")
+        .containsPattern("\\n  server3 +127\\.0\\.0\\.1:" + port3 + " +0/100 clients  leader\\R");
+  }
 }

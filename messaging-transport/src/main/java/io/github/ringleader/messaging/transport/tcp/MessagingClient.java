@@ -5,6 +5,7 @@ import io.github.ringleader.messaging.client.ClientSession;
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.protocol.NodeId;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -90,9 +92,19 @@ public final class MessagingClient implements AutoCloseable {
   private final CompletableFuture<ServerEvent.Welcome> welcome = new CompletableFuture<>();
   private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
-  private MessagingClient(Socket socket, String name, ClientSession.Listener listener)
+  private volatile ServerEvent.Servers servers;
+  private final InetSocketAddress address;
+
+  private MessagingClient(
+      Socket socket,
+      String name,
+      ClientSession.Listener listener,
+      ServerEvent.Servers servers,
+      InetSocketAddress address)
       throws IOException {
     this.socket = socket;
+    this.servers = servers;
+    this.address = address;
     this.out = socket.getOutputStream();
     this.name = name;
     this.listener = listener;
@@ -102,8 +114,9 @@ public final class MessagingClient implements AutoCloseable {
   }
 
   /**
-   * Connects to the server at {@code host:port} and joins as {@code name}, waiting up to {@code
-   * timeout} in all (connecting and the server's answer).
+   * Connects to the server at {@code host:port} and joins there as {@code name}, waiting up to
+   * {@code timeout} in all (connecting and the server's answer). It stays on that server even if
+   * another has more room; {@link #builder()} offers a list of addresses and balancing.
    *
    * @throws JoinRefusedException if the server refused the name (code, reason and redirect inside)
    * @throws SocketTimeoutException if the server did not answer in time
@@ -114,45 +127,275 @@ public final class MessagingClient implements AutoCloseable {
   public static MessagingClient connect(
       String host, int port, String name, ClientSession.Listener listener, Duration timeout)
       throws IOException {
-    Objects.requireNonNull(listener, "listener");
-    ClientCodec.encodeRequest(new ClientRequest.Hello(name)); // checks the name
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Socket socket = new Socket();
-    MessagingClient client;
-    try {
-      socket.setTcpNoDelay(true);
-      socket.connect(
-          new InetSocketAddress(host, port), (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-      client = new MessagingClient(socket, name, listener);
-    } catch (IOException | RuntimeException e) {
-      socket.close();
-      throw e;
-    }
-    client.reader.start();
-    try {
-      client.hello();
-      long left = deadline - System.nanoTime();
-      client.welcome.get(Math.max(0, left), TimeUnit.NANOSECONDS);
-      return client;
-    } catch (TimeoutException e) {
-      client.abort();
-      throw new SocketTimeoutException(
-          "no answer to joining as \"" + name + "\" from " + host + ":" + port + " within "
-              + timeout);
-    } catch (ExecutionException e) {
-      client.abort();
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
+    return builder()
+        .address(host, port)
+        .name(name)
+        .listener(listener)
+        .timeout(timeout)
+        .balance(false)
+        .connect();
+  }
+
+  /** Starts building a client: addresses, name, listener, balancing, timeout. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Settings for {@link #connect()}; {@code name} is required, so is at least one address. */
+  public static final class Builder {
+    private final List<InetSocketAddress> addresses = new ArrayList<>();
+    private @Nullable String name;
+    private ClientSession.Listener listener = new ClientSession.Listener() {};
+    private Duration timeout = Duration.ofSeconds(5);
+    private boolean balance = true;
+
+    private Builder() {}
+
+    /** A server to try, in the order given; the first that answers tells of the others. */
+    public Builder address(String host, int port) {
+      if (port < 1 || port > 65_535) {
+        throw new IllegalArgumentException("port must be in 1..65535, was " + port);
       }
-      throw new IOException("joining as \"" + name + "\" failed", cause);
-    } catch (InterruptedException e) {
-      client.abort();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while joining as \"" + name + "\"", e);
-    } catch (IOException | RuntimeException e) {
-      client.abort();
-      throw e;
+      addresses.add(InetSocketAddress.createUnresolved(Objects.requireNonNull(host, "host"), port));
+      return this;
+    }
+
+    /** The name to join as: 1-32 letters, digits, '.', '_' or '-', unique in the cluster. */
+    public Builder name(String name) {
+      ClientCodec.encodeRequest(new ClientRequest.Hello(Objects.requireNonNull(name, "name")));
+      this.name = name;
+      return this;
+    }
+
+    /** Receives what the server says, on the client's reader thread (default: ignores it). */
+    public Builder listener(ClientSession.Listener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** How long connecting may take in all, the server's welcome included (default 5 s). */
+    public Builder timeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be > 0, was " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Whether to join the least-loaded server rather than the first that answers (default true).
+     * The client asks the first server for the list of servers and their loads, and moves once
+     * if another has a lower load ({@code clients / capacity}); a full server's redirect is
+     * followed either way.
+     */
+    public Builder balance(boolean balance) {
+      this.balance = balance;
+      return this;
+    }
+
+    /**
+     * Connects and joins.
+     *
+     * @throws JoinRefusedException if the cluster refused the name (code, reason and redirect
+     *     inside)
+     * @throws SocketTimeoutException if no server answered in time
+     * @throws IOException if no address could be reached, or the connection closed before the
+     *     answer (the message lists what was tried)
+     * @throws IllegalStateException if the name or every address is missing
+     */
+    public MessagingClient connect() throws IOException {
+      String joinAs = name;
+      if (joinAs == null) {
+        throw new IllegalStateException("name is required");
+      }
+      if (addresses.isEmpty()) {
+        throw new IllegalStateException("at least one address is required");
+      }
+      return Connector.join(List.copyOf(addresses), joinAs, listener, timeout, balance);
+    }
+  }
+
+  /** Finds a server, picks where to join (balancing, redirects), and joins. */
+  private static final class Connector {
+    private final String name;
+    private final ClientSession.Listener listener;
+    private final long deadline;
+    private final Duration timeout;
+
+    private Connector(String name, ClientSession.Listener listener, Duration timeout) {
+      this.name = name;
+      this.listener = listener;
+      this.timeout = timeout;
+      this.deadline = System.nanoTime() + timeout.toNanos();
+    }
+
+    static MessagingClient join(
+        List<InetSocketAddress> addresses,
+        String name,
+        ClientSession.Listener listener,
+        Duration timeout,
+        boolean balance)
+        throws IOException {
+      Connector connector = new Connector(name, listener, timeout);
+      Probe first = connector.firstAnswering(addresses);
+      Probe chosen = first;
+      if (balance) {
+        Optional<ServerEvent.ServerInfo> better = first.servers.lessLoadedThanSelf();
+        if (better.isPresent()) {
+          InetSocketAddress there = first.addressOf(better.get());
+          try {
+            chosen = connector.probe(there);
+            closeQuietly(first.socket);
+            log.debug("{}: {} has more room than {}; joining there", name, there, first.address);
+          } catch (IOException e) {
+            log.debug("{}: could not reach the less-loaded {} ({}); staying", name, there, e.toString());
+          }
+        }
+      }
+      try {
+        return connector.hello(chosen);
+      } catch (JoinRefusedException e) {
+        NodeId redirect = e.redirect();
+        Optional<ServerEvent.ServerInfo> target =
+            redirect == null ? Optional.empty() : chosen.servers.server(redirect);
+        if (e.code() != ServerEvent.Reason.SERVER_FULL || target.isEmpty()) {
+          throw e;
+        }
+        InetSocketAddress there = chosen.addressOf(target.get());
+        log.debug("{}: {} is full; following its redirect to {}", name, chosen.address, there);
+        return connector.hello(connector.probe(there));
+      }
+    }
+
+    /** Tries each address in turn; the first that answers a server list is kept open. */
+    private Probe firstAnswering(List<InetSocketAddress> addresses) throws IOException {
+      List<String> failures = new ArrayList<>();
+      for (InetSocketAddress address : addresses) {
+        if (System.nanoTime() - deadline >= 0) {
+          failures.add(describe(address) + ": not tried, out of time");
+          continue;
+        }
+        try {
+          return probe(address);
+        } catch (IOException e) {
+          failures.add(describe(address) + ": " + e.getMessage());
+        }
+      }
+      String tried = String.join("; ", failures);
+      throw addresses.size() == 1
+          ? new IOException("cannot connect to " + tried)
+          : new IOException("cannot connect to any of " + addresses.size() + " servers: " + tried);
+    }
+
+    /** Connects and asks for the server list; the socket is left open and unread after it. */
+    Probe probe(InetSocketAddress unresolved) throws IOException {
+      Socket socket = new Socket();
+      try {
+        socket.setTcpNoDelay(true);
+        InetSocketAddress address =
+            new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+        if (address.isUnresolved()) {
+          throw new IOException("unknown host " + unresolved.getHostString());
+        }
+        socket.connect(address, millisLeft());
+        socket.setSoTimeout(millisLeft());
+        OutputStream out = socket.getOutputStream();
+        out.write(ClientCodec.encodeRequest(new ClientRequest.ListServers()));
+        out.flush();
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        ServerEvent event = readEvent(in);
+        if (event instanceof ServerEvent.Goodbye goodbye) {
+          throw new IOException("the server said goodbye: " + goodbye.reason());
+        }
+        if (!(event instanceof ServerEvent.Servers servers)) {
+          throw new IOException("the server answered a server list with " + event);
+        }
+        socket.setSoTimeout(0);
+        return new Probe(socket, unresolved, servers);
+      } catch (SocketTimeoutException e) {
+        closeQuietly(socket);
+        throw new SocketTimeoutException("no answer within " + timeout);
+      } catch (CodecException e) {
+        closeQuietly(socket);
+        throw new IOException("the server sent a malformed frame: " + e.getMessage(), e);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(socket);
+        throw e;
+      }
+    }
+
+    MessagingClient hello(Probe at) throws IOException {
+      MessagingClient client;
+      try {
+        client = new MessagingClient(at.socket, name, listener, at.servers, at.address);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(at.socket);
+        throw e;
+      }
+      client.reader.start();
+      try {
+        client.hello();
+        client.welcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return client;
+      } catch (TimeoutException e) {
+        client.abort();
+        throw new SocketTimeoutException(
+            "no answer to joining as \"" + name + "\" from " + describe(at.address) + " within "
+                + timeout);
+      } catch (ExecutionException e) {
+        client.abort();
+        Throwable cause = e.getCause();
+        if (cause instanceof IOException io) {
+          throw io;
+        }
+        throw new IOException("joining as \"" + name + "\" failed", cause);
+      } catch (InterruptedException e) {
+        client.abort();
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while joining as \"" + name + "\"", e);
+      } catch (IOException | RuntimeException e) {
+        client.abort();
+        throw e;
+      }
+    }
+
+    private int millisLeft() throws SocketTimeoutException {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) {
+        throw new SocketTimeoutException("no answer within " + timeout);
+      }
+      return (int) Math.min(Integer.MAX_VALUE, left);
+    }
+  }
+
+  /** An open connection to a server that has told its server list, before joining. */
+  private record Probe(Socket socket, InetSocketAddress address, ServerEvent.Servers servers) {
+    /** Where to reach {@code server}: its announced host, else the host this probe reached. */
+    InetSocketAddress addressOf(ServerEvent.ServerInfo server) {
+      String host = server.host().isEmpty() ? address.getHostString() : server.host();
+      return InetSocketAddress.createUnresolved(host, server.port());
+    }
+  }
+
+  private static String describe(InetSocketAddress address) {
+    return address.getHostString() + ":" + address.getPort();
+  }
+
+  private static ServerEvent readEvent(DataInputStream in) throws IOException, CodecException {
+    byte[] prefix = new byte[ClientCodec.LENGTH_PREFIX_BYTES];
+    in.readFully(prefix);
+    int length = ClientCodec.frameLength(prefix, 0, prefix.length);
+    byte[] frame = new byte[length];
+    System.arraycopy(prefix, 0, frame, 0, prefix.length);
+    in.readFully(frame, prefix.length, length - prefix.length);
+    return ClientCodec.decodeEvent(frame);
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      log.debug("closing a socket failed", e);
     }
   }
 
@@ -163,6 +406,20 @@ public final class MessagingClient implements AutoCloseable {
 
   public String name() {
     return name;
+  }
+
+  /** The server this client is connected to, as {@code host:port}. */
+  public String serverAddress() {
+    return describe(address);
+  }
+
+  /**
+   * The latest server list this client has: the cluster's live servers with their loads, the
+   * leader marked. Servers send it when it changes, so it is at most about a heartbeat interval
+   * old; {@link #listServers()} asks for a fresh one.
+   */
+  public ServerEvent.Servers servers() {
+    return servers;
   }
 
   /** Whether the session is over (the server said goodbye, or the connection broke). */
@@ -207,11 +464,21 @@ public final class MessagingClient implements AutoCloseable {
 
   /** Asks who is connected; the answer arrives at {@code onUsers}. */
   public void listUsers() throws IOException {
+    request(ClientSession::listUsers);
+  }
+
+  /** Asks for the servers and their loads; the answer arrives at {@code onServers}. */
+  public void listServers() throws IOException {
+    request(ClientSession::listServers);
+  }
+
+  /** Has the session make one request, and writes it. */
+  private void request(java.util.function.Consumer<ClientSession> ask) throws IOException {
     writeLock.lock();
     try {
       byte[] frame;
       synchronized (sessionLock) {
-        session.listUsers();
+        ask.accept(session);
         frame = takeFrame();
       }
       write(frame);
@@ -271,17 +538,10 @@ public final class MessagingClient implements AutoCloseable {
   }
 
   private void hello() throws IOException {
-    writeLock.lock();
-    try {
-      byte[] frame;
-      synchronized (sessionLock) {
-        session.hello(name);
-        frame = takeFrame();
-      }
-      write(frame);
-    } finally {
-      writeLock.unlock();
-    }
+    // The listener hears of the servers first, so it knows where the welcome comes from.
+    ServerEvent.Servers known = servers;
+    listener.onServers(known);
+    request(s -> s.hello(name));
   }
 
   /** The session's way out: called with sessionLock held, so it only collects. */
@@ -304,16 +564,10 @@ public final class MessagingClient implements AutoCloseable {
   // ---------------------------------------------------------------- the reader thread
 
   private void readLoop() {
-    byte[] prefix = new byte[ClientCodec.LENGTH_PREFIX_BYTES];
     try (InputStream raw = socket.getInputStream()) {
       DataInputStream in = new DataInputStream(raw);
       while (true) {
-        in.readFully(prefix);
-        int length = ClientCodec.frameLength(prefix, 0, prefix.length);
-        byte[] frame = new byte[length];
-        System.arraycopy(prefix, 0, frame, 0, prefix.length);
-        in.readFully(frame, prefix.length, length - prefix.length);
-        ServerEvent event = ClientCodec.decodeEvent(frame);
+        ServerEvent event = readEvent(in);
         synchronized (sessionLock) {
           session.onEvent(event);
         }
@@ -405,6 +659,12 @@ public final class MessagingClient implements AutoCloseable {
     @Override
     public void onUsers(ServerEvent.Users users) {
       toNotify.add(() -> listener.onUsers(users));
+    }
+
+    @Override
+    public void onServers(ServerEvent.Servers list) {
+      servers = list;
+      toNotify.add(() -> listener.onServers(list));
     }
 
     @Override

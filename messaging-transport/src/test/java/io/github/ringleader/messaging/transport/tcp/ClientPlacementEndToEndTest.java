@@ -1,0 +1,254 @@
+package io.github.ringleader.messaging.transport.tcp;
+
+import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
+import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where clients land: three servers over real UDP and TCP on loopback (heartbeat 100 ms), server1
+ * with room for 12 clients and the others for 100. The usage guide's third scenario is here: with
+ * 10 clients on server1, a new client that asks for balancing lands on a less-loaded server.
+ */
+class ClientPlacementEndToEndTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration HEARTBEAT = Duration.ofMillis(100);
+
+  private final List<MessagingNode> nodes = new ArrayList<>();
+  private final List<TcpClientServer> servers = new ArrayList<>();
+  private final List<MessagingClient> clients = new ArrayList<>();
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    int groupPort = freeUdpPort();
+    List<CompletableFuture<Void>> started = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      // The client port goes into the heartbeats, so the TCP server binds first and hands its
+      // connections to the node once the node exists.
+      CompletableFuture<MessagingNode> node = new CompletableFuture<>();
+      TcpClientServer tcp =
+          TcpClientServer.start(
+              TcpServerConfig.builder().host("127.0.0.1").port(0).build(),
+              link -> TcpClientServer.ClientAcceptor.of(node.join()).connect(link));
+      servers.add(tcp);
+      UdpMulticastTransport transport =
+          new UdpMulticastTransport(
+              UdpTransportConfig.builder()
+                  .group("239.255." + ((groupPort >> 8) & 0xFF) + "." + (groupPort & 0xFF))
+                  .port(groupPort)
+                  .networkInterface("lo")
+                  .ttl(0)
+                  .bindAddress("127.0.0.1")
+                  .build());
+      node.complete(
+          MessagingNode.builder()
+              .nodeId("server" + i)
+              .clusterName("placement")
+              .transport(transport)
+              .clientPort(tcp.localPort())
+              .clientHost("127.0.0.1")
+              .capacity(i == 1 ? 12 : 100)
+              .heartbeatInterval(HEARTBEAT)
+              .missedHeartbeats(3)
+              .discoveryWindow(Duration.ofMillis(200))
+              .build());
+      nodes.add(node.join());
+      started.add(node.join().start());
+    }
+    for (CompletableFuture<Void> future : started) {
+      future.get(5, TimeUnit.SECONDS);
+    }
+    await(
+        TIMEOUT,
+        () -> "all follow server3 and know each other",
+        () -> nodes.stream()
+            .allMatch(n -> NodeId.of("server3").equals(n.leader()) && n.view().members().size() == 3));
+  }
+
+  @AfterEach
+  void stopEverything() {
+    clients.forEach(MessagingClient::close);
+    servers.forEach(TcpClientServer::close);
+    nodes.forEach(MessagingNode::close);
+  }
+
+  private static int freeUdpPort() throws IOException {
+    try (DatagramChannel probe = DatagramChannel.open()) {
+      probe.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0));
+      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
+    }
+  }
+
+  private int port(int server) {
+    return servers.get(server - 1).localPort();
+  }
+
+  private MessagingClient join(MessagingClient.Builder builder) throws IOException {
+    MessagingClient client = builder.timeout(TIMEOUT).connect();
+    clients.add(client);
+    return client;
+  }
+
+  private void fillServer1With(int count) throws IOException {
+    for (int i = 0; i < count; i++) {
+      join(MessagingClient.builder().address("127.0.0.1", port(1)).name("c" + i).balance(false));
+    }
+    // The others learn server1's load from its heartbeats.
+    await(
+        () -> "every server knows server1 has " + count + " clients",
+        () -> nodes.stream()
+            .allMatch(n -> n.view().member(NodeId.of("server1")).orElseThrow().clients() == count));
+  }
+
+  @Test
+  void withTenClientsOnServer1ANewClientAskingForBalancingLandsOnALessLoadedServer()
+      throws IOException {
+    fillServer1With(10);
+
+    MessagingClient newcomer =
+        join(MessagingClient.builder().address("localhost", port(1)).name("newcomer"));
+
+    assertThat(newcomer.welcome().server()).isEqualTo(NodeId.of("server2"));
+    assertThat(newcomer.serverAddress()).isEqualTo("127.0.0.1:" + port(2));
+    assertThat(nodes.get(1).router().clientCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aClientThatDoesNotAskForBalancingStaysWhereItConnected() throws IOException {
+    fillServer1With(10);
+
+    MessagingClient stays =
+        join(MessagingClient.builder().address("127.0.0.1", port(1)).name("stays").balance(false));
+
+    assertThat(stays.welcome().server()).isEqualTo(NodeId.of("server1"));
+  }
+
+  @Test
+  void balancedClientsSpreadOverTheServersAndNeverBounce() throws IOException {
+    List<NodeId> landed = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      landed.add(
+          join(MessagingClient.builder().address("127.0.0.1", port(1)).name("u" + i))
+              .welcome()
+              .server());
+      int expected = i + 1;
+      await(
+          () -> "server1 knows of " + expected + " clients",
+          () -> nodes.get(0).view().members().stream().mapToInt(m -> m.clients()).sum() == expected);
+    }
+    // server1 has room for 12, the others for 100: the first goes to server1 (all empty), then
+    // the lighter servers take turns.
+    assertThat(landed.get(0)).isEqualTo(NodeId.of("server1"));
+    assertThat(landed.subList(1, 6)).doesNotContain(NodeId.of("server1"));
+    assertThat(landed.stream().filter(NodeId.of("server2")::equals).count()).isBetween(2L, 3L);
+  }
+
+  @Test
+  void aFullServerRedirectsTheClientToAServerWithRoom() throws IOException {
+    fillServer1With(12);
+
+    MessagingClient redirected =
+        join(MessagingClient.builder().address("127.0.0.1", port(1)).name("late").balance(false));
+
+    assertThat(redirected.welcome().server()).isNotEqualTo(NodeId.of("server1"));
+  }
+
+  @Test
+  void theFirstAddressThatAnswersIsUsedWhenEarlierOnesAreDown() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    MessagingClient client =
+        join(
+            MessagingClient.builder()
+                .address("127.0.0.1", closedPort)
+                .address("127.0.0.1", port(2))
+                .name("patient")
+                .balance(false));
+
+    assertThat(client.welcome().server()).isEqualTo(NodeId.of("server2"));
+  }
+
+  @Test
+  void whenNoAddressAnswersTheErrorNamesEachOne() throws IOException {
+    int closed1;
+    int closed2;
+    try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed1 = a.getLocalPort();
+      closed2 = b.getLocalPort();
+    }
+    assertThatThrownBy(
+            () ->
+                MessagingClient.builder()
+                    .address("127.0.0.1", closed1)
+                    .address("127.0.0.1", closed2)
+                    .name("nobody")
+                    .timeout(TIMEOUT)
+                    .connect())
+        .isInstanceOf(IOException.class)
+        .hasMessageStartingWith("cannot connect to any of 2 servers: ")
+        .hasMessageContaining("127.0.0.1:" + closed1 + ": ")
+        .hasMessageContaining("127.0.0.1:" + closed2 + ": ");
+  }
+
+  @Test
+  void aClientKeepsACurrentListOfTheServersWithTheLeaderMarked() throws IOException {
+    TcpTestSupport.Recorder recorder = new TcpTestSupport.Recorder();
+    MessagingClient alice =
+        join(
+            MessagingClient.builder()
+                .address("127.0.0.1", port(1))
+                .name("alice")
+                .listener(recorder)
+                .balance(false));
+    assertThat(alice.servers().servers())
+        .extracting(ServerEvent.ServerInfo::id, ServerEvent.ServerInfo::port, ServerEvent.ServerInfo::leader)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(NodeId.of("server1"), port(1), false),
+            org.assertj.core.groups.Tuple.tuple(NodeId.of("server2"), port(2), false),
+            org.assertj.core.groups.Tuple.tuple(NodeId.of("server3"), port(3), true));
+
+    nodes.get(2).close();
+
+    await(
+        () -> "alice's list without server3, server2 leading: " + alice.servers(),
+        () -> alice.servers().servers().size() == 2
+            && alice.servers().server(NodeId.of("server2")).orElseThrow().leader());
+  }
+
+  @Test
+  void aServerThatStopsSaysGoodbyeToItsClients() throws IOException {
+    TcpTestSupport.Recorder recorder = new TcpTestSupport.Recorder();
+    join(
+        MessagingClient.builder()
+            .address("127.0.0.1", port(1))
+            .name("alice")
+            .listener(recorder)
+            .balance(false));
+
+    nodes.get(0).close();
+
+    await(() -> "alice told why: " + recorder.closed, () -> !recorder.closed.isEmpty());
+    assertThat(recorder.closed).containsExactly("server server1 is shutting down");
+  }
+}
