@@ -1,6 +1,8 @@
 package io.github.ringleader.messaging.client;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -35,6 +37,22 @@ public final class ClientSession {
 
     /** The server ended the session ({@code reason}), or the connection broke (reason null). */
     default void onClosed(@Nullable String reason) {}
+
+    /**
+     * The connection to the server was lost and the client is reconnecting to another (or the
+     * same) server. {@code unconfirmed} are the messages sent and not yet answered: each may or
+     * may not have been delivered, and will not be answered.
+     */
+    default void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {}
+
+    /** The client joined again, on {@code welcome.server()}, after losing its connection. */
+    default void onReconnected(ServerEvent.Welcome welcome) {}
+
+    /**
+     * A round of reconnecting failed ({@code lastError} says why for each server tried); the next
+     * round starts within {@code nextRoundWithin} (a random part of it, so clients spread out).
+     */
+    default void onReconnecting(int round, String lastError, java.time.Duration nextRoundWithin) {}
   }
 
   /** Where the session is. */
@@ -151,6 +169,18 @@ public final class ClientSession {
       state = State.CLOSED;
       listener.onClosed(((ServerEvent.Goodbye) event).reason());
     }
+  }
+
+  /**
+   * The connection broke and the owner will join again over a new one: the session goes back to
+   * {@link State#NEW} (keeping its numbering, so that answers are never mistaken for older ones)
+   * and hands back the messages that will now never be answered.
+   */
+  public List<ClientRequest.Send> detach() {
+    List<ClientRequest.Send> unconfirmed = new ArrayList<>(unanswered.values());
+    unanswered.clear();
+    state = State.NEW;
+    return unconfirmed;
   }
 
   /** The connection broke. */

@@ -1,6 +1,7 @@
 package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.client.ClientSession;
+import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.routing.ClientNames;
@@ -154,10 +155,17 @@ final class ClientCommand {
             break;
           }
           String[] rest = words[1].split("\\s+", 2);
-          if (rest.length == 2 && users.contains(rest[0])) {
-            client.send(rest[0], rest[1]);
-          } else {
-            client.send(words[1]);
+          try {
+            if (rest.length == 2 && users.contains(rest[0])) {
+              client.send(rest[0], rest[1]);
+            } else {
+              client.send(words[1]);
+            }
+          } catch (IOException e) {
+            if (client.isClosed()) {
+              throw e;
+            }
+            out.println("not sent: " + e.getMessage()); // reconnecting; try again shortly
           }
           break;
         case "users":
@@ -219,6 +227,29 @@ final class ClientCommand {
       welcomed = true;
       line("connected to " + welcome.server() + addressOf(welcome.server()));
       line("type \"help\" for the commands");
+    }
+
+    @Override
+    public void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {
+      line("connection lost: " + reason + "; reconnecting");
+      for (ClientRequest.Send send : unconfirmed) {
+        line("not confirmed (may not have been delivered): " + send.text());
+      }
+    }
+
+    @Override
+    public void onReconnecting(int round, String lastError, Duration nextRoundWithin) {
+      if (round == 1 || round % 10 == 0) {
+        line("still reconnecting (attempt " + round + "): "
+            + (lastError.contains("NAME_TAKEN")
+                ? "the cluster still holds this name for the lost connection"
+                : lastError));
+      }
+    }
+
+    @Override
+    public void onReconnected(ServerEvent.Welcome welcome) {
+      line("reconnected to " + welcome.server() + addressOf(welcome.server()));
     }
 
     @Override

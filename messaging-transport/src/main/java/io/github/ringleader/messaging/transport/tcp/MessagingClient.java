@@ -16,51 +16,77 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A client of a Ringleader cluster over TCP: a {@link ClientSession} on a plain blocking socket,
- * with one reader thread (a daemon) that decodes the server's frames and calls the listener.
+ * with one reader thread (a daemon) per connection that decodes the server's frames and calls the
+ * listener.
  *
- * <p><b>Blocking use.</b> {@link #connect} blocks until the server welcomes the client, and
- * throws if it refuses or does not answer in time; the send methods write one frame and return
- * the message's number without waiting for its answer:
+ * <p><b>Blocking use.</b> {@link Builder#connect()} blocks until a server welcomes the client,
+ * and throws if the cluster refuses it or nobody answers in time; the send methods write one
+ * frame and return the message's number without waiting for its answer:
  *
  * <pre>{@code
- * try (MessagingClient alice =
- *     MessagingClient.connect("localhost", 5001, "alice", new ClientSession.Listener() {},
- *         Duration.ofSeconds(5))) {
+ * try (MessagingClient alice = MessagingClient.builder()
+ *     .address("10.0.0.1", 5001).address("10.0.0.2", 5001)   // any servers of the cluster
+ *     .name("alice")
+ *     .listener(listener)
+ *     .connect()) {                                          // the least-loaded server
  *   alice.send("Hello everyone!");        // broadcast
  *   alice.send("bob", "Hi Bob");          // private
  * } catch (JoinRefusedException e) {
- *   // e.code() == NAME_TAKEN, e.reason(), e.redirect() when the server is full
+ *   // e.code() == NAME_TAKEN, e.reason()
  * }
  * }</pre>
  *
  * <p><b>Listener use.</b> Everything the server says arrives at the {@link
  * ClientSession.Listener}, on the reader thread, in the order the server sent it: messages,
- * presence, the answer to each send (by number), the user list, and {@code onClosed} once at the
- * end (with the server's reason, or null when the connection broke). A listener must be quick,
- * since it holds up the frames behind it; it may call {@link #send} (no lock is held while it
- * runs):
+ * presence, the answer to each send (by number), the user and server lists, and {@code onClosed}
+ * once at the end. A listener must be quick, since it holds up the frames behind it; it may call
+ * {@link #send} (no lock is held while it runs):
  *
  * <pre>{@code
  * ClientSession.Listener echo = new ClientSession.Listener() {
  *   public void onMessage(ServerEvent.Message m) { System.out.println(m.from() + ": " + m.text()); }
  *   public void onRejected(ServerEvent.Rejected r) { System.err.println(r.seq() + ": " + r.reason()); }
+ *   public void onConnectionLost(String why, List<ClientRequest.Send> unconfirmed) { ... }
+ *   public void onReconnected(ServerEvent.Welcome w) { System.out.println("now on " + w.server()); }
  *   public void onClosed(String reason) { System.out.println("closed: " + reason); }
  * };
  * }</pre>
+ *
+ * <p><b>Failover.</b> Unless built with {@code failover(false)}, the client notices a lost server
+ * within {@link Builder#pingTimeout} (a closed or reset connection at once; a silent one because
+ * it stops answering the client's pings, sent every {@link Builder#pingInterval}), tells the
+ * listener ({@code onConnectionLost}, with the messages that will now never be answered), and
+ * joins again under the same name: the least-loaded other server of the latest server list first,
+ * then the others, then the addresses it was built with, waiting a random ("full jitter"),
+ * doubling delay between rounds so that a dead server's clients do not stampede one survivor. It
+ * keeps trying until {@link #close()}, telling the listener of each failed round ({@code
+ * onReconnecting}); once joined, {@code onReconnected}. While it is reconnecting, {@link #send}
+ * throws {@link IOException}. <b>Not yet:</b> resuming the session — messages sent to the client
+ * while it moves are not delivered to it, unanswered sends are not re-sent, and after a crash the
+ * name stays taken until the cluster has noticed the crash (by default up to about 6 s), so the
+ * first rounds may be refused {@code NAME_TAKEN} and are retried.
  *
  * <p><b>Threads.</b> All methods are thread-safe; sends from several threads are written whole and
  * numbered in the order they are written, as the server requires.
@@ -71,11 +97,9 @@ public final class MessagingClient implements AutoCloseable {
   /** How long {@link #close()} waits for the server's goodbye before closing the socket. */
   private static final Duration GOODBYE_WAIT = Duration.ofSeconds(1);
 
-  private final Socket socket;
-  private final OutputStream out;
+  private final Settings settings;
   private final String name;
   private final ClientSession.Listener listener;
-  private final Thread reader;
 
   /** Taken first by writers, so frames go out whole and in the order they were numbered. */
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -89,34 +113,41 @@ public final class MessagingClient implements AutoCloseable {
   /** Listener calls the session made while sessionLock was held, run after it is released. */
   private final List<Runnable> toNotify = new ArrayList<>();
 
-  private final CompletableFuture<ServerEvent.Welcome> welcome = new CompletableFuture<>();
-  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+  /** Pings and reconnects; one daemon thread, made when the client first joins with failover. */
+  private final ScheduledExecutorService timer;
 
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile @Nullable Connection connection;
   private volatile ServerEvent.Servers servers;
-  private final InetSocketAddress address;
+  private volatile ServerEvent.@Nullable Welcome welcome;
+  /** The welcome (or refusal) the current join attempt waits for. */
+  private volatile CompletableFuture<ServerEvent.Welcome> pendingWelcome = new CompletableFuture<>();
+  /** Set by {@link #close()}: a lost connection is then the end, not a reason to reconnect. */
+  private volatile boolean closing;
 
-  private MessagingClient(
-      Socket socket,
-      String name,
-      ClientSession.Listener listener,
-      ServerEvent.Servers servers,
-      InetSocketAddress address)
-      throws IOException {
-    this.socket = socket;
+  private MessagingClient(Settings settings, ServerEvent.Servers servers) {
+    this.settings = settings;
+    this.name = settings.name;
+    this.listener = settings.listener;
     this.servers = servers;
-    this.address = address;
-    this.out = socket.getOutputStream();
-    this.name = name;
-    this.listener = listener;
     this.session = new ClientSession(this::collect, new Relay());
-    this.reader = new Thread(this::readLoop, "ringleader-client-" + name);
-    reader.setDaemon(true);
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "ringleader-client-timer-" + settings.name);
+              thread.setDaemon(true);
+              return thread;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    this.timer = executor;
   }
 
   /**
    * Connects to the server at {@code host:port} and joins there as {@code name}, waiting up to
    * {@code timeout} in all (connecting and the server's answer). It stays on that server even if
-   * another has more room; {@link #builder()} offers a list of addresses and balancing.
+   * another has more room, and does not fail over: when the connection is lost, the session is
+   * over. {@link #builder()} offers a list of addresses, balancing and failover.
    *
    * @throws JoinRefusedException if the server refused the name (code, reason and redirect inside)
    * @throws SocketTimeoutException if the server did not answer in time
@@ -133,10 +164,11 @@ public final class MessagingClient implements AutoCloseable {
         .listener(listener)
         .timeout(timeout)
         .balance(false)
+        .failover(false)
         .connect();
   }
 
-  /** Starts building a client: addresses, name, listener, balancing, timeout. */
+  /** Starts building a client: addresses, name, listener, balancing, failover, timings. */
   public static Builder builder() {
     return new Builder();
   }
@@ -148,6 +180,11 @@ public final class MessagingClient implements AutoCloseable {
     private ClientSession.Listener listener = new ClientSession.Listener() {};
     private Duration timeout = Duration.ofSeconds(5);
     private boolean balance = true;
+    private boolean failover = true;
+    private Duration pingInterval = Duration.ofSeconds(1);
+    private Duration pingTimeout = Duration.ofSeconds(3);
+    private Duration backoffMin = Duration.ofMillis(50);
+    private Duration backoffMax = Duration.ofSeconds(2);
 
     private Builder() {}
 
@@ -173,12 +210,9 @@ public final class MessagingClient implements AutoCloseable {
       return this;
     }
 
-    /** How long connecting may take in all, the server's welcome included (default 5 s). */
+    /** How long one join may take in all, the server's welcome included (default 5 s). */
     public Builder timeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be > 0, was " + timeout);
-      }
-      this.timeout = timeout;
+      this.timeout = positive("timeout", timeout);
       return this;
     }
 
@@ -193,6 +227,43 @@ public final class MessagingClient implements AutoCloseable {
       return this;
     }
 
+    /** Whether to reconnect by itself when its server is lost (default true); see the class. */
+    public Builder failover(boolean failover) {
+      this.failover = failover;
+      return this;
+    }
+
+    /** How often the client pings its server while connected (default 1 s). */
+    public Builder pingInterval(Duration pingInterval) {
+      this.pingInterval = positive("pingInterval", pingInterval);
+      return this;
+    }
+
+    /**
+     * How long the server may stay silent before the client gives it up and reconnects (default
+     * 3 s; at least the ping interval). A crashed server's connection usually closes at once; this
+     * bounds the cases where it does not (a frozen server, a cut network).
+     */
+    public Builder pingTimeout(Duration pingTimeout) {
+      this.pingTimeout = positive("pingTimeout", pingTimeout);
+      return this;
+    }
+
+    /**
+     * The range of the random delay between reconnect rounds: the first waits up to {@code min},
+     * each next one up to twice as long, never more than {@code max} (defaults 50 ms, 2 s).
+     */
+    public Builder reconnectBackoff(Duration min, Duration max) {
+      positive("backoff min", min);
+      positive("backoff max", max);
+      if (max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("backoff max " + max + " is below min " + min);
+      }
+      this.backoffMin = min;
+      this.backoffMax = max;
+      return this;
+    }
+
     /**
      * Connects and joins.
      *
@@ -201,7 +272,8 @@ public final class MessagingClient implements AutoCloseable {
      * @throws SocketTimeoutException if no server answered in time
      * @throws IOException if no address could be reached, or the connection closed before the
      *     answer (the message lists what was tried)
-     * @throws IllegalStateException if the name or every address is missing
+     * @throws IllegalStateException if the name or every address is missing, or the ping timeout
+     *     is shorter than the ping interval
      */
     public MessagingClient connect() throws IOException {
       String joinAs = name;
@@ -211,160 +283,620 @@ public final class MessagingClient implements AutoCloseable {
       if (addresses.isEmpty()) {
         throw new IllegalStateException("at least one address is required");
       }
-      return Connector.join(List.copyOf(addresses), joinAs, listener, timeout, balance);
+      if (pingTimeout.compareTo(pingInterval) < 0) {
+        throw new IllegalStateException(
+            "pingTimeout " + pingTimeout + " is shorter than pingInterval " + pingInterval);
+      }
+      Settings settings =
+          new Settings(
+              List.copyOf(addresses), joinAs, listener, timeout, balance, failover,
+              pingInterval, pingTimeout, backoffMin, backoffMax);
+      return firstJoin(settings);
+    }
+
+    private static Duration positive(String what, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(what + " must be > 0, was " + value);
+      }
+      return value;
     }
   }
 
-  /** Finds a server, picks where to join (balancing, redirects), and joins. */
-  private static final class Connector {
-    private final String name;
-    private final ClientSession.Listener listener;
-    private final long deadline;
-    private final Duration timeout;
+  private record Settings(
+      List<InetSocketAddress> addresses,
+      String name,
+      ClientSession.Listener listener,
+      Duration timeout,
+      boolean balance,
+      boolean failover,
+      Duration pingInterval,
+      Duration pingTimeout,
+      Duration backoffMin,
+      Duration backoffMax) {}
 
-    private Connector(String name, ClientSession.Listener listener, Duration timeout) {
-      this.name = name;
-      this.listener = listener;
-      this.timeout = timeout;
-      this.deadline = System.nanoTime() + timeout.toNanos();
-    }
+  // ---------------------------------------------------------------- joining
 
-    static MessagingClient join(
-        List<InetSocketAddress> addresses,
-        String name,
-        ClientSession.Listener listener,
-        Duration timeout,
-        boolean balance)
-        throws IOException {
-      Connector connector = new Connector(name, listener, timeout);
-      Probe first = connector.firstAnswering(addresses);
-      Probe chosen = first;
-      if (balance) {
-        Optional<ServerEvent.ServerInfo> better = first.servers.lessLoadedThanSelf();
-        if (better.isPresent()) {
-          InetSocketAddress there = first.addressOf(better.get());
-          try {
-            chosen = connector.probe(there);
-            closeQuietly(first.socket);
-            log.debug("{}: {} has more room than {}; joining there", name, there, first.address);
-          } catch (IOException e) {
-            log.debug("{}: could not reach the less-loaded {} ({}); staying", name, there, e.toString());
-          }
+  private static MessagingClient firstJoin(Settings settings) throws IOException {
+    long deadline = System.nanoTime() + settings.timeout.toNanos();
+    Probe first = firstAnswering(settings.addresses, settings.timeout, deadline);
+    Probe chosen = first;
+    if (settings.balance) {
+      Optional<ServerEvent.ServerInfo> better = first.servers.lessLoadedThanSelf();
+      if (better.isPresent()) {
+        InetSocketAddress there = first.addressOf(better.get());
+        try {
+          chosen = probe(there, settings.timeout, deadline);
+          closeQuietly(first.socket);
+          log.debug("{}: {} has more room than {}; joining there", settings.name, there, first.address);
+        } catch (IOException e) {
+          log.debug("{}: cannot reach the less-loaded {} ({}); staying", settings.name, there, e.toString());
         }
       }
+    }
+    MessagingClient client = new MessagingClient(settings, chosen.servers);
+    try {
       try {
-        return connector.hello(chosen);
+        client.join(chosen, deadline);
       } catch (JoinRefusedException e) {
-        NodeId redirect = e.redirect();
-        Optional<ServerEvent.ServerInfo> target =
-            redirect == null ? Optional.empty() : chosen.servers.server(redirect);
-        if (e.code() != ServerEvent.Reason.SERVER_FULL || target.isEmpty()) {
+        InetSocketAddress redirect = redirectOf(e, chosen);
+        if (redirect == null) {
           throw e;
         }
-        InetSocketAddress there = chosen.addressOf(target.get());
-        log.debug("{}: {} is full; following its redirect to {}", name, chosen.address, there);
-        return connector.hello(connector.probe(there));
+        log.debug("{}: {} is full; following its redirect to {}", settings.name, chosen.address, redirect);
+        client.join(probe(redirect, settings.timeout, deadline), deadline);
+      }
+    } catch (IOException | RuntimeException e) {
+      client.shutDown();
+      throw e;
+    }
+    client.startPinging();
+    return client;
+  }
+
+  private static @Nullable InetSocketAddress redirectOf(JoinRefusedException e, Probe from) {
+    NodeId redirect = e.redirect();
+    if (e.code() != ServerEvent.Reason.SERVER_FULL || redirect == null) {
+      return null;
+    }
+    return from.servers.server(redirect).map(from::addressOf).orElse(null);
+  }
+
+  /** Tries each address in turn; the first that answers a server list is kept open. */
+  private static Probe firstAnswering(
+      List<InetSocketAddress> addresses, Duration timeout, long deadline) throws IOException {
+    List<String> failures = new ArrayList<>();
+    for (InetSocketAddress address : addresses) {
+      if (System.nanoTime() - deadline >= 0) {
+        failures.add(describe(address) + ": not tried, out of time");
+        continue;
+      }
+      try {
+        return probe(address, timeout, deadline);
+      } catch (IOException e) {
+        failures.add(describe(address) + ": " + e.getMessage());
       }
     }
+    String tried = String.join("; ", failures);
+    throw addresses.size() == 1
+        ? new IOException("cannot connect to " + tried)
+        : new IOException("cannot connect to any of " + addresses.size() + " servers: " + tried);
+  }
 
-    /** Tries each address in turn; the first that answers a server list is kept open. */
-    private Probe firstAnswering(List<InetSocketAddress> addresses) throws IOException {
-      List<String> failures = new ArrayList<>();
-      for (InetSocketAddress address : addresses) {
-        if (System.nanoTime() - deadline >= 0) {
-          failures.add(describe(address) + ": not tried, out of time");
-          continue;
+  /** Connects and asks for the server list; the socket is left open and unread after it. */
+  private static Probe probe(InetSocketAddress unresolved, Duration timeout, long deadline)
+      throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      InetSocketAddress address =
+          new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+      if (address.isUnresolved()) {
+        throw new IOException("unknown host " + unresolved.getHostString());
+      }
+      socket.connect(address, millisLeft(deadline, timeout));
+      socket.setSoTimeout(millisLeft(deadline, timeout));
+      OutputStream out = socket.getOutputStream();
+      out.write(ClientCodec.encodeRequest(new ClientRequest.ListServers()));
+      out.flush();
+      ServerEvent event = readEvent(new DataInputStream(socket.getInputStream()));
+      if (event instanceof ServerEvent.Goodbye goodbye) {
+        throw new IOException("the server said goodbye: " + goodbye.reason());
+      }
+      if (!(event instanceof ServerEvent.Servers servers)) {
+        throw new IOException("the server answered a server list with " + event);
+      }
+      socket.setSoTimeout(0);
+      return new Probe(socket, unresolved, servers);
+    } catch (SocketTimeoutException e) {
+      closeQuietly(socket);
+      throw new SocketTimeoutException("no answer within " + timeout);
+    } catch (CodecException e) {
+      closeQuietly(socket);
+      throw new IOException("the server sent a malformed frame: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(socket);
+      throw e;
+    }
+  }
+
+  private static int millisLeft(long deadline, Duration timeout) throws SocketTimeoutException {
+    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    if (left <= 0) {
+      throw new SocketTimeoutException("no answer within " + timeout);
+    }
+    return (int) Math.min(Integer.MAX_VALUE, left);
+  }
+
+  /** Says hello over {@code at} and waits for the answer; the connection becomes current. */
+  private ServerEvent.Welcome join(Probe at, long deadline) throws IOException {
+    Connection joining;
+    try {
+      joining = new Connection(at);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(at.socket);
+      throw e;
+    }
+    CompletableFuture<ServerEvent.Welcome> answer = new CompletableFuture<>();
+    synchronized (sessionLock) {
+      if (session.state() != ClientSession.State.NEW) {
+        session.detach();
+      }
+      pendingWelcome = answer;
+      servers = at.servers;
+      connection = joining;
+    }
+    // The listener hears of the servers first, so it knows where the welcome comes from.
+    call(() -> listener.onServers(at.servers));
+    joining.reader.start();
+    try {
+      request(s -> s.hello(name));
+      return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      joining.abort();
+      throw new SocketTimeoutException(
+          "no answer to joining as \"" + name + "\" from " + describe(at.address) + " within "
+              + settings.timeout);
+    } catch (ExecutionException e) {
+      joining.abort();
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("joining as \"" + name + "\" failed", cause);
+    } catch (InterruptedException e) {
+      joining.abort();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while joining as \"" + name + "\"", e);
+    } catch (IOException | RuntimeException e) {
+      joining.abort();
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- what users call
+
+  /** The latest welcome: the name, the session id and the server (a new one after failover). */
+  public ServerEvent.Welcome welcome() {
+    ServerEvent.Welcome latest = welcome;
+    if (latest == null) {
+      throw new IllegalStateException("not welcomed");
+    }
+    return latest;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The server this client is connected to (or was, while it reconnects), as {@code host:port}. */
+  public String serverAddress() {
+    Connection current = connection;
+    return current == null ? "" : describe(current.address);
+  }
+
+  /**
+   * The latest server list this client has: the cluster's live servers with their loads, the
+   * leader marked. Servers send it when it changes, so it is at most about a heartbeat interval
+   * old; {@link #listServers()} asks for a fresh one.
+   */
+  public ServerEvent.Servers servers() {
+    return servers;
+  }
+
+  /** Whether the client is over: closed, or its connection lost without failover. */
+  public boolean isClosed() {
+    return closed.getCount() == 0;
+  }
+
+  /** Whether the client is joined now (false while it reconnects). */
+  public boolean isConnected() {
+    synchronized (sessionLock) {
+      return session.state() == ClientSession.State.JOINED;
+    }
+  }
+
+  /**
+   * Sends {@code text} to everyone (the sender receives it too, in its place in the order).
+   *
+   * @return the message's number, echoed in {@code onAccepted} or {@code onRejected}
+   * @throws IllegalArgumentException if the text is over 4,096 bytes of UTF-8 or not encodable
+   * @throws IllegalStateException if the client is closed
+   * @throws IOException if writing to the socket failed, or the client is reconnecting
+   */
+  public long send(String text) throws IOException {
+    return send(null, text);
+  }
+
+  /**
+   * Sends {@code text} to the client named {@code to}, or to everyone when {@code to} is null.
+   *
+   * @return the message's number
+   * @throws IllegalArgumentException if {@code to} is not a valid name or the text is too long
+   */
+  public long send(@Nullable String to, String text) throws IOException {
+    ClientCodec.encodeRequest(new ClientRequest.Send(1, to, text)); // checks before numbering
+    writeLock.lock();
+    try {
+      long seq;
+      byte[] frame;
+      Connection current;
+      synchronized (sessionLock) {
+        checkJoined();
+        seq = session.send(to, text);
+        frame = takeFrame();
+        current = Objects.requireNonNull(connection);
+      }
+      current.write(frame);
+      return seq;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void checkJoined() throws IOException {
+    if (session.state() == ClientSession.State.JOINED) {
+      return;
+    }
+    if (isClosed() || closing) {
+      throw new IllegalStateException("the client is closed");
+    }
+    throw new IOException("not connected: reconnecting to the cluster");
+  }
+
+  /** Asks who is connected; the answer arrives at {@code onUsers}. */
+  public void listUsers() throws IOException {
+    request(ClientSession::listUsers);
+  }
+
+  /** Asks for the servers and their loads; the answer arrives at {@code onServers}. */
+  public void listServers() throws IOException {
+    request(ClientSession::listServers);
+  }
+
+  /** Has the session make one request, and writes it to the current connection. */
+  private void request(Consumer<ClientSession> ask) throws IOException {
+    writeLock.lock();
+    try {
+      byte[] frame;
+      Connection current;
+      synchronized (sessionLock) {
+        current = connection;
+        if (current == null) {
+          throw new IOException("not connected");
         }
+        ask.accept(session);
+        frame = takeFrame();
+      }
+      current.write(frame);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Says goodbye, waits briefly (up to a second) for the server's answer, and closes the
+   * connection; no reconnecting after this. Safe to call more than once.
+   */
+  @Override
+  public void close() {
+    closing = true;
+    timer.shutdownNow();
+    Connection current = connection;
+    if (current != null && !isClosed()) {
+      try {
+        boolean joined;
+        synchronized (sessionLock) {
+          joined = session.state() == ClientSession.State.JOINED;
+        }
+        if (joined) {
+          request(ClientSession::bye);
+        }
+      } catch (IOException e) {
+        log.debug("{}: sending goodbye failed: {}", name, e.toString());
+      }
+      current.awaitEnd(GOODBYE_WAIT);
+    }
+    shutDown();
+  }
+
+  /** Closes everything without a goodbye; the listener hears {@code onClosed} once. */
+  private void shutDown() {
+    closing = true;
+    timer.shutdownNow();
+    Connection current = connection;
+    if (current != null) {
+      current.abort();
+    }
+    end();
+  }
+
+  /** The client is over: the listener hears {@code onClosed} once (if the session has not said). */
+  private void end() {
+    synchronized (sessionLock) {
+      if (closed.getCount() > 0) {
+        closed.countDown();
+        if (session.state() != ClientSession.State.CLOSED) {
+          session.onDisconnected(); // calls onClosed(null) through the relay
+        }
+      }
+    }
+    notifyListener();
+  }
+
+  /** The session's way out: called with sessionLock held, so it only collects. */
+  private void collect(ClientRequest request) {
+    toWrite.add(ClientCodec.encodeRequest(request));
+  }
+
+  private byte[] takeFrame() {
+    if (toWrite.size() != 1) {
+      throw new AssertionError("expected one frame, the session produced " + toWrite.size());
+    }
+    return toWrite.remove(0);
+  }
+
+  // ---------------------------------------------------------------- failover
+
+  private void startPinging() {
+    if (!settings.failover) {
+      return;
+    }
+    long every = settings.pingInterval.toNanos();
+    timer.scheduleWithFixedDelay(this::ping, every, every, TimeUnit.NANOSECONDS);
+  }
+
+  /** Asks for the server list, which also proves the server alive; gives up a silent server. */
+  private void ping() {
+    Connection current = connection;
+    if (current == null || !current.welcomed || current.ended.getCount() == 0) {
+      return;
+    }
+    long silent = System.nanoTime() - current.lastHeardNanos;
+    if (silent > settings.pingTimeout.toNanos()) {
+      current.lostBecause(
+          "no answer from " + serverName(current) + " for "
+              + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
+      current.abort();
+      return;
+    }
+    try {
+      request(ClientSession::listServers);
+    } catch (IOException e) {
+      current.lostBecause("writing to " + serverName(current) + " failed: " + e.getMessage());
+      current.abort();
+    }
+  }
+
+  private String serverName(Connection c) {
+    ServerEvent.Welcome w = welcome;
+    return w != null && c.welcomed ? w.server().value() : describe(c.address);
+  }
+
+  /** Called once per connection when its reader ends. */
+  private void onConnectionEnded(Connection ended, String reason) {
+    List<ClientRequest.Send> unconfirmed;
+    synchronized (sessionLock) {
+      if (ended != connection || !ended.welcomed) {
+        return; // a join attempt failed (its caller hears of it), or a replaced connection
+      }
+      if (closing || !settings.failover || isClosed()) {
+        // The end of the client; the session has told the listener through the relay.
+        if (session.state() != ClientSession.State.CLOSED) {
+          session.onDisconnected();
+        }
+        closed.countDown();
+        unconfirmed = null;
+      } else {
+        unconfirmed = session.detach();
+      }
+    }
+    notifyListener();
+    if (unconfirmed == null) {
+      timer.shutdownNow();
+      return;
+    }
+    NodeId lost = Objects.requireNonNull(welcome).server();
+    log.debug("{}: lost the connection to {} ({}); reconnecting", name, lost, reason);
+    List<ClientRequest.Send> unanswered = List.copyOf(unconfirmed);
+    call(() -> listener.onConnectionLost(reason, unanswered));
+    scheduleReconnect(lost, ended.address, 0, System.nanoTime());
+  }
+
+  private void scheduleReconnect(NodeId lost, InetSocketAddress lostAt, int round, long since) {
+    long ceiling =
+        Math.min(
+            settings.backoffMax.toNanos(),
+            settings.backoffMin.toNanos() << Math.min(round, 20));
+    // "Full jitter": anywhere from nothing to the ceiling, so clients spread out.
+    long delay = round == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+    try {
+      timer.schedule(
+          () -> reconnect(lost, lostAt, round, since), delay, TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("{}: closed while reconnecting", name);
+    }
+  }
+
+  private void reconnect(NodeId lost, InetSocketAddress lostAt, int round, long since) {
+    if (closing) {
+      return;
+    }
+    List<String> failures = new ArrayList<>();
+    for (InetSocketAddress candidate : candidates(lost, lostAt)) {
+      if (closing) {
+        return;
+      }
+      long deadline = System.nanoTime() + settings.timeout.toNanos();
+      try {
+        Probe probe = probe(candidate, settings.timeout, deadline);
+        ServerEvent.Welcome welcomed;
         try {
-          return probe(address);
-        } catch (IOException e) {
-          failures.add(describe(address) + ": " + e.getMessage());
+          welcomed = join(probe, deadline);
+        } catch (JoinRefusedException e) {
+          InetSocketAddress redirect = redirectOf(e, probe);
+          if (redirect == null) {
+            throw e;
+          }
+          welcomed = join(probe(redirect, settings.timeout, deadline), deadline);
         }
-      }
-      String tried = String.join("; ", failures);
-      throw addresses.size() == 1
-          ? new IOException("cannot connect to " + tried)
-          : new IOException("cannot connect to any of " + addresses.size() + " servers: " + tried);
-    }
-
-    /** Connects and asks for the server list; the socket is left open and unread after it. */
-    Probe probe(InetSocketAddress unresolved) throws IOException {
-      Socket socket = new Socket();
-      try {
-        socket.setTcpNoDelay(true);
-        InetSocketAddress address =
-            new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
-        if (address.isUnresolved()) {
-          throw new IOException("unknown host " + unresolved.getHostString());
-        }
-        socket.connect(address, millisLeft());
-        socket.setSoTimeout(millisLeft());
-        OutputStream out = socket.getOutputStream();
-        out.write(ClientCodec.encodeRequest(new ClientRequest.ListServers()));
-        out.flush();
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        ServerEvent event = readEvent(in);
-        if (event instanceof ServerEvent.Goodbye goodbye) {
-          throw new IOException("the server said goodbye: " + goodbye.reason());
-        }
-        if (!(event instanceof ServerEvent.Servers servers)) {
-          throw new IOException("the server answered a server list with " + event);
-        }
-        socket.setSoTimeout(0);
-        return new Probe(socket, unresolved, servers);
-      } catch (SocketTimeoutException e) {
-        closeQuietly(socket);
-        throw new SocketTimeoutException("no answer within " + timeout);
-      } catch (CodecException e) {
-        closeQuietly(socket);
-        throw new IOException("the server sent a malformed frame: " + e.getMessage(), e);
-      } catch (IOException | RuntimeException e) {
-        closeQuietly(socket);
-        throw e;
+        log.debug(
+            "{}: reconnected to {} after {} ms", name, welcomed.server(),
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
+        return;
+      } catch (JoinRefusedException e) {
+        // The name is cluster-wide: another server would say the same. After a crash it stays
+        // taken until the cluster notices the crash; try again next round.
+        failures.add(describe(candidate) + ": " + e.getMessage());
+        break;
+      } catch (IOException e) {
+        failures.add(describe(candidate) + ": " + e.getMessage());
       }
     }
+    if (closing) {
+      return;
+    }
+    int next = round + 1;
+    String why = String.join("; ", failures);
+    log.debug("{}: reconnect round {} failed: {}", name, next, why);
+    long wait =
+        Math.min(settings.backoffMax.toNanos(), settings.backoffMin.toNanos() << Math.min(next, 20));
+    call(() -> listener.onReconnecting(next, why, Duration.ofNanos(wait)));
+    scheduleReconnect(lost, lostAt, next, since);
+  }
 
-    MessagingClient hello(Probe at) throws IOException {
-      MessagingClient client;
-      try {
-        client = new MessagingClient(at.socket, name, listener, at.servers, at.address);
-      } catch (IOException | RuntimeException e) {
-        closeQuietly(at.socket);
-        throw e;
+  /**
+   * Where to try, in order: the other servers of the latest list, least loaded first; the lost
+   * server; the addresses the client was built with.
+   */
+  private List<InetSocketAddress> candidates(NodeId lost, InetSocketAddress lostAt) {
+    ServerEvent.Servers known = servers;
+    Set<InetSocketAddress> order = new LinkedHashSet<>();
+    known.servers().stream()
+        .filter(s -> s.port() > 0 && !s.id().equals(lost))
+        .sorted(
+            Comparator.comparing((ServerEvent.ServerInfo s) -> !s.hasRoom())
+                .thenComparingDouble(ServerEvent.ServerInfo::load)
+                .thenComparing(ServerEvent.ServerInfo::id))
+        .forEach(s -> order.add(reach(s, lostAt.getHostString())));
+    order.add(lostAt);
+    order.addAll(settings.addresses);
+    return new ArrayList<>(order);
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  /** One TCP connection to one server, with its reader thread. */
+  private final class Connection {
+    final Socket socket;
+    final OutputStream out;
+    final InetSocketAddress address;
+    final Thread reader;
+    final CountDownLatch ended = new CountDownLatch(1);
+    volatile boolean welcomed;
+    volatile long lastHeardNanos = System.nanoTime();
+    volatile @Nullable String lostReason;
+
+    Connection(Probe probe) throws IOException {
+      this.socket = probe.socket;
+      this.out = socket.getOutputStream();
+      this.address = probe.address;
+      this.reader = new Thread(this::readLoop, "ringleader-client-" + name);
+      reader.setDaemon(true);
+    }
+
+    void write(byte[] frame) throws IOException {
+      out.write(frame);
+      out.flush();
+    }
+
+    void lostBecause(String reason) {
+      if (lostReason == null) {
+        lostReason = reason;
       }
-      client.reader.start();
+    }
+
+    void abort() {
+      closeQuietly(socket);
+      if (Thread.currentThread() != reader) {
+        awaitEnd(GOODBYE_WAIT);
+      }
+    }
+
+    void awaitEnd(Duration wait) {
       try {
-        client.hello();
-        client.welcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        return client;
-      } catch (TimeoutException e) {
-        client.abort();
-        throw new SocketTimeoutException(
-            "no answer to joining as \"" + name + "\" from " + describe(at.address) + " within "
-                + timeout);
-      } catch (ExecutionException e) {
-        client.abort();
-        Throwable cause = e.getCause();
-        if (cause instanceof IOException io) {
-          throw io;
+        if (Thread.currentThread() != reader && !ended.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+          log.debug("{}: the reader did not end within {}", name, wait);
         }
-        throw new IOException("joining as \"" + name + "\" failed", cause);
       } catch (InterruptedException e) {
-        client.abort();
         Thread.currentThread().interrupt();
-        throw new IOException("interrupted while joining as \"" + name + "\"", e);
-      } catch (IOException | RuntimeException e) {
-        client.abort();
-        throw e;
       }
     }
 
-    private int millisLeft() throws SocketTimeoutException {
-      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      if (left <= 0) {
-        throw new SocketTimeoutException("no answer within " + timeout);
+    private void readLoop() {
+      String reason = "the server closed the connection";
+      try (InputStream raw = socket.getInputStream()) {
+        DataInputStream in = new DataInputStream(raw);
+        while (true) {
+          ServerEvent event = readEvent(in);
+          lastHeardNanos = System.nanoTime();
+          boolean over;
+          synchronized (sessionLock) {
+            if (connection != this) {
+              break; // replaced: a late frame of an abandoned join
+            }
+            session.onEvent(event);
+            over = session.state() == ClientSession.State.CLOSED;
+          }
+          notifyListener();
+          if (event instanceof ServerEvent.Goodbye goodbye) {
+            reason = "the server said goodbye: " + goodbye.reason();
+          }
+          if (over) {
+            break;
+          }
+        }
+      } catch (EOFException e) {
+        log.debug("{}: the server closed the connection", name);
+      } catch (IOException e) {
+        reason = "the connection broke: " + e.getMessage();
+        log.debug("{}: connection broke: {}", name, e.toString());
+      } catch (CodecException e) {
+        reason = "the server sent a malformed frame: " + e.getMessage();
+        log.warn("{}: the server sent a malformed frame ({}); disconnecting", name, e.getMessage());
+      } finally {
+        closeQuietly(socket);
+        String why = lostReason != null ? lostReason : reason;
+        pendingWelcomeFails(why);
+        ended.countDown();
+        onConnectionEnded(this, why);
       }
-      return (int) Math.min(Integer.MAX_VALUE, left);
+    }
+
+    private void pendingWelcomeFails(String why) {
+      if (!welcomed) {
+        pendingWelcome.completeExceptionally(
+            new IOException("the connection closed before the server welcomed \"" + name + "\": " + why));
+      }
     }
   }
 
@@ -372,9 +904,14 @@ public final class MessagingClient implements AutoCloseable {
   private record Probe(Socket socket, InetSocketAddress address, ServerEvent.Servers servers) {
     /** Where to reach {@code server}: its announced host, else the host this probe reached. */
     InetSocketAddress addressOf(ServerEvent.ServerInfo server) {
-      String host = server.host().isEmpty() ? address.getHostString() : server.host();
-      return InetSocketAddress.createUnresolved(host, server.port());
+      return reach(server, address.getHostString());
     }
+  }
+
+  /** Where to reach {@code server}: its announced host, else {@code knownHost}. */
+  private static InetSocketAddress reach(ServerEvent.ServerInfo server, String knownHost) {
+    String host = server.host().isEmpty() ? knownHost : server.host();
+    return InetSocketAddress.createUnresolved(host, server.port());
   }
 
   private static String describe(InetSocketAddress address) {
@@ -399,209 +936,6 @@ public final class MessagingClient implements AutoCloseable {
     }
   }
 
-  /** The welcome the server sent: the name, the session id and the server. */
-  public ServerEvent.Welcome welcome() {
-    return welcome.join();
-  }
-
-  public String name() {
-    return name;
-  }
-
-  /** The server this client is connected to, as {@code host:port}. */
-  public String serverAddress() {
-    return describe(address);
-  }
-
-  /**
-   * The latest server list this client has: the cluster's live servers with their loads, the
-   * leader marked. Servers send it when it changes, so it is at most about a heartbeat interval
-   * old; {@link #listServers()} asks for a fresh one.
-   */
-  public ServerEvent.Servers servers() {
-    return servers;
-  }
-
-  /** Whether the session is over (the server said goodbye, or the connection broke). */
-  public boolean isClosed() {
-    return closed.getCount() == 0;
-  }
-
-  /**
-   * Sends {@code text} to everyone (the sender receives it too, in its place in the order).
-   *
-   * @return the message's number, echoed in {@code onAccepted} or {@code onRejected}
-   * @throws IllegalArgumentException if the text is over 4,096 bytes of UTF-8 or not encodable
-   * @throws IllegalStateException if the session is closed
-   * @throws IOException if writing to the socket failed
-   */
-  public long send(String text) throws IOException {
-    return send(null, text);
-  }
-
-  /**
-   * Sends {@code text} to the client named {@code to}, or to everyone when {@code to} is null.
-   *
-   * @return the message's number
-   * @throws IllegalArgumentException if {@code to} is not a valid name or the text is too long
-   */
-  public long send(@Nullable String to, String text) throws IOException {
-    ClientCodec.encodeRequest(new ClientRequest.Send(1, to, text)); // checks before numbering
-    writeLock.lock();
-    try {
-      long seq;
-      byte[] frame;
-      synchronized (sessionLock) {
-        seq = session.send(to, text);
-        frame = takeFrame();
-      }
-      write(frame);
-      return seq;
-    } finally {
-      writeLock.unlock();
-    }
-  }
-
-  /** Asks who is connected; the answer arrives at {@code onUsers}. */
-  public void listUsers() throws IOException {
-    request(ClientSession::listUsers);
-  }
-
-  /** Asks for the servers and their loads; the answer arrives at {@code onServers}. */
-  public void listServers() throws IOException {
-    request(ClientSession::listServers);
-  }
-
-  /** Has the session make one request, and writes it. */
-  private void request(java.util.function.Consumer<ClientSession> ask) throws IOException {
-    writeLock.lock();
-    try {
-      byte[] frame;
-      synchronized (sessionLock) {
-        ask.accept(session);
-        frame = takeFrame();
-      }
-      write(frame);
-    } finally {
-      writeLock.unlock();
-    }
-  }
-
-  /**
-   * Says goodbye, waits briefly (up to a second) for the server's answer, and closes the
-   * connection. Safe to call more than once.
-   */
-  @Override
-  public void close() {
-    if (closed.getCount() > 0 && !socket.isClosed()) {
-      writeLock.lock();
-      try {
-        byte[] frame;
-        synchronized (sessionLock) {
-          session.bye();
-          frame = toWrite.isEmpty() ? null : takeFrame();
-        }
-        if (frame != null) {
-          write(frame);
-        }
-      } catch (IOException e) {
-        log.debug("{}: sending goodbye failed: {}", name, e.toString());
-      } finally {
-        writeLock.unlock();
-      }
-      try {
-        if (Thread.currentThread() != reader
-            && !closed.await(GOODBYE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.debug("{}: no goodbye from the server", name);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    abort();
-  }
-
-  /** Closes the socket without a goodbye; the reader thread ends and reports the close. */
-  private void abort() {
-    try {
-      socket.close();
-    } catch (IOException e) {
-      log.debug("{}: closing the socket failed", name, e);
-    }
-    if (Thread.currentThread() != reader) {
-      try {
-        reader.join(GOODBYE_WAIT.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private void hello() throws IOException {
-    // The listener hears of the servers first, so it knows where the welcome comes from.
-    ServerEvent.Servers known = servers;
-    listener.onServers(known);
-    request(s -> s.hello(name));
-  }
-
-  /** The session's way out: called with sessionLock held, so it only collects. */
-  private void collect(ClientRequest request) {
-    toWrite.add(ClientCodec.encodeRequest(request));
-  }
-
-  private byte[] takeFrame() {
-    if (toWrite.size() != 1) {
-      throw new AssertionError("expected one frame, the session produced " + toWrite.size());
-    }
-    return toWrite.remove(0);
-  }
-
-  private void write(byte[] frame) throws IOException {
-    out.write(frame);
-    out.flush();
-  }
-
-  // ---------------------------------------------------------------- the reader thread
-
-  private void readLoop() {
-    try (InputStream raw = socket.getInputStream()) {
-      DataInputStream in = new DataInputStream(raw);
-      while (true) {
-        ServerEvent event = readEvent(in);
-        synchronized (sessionLock) {
-          session.onEvent(event);
-        }
-        notifyListener();
-        synchronized (sessionLock) {
-          if (session.state() == ClientSession.State.CLOSED) {
-            break;
-          }
-        }
-      }
-    } catch (EOFException e) {
-      log.debug("{}: the server closed the connection", name);
-    } catch (IOException e) {
-      if (!socket.isClosed()) {
-        log.debug("{}: connection broke: {}", name, e.toString());
-      }
-    } catch (CodecException e) {
-      log.warn("{}: the server sent a malformed frame ({}); disconnecting", name, e.getMessage());
-    } finally {
-      synchronized (sessionLock) {
-        session.onDisconnected();
-      }
-      notifyListener();
-      welcome.completeExceptionally(
-          new IOException("the connection closed before the server welcomed \"" + name + "\""));
-      closed.countDown();
-      try {
-        socket.close();
-      } catch (IOException e) {
-        log.debug("{}: closing the socket failed", name, e);
-      }
-    }
-  }
-
   private void notifyListener() {
     List<Runnable> calls;
     synchronized (sessionLock) {
@@ -611,29 +945,44 @@ public final class MessagingClient implements AutoCloseable {
       calls = new ArrayList<>(toNotify);
       toNotify.clear();
     }
-    for (Runnable call : calls) {
-      try {
-        call.run();
-      } catch (RuntimeException e) {
-        log.error("{}: the listener threw", name, e);
-      }
+    calls.forEach(this::call);
+  }
+
+  private void call(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.error("{}: the listener threw", name, e);
     }
   }
 
-  /** Records the session's listener calls (sessionLock is held) and settles the futures. */
+  /** Records the session's listener calls (sessionLock is held) and settles the join. */
   private final class Relay implements ClientSession.Listener {
+    /** After the first welcome, a refusal or goodbye is the failover's business, not the user's. */
+    private boolean reconnecting() {
+      return welcome != null && !closing && settings.failover;
+    }
+
     @Override
     public void onWelcome(ServerEvent.Welcome w) {
-      welcome.complete(w);
-      toNotify.add(() -> listener.onWelcome(w));
+      boolean again = welcome != null;
+      welcome = w;
+      Connection current = connection;
+      if (current != null) {
+        current.welcomed = true; // before anything else can end it: its end is now a loss
+      }
+      pendingWelcome.complete(w);
+      toNotify.add(again ? () -> listener.onReconnected(w) : () -> listener.onWelcome(w));
     }
 
     @Override
     public void onRefused(ServerEvent.Refused refused) {
       if (refused.code() != ServerEvent.Reason.PROTOCOL_ERROR) {
-        welcome.completeExceptionally(new JoinRefusedException(name, refused));
+        pendingWelcome.completeExceptionally(new JoinRefusedException(name, refused));
       }
-      toNotify.add(() -> listener.onRefused(refused));
+      if (!reconnecting()) {
+        toNotify.add(() -> listener.onRefused(refused));
+      }
     }
 
     @Override
@@ -669,10 +1018,12 @@ public final class MessagingClient implements AutoCloseable {
 
     @Override
     public void onClosed(@Nullable String reason) {
-      welcome.completeExceptionally(
+      pendingWelcome.completeExceptionally(
           new IOException(
               "the server ended the session before welcoming \"" + name + "\": " + reason));
-      toNotify.add(() -> listener.onClosed(reason));
+      if (!reconnecting()) {
+        toNotify.add(() -> listener.onClosed(reason));
+      }
     }
   }
 }

@@ -33,6 +33,7 @@ class ClientPlacementEndToEndTest {
   private static final Duration HEARTBEAT = Duration.ofMillis(100);
 
   private final List<MessagingNode> nodes = new ArrayList<>();
+  private final List<UdpMulticastTransport> transports = new ArrayList<>();
   private final List<TcpClientServer> servers = new ArrayList<>();
   private final List<MessagingClient> clients = new ArrayList<>();
 
@@ -58,6 +59,7 @@ class ClientPlacementEndToEndTest {
                   .ttl(0)
                   .bindAddress("127.0.0.1")
                   .build());
+      transports.add(transport);
       node.complete(
           MessagingNode.builder()
               .nodeId("server" + i)
@@ -244,11 +246,66 @@ class ClientPlacementEndToEndTest {
             .address("127.0.0.1", port(1))
             .name("alice")
             .listener(recorder)
-            .balance(false));
+            .balance(false)
+            .failover(false));
 
     nodes.get(0).close();
 
     await(() -> "alice told why: " + recorder.closed, () -> !recorder.closed.isEmpty());
     assertThat(recorder.closed).containsExactly("server server1 is shutting down");
+  }
+
+  @Test
+  void whenItsServerStopsAClientMovesToAnotherAndKeepsTalking() throws IOException {
+    FailoverRecorder alice = new FailoverRecorder();
+    TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
+    MessagingClient aliceClient = join(fastFailover("alice", 1, alice));
+    join(MessagingClient.builder().address("127.0.0.1", port(2)).name("bob").listener(bob).balance(false));
+
+    nodes.get(0).close();
+
+    await(() -> "alice reconnected: " + alice.lost, () -> !alice.reconnected.isEmpty());
+    assertThat(alice.lost).containsExactly("the server said goodbye: server server1 is shutting down");
+    assertThat(alice.reconnected.get(0).server()).isNotEqualTo(NodeId.of("server1"));
+    assertThat(alice.closed).isEmpty();
+    aliceClient.send("bob", "still here");
+    await(() -> "bob hears alice again", () -> bob.hasText("still here"));
+  }
+
+  private MessagingClient.Builder fastFailover(
+      String name, int server, ClientSessionListener listener) {
+    return MessagingClient.builder()
+        .address("127.0.0.1", port(server))
+        .name(name)
+        .listener(listener)
+        .balance(false)
+        .pingInterval(Duration.ofMillis(100))
+        .pingTimeout(Duration.ofMillis(500))
+        .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
+  }
+
+  private interface ClientSessionListener extends io.github.ringleader.messaging.client.ClientSession.Listener {}
+
+  /** Also records what the failover tells. */
+  static final class FailoverRecorder extends TcpTestSupport.Recorder implements ClientSessionListener {
+    final List<String> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<ServerEvent.Welcome> reconnected = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void onConnectionLost(
+        String reason, List<io.github.ringleader.messaging.client.ClientRequest.Send> unconfirmed) {
+      lost.add(reason);
+    }
+
+    @Override
+    public void onReconnected(ServerEvent.Welcome welcome) {
+      reconnected.add(welcome);
+    }
+
+    @Override
+    public void onReconnecting(int round, String lastError, Duration next) {
+      rounds.add(round + ": " + lastError);
+    }
   }
 }

@@ -40,7 +40,7 @@ final class TcpTestSupport {
   }
 
   /** Records every listener call. */
-  static final class Recorder implements ClientSession.Listener {
+  static class Recorder implements ClientSession.Listener {
     final List<ServerEvent.Message> messages = new CopyOnWriteArrayList<>();
     final List<Long> accepted = new CopyOnWriteArrayList<>();
     final List<ServerEvent.Rejected> rejected = new CopyOnWriteArrayList<>();
