@@ -23,8 +23,13 @@ public final class TcpServerConfig {
   /** How long a closing connection may take to flush its last frames (its goodbye). */
   public static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(1);
 
-  /** Unanswered sends of one client at which the server stops reading from it. */
-  public static final int DEFAULT_MAX_IN_FLIGHT_SENDS = 128;
+  /**
+   * Unanswered sends of one client at which the server stops reading from it. Small on purpose:
+   * it also bounds what a server's clients together keep the cluster busy with (this many times
+   * the clients), and a server's routing slows down with every request it has in flight; yet 16
+   * answers in flight still let one client send thousands of messages a second on a LAN.
+   */
+  public static final int DEFAULT_MAX_IN_FLIGHT_SENDS = 16;
 
   /**
    * The highest {@link #maxInFlightSends()} allowed: one below the 256 unanswered sends per session

@@ -9,7 +9,7 @@ class TcpServerConfigTest {
   @Test
   void backPressureDefaultsKeepEveryClientBelowTheNodesBusyBound() {
     TcpServerConfig config = TcpServerConfig.builder().build();
-    assertThat(config.maxInFlightSends()).isEqualTo(128).isLessThan(256);
+    assertThat(config.maxInFlightSends()).isEqualTo(16).isLessThan(256);
     assertThat(config.maxRequestsPerSecond()).isEqualTo(1000);
     assertThat(config.requestBurst()).isEqualTo(1000);
   }
