@@ -21,6 +21,7 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,25 @@ import org.slf4j.LoggerFactory;
  * thread (the node calls them on its event loop): they encode, enqueue and wake the selector,
  * and never block.
  *
+ * <p><b>Back-pressure.</b> The server hands a client's requests to the node only as fast as the
+ * node answers them and no faster than a set rate; beyond that it stops reading from that client's
+ * socket, so TCP flow control slows the client down instead of anything being refused or queued
+ * without bound in the node:
+ *
+ * <ul>
+ *   <li>Once {@link TcpServerConfig#maxInFlightSends()} of a client's sends are unanswered (handed
+ *       to the node, no {@code Accepted} or {@code Rejected} sent back yet through its link), the
+ *       server stops reading from it, and reads on when an answer brings the count below the
+ *       bound.
+ *   <li>A client whose requests (of any kind) come faster than {@link
+ *       TcpServerConfig#maxRequestsPerSecond()}, after a burst of {@link
+ *       TcpServerConfig#requestBurst()}, is not read from until the rate allows its next request.
+ * </ul>
+ *
+ * A paused client loses nothing: requests already received stay where they are, in order, until
+ * reading resumes. Pauses are counted ({@link TcpServerStats#pausedForInFlight()}, {@link
+ * TcpServerStats#pausedForRate()}). The other clients are read as usual meanwhile.
+ *
  * <p><b>What it promises.</b>
  *
  * <ul>
@@ -55,7 +76,8 @@ import org.slf4j.LoggerFactory;
  *       TcpServerConfig#maxQueuedBytes()} bytes; the node never blocks on it.
  *   <li>A connection that sends nothing for {@link TcpServerConfig#idleTimeout()} is sent a
  *       goodbye and closed. There is no keepalive frame in protocol version 1: a quiet client
- *       that wants to stay must send something (a ListUsers) now and then.
+ *       that wants to stay must send something (a ListUsers) now and then. Time during which the
+ *       server itself is not reading from a client (back-pressure) does not count as idle.
  *   <li>Whenever a connection ends, for whatever reason, its handler's {@link
  *       ClientHandler#closed()} is called exactly once.
  * </ul>
@@ -68,7 +90,12 @@ public final class TcpClientServer implements AutoCloseable {
 
   /** A client connection as the node sees it: where its requests go. */
   public interface ClientHandler {
-    /** The client's next request. Called on the selector thread; must not block. */
+    /**
+     * The client's next request. Called on the selector thread; must not block. A {@link
+     * ClientRequest.Send} counts against the client's {@link TcpServerConfig#maxInFlightSends()}
+     * until its {@link ServerEvent.Accepted} or {@link ServerEvent.Rejected} is sent through the
+     * connection's link, so every send must be answered exactly once (or the link closed).
+     */
     void request(ClientRequest request);
 
     /** The connection is gone. Called once, on the selector thread; must not block. */
@@ -101,6 +128,8 @@ public final class TcpClientServer implements AutoCloseable {
 
   private final TcpServerConfig config;
   private final ClientAcceptor acceptor;
+  private final LongSupplier nanoClock;
+  private final long closeGraceNanos;
   private final Selector selector;
   private final ServerSocketChannel serverChannel;
   private final int localPort;
@@ -113,6 +142,13 @@ public final class TcpClientServer implements AutoCloseable {
   // ---- owned by the selector thread
   private final Set<Connection> connections = new HashSet<>();
 
+  /**
+   * Connections paused for their request rate, soonest resumption first (closed ones linger until
+   * due). Times are compared by their difference, which is right across the clock's wrap-around.
+   */
+  private final PriorityQueue<Connection> waitingForRate =
+      new PriorityQueue<>((a, b) -> Long.signum(a.resumeAtNanos - b.resumeAtNanos));
+
   // ---- counters, read from any thread
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong open = new AtomicLong();
@@ -121,10 +157,16 @@ public final class TcpClientServer implements AutoCloseable {
   private final AtomicLongArray closedBy = new AtomicLongArray(CloseReason.values().length);
   private final AtomicLongArray malformedBy =
       new AtomicLongArray(CodecException.Reason.values().length);
+  private final AtomicLong pausedForInFlight = new AtomicLong();
+  private final AtomicLong pausedForRate = new AtomicLong();
+  private final AtomicLong pausedNow = new AtomicLong();
 
-  private TcpClientServer(TcpServerConfig config, ClientAcceptor acceptor) throws IOException {
+  private TcpClientServer(TcpServerConfig config, ClientAcceptor acceptor, LongSupplier nanoClock)
+      throws IOException {
     this.config = config;
     this.acceptor = acceptor;
+    this.nanoClock = nanoClock;
+    this.closeGraceNanos = config.closeGrace().toNanos();
     this.selector = Selector.open();
     try {
       this.serverChannel = ServerSocketChannel.open();
@@ -148,7 +190,17 @@ public final class TcpClientServer implements AutoCloseable {
    */
   public static TcpClientServer start(TcpServerConfig config, ClientAcceptor acceptor)
       throws IOException {
-    TcpClientServer server = new TcpClientServer(config, acceptor);
+    return start(config, acceptor, System::nanoTime);
+  }
+
+  /**
+   * As {@link #start(TcpServerConfig, ClientAcceptor)}, with the clock that times idle
+   * connections, closing grace and request rates: {@link System#nanoTime()}-style, read on the
+   * selector thread. For tests, which advance a manual clock instead of sleeping.
+   */
+  static TcpClientServer start(
+      TcpServerConfig config, ClientAcceptor acceptor, LongSupplier nanoClock) throws IOException {
+    TcpClientServer server = new TcpClientServer(config, acceptor, nanoClock);
     server.thread.start();
     log.info("listening for clients on {}:{}", config.host(), server.localPort);
     return server;
@@ -186,7 +238,15 @@ public final class TcpClientServer implements AutoCloseable {
       }
     }
     return new TcpServerStats(
-        accepted.get(), open.get(), closed, malformed, framesIn.get(), framesOut.get());
+        accepted.get(),
+        open.get(),
+        closed,
+        malformed,
+        framesIn.get(),
+        framesOut.get(),
+        pausedForInFlight.get(),
+        pausedForRate.get(),
+        pausedNow.get());
   }
 
   /**
@@ -219,23 +279,31 @@ public final class TcpClientServer implements AutoCloseable {
             ? config.closeGrace().toMillis()
             : Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4));
     sweepMillis = Math.max(10, Math.min(sweepMillis, config.closeGrace().toMillis()));
+    long sweepNanos = TimeUnit.MILLISECONDS.toNanos(sweepMillis);
+    long nextSweepNanos = nanoClock.getAsLong() + sweepNanos;
     try {
       while (running) {
-        selector.select(sweepMillis);
+        // Wake for the next sweep or the next rate-limited connection due, whichever is first.
+        long wakeAtNanos = nextSweepNanos;
+        Connection nextDue = waitingForRate.peek();
+        if (nextDue != null && nextDue.resumeAtNanos - wakeAtNanos < 0) {
+          wakeAtNanos = nextDue.resumeAtNanos;
+        }
+        selector.select(selectTimeoutMillis(nanoClock.getAsLong(), wakeAtNanos));
         if (!running) {
           break;
         }
         Set<SelectionKey> ready = selector.selectedKeys();
         for (SelectionKey key : ready) {
-          try {
-            handleReady(key);
-          } catch (RuntimeException e) {
-            // One connection's trouble (a handler that threw) must not stop the others.
-            Object attachment = key.attachment();
-            if (attachment instanceof Connection c) {
-              log.error("closing {} after an unexpected error", c, e);
-              c.closeNow(CloseReason.BROKEN);
-            } else {
+          Object attachment = key.attachment();
+          if (attachment instanceof Connection c) {
+            guarded(c, () -> handleReady(key, c));
+          } else {
+            try {
+              if (key.isValid() && key.isAcceptable()) {
+                acceptAll();
+              }
+            } catch (RuntimeException e) {
               log.error("unexpected error on the listening socket", e);
             }
           }
@@ -244,9 +312,14 @@ public final class TcpClientServer implements AutoCloseable {
         Connection c;
         while ((c = pending.poll()) != null) {
           c.queued.set(0);
-          c.serviceFromOtherThreads();
+          guarded(c, c::serviceFromOtherThreads);
         }
-        sweep(System.nanoTime(), idleNanos);
+        long now = nanoClock.getAsLong();
+        resumeRateLimited(now);
+        if (now - nextSweepNanos >= 0) {
+          sweep(now, idleNanos);
+          nextSweepNanos = now + sweepNanos;
+        }
       }
     } catch (IOException | RuntimeException e) {
       log.error("client listener on port {} failed; closing every connection", localPort, e);
@@ -255,15 +328,23 @@ public final class TcpClientServer implements AutoCloseable {
     }
   }
 
-  private void handleReady(SelectionKey key) {
+  /**
+   * Runs {@code action} on {@code c}; one connection's trouble (a handler that threw) must not stop
+   * the others, so it closes that connection only.
+   */
+  private static void guarded(Connection c, Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      log.error("closing {} after an unexpected error", c, e);
+      c.closeNow(CloseReason.BROKEN);
+    }
+  }
+
+  private void handleReady(SelectionKey key, Connection c) {
     if (!key.isValid()) {
       return;
     }
-    if (key.isAcceptable()) {
-      acceptAll();
-      return;
-    }
-    Connection c = (Connection) key.attachment();
     if (key.isReadable()) {
       c.read();
     }
@@ -316,12 +397,37 @@ public final class TcpClientServer implements AutoCloseable {
     }
   }
 
+  /**
+   * How long the selector may block to wake at {@code wakeAtNanos}: rounded up to whole
+   * milliseconds, so it never wakes early and spins, and at least one (0 would mean forever).
+   */
+  static long selectTimeoutMillis(long nowNanos, long wakeAtNanos) {
+    long untilNanos = wakeAtNanos - nowNanos;
+    return untilNanos <= 0 ? 1 : Math.max(1, (untilNanos - 1) / 1_000_000 + 1);
+  }
+
+  /** Reads on from the connections whose request rate allows it by {@code now}. */
+  private void resumeRateLimited(long now) {
+    Connection c;
+    while ((c = waitingForRate.peek()) != null && now - c.resumeAtNanos >= 0) {
+      waitingForRate.poll();
+      if (!c.closed && c.readState == ReadState.PAUSED_FOR_RATE) {
+        Connection resumed = c;
+        guarded(resumed, () -> resumed.resume(now));
+      }
+    }
+  }
+
   private void sweep(long now, long idleNanos) {
     List<Connection> expired = new ArrayList<>();
     for (Connection c : connections) {
-      if (c.closingSince != 0 && now - c.closingSince >= config.closeGrace().toNanos()) {
+      if (c.closingSince != 0 && now - c.closingSince >= closeGraceNanos) {
         expired.add(c);
-      } else if (idleNanos > 0 && c.closingSince == 0 && now - c.lastInboundNanos >= idleNanos) {
+      } else if (idleNanos > 0
+          && c.closingSince == 0
+          && c.readState == ReadState.READING
+          && now - c.lastInboundNanos >= idleNanos) {
+        // A connection the server is not reading from cannot be blamed for its silence.
         expired.add(c);
       }
     }
@@ -360,6 +466,16 @@ public final class TcpClientServer implements AutoCloseable {
 
   // ---------------------------------------------------------------- one connection
 
+  /** Whether the server reads from a connection. */
+  private enum ReadState {
+    /** Reading: requests go to the node as they arrive. */
+    READING,
+    /** Not reading: {@link TcpServerConfig#maxInFlightSends()} sends wait for their answers. */
+    PAUSED_FOR_IN_FLIGHT,
+    /** Not reading: the client went faster than {@link TcpServerConfig#maxRequestsPerSecond()}. */
+    PAUSED_FOR_RATE
+  }
+
   /** One client connection. Fields without a note belong to the selector thread. */
   private final class Connection implements ClientLink {
     private final SocketChannel channel;
@@ -368,17 +484,32 @@ public final class TcpClientServer implements AutoCloseable {
     private @Nullable ClientHandler handler;
     private final ByteBuffer in = ByteBuffer.allocate(ClientCodec.MAX_CLIENT_FRAME_BYTES);
     private @Nullable ByteBuffer current;
-    private long lastInboundNanos = System.nanoTime();
+    private long lastInboundNanos = nanoClock.getAsLong();
     /** When a close after flushing began (0 = not closing); the grace runs from here. */
     private long closingSince;
     private CloseReason closingReason = CloseReason.SERVER_CLOSED;
     private boolean closed;
+    private ReadState readState = ReadState.READING;
+    /** A request decoded but not handed on yet because the connection paused; it goes first. */
+    private @Nullable ClientRequest held;
+    /** While {@link ReadState#PAUSED_FOR_RATE}: when to read on. */
+    private long resumeAtNanos;
+    private final @Nullable TokenBucket rate =
+        config.maxRequestsPerSecond() == 0
+            ? null
+            : new TokenBucket(
+                config.maxRequestsPerSecond(), config.requestBurst(), nanoClock.getAsLong());
 
     // ---- shared with the threads that call send and close
     private final Queue<byte[]> outbound = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queuedFrames = new AtomicInteger();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicInteger queued = new AtomicInteger();
+    /**
+     * Sends handed to the node and not answered yet: raised on the selector thread before a send
+     * is handed on, lowered by {@link #send} when the answer goes out.
+     */
+    private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closeRequested;
     private volatile @Nullable String overflow;
     private volatile boolean gone;
@@ -403,6 +534,11 @@ public final class TcpClientServer implements AutoCloseable {
 
     @Override
     public void send(ServerEvent event) {
+      if (event instanceof ServerEvent.Accepted || event instanceof ServerEvent.Rejected) {
+        // Never below 0, so answers to sends the server never counted cannot widen the window.
+        // The wake() below (every send wakes the selector) lets a paused connection read on.
+        inFlight.updateAndGet(n -> n > 0 ? n - 1 : 0);
+      }
       if (gone || closeRequested || overflow != null) {
         return;
       }
@@ -472,10 +608,15 @@ public final class TcpClientServer implements AutoCloseable {
       if (!closed && closeRequested && closingSince == 0) {
         startClosing(CloseReason.SERVER_CLOSED);
       }
+      if (!closed
+          && readState == ReadState.PAUSED_FOR_IN_FLIGHT
+          && inFlight.get() < config.maxInFlightSends()) {
+        resume(nanoClock.getAsLong());
+      }
     }
 
     void read() {
-      if (closed || closingSince != 0) {
+      if (closed || closingSince != 0 || readState != ReadState.READING) {
         return;
       }
       int count;
@@ -490,12 +631,31 @@ public final class TcpClientServer implements AutoCloseable {
         closeNow(CloseReason.CLIENT_CLOSED);
         return;
       }
+      long now = nanoClock.getAsLong();
       if (count > 0) {
-        lastInboundNanos = System.nanoTime();
+        lastInboundNanos = now;
+      }
+      dispatch(now);
+    }
+
+    /**
+     * Hands the held request and then the whole frames in the input buffer to the handler, until
+     * they run out, the connection pauses or it closes; keeps the rest for later.
+     */
+    private void dispatch(long now) {
+      if (closed || closingSince != 0) {
+        return; // a closing connection's requests are dropped, as ever
+      }
+      ClientRequest first = held;
+      if (first != null) {
+        held = null;
+        if (!handOn(first, now)) {
+          return;
+        }
       }
       int start = 0;
       try {
-        while (!closed && closingSince == 0) {
+        while (!closed && closingSince == 0 && readState == ReadState.READING) {
           int length = ClientCodec.frameLength(in.array(), start, in.position() - start);
           if (length < 0 || in.position() - start < length) {
             break;
@@ -503,9 +663,8 @@ public final class TcpClientServer implements AutoCloseable {
           ClientRequest request = ClientCodec.decodeRequest(in.array(), start, length);
           start += length;
           framesIn.incrementAndGet();
-          ClientHandler h = handler;
-          if (h != null) {
-            h.request(request);
+          if (!handOn(request, now)) {
+            break;
           }
         }
       } catch (CodecException e) {
@@ -518,10 +677,84 @@ public final class TcpClientServer implements AutoCloseable {
         goodbyeAndClose("malformed frame: " + detail, CloseReason.MALFORMED);
         return;
       }
-      // Keep the start of an incomplete frame; the buffer holds one whole frame at most.
+      // Keep what was not decoded yet: the start of a frame, or whole frames behind a pause. The
+      // buffer holds one whole frame at most, so there is room for the rest of any frame.
       int left = in.position() - start;
       System.arraycopy(in.array(), start, in.array(), 0, left);
       in.position(left);
+    }
+
+    /**
+     * Hands {@code request} to the handler if the window and the rate allow it now; otherwise
+     * holds it and pauses the connection.
+     *
+     * @return whether it was handed on
+     */
+    private boolean handOn(ClientRequest request, long now) {
+      boolean isSend = request instanceof ClientRequest.Send;
+      if (isSend && inFlight.get() >= config.maxInFlightSends()) {
+        // An answer that lowers the count from now on wakes the selector (see send), which then
+        // resumes this connection; one that came before the get above was seen by it.
+        held = request;
+        pause(ReadState.PAUSED_FOR_IN_FLIGHT);
+        return false;
+      }
+      TokenBucket bucket = rate;
+      if (bucket != null) {
+        long waitNanos = bucket.take(now);
+        if (waitNanos > 0) {
+          held = request;
+          resumeAtNanos = now + waitNanos;
+          pause(ReadState.PAUSED_FOR_RATE);
+          waitingForRate.add(this);
+          return false;
+        }
+      }
+      if (isSend) {
+        inFlight.incrementAndGet(); // before the node can possibly answer it
+      }
+      ClientHandler h = handler;
+      if (h != null) {
+        h.request(request);
+      }
+      return true;
+    }
+
+    /** Stops reading from the socket; what was received stays in the buffer. */
+    private void pause(ReadState why) {
+      transition(why);
+      (why == ReadState.PAUSED_FOR_IN_FLIGHT ? pausedForInFlight : pausedForRate).incrementAndGet();
+      pausedNow.incrementAndGet();
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        k.interestOps(k.interestOps() & ~SelectionKey.OP_READ);
+      }
+    }
+
+    /**
+     * Reads on: first what is already buffered, then, unless that paused it again, from the
+     * socket. The pause does not count as the client being idle.
+     */
+    void resume(long now) {
+      transition(ReadState.READING);
+      pausedNow.decrementAndGet();
+      lastInboundNanos = now;
+      dispatch(now);
+      SelectionKey k = key;
+      if (readState == ReadState.READING
+          && !closed
+          && closingSince == 0
+          && k != null
+          && k.isValid()) {
+        k.interestOps(k.interestOps() | SelectionKey.OP_READ);
+      }
+    }
+
+    private void transition(ReadState next) {
+      if (log.isTraceEnabled()) {
+        log.trace("{}: {} -> {} ({} sends unanswered)", remote, readState, next, inFlight.get());
+      }
+      readState = next;
     }
 
     /** Queues a goodbye ahead of anything the node still sends, then closes after the flush. */
@@ -535,7 +768,8 @@ public final class TcpClientServer implements AutoCloseable {
     }
 
     private void startClosing(CloseReason why) {
-      closingSince = Math.max(1, System.nanoTime());
+      long now = nanoClock.getAsLong();
+      closingSince = now == 0 ? 1 : now;
       closingReason = why;
       SelectionKey k = key;
       if (k != null && k.isValid()) {
@@ -598,6 +832,9 @@ public final class TcpClientServer implements AutoCloseable {
       gone = true;
       connections.remove(this);
       open.decrementAndGet();
+      if (readState != ReadState.READING) {
+        pausedNow.decrementAndGet(); // it may linger in waitingForRate; it is skipped there
+      }
       closedBy.incrementAndGet(why.ordinal());
       SelectionKey k = key;
       if (k != null) {

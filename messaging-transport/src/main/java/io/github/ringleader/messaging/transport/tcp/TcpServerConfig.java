@@ -23,6 +23,27 @@ public final class TcpServerConfig {
   /** How long a closing connection may take to flush its last frames (its goodbye). */
   public static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(1);
 
+  /**
+   * Unanswered sends of one client at which the server stops reading from it. Small on purpose:
+   * it also bounds what a server's clients together keep the cluster busy with (this many times
+   * the clients), and a server's routing slows down with every request it has in flight; yet 16
+   * answers in flight still let one client send thousands of messages a second on a LAN.
+   */
+  public static final int DEFAULT_MAX_IN_FLIGHT_SENDS = 16;
+
+  /**
+   * The highest {@link #maxInFlightSends()} allowed: one below the 256 unanswered sends per session
+   * beyond which a node answers {@code Rejected(BUSY)}, so a client held back by this window is
+   * never refused for being too fast.
+   */
+  public static final int MAX_IN_FLIGHT_SENDS_LIMIT = 255;
+
+  /** Requests per second one client may make on average; far above what a person types. */
+  public static final int DEFAULT_MAX_REQUESTS_PER_SECOND = 1000;
+
+  /** Requests one client may make at once before its rate applies. */
+  public static final int DEFAULT_REQUEST_BURST = 1000;
+
   private final String host;
   private final int port;
   private final int maxQueuedFrames;
@@ -31,6 +52,9 @@ public final class TcpServerConfig {
   private final int maxConnections;
   private final Duration closeGrace;
   private final int socketSendBufferBytes;
+  private final int maxInFlightSends;
+  private final int maxRequestsPerSecond;
+  private final int requestBurst;
 
   private TcpServerConfig(Builder b) {
     this.host = b.host;
@@ -41,6 +65,9 @@ public final class TcpServerConfig {
     this.maxConnections = b.maxConnections;
     this.closeGrace = b.closeGrace;
     this.socketSendBufferBytes = b.socketSendBufferBytes;
+    this.maxInFlightSends = b.maxInFlightSends;
+    this.maxRequestsPerSecond = b.maxRequestsPerSecond;
+    this.requestBurst = b.requestBurst;
   }
 
   public static Builder builder() {
@@ -83,12 +110,45 @@ public final class TcpServerConfig {
     return socketSendBufferBytes;
   }
 
+  /**
+   * How many of one client's sends may be unanswered at once (default {@value
+   * #DEFAULT_MAX_IN_FLIGHT_SENDS}, at most {@value #MAX_IN_FLIGHT_SENDS_LIMIT}). A send counts from
+   * when the server hands it to the node until the node answers it ({@code Accepted} or {@code
+   * Rejected}). At the bound the server stops reading from that client until answers bring it
+   * back below, so TCP flow control slows the client down: nothing is refused, and what the client
+   * already sent waits, in order, in its socket.
+   */
+  public int maxInFlightSends() {
+    return maxInFlightSends;
+  }
+
+  /**
+   * The average rate, in requests per second, at which the server reads one client's requests
+   * (every request counts, whatever its type); 0 means no limit. Default {@value
+   * #DEFAULT_MAX_REQUESTS_PER_SECOND}. A client that is faster is not refused: the server stops
+   * reading from it until the rate allows its next request.
+   */
+  public int maxRequestsPerSecond() {
+    return maxRequestsPerSecond;
+  }
+
+  /**
+   * How many requests one client may make back to back before {@link #maxRequestsPerSecond()}
+   * applies (the token bucket's size; default {@value #DEFAULT_REQUEST_BURST}). Unused when the
+   * rate is unlimited.
+   */
+  public int requestBurst() {
+    return requestBurst;
+  }
+
   @Override
   public String toString() {
     return "TcpServerConfig{host=" + host + ", port=" + port + ", maxQueuedFrames="
         + maxQueuedFrames + ", maxQueuedBytes=" + maxQueuedBytes + ", idleTimeout=" + idleTimeout
         + ", maxConnections=" + maxConnections + ", closeGrace=" + closeGrace
-        + ", socketSendBufferBytes=" + socketSendBufferBytes + "}";
+        + ", socketSendBufferBytes=" + socketSendBufferBytes + ", maxInFlightSends="
+        + maxInFlightSends + ", maxRequestsPerSecond=" + maxRequestsPerSecond + ", requestBurst="
+        + requestBurst + "}";
   }
 
   /** Builds a {@link TcpServerConfig}; every setter checks its value and names it when wrong. */
@@ -101,6 +161,9 @@ public final class TcpServerConfig {
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private Duration closeGrace = DEFAULT_CLOSE_GRACE;
     private int socketSendBufferBytes;
+    private int maxInFlightSends = DEFAULT_MAX_IN_FLIGHT_SENDS;
+    private int maxRequestsPerSecond = DEFAULT_MAX_REQUESTS_PER_SECOND;
+    private int requestBurst = DEFAULT_REQUEST_BURST;
 
     private Builder() {}
 
@@ -164,6 +227,35 @@ public final class TcpServerConfig {
             "socketSendBufferBytes must be >= 0, was " + socketSendBufferBytes);
       }
       this.socketSendBufferBytes = socketSendBufferBytes;
+      return this;
+    }
+
+    public Builder maxInFlightSends(int maxInFlightSends) {
+      if (maxInFlightSends < 1 || maxInFlightSends > MAX_IN_FLIGHT_SENDS_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxInFlightSends must be in 1.." + MAX_IN_FLIGHT_SENDS_LIMIT
+                + " (below the node's 256 unanswered sends, beyond which it answers BUSY), was "
+                + maxInFlightSends);
+      }
+      this.maxInFlightSends = maxInFlightSends;
+      return this;
+    }
+
+    /** 0 turns the rate limit off. */
+    public Builder maxRequestsPerSecond(int maxRequestsPerSecond) {
+      if (maxRequestsPerSecond < 0) {
+        throw new IllegalArgumentException(
+            "maxRequestsPerSecond must be >= 0 (0 = unlimited), was " + maxRequestsPerSecond);
+      }
+      this.maxRequestsPerSecond = maxRequestsPerSecond;
+      return this;
+    }
+
+    public Builder requestBurst(int requestBurst) {
+      if (requestBurst < 1) {
+        throw new IllegalArgumentException("requestBurst must be >= 1, was " + requestBurst);
+      }
+      this.requestBurst = requestBurst;
       return this;
     }
 

@@ -12,6 +12,11 @@ import java.util.Map;
  * @param malformed malformed frames received, by the rule they broke (each closed its connection)
  * @param framesIn frames received and decoded
  * @param framesOut frames written in full to sockets
+ * @param pausedForInFlight times the server stopped reading from a client because {@link
+ *     TcpServerConfig#maxInFlightSends()} of its sends were unanswered
+ * @param pausedForRate times the server stopped reading from a client because it made requests
+ *     faster than {@link TcpServerConfig#maxRequestsPerSecond()}
+ * @param pausedNow connections the server is not reading from now, for either reason
  */
 public record TcpServerStats(
     long accepted,
@@ -19,7 +24,10 @@ public record TcpServerStats(
     Map<TcpServerStats.CloseReason, Long> closed,
     Map<CodecException.Reason, Long> malformed,
     long framesIn,
-    long framesOut) {
+    long framesOut,
+    long pausedForInFlight,
+    long pausedForRate,
+    long pausedNow) {
 
   public TcpServerStats {
     closed = Map.copyOf(closed);

@@ -1,6 +1,7 @@
 package io.github.ringleader.messaging.transport.tcp;
 
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
+import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,15 +75,6 @@ class TcpClientServerTest {
     socket.connect(new InetSocketAddress("127.0.0.1", server().localPort()), 2000);
     socket.setSoTimeout(5000);
     return socket;
-  }
-
-  private static ServerEvent readOne(Socket socket) throws IOException, CodecException {
-    byte[] prefix = socket.getInputStream().readNBytes(4);
-    int length = ClientCodec.frameLength(prefix, 0, 4);
-    byte[] frame = Arrays.copyOf(prefix, length);
-    int got = socket.getInputStream().readNBytes(frame, 4, length - 4);
-    assertThat(got).isEqualTo(length - 4);
-    return ClientCodec.decodeEvent(frame);
   }
 
   @Test
@@ -220,5 +211,17 @@ class TcpClientServerTest {
       assertThat(closedCalls.get()).isEqualTo(2);
       assertThat(server().stats().closed(CloseReason.SHUTDOWN)).isEqualTo(2);
     }
+  }
+
+  @Test
+  void theSelectorWakesNeverEarlyAndNeverWaitsForever() {
+    long ms = 1_000_000L;
+    assertThat(TcpClientServer.selectTimeoutMillis(0, 100 * ms)).isEqualTo(100);
+    assertThat(TcpClientServer.selectTimeoutMillis(0, 100 * ms + 1)).isEqualTo(101);
+    assertThat(TcpClientServer.selectTimeoutMillis(0, 1)).isEqualTo(1);
+    assertThat(TcpClientServer.selectTimeoutMillis(0, 0)).isEqualTo(1);
+    assertThat(TcpClientServer.selectTimeoutMillis(500 * ms, 0)).isEqualTo(1);
+    assertThat(TcpClientServer.selectTimeoutMillis(Long.MAX_VALUE, Long.MIN_VALUE + 3 * ms))
+        .isEqualTo(4); // across the wrap: 3 ms and 1 ns ahead
   }
 }

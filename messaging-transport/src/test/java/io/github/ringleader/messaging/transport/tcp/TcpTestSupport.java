@@ -10,11 +10,14 @@ import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -37,6 +40,35 @@ final class TcpTestSupport {
 
   static void await(Supplier<String> what, BooleanSupplier condition) {
     await(WAIT, what, condition);
+  }
+
+  /** A nanosecond clock that moves only when a test advances it; safe to read from any thread. */
+  static final class ManualClock implements LongSupplier {
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+    @Override
+    public long getAsLong() {
+      return nanos.get();
+    }
+
+    void advance(Duration by) {
+      nanos.addAndGet(by.toNanos());
+    }
+  }
+
+  /** Reads one event off a raw socket (which must have a read timeout, so this is bounded). */
+  static ServerEvent readOne(Socket socket) throws IOException {
+    DataInputStream in = new DataInputStream(socket.getInputStream());
+    byte[] prefix = new byte[ClientCodec.LENGTH_PREFIX_BYTES];
+    in.readFully(prefix);
+    try {
+      int length = ClientCodec.frameLength(prefix, 0, prefix.length);
+      byte[] frame = Arrays.copyOf(prefix, length);
+      in.readFully(frame, prefix.length, length - prefix.length);
+      return ClientCodec.decodeEvent(frame);
+    } catch (CodecException e) {
+      throw new AssertionError("the server sent a malformed frame: " + e.getMessage());
+    }
   }
 
   /** Records every listener call. */
