@@ -8,7 +8,8 @@ public sealed interface ClientRequest
         ClientRequest.Send,
         ClientRequest.ListUsers,
         ClientRequest.Bye,
-        ClientRequest.ListServers {
+        ClientRequest.ListServers,
+        ClientRequest.Resume {
 
   /** Join the cluster as {@code name}; answered by {@link ServerEvent.Welcome} or {@link ServerEvent.Refused}. */
   record Hello(String name) implements ClientRequest {}
@@ -32,4 +33,14 @@ public sealed interface ClientRequest
    * it joins.
    */
   record ListServers() implements ClientRequest {}
+
+  /**
+   * Take up session {@code session} of {@code name} again, on this server, after losing the
+   * connection to another (or this) one; answered by {@link ServerEvent.Resumed} or, once the
+   * session has ended, {@link ServerEvent.Refused} with {@link ServerEvent.Reason#SESSION_ENDED}.
+   * {@code epoch} and {@code seq} are the position of the last event with a position (a {@link
+   * ServerEvent.Welcome}, {@link ServerEvent.Resumed} or {@link ServerEvent.Message}) that the
+   * client received: the server sends again every message for the client after it.
+   */
+  record Resume(String name, long session, long epoch, long seq) implements ClientRequest {}
 }

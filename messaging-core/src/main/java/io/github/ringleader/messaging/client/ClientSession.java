@@ -40,13 +40,31 @@ public final class ClientSession {
 
     /**
      * The connection to the server was lost and the client is reconnecting to another (or the
-     * same) server. {@code unconfirmed} are the messages sent and not yet answered: each may or
-     * may not have been delivered, and will not be answered.
+     * same) server. {@code unconfirmed} are the messages sent and not yet answered: if the client
+     * resumes its session they are answered then; if not, {@link #onSessionEnded} says so.
      */
     default void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {}
 
-    /** The client joined again, on {@code welcome.server()}, after losing its connection. */
+    /**
+     * The client joined again, on {@code welcome.server()}, after losing its connection, as a new
+     * session: its earlier session had ended (see {@link #onSessionEnded}).
+     */
     default void onReconnected(ServerEvent.Welcome welcome) {}
+
+    /**
+     * The client took up its session again on {@code resumed.server()} after losing its
+     * connection: its unanswered messages are answered as if nothing happened (those the cluster
+     * had already taken are accepted now, the others were sent again), and the messages for it
+     * that it missed follow, in order, then new ones.
+     */
+    default void onResumed(ServerEvent.Resumed resumed) {}
+
+    /**
+     * The session could not be resumed ({@code reason}: its grace period passed, say); the client
+     * joins afresh. {@code unconfirmed} are the messages that will never be answered: each may or
+     * may not have been delivered. Messages sent to the client meanwhile are lost for it.
+     */
+    default void onSessionEnded(String reason, List<ClientRequest.Send> unconfirmed) {}
 
     /**
      * A round of reconnecting failed ({@code lastError} says why for each server tried); the next
@@ -59,6 +77,8 @@ public final class ClientSession {
   public enum State {
     NEW,
     JOINING,
+    /** Asked to take up the session again over a new connection. */
+    RESUMING,
     JOINED,
     CLOSED
   }
@@ -69,6 +89,24 @@ public final class ClientSession {
   private @Nullable String name;
   private long nextSeq = 1;
   private final Map<Long, ClientRequest.Send> unanswered = new LinkedHashMap<>();
+  /** The session's id, once welcomed (0 before). */
+  private long session;
+  /** The position of the last event with one: where a resumed session picks up. */
+  private long positionEpoch;
+  private long positionSeq;
+  /** Per sender session (the most recent ones), the highest number of its messages received. */
+  private final Map<Long, Long> lastFrom =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+          return size() > REMEMBERED_SENDERS;
+        }
+      };
+
+  /** Senders whose last message number a session remembers, at most. */
+  static final int REMEMBERED_SENDERS = 65_536;
 
   public ClientSession(Consumer<ClientRequest> toServer, Listener listener) {
     this.toServer = toServer;
@@ -88,33 +126,92 @@ public final class ClientSession {
     return unanswered;
   }
 
-  /** Asks to join as {@code name}. */
+  /**
+   * Asks to join as {@code name}, as a new session. Messages of an earlier session still
+   * unanswered are dropped: see {@link #abandon()}.
+   */
   public void hello(String name) {
     if (state != State.NEW) {
       throw new IllegalStateException("hello was already sent");
     }
     this.name = name;
+    unanswered.clear();
+    session = 0;
+    positionEpoch = 0;
+    positionSeq = 0;
     state = State.JOINING;
     toServer.accept(new ClientRequest.Hello(name));
   }
 
+  /** Whether {@link #resume()} can be tried: the session was welcomed, with a position. */
+  public boolean canResume() {
+    return state == State.NEW && name != null && session != 0 && positionSeq != 0;
+  }
+
   /**
-   * Sends {@code text} to everyone ({@code to} null) or to the client named {@code to}.
+   * Asks to take up this session again, over a new connection (after {@link #detach()}).
+   * Answered by {@link ServerEvent.Resumed}, after which the unanswered messages the cluster did
+   * not take are sent again, or by a refusal.
+   */
+  public void resume() {
+    String known = name;
+    if (!canResume() || known == null) {
+      throw new IllegalStateException("nothing to resume (" + state + ")");
+    }
+    state = State.RESUMING;
+    toServer.accept(new ClientRequest.Resume(known, session, positionEpoch, positionSeq));
+  }
+
+  /** The session's id (0 before the first welcome). */
+  public long sessionId() {
+    return session;
+  }
+
+  /**
+   * Gives up the unanswered messages of a session that cannot be resumed: they are returned, and
+   * will never be answered.
+   */
+  public List<ClientRequest.Send> abandon() {
+    List<ClientRequest.Send> lost = new ArrayList<>(unanswered.values());
+    unanswered.clear();
+    return lost;
+  }
+
+  /**
+   * Sends {@code text} to everyone ({@code to} null) or to the client named {@code to}. While the
+   * session is being resumed ({@link #canQueue()}), the message is kept and sent once it is.
    *
    * @return the message's number, echoed in {@link Listener#onAccepted} or {@link
    *     Listener#onRejected}
-   * @throws IllegalStateException if the session has not joined
+   * @throws IllegalStateException if the session has not joined, or cannot keep more messages
    */
   public long send(@Nullable String to, String text) {
-    if (state != State.JOINED) {
-      throw new IllegalStateException("not joined (" + state + ")");
+    boolean now = state == State.JOINED;
+    if (!now && !canQueue()) {
+      throw new IllegalStateException(
+          unanswered.size() >= MAX_QUEUED
+              ? MAX_QUEUED + " messages are waiting for the session to resume"
+              : "not joined (" + state + ")");
     }
     long seq = nextSeq++;
     ClientRequest.Send send = new ClientRequest.Send(seq, to, text);
     unanswered.put(seq, send);
-    toServer.accept(send);
+    if (now) {
+      toServer.accept(send);
+    }
     return seq;
   }
+
+  /**
+   * Whether a message sent now is kept for later: the connection was lost and the session can be
+   * resumed (or is being resumed), and fewer than {@link #MAX_QUEUED} messages wait.
+   */
+  public boolean canQueue() {
+    return (canResume() || state == State.RESUMING) && unanswered.size() < MAX_QUEUED;
+  }
+
+  /** Messages a session waiting to resume keeps, at most (as many as a server takes at once). */
+  public static final int MAX_QUEUED = 256;
 
   public void listUsers() {
     toServer.accept(new ClientRequest.ListUsers());
@@ -138,8 +235,18 @@ public final class ClientSession {
       return;
     }
     if (event instanceof ServerEvent.Welcome) {
+      ServerEvent.Welcome welcome = (ServerEvent.Welcome) event;
       state = State.JOINED;
-      listener.onWelcome((ServerEvent.Welcome) event);
+      session = welcome.session();
+      at(welcome.epoch(), welcome.seq());
+      listener.onWelcome(welcome);
+    } else if (event instanceof ServerEvent.Resumed) {
+      resumed((ServerEvent.Resumed) event);
+    } else if (event instanceof ServerEvent.Position) {
+      if (state == State.JOINED) {
+        ServerEvent.Position position = (ServerEvent.Position) event;
+        at(position.epoch(), position.seq());
+      }
     } else if (event instanceof ServerEvent.Refused) {
       ServerEvent.Refused refused = (ServerEvent.Refused) event;
       listener.onRefused(refused);
@@ -158,7 +265,12 @@ public final class ClientSession {
       unanswered.remove(rejected.seq());
       listener.onRejected(rejected);
     } else if (event instanceof ServerEvent.Message) {
-      listener.onMessage((ServerEvent.Message) event);
+      ServerEvent.Message message = (ServerEvent.Message) event;
+      at(message.epoch(), message.seq());
+      if (seenBefore(message)) {
+        return;
+      }
+      listener.onMessage(message);
     } else if (event instanceof ServerEvent.Presence) {
       listener.onPresence((ServerEvent.Presence) event);
     } else if (event instanceof ServerEvent.Users) {
@@ -172,15 +284,64 @@ public final class ClientSession {
   }
 
   /**
+   * Whether the client had this message already. A sender's messages arrive in the order it sent
+   * them, so the highest number had from each sender's session tells. The cluster sends a message
+   * again only in a rare case: every server that delivered it failed before the others had it,
+   * and its sender, never told it was taken, sent it again.
+   */
+  private boolean seenBefore(ServerEvent.Message message) {
+    if (message.fromSession() == 0) {
+      return false;
+    }
+    Long last = lastFrom.get(message.fromSession());
+    if (last != null && message.fromSeq() <= last) {
+      return true;
+    }
+    lastFrom.put(message.fromSession(), message.fromSeq());
+    return false;
+  }
+
+  private void at(long epoch, long seq) {
+    if (seq != 0) {
+      positionEpoch = epoch;
+      positionSeq = seq;
+    }
+  }
+
+  /**
+   * The session continues: the sends the cluster took are answered now, the others go again with
+   * their numbers, in order.
+   */
+  private void resumed(ServerEvent.Resumed resumed) {
+    state = State.JOINED;
+    // Not the resumption's position: the messages it missed, which come next, are older.
+    List<Long> taken = new ArrayList<>();
+    for (long seq : unanswered.keySet()) {
+      if (seq <= resumed.lastSendSeq()) {
+        taken.add(seq);
+      }
+    }
+    for (long seq : taken) {
+      unanswered.remove(seq);
+    }
+    listener.onResumed(resumed);
+    for (long seq : taken) {
+      listener.onAccepted(seq);
+    }
+    for (ClientRequest.Send again : new ArrayList<>(unanswered.values())) {
+      toServer.accept(again);
+    }
+  }
+
+  /**
    * The connection broke and the owner will join again over a new one: the session goes back to
-   * {@link State#NEW} (keeping its numbering, so that answers are never mistaken for older ones)
-   * and hands back the messages that will now never be answered.
+   * {@link State#NEW}, keeping its numbering (so that answers are never mistaken for older ones),
+   * and returns the messages still unanswered. They are kept: {@link #resume()} sends again those
+   * the cluster did not take; {@link #abandon()} gives them up.
    */
   public List<ClientRequest.Send> detach() {
-    List<ClientRequest.Send> unconfirmed = new ArrayList<>(unanswered.values());
-    unanswered.clear();
     state = State.NEW;
-    return unconfirmed;
+    return new ArrayList<>(unanswered.values());
   }
 
   /** The connection broke. */

@@ -14,10 +14,33 @@ public sealed interface ServerEvent
         ServerEvent.Presence,
         ServerEvent.Users,
         ServerEvent.Goodbye,
-        ServerEvent.Servers {
+        ServerEvent.Servers,
+        ServerEvent.Resumed,
+        ServerEvent.Position {
 
-  /** The client joined as {@code name} on {@code server}. */
-  record Welcome(String name, long session, NodeId server) implements ServerEvent {}
+  /**
+   * The client joined as {@code name} on {@code server}. {@code epoch} and {@code seq} are the
+   * position of the join in the cluster's stream (see {@link ClientRequest.Resume}).
+   */
+  record Welcome(String name, long session, NodeId server, long epoch, long seq) implements ServerEvent {
+    /** A welcome without a position (one that cannot be resumed from). */
+    public Welcome(String name, long session, NodeId server) {
+      this(name, session, server, 0, 0);
+    }
+  }
+
+  /**
+   * The client's session {@code session} continues on {@code server} ({@link
+   * ClientRequest.Resume}). Its sends up to {@code lastSendSeq} (the client's numbers) were
+   * sequenced: each will reach its recipients, and the client must not send them again; those
+   * after it were not, and the client sends them again, with the same numbers. The messages for
+   * the client since the position it gave follow this event, then new ones; {@code complete} is
+   * false if the server no longer had some of them (they are lost for this client). {@code epoch}
+   * and {@code seq} are the position of the resumption in the cluster's stream.
+   */
+  record Resumed(
+      String name, long session, NodeId server, long lastSendSeq, long epoch, long seq, boolean complete)
+      implements ServerEvent {}
 
   /**
    * The join was refused: {@code reason} says why in words. {@code redirect} names a server with
@@ -31,8 +54,38 @@ public sealed interface ServerEvent
   /** Send {@code seq} was refused and will reach nobody. */
   record Rejected(long seq, Reason code, String reason) implements ServerEvent {}
 
-  /** A message from {@code from}: to everyone when {@code to} is null, else to this client. */
-  record Message(String from, @Nullable String to, String text) implements ServerEvent {}
+  /**
+   * A message from {@code from}: to everyone when {@code to} is null, else to this client.
+   *
+   * @param epoch with {@code seq}, its position in the cluster's stream, the same on every server
+   *     (see {@link ClientRequest.Resume})
+   * @param fromSession the sender's session
+   * @param fromSeq the sender's number for it ({@link ClientRequest.Send#seq()}); a sender's
+   *     numbers only grow, so a client that has had a higher one from that session has had this
+   *     message (the cluster may send one again when every server that delivered it failed)
+   */
+  record Message(
+      String from, @Nullable String to, String text, long epoch, long seq, long fromSession, long fromSeq)
+      implements ServerEvent {
+    /** A message without a position or sender numbers. */
+    public Message(String from, @Nullable String to, String text) {
+      this(from, to, text, 0, 0, 0, 0);
+    }
+
+    /** A message with a position but without sender numbers. */
+    public Message(String from, @Nullable String to, String text, long epoch, long seq) {
+      this(from, to, text, epoch, seq, 0, 0);
+    }
+  }
+
+  /**
+   * Everything for the client up to this stream position has been sent before this event: the
+   * client's resume position moves here even when no message came (see {@link
+   * ClientRequest.Resume}). Sent to a joined client with the answer to each {@link
+   * ClientRequest.ListServers}, so that a client that pings knows a recent position, one that a
+   * server which came up since its last message also has.
+   */
+  record Position(long epoch, long seq) implements ServerEvent {}
 
   /** {@code name} joined ({@code joined}) or left, with the reason for leaving. */
   record Presence(String name, boolean joined, String reason) implements ServerEvent {}
@@ -127,6 +180,11 @@ public sealed interface ServerEvent
     /** The client broke the protocol (numbering, order of requests). */
     PROTOCOL_ERROR,
     /** The server cannot take more now; try again later. */
-    BUSY
+    BUSY,
+    /**
+     * The session to resume has ended (its grace period passed, or it never existed): join
+     * afresh.
+     */
+    SESSION_ENDED
   }
 }

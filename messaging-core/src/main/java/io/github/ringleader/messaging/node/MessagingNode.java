@@ -96,6 +96,7 @@ public final class MessagingNode implements AutoCloseable {
   private final Membership membership;
   private final LcrElection election;
   private final Router router;
+  private final Rebalancer rebalancer;
   /** Messages this node sent to itself (or its own copy of a send to all), handled after the event. */
   private final ArrayDeque<ClusterMessage> toSelf = new ArrayDeque<>();
   private boolean clusterChanged = true;
@@ -151,7 +152,9 @@ public final class MessagingNode implements AutoCloseable {
             new ToCluster(),
             config.electionAckTimeout().toNanos(),
             config.heartbeatInterval().toNanos(),
+            config.sessionGrace().toNanos(),
             this::serverWithRoom);
+    this.rebalancer = new Rebalancer(config.heartbeatInterval().toNanos());
     this.view = snapshot();
   }
 
@@ -252,6 +255,7 @@ public final class MessagingNode implements AutoCloseable {
             if (id >= 0 && state == NodeState.RUNNING) {
               if (request instanceof ClientRequest.ListServers) {
                 router.tell(id, servers(view));
+                router.tellPosition(id);
               } else {
                 router.onClientRequest(id, request);
               }
@@ -476,7 +480,7 @@ public final class MessagingNode implements AutoCloseable {
 
   private void routing(NodeId from, ClusterMessage message, long now) {
     if (message instanceof Forward) {
-      router.onForward((Forward) message, now);
+      router.onForward(from, (Forward) message, now);
     } else if (message instanceof SyncRequest) {
       router.onSyncRequest(from, (SyncRequest) message);
     } else if (message instanceof SyncReply) {
@@ -650,6 +654,7 @@ public final class MessagingNode implements AutoCloseable {
     if (state == NodeState.RUNNING) {
       settleRouting(now);
       tellClientsOfServers(now);
+      rebalance(now);
     }
     long deadline =
         Math.min(
@@ -722,6 +727,22 @@ public final class MessagingNode implements AutoCloseable {
    * Tells the clients of a change to the server list: at once when a server came or went or the
    * leader changed, at most once per heartbeat interval when only loads changed.
    */
+  /** Asks a client to move if this server is busier than another (see {@link Rebalancer}). */
+  private void rebalance(long now) {
+    if (!config.rebalance() || config.sessionGrace().isZero() || config.clientPort() == 0) {
+      return;
+    }
+    NodeId target =
+        rebalancer.check(now, config.nodeId(), view.members(), router.clientCount(), config.capacity());
+    if (target != null
+        && router.moveOne(
+            now,
+            2L * Rebalancer.SETTLE_INTERVALS * config.heartbeatInterval().toNanos(),
+            "server " + config.nodeId() + " is busier than " + target + "; please move")) {
+      log.info("[{}] asked a client to move to a less-loaded server ({})", config.nodeId(), target);
+    }
+  }
+
   private void tellClientsOfServers(long now) {
     if (router.clientCount() == 0) {
       return;
@@ -858,6 +879,9 @@ public final class MessagingNode implements AutoCloseable {
    * Builds a {@link MessagingNode}. Only {@link #nodeId} and {@link #transport} are required; the
    * defaults match the usage guide (heartbeat every 2 s, failed after 3 missed).
    */
+  /** How long a session waits for its client to resume it, unless configured. */
+  public static final Duration DEFAULT_SESSION_GRACE = Duration.ofSeconds(30);
+
   public static final class Builder {
     private @Nullable NodeId nodeId;
     private String clusterName = "ringleader";
@@ -871,6 +895,8 @@ public final class MessagingNode implements AutoCloseable {
     private @Nullable Duration electionTimeout;
     private int maxMembers = 256;
     private String clientHost = "";
+    private Duration sessionGrace = DEFAULT_SESSION_GRACE;
+    private boolean rebalance = true;
     private @Nullable ClusterTransport transport;
     private @Nullable EventLoop eventLoop;
     private @Nullable Long incarnation;
@@ -901,6 +927,30 @@ public final class MessagingNode implements AutoCloseable {
      */
     public Builder clientHost(String clientHost) {
       this.clientHost = Objects.requireNonNull(clientHost, "clientHost");
+      return this;
+    }
+
+    /**
+     * How long the cluster holds the session of a client that lost its connection or its server,
+     * so that the client can resume it on any server with nothing lost (default 30 s; 0: such a
+     * client leaves at once). Meanwhile its name stays taken and messages to it are kept (see
+     * {@link io.github.ringleader.messaging.routing.Router#RECENT_ENTRIES}). The leader's setting
+     * applies, so give every server the same.
+     */
+    public Builder sessionGrace(Duration sessionGrace) {
+      this.sessionGrace = Objects.requireNonNull(sessionGrace, "sessionGrace");
+      return this;
+    }
+
+    /**
+     * Whether this server evens out the load by asking clients to move to a less-loaded server
+     * (default on; needs a {@link #sessionGrace} so that they resume there). Damped: only after
+     * the membership has been steady for 5 heartbeat intervals, at most one client per interval,
+     * only while this server would stay at least as loaded as the other, and never a client that
+     * joined or moved here within the last 10 intervals.
+     */
+    public Builder rebalance(boolean rebalance) {
+      this.rebalance = rebalance;
       return this;
     }
 
@@ -1017,7 +1067,9 @@ public final class MessagingNode implements AutoCloseable {
           electionAttempts,
           timeout != null ? timeout : heartbeatInterval.multipliedBy(2),
           maxMembers,
-          clientHost);
+          clientHost,
+          sessionGrace,
+          rebalance);
     }
 
     /**

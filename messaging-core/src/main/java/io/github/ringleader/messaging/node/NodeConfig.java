@@ -24,6 +24,11 @@ import java.time.Duration;
  * @param maxMembers the most live members the node tracks
  * @param clientHost the host clients reach this server at, announced in heartbeats so clients
  *     can be sent here; empty: not announced (clients use the host they already know)
+ * @param sessionGrace how long the cluster holds the session of a client that lost its
+ *     connection or its server, for the client to resume it elsewhere (0: the client leaves at
+ *     once). The leader's setting applies.
+ * @param rebalance whether this server asks clients to move to a less-loaded server when load is
+ *     uneven (only with a grace period, so that they resume)
  */
 public record NodeConfig(
     NodeId nodeId,
@@ -37,7 +42,9 @@ public record NodeConfig(
     int electionAttempts,
     Duration electionTimeout,
     int maxMembers,
-    String clientHost) {
+    String clientHost,
+    Duration sessionGrace,
+    boolean rebalance) {
 
   public NodeConfig {
     ClusterEnvelope.checkClusterName(clusterName);
@@ -52,6 +59,7 @@ public record NodeConfig(
     atLeast("electionAttempts", electionAttempts, 1);
     positive("electionTimeout", electionTimeout);
     atLeast("maxMembers", maxMembers, 1);
+    notNegative("sessionGrace", sessionGrace);
     String hostProblem = Heartbeat.problemWithHost(clientHost);
     if (hostProblem != null) {
       throw new IllegalArgumentException("clientHost " + hostProblem + ": '" + clientHost + "'");

@@ -29,8 +29,14 @@ import org.jspecify.annotations.Nullable;
  * it follows the conventions of {@link ClusterCodec} (u32 length prefix, big-endian, strict
  * UTF-8, bounded counts) with the magic {@code 'R' 'C'}.
  *
- * <p>Requests (client to server) have type codes 1–5, events (server to client) 65–73, so a frame
+ * <p>Requests (client to server) have type codes 1–6, events (server to client) 65–75, so a frame
  * sent the wrong way is an {@link CodecException.Reason#UNKNOWN_TYPE}, not a misread.
+ *
+ * <p>A position in the cluster's stream (the {@code epoch} and {@code seq} of a {@link
+ * ServerEvent.Welcome}, {@link ServerEvent.Message}, {@link ServerEvent.Resumed} and {@link
+ * ClientRequest.Resume}) travels as two 64-bit numbers. The {@code seq} must be {@code >= 0} like
+ * every other number; the {@code epoch} is an identifier whose top bit may be set, so any 64-bit
+ * value travels as it is (a negative {@code long} in Java).
  *
  * <p>What it promises:
  *
@@ -38,8 +44,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #encodeRequest} and {@link #encodeEvent} produce one frame of at most {@link
  *       #MAX_CLIENT_FRAME_BYTES}, or throw {@link IllegalArgumentException} naming the field when a
  *       value cannot travel: a name that breaks {@link ClientNames}, a text over its limit or with
- *       an unpaired surrogate, a negative number, a {@link ServerEvent.Users} too long for one
- *       frame (see {@link #maxUsersThatFit}). The client model records do not check these.
+ *       an unpaired surrogate, a negative number other than an epoch, a {@link ServerEvent.Users}
+ *       too long for one frame (see {@link #maxUsersThatFit}). The client model records do not
+ *       check these.
  *   <li>The encoding is canonical: decoding accepts exactly the frames encoding produces.
  *   <li>Decoding rejects every other input with a {@link CodecException} and never throws anything
  *       unchecked for any input bytes; it reads only its range and never allocates according to
@@ -69,6 +76,7 @@ public final class ClientCodec {
   static final int LIST_USERS = 3;
   static final int BYE = 4;
   static final int LIST_SERVERS = 5;
+  static final int RESUME = 6;
 
   // Event type codes.
   static final int WELCOME = 65;
@@ -80,6 +88,8 @@ public final class ClientCodec {
   static final int USERS = 71;
   static final int GOODBYE = 72;
   static final int SERVERS = 73;
+  static final int RESUMED = 74;
+  static final int POSITION = 75;
 
   private static final int MAGIC0 = 0x52; // 'R'
   private static final int MAGIC1 = 0x43; // 'C'
@@ -107,6 +117,7 @@ public final class ClientCodec {
       case BAD_MESSAGE -> 5;
       case PROTOCOL_ERROR -> 6;
       case BUSY -> 7;
+      case SESSION_ENDED -> 8;
     };
   }
 
@@ -141,6 +152,12 @@ public final class ClientCodec {
       out.header(BYE);
     } else if (request instanceof ClientRequest.ListServers) {
       out.header(LIST_SERVERS);
+    } else if (request instanceof ClientRequest.Resume r) {
+      out.header(RESUME)
+          .name("resume name", r.name())
+          .i64("resume session", r.session())
+          .u64(r.epoch())
+          .i64("resume seq", r.seq());
     } else {
       throw new AssertionError("no encoding for " + request.getClass().getName());
     }
@@ -158,7 +175,9 @@ public final class ClientCodec {
       out.header(WELCOME)
           .name("welcome name", w.name())
           .i64("welcome session", w.session())
-          .id(w.server().value());
+          .id(w.server().value())
+          .u64(w.epoch())
+          .i64("welcome seq", w.seq());
     } else if (event instanceof ServerEvent.Refused r) {
       NodeId redirect = r.redirect();
       out.header(REFUSED)
@@ -176,7 +195,11 @@ public final class ClientCodec {
       out.header(MESSAGE)
           .name("message from", m.from())
           .optName("message to", m.to())
-          .text("message text", m.text(), MAX_TEXT_BYTES);
+          .text("message text", m.text(), MAX_TEXT_BYTES)
+          .u64(m.epoch())
+          .i64("message seq", m.seq())
+          .i64("message fromSession", m.fromSession())
+          .i64("message fromSeq", m.fromSeq());
     } else if (event instanceof ServerEvent.Presence p) {
       out.header(PRESENCE)
           .name("presence name", p.name())
@@ -209,6 +232,17 @@ public final class ClientCodec {
             .i32(field + " capacity", server.capacity())
             .u8(server.leader() ? 1 : 0);
       }
+    } else if (event instanceof ServerEvent.Position position) {
+      out.header(POSITION).u64(position.epoch()).i64("position seq", position.seq());
+    } else if (event instanceof ServerEvent.Resumed r) {
+      out.header(RESUMED)
+          .name("resumed name", r.name())
+          .i64("resumed session", r.session())
+          .id(r.server().value())
+          .i64("resumed lastSendSeq", r.lastSendSeq())
+          .u64(r.epoch())
+          .i64("resumed seq", r.seq())
+          .u8(r.complete() ? 1 : 0);
     } else {
       throw new AssertionError("no encoding for " + event.getClass().getName());
     }
@@ -284,6 +318,15 @@ public final class ClientCodec {
       if (value < 0) {
         throw new IllegalArgumentException(field + " must be >= 0, was " + value);
       }
+      ensure(8);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        buf[pos++] = (byte) (value >>> shift);
+      }
+      return this;
+    }
+
+    /** Any 64-bit value, sign bit included (an epoch id). */
+    Writer u64(long value) {
       ensure(8);
       for (int shift = 56; shift >= 0; shift -= 8) {
         buf[pos++] = (byte) (value >>> shift);
@@ -457,7 +500,14 @@ public final class ClientCodec {
           case LIST_USERS -> new ClientRequest.ListUsers();
           case BYE -> new ClientRequest.Bye();
           case LIST_SERVERS -> new ClientRequest.ListServers();
-          default -> throw in.unknownType(type, "request", "1..5");
+          case RESUME -> {
+            String name = in.name("resume name");
+            long session = in.nonNegative("resume session");
+            long epoch = in.u64("resume epoch");
+            long seq = in.nonNegative("resume seq");
+            yield new ClientRequest.Resume(name, session, epoch, seq);
+          }
+          default -> throw in.unknownType(type, "request", "1..6");
         };
     in.end(request.getClass().getSimpleName());
     return request;
@@ -484,7 +534,9 @@ public final class ClientCodec {
             String name = in.name("welcome name");
             long session = in.nonNegative("welcome session");
             NodeId server = in.nodeId("welcome server");
-            yield new ServerEvent.Welcome(name, session, server);
+            long epoch = in.u64("welcome epoch");
+            long seq = in.nonNegative("welcome seq");
+            yield new ServerEvent.Welcome(name, session, server, epoch, seq);
           }
           case REFUSED -> {
             ServerEvent.Reason code = in.reason("refused code");
@@ -503,7 +555,11 @@ public final class ClientCodec {
             String from = in.name("message from");
             String to = in.optName("message to");
             String text = in.utf8("message text", MAX_TEXT_BYTES);
-            yield new ServerEvent.Message(from, to, text);
+            long epoch = in.u64("message epoch");
+            long seq = in.nonNegative("message seq");
+            long fromSession = in.nonNegative("message fromSession");
+            long fromSeq = in.nonNegative("message fromSeq");
+            yield new ServerEvent.Message(from, to, text, epoch, seq, fromSession, fromSeq);
           }
           case PRESENCE -> {
             String name = in.name("presence name");
@@ -545,7 +601,27 @@ public final class ClientCodec {
             }
             yield new ServerEvent.Servers(self, servers);
           }
-          default -> throw in.unknownType(type, "event", "65..73");
+          case RESUMED -> {
+            String name = in.name("resumed name");
+            long session = in.nonNegative("resumed session");
+            NodeId server = in.nodeId("resumed server");
+            long lastSendSeq = in.nonNegative("resumed lastSendSeq");
+            long epoch = in.u64("resumed epoch");
+            long seq = in.nonNegative("resumed seq");
+            int complete = in.u8("resumed complete");
+            if (complete > 1) {
+              throw new CodecException(
+                  INVALID_FIELD, "resumed complete must be 0 or 1, was " + complete);
+            }
+            yield new ServerEvent.Resumed(
+                name, session, server, lastSendSeq, epoch, seq, complete == 1);
+          }
+          case POSITION -> {
+            long epoch = in.u64("position epoch");
+            long seq = in.nonNegative("position seq");
+            yield new ServerEvent.Position(epoch, seq);
+          }
+          default -> throw in.unknownType(type, "event", "65..75");
         };
     in.end(event.getClass().getSimpleName());
     return event;
@@ -757,13 +833,19 @@ public final class ClientCodec {
       return text;
     }
 
-    long nonNegative(String field) throws CodecException {
+    /** Any 64-bit value, sign bit included (an epoch id). */
+    long u64(String field) throws CodecException {
       need(8, field);
       long value = 0;
       for (int i = 0; i < 8; i++) {
         value = (value << 8) | (data[pos + i] & 0xFFL);
       }
       pos += 8;
+      return value;
+    }
+
+    long nonNegative(String field) throws CodecException {
+      long value = u64(field);
       if (value < 0) {
         throw new CodecException(INVALID_FIELD, field + " must be >= 0, was " + value);
       }

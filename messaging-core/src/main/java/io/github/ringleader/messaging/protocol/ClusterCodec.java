@@ -12,10 +12,12 @@ import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNSU
 import io.github.ringleader.messaging.protocol.StreamEntry.Carried;
 import io.github.ringleader.messaging.protocol.StreamEntry.Chat;
 import io.github.ringleader.messaging.protocol.StreamEntry.ChatRejected;
+import io.github.ringleader.messaging.protocol.StreamEntry.Detached;
 import io.github.ringleader.messaging.protocol.StreamEntry.Directory;
 import io.github.ringleader.messaging.protocol.StreamEntry.JoinRefused;
 import io.github.ringleader.messaging.protocol.StreamEntry.Joined;
 import io.github.ringleader.messaging.protocol.StreamEntry.Left;
+import io.github.ringleader.messaging.protocol.StreamEntry.Resumed;
 import io.github.ringleader.messaging.protocol.StreamEntry.Session;
 import io.github.ringleader.messaging.protocol.SyncReply.SequencedEntry;
 import io.github.ringleader.messaging.routing.ClientNames;
@@ -72,11 +74,16 @@ public final class ClusterCodec {
   /** Length prefix, magic, version, type. */
   private static final int FIXED_HEADER_BYTES = LENGTH_PREFIX_BYTES + 2 + 1 + 1;
 
+  /** Session flag bits. */
+  static final int SESSION_DETACHED = 1;
+
+  static final int SESSION_PAST = 2;
+
   /**
    * The fewest bytes a session takes: a one-character name, session id, a one-character server
-   * id, lastClientSeq.
+   * id, lastClientSeq, flags.
    */
-  static final int MIN_SESSION_BYTES = (1 + 1) + 8 + (1 + 1) + 8;
+  static final int MIN_SESSION_BYTES = (1 + 1) + 8 + (1 + 1) + 8 + 1;
 
   /** The fewest bytes an entry takes: a directory part without sessions. */
   static final int MIN_ENTRY_BYTES = 1 + 4 + 4 + 2;
@@ -305,11 +312,15 @@ public final class ClusterCodec {
     } else if (entry instanceof Chat c) {
       String to = c.to();
       fields =
-          nameBytes(c.from()) + 8 + 8 + (to == null ? 1 : nameBytes(to)) + textBytes(c.text());
+          nameBytes(c.from()) + 8 + 8 + (to == null ? 1 : nameBytes(to)) + textBytes(c.text()) + 8;
     } else if (entry instanceof ChatRejected r) {
       fields = nameBytes(r.from()) + 8 + 8 + textBytes(r.reason());
     } else if (entry instanceof Left l) {
       fields = nameBytes(l.name()) + 8 + textBytes(l.reason());
+    } else if (entry instanceof Detached d) {
+      fields = nameBytes(d.name()) + 8 + textBytes(d.reason());
+    } else if (entry instanceof Resumed r) {
+      fields = nameBytes(r.name()) + 8 + idBytes(r.server()) + 8;
     } else if (entry instanceof Carried c) {
       fields = 8 + 8 + entryBytes(c.entry()); // once: a carried entry is never a Carried
     } else if (entry instanceof Directory d) {
@@ -324,7 +335,7 @@ public final class ClusterCodec {
   }
 
   private static long sessionBytes(Session session) {
-    return nameBytes(session.name()) + 8 + idBytes(session.server()) + 8;
+    return nameBytes(session.name()) + 8 + idBytes(session.server()) + 8 + 1;
   }
 
   /** A client name: a u8 count and ASCII (the model has checked the name). */
@@ -438,6 +449,7 @@ public final class ClusterCodec {
       out.putLong(c.clientSeq());
       putString(out, to == null ? new byte[0] : ascii(to));
       putText(out, c.text());
+      out.putLong(c.previous());
     } else if (entry instanceof ChatRejected r) {
       putString(out, ascii(r.from()));
       out.putLong(r.session());
@@ -447,6 +459,15 @@ public final class ClusterCodec {
       putString(out, ascii(l.name()));
       out.putLong(l.session());
       putText(out, l.reason());
+    } else if (entry instanceof Detached d) {
+      putString(out, ascii(d.name()));
+      out.putLong(d.session());
+      putText(out, d.reason());
+    } else if (entry instanceof Resumed r) {
+      putString(out, ascii(r.name()));
+      out.putLong(r.session());
+      putString(out, ascii(r.server().value()));
+      out.putLong(r.lastClientSeq());
     } else if (entry instanceof Carried c) {
       out.putLong(c.epoch());
       out.putLong(c.seq());
@@ -467,6 +488,7 @@ public final class ClusterCodec {
       out.putLong(s.session());
       putString(out, ascii(s.server().value()));
       out.putLong(s.lastClientSeq());
+      out.put((byte) ((s.detached() ? SESSION_DETACHED : 0) | (s.past() ? SESSION_PAST : 0)));
     }
   }
 
@@ -705,7 +727,8 @@ public final class ClusterCodec {
           long clientSeq = nonNegative("chat clientSeq");
           String to = optionalClientName("chat to");
           String text = utf8("chat text", StreamEntry.MAX_TEXT_BYTES);
-          return valid("Chat", () -> new Chat(from, session, clientSeq, to, text));
+          long previous = nonNegative("chat previous");
+          return valid("Chat", () -> new Chat(from, session, clientSeq, to, text, previous));
         }
         case ChatRejected.CODE -> {
           String from = clientName("chat rejected from");
@@ -720,6 +743,19 @@ public final class ClusterCodec {
           long session = nonNegative("left session");
           String reason = utf8("left reason", StreamEntry.MAX_REASON_BYTES);
           return valid("Left", () -> new Left(name, session, reason));
+        }
+        case Detached.CODE -> {
+          String name = clientName("detached name");
+          long session = nonNegative("detached session");
+          String reason = utf8("detached reason", StreamEntry.MAX_REASON_BYTES);
+          return valid("Detached", () -> new Detached(name, session, reason));
+        }
+        case Resumed.CODE -> {
+          String name = clientName("resumed name");
+          long session = nonNegative("resumed session");
+          NodeId server = nodeId("resumed server id");
+          long lastClientSeq = nonNegative("resumed lastClientSeq");
+          return valid("Resumed", () -> new Resumed(name, session, server, lastClientSeq));
         }
         case Carried.CODE -> {
           if (!carriedAllowed) {
@@ -763,8 +799,17 @@ public final class ClusterCodec {
         long session = nonNegative(element + ".session");
         NodeId server = nodeId(element + ".server id");
         long lastClientSeq = nonNegative(element + ".lastClientSeq");
+        int flags = u8(element + ".flags");
+        if ((flags & ~(SESSION_DETACHED | SESSION_PAST)) != 0) {
+          throw new CodecException(
+              INVALID_FIELD, element + ".flags has unknown bits set: " + flags);
+        }
+        boolean detached = (flags & SESSION_DETACHED) != 0;
+        boolean past = (flags & SESSION_PAST) != 0;
         sessions.add(
-            valid("Session", () -> new Session(name, session, server, lastClientSeq)));
+            valid(
+                "Session",
+                () -> new Session(name, session, server, lastClientSeq, detached, past)));
       }
       return sessions;
     }

@@ -22,7 +22,9 @@ public sealed interface StreamEntry
         StreamEntry.ChatRejected,
         StreamEntry.Left,
         StreamEntry.Carried,
-        StreamEntry.Directory {
+        StreamEntry.Directory,
+        StreamEntry.Detached,
+        StreamEntry.Resumed {
 
   /** The most bytes of UTF-8 text in one chat message. */
   int MAX_TEXT_BYTES = 4096;
@@ -73,10 +75,23 @@ public sealed interface StreamEntry
   }
 
   /**
-   * A chat message from session {@code session} of client {@code from}; {@code clientSeq} counts
-   * the session's requests from 1. A broadcast when {@code to} is null, private otherwise.
+   * A chat message from session {@code session} of client {@code from}. A broadcast when {@code
+   * to} is null, private otherwise.
+   *
+   * @param clientSeq the client's own number for the send ({@code ClientRequest.Send.seq}): it
+   *     only grows within a session, whichever server the client is on, so a chat sequenced
+   *     before (sent again after a resume, say) is recognised by it
+   * @param previous the number of the session's chat its server passed on before this one (0 for
+   *     none): the leader takes a chat only once that one is sequenced, so each sender's chats
+   *     keep their order whatever the network does to them
    */
-  record Chat(String from, long session, long clientSeq, @org.jspecify.annotations.Nullable String to, String text)
+  record Chat(
+      String from,
+      long session,
+      long clientSeq,
+      @org.jspecify.annotations.Nullable String to,
+      String text,
+      long previous)
       implements StreamEntry {
     public static final byte CODE = 3;
 
@@ -88,6 +103,16 @@ public sealed interface StreamEntry
         checkName("to", to);
       }
       checkUtf8("text", text, MAX_TEXT_BYTES);
+      Checks.nonNegative("previous", previous);
+      if (previous > 0 && previous >= clientSeq) {
+        throw new IllegalArgumentException(
+            "previous must be below clientSeq " + clientSeq + ", was " + previous);
+      }
+    }
+
+    /** A chat whose predecessor is numbered one less (a client that numbers 1, 2, 3, ...). */
+    public Chat(String from, long session, long clientSeq, @org.jspecify.annotations.Nullable String to, String text) {
+      this(from, session, clientSeq, to, text, Math.max(0, clientSeq - 1));
     }
 
     @Override
@@ -96,7 +121,7 @@ public sealed interface StreamEntry
     }
   }
 
-  /** A chat message refused, with the reason (an unknown recipient). */
+  /** A chat message refused, with the reason (an unknown recipient); numbered as {@link Chat}. */
   record ChatRejected(String from, long session, long clientSeq, String reason) implements StreamEntry {
     public static final byte CODE = 4;
 
@@ -178,18 +203,83 @@ public sealed interface StreamEntry
   }
 
   /**
-   * A connected client as a server reports it in a flush.
+   * The session of client {@code name} lost its connection or its server: the cluster holds its
+   * name, and keeps what is sent to it, for a grace period in which the client may resume it on
+   * any server ({@link Resumed}); after that, it leaves ({@link Left}).
+   */
+  record Detached(String name, long session, String reason) implements StreamEntry {
+    public static final byte CODE = 8;
+
+    public Detached {
+      checkName("name", name);
+      Checks.nonNegative("session", session);
+      checkUtf8("reason", reason, MAX_REASON_BYTES);
+    }
+
+    @Override
+    public byte entryCode() {
+      return CODE;
+    }
+  }
+
+  /**
+   * The client resumed session {@code session} on {@code server}. As a proposal, {@code
+   * lastClientSeq} is 0; the leader fills in the number of the session's last chat it has
+   * sequenced, which tells the client what not to send again, and the new server where its
+   * chats' chain starts.
+   */
+  record Resumed(String name, long session, NodeId server, long lastClientSeq) implements StreamEntry {
+    public static final byte CODE = 9;
+
+    public Resumed {
+      checkName("name", name);
+      Checks.nonNegative("session", session);
+      Checks.nonNegative("lastClientSeq", lastClientSeq);
+    }
+
+    @Override
+    public byte entryCode() {
+      return CODE;
+    }
+  }
+
+  /**
+   * A client's session as a server reports it in a flush, and as a directory lists it.
    *
    * @param name the client's name
    * @param session its session id
-   * @param server its server
-   * @param lastClientSeq the highest request number of the session the server has delivered
+   * @param server its server (for a detached session, the last one)
+   * @param lastClientSeq the highest chat number of the session the reporting server has
+   *     delivered
+   * @param detached whether the session is waiting for its client to resume it
+   * @param past whether the session is over as far as the reporting server knows (it is not in
+   *     its directory): reported in a flush only for what the server delivered of it
    */
-  record Session(String name, long session, NodeId server, long lastClientSeq) {
+  record Session(String name, long session, NodeId server, long lastClientSeq, boolean detached, boolean past) {
     public Session {
       checkName("name", name);
       Checks.nonNegative("session", session);
       Checks.nonNegative("lastClientSeq", lastClientSeq);
+    }
+
+    /** An attached, current session. */
+    public Session(String name, long session, NodeId server, long lastClientSeq) {
+      this(name, session, server, lastClientSeq, false, false);
+    }
+
+    /** The session on {@code newServer}, attached or not. */
+    public Session withServer(NodeId newServer, boolean nowDetached) {
+      return new Session(name, session, newServer, lastClientSeq, nowDetached, past);
+    }
+
+    /** The session with this last chat number. */
+    public Session withLastClientSeq(long newLastClientSeq) {
+      return new Session(name, session, server, newLastClientSeq, detached, past);
+    }
+
+    /** The session marked as over (or not) for the reporting server. */
+    public Session asPast(boolean isPast) {
+      return new Session(name, session, server, lastClientSeq, detached, isPast);
     }
   }
 

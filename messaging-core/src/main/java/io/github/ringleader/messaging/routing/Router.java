@@ -35,9 +35,10 @@ import org.jspecify.annotations.Nullable;
  * delivers the entry — so an accepted message is already stable, and will reach every recipient
  * that stays connected.
  *
- * <p><b>Numbering.</b> The server numbers each session's forwarded messages itself, 1, 2, 3, …;
- * the leader sequences them in that order, once each. The client's own numbers only have to
- * increase: they are echoed in the answers.
+ * <p><b>Numbering.</b> A chat keeps the client's own number, which only grows within a session,
+ * and names the chat this server passed on before it: the leader sequences a session's chats in
+ * that chain's order, and each number once, however often and from whichever server it comes
+ * (a resumed session's client sends again what the cluster had not taken).
  *
  * <p><b>Epochs.</b> A leader starts a new epoch (a flush) when it wins an election and whenever its
  * view of the live members changes.
@@ -46,12 +47,23 @@ public final class Router implements StreamReplica.Sink {
   /** Requests of one session waiting to be delivered, at most. */
   static final int MAX_PENDING_PER_SESSION = 256;
 
+  /**
+   * Stream entries whose positions this server remembers, with the chat messages among them: what
+   * a resuming client may have missed. The most recent ones only.
+   */
+  public static final int RECENT_ENTRIES = 8192;
+
   private enum SessionState {
     NEW,
     JOINING,
+    /** Its client asked to resume it here; waiting for the leader to move it. */
+    RESUMING,
     JOINED,
     LEAVING
   }
+
+  /** A delivered entry's position, and the entry if it is a chat message. */
+  private record Recent(long epoch, long seq, StreamEntry.@Nullable Chat chat) {}
 
   private static final class LocalSession {
     final long connection;
@@ -60,11 +72,18 @@ public final class Router implements StreamReplica.Sink {
     SessionState state = SessionState.NEW;
     String name = "";
     long session;
+    /** The client's number of the last send it made (the numbers only grow). */
     long lastClientSeq;
-    long nextStreamSeq = 1;
+    /** The number of the last chat passed on to the leader: the next one's predecessor. */
+    long lastForwarded;
     boolean leaveWhenJoined;
-    /** Stream request number → the client's own number, for the answers. */
-    final Map<Long, Long> clientSeqs = new HashMap<>();
+    /** For a resuming client: the position of the last event it received. */
+    long resumeEpoch;
+    long resumeSeq;
+    /** When it joined, or was last taken up here (this server's clock, as of its last event). */
+    long attachedAtNanos;
+    /** The numbers of the chats passed on and not yet delivered. */
+    final Set<Long> inFlight = new java.util.HashSet<>();
 
     LocalSession(long connection, ClientLink link) {
       this.connection = connection;
@@ -106,7 +125,13 @@ public final class Router implements StreamReplica.Sink {
   private long nextConnection;
   private final Map<Long, LocalSession> byConnection = new LinkedHashMap<>();
   private final Map<Long, LocalSession> bySession = new HashMap<>();
+  /** Sessions whose connection closed, until the cluster has them held for their client. */
+  private final Map<Long, StreamEntry.Session> detaching = new LinkedHashMap<>();
   private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+  private final long graceNanos;
+  private final java.util.ArrayDeque<Recent> recent = new java.util.ArrayDeque<>();
+  /** The time of the latest event, for what is delivered without a clock at hand. */
+  private long lastNowNanos;
 
   private @Nullable NodeId leader;
   private @Nullable Sequencer sequencer;
@@ -128,7 +153,24 @@ public final class Router implements StreamReplica.Sink {
       long retryNanos,
       long stateIntervalNanos,
       Supplier<@Nullable NodeId> redirect) {
+    this(self, incarnation, capacity, outbox, retryNanos, stateIntervalNanos, 0, redirect);
+  }
+
+  /**
+   * @param graceNanos how long the cluster holds the session of a client that lost its
+   *     connection or its server, for the client to resume it; 0 ends such sessions at once
+   */
+  public Router(
+      NodeId self,
+      java.util.function.LongSupplier incarnation,
+      int capacity,
+      RoutingOutbox outbox,
+      long retryNanos,
+      long stateIntervalNanos,
+      long graceNanos,
+      Supplier<@Nullable NodeId> redirect) {
     this.self = self;
+    this.graceNanos = graceNanos;
     this.capacity = capacity;
     this.outbox = outbox;
     this.retryNanos = retryNanos;
@@ -200,17 +242,17 @@ public final class Router implements StreamReplica.Sink {
     epochMembers = lives;
     Set<NodeId> members = new TreeSet<>(lives.keySet());
     long epoch = Epochs.of(leadingTerm, self, incarnation.getAsLong(), flushes++);
-    Sequencer next = new Sequencer(self, epoch, members, outbox, retryNanos, stateIntervalNanos);
+    Sequencer next = new Sequencer(self, epoch, members, outbox, retryNanos, stateIntervalNanos, graceNanos);
     sequencer = next;
     next.begin(replica.syncForOwnEpoch(epoch), nowNanos);
   }
 
   // ---------------------------------------------------------------- cluster messages
 
-  public void onForward(Forward forward, long nowNanos) {
+  public void onForward(NodeId from, Forward forward, long nowNanos) {
     Sequencer s = sequencer;
     if (s != null) {
-      s.onForward(forward.request(), nowNanos);
+      s.onForward(from, forward.request(), nowNanos);
     }
   }
 
@@ -249,6 +291,7 @@ public final class Router implements StreamReplica.Sink {
   }
 
   public void onTick(long nowNanos) {
+    lastNowNanos = nowNanos;
     replica.onTick(nowNanos);
     Sequencer s = sequencer;
     if (s != null) {
@@ -259,6 +302,7 @@ public final class Router implements StreamReplica.Sink {
 
   /** Sends what the last event made due: forwards, acknowledgements, the stream state. */
   public void flush(long nowNanos) {
+    lastNowNanos = nowNanos;
     sendDuePending(nowNanos);
     replica.flush();
     Sequencer s = sequencer;
@@ -318,6 +362,14 @@ public final class Router implements StreamReplica.Sink {
     return "L" + session;
   }
 
+  private static String detachKey(long session) {
+    return "D" + session;
+  }
+
+  private static String resumeKey(long session) {
+    return "R" + session;
+  }
+
   // ---------------------------------------------------------------- clients
 
   /** A client connected; returns the id to pass with its requests. */
@@ -334,6 +386,8 @@ public final class Router implements StreamReplica.Sink {
     }
     if (request instanceof ClientRequest.Hello) {
       hello(session, ((ClientRequest.Hello) request).name());
+    } else if (request instanceof ClientRequest.Resume) {
+      resume(session, (ClientRequest.Resume) request);
     } else if (request instanceof ClientRequest.Send) {
       send(session, (ClientRequest.Send) request);
     } else if (request instanceof ClientRequest.ListUsers) {
@@ -346,7 +400,7 @@ public final class Router implements StreamReplica.Sink {
     } else if (request instanceof ClientRequest.Bye) {
       session.send(new ServerEvent.Goodbye("bye"));
       session.close();
-      leave(session, "left");
+      leave(session, "left", false);
     }
   }
 
@@ -355,6 +409,19 @@ public final class Router implements StreamReplica.Sink {
     LocalSession session = byConnection.get(connection);
     if (session != null) {
       session.send(event);
+    }
+  }
+
+  /**
+   * Tells the client on {@code connection}, if it has joined, the position of the last entry this
+   * server delivered: everything for it up to there has been sent (see {@link
+   * ServerEvent.Position}).
+   */
+  public void tellPosition(long connection) {
+    LocalSession session = byConnection.get(connection);
+    Recent last = recent.peekLast();
+    if (session != null && session.state == SessionState.JOINED && last != null) {
+      session.send(new ServerEvent.Position(last.epoch(), last.seq()));
     }
   }
 
@@ -378,25 +445,53 @@ public final class Router implements StreamReplica.Sink {
     }
   }
 
+  /**
+   * Asks one client to move elsewhere, to even out the load: the one here longest among those
+   * here for at least {@code minAttachedNanos}. It is told goodbye, and its session is held for it
+   * to resume on another server (a reference client moves to the least-loaded one). Only with a
+   * grace period. Returns whether a client was asked.
+   */
+  public boolean moveOne(long nowNanos, long minAttachedNanos, String reason) {
+    if (graceNanos <= 0) {
+      return false;
+    }
+    LocalSession oldest = null;
+    for (LocalSession session : byConnection.values()) {
+      if (session.state == SessionState.JOINED && session.linkOpen
+          && nowNanos - session.attachedAtNanos >= minAttachedNanos
+          && (oldest == null || session.attachedAtNanos < oldest.attachedAtNanos)) {
+        oldest = session;
+      }
+    }
+    if (oldest == null) {
+      return false;
+    }
+    oldest.send(new ServerEvent.Goodbye(reason));
+    oldest.close();
+    detach(oldest, "moved to even out the load");
+    return true;
+  }
+
   /** The client's connection closed. */
   public void onClientClosed(long connection) {
     LocalSession session = byConnection.get(connection);
     if (session != null) {
       session.linkOpen = false;
-      leave(session, "lost its connection");
+      leave(session, "lost its connection", true);
     }
   }
 
-  private void hello(LocalSession session, String name) {
+  /** Whether a new connection may join (or resume) as {@code name}; refuses it if not. */
+  private boolean admits(LocalSession session, String name, long resuming) {
     if (session.state != SessionState.NEW) {
       session.send(
           new ServerEvent.Refused(ServerEvent.Reason.PROTOCOL_ERROR, "this connection has already joined", null));
-      return;
+      return false;
     }
     String problem = ClientNames.problemWith(name);
     if (problem != null) {
       refuse(session, ServerEvent.Reason.INVALID_NAME, "invalid name \"" + name + "\": " + problem, null);
-      return;
+      return false;
     }
     if (clientCount() >= capacity) {
       NodeId elsewhere = redirect.get();
@@ -406,14 +501,22 @@ public final class Router implements StreamReplica.Sink {
           "server " + self + " is full (" + capacity + " clients)"
               + (elsewhere != null ? "; " + elsewhere + " has room" : "; no server has room"),
           elsewhere);
-      return;
+      return false;
     }
     String key = ClientNames.key(name);
     for (LocalSession other : byConnection.values()) {
-      if (other.state != SessionState.NEW && other.state != SessionState.LEAVING && ClientNames.key(other.name).equals(key)) {
+      if (other.state != SessionState.NEW && other.state != SessionState.LEAVING
+          && other.session != resuming && ClientNames.key(other.name).equals(key)) {
         refuse(session, ServerEvent.Reason.NAME_TAKEN, "the name " + other.name + " is taken by a connected client", null);
-        return;
+        return false;
       }
+    }
+    return true;
+  }
+
+  private void hello(LocalSession session, String name) {
+    if (!admits(session, name, -1)) {
+      return;
     }
     session.state = SessionState.JOINING;
     session.name = name;
@@ -473,34 +576,144 @@ public final class Router implements StreamReplica.Sink {
           new ServerEvent.Rejected(seq, ServerEvent.Reason.UNKNOWN_RECIPIENT, "no client named " + to + " is connected"));
       return;
     }
-    if (session.clientSeqs.size() >= MAX_PENDING_PER_SESSION) {
+    if (session.inFlight.size() >= MAX_PENDING_PER_SESSION) {
       session.send(
           new ServerEvent.Rejected(
               seq, ServerEvent.Reason.BUSY,
               MAX_PENDING_PER_SESSION + " messages are still on their way; wait for their answers"));
       return;
     }
-    long streamSeq = session.nextStreamSeq++;
-    session.clientSeqs.put(streamSeq, seq);
+    long previous = session.lastForwarded;
+    session.lastForwarded = seq;
+    session.inFlight.add(seq);
     submit(
-        chatKey(session.session, streamSeq),
-        new StreamEntry.Chat(session.name, session.session, streamSeq, to, send.text()));
+        chatKey(session.session, seq),
+        new StreamEntry.Chat(session.name, session.session, seq, to, send.text(), previous));
   }
 
-  private void leave(LocalSession session, String reason) {
+  /**
+   * The session ends ({@code mayResume} false: its client said goodbye) or its connection is
+   * gone; with a grace period, the cluster then holds the session for its client to resume.
+   */
+  private void leave(LocalSession session, String reason, boolean mayResume) {
     switch (session.state) {
       case NEW:
         byConnection.remove(session.connection);
         break;
       case JOINING:
+      case RESUMING:
         session.leaveWhenJoined = true;
         break;
       case JOINED:
-        session.state = SessionState.LEAVING;
-        submit(leaveKey(session.session), new StreamEntry.Left(session.name, session.session, reason));
+        if (mayResume && graceNanos > 0) {
+          detach(session, reason);
+        } else {
+          session.state = SessionState.LEAVING;
+          submit(leaveKey(session.session), new StreamEntry.Left(session.name, session.session, reason));
+        }
         break;
       case LEAVING:
         break;
+    }
+  }
+
+  /**
+   * Lets go of a session whose connection is gone: what it sent and this server has not yet had
+   * sequenced is dropped (its client sends it again when it resumes), and the cluster is asked to
+   * hold the session. Until that is delivered, this server reports the session as detached.
+   */
+  private void detach(LocalSession session, String reason) {
+    byConnection.remove(session.connection);
+    bySession.remove(session.session);
+    dropRequestsOf(session);
+    detaching.put(
+        session.session,
+        new StreamEntry.Session(
+            session.name, session.session, self, replica.lastClientSeq(session.session), true, false));
+    submit(detachKey(session.session), new StreamEntry.Detached(session.name, session.session, reason));
+  }
+
+  /**
+   * A client asks to take up its session here. If this server still has the session on an older
+   * connection (the client gave up on it first), the new connection takes it over at once;
+   * otherwise the leader moves the session here, and the client hears back when that is
+   * delivered.
+   */
+  private void resume(LocalSession session, ClientRequest.Resume request) {
+    String name = request.name();
+    if (graceNanos <= 0) {
+      refuse(session, ServerEvent.Reason.SESSION_ENDED, "sessions are not resumed in this cluster; join again", null);
+      return;
+    }
+    LocalSession old = bySession.get(request.session());
+    if (!admits(session, name, old != null ? request.session() : -1)) {
+      return;
+    }
+    session.name = name;
+    session.session = request.session();
+    session.resumeEpoch = request.epoch();
+    session.resumeSeq = request.seq();
+    if (old != null && !ClientNames.key(old.name).equals(ClientNames.key(name))) {
+      refuse(session, ServerEvent.Reason.SESSION_ENDED, "the session of " + name + " has ended; join again", null);
+      return;
+    }
+    if (old != null && old.state == SessionState.JOINED) {
+      old.send(new ServerEvent.Goodbye("the session continues on a new connection"));
+      old.close();
+      byConnection.remove(old.connection);
+      session.state = SessionState.JOINED;
+      session.attachedAtNanos = lastNowNanos;
+      session.lastClientSeq = old.lastClientSeq;
+      session.lastForwarded = old.lastForwarded;
+      session.inFlight.addAll(old.inFlight);
+      bySession.put(session.session, session);
+      welcomeBack(session, old.lastClientSeq, replica.positionEpoch(), replica.positionSeq());
+      return;
+    }
+    if (old != null || detaching.containsKey(request.session())) {
+      // Its leaving (or letting go) is on its way to the leader and must be decided first: a
+      // resumption overtaking it would be undone by it.
+      refuse(session, ServerEvent.Reason.BUSY, "the session of " + name + " is still joining or leaving here; try again", null);
+      return;
+    }
+    session.state = SessionState.RESUMING;
+    bySession.put(session.session, session);
+    submit(resumeKey(session.session), new StreamEntry.Resumed(name, session.session, self, 0));
+  }
+
+  /**
+   * Tells a client that resumed where it stands, then sends it what it missed: every chat message
+   * for it after the position it gave, in order.
+   */
+  private void welcomeBack(LocalSession session, long lastSendSeq, long epoch, long seq) {
+    List<ServerEvent.Message> missed = new ArrayList<>();
+    boolean found = false;
+    String key = ClientNames.key(session.name);
+    for (Recent r : recent) {
+      if (!found) {
+        found = r.epoch() == session.resumeEpoch && r.seq() == session.resumeSeq;
+        continue;
+      }
+      StreamEntry.Chat chat = r.chat();
+      if (chat != null) {
+        String to = chat.to();
+        if (to == null || ClientNames.key(to).equals(key)) {
+          missed.add(
+              new ServerEvent.Message(
+                  chat.from(), to, chat.text(), r.epoch(), r.seq(), chat.session(), chat.clientSeq()));
+        }
+      }
+    }
+    session.send(new ServerEvent.Resumed(session.name, session.session, self, lastSendSeq, epoch, seq, found));
+    for (ServerEvent.Message message : missed) {
+      session.send(message);
+    }
+  }
+
+  private void remember(StreamEntry.@Nullable Chat chat) {
+    recent.addLast(new Recent(replica.positionEpoch(), replica.positionSeq(), chat));
+    if (recent.size() > RECENT_ENTRIES) {
+      recent.removeFirst();
     }
   }
 
@@ -508,37 +721,51 @@ public final class Router implements StreamReplica.Sink {
 
   @Override
   public void onDelivered(StreamEntry entry, Map<Long, StreamEntry.Session> directory) {
+    remember(entry instanceof StreamEntry.Chat ? (StreamEntry.Chat) entry : null);
     if (entry instanceof StreamEntry.Joined) {
       StreamEntry.Joined joined = (StreamEntry.Joined) entry;
       pending.remove(joinKey(joined.session()));
       LocalSession mine = bySession.get(joined.session());
       if (mine != null && mine.state == SessionState.JOINING) {
         mine.state = SessionState.JOINED;
-        mine.send(new ServerEvent.Welcome(mine.name, mine.session, self));
+        mine.attachedAtNanos = lastNowNanos;
+        mine.send(
+            new ServerEvent.Welcome(mine.name, mine.session, self, replica.positionEpoch(), replica.positionSeq()));
         if (mine.leaveWhenJoined) {
-          leave(mine, "lost its connection");
+          leave(mine, "lost its connection", true);
         }
+      } else if (mine == null && joined.server().equals(self)) {
+        // A join of a client this server no longer has: refused here, and a late copy sequenced
+        // by a newer leader. Without this, the session would hold the name with nobody behind it.
+        submit(leaveKey(joined.session()), new StreamEntry.Left(joined.name(), joined.session(), "its client is gone"));
       }
       tellOthers(joined.session(), new ServerEvent.Presence(joined.name(), true, ""));
     } else if (entry instanceof StreamEntry.JoinRefused) {
       StreamEntry.JoinRefused refused = (StreamEntry.JoinRefused) entry;
       pending.remove(joinKey(refused.session()));
       LocalSession mine = bySession.get(refused.session());
-      if (mine != null && mine.state == SessionState.JOINING) {
+      if (refused.server().equals(self)) {
+        pending.remove(resumeKey(refused.session())); // an earlier attempt elsewhere is not ours
+      }
+      if (mine != null && (mine.state == SessionState.JOINING || mine.state == SessionState.RESUMING)) {
         bySession.remove(refused.session());
-        refuse(mine, ServerEvent.Reason.NAME_TAKEN, refused.reason(), null);
+        refuse(
+            mine,
+            mine.state == SessionState.JOINING ? ServerEvent.Reason.NAME_TAKEN : ServerEvent.Reason.SESSION_ENDED,
+            refused.reason(),
+            null);
       }
     } else if (entry instanceof StreamEntry.Chat) {
       StreamEntry.Chat chat = (StreamEntry.Chat) entry;
       pending.remove(chatKey(chat.session(), chat.clientSeq()));
       LocalSession sender = bySession.get(chat.session());
-      if (sender != null) {
-        Long clientSeq = sender.clientSeqs.remove(chat.clientSeq());
-        if (clientSeq != null) {
-          sender.send(new ServerEvent.Accepted(clientSeq));
-        }
+      if (sender != null && sender.inFlight.remove(chat.clientSeq())) {
+        sender.send(new ServerEvent.Accepted(chat.clientSeq()));
       }
-      ServerEvent.Message message = new ServerEvent.Message(chat.from(), chat.to(), chat.text());
+      ServerEvent.Message message =
+          new ServerEvent.Message(
+              chat.from(), chat.to(), chat.text(), replica.positionEpoch(), replica.positionSeq(),
+              chat.session(), chat.clientSeq());
       String to = chat.to();
       String key = to == null ? null : ClientNames.key(to);
       for (LocalSession session : byConnection.values()) {
@@ -551,15 +778,27 @@ public final class Router implements StreamReplica.Sink {
       StreamEntry.ChatRejected rejected = (StreamEntry.ChatRejected) entry;
       pending.remove(chatKey(rejected.session(), rejected.clientSeq()));
       LocalSession sender = bySession.get(rejected.session());
-      if (sender != null) {
-        Long clientSeq = sender.clientSeqs.remove(rejected.clientSeq());
-        if (clientSeq != null) {
-          sender.send(new ServerEvent.Rejected(clientSeq, ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));
-        }
+      if (sender != null && sender.inFlight.remove(rejected.clientSeq())) {
+        sender.send(
+            new ServerEvent.Rejected(rejected.clientSeq(), ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));
       }
+    } else if (entry instanceof StreamEntry.Detached) {
+      long session = ((StreamEntry.Detached) entry).session();
+      pending.remove(detachKey(session));
+      detaching.remove(session);
+    } else if (entry instanceof StreamEntry.Resumed) {
+      onResumed((StreamEntry.Resumed) entry);
     } else if (entry instanceof StreamEntry.Left) {
       StreamEntry.Left left = (StreamEntry.Left) entry;
       pending.remove(leaveKey(left.session()));
+      pending.remove(detachKey(left.session()));
+      detaching.remove(left.session());
+      LocalSession resuming = bySession.get(left.session());
+      if (resuming != null && resuming.state == SessionState.RESUMING) {
+        // The session ended while its client asked to resume it here: the leader refuses that.
+        tellOthers(left.session(), new ServerEvent.Presence(left.name(), false, left.reason()));
+        return;
+      }
       LocalSession mine = bySession.remove(left.session());
       if (mine != null) {
         dropRequestsOf(mine);
@@ -570,6 +809,35 @@ public final class Router implements StreamReplica.Sink {
         byConnection.remove(mine.connection);
       }
       tellOthers(left.session(), new ServerEvent.Presence(left.name(), false, left.reason()));
+    }
+  }
+
+  private void onResumed(StreamEntry.Resumed resumed) {
+    LocalSession mine = bySession.get(resumed.session());
+    if (resumed.server().equals(self)) {
+      pending.remove(resumeKey(resumed.session()));
+      if (mine != null && mine.state == SessionState.RESUMING) {
+        mine.state = SessionState.JOINED;
+        mine.attachedAtNanos = lastNowNanos;
+        mine.lastClientSeq = resumed.lastClientSeq();
+        mine.lastForwarded = resumed.lastClientSeq();
+        welcomeBack(mine, resumed.lastClientSeq(), replica.positionEpoch(), replica.positionSeq());
+        if (mine.leaveWhenJoined) {
+          leave(mine, "lost its connection", true);
+        }
+      }
+      return;
+    }
+    // The client took its session to another server: whatever this one still had of it goes.
+    pending.remove(detachKey(resumed.session()));
+    detaching.remove(resumed.session());
+    if (mine != null && mine.state != SessionState.RESUMING) {
+      bySession.remove(resumed.session());
+      dropRequestsOf(mine);
+      pending.remove(leaveKey(resumed.session()));
+      mine.send(new ServerEvent.Goodbye("the session continues on server " + resumed.server()));
+      mine.close();
+      byConnection.remove(mine.connection);
     }
   }
 
@@ -593,8 +861,19 @@ public final class Router implements StreamReplica.Sink {
 
   @Override
   public void onDirectoryReplaced(Map<Long, StreamEntry.Session> before, Map<Long, StreamEntry.Session> after) {
+    // Every member of an epoch delivers its directory: its position is one a client may resume
+    // from on any of them, including a server that has just come (back).
+    remember(null);
     for (StreamEntry.Session gone : before.values()) {
       if (!after.containsKey(gone.session())) {
+        pending.remove(leaveKey(gone.session())); // nothing left to leave
+        LocalSession leaving = bySession.get(gone.session());
+        if (leaving != null && leaving.state == SessionState.LEAVING) {
+          bySession.remove(gone.session());
+          dropRequestsOf(leaving);
+          leaving.close();
+          byConnection.remove(leaving.connection);
+        }
         tellOthers(gone.session(), new ServerEvent.Presence(gone.name(), false, "its server " + gone.server() + " is gone"));
       }
     }
@@ -613,17 +892,40 @@ public final class Router implements StreamReplica.Sink {
   @Override
   public List<StreamEntry.Session> sessionReport() {
     List<StreamEntry.Session> sessions = new ArrayList<>();
-    Set<Long> local = new java.util.HashSet<>();
+    Set<Long> reported = new java.util.HashSet<>();
     for (LocalSession session : byConnection.values()) {
       if (session.state == SessionState.JOINED || session.state == SessionState.LEAVING) {
-        local.add(session.session);
+        reported.add(session.session);
         sessions.add(
-            new StreamEntry.Session(session.name, session.session, self, replica.lastClientSeq(session.session)));
+            new StreamEntry.Session(
+                session.name, session.session, self, replica.lastClientSeq(session.session), false, false));
       }
     }
+    // A session still joining here may have been sequenced where this server did not deliver it;
+    // it is mentioned (as not current here) so that the leader does not hold it for a resume.
+    for (LocalSession session : byConnection.values()) {
+      if (session.state == SessionState.JOINING && reported.add(session.session)) {
+        sessions.add(new StreamEntry.Session(session.name, session.session, self, 0, false, true));
+      }
+    }
+    for (StreamEntry.Session held : detaching.values()) {
+      if (reported.add(held.session())) {
+        sessions.add(held);
+      }
+    }
+    // Other servers' sessions as this server's directory has them (a detached one stays held),
+    // with what this server delivered of them; and sessions that are over here, for that alone.
+    Map<Long, StreamEntry.Session> current = replica.directory();
     for (StreamEntry.Session known : new ArrayList<>(replica.seenSessions())) {
-      if (!local.contains(known.session()) && !known.server().equals(self)) {
-        sessions.add(known);
+      if (reported.contains(known.session())) {
+        continue;
+      }
+      StreamEntry.Session listed = current.get(known.session());
+      if (listed != null && (listed.detached() || !listed.server().equals(self))) {
+        sessions.add(
+            listed.withLastClientSeq(known.lastClientSeq()).asPast(false));
+      } else if (listed == null && !known.server().equals(self)) {
+        sessions.add(known.asPast(true));
       }
     }
     return sessions;

@@ -10,6 +10,7 @@ import io.github.ringleader.messaging.protocol.SyncRequest;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,11 +31,18 @@ import org.slf4j.LoggerFactory;
  * session and the other is told to leave), then every entry of an earlier epoch that some member
  * delivered and another may not have ({@link StreamEntry.Carried}, in their old order).
  *
- * <p><b>Sequencing.</b> A request passes a gate: a chat it has sequenced before is dropped
- * (servers send requests again until they deliver them), a session's chats are sequenced in the
- * order the client numbered them (a later one waits for the earlier), a join of a taken name and a
- * private message to an unknown client become refusals, and a late copy of the join of a session
- * this leader refused or saw leave is dropped. A join of a connected session is sequenced again when its server
+ * <p><b>Sequencing.</b> A request passes a gate: a chat whose number it has sequenced before is
+ * dropped (servers send requests again until they deliver them; a resumed client sends again
+ * what it was not told was taken), a chat waits for the one its server passed on before it (so
+ * each sender's order holds), a session's chats and leaving count only from the server it is on,
+ * a join of a taken name and a private message to an unknown client become refusals, and a late
+ * copy of the join of a session this leader refused or saw leave is dropped.
+ *
+ * <p><b>Detached sessions.</b> With a grace period, a session whose connection closed, or whose
+ * server is gone, stays in the directory, detached: its name stays taken and messages to it are
+ * sequenced as usual (servers keep them for its client). Its client resumes it on any server
+ * ({@link StreamEntry.Resumed}, which names the last chat of the session sequenced); a session
+ * not resumed within the grace period leaves. A join of a connected session is sequenced again when its server
  * asks again: that server has not delivered it (it was sequenced where the server was not a
  * member), and the others skip the copy. Each entry goes to all members; each acknowledges how far
  * it has the stream; entries every member has are <em>stable</em> and announced as such, and only
@@ -81,6 +89,7 @@ public final class Sequencer {
   private final long retryNanos;
   private final long stateIntervalNanos;
   private final Set<NodeId> members;
+  private final long graceNanos;
   private Phase phase = Phase.SYNCING;
 
   // ---- flush
@@ -97,8 +106,10 @@ public final class Sequencer {
   private long nextStateNanos = Long.MAX_VALUE;
   /** The connected clients by session, as of the last sequenced entry. */
   private final Map<Long, StreamEntry.Session> directory = new LinkedHashMap<>();
-  /** The last request number sequenced per session. */
+  /** The number of the last chat sequenced per session (the client's own numbering). */
   private final Map<Long, Long> lastSequenced = new HashMap<>();
+  /** Detached sessions, in the order they detached: when (on this leader's clock) they did. */
+  private final LinkedHashMap<Long, Long> detachedSince = new LinkedHashMap<>();
   private final Map<Long, TreeMap<Long, StreamEntry.Chat>> held = new HashMap<>();
   /**
    * Sessions this leader refused or saw leave (the most recent few): a late copy of their join is
@@ -110,6 +121,8 @@ public final class Sequencer {
 
   /**
    * @param members every server of the epoch, this one included
+   * @param graceNanos how long a detached session is held for its client to resume it; 0: a
+   *     client that loses its connection or its server leaves at once
    */
   public Sequencer(
       NodeId self,
@@ -118,7 +131,20 @@ public final class Sequencer {
       RoutingOutbox outbox,
       long retryNanos,
       long stateIntervalNanos) {
+    this(self, epoch, members, outbox, retryNanos, stateIntervalNanos, 0);
+  }
+
+  /** As above, with a grace period for detached sessions. */
+  public Sequencer(
+      NodeId self,
+      long epoch,
+      Collection<NodeId> members,
+      RoutingOutbox outbox,
+      long retryNanos,
+      long stateIntervalNanos,
+      long graceNanos) {
     this.self = self;
+    this.graceNanos = graceNanos;
     this.epoch = epoch;
     this.members = new TreeSet<>(members);
     this.members.add(self);
@@ -205,15 +231,30 @@ public final class Sequencer {
     // Sessions the members report, and every delivered entry some member may lack, by origin.
     // A session is connected if its own server reports it; how far it was sequenced is the most
     // any member delivered of it (its own server may have missed some, cut off for a while).
+    // A session its own server does not report — held for its client (detached), on a server
+    // not in this epoch, or on one that lost it (a new life of it, say) — is kept detached for
+    // the grace period, if grace is on and some member still lists it.
     Map<Long, StreamEntry.Session> reported = new LinkedHashMap<>();
+    Map<Long, StreamEntry.Session> held = new LinkedHashMap<>();
+    // Sessions their own server reports as still joining there: not held, for the join was
+    // sequenced where that server did not deliver it, and it asks again.
+    Set<Long> joiningOnOwner = new java.util.HashSet<>();
     Map<Long, Long> deliveredAnywhere = new HashMap<>();
     TreeMap<Long, TreeMap<Long, StreamEntry>> byOrigin = new TreeMap<>();
     for (Map.Entry<NodeId, List<SyncReply>> reply : replies.entrySet()) {
       for (SyncReply part : reply.getValue()) {
         for (StreamEntry.Session session : part.sessions()) {
           deliveredAnywhere.merge(session.session(), session.lastClientSeq(), Math::max);
-          if (session.server().equals(reply.getKey())) {
+          if (session.past() && session.server().equals(reply.getKey())) {
+            joiningOnOwner.add(session.session());
+          }
+          if (session.past()) {
+            continue;
+          }
+          if (session.server().equals(reply.getKey()) && !session.detached()) {
             reported.put(session.session(), session);
+          } else if (graceNanos > 0) {
+            held.putIfAbsent(session.session(), session.withServer(session.server(), true));
           }
         }
         for (SyncReply.SequencedEntry entry : part.entries()) {
@@ -228,9 +269,17 @@ public final class Sequencer {
     }
     replies.clear();
 
+    for (StreamEntry.Session session : held.values()) {
+      if (!joiningOnOwner.contains(session.session())) {
+        reported.putIfAbsent(session.session(), session);
+      }
+    }
     for (StreamEntry.Session session : reported.values()) {
       directory.put(session.session(), session);
       lastSequenced.put(session.session(), deliveredAnywhere.getOrDefault(session.session(), 0L));
+      if (session.detached()) {
+        detachedSince.put(session.session(), nowNanos);
+      }
     }
     // The directory is what the live members report; it goes first, so carried private
     // messages find their recipients.
@@ -248,19 +297,21 @@ public final class Sequencer {
     for (Map.Entry<Long, TreeMap<Long, StreamEntry>> origin : byOrigin.entrySet()) {
       for (Map.Entry<Long, StreamEntry> e : origin.getValue().entrySet()) {
         append(new StreamEntry.Carried(origin.getKey(), e.getKey(), e.getValue()), nowNanos);
-        noteCarried(e.getValue());
+        noteCarried(e.getValue(), nowNanos);
         carried++;
       }
     }
-    // A carried join may name a client whose server is not in this epoch: that client is gone.
+    // A carried join may name a client whose server is not in this epoch: that client is gone,
+    // or, with a grace period, held for it to resume.
     for (StreamEntry.Session session : new ArrayList<>(directory.values())) {
-      if (!members.contains(session.server())) {
-        directory.remove(session.session());
-        lastSequenced.remove(session.session());
-        append(
-            new StreamEntry.Left(
-                session.name(), session.session(), "its server " + session.server() + " is gone"),
-            nowNanos);
+      if (!members.contains(session.server()) && !session.detached()) {
+        String reason = "its server " + session.server() + " is gone";
+        if (graceNanos > 0) {
+          detach(session, reason, nowNanos);
+        } else {
+          forget(session.session());
+          append(new StreamEntry.Left(session.name(), session.session(), reason), nowNanos);
+        }
       }
     }
     resolveNameConflicts(nowNanos);
@@ -270,25 +321,59 @@ public final class Sequencer {
   }
 
   /** Brings the gate's state up to date with an entry carried from an earlier epoch. */
-  private void noteCarried(StreamEntry entry) {
+  private void noteCarried(StreamEntry entry, long nowNanosOfStart) {
     if (entry instanceof StreamEntry.Joined) {
       StreamEntry.Joined joined = (StreamEntry.Joined) entry;
       directory.putIfAbsent(
           joined.session(), new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0));
       lastSequenced.putIfAbsent(joined.session(), 0L);
     } else if (entry instanceof StreamEntry.Left) {
-      long session = ((StreamEntry.Left) entry).session();
-      directory.remove(session);
-      lastSequenced.remove(session);
+      forget(((StreamEntry.Left) entry).session());
     } else if (entry instanceof StreamEntry.Chat) {
       StreamEntry.Chat chat = (StreamEntry.Chat) entry;
-      // Only for a connected session: a carried chat does not make its session connected.
-      lastSequenced.computeIfPresent(chat.session(), (k, last) -> Math.max(last, chat.clientSeq()));
+      noteSequenced(chat.session(), chat.clientSeq());
     } else if (entry instanceof StreamEntry.ChatRejected) {
       StreamEntry.ChatRejected rejected = (StreamEntry.ChatRejected) entry;
-      lastSequenced.computeIfPresent(
-          rejected.session(), (k, last) -> Math.max(last, rejected.clientSeq()));
+      noteSequenced(rejected.session(), rejected.clientSeq());
+    } else if (entry instanceof StreamEntry.Detached) {
+      long session = ((StreamEntry.Detached) entry).session();
+      StreamEntry.Session known = directory.get(session);
+      if (known != null && !known.detached()) {
+        directory.put(session, known.withServer(known.server(), true));
+        detachedSince.put(session, nowNanosOfStart);
+      }
+    } else if (entry instanceof StreamEntry.Resumed) {
+      StreamEntry.Resumed resumed = (StreamEntry.Resumed) entry;
+      StreamEntry.Session known = directory.get(resumed.session());
+      directory.put(
+          resumed.session(),
+          known != null
+              ? known.withServer(resumed.server(), false)
+              : new StreamEntry.Session(resumed.name(), resumed.session(), resumed.server(), resumed.lastClientSeq()));
+      lastSequenced.merge(resumed.session(), resumed.lastClientSeq(), Math::max);
+      detachedSince.remove(resumed.session());
     }
+  }
+
+  /** Only for a connected session: a carried chat does not make its session connected. */
+  private void noteSequenced(long session, long clientSeq) {
+    lastSequenced.computeIfPresent(session, (k, last) -> Math.max(last, clientSeq));
+  }
+
+  /** The gate forgets a session that left. */
+  private void forget(long session) {
+    directory.remove(session);
+    lastSequenced.remove(session);
+    detachedSince.remove(session);
+    held.remove(session);
+  }
+
+  /** Holds {@code session} for its client to resume it, for the grace period from now. */
+  private void detach(StreamEntry.Session session, String reason, long nowNanos) {
+    directory.put(session.session(), session.withServer(session.server(), true));
+    detachedSince.put(session.session(), nowNanos);
+    held.remove(session.session());
+    append(new StreamEntry.Detached(session.name(), session.session(), reason), nowNanos);
   }
 
   /** Two sides of a healed partition may each have let a client take a name: the older keeps it. */
@@ -301,7 +386,11 @@ public final class Sequencer {
         owner.put(key, session);
         continue;
       }
-      StreamEntry.Session loser = first.session() <= session.session() ? session : first;
+      // A session in use beats one held for its client; between equals, the lower id wins.
+      StreamEntry.Session loser =
+          first.detached() != session.detached()
+              ? (first.detached() ? first : session)
+              : first.session() <= session.session() ? session : first;
       owner.put(key, loser == session ? first : session);
       append(
           new StreamEntry.Left(
@@ -309,15 +398,37 @@ public final class Sequencer {
               loser.session(),
               "another client took the name " + loser.name() + " while the cluster was split"),
           nowNanos);
-      directory.remove(loser.session());
-      lastSequenced.remove(loser.session());
+      forget(loser.session());
     }
   }
 
-  /** A server passes on one of its clients' requests. */
-  public void onForward(StreamEntry request, long nowNanos) {
+  /**
+   * Server {@code from} passes on one of its clients' requests. A session's chats and its leaving
+   * count only from the server the session is on: after a client resumed elsewhere, its old
+   * server's late requests are dropped.
+   */
+  public void onForward(NodeId from, StreamEntry request, long nowNanos) {
     if (phase != Phase.ACTIVE || head - allDelivered >= WINDOW) {
       return; // the origin sends it again
+    }
+    if (request instanceof StreamEntry.Detached) {
+      StreamEntry.Detached detached = (StreamEntry.Detached) request;
+      StreamEntry.Session known = directory.get(detached.session());
+      if (known == null || known.detached() || !known.server().equals(from)) {
+        return;
+      }
+      if (graceNanos > 0) {
+        detach(known, detached.reason(), nowNanos);
+      } else {
+        forget(known.session());
+        close(known.session());
+        append(new StreamEntry.Left(known.name(), known.session(), detached.reason()), nowNanos);
+      }
+      return;
+    }
+    if (request instanceof StreamEntry.Resumed) {
+      resume(from, (StreamEntry.Resumed) request, nowNanos);
+      return;
     }
     if (request instanceof StreamEntry.Joined) {
       StreamEntry.Joined join = (StreamEntry.Joined) request;
@@ -348,20 +459,23 @@ public final class Sequencer {
       append(join, nowNanos);
     } else if (request instanceof StreamEntry.Left) {
       StreamEntry.Left left = (StreamEntry.Left) request;
-      if (directory.remove(left.session()) == null) {
+      StreamEntry.Session known = directory.get(left.session());
+      if (known == null || !known.server().equals(from)) {
         return;
       }
-      lastSequenced.remove(left.session());
-      held.remove(left.session());
+      forget(left.session());
       close(left.session());
       append(left, nowNanos);
     } else if (request instanceof StreamEntry.Chat) {
       StreamEntry.Chat chat = (StreamEntry.Chat) request;
+      StreamEntry.Session known = directory.get(chat.session());
       Long last = lastSequenced.get(chat.session());
-      if (last == null || chat.clientSeq() <= last) {
-        return; // not a connected session, or sequenced before
+      if (known == null || known.detached() || !known.server().equals(from)
+          || last == null || chat.clientSeq() <= last) {
+        return; // not a connected session (or not from its server), or sequenced before
       }
-      if (chat.clientSeq() > last + 1) {
+      if (chat.previous() > last) {
+        // Its predecessor is not sequenced yet: it waits, so the sender's order holds.
         TreeMap<Long, StreamEntry.Chat> waiting = held.computeIfAbsent(chat.session(), k -> new TreeMap<>());
         if (waiting.size() < HELD_PER_SESSION) {
           waiting.put(chat.clientSeq(), chat);
@@ -371,13 +485,14 @@ public final class Sequencer {
       sequenceChat(chat, nowNanos);
       TreeMap<Long, StreamEntry.Chat> waiting = held.get(chat.session());
       while (waiting != null && !waiting.isEmpty() && head - allDelivered < WINDOW) {
-        long next = lastSequenced.getOrDefault(chat.session(), 0L) + 1;
-        StreamEntry.Chat following = waiting.remove(next);
-        waiting.headMap(next, false).clear();
-        if (following == null) {
+        long done = lastSequenced.getOrDefault(chat.session(), 0L);
+        waiting.headMap(done, true).clear();
+        Map.Entry<Long, StreamEntry.Chat> next = waiting.firstEntry();
+        if (next == null || next.getValue().previous() > done) {
           break;
         }
-        sequenceChat(following, nowNanos);
+        waiting.pollFirstEntry();
+        sequenceChat(next.getValue(), nowNanos);
       }
       if (waiting != null && waiting.isEmpty()) {
         held.remove(chat.session());
@@ -390,6 +505,38 @@ public final class Sequencer {
     if (closedSessions.size() > REMEMBERED_CLOSED_SESSIONS) {
       closedSessions.remove(closedSessions.iterator().next());
     }
+  }
+
+  /**
+   * Moves a session to the server its client resumed it on — from a detached state, or from a
+   * server the client gave up on before that server noticed. The entry tells the new server how
+   * far the session's requests were sequenced.
+   */
+  private void resume(NodeId from, StreamEntry.Resumed request, long nowNanos) {
+    StreamEntry.Session known = directory.get(request.session());
+    if (known == null || !ClientNames.key(known.name()).equals(ClientNames.key(request.name()))) {
+      append(
+          new StreamEntry.JoinRefused(
+              request.name(), request.session(), from,
+              "the session of " + request.name() + " has ended; join again"),
+          nowNanos);
+      return;
+    }
+    if (!known.detached() && known.server().equals(from)) {
+      // Sequenced before; its server asks again because it has not delivered it yet. As with a
+      // join: sequence it once more, and servers that applied it skip it.
+      append(resumedOn(from, known), nowNanos);
+      return;
+    }
+    directory.put(known.session(), known.withServer(from, false));
+    detachedSince.remove(known.session());
+    held.remove(known.session());
+    append(resumedOn(from, known), nowNanos);
+  }
+
+  private StreamEntry.Resumed resumedOn(NodeId server, StreamEntry.Session session) {
+    return new StreamEntry.Resumed(
+        session.name(), session.session(), server, lastSequenced.getOrDefault(session.session(), 0L));
   }
 
   private void sequenceChat(StreamEntry.Chat chat, long nowNanos) {
@@ -504,6 +651,7 @@ public final class Sequencer {
         resend(e.getKey(), member, nowNanos);
       }
     }
+    expireDetached(nowNanos);
     if (nextStateNanos <= nowNanos) {
       sendState(nowNanos);
     }
@@ -514,12 +662,45 @@ public final class Sequencer {
       return nextSyncRetryNanos;
     }
     long next = nextStateNanos;
+    if (!detachedSince.isEmpty() && head - allDelivered < WINDOW) {
+      next = Math.min(next, detachedSince.values().iterator().next() + graceNanos);
+    }
     for (Progress member : progress.values()) {
       if (member.received < head) {
         next = Math.min(next, member.lastProgressNanos + retryNanos);
       }
     }
     return next;
+  }
+
+  /**
+   * Ends the sessions whose clients did not resume them within the grace period (the oldest
+   * first; they are kept in the order they detached). While the window is full, they wait.
+   */
+  private void expireDetached(long nowNanos) {
+    for (Iterator<Map.Entry<Long, Long>> it = detachedSince.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Long> e = it.next();
+      if (nowNanos - e.getValue() < graceNanos || head - allDelivered >= WINDOW) {
+        return;
+      }
+      it.remove();
+      StreamEntry.Session session = directory.get(e.getKey());
+      if (session == null) {
+        continue;
+      }
+      forget(session.session());
+      close(session.session());
+      append(
+          new StreamEntry.Left(
+              session.name(), session.session(),
+              "did not come back within " + formatGrace()),
+          nowNanos);
+    }
+  }
+
+  private String formatGrace() {
+    long millis = graceNanos / 1_000_000;
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   /** Entries sequenced in this epoch. */

@@ -119,6 +119,9 @@ public final class StreamReplica {
       };
   private final List<StreamEntry.Directory> directoryParts = new ArrayList<>();
   private boolean ackDue;
+  /** Where the entry being delivered was first sequenced: its position, the same everywhere. */
+  private long positionEpoch;
+  private long positionSeq;
   private long nextNackNanos = Long.MAX_VALUE;
   private long deliveredCount;
 
@@ -320,6 +323,20 @@ public final class StreamReplica {
     return known == null ? 0 : known.lastClientSeq();
   }
 
+  /**
+   * The epoch in which the entry being delivered (or last delivered) was first sequenced. With
+   * {@link #positionSeq()}, an entry's position: the same on every server, and increasing in
+   * delivery order.
+   */
+  public long positionEpoch() {
+    return positionEpoch;
+  }
+
+  /** The entry's sequence number in {@link #positionEpoch()}. */
+  public long positionSeq() {
+    return positionSeq;
+  }
+
   /** Entries received and not yet delivered (bounded by the receive window). */
   public int buffered() {
     return received.size();
@@ -436,10 +453,18 @@ public final class StreamReplica {
       if (upTo != null && carried.seq() > upTo) {
         // This replica was in that epoch and had not delivered this entry yet.
         deliveredUpTo.put(carried.epoch(), carried.seq());
-        apply(carried.entry());
+        positionEpoch = carried.epoch();
+        positionSeq = carried.seq();
+        applyAt(carried.entry());
       }
       return;
     }
+    positionEpoch = epoch;
+    positionSeq = delivered;
+    applyAt(entry);
+  }
+
+  private void applyAt(StreamEntry entry) {
     if (entry instanceof StreamEntry.Directory) {
       StreamEntry.Directory part = (StreamEntry.Directory) entry;
       directoryParts.add(part);
@@ -471,6 +496,29 @@ public final class StreamReplica {
       StreamEntry.ChatRejected rejected = (StreamEntry.ChatRejected) entry;
       if (!consume(rejected.session(), rejected.clientSeq())) {
         return;
+      }
+    } else if (entry instanceof StreamEntry.Detached) {
+      StreamEntry.Detached detached = (StreamEntry.Detached) entry;
+      StreamEntry.Session known = directory.get(detached.session());
+      if (known == null || known.detached()) {
+        return;
+      }
+      directory.put(known.session(), known.withServer(known.server(), true));
+    } else if (entry instanceof StreamEntry.Resumed) {
+      StreamEntry.Resumed resumed = (StreamEntry.Resumed) entry;
+      StreamEntry.Session known = directory.get(resumed.session());
+      if (known != null && !known.detached() && known.server().equals(resumed.server())) {
+        return; // applied before
+      }
+      directory.put(
+          resumed.session(),
+          known == null
+              ? new StreamEntry.Session(resumed.name(), resumed.session(), resumed.server(), 0)
+              : known.withServer(resumed.server(), false));
+      remember(resumed.name(), resumed.session(), resumed.server());
+      StreamEntry.Session record = seen.get(resumed.session());
+      if (record != null) {
+        seen.put(resumed.session(), record.withServer(resumed.server(), false));
       }
     } else if (entry instanceof StreamEntry.Joined) {
       StreamEntry.Joined joined = (StreamEntry.Joined) entry;
@@ -508,7 +556,7 @@ public final class StreamReplica {
       return false;
     }
     if (known != null) {
-      seen.put(session, new StreamEntry.Session(known.name(), session, known.server(), clientSeq));
+      seen.put(session, known.withLastClientSeq(clientSeq));
     }
     return true;
   }

@@ -18,12 +18,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SimulatedClient {
   private final VirtualTimeScheduler scheduler;
-  private final String serverId;
   private final long latencyNanos;
   private final ClientSession session;
   private final List<ServerEvent> events = new ArrayList<>();
-  private final MessagingNode.ClientConnection connection;
-  private boolean linkOpen = true;
+  /** The current connection; a client that resumes elsewhere gets a new one. */
+  private Link link;
 
   SimulatedClient(
       VirtualTimeScheduler scheduler,
@@ -31,31 +30,38 @@ public final class SimulatedClient {
       Duration latency,
       ClientSession.@Nullable Listener listener) {
     this.scheduler = scheduler;
-    this.serverId = server.id().value();
     this.latencyNanos = latency.toNanos();
     ClientSession.Listener target = listener != null ? listener : new ClientSession.Listener() {};
-    this.session = new ClientSession(request -> later(() -> toServer(request)), target);
-    this.connection = server.connectClient(new Link());
-  }
-
-  private MessagingNode.ClientConnection toServer(io.github.ringleader.messaging.client.ClientRequest request) {
-    if (linkOpen) {
-      connection.request(request);
-    }
-    return connection;
+    this.session = new ClientSession(request -> later(() -> link.request(request)), target);
+    this.link = new Link(server);
   }
 
   private void later(Runnable action) {
     scheduler.schedule(Duration.ofNanos(latencyNanos), action);
   }
 
-  /** The server's side of the in-memory connection. */
+  /** One in-memory connection to one server; the server's side is {@link ClientLink}. */
   private final class Link implements ClientLink {
+    final String serverId;
+    final MessagingNode.ClientConnection connection;
+    boolean open = true;
+
+    Link(MessagingNode server) {
+      this.serverId = server.id().value();
+      this.connection = server.connectClient(this);
+    }
+
+    void request(io.github.ringleader.messaging.client.ClientRequest request) {
+      if (open) {
+        connection.request(request);
+      }
+    }
+
     @Override
     public void send(ServerEvent event) {
       later(
           () -> {
-            if (linkOpen) {
+            if (open && link == this) {
               events.add(event);
               session.onEvent(event);
             }
@@ -64,13 +70,26 @@ public final class SimulatedClient {
 
     @Override
     public void close() {
-      later(() -> linkOpen = false);
+      later(() -> open = false);
     }
   }
 
-  /** The server this client is connected to. */
+  /** The server this client is connected to (or was last). */
   public String serverId() {
-    return serverId;
+    return link.serverId;
+  }
+
+  /**
+   * Connects to {@code server} and asks to resume the session there (after the connection was
+   * lost). The answer arrives as the simulation runs.
+   */
+  void resumeOn(MessagingNode server) {
+    if (link.open) {
+      throw new IllegalStateException("still connected to " + link.serverId);
+    }
+    session.detach();
+    link = new Link(server);
+    session.resume();
   }
 
   /** The client's session: {@code hello}, {@code send}, {@code bye}, its state. */
@@ -96,22 +115,22 @@ public final class SimulatedClient {
 
   /** Whether the connection is open. */
   public boolean isConnected() {
-    return linkOpen;
+    return link.open;
   }
 
   /** The connection breaks (its server died); the server hears nothing. */
   void serverGone() {
-    if (linkOpen) {
-      linkOpen = false;
+    if (link.open) {
+      link.open = false;
       session.onDisconnected();
     }
   }
 
   /** The client drops the connection without a goodbye. */
   public void disconnect() {
-    if (linkOpen) {
-      linkOpen = false;
-      later(connection::closed);
+    if (link.open) {
+      link.open = false;
+      later(link.connection::closed);
       session.onDisconnected();
     }
   }

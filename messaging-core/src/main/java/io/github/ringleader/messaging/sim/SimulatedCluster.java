@@ -185,6 +185,19 @@ public final class SimulatedCluster {
     return client;
   }
 
+  /**
+   * Connects {@code client}, whose connection was lost, to server {@code serverId} and asks to
+   * resume its session there; the answer arrives as the simulation runs.
+   */
+  public void resume(SimulatedClient client, String serverId) {
+    MessagingNode server = node(serverId);
+    for (List<SimulatedClient> list : clients.values()) {
+      list.remove(client);
+    }
+    client.resumeOn(server);
+    clients.computeIfAbsent(server.id(), k -> new ArrayList<>()).add(client);
+  }
+
   /** The one-way latency of client links made from now on (default 1 ms). */
   public void setClientLatency(Duration latency) {
     this.clientLatency = latency;

@@ -17,6 +17,10 @@ class ClientSessionTest {
   private static final NodeId SERVER = NodeId.of("server2");
   private static final ServerEvent.Welcome WELCOME = new ServerEvent.Welcome("alice", 42, SERVER);
 
+  /** An epoch id (term 3, leader hash a4f2c1, flush 1) and the same leader's next one. */
+  private static final long EPOCH = 0x0000_03a4_f2c1_0001L;
+  private static final long NEXT_EPOCH = EPOCH + 1;
+
   private final List<ClientRequest> toServer = new ArrayList<>();
   private final RecordingListener listener = new RecordingListener();
   private final ClientSession session = new ClientSession(toServer::add, listener);
@@ -160,6 +164,89 @@ class ClientSessionTest {
   }
 
   @Test
+  void aMessageWhoseSenderNumberIsNotAboveTheLastFromItsSessionIsDropped() {
+    join();
+    ServerEvent.Message one = new ServerEvent.Message("bob", null, "one", EPOCH, 40, 7, 1);
+    ServerEvent.Message two = new ServerEvent.Message("bob", "alice", "two", EPOCH, 41, 7, 2);
+    ServerEvent.Message three = new ServerEvent.Message("bob", null, "three", EPOCH, 44, 7, 3);
+
+    session.onEvent(one);
+    session.onEvent(two);
+    session.onEvent(new ServerEvent.Message("bob", "alice", "two", NEXT_EPOCH, 2, 7, 2));
+    session.onEvent(new ServerEvent.Message("bob", null, "one", NEXT_EPOCH, 3, 7, 1));
+    session.onEvent(three);
+
+    assertThat(listener.calls)
+        .as("the same number again, and a lower one, are messages had before")
+        .containsExactly("message " + one, "message " + two, "message " + three);
+  }
+
+  @Test
+  void senderNumbersAreComparedWithinEachSenderSessionOnly() {
+    join();
+    ServerEvent.Message fromBob = new ServerEvent.Message("bob", null, "hi", EPOCH, 40, 7, 5);
+    ServerEvent.Message fromCarol = new ServerEvent.Message("carol", null, "hi", EPOCH, 41, 8, 5);
+    ServerEvent.Message fromBobAgain =
+        new ServerEvent.Message("bob", null, "back", EPOCH, 43, 9, 1);
+
+    session.onEvent(fromBob);
+    session.onEvent(fromCarol);
+    session.onEvent(new ServerEvent.Message("carol", null, "hi", EPOCH, 42, 8, 5));
+    session.onEvent(fromBobAgain);
+
+    assertThat(listener.calls)
+        .as("the same number from another session, even one of the same name, is a new message")
+        .containsExactly("message " + fromBob, "message " + fromCarol, "message " + fromBobAgain);
+  }
+
+  @Test
+  void aMessageWithoutSenderNumbersIsNeverDropped() {
+    join();
+    ServerEvent.Message unnumbered = new ServerEvent.Message("bob", null, "hi");
+    ServerEvent.Message unnumberedAtAPosition =
+        new ServerEvent.Message("bob", null, "hi", EPOCH, 40, 0, 5);
+    ServerEvent.Message numbered = new ServerEvent.Message("bob", null, "hi", EPOCH, 41, 7, 5);
+
+    session.onEvent(unnumbered);
+    session.onEvent(unnumbered);
+    session.onEvent(unnumberedAtAPosition);
+    session.onEvent(unnumberedAtAPosition);
+    session.onEvent(numbered);
+    session.onEvent(numbered);
+
+    assertThat(listener.calls)
+        .as("fromSession 0: the message has no sender numbers")
+        .containsExactly(
+            "message " + unnumbered,
+            "message " + unnumbered,
+            "message " + unnumberedAtAPosition,
+            "message " + unnumberedAtAPosition,
+            "message " + numbered);
+  }
+
+  @Test
+  void aDroppedMessageStillMovesThePositionAResumeNames() {
+    joinAt(EPOCH, 39);
+    ServerEvent.Message hi = new ServerEvent.Message("bob", null, "hi", EPOCH, 40, 7, 1);
+    session.onEvent(hi);
+    session.detach();
+    session.resume();
+    session.onEvent(new ServerEvent.Resumed("alice", 42, SERVER, 0, NEXT_EPOCH, 1, true));
+    // Every server that delivered "hi" failed before the others had it: bob sent it again.
+    session.onEvent(new ServerEvent.Message("bob", null, "hi", NEXT_EPOCH, 4, 7, 1));
+
+    session.detach();
+    session.resume();
+
+    assertThat(listener.calls).containsExactly("message " + hi);
+    assertThat(toServer)
+        .containsSubsequence(
+            new ClientRequest.Resume("alice", 42, EPOCH, 40),
+            new ClientRequest.Resume("alice", 42, NEXT_EPOCH, 4));
+    assertThat(toServer).last().isEqualTo(new ClientRequest.Resume("alice", 42, NEXT_EPOCH, 4));
+  }
+
+  @Test
   void listUsersAsksTheServer() {
     join();
 
@@ -237,6 +324,13 @@ class ClientSessionTest {
   private void join() {
     session.hello("alice");
     session.onEvent(WELCOME);
+    listener.calls.clear();
+  }
+
+  /** Joins with a welcome at a position, so that the session can be resumed. */
+  private void joinAt(long epoch, long seq) {
+    session.hello("alice");
+    session.onEvent(new ServerEvent.Welcome("alice", 42, SERVER, epoch, seq));
     listener.calls.clear();
   }
 

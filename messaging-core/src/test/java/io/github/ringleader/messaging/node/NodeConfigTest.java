@@ -248,7 +248,9 @@ class NodeConfigTest {
                     5,
                     Duration.ofSeconds(4),
                     256,
-                    ""))
+                    "",
+                    Duration.ofSeconds(30),
+                    true))
         .withMessage("heartbeatInterval must be > 0, was PT0S");
   }
 }

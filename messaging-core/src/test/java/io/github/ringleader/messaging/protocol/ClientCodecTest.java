@@ -26,6 +26,15 @@ class ClientCodecTest {
 
   private static final String LONGEST_NAME = "z" + "9".repeat(31);
 
+  /** An epoch id as {@code Epochs} makes them: term 3, leader hash a4f2c1, flush 1. */
+  private static final long EPOCH = 0x0000_03a4_f2c1_0001L;
+
+  /** The same leader's next epoch in that term: 3.2@a4f2c1. */
+  private static final long NEXT_EPOCH = EPOCH + 1;
+
+  /** An epoch id of a term of 2^23 or more, whose top bit is set: negative as a {@code long}. */
+  private static final long TOP_BIT_EPOCH = 0x8000_00a4_f2c1_0000L;
+
   static Stream<ClientRequest> requests() {
     return Stream.of(
         new ClientRequest.Hello("alice"),
@@ -38,13 +47,21 @@ class ClientCodecTest {
         new ClientRequest.Send(3, "bob", "é".repeat(2048)),
         new ClientRequest.ListUsers(),
         new ClientRequest.Bye(),
-        new ClientRequest.ListServers());
+        new ClientRequest.ListServers(),
+        new ClientRequest.Resume("alice", 5, EPOCH, 12),
+        new ClientRequest.Resume("0", 0, 0, 0),
+        new ClientRequest.Resume(LONGEST_NAME, Long.MAX_VALUE, TOP_BIT_EPOCH, Long.MAX_VALUE),
+        new ClientRequest.Resume("bob", 1, -1, 1),
+        new ClientRequest.Resume("bob", 1, Long.MIN_VALUE, 0));
   }
 
   static Stream<ServerEvent> events() {
     return Stream.of(
         new ServerEvent.Welcome("alice", 5, NodeId.of("server1")),
         new ServerEvent.Welcome(LONGEST_NAME, Long.MAX_VALUE, NodeId.of("s".repeat(64))),
+        new ServerEvent.Welcome("alice", 5, NodeId.of("server1"), EPOCH, 3),
+        new ServerEvent.Welcome("alice", 5, NodeId.of("server1"), TOP_BIT_EPOCH, Long.MAX_VALUE),
+        new ServerEvent.Welcome("bob", 0, NodeId.of("s"), Long.MIN_VALUE, 0),
         new ServerEvent.Refused(Reason.NAME_TAKEN, "the name alice is taken", null),
         new ServerEvent.Refused(Reason.SERVER_FULL, "full; server2 has room", NodeId.of("server2")),
         new ServerEvent.Refused(Reason.INVALID_NAME, "x".repeat(512), null),
@@ -55,6 +72,22 @@ class ClientCodecTest {
         new ServerEvent.Message("alice", null, "Hello everyone!"),
         new ServerEvent.Message("alice", "bob", "Hi Bob \u0000 ü"),
         new ServerEvent.Message(LONGEST_NAME, LONGEST_NAME, "€".repeat(1365)),
+        new ServerEvent.Message("alice", null, "hi", EPOCH, 41),
+        new ServerEvent.Message("alice", "bob", "hé", TOP_BIT_EPOCH, 1),
+        new ServerEvent.Message(
+            LONGEST_NAME, LONGEST_NAME, "x".repeat(4096), -1L, Long.MAX_VALUE),
+        new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41, 6, 3),
+        new ServerEvent.Message("alice", null, "", 0, 0, 1, 0),
+        new ServerEvent.Message("alice", null, "", 0, 0, 0, 1),
+        new ServerEvent.Message("alice", "bob", "hé", TOP_BIT_EPOCH, 1, Long.MAX_VALUE, 1),
+        new ServerEvent.Message(
+            LONGEST_NAME,
+            LONGEST_NAME,
+            "x".repeat(4096),
+            -1L,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE),
         new ServerEvent.Presence("bob", true, "joined"),
         new ServerEvent.Presence("bob", false, "lost its connection"),
         new ServerEvent.Users(List.of()),
@@ -70,7 +103,22 @@ class ClientCodecTest {
                 new ServerEvent.ServerInfo(
                     NodeId.of("server3"), "[::1]", 65535, Integer.MAX_VALUE, 0, true),
                 new ServerEvent.ServerInfo(
-                    NodeId.of("s".repeat(64)), "h".repeat(253), 0, 0, Integer.MAX_VALUE, false))));
+                    NodeId.of("s".repeat(64)), "h".repeat(253), 0, 0, Integer.MAX_VALUE, false))),
+        new ServerEvent.Position(EPOCH, 41),
+        new ServerEvent.Position(-1, 0),
+        new ServerEvent.Position(0, Long.MAX_VALUE),
+        new ServerEvent.Resumed("alice", 5, NodeId.of("server2"), 7, EPOCH, 40, true),
+        new ServerEvent.Resumed("alice", 5, NodeId.of("server2"), 0, EPOCH, 40, false),
+        new ServerEvent.Resumed("a", 0, NodeId.of("s"), 0, 0, 0, true),
+        new ServerEvent.Resumed(
+            LONGEST_NAME,
+            Long.MAX_VALUE,
+            NodeId.of("s".repeat(64)),
+            Long.MAX_VALUE,
+            TOP_BIT_EPOCH,
+            Long.MAX_VALUE,
+            false),
+        new ServerEvent.Refused(Reason.SESSION_ENDED, "session 5 of alice has ended", null));
   }
 
   private static List<byte[]> validFrames() {
@@ -100,6 +148,17 @@ class ClientCodecTest {
     byte[] frame = ClientCodec.encodeEvent(event);
     assertThat(frame.length).isLessThanOrEqualTo(ClientCodec.MAX_CLIENT_FRAME_BYTES);
     assertThat(ClientCodec.decodeEvent(frame)).isEqualTo(event);
+  }
+
+  @Test
+  void aPositionIsTheTypeThenTheEpochAndTheSeq() throws CodecException {
+    byte[] frame = ClientCodec.encodeEvent(new ServerEvent.Position(0x0102030405060708L, 9));
+    assertThat(frame).isEqualTo(hex("00000014 5243014b 0102030405060708 0000000000000009"));
+    assertThat(ClientCodec.decodeEvent(frame)).isEqualTo(new ServerEvent.Position(0x0102030405060708L, 9));
+    assertThat(rejectedEvent(hex("00000014 5243014b 0102030405060708 ffffffffffffffff")))
+        .hasMessageContaining("position seq");
+    assertThat(rejectedEvent(hex("0000000c 5243014b 0102030405060708")).reason())
+        .isEqualTo(CodecException.Reason.TRUNCATED);
   }
 
   @Test
@@ -140,7 +199,67 @@ class ClientCodecTest {
     assertThat(
             HEX.formatHex(
                 ClientCodec.encodeEvent(new ServerEvent.Welcome("alice", 5, NodeId.of("server2")))))
-        .isEqualTo("0000001a524301410561" + "6c69636500000000000000050773657276657232");
+        .isEqualTo(
+            "0000002a524301410561" + "6c69636500000000000000050773657276657232"
+                + "0000000000000000" + "0000000000000000");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Welcome("alice", 5, NodeId.of("server2"), EPOCH, 39))))
+        .isEqualTo(
+            "0000002a" + "52430141" + "05616c696365" + "0000000000000005" + "07736572766572" + "32"
+                + "000003a4f2c10001" + "0000000000000027");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeEvent(new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41))))
+        .isEqualTo(
+            "00000032" + "52430145" + "03626f62" + "05616c696365" + "00026869"
+                + "000003a4f2c10001" + "0000000000000029"
+                + "0000000000000000" + "0000000000000000");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41, 6, 3))))
+        .isEqualTo(
+            "00000032" + "52430145" + "03626f62" + "05616c696365" + "00026869"
+                + "000003a4f2c10001" + "0000000000000029"
+                + "0000000000000006" + "0000000000000003");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Message("alice", "bob", "hé", TOP_BIT_EPOCH, 41))))
+        .isEqualTo(
+            "00000033" + "52430145" + "05616c696365" + "03626f62" + "000368c3a9"
+                + "800000a4f2c10000" + "0000000000000029"
+                + "0000000000000000" + "0000000000000000");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Message(
+                        "alice", "bob", "hé", TOP_BIT_EPOCH, 41, Long.MAX_VALUE, 1))))
+        .isEqualTo(
+            "00000033" + "52430145" + "05616c696365" + "03626f62" + "000368c3a9"
+                + "800000a4f2c10000" + "0000000000000029"
+                + "7fffffffffffffff" + "0000000000000001");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeRequest(new ClientRequest.Resume("alice", 5, EPOCH, 41))))
+        .isEqualTo(
+            "00000022" + "52430106" + "05616c696365" + "0000000000000005"
+                + "000003a4f2c10001" + "0000000000000029");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Resumed(
+                        "alice", 5, NodeId.of("server3"), 7, NEXT_EPOCH, 5, true))))
+        .isEqualTo(
+            "00000033" + "5243014a" + "05616c696365" + "0000000000000005" + "0773657276657233"
+                + "0000000000000007" + "000003a4f2c10002" + "0000000000000005" + "01");
+    assertThat(
+            HEX.formatHex(
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Refused(Reason.SESSION_ENDED, "ended", null))))
+        .isEqualTo("0000000d" + "52430142" + "08" + "0005" + "656e646564" + "00");
     assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Bye())))
         .isEqualTo("0000000452430104");
     assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.ListServers())))
@@ -218,6 +337,80 @@ class ClientCodecTest {
         .hasMessageContaining("goodbye reason is 513 bytes");
   }
 
+  @Test
+  void encoderRefusesNegativeSessionsAndSeqsOfResumeResumedWelcomeAndMessage() {
+    NodeId server = NodeId.of("server2");
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Resume("alice", -1, 0, 0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("resume session must be >= 0, was -1");
+    assertThatThrownBy(
+            () -> ClientCodec.encodeRequest(new ClientRequest.Resume("a", 5, 0, Long.MIN_VALUE)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("resume seq must be >= 0, was " + Long.MIN_VALUE);
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Resume("al ice", 5, 0, 0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("resume name is invalid");
+    assertThatThrownBy(
+            () -> ClientCodec.encodeEvent(new ServerEvent.Resumed("a", -2, server, 0, 0, 0, true)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("resumed session must be >= 0, was -2");
+    assertThatThrownBy(
+            () -> ClientCodec.encodeEvent(new ServerEvent.Resumed("a", 5, server, -1, 0, 0, true)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("resumed lastSendSeq must be >= 0, was -1");
+    assertThatThrownBy(
+            () -> ClientCodec.encodeEvent(new ServerEvent.Resumed("a", 5, server, 0, 0, -1, true)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("resumed seq must be >= 0, was -1");
+    assertThatThrownBy(
+            () -> ClientCodec.encodeEvent(new ServerEvent.Welcome("alice", 5, server, EPOCH, -1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("welcome seq must be >= 0, was -1");
+    assertThatThrownBy(
+            () -> ClientCodec.encodeEvent(new ServerEvent.Message("alice", null, "hi", EPOCH, -3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("message seq must be >= 0, was -3");
+  }
+
+  @Test
+  void encoderRefusesANegativeFromSessionOrFromSeqOfAMessage() {
+    assertThatThrownBy(
+            () ->
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Message("alice", null, "hi", EPOCH, 41, -1, 3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("message fromSession must be >= 0, was -1");
+    assertThatThrownBy(
+            () ->
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Message("alice", null, "hi", EPOCH, 41, Long.MIN_VALUE, 3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("message fromSession must be >= 0, was " + Long.MIN_VALUE);
+    assertThatThrownBy(
+            () ->
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Message("alice", null, "hi", EPOCH, 41, 6, -3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("message fromSeq must be >= 0, was -3");
+    assertThatThrownBy(
+            () ->
+                ClientCodec.encodeEvent(
+                    new ServerEvent.Message("alice", null, "hi", 0, 0, 0, Long.MIN_VALUE)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("message fromSeq must be >= 0, was " + Long.MIN_VALUE);
+  }
+
+  @Test
+  void anEpochWithItsTopBitSetTravelsAsItIs() throws CodecException {
+    byte[] frame =
+        ClientCodec.encodeRequest(new ClientRequest.Resume("alice", 5, TOP_BIT_EPOCH, 41));
+    int epochAt = 4 + 4 + (1 + 5) + 8;
+    assertThat(HEX.formatHex(frame, epochAt, epochAt + 8)).isEqualTo("800000a4f2c10000");
+    ClientRequest.Resume decoded = (ClientRequest.Resume) ClientCodec.decodeRequest(frame);
+    assertThat(decoded.epoch()).isEqualTo(TOP_BIT_EPOCH).isNegative();
+    assertThat(decoded.seq()).isEqualTo(41);
+  }
+
   // ------------------------------------------------------------------ rejections
 
   private static CodecException rejectedRequest(byte[] frame) {
@@ -260,11 +453,15 @@ class ClientCodecTest {
     byte[] goodbye = ClientCodec.encodeEvent(new ServerEvent.Goodbye("bye"));
     CodecException e = rejectedRequest(goodbye);
     assertThat(e.reason()).isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
-    assertThat(e).hasMessage("unknown request type 72 (requests are 1..5)");
+    assertThat(e).hasMessage("unknown request type 72 (requests are 1..6)");
     byte[] bye = ClientCodec.encodeRequest(new ClientRequest.Bye());
     assertThat(rejectedEvent(bye).reason()).isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
     assertThat(rejectedRequest(hex("00000004 52430100")).reason())
         .isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
+    assertThat(rejectedRequest(hex("00000004 52430107")))
+        .hasMessage("unknown request type 7 (requests are 1..6)");
+    assertThat(rejectedEvent(hex("00000004 5243014c")))
+        .hasMessage("unknown event type 76 (events are 65..75)");
   }
 
   @Test
@@ -304,6 +501,114 @@ class ClientCodecTest {
         .isEqualTo(CodecException.Reason.INVALID_ID);
     assertThat(rejectedEvent(hex("0000000f 52430141 0161 0000000000000001 00")).reason())
         .isEqualTo(CodecException.Reason.INVALID_ID);
+  }
+
+  @Test
+  void resumeWithANegativeSessionOrSeqIsRejectedAsInvalidField() {
+    // name "a", session, epoch, seq
+    String resume = "0000001e 52430106 0161";
+    CodecException session =
+        rejectedRequest(hex(resume + " 8000000000000000 0000000000000000 0000000000000001"));
+    assertThat(session.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(session).hasMessage("resume session must be >= 0, was " + Long.MIN_VALUE);
+    CodecException seq =
+        rejectedRequest(hex(resume + " 0000000000000005 0000000000000000 ffffffffffffffff"));
+    assertThat(seq.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(seq).hasMessage("resume seq must be >= 0, was -1");
+    String badName = "0000001e 52430106 0120";
+    assertThat(
+            rejectedRequest(hex(badName + " 0000000000000005 0000000000000000 0000000000000001")))
+        .hasMessage("resume name is invalid: a name must start with a letter or a digit");
+  }
+
+  @Test
+  void resumedWithACompleteFlagOtherThanZeroOrOneIsRejectedAsInvalidField()
+      throws CodecException {
+    // name "a", session 5, server "s", lastSendSeq 7, epoch, seq 9, then the flag
+    String head = "00000029 5243014a 0161 0000000000000005 0173";
+    String upToFlag = head + " 0000000000000007 000003a4f2c10001 0000000000000009";
+    assertThat(ClientCodec.decodeEvent(hex(upToFlag + " 00")))
+        .isEqualTo(new ServerEvent.Resumed("a", 5, NodeId.of("s"), 7, EPOCH, 9, false));
+    CodecException two = rejectedEvent(hex(upToFlag + " 02"));
+    assertThat(two.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(two).hasMessage("resumed complete must be 0 or 1, was 2");
+    assertThat(rejectedEvent(hex(upToFlag + " ff")))
+        .hasMessage("resumed complete must be 0 or 1, was 255");
+    assertThat(
+            rejectedEvent(hex(head + " 8000000000000007 000003a4f2c10001 0000000000000009 01")))
+        .hasMessage("resumed lastSendSeq must be >= 0, was " + (Long.MIN_VALUE + 7));
+    CodecException noServer =
+        rejectedEvent(
+            hex("00000028 5243014a 0161 0000000000000005 00 0000000000000007 000003a4f2c10001"
+                + " 0000000000000009 01"));
+    assertThat(noServer.reason()).isEqualTo(CodecException.Reason.INVALID_ID);
+    assertThat(noServer).hasMessage("resumed server is empty");
+  }
+
+  @Test
+  void welcomeAndMessageWithANegativeSeqAreRejectedButANegativeEpochIsNot()
+      throws CodecException {
+    // Welcome "a", session 1, server "s", then epoch and seq
+    String welcome = "00000020 52430141 0161 0000000000000001 0173";
+    assertThat(rejectedEvent(hex(welcome + " 0000000000000000 8000000000000000")))
+        .hasMessage("welcome seq must be >= 0, was " + Long.MIN_VALUE);
+    assertThat(ClientCodec.decodeEvent(hex(welcome + " ffffffffffffffff 0000000000000002")))
+        .isEqualTo(new ServerEvent.Welcome("a", 1, NodeId.of("s"), -1, 2));
+    // Message from "a" to everyone, text "", then epoch and seq, then fromSession and fromSeq
+    String message = "00000029 52430145 0161 00 0000";
+    String noSender = " 0000000000000000 0000000000000000";
+    assertThat(rejectedEvent(hex(message + " 0000000000000000 ffffffffffffffff" + noSender)))
+        .hasMessage("message seq must be >= 0, was -1");
+    assertThat(
+            ClientCodec.decodeEvent(hex(message + " 800000a4f2c10000 0000000000000003" + noSender)))
+        .isEqualTo(new ServerEvent.Message("a", null, "", TOP_BIT_EPOCH, 3));
+  }
+
+  @Test
+  void messageWithANegativeFromSessionOrFromSeqIsRejectedAsInvalidField() throws CodecException {
+    // Message from "a" to everyone, text "", epoch E, seq 3, then fromSession and fromSeq
+    String upToSender = "00000029 52430145 0161 00 0000 000003a4f2c10001 0000000000000003";
+    assertThat(ClientCodec.decodeEvent(hex(upToSender + " 0000000000000006 0000000000000002")))
+        .isEqualTo(new ServerEvent.Message("a", null, "", EPOCH, 3, 6, 2));
+    CodecException session =
+        rejectedEvent(hex(upToSender + " ffffffffffffffff 0000000000000002"));
+    assertThat(session.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(session).hasMessage("message fromSession must be >= 0, was -1");
+    CodecException seq = rejectedEvent(hex(upToSender + " 0000000000000006 8000000000000000"));
+    assertThat(seq.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(seq).hasMessage("message fromSeq must be >= 0, was " + Long.MIN_VALUE);
+  }
+
+  @Test
+  void aWelcomeOrMessageWithoutItsPositionIsTruncated() {
+    // The layout before positions were added: the frame ends where the position should start.
+    assertThat(rejectedEvent(hex("00000010 52430141 0161 0000000000000001 0173")).reason())
+        .isEqualTo(CodecException.Reason.TRUNCATED);
+    assertThat(rejectedEvent(hex("00000009 52430145 0161 00 0000")))
+        .hasMessage("frame ends inside message epoch at byte 13: needs 8 bytes, 0 left");
+  }
+
+  @Test
+  void aMessageWithoutItsSenderNumbersIsTruncated() {
+    // The layout before sender numbers were added: the frame ends after the position.
+    CodecException noSession =
+        rejectedEvent(hex("00000019 52430145 0161 00 0000 000003a4f2c10001 0000000000000003"));
+    assertThat(noSession.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
+    assertThat(noSession)
+        .hasMessage("frame ends inside message fromSession at byte 29: needs 8 bytes, 0 left");
+    CodecException noSeq =
+        rejectedEvent(
+            hex("00000021 52430145 0161 00 0000 000003a4f2c10001 0000000000000003"
+                + " 0000000000000006"));
+    assertThat(noSeq.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
+    assertThat(noSeq)
+        .hasMessage("frame ends inside message fromSeq at byte 37: needs 8 bytes, 0 left");
+    CodecException halfASeq =
+        rejectedEvent(
+            hex("00000025 52430145 0161 00 0000 000003a4f2c10001 0000000000000003"
+                + " 0000000000000006 00000000"));
+    assertThat(halfASeq)
+        .hasMessage("frame ends inside message fromSeq at byte 37: needs 8 bytes, 4 left");
   }
 
   @Test
@@ -441,7 +746,7 @@ class ClientCodecTest {
         input[4] = 'R';
         input[5] = 'C';
         input[6] = 1;
-        int[] types = {1, 2, 3, 4, 65, 66, 67, 68, 69, 70, 71, 72};
+        int[] types = {1, 2, 3, 4, 5, 6, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74};
         input[7] = (byte) types[random.nextInt(types.length)];
       }
       decodeBothWays(input, seen, "iteration " + i);
@@ -517,7 +822,7 @@ class ClientCodecTest {
         requests().map(r -> ClientCodec.encodeRequest(r)[7] & 0xFF).distinct().toList();
     List<Integer> eventTypes =
         events().map(e -> ClientCodec.encodeEvent(e)[7] & 0xFF).distinct().sorted().toList();
-    assertThat(requestTypes).containsExactlyInAnyOrder(1, 2, 3, 4, 5);
-    assertThat(eventTypes).isEqualTo(IntStream.rangeClosed(65, 73).boxed().toList());
+    assertThat(requestTypes).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6);
+    assertThat(eventTypes).isEqualTo(IntStream.rangeClosed(65, 75).boxed().toList());
   }
 }

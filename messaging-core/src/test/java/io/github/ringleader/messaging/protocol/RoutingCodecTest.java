@@ -9,10 +9,12 @@ import io.github.ringleader.messaging.protocol.CodecException.Reason;
 import io.github.ringleader.messaging.protocol.StreamEntry.Carried;
 import io.github.ringleader.messaging.protocol.StreamEntry.Chat;
 import io.github.ringleader.messaging.protocol.StreamEntry.ChatRejected;
+import io.github.ringleader.messaging.protocol.StreamEntry.Detached;
 import io.github.ringleader.messaging.protocol.StreamEntry.Directory;
 import io.github.ringleader.messaging.protocol.StreamEntry.JoinRefused;
 import io.github.ringleader.messaging.protocol.StreamEntry.Joined;
 import io.github.ringleader.messaging.protocol.StreamEntry.Left;
+import io.github.ringleader.messaging.protocol.StreamEntry.Resumed;
 import io.github.ringleader.messaging.protocol.StreamEntry.Session;
 import io.github.ringleader.messaging.protocol.SyncReply.SequencedEntry;
 import java.nio.ByteBuffer;
@@ -57,24 +59,53 @@ class RoutingCodecTest {
         new Chat("alice", 5, 1, null, "hello, everyone"),
         new Chat("alice", 5, 2, "bob", "h\u00e9 \u2603 " + GRINNING), // 1-, 2-, 3-, 4-byte chars
         new Chat("alice", 5, 3, null, ""),
+        // The client skipped numbers, and its server passed on 4 before this one.
+        new Chat("alice", 5, 9, "bob", "again", 4),
+        // No predecessor (0): the session's first chat, from a client that did not start at 1.
+        new Chat("alice", 5, 12, null, "back", 0),
         new ChatRejected("alice", 5, 4, "no client is called \"carol\""),
         new Left("bob", 6, "said goodbye"),
         new Left("bob", 7, ""),
+        new Detached("bob", 6, "lost its connection"),
+        new Detached("bob", 7, ""),
+        new Resumed("bob", 6, SERVER3, 0), // as proposed
+        new Resumed("bob", 6, SERVER3, 12), // as sequenced
         new Carried(7, 41, new Chat("bob", 6, 12, "alice", "see you")),
         new Carried(7, 42, new Directory(0, 1, List.of(session("alice", 5)))),
+        new Carried(7, 43, new Detached("bob", 6, "lost its connection")),
+        new Carried(7, 44, new Resumed("bob", 6, SERVER3, 12)),
+        new Carried(7, 45, new Chat("alice", 5, 9, "bob", "again", 4)),
         new Directory(0, 1, List.of()),
-        new Directory(1, 3, List.of(session("alice", 5), session("bob", 6))));
+        new Directory(1, 3, List.of(session("alice", 5), session("bob", 6))),
+        new Directory(0, 1, List.of(session("alice", 5), detachedSession("bob", 6))),
+        new Directory(
+            0, 1,
+            List.of(
+                pastSession("carol", 7, false),
+                pastSession("dave", 8, true),
+                session("erin", 9))));
   }
 
   private static Session session(String name, long id) {
     return new Session(name, id, SERVER2, 3);
   }
 
+  /** A session whose client lost its server and may resume it. */
+  private static Session detachedSession(String name, long id) {
+    return new Session(name, id, SERVER3, 4, true, false);
+  }
+
+  /** A session the reporting server knows only from what it delivered (not in its directory). */
+  private static Session pastSession(String name, long id, boolean detached) {
+    return new Session(name, id, SERVER3, 7, detached, true);
+  }
+
   /** Every kind at its largest: longest names and ids, largest numbers, texts at their limit. */
   static Stream<StreamEntry> largestEntries() {
     long big = Long.MAX_VALUE;
-    Session largestSession = new Session(LONGEST_NAME, big, LONGEST_ID, big);
-    Chat largestChat = new Chat(LONGEST_NAME, big, big, LONGEST_NAME, GRINNING.repeat(1024));
+    Session largestSession = new Session(LONGEST_NAME, big, LONGEST_ID, big, true, true);
+    Chat largestChat =
+        new Chat(LONGEST_NAME, big, big, LONGEST_NAME, GRINNING.repeat(1024), big - 1);
     return Stream.of(
         new Joined(LONGEST_NAME, big, LONGEST_ID),
         new JoinRefused(LONGEST_NAME, big, LONGEST_ID, "\u00df".repeat(256)),
@@ -84,6 +115,8 @@ class RoutingCodecTest {
         new Chat(LONGEST_NAME, big, big, LONGEST_NAME, "a".repeat(4096)),
         new ChatRejected(LONGEST_NAME, big, big, "\u20ac".repeat(170) + "ab"),
         new Left(LONGEST_NAME, big, GRINNING.repeat(128)),
+        new Detached(LONGEST_NAME, big, GRINNING.repeat(128)),
+        new Resumed(LONGEST_NAME, big, LONGEST_ID, big),
         new Carried(big, big, largestChat),
         new Directory(65_534, 65_535, List.of(largestSession, largestSession)));
   }
@@ -97,6 +130,8 @@ class RoutingCodecTest {
         new Chat("a", 0, 0, null, ""),
         new ChatRejected("a", 0, 0, ""),
         new Left("a", 0, ""),
+        new Detached("a", 0, ""),
+        new Resumed("a", 0, id, 0),
         new Carried(0, 0, new Directory(0, 1, List.of())),
         new Directory(0, 1, List.of()));
   }
@@ -111,11 +146,19 @@ class RoutingCodecTest {
         typicalEntries()
             .map(e -> new SequencedEntry(100 + e.entryCode(), e))
             .toList();
-    List<Session> sessions = List.of(session("alice", 5), session("bob", 6));
+    List<Session> sessions =
+        List.of(
+            session("alice", 5),
+            session("bob", 6),
+            detachedSession("carol", 7),
+            pastSession("dave", 8, false),
+            pastSession("erin", 9, true));
     return Stream.of(
         new Forward(new Joined("alice", 5, SERVER2)),
         new Forward(new Chat("alice", 5, 1, null, "hi")),
+        new Forward(new Chat("alice", 5, 7, null, "hi", 3)),
         new Forward(new Left("alice", 5, "said goodbye")),
+        new Forward(new Resumed("alice", 5, SERVER3, 0)),
         new SyncRequest(0),
         new SyncRequest(Long.MAX_VALUE),
         new SyncReply(8, 0, 0, 0, 1, List.of(), List.of()),
@@ -222,8 +265,12 @@ class RoutingCodecTest {
     for (Session s :
         List.of(
             session("alice", 5),
+            detachedSession("bob", 6),
+            pastSession("carol", 7, false),
+            pastSession("dave", 8, true),
             new Session("a", 0, NodeId.of("0"), 0),
-            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Long.MAX_VALUE))) {
+            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Long.MAX_VALUE),
+            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Long.MAX_VALUE, true, true))) {
       int emptyDirectory =
           ClusterCodec.encode(envelope(new Sequenced(1, 1, new Directory(0, 1, List.of()))))
               .length;
@@ -249,9 +296,13 @@ class RoutingCodecTest {
     assertThat(ClusterCodec.encodedSize(new Directory(0, 1, List.of())))
         .isEqualTo(ClusterCodec.MIN_ENTRY_BYTES)
         .isEqualTo(11);
+    // name 2 + session 8 + server 2 + lastClientSeq 8 + flags 1
     assertThat(ClusterCodec.encodedSize(new Session("a", 0, NodeId.of("0"), 0)))
         .isEqualTo(ClusterCodec.MIN_SESSION_BYTES)
-        .isEqualTo(20);
+        .isEqualTo(21);
+    // The flags are one byte whatever they say.
+    assertThat(ClusterCodec.encodedSize(new Session("a", 0, NodeId.of("0"), 0, true, true)))
+        .isEqualTo(21);
     assertThat(smallestEntries().mapToInt(ClusterCodec::encodedSize).min().orElseThrow())
         .isEqualTo(ClusterCodec.MIN_ENTRY_BYTES);
   }
@@ -263,9 +314,10 @@ class RoutingCodecTest {
   }
 
   @Test
-  void largestFrameWithoutAListIsASequencedCarriedChatOf4360Bytes() {
+  void largestFrameWithoutAListIsASequencedCarriedChatOf4368Bytes() {
     // The figure docs/wire-protocol.md gives: header 146 (64-character cluster and sender)
-    // + Sequenced 16 + Carried 17 + Chat 1 + from 33 + 16 + to 33 + text (2 + 4096) = 4360.
+    // + Sequenced 16 + Carried 17 + Chat 1 + from 33 + session and clientSeq 16 + to 33
+    // + text (2 + 4096) + previous 8 = 4368.
     List<ClusterMessage> largest = new ArrayList<>();
     largestEntries()
         .filter(e -> !(e instanceof Directory))
@@ -286,21 +338,22 @@ class RoutingCodecTest {
             .max()
             .orElseThrow();
 
-    assertThat(max).isEqualTo(146 + 16 + 17 + 1 + 33 + 16 + 33 + 2 + 4096).isEqualTo(4360);
+    assertThat(max).isEqualTo(146 + 16 + 17 + 1 + 33 + 16 + 33 + 2 + 4096 + 8).isEqualTo(4368);
   }
 
   // ------------------------------------------------------------------ filling a frame
 
-  /** A session of the largest size: 33 + 8 + 65 + 8 = 114 bytes. */
+  /** A session of the largest size: 33 + 8 + 65 + 8 + 1 = 115 bytes. */
   private static Session largestSession(int i) {
-    return new Session(String.format("c%031d", i), i, LONGEST_ID, Long.MAX_VALUE);
+    return new Session(
+        String.format("c%031d", i), i, LONGEST_ID, Long.MAX_VALUE, i % 2 == 0, i % 3 == 0);
   }
 
   @Test
   void directoryOfAsManySessionsAsFitEncodesWithinTheLimitAndOneMoreIsRefused()
       throws CodecException {
     // Header 29 + Sequenced epoch and seq 16 + Directory code, part, parts and count 11 = 56;
-    // (65507 - 56) / 114 = 574 sessions.
+    // (65507 - 56) / 115 = 569 sessions.
     ClusterEnvelope empty = envelope(new Sequenced(9, 1, new Directory(0, 1, List.of())));
     List<Session> sessions = new ArrayList<>();
     int size = ClusterCodec.frameSize(empty);
@@ -310,16 +363,17 @@ class RoutingCodecTest {
     }
     ClusterEnvelope full = envelope(new Sequenced(9, 1, new Directory(0, 1, sessions)));
 
-    assertThat(sessions).hasSize(574);
+    assertThat(ClusterCodec.encodedSize(largestSession(0))).isEqualTo(115);
+    assertThat(sessions).hasSize(569);
     byte[] frame = ClusterCodec.encode(full);
-    assertThat(frame).hasSize(size).hasSize(56 + 574 * 114);
+    assertThat(frame).hasSize(size).hasSize(56 + 569 * 115);
     assertThat(ClusterCodec.decode(frame)).isEqualTo(full);
     assertCutsAreTruncated(frame, 97);
 
     List<Session> oneMore = new ArrayList<>(sessions);
-    oneMore.add(largestSession(574));
+    oneMore.add(largestSession(569));
     ClusterEnvelope tooMany = envelope(new Sequenced(9, 1, new Directory(0, 1, oneMore)));
-    assertThat(ClusterCodec.frameSize(tooMany)).isEqualTo(56 + 575 * 114).isGreaterThan(MAX);
+    assertThat(ClusterCodec.frameSize(tooMany)).isEqualTo(56 + 570 * 115).isGreaterThan(MAX);
     assertThatThrownBy(() -> ClusterCodec.encode(tooMany))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
@@ -327,10 +381,10 @@ class RoutingCodecTest {
   }
 
   @Test
-  void syncReplyPackedWithSmallestSessionsAndEntriesFillsTheFrameExactly() throws CodecException {
+  void syncReplyPackedWithSmallestSessionsAndEntriesFillsTheFrameToWithinASession() throws CodecException {
     // Header 29 + SyncReply fixed fields 36 = 65; 50 of the smallest entries with their seq,
-    // 19 bytes each; then as many of the smallest sessions, 20 bytes each, as fit:
-    // (65507 - 65 - 950) / 20 = 3224.
+    // 19 bytes each; then as many of the smallest sessions, 21 bytes each, as fit:
+    // (65507 - 65 - 950) / 21 = 3071, which leave 1 byte unused.
     ClusterEnvelope empty = envelope(new SyncReply(8, 7, 3, 0, 1, List.of(), List.of()));
     assertThat(ClusterCodec.frameSize(empty)).isEqualTo(65);
     List<SequencedEntry> entries = new ArrayList<>();
@@ -351,7 +405,9 @@ class RoutingCodecTest {
     byte[] frame = ClusterCodec.encode(full);
     assertThat(frame).hasSize(size);
     assertThat(MAX - size).isLessThan(ClusterCodec.MIN_SESSION_BYTES);
-    assertThat(sessions).hasSize((MAX - 65 - 50 * 19) / 20).hasSize(3224);
+    assertThat(ClusterCodec.encodedSize(tiny)).isEqualTo(ClusterCodec.MIN_SESSION_BYTES);
+    assertThat(sessions).hasSize((MAX - 65 - 50 * 19) / 21).hasSize(3071);
+    assertThat(frame).hasSize(65 + 50 * 19 + 3071 * 21).hasSize(MAX - 1);
     assertThat(ClusterCodec.decode(frame)).isEqualTo(full);
     assertCutsAreTruncated(frame, 89);
   }
@@ -389,11 +445,22 @@ class RoutingCodecTest {
   private static final String ALICE = "05" + "616c696365";
   private static final String LEFT_BOB_QUIT =
       "05" + "03626f62" + "0000000000000006" + "0004" + "71756974"; // Left("bob", 6, "quit")
-  private static final String SESSION_ALICE =
-      ALICE + "0000000000000005" + "07" + "73657276657232" + "0000000000000002";
+  private static final String SESSION_ALICE = // Session("alice", 5, server2, 2), attached
+      ALICE + "0000000000000005" + "07" + "73657276657232" + "0000000000000002" + "00";
+  private static final String SESSION_BOB_DETACHED = // Session("bob", 6, server3, 4), detached
+      "03626f62" + "0000000000000006" + "07" + "73657276657233" + "0000000000000004" + "01";
+  private static final String SESSION_CAROL_PAST = // Session("carol", 7, server3, 3), past
+      "05" + "6361726f6c" + "0000000000000007" + "07" + "73657276657233" + "0000000000000003"
+          + "02";
+  private static final String SESSION_DAVE_DETACHED_PAST = // Session("dave", 8, server2, 0)
+      "04" + "64617665" + "0000000000000008" + "07" + "73657276657232" + "0000000000000000"
+          + "03";
 
   static Stream<Arguments> pinnedFrames() {
     Session alice = new Session("alice", 5, SERVER2, 2);
+    Session bobDetached = new Session("bob", 6, SERVER3, 4, true, false);
+    Session carolPast = new Session("carol", 7, SERVER3, 3, false, true);
+    Session daveDetachedPast = new Session("dave", 8, SERVER2, 0, true, true);
     return Stream.of(
         Arguments.of(
             new Forward(new Joined("alice", 5, SERVER2)),
@@ -411,23 +478,34 @@ class RoutingCodecTest {
                 8, 7, 3, 0, 1,
                 List.of(new SequencedEntry(3, new Left("bob", 6, "quit"))),
                 List.of(alice)),
-            "00000076" + HEAD + "0a" + COMMON
+            "00000077" + HEAD + "0a" + COMMON
                 + "0000000000000008" + "0000000000000007" + "0000000000000003"
                 + "00000000" + "00000001"
                 + "0001" + "0000000000000003" + LEFT_BOB_QUIT
                 + "0001" + SESSION_ALICE),
         Arguments.of(
-            new Sequenced(7, 3, new Chat("alice", 5, 2, "bob", "h\u00e9")),
-            "00000049" + HEAD + "0b" + COMMON
+            new Sequenced(7, 3, new Chat("alice", 5, 2, "bob", "h\u00e9", 1)),
+            "00000051" + HEAD + "0b" + COMMON
                 + "0000000000000007" + "0000000000000003"
                 + "03" + ALICE + "0000000000000005" + "0000000000000002"
-                + "03626f62" + "0003" + "68c3a9"),
+                + "03626f62" + "0003" + "68c3a9" + "0000000000000001"),
         Arguments.of(
-            new Sequenced(7, 4, new Chat("alice", 5, 3, null, "hi")),
-            "00000045" + HEAD + "0b" + COMMON
+            new Sequenced(7, 4, new Chat("alice", 5, 3, null, "hi")), // previous 2
+            "0000004d" + HEAD + "0b" + COMMON
                 + "0000000000000007" + "0000000000000004"
                 + "03" + ALICE + "0000000000000005" + "0000000000000003"
-                + "00" + "0002" + "6869"),
+                + "00" + "0002" + "6869" + "0000000000000002"),
+        Arguments.of(
+            new Sequenced(7, 9, new Chat("alice", 5, 9, "bob", "hi", 4)),
+            "00000050" + HEAD + "0b" + COMMON
+                + "0000000000000007" + "0000000000000009"
+                + "03" + ALICE + "0000000000000005" + "0000000000000009"
+                + "03626f62" + "0002" + "6869" + "0000000000000004"),
+        Arguments.of(
+            new Forward(new Chat("alice", 5, 1, null, "hi", 0)),
+            "0000003d" + HEAD + "08" + COMMON
+                + "03" + ALICE + "0000000000000005" + "0000000000000001"
+                + "00" + "0002" + "6869" + "0000000000000000"),
         Arguments.of(
             new Sequenced(7, 5, new JoinRefused("Alice", 9, SERVER3, "taken")),
             "00000047" + HEAD + "0b" + COMMON
@@ -441,15 +519,45 @@ class RoutingCodecTest {
                 + "04" + ALICE + "0000000000000005" + "0000000000000004"
                 + "0006" + "6e6f20626f62"),
         Arguments.of(
+            new Sequenced(7, 7, new Detached("bob", 6, "lost")),
+            "0000003c" + HEAD + "0b" + COMMON
+                + "0000000000000007" + "0000000000000007"
+                + "08" + "03626f62" + "0000000000000006" + "0004" + "6c6f7374"),
+        Arguments.of(
+            new Sequenced(7, 8, new Resumed("bob", 6, SERVER3, 12)),
+            "00000046" + HEAD + "0b" + COMMON
+                + "0000000000000007" + "0000000000000008"
+                + "09" + "03626f62" + "0000000000000006" + "07" + "73657276657233"
+                + "000000000000000c"),
+        Arguments.of(
+            new Forward(new Resumed("bob", 6, SERVER3, 0)), // as proposed
+            "00000036" + HEAD + "08" + COMMON
+                + "09" + "03626f62" + "0000000000000006" + "07" + "73657276657233"
+                + "0000000000000000"),
+        Arguments.of(
             new Sequenced(8, 1, new Carried(7, 3, new Left("bob", 6, "quit"))),
             "0000004d" + HEAD + "0b" + COMMON
                 + "0000000000000008" + "0000000000000001"
                 + "06" + "0000000000000007" + "0000000000000003" + LEFT_BOB_QUIT),
         Arguments.of(
             new Sequenced(8, 2, new Directory(0, 1, List.of(alice))),
-            "00000052" + HEAD + "0b" + COMMON
+            "00000053" + HEAD + "0b" + COMMON
                 + "0000000000000008" + "0000000000000002"
                 + "07" + "00000000" + "00000001" + "0001" + SESSION_ALICE),
+        Arguments.of(
+            new Sequenced(8, 3, new Directory(0, 1, List.of(alice, bobDetached))),
+            "00000070" + HEAD + "0b" + COMMON
+                + "0000000000000008" + "0000000000000003"
+                + "07" + "00000000" + "00000001" + "0002" + SESSION_ALICE
+                + SESSION_BOB_DETACHED),
+        Arguments.of(
+            new SyncReply(
+                9, 8, 4, 0, 1, List.of(), List.of(alice, bobDetached, carolPast, daveDetachedPast)),
+            "000000b6" + HEAD + "0a" + COMMON
+                + "0000000000000009" + "0000000000000008" + "0000000000000004"
+                + "00000000" + "00000001"
+                + "0000" + "0004" + SESSION_ALICE + SESSION_BOB_DETACHED + SESSION_CAROL_PAST
+                + SESSION_DAVE_DETACHED_PAST),
         Arguments.of(
             new StreamAck(7, 12, 10),
             "00000031" + HEAD + "0c" + COMMON
@@ -490,8 +598,9 @@ class RoutingCodecTest {
     return frame(SyncReply.TYPE).i64(8).i64(7).i64(3).i32(part).i32(parts);
   }
 
+  /** Session("alice", 5, server2, 2): lastClientSeq 2, attached, current. */
   private static RawFrame sessionAlice(RawFrame frame) {
-    return frame.str("alice").i64(5).str("server2").i64(2);
+    return frame.str("alice").i64(5).str("server2").i64(2).u8(0);
   }
 
   // ------------------------------------------------------------------ texts
@@ -532,7 +641,10 @@ class RoutingCodecTest {
             "chat rejected reason is 513 bytes, limit is 512"),
         Arguments.of(
             sequenced().u8(Left.CODE).str("alice").i64(5).utf8(reason),
-            "left reason is 513 bytes, limit is 512"));
+            "left reason is 513 bytes, limit is 512"),
+        Arguments.of(
+            sequenced().u8(Detached.CODE).str("alice").i64(5).utf8(reason),
+            "detached reason is 513 bytes, limit is 512"));
   }
 
   @ParameterizedTest(name = "{1}")
@@ -602,12 +714,19 @@ class RoutingCodecTest {
             sequenced().u8(Left.CODE).str("b\tb").i64(5).utf8(""),
             "left name has invalid character U+0009 at index 1"),
         Arguments.of(
+            sequenced().u8(Detached.CODE).str("bob!").i64(6).utf8(""),
+            "detached name is invalid: a name may only contain letters, digits, '.', '_' and"
+                + " '-'; found '!' at position 4"),
+        Arguments.of(
+            sequenced().u8(Resumed.CODE).str("").i64(6).str("server3").i64(0),
+            "resumed name is invalid: a name must not be empty"),
+        Arguments.of(
             sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(2))
-                .str("b c").i64(6).str("server2").i64(1),
+                .str("b c").i64(6).str("server2").i64(1).u8(0),
             "directory sessions[1].name is invalid: a name may only contain letters, digits,"
                 + " '.', '_' and '-'; found ' ' at position 2"),
         Arguments.of(
-            syncReply(0, 1).u16(0).u16(1).str("").i64(6).str("server2").i64(1),
+            syncReply(0, 1).u16(0).u16(1).str("").i64(6).str("server2").i64(1).u8(0),
             "sync reply sessions[0].name is invalid: a name must not be empty"));
   }
 
@@ -623,9 +742,12 @@ class RoutingCodecTest {
     byte[] valid = sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)).build();
     byte[] badSession =
         sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("alice").i64(5).str("rack/1").i64(2).build();
+            .str("alice").i64(5).str("rack/1").i64(2).u8(0).build();
+    byte[] resumedNowhere =
+        sequenced().u8(Resumed.CODE).str("alice").i64(5).str("").i64(0).build();
 
     assertRejected(empty, Reason.INVALID_ID).withMessage("joined server id is empty");
+    assertRejected(resumedNowhere, Reason.INVALID_ID).withMessage("resumed server id is empty");
     assertThat(decodes(valid)).as("the same frame with a valid server id").isTrue();
     assertRejected(badSession, Reason.INVALID_ID)
         .withMessageStartingWith("directory sessions[0].server id is invalid: node id may only");
@@ -674,6 +796,115 @@ class RoutingCodecTest {
   void carriedDirectoryIsAllowed() throws CodecException {
     assertRoundTrip(
         envelope(new Sequenced(8, 1, new Carried(7, 3, new Directory(0, 2, List.of())))));
+  }
+
+  // ------------------------------------------------------------------ resuming sessions
+
+  @Test
+  void aChatCarriesTheClientsNumberAndItsPredecessorsApart() throws CodecException {
+    // Numbers a client that skipped some chose, and a predecessor that is not clientSeq - 1.
+    Chat chat = new Chat("alice", 5, 17, "bob", "hi", 3);
+    byte[] frame = ClusterCodec.encode(envelope(new Sequenced(7, 3, chat)));
+
+    int clientSeqAt = 29 + 8 + 8 + 1 + (1 + 5) + 8;
+    assertThat(ByteBuffer.wrap(frame, clientSeqAt, 8).getLong()).as("clientSeq").isEqualTo(17);
+    // previous is the last field
+    assertThat(ByteBuffer.wrap(frame, frame.length - 8, 8).getLong()).as("previous").isEqualTo(3);
+    assertThat(((Sequenced) ClusterCodec.decode(frame).message()).entry()).isEqualTo(chat);
+  }
+
+  @Test
+  void aChatRejectedEndsWithItsReason() throws CodecException {
+    ChatRejected rejected = new ChatRejected("alice", 5, 17, "no carol");
+    byte[] frame = ClusterCodec.encode(envelope(new Sequenced(7, 3, rejected)));
+
+    // code, from, session, clientSeq, reason: no number after the reason
+    assertThat(frame.length).isEqualTo(29 + 16 + 1 + 6 + 8 + 8 + 2 + 8);
+    assertThat(new String(frame, frame.length - 8, 8, StandardCharsets.UTF_8))
+        .isEqualTo("no carol");
+    assertThat(((Sequenced) ClusterCodec.decode(frame).message()).entry()).isEqualTo(rejected);
+  }
+
+  @Test
+  void chatWhosePredecessorIsNotBelowItIsRejectedAsInvalidField() {
+    byte[] same = chatUpToText().utf8("hi").i64(2).build(); // clientSeq 2, previous 2
+    byte[] later = chatUpToText().utf8("hi").i64(Long.MAX_VALUE).build();
+
+    assertRejected(same, Reason.INVALID_FIELD)
+        .withMessage("invalid Chat: previous must be below clientSeq 2, was 2");
+    assertRejected(later, Reason.INVALID_FIELD)
+        .withMessage(
+            "invalid Chat: previous must be below clientSeq 2, was " + Long.MAX_VALUE);
+    assertThat(decodes(chatUpToText().utf8("hi").i64(1).build())).as("previous 1").isTrue();
+    assertThat(decodes(chatUpToText().utf8("hi").i64(0).build())).as("previous 0").isTrue();
+  }
+
+  static Stream<Arguments> sessionFlags() {
+    return Stream.of(
+        Arguments.of(false, false, 0),
+        Arguments.of(true, false, 1),
+        Arguments.of(false, true, 2),
+        Arguments.of(true, true, 3));
+  }
+
+  @ParameterizedTest(name = "detached {0}, past {1}: flags {2}")
+  @MethodSource("sessionFlags")
+  void aSessionsFlagsSayWhetherItIsDetachedAndWhetherItIsPast(
+      boolean detached, boolean past, int flags) throws CodecException {
+    Session session = new Session("bob", 6, SERVER3, 4, detached, past);
+    ClusterEnvelope inDirectory =
+        envelope(new Sequenced(8, 1, new Directory(0, 1, List.of(session))));
+    ClusterEnvelope inSyncReply =
+        envelope(new SyncReply(8, 7, 3, 0, 1, List.of(), List.of(session("alice", 5), session)));
+
+    for (ClusterEnvelope envelope : List.of(inDirectory, inSyncReply)) {
+      assertRoundTrip(envelope);
+      byte[] frame = ClusterCodec.encode(envelope);
+      assertThat(frame[frame.length - 1]).as("flags of the last session").isEqualTo((byte) flags);
+    }
+    byte[] raw =
+        sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
+            .str("bob").i64(6).str("server3").i64(4).u8(flags).build();
+    assertThat(((Directory) ((Sequenced) ClusterCodec.decode(raw).message()).entry()).sessions())
+        .containsExactly(session);
+  }
+
+  @Test
+  void theEntriesThatDetachAndResumeASessionSurviveARoundTrip() throws CodecException {
+    assertRoundTrip(envelope(new Sequenced(8, 2, new Detached("bob", 6, "lost its server"))));
+    assertRoundTrip(envelope(new Forward(new Detached("bob", 6, ""))));
+    assertRoundTrip(envelope(new Sequenced(8, 3, new Resumed("bob", 6, SERVER2, 4))));
+    assertRoundTrip(envelope(new Forward(new Resumed("bob", 6, SERVER2, 0))));
+    assertRoundTrip(
+        envelope(new Sequenced(9, 1, new Carried(8, 3, new Resumed("bob", 6, SERVER2, 4)))));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {4, 5, 7, 8, 0x40, 0x80, 0x83, 0xFF})
+  void sessionFlagsWithUnknownBitsAreRejectedAsInvalidField(int flags) {
+    byte[] inDirectory =
+        sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
+            .str("alice").i64(5).str("server2").i64(2).u8(flags).build();
+    byte[] inSyncReply =
+        sessionAlice(syncReply(0, 1).u16(0).u16(2))
+            .str("bob").i64(6).str("server3").i64(4).u8(flags).build();
+
+    assertRejected(inDirectory, Reason.INVALID_FIELD)
+        .withMessage("directory sessions[0].flags has unknown bits set: " + flags);
+    assertRejected(inSyncReply, Reason.INVALID_FIELD)
+        .withMessage("sync reply sessions[1].flags has unknown bits set: " + flags);
+  }
+
+  @Test
+  void aSessionWithoutItsFlagsIsTruncated() {
+    // The frame ends after lastClientSeq.
+    byte[] cut =
+        sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
+            .str("alice").i64(5).str("server2").i64(2).build();
+
+    assertRejected(cut, Reason.TRUNCATED)
+        .withMessage(
+            "frame ends inside directory sessions[0].flags at byte 86: needs 1 byte, 0 left");
   }
 
   // ------------------------------------------------------------------ parts
@@ -730,16 +961,27 @@ class RoutingCodecTest {
         Arguments.of(
             sequenced().u8(Chat.CODE).str("alice").i64(5).i64(-1), "chat clientSeq"),
         Arguments.of(
+            chatUpToText().utf8("hi").i64(-1), "chat previous"),
+        Arguments.of(
             sequenced().u8(ChatRejected.CODE).str("alice").i64(-1), "chat rejected session"),
+        Arguments.of(
+            sequenced().u8(ChatRejected.CODE).str("alice").i64(5).i64(-1),
+            "chat rejected clientSeq"),
         Arguments.of(sequenced().u8(Left.CODE).str("alice").i64(-1), "left session"),
+        Arguments.of(sequenced().u8(Detached.CODE).str("alice").i64(-1), "detached session"),
+        Arguments.of(sequenced().u8(Resumed.CODE).str("alice").i64(-1), "resumed session"),
+        Arguments.of(
+            sequenced().u8(Resumed.CODE).str("alice").i64(5).str("server3").i64(-1),
+            "resumed lastClientSeq"),
         Arguments.of(sequenced().u8(Carried.CODE).i64(-1), "carried epoch"),
         Arguments.of(sequenced().u8(Carried.CODE).i64(0).i64(-1), "carried seq"),
         Arguments.of(
             sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1).str("alice").i64(-1)
-                .bytes(new byte[6]),
+                .bytes(new byte[7]),
             "directory sessions[0].session"),
         Arguments.of(
-            sessionAlice(syncReply(0, 1).u16(0).u16(2)).str("bob").i64(6).str("s").i64(-1),
+            sessionAlice(syncReply(0, 1).u16(0).u16(2)).str("bob").i64(6).str("s").i64(-1)
+                .u8(0),
             "sync reply sessions[1].lastClientSeq"));
   }
 
@@ -747,7 +989,7 @@ class RoutingCodecTest {
   @MethodSource("negativeFields")
   void negativeNumberIsRejectedAsInvalidField(RawFrame frame, String field) {
     // Rejected before the missing rest of the frame is looked for; a list count is checked
-    // against the bytes left first, so two of the frames have padding for their one element.
+    // against the bytes left first, so the frames with sessions have padding for them.
     byte[] bytes = frame.build();
     long value = field.equals("sequenced seq") ? Long.MIN_VALUE : -1;
 
@@ -755,7 +997,7 @@ class RoutingCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 8, 127, 255})
+  @ValueSource(ints = {0, 10, 127, 255})
   void unknownEntryCodeIsRejectedAsInvalidField(int code) {
     byte[] inSequenced = sequenced().u8(code).build();
     byte[] inForward = frame(Forward.TYPE).u8(code).build();
@@ -778,7 +1020,7 @@ class RoutingCodecTest {
     assertRejected(frame, Reason.TRUNCATED)
         .withMessage(
             "frame ends inside directory sessions at byte 56: 65535 of them need at least"
-                + " 1310700 bytes, 30 left");
+                + " 1376235 bytes, 31 left");
   }
 
   @Test
@@ -793,18 +1035,18 @@ class RoutingCodecTest {
 
   @Test
   void countThatPassesTheBoundIsStillCheckedElementByElement() {
-    // Two sessions announced and the 40 bytes two of the smallest take, but the first is larger,
+    // Two sessions announced and the 42 bytes two of the smallest take, but the first is larger,
     // so the second runs out.
     byte[] frame =
         sequenced().u8(Directory.CODE).i32(0).i32(1).u16(2)
-            .str("alice").i64(1).str("b").i64(2) // 24 bytes
-            .str("c").i64(1).str("b").u8(0).u8(0).u8(0).u8(0) // 16 bytes
+            .str("alice").i64(1).str("b").i64(2).u8(0) // 25 bytes
+            .str("c").i64(1).str("b").u8(0).u8(0).u8(0).u8(0).u8(0) // 17 bytes
             .build();
 
     assertRejected(frame, Reason.TRUNCATED)
         .withMessage(
-            "frame ends inside directory sessions[1].lastClientSeq at byte 92: needs 8 bytes,"
-                + " 4 left");
+            "frame ends inside directory sessions[1].lastClientSeq at byte 93: needs 8 bytes,"
+                + " 5 left");
   }
 
   @ParameterizedTest(name = "{0}")

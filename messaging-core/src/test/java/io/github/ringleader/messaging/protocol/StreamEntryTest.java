@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.ringleader.messaging.protocol.StreamEntry.Carried;
 import io.github.ringleader.messaging.protocol.StreamEntry.Chat;
 import io.github.ringleader.messaging.protocol.StreamEntry.ChatRejected;
+import io.github.ringleader.messaging.protocol.StreamEntry.Detached;
 import io.github.ringleader.messaging.protocol.StreamEntry.Directory;
 import io.github.ringleader.messaging.protocol.StreamEntry.JoinRefused;
 import io.github.ringleader.messaging.protocol.StreamEntry.Joined;
 import io.github.ringleader.messaging.protocol.StreamEntry.Left;
+import io.github.ringleader.messaging.protocol.StreamEntry.Resumed;
 import io.github.ringleader.messaging.protocol.StreamEntry.Session;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +71,28 @@ class StreamEntryTest {
         rejects(() -> new Carried(1, 1, new Carried(0, 0, new Left("a", 1, ""))),
             "a carried entry cannot carry another"),
         rejects(() -> new Session("alice", 1, SERVER, -1), "lastClientSeq must be >= 0, was -1"),
+        rejects(() -> new Session("alice", 1, SERVER, -1, true, true),
+            "lastClientSeq must be >= 0, was -1"),
+        rejects(() -> new Session("alice", -1, SERVER, 0, true, false),
+            "session must be >= 0, was -1"),
+        rejects(() -> new Chat("alice", 1, 1, null, "", -1), "previous must be >= 0, was -1"),
+        rejects(() -> new Chat("alice", 1, 5, null, "", 5),
+            "previous must be below clientSeq 5, was 5"),
+        rejects(() -> new Chat("alice", 1, 5, null, "", 9),
+            "previous must be below clientSeq 5, was 9"),
+        rejects(() -> new Chat("alice", 1, 1, "bob", "", Long.MAX_VALUE),
+            "previous must be below clientSeq 1, was " + Long.MAX_VALUE),
+        rejects(() -> new Detached("al ice", 1, ""),
+            "name is invalid: a name may only contain letters, digits, '.', '_' and '-'; found"
+                + " ' ' at position 3"),
+        rejects(() -> new Detached("alice", -1, ""), "session must be >= 0, was -1"),
+        rejects(() -> new Detached("alice", 1, "r".repeat(513)),
+            "reason is 513 bytes of UTF-8, limit is 512"),
+        rejects(() -> new Resumed("alice", -1, SERVER, 0), "session must be >= 0, was -1"),
+        rejects(() -> new Resumed("alice", 1, SERVER, -1), "lastClientSeq must be >= 0, was -1"),
+        rejects(() -> new Resumed("al ice", 1, SERVER, 0),
+            "name is invalid: a name may only contain letters, digits, '.', '_' and '-'; found"
+                + " ' ' at position 3"),
         rejects(() -> new Directory(0, 0, List.of()), "parts must be in 1..65535, was 0"),
         rejects(() -> new Directory(0, 65_536, List.of()), "parts must be in 1..65535, was 65536"),
         rejects(() -> new Directory(2, 2, List.of()), "part must be in 0..1, was 2"),
@@ -94,6 +118,35 @@ class StreamEntryTest {
     assertThat(new Directory(65_534, 65_535, List.of()).parts()).isEqualTo(65_535);
     assertThat(new Carried(0, 0, new Directory(0, 1, List.of())).entry())
         .isInstanceOf(Directory.class);
+  }
+
+  @Test
+  void chatsPredecessorIsAnyNumberBelowItsOwn() {
+    assertThat(new Chat("alice", 1, 9, null, "", 0).previous()).isZero();
+    assertThat(new Chat("alice", 1, 9, null, "", 4).previous()).isEqualTo(4);
+    assertThat(new Chat("alice", 1, 9, null, "", 8).previous()).isEqualTo(8);
+    assertThat(new Chat("alice", 1, Long.MAX_VALUE, null, "", Long.MAX_VALUE - 1).previous())
+        .isEqualTo(Long.MAX_VALUE - 1);
+    assertThat(new Chat("alice", 1, 0, null, "", 0).previous()).isZero();
+  }
+
+  @Test
+  void chatWithoutAPredecessorGivenHasTheNumberBelowItsOwn() {
+    assertThat(new Chat("alice", 1, 7, "bob", "hi"))
+        .isEqualTo(new Chat("alice", 1, 7, "bob", "hi", 6));
+    assertThat(new Chat("alice", 1, 1, null, "hi").previous()).isZero();
+    assertThat(new Chat("alice", 1, 0, null, "hi").previous()).isZero();
+  }
+
+  @Test
+  void sessionWithoutFlagsIsAttachedAndCurrent() {
+    Session session = new Session("alice", 1, SERVER, 3);
+
+    assertThat(session).isEqualTo(new Session("alice", 1, SERVER, 3, false, false));
+    assertThat(session.withServer(NodeId.of("server3"), true))
+        .isEqualTo(new Session("alice", 1, NodeId.of("server3"), 3, true, false));
+    assertThat(session.withLastClientSeq(9).asPast(true))
+        .isEqualTo(new Session("alice", 1, SERVER, 9, false, true));
   }
 
   @Test

@@ -642,6 +642,12 @@ class SequencerTest {
 
   /** Starts the epoch with the sessions A and B report as their own, then forgets the opening. */
   private void startWith(List<Session> onA, List<Session> onB) {
+    for (Session session : onA) {
+      serverOf.put(session.session(), session.server());
+    }
+    for (Session session : onB) {
+      serverOf.put(session.session(), session.server());
+    }
     sequencer.begin(List.of(reply()), now);
     sequencer.onSyncReply(A, reply(onA.toArray(new Session[0])), now);
     sequencer.onSyncReply(B, reply(onB.toArray(new Session[0])), now);
@@ -649,8 +655,22 @@ class SequencerTest {
     outbox.clear();
   }
 
+  /** Where each session's requests come from: its server, as the tests set it up. */
+  private final java.util.Map<Long, NodeId> serverOf = new java.util.HashMap<>();
+
   private void forward(StreamEntry request) {
-    sequencer.onForward(request, now);
+    NodeId from;
+    if (request instanceof Joined join) {
+      serverOf.putIfAbsent(join.session(), join.server());
+      from = join.server();
+    } else if (request instanceof StreamEntry.Chat chat) {
+      from = serverOf.getOrDefault(chat.session(), A);
+    } else if (request instanceof StreamEntry.Left left) {
+      from = serverOf.getOrDefault(left.session(), A);
+    } else {
+      from = A;
+    }
+    sequencer.onForward(from, request, now);
   }
 
   private void ack(NodeId from, long received, long delivered) {

@@ -20,13 +20,18 @@ import org.junit.jupiter.api.Test;
 /**
  * Randomized routing under faults, judged by an independent {@link DeliveryChecker} that sees only
  * what clients sent and received: clients on every server send broadcasts and private messages
- * while servers crash, restart and freeze, the network splits and heals, and links lose (0–20 %),
- * duplicate and reorder messages. Clients whose server dies reconnect elsewhere under their name.
+ * while servers crash, stop, restart and freeze, the network splits and heals, and links lose
+ * (0–20 %), duplicate and reorder messages. A client whose connection is gone (its server crashed
+ * or stopped, or it was asked to move to even out the load) resumes its session on another server,
+ * and counts as connected throughout: what was
+ * sent to it while it moved must reach it, once, in order. Only a client whose session could not
+ * be resumed (its grace period passed, say) joins again as a new session.
  *
  * <p>Checked for every seed: no duplicates, nothing invented, private messages only to their
  * addressee, per-sender FIFO, one total order of broadcasts, and no loss of an accepted message
- * for a recipient that stayed connected, undisturbed, from the send to the end; and, once the
- * faults are over, that every client trying to join is welcomed and every message is answered.
+ * for a recipient that stayed connected (or resumed), undisturbed, from the send to the end; and,
+ * once the faults are over, that every client trying to join or resume is answered and every
+ * message is answered.
  *
  * <p>{@code ringleader.sim.seeds} seeds (default 1,000); a failing seed prints itself and replays:
  *
@@ -61,6 +66,9 @@ class RandomizedRoutingSimulationTest {
     int seeds = Integer.getInteger("ringleader.sim.seeds", 1000);
     long messages = 0;
     long deliveries = 0;
+    long resumed = 0;
+    long incomplete = 0;
+    long ended = 0;
     for (long seed = 1; seed <= seeds; seed++) {
       Run run = new Run(seed);
       List<String> problems = run.play();
@@ -69,10 +77,14 @@ class RandomizedRoutingSimulationTest {
       }
       messages += run.sent;
       deliveries += run.received;
+      resumed += run.resumed;
+      incomplete += run.incomplete;
+      ended += run.ended;
     }
     System.out.printf(
-        "routing simulation: %d seeds passed; %d messages sent, %d deliveries checked%n",
-        seeds, messages, deliveries);
+        "routing simulation: %d seeds passed; %d messages sent, %d deliveries checked; %d sessions"
+            + " resumed (%d on a server that did not know where the client had stopped), %d could not be%n",
+        seeds, messages, deliveries, resumed, incomplete, ended);
   }
 
   /** One seed's run. */
@@ -88,13 +100,21 @@ class RandomizedRoutingSimulationTest {
     final Set<String> down = new TreeSet<>();
     long sent;
     long received;
+    long resumed;
+    long incomplete;
+    long ended;
     /** When the network last became whole; partitions disturb every client until then. */
     long partitionedSince = -1;
 
     Run(long seed) {
       this.seed = seed;
       this.random = new Random(seed * 0x5DEECE66DL + 11);
-      this.cluster = SimulatedCluster.builder().seed(seed).build();
+      // Servers with a client port rebalance: busier ones ask clients to move, which resume.
+      this.cluster =
+          SimulatedCluster.builder()
+              .seed(seed)
+              .configure((id, node) -> node.clientPort(5000 + Math.floorMod(id.value().hashCode(), 1000)))
+              .build();
       this.scheduler = cluster.scheduler();
     }
 
@@ -103,6 +123,11 @@ class RandomizedRoutingSimulationTest {
       final String name;
       @Nullable SimulatedClient client;
       long nextId = 1;
+      /** Lost its connection with its session open, and will resume it (since lostAt). */
+      boolean moving;
+      long lostAt;
+      /** Asked a server to resume the session and waits for the answer. */
+      boolean resuming;
 
       Member(String name) {
         this.name = name;
@@ -183,6 +208,11 @@ class RandomizedRoutingSimulationTest {
       scheduler.runFor(DRAIN);
       long end = scheduler.nanoTime();
       outsideSince.forEach((server, since) -> disturbClientsOf(server, since, end));
+      for (Member member : members.values()) {
+        if (member.moving) {
+          checker.disconnected(member.name, member.lostAt); // it never came back
+        }
+      }
       List<String> problems = new ArrayList<>(checker.violations(lossDeadline, end));
       // Liveness once the faults are over: nobody waits forever to join, no message unanswered.
       {
@@ -194,6 +224,9 @@ class RandomizedRoutingSimulationTest {
           }
           if (c.session().state() == ClientSession.State.JOINING) {
             problems.add("[liveness] " + member.name + " was never welcomed on " + c.serverId());
+          }
+          if (member.resuming) {
+            problems.add("[liveness] " + member.name + " never heard whether it resumed on " + c.serverId());
           }
           Recorder recorder = recorders.get(member.name);
           if (recorder != null && c.session().state() == ClientSession.State.JOINED) {
@@ -225,14 +258,39 @@ class RandomizedRoutingSimulationTest {
       timeline.add(at() + member.name + " connects to " + server);
     }
 
-    /** Clients whose connection is gone (crash, refusal) come back, now and then. */
+    /**
+     * Clients whose connection is gone come back, now and then: resuming their session on a
+     * running server, or, if it ended, joining afresh.
+     */
     private void reconnectSome() {
-      for (Member member : members.values()) {
+      for (Member member : new TreeSet<>(members.keySet()).stream().map(members::get).toList()) {
         SimulatedClient c = member.client;
-        if ((c == null || c.session().state() == ClientSession.State.CLOSED) && random.nextInt(4) == 0) {
+        boolean gone = c == null || c.session().state() == ClientSession.State.CLOSED;
+        if (!gone || member.resuming || random.nextInt(4) != 0) {
+          continue;
+        }
+        if (member.moving && c != null) {
+          List<String> up = up();
+          if (!up.isEmpty() && !c.isConnected()) {
+            String server = up.get(random.nextInt(up.size()));
+            member.resuming = true;
+            timeline.add(at() + member.name + " resumes on " + server);
+            cluster.resume(c, server);
+          }
+        } else {
           connect(member);
         }
       }
+    }
+
+    private List<String> up() {
+      List<String> up = new ArrayList<>();
+      for (String id : serverIds) {
+        if (!down.contains(id)) {
+          up.add(id);
+        }
+      }
+      return up;
     }
 
     private void traffic() {
@@ -246,6 +304,14 @@ class RandomizedRoutingSimulationTest {
         return;
       }
       Collections.sort(joined, (a, b) -> a.name.compareTo(b.name));
+      // Clients ping now and then, as the reference client does; the answers keep their resume
+      // positions recent.
+      for (Member member : joined) {
+        SimulatedClient c = member.client;
+        if (c != null && random.nextInt(3) == 0) {
+          c.session().listServers();
+        }
+      }
       Member from = joined.get(random.nextInt(joined.size()));
       SimulatedClient client = from.client;
       if (client == null) {
@@ -276,12 +342,17 @@ class RandomizedRoutingSimulationTest {
           up.add(id);
         }
       }
-      int choice = random.nextInt(6);
+      int choice = random.nextInt(7);
       if (choice == 0 && up.size() > 1) {
         String victim = up.get(random.nextInt(up.size()));
         cluster.crash(victim);
         down.add(victim);
         timeline.add(at() + "crash " + victim);
+      } else if (choice == 6 && up.size() > 1) {
+        String stopped = up.get(random.nextInt(up.size()));
+        timeline.add(at() + "stop " + stopped);
+        cluster.stop(stopped);
+        down.add(stopped);
       } else if (choice == 1 && !down.isEmpty()) {
         String back = new ArrayList<>(down).get(random.nextInt(down.size()));
         cluster.start(back);
@@ -382,6 +453,7 @@ class RandomizedRoutingSimulationTest {
       final Map<Long, Long> seqToId = new HashMap<>();
       final Map<Long, Long> sentAt = new HashMap<>();
       boolean welcomed;
+      boolean refusedJustNow;
 
       Recorder(Member member) {
         this.member = member;
@@ -393,6 +465,39 @@ class RandomizedRoutingSimulationTest {
         welcomed = true;
         checker.connected(member.name, scheduler.nanoTime());
         timeline.add(at() + member.name + " welcomed on " + welcome.server());
+      }
+
+      @Override
+      public void onResumed(ServerEvent.Resumed resumed) {
+        member.resuming = false;
+        member.moving = false;
+        Run.this.resumed++;
+        if (!resumed.complete()) {
+          incomplete++;
+        }
+        timeline.add(
+            at() + member.name + " resumed on " + resumed.server() + ", sends up to "
+                + resumed.lastSendSeq() + " taken" + (resumed.complete() ? "" : ", SOME MESSAGES LOST"));
+        if (!resumed.complete()) {
+          checker.disturbed(member.name, member.lostAt, scheduler.nanoTime());
+        }
+      }
+
+      @Override
+      public void onRefused(ServerEvent.Refused refused) {
+        if (!member.resuming) {
+          return;
+        }
+        member.resuming = false;
+        refusedJustNow = true;
+        timeline.add(at() + member.name + " could not resume: " + refused.code() + " " + refused.reason());
+        if (refused.code() == ServerEvent.Reason.SESSION_ENDED
+            || refused.code() == ServerEvent.Reason.NAME_TAKEN) {
+          member.moving = false;
+          ended++;
+          checker.disconnected(member.name, member.lostAt);
+          member.client = null; // joins afresh
+        }
       }
 
       @Override
@@ -422,10 +527,21 @@ class RandomizedRoutingSimulationTest {
 
       @Override
       public void onClosed(@Nullable String reason) {
-        if (welcomed) {
-          checker.disconnected(member.name, scheduler.nanoTime());
+        if (refusedJustNow) {
+          refusedJustNow = false;
+          return; // a refused resumption: onRefused has dealt with it
+        }
+        if (member.resuming) {
+          member.resuming = false; // the server went away before answering; try again later
+          timeline.add(at() + member.name + " lost the connection while resuming");
+          return;
         }
         timeline.add(at() + member.name + " disconnected" + (reason == null ? "" : ": " + reason));
+        if (welcomed && !member.moving) {
+          // It will resume its session; until it does (or cannot), it counts as connected.
+          member.moving = true;
+          member.lostAt = scheduler.nanoTime();
+        }
       }
     }
 

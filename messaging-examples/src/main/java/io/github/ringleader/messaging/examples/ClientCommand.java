@@ -231,9 +231,25 @@ final class ClientCommand {
 
     @Override
     public void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {
+      // The unconfirmed messages are sent again when the session resumes; onSessionEnded says
+      // if that cannot happen.
       line("connection lost: " + reason + "; reconnecting");
+    }
+
+    @Override
+    public void onSessionEnded(String reason, List<ClientRequest.Send> unconfirmed) {
+      line("the session could not be resumed (" + reason + "); joining again as " + self
+          + " (messages sent to you meanwhile are lost)");
       for (ClientRequest.Send send : unconfirmed) {
         line("not confirmed (may not have been delivered): " + send.text());
+      }
+    }
+
+    @Override
+    public void onResumed(ServerEvent.Resumed resumed) {
+      line("reconnected to " + resumed.server() + addressOf(resumed.server()));
+      if (!resumed.complete()) {
+        line("some messages sent to you while you were away could not be kept");
       }
     }
 
@@ -241,9 +257,7 @@ final class ClientCommand {
     public void onReconnecting(int round, String lastError, Duration nextRoundWithin) {
       if (round == 1 || round % 10 == 0) {
         line("still reconnecting (attempt " + round + "): "
-            + (lastError.contains("NAME_TAKEN")
-                ? "the cluster still holds this name for the lost connection"
-                : lastError));
+            + lastError);
       }
     }
 

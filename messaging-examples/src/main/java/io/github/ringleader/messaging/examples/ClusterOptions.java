@@ -26,7 +26,10 @@ final class ClusterOptions {
           + ")\n"
           + "  --interface <name|addr>    network interface for multicast (default: loopback, lo)\n"
           + "  --capacity <n>             most clients this server accepts (default 100)\n"
-          + "  --cluster <name>           cluster name; servers only talk within one (default ringleader)\n";
+          + "  --cluster <name>           cluster name; servers only talk within one (default ringleader)\n"
+          + "  --grace <duration>         how long a client that lost its connection may resume its\n"
+          + "                             session elsewhere, its name held (default 30s; 0s: no resume)\n"
+          + "  --no-rebalance             never ask clients to move to a less-loaded server\n";
 
   Duration heartbeat = Duration.ofSeconds(2);
   int missed = 3;
@@ -35,6 +38,8 @@ final class ClusterOptions {
   @Nullable String networkInterface;
   int capacity = 100;
   String cluster = "ringleader";
+  Duration grace = MessagingNode.DEFAULT_SESSION_GRACE;
+  boolean rebalance = true;
 
   /**
    * Takes the options out of {@code args} and returns the positional arguments left.
@@ -68,6 +73,12 @@ final class ClusterOptions {
           break;
         case "--capacity":
           capacity = integer(arg, value(arg, it), 0, 1_000_000);
+          break;
+        case "--no-rebalance":
+          rebalance = false;
+          break;
+        case "--grace":
+          grace = Durations.parseAllowingZero(arg, value(arg, it));
           break;
         case "--cluster":
           cluster = value(arg, it);
@@ -111,7 +122,9 @@ final class ClusterOptions {
     return node.clusterName(cluster)
         .heartbeatInterval(heartbeat)
         .missedHeartbeats(missed)
-        .capacity(capacity);
+        .capacity(capacity)
+        .sessionGrace(grace)
+        .rebalance(rebalance);
   }
 
   /**

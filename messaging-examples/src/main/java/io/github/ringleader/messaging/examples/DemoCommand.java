@@ -285,19 +285,7 @@ final class DemoCommand {
   }
 
   private boolean await(BooleanSupplier condition, Duration limit, String what) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    if (condition.getAsBoolean()) {
+    if (Waiting.until(condition, limit, 10)) {
       return true;
     }
     say("   FAILED: waited %s for %s.", NodeConfig.format(limit), what);

@@ -16,6 +16,15 @@ final class Durations {
    * {@code m}, or an ISO-8601 duration such as {@code PT2S}. Must be positive.
    */
   static Duration parse(String option, String text) throws UsageException {
+    Duration duration = parseAllowingZero(option, text);
+    if (duration.isZero()) {
+      throw new UsageException(option + " must be positive, was \"" + text + "\"");
+    }
+    return duration;
+  }
+
+  /** As {@link #parse}, but 0 (written {@code 0s}, say) is allowed: it turns something off. */
+  static Duration parseAllowingZero(String option, String text) throws UsageException {
     Duration duration;
     Matcher m = SIMPLE.matcher(text.trim());
     if (m.matches()) {
@@ -39,8 +48,8 @@ final class Durations {
             option + " takes a duration such as 200ms, 2s or 1m, was \"" + text + "\"");
       }
     }
-    if (duration.isZero() || duration.isNegative()) {
-      throw new UsageException(option + " must be positive, was \"" + text + "\"");
+    if (duration.isNegative()) {
+      throw new UsageException(option + " must not be negative, was \"" + text + "\"");
     }
     return duration;
   }

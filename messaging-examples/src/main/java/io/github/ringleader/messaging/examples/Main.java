@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 
-/** Entry point of {@code messaging-examples.jar}: {@code server}, {@code demo}. */
+/** Entry point of {@code messaging-examples.jar}: {@code server}, {@code client}, {@code demo}, {@code bench}, {@code failover}. */
 public final class Main {
   static final String USAGE =
       "usage: java -jar messaging-examples.jar <command> [arguments]\n"
@@ -14,6 +14,9 @@ public final class Main {
           + "                             re-election, clean stop; exits when done\n"
           + "  bench [opts]               load generator: a cluster on this machine, many clients,\n"
           + "                             throughput and latency report (see: bench --help)\n"
+          + "  failover [opts]            failover measurement: a cluster on this machine, a server\n"
+          + "                             crashed or stopped again and again, time until its clients\n"
+          + "                             have resumed their sessions (see: failover --help)\n"
           + "  server <id> <port> [opts]  run one server (see: server --help)\n"
           + "  client <name> <host> <port>  join as <name> through a server (see: client --help)\n"
           + "  --help                     show this help\n";
@@ -43,6 +46,8 @@ public final class Main {
         return DemoCommand.run(rest, out, err);
       case "bench":
         return BenchCommand.run(rest, out, err);
+      case "failover":
+        return FailoverCommand.run(rest, out, err);
       case "client":
         return ClientCommand.run(rest, System.in, out, err);
       case "--help":

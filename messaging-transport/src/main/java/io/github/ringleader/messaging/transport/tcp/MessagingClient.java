@@ -69,7 +69,8 @@ import org.slf4j.LoggerFactory;
  *   public void onMessage(ServerEvent.Message m) { System.out.println(m.from() + ": " + m.text()); }
  *   public void onRejected(ServerEvent.Rejected r) { System.err.println(r.seq() + ": " + r.reason()); }
  *   public void onConnectionLost(String why, List<ClientRequest.Send> unconfirmed) { ... }
- *   public void onReconnected(ServerEvent.Welcome w) { System.out.println("now on " + w.server()); }
+ *   public void onResumed(ServerEvent.Resumed r) { System.out.println("now on " + r.server()); }
+ *   public void onSessionEnded(String why, List<ClientRequest.Send> lost) { ... }
  *   public void onClosed(String reason) { System.out.println("closed: " + reason); }
  * };
  * }</pre>
@@ -77,16 +78,20 @@ import org.slf4j.LoggerFactory;
  * <p><b>Failover.</b> Unless built with {@code failover(false)}, the client notices a lost server
  * within {@link Builder#pingTimeout} (a closed or reset connection at once; a silent one because
  * it stops answering the client's pings, sent every {@link Builder#pingInterval}), tells the
- * listener ({@code onConnectionLost}, with the messages that will now never be answered), and
- * joins again under the same name: the least-loaded other server of the latest server list first,
- * then the others, then the addresses it was built with, waiting a random ("full jitter"),
- * doubling delay between rounds so that a dead server's clients do not stampede one survivor. It
- * keeps trying until {@link #close()}, telling the listener of each failed round ({@code
- * onReconnecting}); once joined, {@code onReconnected}. While it is reconnecting, {@link #send}
- * throws {@link IOException}. <b>Not yet:</b> resuming the session — messages sent to the client
- * while it moves are not delivered to it, unanswered sends are not re-sent, and after a crash the
- * name stays taken until the cluster has noticed the crash (by default up to about 6 s), so the
- * first rounds may be refused {@code NAME_TAKEN} and are retried.
+ * listener ({@code onConnectionLost}, with the messages not answered yet), and reconnects: to the
+ * least-loaded other server of the latest server list first, then the others, then the addresses
+ * it was built with, waiting a random ("full jitter"), doubling delay between rounds so that a
+ * dead server's clients do not stampede one survivor. It keeps trying until {@link #close()},
+ * telling the listener of each failed round ({@code onReconnecting}).
+ *
+ * <p><b>Session resume.</b> Over the new connection the client resumes its session: same name,
+ * same session id. The server answers ({@code onResumed}); the unanswered messages the cluster
+ * had taken are accepted then ({@code onAccepted}), the others are sent again with their numbers,
+ * and the messages sent to the client while it moved follow, in order, then new ones — each
+ * once (a message had before is dropped). Messages sent while reconnecting are kept (up to 256)
+ * and sent with them. If the session has ended (the cluster holds it for its grace period, 30 s
+ * by default), the client is told ({@code onSessionEnded}, with the messages that will never be
+ * answered) and joins afresh under its name ({@code onReconnected}).
  *
  * <p><b>Threads.</b> All methods are thread-safe; sends from several threads are written whole and
  * numbered in the order they are written, as the server requires.
@@ -185,6 +190,7 @@ public final class MessagingClient implements AutoCloseable {
     private Duration pingTimeout = Duration.ofSeconds(3);
     private Duration backoffMin = Duration.ofMillis(50);
     private Duration backoffMax = Duration.ofSeconds(2);
+    private Duration resumeTimeout = Duration.ofSeconds(15);
 
     private Builder() {}
 
@@ -207,6 +213,17 @@ public final class MessagingClient implements AutoCloseable {
     /** Receives what the server says, on the client's reader thread (default: ignores it). */
     public Builder listener(ClientSession.Listener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * How long the client waits for a server to resume its session after a failover (default
+     * 15 s). The cluster answers once it has let go of the lost server, which after a crash takes
+     * its failure detection time (heartbeat interval × missed heartbeats, 6 s by default): keep
+     * this above that.
+     */
+    public Builder resumeTimeout(Duration resumeTimeout) {
+      this.resumeTimeout = positive("resumeTimeout", resumeTimeout);
       return this;
     }
 
@@ -290,7 +307,7 @@ public final class MessagingClient implements AutoCloseable {
       Settings settings =
           new Settings(
               List.copyOf(addresses), joinAs, listener, timeout, balance, failover,
-              pingInterval, pingTimeout, backoffMin, backoffMax);
+              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout);
       return firstJoin(settings);
     }
 
@@ -312,7 +329,8 @@ public final class MessagingClient implements AutoCloseable {
       Duration pingInterval,
       Duration pingTimeout,
       Duration backoffMin,
-      Duration backoffMax) {}
+      Duration backoffMax,
+      Duration resumeTimeout) {}
 
   // ---------------------------------------------------------------- joining
 
@@ -429,6 +447,14 @@ public final class MessagingClient implements AutoCloseable {
 
   /** Says hello over {@code at} and waits for the answer; the connection becomes current. */
   private ServerEvent.Welcome join(Probe at, long deadline) throws IOException {
+    return join(at, deadline, false);
+  }
+
+  /**
+   * Says hello, or asks to resume the session ({@code resume}), over {@code at} and waits for the
+   * answer; the connection becomes current.
+   */
+  private ServerEvent.Welcome join(Probe at, long deadline, boolean resume) throws IOException {
     Connection joining;
     try {
       joining = new Connection(at);
@@ -449,7 +475,7 @@ public final class MessagingClient implements AutoCloseable {
     call(() -> listener.onServers(at.servers));
     joining.reader.start();
     try {
-      request(s -> s.hello(name));
+      request(resume ? ClientSession::resume : s -> s.hello(name));
       return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       joining.abort();
@@ -521,7 +547,10 @@ public final class MessagingClient implements AutoCloseable {
    * @return the message's number, echoed in {@code onAccepted} or {@code onRejected}
    * @throws IllegalArgumentException if the text is over 4,096 bytes of UTF-8 or not encodable
    * @throws IllegalStateException if the client is closed
-   * @throws IOException if writing to the socket failed, or the client is reconnecting
+   * @throws IOException if the client is reconnecting and cannot keep the message for its
+   *     resumed session (the session ended, or 256 messages wait), or, without failover, if
+   *     writing to the socket failed (with failover, a message whose write fails is kept and sent
+   *     again once the session has resumed)
    */
   public long send(String text) throws IOException {
     return send(null, text);
@@ -538,15 +567,28 @@ public final class MessagingClient implements AutoCloseable {
     writeLock.lock();
     try {
       long seq;
-      byte[] frame;
+      List<byte[]> frames;
       Connection current;
       synchronized (sessionLock) {
         checkJoined();
-        seq = session.send(to, text);
-        frame = takeFrame();
-        current = Objects.requireNonNull(connection);
+        seq = session.send(to, text); // while resuming: kept, and sent once resumed
+        frames = takeFrames();
+        current = connection;
       }
-      current.write(frame);
+      if (current != null) {
+        try {
+          for (byte[] frame : frames) {
+            current.write(frame);
+          }
+        } catch (IOException e) {
+          if (!settings.failover) {
+            throw e;
+          }
+          // The message is kept: it goes again once the session has resumed (or is reported in
+          // onSessionEnded). Throwing would invite the caller to send it twice.
+          log.debug("{}: writing send {} failed ({}); it goes again after the failover", name, seq, e.toString());
+        }
+      }
       return seq;
     } finally {
       writeLock.unlock();
@@ -559,6 +601,9 @@ public final class MessagingClient implements AutoCloseable {
     }
     if (isClosed() || closing) {
       throw new IllegalStateException("the client is closed");
+    }
+    if (session.canQueue()) {
+      return;
     }
     throw new IOException("not connected: reconnecting to the cluster");
   }
@@ -577,7 +622,7 @@ public final class MessagingClient implements AutoCloseable {
   private void request(Consumer<ClientSession> ask) throws IOException {
     writeLock.lock();
     try {
-      byte[] frame;
+      List<byte[]> frames;
       Connection current;
       synchronized (sessionLock) {
         current = connection;
@@ -585,11 +630,22 @@ public final class MessagingClient implements AutoCloseable {
           throw new IOException("not connected");
         }
         ask.accept(session);
-        frame = takeFrame();
+        frames = takeFrames();
       }
-      current.write(frame);
+      for (byte[] frame : frames) {
+        current.write(frame);
+      }
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /** Writes what the session queued by itself: the sends it repeats after resuming. */
+  private void writeQueued() {
+    try {
+      request(s -> {}); // nothing new: only what is queued
+    } catch (IOException e) {
+      log.debug("{}: sending again after resuming failed: {}", name, e.toString()); // the reader sees the loss
     }
   }
 
@@ -648,11 +704,14 @@ public final class MessagingClient implements AutoCloseable {
     toWrite.add(ClientCodec.encodeRequest(request));
   }
 
-  private byte[] takeFrame() {
-    if (toWrite.size() != 1) {
-      throw new AssertionError("expected one frame, the session produced " + toWrite.size());
-    }
-    return toWrite.remove(0);
+  /**
+   * The frames the session produced, in order: a request's own, after any it queued by itself
+   * (sends repeated after a resume), so that numbers reach the server in order.
+   */
+  private List<byte[]> takeFrames() {
+    List<byte[]> frames = new ArrayList<>(toWrite);
+    toWrite.clear();
+    return frames;
   }
 
   // ---------------------------------------------------------------- failover
@@ -746,18 +805,34 @@ public final class MessagingClient implements AutoCloseable {
       if (closing) {
         return;
       }
-      long deadline = System.nanoTime() + settings.timeout.toNanos();
+      boolean resume;
+      synchronized (sessionLock) {
+        if (session.state() != ClientSession.State.NEW) {
+          session.detach(); // an earlier attempt that timed out or was turned away
+        }
+        resume = session.canResume();
+      }
+      // The cluster answers a resume once it has let go of the lost server, which after a crash
+      // takes its failure detection time: a resume may wait longer than a join.
+      long deadline = System.nanoTime() + (resume ? settings.resumeTimeout : settings.timeout).toNanos();
       try {
         Probe probe = probe(candidate, settings.timeout, deadline);
         ServerEvent.Welcome welcomed;
         try {
-          welcomed = join(probe, deadline);
+          welcomed = join(probe, deadline, resume);
         } catch (JoinRefusedException e) {
-          InetSocketAddress redirect = redirectOf(e, probe);
-          if (redirect == null) {
-            throw e;
+          if (resume && e.code() == ServerEvent.Reason.SESSION_ENDED) {
+            sessionEnded(e.reason());
+            probe = probe(candidate, settings.timeout, deadline);
+            resume = false;
+            welcomed = join(probe, deadline, false);
+          } else {
+            InetSocketAddress redirect = redirectOf(e, probe);
+            if (redirect == null) {
+              throw e;
+            }
+            welcomed = join(probe(redirect, settings.timeout, deadline), deadline, resume);
           }
-          welcomed = join(probe(redirect, settings.timeout, deadline), deadline);
         }
         log.debug(
             "{}: reconnected to {} after {} ms", name, welcomed.server(),
@@ -782,6 +857,17 @@ public final class MessagingClient implements AutoCloseable {
         Math.min(settings.backoffMax.toNanos(), settings.backoffMin.toNanos() << Math.min(next, 20));
     call(() -> listener.onReconnecting(next, why, Duration.ofNanos(wait)));
     scheduleReconnect(lost, lostAt, next, since);
+  }
+
+  /** The session cannot be resumed: its unanswered messages are given up, and the user told. */
+  private void sessionEnded(String reason) {
+    List<ClientRequest.Send> lost;
+    synchronized (sessionLock) {
+      lost = session.abandon();
+      session.detach();
+    }
+    log.debug("{}: the session ended ({}); joining afresh", name, reason);
+    call(() -> listener.onSessionEnded(reason, lost));
   }
 
   /**
@@ -860,12 +946,18 @@ public final class MessagingClient implements AutoCloseable {
           ServerEvent event = readEvent(in);
           lastHeardNanos = System.nanoTime();
           boolean over;
+          boolean queued;
           synchronized (sessionLock) {
             if (connection != this) {
               break; // replaced: a late frame of an abandoned join
             }
             session.onEvent(event);
             over = session.state() == ClientSession.State.CLOSED;
+            queued = !toWrite.isEmpty();
+          }
+          if (queued) {
+            // Not from this thread: a write may wait for the server, which waits for this reader.
+            timer.execute(MessagingClient.this::writeQueued);
           }
           notifyListener();
           if (event instanceof ServerEvent.Goodbye goodbye) {
@@ -973,6 +1065,18 @@ public final class MessagingClient implements AutoCloseable {
       }
       pendingWelcome.complete(w);
       toNotify.add(again ? () -> listener.onReconnected(w) : () -> listener.onWelcome(w));
+    }
+
+    @Override
+    public void onResumed(ServerEvent.Resumed r) {
+      ServerEvent.Welcome w = new ServerEvent.Welcome(r.name(), r.session(), r.server(), r.epoch(), r.seq());
+      welcome = w;
+      Connection current = connection;
+      if (current != null) {
+        current.welcomed = true;
+      }
+      pendingWelcome.complete(w);
+      toNotify.add(() -> listener.onResumed(r));
     }
 
     @Override

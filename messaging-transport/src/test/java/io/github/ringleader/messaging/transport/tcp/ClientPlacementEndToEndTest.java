@@ -71,6 +71,7 @@ class ClientPlacementEndToEndTest {
               .heartbeatInterval(HEARTBEAT)
               .missedHeartbeats(3)
               .discoveryWindow(Duration.ofMillis(200))
+              .rebalance(false) // placement is under test: no client may be moved meanwhile
               .build());
       nodes.add(node.join());
       started.add(node.join().start());
@@ -256,20 +257,28 @@ class ClientPlacementEndToEndTest {
   }
 
   @Test
-  void whenItsServerStopsAClientMovesToAnotherAndKeepsTalking() throws IOException {
+  void whenItsServerStopsAClientResumesItsSessionOnAnotherAndMissesNothing() throws IOException {
     FailoverRecorder alice = new FailoverRecorder();
     TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
     MessagingClient aliceClient = join(fastFailover("alice", 1, alice));
-    join(MessagingClient.builder().address("127.0.0.1", port(2)).name("bob").listener(bob).balance(false));
+    long session = aliceClient.welcome().session();
+    MessagingClient bobClient =
+        join(MessagingClient.builder().address("127.0.0.1", port(2)).name("bob").listener(bob).balance(false));
 
     nodes.get(0).close();
+    bobClient.send("alice", "did you move?"); // while alice moves, or just before
 
-    await(() -> "alice reconnected: " + alice.lost, () -> !alice.reconnected.isEmpty());
+    await(() -> "alice resumed: " + alice.lost, () -> !alice.resumed.isEmpty());
     assertThat(alice.lost).containsExactly("the server said goodbye: server server1 is shutting down");
-    assertThat(alice.reconnected.get(0).server()).isNotEqualTo(NodeId.of("server1"));
+    assertThat(alice.resumed.get(0).server()).isNotEqualTo(NodeId.of("server1"));
+    assertThat(alice.resumed.get(0).session()).as("the same session").isEqualTo(session);
+    assertThat(alice.reconnected).as("not a new session").isEmpty();
     assertThat(alice.closed).isEmpty();
+    await(() -> "alice got bob's message: " + alice.messages, () -> alice.hasText("did you move?"));
     aliceClient.send("bob", "still here");
     await(() -> "bob hears alice again", () -> bob.hasText("still here"));
+    assertThat(alice.messages.stream().map(ServerEvent.Message::text).toList()).as("once").containsOnlyOnce("did you move?");
+    assertThat(bob.presences).as("bob never saw alice leave").noneMatch(p -> !p.joined());
   }
 
   private MessagingClient.Builder fastFailover(
@@ -290,6 +299,7 @@ class ClientPlacementEndToEndTest {
   static final class FailoverRecorder extends TcpTestSupport.Recorder implements ClientSessionListener {
     final List<String> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<ServerEvent.Welcome> reconnected = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<ServerEvent.Resumed> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<String> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
@@ -301,6 +311,11 @@ class ClientPlacementEndToEndTest {
     @Override
     public void onReconnected(ServerEvent.Welcome welcome) {
       reconnected.add(welcome);
+    }
+
+    @Override
+    public void onResumed(ServerEvent.Resumed r) {
+      resumed.add(r);
     }
 
     @Override

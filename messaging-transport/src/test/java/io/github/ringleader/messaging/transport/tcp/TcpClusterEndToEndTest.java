@@ -68,6 +68,7 @@ class TcpClusterEndToEndTest {
               .heartbeatInterval(Duration.ofMillis(100))
               .missedHeartbeats(3)
               .discoveryWindow(Duration.ofMillis(200))
+              .sessionGrace(Duration.ofSeconds(1))
               .build();
       nodes.add(node);
       started.add(node.start());
@@ -133,7 +134,9 @@ class TcpClusterEndToEndTest {
       await(() -> "everyone gets the broadcast", () -> r.hasText("Hello everyone!"));
     }
     await(() -> "alice's send is accepted", () -> alice.accepted.contains(seq));
-    assertThat(bob.messages).containsExactly(new ServerEvent.Message("alice", null, "Hello everyone!"));
+    assertThat(bob.messages)
+        .extracting(ServerEvent.Message::from, ServerEvent.Message::to, ServerEvent.Message::text)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("alice", null, "Hello everyone!"));
   }
 
   @Test
@@ -146,7 +149,9 @@ class TcpClusterEndToEndTest {
     await(() -> "charlie gets the broadcast", () -> charlie.hasText("after"));
     assertThat(charlie.messages).extracting(ServerEvent.Message::text).containsExactly("after");
     assertThat(alice.messages).extracting(ServerEvent.Message::text).doesNotContain("Hi Bob");
-    assertThat(bob.messages.get(0)).isEqualTo(new ServerEvent.Message("alice", "bob", "Hi Bob"));
+    assertThat(bob.messages.get(0))
+        .extracting(ServerEvent.Message::from, ServerEvent.Message::to, ServerEvent.Message::text)
+        .containsExactly("alice", "bob", "Hi Bob");
   }
 
   @Test
@@ -247,7 +252,7 @@ class TcpClusterEndToEndTest {
       int last = sent - 1;
       await(() -> "bob on the same server got everything", () -> bob.hasText(text + last));
       await(
-          () -> "the others see slowpoke leave",
+          () -> "the others see slowpoke leave once its 1 s grace period ends",
           () -> alice.presences.stream().anyMatch(p -> p.name().equals("slowpoke") && !p.joined()));
       long seq = clients.get(1).send("alice", "no stall");
       await(() -> "alice hears bob", () -> alice.hasText("no stall"));
