@@ -72,11 +72,21 @@ final class ServerCommand {
             .transport(new UdpMulticastTransport(transportConfig))
             .build();
     CountDownLatch stopped = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<TcpClientServer> listener =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    // One hook, in order: the node says goodbye to its clients (they resume elsewhere) and leaves
+    // the cluster; the goodbyes get out; then the client listener closes. (Separate hooks would
+    // run at once, and the listener could close before the goodbyes were written.)
     Thread hook =
         new Thread(
             () -> {
               log.info("stopping {}: leaving the cluster", id);
               node.close();
+              TcpClientServer tcp = listener.get();
+              if (tcp != null) {
+                Waiting.until(() -> tcp.stats().open() == 0, java.time.Duration.ofSeconds(1), 10);
+                tcp.close();
+              }
               stopped.countDown();
             },
             "ringleader-shutdown");
@@ -116,8 +126,7 @@ final class ServerCommand {
       node.close();
       return 1;
     }
-    TcpClientServer listening = clients;
-    Runtime.getRuntime().addShutdownHook(new Thread(listening::close, "ringleader-clients-shutdown"));
+    listener.set(clients);
     try {
       stopped.await();
     } catch (InterruptedException e) {

@@ -269,6 +269,11 @@ class RealProcessFailoverTest {
     for (Peer p : moving) {
       ServerEvent.Welcome first = java.util.Objects.requireNonNull(p.welcome, p.name + " was welcomed");
       assertThat(p.lost).as("%s noticed the loss %s", p.name, context).isNotEmpty();
+      if (!kill) {
+        // SIGTERM: the server's shutdown hook says goodbye before the listener closes.
+        assertThat(p.lost.get(0)).as("%s was told why %s", p.name, context)
+            .isEqualTo("the server said goodbye: server " + gone.id + " is shutting down");
+      }
       assertThat(p.resumed).as("%s resumed %s", p.name, context).isNotEmpty();
       for (ServerEvent.Resumed r : p.resumed) {
         assertThat(r.session()).as("%s resumed its own session %s", p.name, context).isEqualTo(first.session());
