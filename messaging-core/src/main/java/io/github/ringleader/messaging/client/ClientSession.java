@@ -174,6 +174,10 @@ public final class ClientSession {
   public List<ClientRequest.Send> abandon() {
     List<ClientRequest.Send> lost = new ArrayList<>(unanswered.values());
     unanswered.clear();
+    // The session is over: nothing more is kept for it, nor can it be resumed.
+    session = 0;
+    positionEpoch = 0;
+    positionSeq = 0;
     return lost;
   }
 
@@ -262,8 +266,9 @@ public final class ClientSession {
       }
     } else if (event instanceof ServerEvent.Rejected) {
       ServerEvent.Rejected rejected = (ServerEvent.Rejected) event;
-      unanswered.remove(rejected.seq());
-      listener.onRejected(rejected);
+      if (unanswered.remove(rejected.seq()) != null) {
+        listener.onRejected(rejected);
+      }
     } else if (event instanceof ServerEvent.Message) {
       ServerEvent.Message message = (ServerEvent.Message) event;
       at(message.epoch(), message.seq());

@@ -62,8 +62,8 @@ public final class Router implements StreamReplica.Sink {
     LEAVING
   }
 
-  /** A delivered entry's position, and the entry if it is a chat message. */
-  private record Recent(long epoch, long seq, StreamEntry.@Nullable Chat chat) {}
+  /** A delivered entry's position, and the entry if it is a chat message or a refused one. */
+  private record Recent(long epoch, long seq, @Nullable StreamEntry entry) {}
 
   private static final class LocalSession {
     final long connection;
@@ -77,6 +77,8 @@ public final class Router implements StreamReplica.Sink {
     /** The number of the last chat passed on to the leader: the next one's predecessor. */
     long lastForwarded;
     boolean leaveWhenJoined;
+    /** Whether that leaving may be resumed (a lost connection) or not (a goodbye). */
+    boolean leaveMayResume;
     /** For a resuming client: the position of the last event it received. */
     long resumeEpoch;
     long resumeSeq;
@@ -554,6 +556,9 @@ public final class Router implements StreamReplica.Sink {
       session.send(new ServerEvent.Rejected(seq, ServerEvent.Reason.PROTOCOL_ERROR, "join before sending"));
       return;
     }
+    if (seq <= session.lastClientSeq && session.inFlight.contains(seq)) {
+      return; // sent again after a resume while still on its way: answered when delivered
+    }
     if (seq <= session.lastClientSeq) {
       session.send(
           new ServerEvent.Rejected(
@@ -603,6 +608,7 @@ public final class Router implements StreamReplica.Sink {
       case JOINING:
       case RESUMING:
         session.leaveWhenJoined = true;
+        session.leaveMayResume = mayResume;
         break;
       case JOINED:
         if (mayResume && graceNanos > 0) {
@@ -667,7 +673,9 @@ public final class Router implements StreamReplica.Sink {
       session.lastForwarded = old.lastForwarded;
       session.inFlight.addAll(old.inFlight);
       bySession.put(session.session, session);
-      welcomeBack(session, old.lastClientSeq, replica.positionEpoch(), replica.positionSeq());
+      // Only what this server has delivered of the session is sure to be sequenced; the client
+      // sends the rest again, and those still on their way here are answered when delivered.
+      welcomeBack(session, replica.lastClientSeq(session.session), replica.positionEpoch(), replica.positionSeq());
       return;
     }
     if (old != null || detaching.containsKey(request.session())) {
@@ -690,12 +698,17 @@ public final class Router implements StreamReplica.Sink {
     boolean found = false;
     String key = ClientNames.key(session.name);
     for (Recent r : recent) {
+      // Refusals of its chats first, whenever they were: the client may not have had them, and
+      // would otherwise take those chats, numbered up to lastSendSeq, as accepted.
+      if (r.entry() instanceof StreamEntry.ChatRejected rejected && rejected.session() == session.session) {
+        session.send(
+            new ServerEvent.Rejected(rejected.clientSeq(), ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));
+      }
       if (!found) {
         found = r.epoch() == session.resumeEpoch && r.seq() == session.resumeSeq;
         continue;
       }
-      StreamEntry.Chat chat = r.chat();
-      if (chat != null) {
+      if (r.entry() instanceof StreamEntry.Chat chat) {
         String to = chat.to();
         if (to == null || ClientNames.key(to).equals(key)) {
           missed.add(
@@ -710,8 +723,8 @@ public final class Router implements StreamReplica.Sink {
     }
   }
 
-  private void remember(StreamEntry.@Nullable Chat chat) {
-    recent.addLast(new Recent(replica.positionEpoch(), replica.positionSeq(), chat));
+  private void remember(@Nullable StreamEntry entry) {
+    recent.addLast(new Recent(replica.positionEpoch(), replica.positionSeq(), entry));
     if (recent.size() > RECENT_ENTRIES) {
       recent.removeFirst();
     }
@@ -721,7 +734,8 @@ public final class Router implements StreamReplica.Sink {
 
   @Override
   public void onDelivered(StreamEntry entry, Map<Long, StreamEntry.Session> directory) {
-    remember(entry instanceof StreamEntry.Chat ? (StreamEntry.Chat) entry : null);
+    remember(
+        entry instanceof StreamEntry.Chat || entry instanceof StreamEntry.ChatRejected ? entry : null);
     if (entry instanceof StreamEntry.Joined) {
       StreamEntry.Joined joined = (StreamEntry.Joined) entry;
       pending.remove(joinKey(joined.session()));
@@ -732,7 +746,7 @@ public final class Router implements StreamReplica.Sink {
         mine.send(
             new ServerEvent.Welcome(mine.name, mine.session, self, replica.positionEpoch(), replica.positionSeq()));
         if (mine.leaveWhenJoined) {
-          leave(mine, "lost its connection", true);
+          leave(mine, mine.leaveMayResume ? "lost its connection" : "left", mine.leaveMayResume);
         }
       } else if (mine == null && joined.server().equals(self)) {
         // A join of a client this server no longer has: refused here, and a late copy sequenced
@@ -783,9 +797,16 @@ public final class Router implements StreamReplica.Sink {
             new ServerEvent.Rejected(rejected.clientSeq(), ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));
       }
     } else if (entry instanceof StreamEntry.Detached) {
-      long session = ((StreamEntry.Detached) entry).session();
+      StreamEntry.Detached detached = (StreamEntry.Detached) entry;
+      long session = detached.session();
       pending.remove(detachKey(session));
       detaching.remove(session);
+      LocalSession live = bySession.get(session);
+      if (live != null && live.state == SessionState.JOINED && live.linkOpen) {
+        // A late copy of an earlier letting-go held a session whose client is here: take it up
+        // again (what it sends meanwhile waits in the pending forwards).
+        submit(resumeKey(session), new StreamEntry.Resumed(detached.name(), session, self, 0));
+      }
     } else if (entry instanceof StreamEntry.Resumed) {
       onResumed((StreamEntry.Resumed) entry);
     } else if (entry instanceof StreamEntry.Left) {
@@ -814,6 +835,14 @@ public final class Router implements StreamReplica.Sink {
 
   private void onResumed(StreamEntry.Resumed resumed) {
     LocalSession mine = bySession.get(resumed.session());
+    if (resumed.server().equals(self) && mine == null && !pending.containsKey(detachKey(resumed.session()))) {
+      // A late copy of an earlier resumption put the session back here, where nobody is behind
+      // it any more: hold it for its client again, or it would keep the name for good.
+      submit(
+          detachKey(resumed.session()),
+          new StreamEntry.Detached(resumed.name(), resumed.session(), "lost its connection"));
+      return;
+    }
     if (resumed.server().equals(self)) {
       pending.remove(resumeKey(resumed.session()));
       if (mine != null && mine.state == SessionState.RESUMING) {
@@ -823,7 +852,7 @@ public final class Router implements StreamReplica.Sink {
         mine.lastForwarded = resumed.lastClientSeq();
         welcomeBack(mine, resumed.lastClientSeq(), replica.positionEpoch(), replica.positionSeq());
         if (mine.leaveWhenJoined) {
-          leave(mine, "lost its connection", true);
+          leave(mine, mine.leaveMayResume ? "lost its connection" : "left", mine.leaveMayResume);
         }
       }
       return;
@@ -864,6 +893,14 @@ public final class Router implements StreamReplica.Sink {
     // Every member of an epoch delivers its directory: its position is one a client may resume
     // from on any of them, including a server that has just come (back).
     remember(null);
+    for (Long held : new ArrayList<>(detaching.keySet())) {
+      StreamEntry.Session listed = after.get(held);
+      if (listed == null || listed.detached()) {
+        // The flush took it as held (or gone): the letting-go is done.
+        detaching.remove(held);
+        pending.remove(detachKey(held));
+      }
+    }
     for (StreamEntry.Session gone : before.values()) {
       if (!after.containsKey(gone.session())) {
         pending.remove(leaveKey(gone.session())); // nothing left to leave

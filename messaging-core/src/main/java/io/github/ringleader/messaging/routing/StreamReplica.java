@@ -528,8 +528,11 @@ public final class StreamReplica {
       directory.put(joined.session(), new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0));
       remember(joined.name(), joined.session(), joined.server());
     } else if (entry instanceof StreamEntry.JoinRefused) {
-      if (directory.containsKey(((StreamEntry.JoinRefused) entry).session())) {
+      StreamEntry.JoinRefused refused = (StreamEntry.JoinRefused) entry;
+      StreamEntry.Session known = directory.get(refused.session());
+      if (known != null && ClientNames.key(known.name()).equals(ClientNames.key(refused.name()))) {
         // Two leaders of a split cluster decided this join apart; the join applied here stands.
+        // (A refused resume under another name is no such case: its server must hear of it.)
         return;
       }
     } else if (entry instanceof StreamEntry.Left) {

@@ -43,6 +43,34 @@ class ClientSessionTest {
   }
 
   @Test
+  void aRejectionOfASendNoLongerPendingIsNotPassedOn() {
+    session.hello("alice");
+    session.onEvent(new ServerEvent.Welcome("alice", 42, SERVER, EPOCH, 3));
+    long seq = session.send(null, "hi");
+    session.onEvent(new ServerEvent.Accepted(seq));
+    listener.calls.clear();
+
+    session.onEvent(new ServerEvent.Rejected(seq, ServerEvent.Reason.UNKNOWN_RECIPIENT, "late"));
+
+    assertThat(listener.calls).isEmpty();
+  }
+
+  @Test
+  void anAbandonedSessionCanNeitherBeResumedNorKeepMessages() {
+    session.hello("alice");
+    session.onEvent(new ServerEvent.Welcome("alice", 42, SERVER, EPOCH, 3));
+    session.send(null, "hi");
+    session.detach();
+    assertThat(session.canResume()).isTrue();
+    assertThat(session.canQueue()).isTrue();
+
+    assertThat(session.abandon()).extracting(ClientRequest.Send::text).containsExactly("hi");
+
+    assertThat(session.canResume()).isFalse();
+    assertThat(session.canQueue()).as("a send now would be lost by the fresh hello").isFalse();
+  }
+
+  @Test
   void helloCanBeSentOnlyOnce() {
     session.hello("alice");
 

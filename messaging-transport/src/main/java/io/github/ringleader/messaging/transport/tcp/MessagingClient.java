@@ -467,6 +467,9 @@ public final class MessagingClient implements AutoCloseable {
       if (session.state() != ClientSession.State.NEW) {
         session.detach();
       }
+      // Frames an earlier attempt's session queued (sends repeated after a resume that came too
+      // late) belong to that connection; the next resume sends them again itself.
+      toWrite.clear();
       pendingWelcome = answer;
       servers = at.servers;
       connection = joining;
@@ -957,7 +960,11 @@ public final class MessagingClient implements AutoCloseable {
           }
           if (queued) {
             // Not from this thread: a write may wait for the server, which waits for this reader.
-            timer.execute(MessagingClient.this::writeQueued);
+            try {
+              timer.execute(MessagingClient.this::writeQueued);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+              log.debug("{}: closed before sending again what it had queued", name);
+            }
           }
           notifyListener();
           if (event instanceof ServerEvent.Goodbye goodbye) {
