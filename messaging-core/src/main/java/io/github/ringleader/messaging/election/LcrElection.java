@@ -195,6 +195,31 @@ public final class LcrElection {
     }
   }
 
+  /**
+   * A member left cleanly (it said so, and the membership no longer lists it). If it was the
+   * leader and this node is now the highest live member — the node the election would choose —
+   * this node takes over at once, in the next term, without an election round: the leader's
+   * clean stop hands leadership to its successor. Otherwise as {@link #onMemberGone}.
+   */
+  public void onMemberLeft(NodeId id, long nowNanos) {
+    if (active && state == ElectionState.FOLLOWING && id.equals(leader) && outranksEveryLiveMember()) {
+      pending.values().removeIf(waiting -> waiting.to.equals(id));
+      term++;
+      becomeLeader(nowNanos, "took over from " + id + ", which left");
+      return;
+    }
+    onMemberGone(id, nowNanos);
+  }
+
+  private boolean outranksEveryLiveMember() {
+    for (NodeId other : members.liveIds()) {
+      if (other.compareTo(self) > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** A member failed, left, or was replaced by a new life of itself. */
   public void onMemberGone(NodeId id, long nowNanos) {
     List<PendingToken> stranded = new ArrayList<>();

@@ -613,7 +613,7 @@ public final class MessagingNode implements AutoCloseable {
           break;
         case LEFT:
           log.info("[{}] {} left", id(), member.id());
-          election.onMemberGone(member.id(), now);
+          election.onMemberLeft(member.id(), now);
           for (NodeListener listener : listeners) {
             notify(listener, () -> listener.onMemberLeft(member));
           }

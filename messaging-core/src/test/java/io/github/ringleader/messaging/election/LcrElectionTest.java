@@ -534,6 +534,39 @@ class LcrElectionTest {
   }
 
   @Test
+  void whenTheLeaderLeavesCleanlyTheHighestRemainingMemberTakesOverWithoutAnElection() {
+    LcrElection election = server3Following(SERVER5, 4);
+    live.remove(SERVER4);
+    election.onMemberGone(SERVER4, T0);
+    outbox.clear();
+
+    live.remove(SERVER5);
+    election.onMemberLeft(SERVER5, T0 + 1);
+
+    assertThat(election.state()).isEqualTo(ElectionState.LEADING);
+    assertThat(election.term()).isEqualTo(5);
+    assertThat(election.electionsStarted()).as("no election round").isZero();
+    assertThat(outbox.tokens()).isEmpty();
+    assertThat(outbox.announcements()).extracting(sent -> ((LeaderAnnouncement) sent.message()).term())
+        .containsExactly(5L);
+  }
+
+  @Test
+  void whenTheLeaderLeavesCleanlyAFollowerThatIsNotTheSuccessorElectsAsAfterAFailure() {
+    LcrElection election = server3Following(SERVER5, 4);
+
+    live.remove(SERVER5);
+    election.onMemberLeft(SERVER5, T0 + 1); // server4 outranks server3 and takes over
+
+    assertThat(election.state()).isEqualTo(ElectionState.ELECTING);
+    assertThat(election.term()).isEqualTo(5);
+    assertThat(tokenOf(outbox.onlyToken()).candidate()).isEqualTo(SERVER3);
+    election.onAnnouncement(SERVER4, new LeaderAnnouncement(5), T0 + 2);
+    assertThat(election.state()).isEqualTo(ElectionState.FOLLOWING);
+    assertThat(election.leader()).isEqualTo(SERVER4);
+  }
+
+  @Test
   void memberOtherThanTheLeaderGoingLeavesAFollowerAlone() {
     LcrElection election = server3Following(SERVER5, 4);
 
