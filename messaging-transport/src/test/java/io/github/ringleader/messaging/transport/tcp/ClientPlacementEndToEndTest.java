@@ -38,7 +38,9 @@ class ClientPlacementEndToEndTest {
   private final List<MessagingClient> clients = new ArrayList<>();
 
   @BeforeEach
-  void startCluster() throws Exception {
+  void startCluster(org.junit.jupiter.api.TestInfo test) throws Exception {
+    // Placement is under test: no client may be moved meanwhile, except where rebalancing is.
+    boolean rebalance = test.getTags().contains("rebalancing");
     int groupPort = freeUdpPort();
     List<CompletableFuture<Void>> started = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
@@ -71,7 +73,7 @@ class ClientPlacementEndToEndTest {
               .heartbeatInterval(HEARTBEAT)
               .missedHeartbeats(3)
               .discoveryWindow(Duration.ofMillis(200))
-              .rebalance(false) // placement is under test: no client may be moved meanwhile
+              .rebalance(rebalance)
               .build());
       nodes.add(node.join());
       started.add(node.join().start());
@@ -279,6 +281,39 @@ class ClientPlacementEndToEndTest {
     await(() -> "bob hears alice again", () -> bob.hasText("still here"));
     assertThat(alice.messages.stream().map(ServerEvent.Message::text).toList()).as("once").containsOnlyOnce("did you move?");
     assertThat(bob.presences).as("bob never saw alice leave").noneMatch(p -> !p.joined());
+  }
+
+  @Test
+  @org.junit.jupiter.api.Tag("rebalancing")
+  void clientsCrowdedOnOneServerAreMovedOneByOneAndResumeWithNothingLost() throws IOException {
+    List<FailoverRecorder> recorders = new ArrayList<>();
+    List<MessagingClient> crowd = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      FailoverRecorder recorder = new FailoverRecorder();
+      recorders.add(recorder);
+      crowd.add(join(fastFailover("c" + i, 1, recorder)));
+    }
+    // server1 holds 12, the others 100: load evens out when server1 keeps one client.
+    await(
+        () -> "server1 down to one client: " + nodes.get(0).view().members(),
+        () -> nodes.get(0).view().member(NodeId.of("server1")).orElseThrow().clients() == 1
+            && recorders.stream().filter(r -> !r.resumed.isEmpty()).count() == 5);
+    for (int i = 0; i < 6; i++) {
+      FailoverRecorder r = recorders.get(i);
+      assertThat(r.reconnected).as("c%d kept its session", i).isEmpty();
+      for (ServerEvent.Resumed resumed : r.resumed) {
+        assertThat(resumed.session()).isEqualTo(crowd.get(i).welcome().session());
+        assertThat(resumed.server()).isNotEqualTo(NodeId.of("server1"));
+        assertThat(resumed.complete()).isTrue();
+      }
+      assertThat(r.resumed).as("c%d moved at most once", i).hasSizeLessThanOrEqualTo(1);
+    }
+    crowd.get(0).send("after the moves");
+    await(() -> "everyone got it", () -> recorders.stream().allMatch(r -> r.hasText("after the moves")));
+    for (FailoverRecorder r : recorders) {
+      assertThat(r.messages.stream().map(ServerEvent.Message::text).toList()).containsOnlyOnce("after the moves");
+      assertThat(r.presences).as("nobody was seen leaving").noneMatch(p -> !p.joined());
+    }
   }
 
   private MessagingClient.Builder fastFailover(
