@@ -153,7 +153,8 @@ public final class MessagingNode implements AutoCloseable {
             config.electionAckTimeout().toNanos(),
             config.heartbeatInterval().toNanos(),
             config.sessionGrace().toNanos(),
-            this::serverWithRoom);
+            this::serverWithRoom,
+            this::elderWithRoom);
     this.rebalancer = new Rebalancer(config.heartbeatInterval().toNanos());
     this.view = snapshot();
   }
@@ -850,6 +851,18 @@ public final class MessagingNode implements AutoCloseable {
   }
 
   /** The least-loaded other live server with room, for a client this full server turns away. */
+  /** The live server with room that has been up longest, if it has been up longer than this one. */
+  private @Nullable NodeId elderWithRoom() {
+    MemberInfo eldest = null;
+    for (MemberInfo member : membership.liveMembers()) {
+      if (member.hasRoom() && member.clientPort() > 0 && member.incarnation() < incarnation
+          && (eldest == null || member.incarnation() < eldest.incarnation())) {
+        eldest = member;
+      }
+    }
+    return eldest == null ? null : eldest.id();
+  }
+
   private @Nullable NodeId serverWithRoom() {
     MemberInfo best = null;
     for (MemberInfo member : membership.liveMembers()) {

@@ -121,6 +121,7 @@ public final class Router implements StreamReplica.Sink {
   private final long retryNanos;
   private final long stateIntervalNanos;
   private final Supplier<@Nullable NodeId> redirect;
+  private final Supplier<@Nullable NodeId> elder;
   private final StreamReplica replica;
   private final java.util.function.LongSupplier incarnation;
   private java.util.@Nullable SplittableRandom sessionIds;
@@ -171,7 +172,26 @@ public final class Router implements StreamReplica.Sink {
       long stateIntervalNanos,
       long graceNanos,
       Supplier<@Nullable NodeId> redirect) {
+    this(self, incarnation, capacity, outbox, retryNanos, stateIntervalNanos, graceNanos, redirect, () -> null);
+  }
+
+  /**
+   * @param elder names a live server with room that has been up longer than this one, to send a
+   *     resuming client to when this server does not know where the client stopped (it came up
+   *     since); null: none
+   */
+  public Router(
+      NodeId self,
+      java.util.function.LongSupplier incarnation,
+      int capacity,
+      RoutingOutbox outbox,
+      long retryNanos,
+      long stateIntervalNanos,
+      long graceNanos,
+      Supplier<@Nullable NodeId> redirect,
+      Supplier<@Nullable NodeId> elder) {
     this.self = self;
+    this.elder = elder;
     this.graceNanos = graceNanos;
     this.capacity = capacity;
     this.outbox = outbox;
@@ -678,6 +698,16 @@ public final class Router implements StreamReplica.Sink {
       welcomeBack(session, replica.lastClientSeq(session.session), replica.positionEpoch(), replica.positionSeq());
       return;
     }
+    NodeId older = request.seq() != 0 && !knows(request.epoch(), request.seq()) ? elder.get() : null;
+    if (old == null && older != null) {
+      // This server came up after the client's last message and cannot send it what it missed;
+      // one that has been up longer may.
+      refuse(
+          session, ServerEvent.Reason.BUSY,
+          "server " + self + " came up after your last message; " + older + " may have what you missed",
+          older);
+      return;
+    }
     if (old != null || detaching.containsKey(request.session())) {
       // Its leaving (or letting go) is on its way to the leader and must be decided first: a
       // resumption overtaking it would be undone by it.
@@ -721,6 +751,17 @@ public final class Router implements StreamReplica.Sink {
     for (ServerEvent.Message message : missed) {
       session.send(message);
     }
+  }
+
+  /** Whether this server delivered the entry at that position (and still remembers it). */
+  private boolean knows(long epoch, long seq) {
+    for (Iterator<Recent> it = recent.descendingIterator(); it.hasNext(); ) {
+      Recent r = it.next();
+      if (r.epoch() == epoch && r.seq() == seq) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void remember(@Nullable StreamEntry entry) {

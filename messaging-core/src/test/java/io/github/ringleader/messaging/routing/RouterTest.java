@@ -150,6 +150,33 @@ class RouterTest {
   }
 
   @Test
+  void aServerThatCameUpAfterTheClientsLastMessageSendsItToOneUpLonger() {
+    router =
+        new Router(
+            SELF, () -> INCARNATION, CAPACITY, outbox, RETRY, STATE_INTERVAL, 30_000_000_000L,
+            () -> roomElsewhere, () -> OTHER);
+    epoch = E2;
+    head = 0;
+    router.onCluster(LEADER, false, 1, lives(SELF, LEADER, OTHER), now);
+    router.onSyncRequest(LEADER, new SyncRequest(E2));
+    deliver(new Directory(0, 1, List.of()));
+    outbox.clear();
+
+    Client alice = connect();
+    router.onClientRequest(alice.connection, new ClientRequest.Resume("alice", 5, E1, 40)); // before E2
+    Client bob = connect();
+    router.onClientRequest(bob.connection, new ClientRequest.Resume("bob", 6, E2, 1)); // known here
+    router.flush(now);
+
+    assertThat(alice.link.events).singleElement().isInstanceOfSatisfying(ServerEvent.Refused.class, r -> {
+      assertThat(r.code()).isEqualTo(Reason.BUSY);
+      assertThat(r.redirect()).isEqualTo(OTHER);
+    });
+    assertThat(bob.link.events).as("waits for the leader").isEmpty();
+    assertThat(forwardedRequests()).containsExactly(new StreamEntry.Resumed("bob", 6, SELF, 0));
+  }
+
+  @Test
   void aResumeIsRefusedWhenTheClusterHoldsNoSessions() {
     Client alice = connect();
     router.onClientRequest(alice.connection, new ClientRequest.Resume("alice", 5, 0, 0));

@@ -128,6 +128,8 @@ class RandomizedRoutingSimulationTest {
       long lostAt;
       /** Asked a server to resume the session and waits for the answer. */
       boolean resuming;
+      /** Where a server that could not resume the session sent it, as the reference client follows. */
+      @Nullable String redirectTo;
 
       Member(String name) {
         this.name = name;
@@ -272,7 +274,9 @@ class RandomizedRoutingSimulationTest {
         if (member.moving && c != null) {
           List<String> up = up();
           if (!up.isEmpty() && !c.isConnected()) {
-            String server = up.get(random.nextInt(up.size()));
+            String redirect = member.redirectTo;
+            member.redirectTo = null;
+            String server = redirect != null && up.contains(redirect) ? redirect : up.get(random.nextInt(up.size()));
             member.resuming = true;
             timeline.add(at() + member.name + " resumes on " + server);
             cluster.resume(c, server);
@@ -490,6 +494,8 @@ class RandomizedRoutingSimulationTest {
         }
         member.resuming = false;
         refusedJustNow = true;
+        NodeId redirect = refused.redirect();
+        member.redirectTo = redirect == null ? null : redirect.value();
         timeline.add(at() + member.name + " could not resume: " + refused.code() + " " + refused.reason());
         if (refused.code() == ServerEvent.Reason.SESSION_ENDED
             || refused.code() == ServerEvent.Reason.NAME_TAKEN) {

@@ -53,15 +53,32 @@ class RebalancingScenariosTest {
     return clients.stream().allMatch(c -> c.session().state() == ClientSession.State.JOINED);
   }
 
-  /** Runs for {@code duration}, resuming every client that was asked to move (or lost its server). */
+  /**
+   * Runs for {@code duration} with the clients doing what the reference client does: pinging
+   * their server every 500 ms, and resuming a client that was asked to move (or lost its server)
+   * on the least-loaded server — or where a server that could not resume it sent it.
+   */
   private void runWithClients(Duration duration) {
     long end = cluster.scheduler().nanoTime() + duration.toNanos();
+    long nextPing = cluster.scheduler().nanoTime();
     while (cluster.scheduler().nanoTime() < end) {
       cluster.runFor(Duration.ofMillis(20));
+      boolean ping = cluster.scheduler().nanoTime() >= nextPing;
+      if (ping) {
+        nextPing = cluster.scheduler().nanoTime() + Duration.ofMillis(500).toNanos();
+      }
       for (SimulatedClient client : clients) {
+        if (ping && client.session().state() == ClientSession.State.JOINED) {
+          client.session().listServers();
+        }
         if (client.session().state() == ClientSession.State.CLOSED && !client.isConnected()) {
-          moves.merge(client, 1, Integer::sum);
-          cluster.resume(client, leastLoaded());
+          ServerEvent last = client.events().isEmpty() ? null : client.events().get(client.events().size() - 1);
+          if (last instanceof ServerEvent.Refused refused && refused.redirect() != null) {
+            cluster.resume(client, refused.redirect().value());
+          } else {
+            moves.merge(client, 1, Integer::sum);
+            cluster.resume(client, leastLoaded());
+          }
         }
       }
     }
