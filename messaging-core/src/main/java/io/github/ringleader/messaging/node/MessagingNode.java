@@ -586,6 +586,7 @@ public final class MessagingNode implements AutoCloseable {
   private void applyMembershipChanges(long now) {
     if (!changes.isEmpty()) {
       clusterChanged = true;
+      rebalancer.membershipChanged(now);
     }
     for (MembershipChange change : changes) {
       MemberInfo member = change.member();
@@ -730,11 +731,12 @@ public final class MessagingNode implements AutoCloseable {
    */
   /** Asks a client to move if this server is busier than another (see {@link Rebalancer}). */
   private void rebalance(long now) {
-    if (!config.rebalance() || config.sessionGrace().isZero() || config.clientPort() == 0) {
+    if (!config.rebalance() || config.sessionGrace().isZero() || config.clientPort() == 0
+        || !rebalancer.due(now)) {
       return;
     }
     NodeId target =
-        rebalancer.check(now, config.nodeId(), view.members(), router.clientCount(), config.capacity());
+        rebalancer.check(now, config.nodeId(), membership.liveMembers(), router.clientCount(), config.capacity());
     if (target != null
         && router.moveOne(
             now,

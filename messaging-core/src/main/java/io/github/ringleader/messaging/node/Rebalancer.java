@@ -2,9 +2,7 @@ package io.github.ringleader.messaging.node;
 
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.protocol.NodeId;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,32 +22,32 @@ final class Rebalancer {
   static final int SETTLE_INTERVALS = 5;
 
   private final long intervalNanos;
-  private long nextCheckNanos = Long.MIN_VALUE;
-  private Set<NodeId> members = Set.of();
-  private long membersSinceNanos;
+  private long nextCheckNanos;
 
   Rebalancer(long intervalNanos) {
     this.intervalNanos = intervalNanos;
   }
 
+  /** The membership changed (a server joined, failed, left or restarted): wait for it to settle. */
+  void membershipChanged(long nowNanos) {
+    nextCheckNanos = nowNanos + SETTLE_INTERVALS * intervalNanos;
+  }
+
+  /** Whether a check is due: cheap, for every event; {@link #check} only when it is. */
+  boolean due(long nowNanos) {
+    return nowNanos >= nextCheckNanos;
+  }
+
   /**
-   * The server one of this server's clients should move to now, or null.
+   * The server one of this server's clients should move to now, or null; the next check is one
+   * interval later.
    *
-   * @param live the live members with their loads, this server included
+   * @param live the live members with their loads (this server's own entry is not used)
    * @param clients this server's clients now (its own count is current, the others' are from
    *     their last heartbeats)
    */
-  @Nullable NodeId check(long nowNanos, NodeId self, List<MemberInfo> live, int clients, int capacity) {
-    Set<NodeId> ids = new TreeSet<>();
-    for (MemberInfo member : live) {
-      ids.add(member.id());
-    }
-    if (!ids.equals(members)) {
-      members = ids;
-      membersSinceNanos = nowNanos;
-      return null;
-    }
-    if (nowNanos < nextCheckNanos || nowNanos - membersSinceNanos < SETTLE_INTERVALS * intervalNanos) {
+  @Nullable NodeId check(long nowNanos, NodeId self, Collection<MemberInfo> live, int clients, int capacity) {
+    if (!due(nowNanos)) {
       return null;
     }
     nextCheckNanos = nowNanos + intervalNanos;

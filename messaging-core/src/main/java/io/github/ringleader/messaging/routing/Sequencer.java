@@ -235,7 +235,7 @@ public final class Sequencer {
     // not in this epoch, or on one that lost it (a new life of it, say) — is kept detached for
     // the grace period, if grace is on and some member still lists it.
     Map<Long, StreamEntry.Session> reported = new LinkedHashMap<>();
-    Map<Long, StreamEntry.Session> held = new LinkedHashMap<>();
+    Map<Long, StreamEntry.Session> heldSessions = new LinkedHashMap<>();
     // Sessions their own server reports as still joining there: not held, for the join was
     // sequenced where that server did not deliver it, and it asks again.
     Set<Long> joiningOnOwner = new java.util.HashSet<>();
@@ -254,7 +254,7 @@ public final class Sequencer {
           if (session.server().equals(reply.getKey()) && !session.detached()) {
             reported.put(session.session(), session);
           } else if (graceNanos > 0) {
-            held.putIfAbsent(session.session(), session.withServer(session.server(), true));
+            heldSessions.putIfAbsent(session.session(), session.withServer(session.server(), true));
           }
         }
         for (SyncReply.SequencedEntry entry : part.entries()) {
@@ -269,7 +269,7 @@ public final class Sequencer {
     }
     replies.clear();
 
-    for (StreamEntry.Session session : held.values()) {
+    for (StreamEntry.Session session : heldSessions.values()) {
       if (!joiningOnOwner.contains(session.session())) {
         reported.putIfAbsent(session.session(), session);
       }

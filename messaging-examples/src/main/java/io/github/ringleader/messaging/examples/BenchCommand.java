@@ -2,13 +2,9 @@ package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.client.ClientSession;
 import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.tcp.MessagingClient;
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
-import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -62,7 +58,7 @@ final class BenchCommand {
   private final int port;
   private final String cluster = "bench-" + ProcessHandle.current().pid();
 
-  private final List<Server> running = new ArrayList<>();
+  private final List<InProcessServer> running = new ArrayList<>();
   private final List<Client> clients = new ArrayList<>();
 
   /** Broadcasts by id: deliveries so far, and what the server answered. */
@@ -85,8 +81,6 @@ final class BenchCommand {
   private final LatencyRecorder privateRtt = new LatencyRecorder(MAX_SAMPLES);
   private volatile boolean finished;
 
-  private record Server(
-      String id, MessagingNode node, ThreadEventLoop loop, TcpClientServer tcp) {}
 
   private BenchCommand(
       PrintStream out, int servers, int clients, int seconds, int rate, int size, int port) {
@@ -177,7 +171,7 @@ final class BenchCommand {
     say("Servers agree on leader %s.", String.valueOf(running.get(0).node().leader()));
     for (int i = 0; i < clientCount; i++) {
       String name = "b" + (i + 1);
-      Server server = running.get(i % servers);
+      InProcessServer server = running.get(i % servers);
       Client client = new Client(name);
       try {
         client.connection =
@@ -288,29 +282,16 @@ final class BenchCommand {
   }
 
   private void start(String id) throws IOException {
-    ThreadEventLoop loop = new ThreadEventLoop("bench-" + id);
-    UdpMulticastTransport transport =
-        new UdpMulticastTransport(UdpTransportConfig.builder().port(port).build());
-    MessagingNode node =
-        MessagingNode.builder()
-            .nodeId(id)
-            .clusterName(cluster)
-            .heartbeatInterval(HEARTBEAT)
-            .missedHeartbeats(MISSED)
-            .capacity(clientCount)
-            .transport(transport)
-            .eventLoop(loop)
-            .build();
-    node.start();
-    TcpClientServer tcp;
-    try {
-      tcp = TcpClientServer.start(TcpServerConfig.builder().host("127.0.0.1").port(0).build(), node);
-    } catch (IOException e) {
-      node.close();
-      loop.close();
-      throw e;
-    }
-    running.add(new Server(id, node, loop, tcp));
+    running.add(
+        InProcessServer.start(
+            id,
+            MessagingNode.builder()
+                .clusterName(cluster)
+                .heartbeatInterval(HEARTBEAT)
+                .missedHeartbeats(MISSED)
+                .capacity(clientCount),
+            port,
+            0));
   }
 
   private boolean agreed() {
@@ -318,7 +299,7 @@ final class BenchCommand {
     if (leader == null) {
       return false;
     }
-    for (Server s : running) {
+    for (InProcessServer s : running) {
       if (!leader.equals(s.node().leader()) || s.node().view().members().size() != running.size()) {
         return false;
       }
@@ -335,11 +316,7 @@ final class BenchCommand {
       }
     });
     clients.clear();
-    for (Server s : running) {
-      s.tcp().close();
-      s.node().close();
-      s.loop().close();
-    }
+    running.forEach(InProcessServer::stop);
     running.clear();
   }
 

@@ -3,14 +3,10 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.client.ClientSession;
 import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.tcp.MessagingClient;
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
-import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -82,11 +78,9 @@ final class FailoverCommand {
   private final int group;
   private final String cluster = "failover-" + ProcessHandle.current().pid();
   private final int[] ports = new int[SERVERS];
-  private final Map<String, Server> running = new LinkedHashMap<>();
+  private final Map<String, InProcessServer> running = new LinkedHashMap<>();
   private final List<Client> clients = new ArrayList<>();
 
-  private record Server(
-      String id, MessagingNode node, ThreadEventLoop loop, UdpMulticastTransport transport, TcpClientServer tcp) {}
 
   private FailoverCommand(
       PrintStream out, int runs, int clients, boolean crash, Duration heartbeat, int missed,
@@ -230,7 +224,7 @@ final class FailoverCommand {
       }
       List<Client> moving =
           clients.stream().filter(c -> victimId.equals(c.serverAtStart)).toList();
-      Server lost = Objects.requireNonNull(running.get(victimId));
+      InProcessServer lost = Objects.requireNonNull(running.get(victimId));
       boolean wasLeader = lost.node().isLeader();
       long lostAt = System.nanoTime();
       if (crash) {
@@ -347,52 +341,35 @@ final class FailoverCommand {
 
   private void start(int index) throws IOException {
     String id = serverId(index);
-    ThreadEventLoop loop = new ThreadEventLoop("failover-" + id);
-    UdpMulticastTransport transport =
-        new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build());
-    MessagingNode node =
-        MessagingNode.builder()
-            .nodeId(id)
-            .clusterName(cluster)
-            .heartbeatInterval(heartbeat)
-            .missedHeartbeats(missed)
-            .capacity(clientCount)
-            .sessionGrace(grace)
-            .clientHost("127.0.0.1")
-            .clientPort(ports[index])
-            .transport(transport)
-            .eventLoop(loop)
-            .build();
-    node.start();
-    TcpClientServer tcp;
-    try {
-      tcp = TcpClientServer.start(
-          TcpServerConfig.builder().host("127.0.0.1").port(ports[index]).build(), node);
-    } catch (IOException e) {
-      node.close();
-      loop.close();
-      throw e;
-    }
-    running.put(id, new Server(id, node, loop, transport, tcp));
+    running.put(
+        id,
+        InProcessServer.start(
+            id,
+            MessagingNode.builder()
+                .clusterName(cluster)
+                .heartbeatInterval(heartbeat)
+                .missedHeartbeats(missed)
+                .capacity(clientCount)
+                .sessionGrace(grace)
+                .clientHost("127.0.0.1")
+                .clientPort(ports[index]),
+            group,
+            ports[index]));
   }
 
   /** As kill -9 would: the server stops in its tracks, its sockets close, no goodbye, no leave. */
   private void crash(String id) {
-    Server victim = running.remove(id);
+    InProcessServer victim = running.remove(id);
     if (victim != null) {
-      victim.loop().close();
-      victim.transport().close();
-      victim.tcp().close();
+      victim.crash();
     }
   }
 
   /** As a clean shutdown: goodbye to its clients, leave to the cluster, then the listener closes. */
   private void stop(String id) {
-    Server victim = running.remove(id);
+    InProcessServer victim = running.remove(id);
     if (victim != null) {
-      victim.node().close();
-      victim.tcp().close();
-      victim.loop().close();
+      victim.stop();
     }
   }
 
@@ -401,7 +378,7 @@ final class FailoverCommand {
       return false;
     }
     NodeId leader = null;
-    for (Server s : running.values()) {
+    for (InProcessServer s : running.values()) {
       NodeId l = s.node().leader();
       if (l == null || (leader != null && !leader.equals(l)) || s.node().view().members().size() != SERVERS) {
         return false;
@@ -457,11 +434,7 @@ final class FailoverCommand {
 
   private void stopAll() {
     closeClients();
-    for (Server s : running.values()) {
-      s.tcp().close();
-      s.node().close();
-      s.loop().close();
-    }
+    running.values().forEach(InProcessServer::stop);
     running.clear();
   }
 
