@@ -24,6 +24,16 @@ public interface EventLoop {
   void execute(Runnable task);
 
   /**
+   * Runs {@code task} on the loop as soon as possible, ahead of the tasks {@link #execute} queued
+   * if the loop keeps priorities (the default does not): for the control plane — heartbeats,
+   * elections — which must not wait behind a flood of data. Urgent tasks run in the order they
+   * were submitted. Ignored after {@link #close()}.
+   */
+  default void executeUrgent(Runnable task) {
+    execute(task);
+  }
+
+  /**
    * Runs {@code task} on the loop once {@code delayNanos} have passed (0 or less: as soon as
    * possible). Ignored after {@link #close()}.
    *

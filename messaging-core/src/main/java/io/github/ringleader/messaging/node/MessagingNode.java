@@ -99,6 +99,8 @@ public final class MessagingNode implements AutoCloseable {
   private final Rebalancer rebalancer;
   /** Messages this node sent to itself (or its own copy of a send to all), handled after the event. */
   private final ArrayDeque<ClusterMessage> toSelf = new ArrayDeque<>();
+  /** Whether a {@link #settle} is queued on the loop. */
+  private boolean settleQueued;
   private boolean clusterChanged = true;
   private NodeState state = NodeState.NEW;
   private volatile long incarnation;
@@ -336,7 +338,14 @@ public final class MessagingNode implements AutoCloseable {
     long now = loop.nanoTime();
     incarnation = fixedIncarnation != null ? fixedIncarnation : Math.max(0, loop.epochMillis());
     try {
-      transport.start(envelope -> loop.execute(() -> onEnvelope(envelope)));
+      transport.start(
+          envelope -> {
+            if (isControl(envelope.message())) {
+              loop.executeUrgent(() -> onEnvelope(envelope));
+            } else {
+              loop.execute(() -> onEnvelope(envelope));
+            }
+          });
     } catch (IOException | RuntimeException e) {
       fail(e);
       return;
@@ -362,6 +371,21 @@ public final class MessagingNode implements AutoCloseable {
       probe(now);
     }
     afterEvent();
+  }
+
+  /**
+   * The control plane: discovery, heartbeats, the election and leaving. These go ahead of client
+   * data on the loop, so a flooded server still heartbeats on time and judges the others' silence
+   * by when their heartbeats came, not by how long its queue is.
+   */
+  private static boolean isControl(ClusterMessage message) {
+    return message instanceof Heartbeat
+        || message instanceof Election
+        || message instanceof ElectionAck
+        || message instanceof LeaderAnnouncement
+        || message instanceof Discover
+        || message instanceof IdInUse
+        || message instanceof Leave;
   }
 
   private void probe(long now) {
@@ -645,8 +669,22 @@ public final class MessagingNode implements AutoCloseable {
         config.clientHost());
   }
 
-  /** After every event: apply what it changed, tell the listeners, and set the next wake-up. */
+  /**
+   * After every event: settles what it changed once the events already queued on the loop have
+   * run too. Under load many events share one settling — one acknowledgement, one stream state,
+   * one round of forwards for all of them — and when idle it runs right after the event ("smart
+   * batching": no timer, no added delay).
+   */
   private void afterEvent() {
+    if (!settleQueued) {
+      settleQueued = true;
+      loop.execute(this::settle);
+    }
+  }
+
+  /** Applies what the events since the last settling changed, tells the listeners, sets the wake-up. */
+  private void settle() {
+    settleQueued = false;
     long now = loop.nanoTime();
     applyMembershipChanges(now);
     publish();
