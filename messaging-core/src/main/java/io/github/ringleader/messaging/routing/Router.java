@@ -45,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Router implements StreamReplica.Sink {
   /** Requests of one session waiting to be delivered, at most. */
-  static final int MAX_PENDING_PER_SESSION = 256;
+  static final int MAX_PENDING_PER_SESSION = 1024;
 
   /**
    * Stream entries whose positions this server remembers, with the chat messages among them: what
@@ -106,15 +106,6 @@ public final class Router implements StreamReplica.Sink {
     }
   }
 
-  private static final class Pending {
-    final StreamEntry request;
-    long nextSendNanos;
-
-    Pending(StreamEntry request) {
-      this.request = request;
-    }
-  }
-
   private final NodeId self;
   private final int capacity;
   private final RoutingOutbox outbox;
@@ -130,7 +121,7 @@ public final class Router implements StreamReplica.Sink {
   private final Map<Long, LocalSession> bySession = new HashMap<>();
   /** Sessions whose connection closed, until the cluster has them held for their client. */
   private final Map<Long, StreamEntry.Session> detaching = new LinkedHashMap<>();
-  private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+  private final Forwarder pending;
   private final long graceNanos;
   private final java.util.ArrayDeque<Recent> recent = new java.util.ArrayDeque<>();
   /** The time of the latest event, for what is delivered without a clock at hand. */
@@ -199,6 +190,7 @@ public final class Router implements StreamReplica.Sink {
     this.stateIntervalNanos = stateIntervalNanos;
     this.redirect = redirect;
     this.replica = new StreamReplica(self, this, outbox, retryNanos);
+    this.pending = new Forwarder(retryNanos);
     this.incarnation = incarnation;
   }
 
@@ -296,6 +288,12 @@ public final class Router implements StreamReplica.Sink {
   public void onSequenced(NodeId from, Sequenced message, long nowNanos) {
     if (message.epoch() == replica.epoch() || from.equals(leader)) {
       replica.onSequenced(from, message, nowNanos);
+      if (message.entry() instanceof StreamEntry.Chat chat
+          && message.epoch() == replica.epoch()
+          && bySession.containsKey(chat.session())) {
+        // The leader has it: no need to send it again while this epoch lasts.
+        pending.sequenced(chatKey(chat.session(), chat.clientSeq()), nowNanos);
+      }
     }
   }
 
@@ -339,57 +337,41 @@ public final class Router implements StreamReplica.Sink {
     if (s != null) {
       next = Math.min(next, s.nextDeadlineNanos());
     }
-    if (leader != null) {
-      for (Pending p : pending.values()) {
-        next = Math.min(next, p.nextSendNanos);
-      }
-    }
-    return next;
+    return Math.min(next, pending.nextDeadlineNanos(leader));
   }
 
   // ---------------------------------------------------------------- forwarding
 
-  private void submit(String key, StreamEntry request) {
-    pending.put(key, new Pending(request));
+  private void submit(Forwarder.Key key, StreamEntry request) {
+    pending.submit(key, request);
   }
 
   private void sendAllPendingSoon() {
-    for (Pending p : pending.values()) {
-      p.nextSendNanos = 0;
-    }
+    pending.sendAllSoon();
   }
 
   private void sendDuePending(long nowNanos) {
-    NodeId target = leader;
-    if (target == null) {
-      return;
-    }
-    for (Pending p : pending.values()) {
-      if (p.nextSendNanos <= nowNanos) {
-        p.nextSendNanos = nowNanos + retryNanos;
-        outbox.send(target, new Forward(p.request));
-      }
-    }
+    pending.flush(leader, nowNanos, outbox);
   }
 
-  private static String joinKey(long session) {
-    return "J" + session;
+  private static Forwarder.Key joinKey(long session) {
+    return Forwarder.Key.of(Forwarder.Kind.JOIN, session);
   }
 
-  private static String chatKey(long session, long seq) {
-    return "C" + session + ":" + seq;
+  private static Forwarder.Key chatKey(long session, long seq) {
+    return Forwarder.Key.chat(session, seq);
   }
 
-  private static String leaveKey(long session) {
-    return "L" + session;
+  private static Forwarder.Key leaveKey(long session) {
+    return Forwarder.Key.of(Forwarder.Kind.LEAVE, session);
   }
 
-  private static String detachKey(long session) {
-    return "D" + session;
+  private static Forwarder.Key detachKey(long session) {
+    return Forwarder.Key.of(Forwarder.Kind.DETACH, session);
   }
 
-  private static String resumeKey(long session) {
-    return "R" + session;
+  private static Forwarder.Key resumeKey(long session) {
+    return Forwarder.Key.of(Forwarder.Kind.RESUME, session);
   }
 
   // ---------------------------------------------------------------- clients
@@ -876,7 +858,7 @@ public final class Router implements StreamReplica.Sink {
 
   private void onResumed(StreamEntry.Resumed resumed) {
     LocalSession mine = bySession.get(resumed.session());
-    if (resumed.server().equals(self) && mine == null && !pending.containsKey(detachKey(resumed.session()))) {
+    if (resumed.server().equals(self) && mine == null && !pending.contains(detachKey(resumed.session()))) {
       // A late copy of an earlier resumption put the session back here, where nobody is behind
       // it any more: hold it for its client again, or it would keep the name for good.
       submit(
@@ -912,13 +894,7 @@ public final class Router implements StreamReplica.Sink {
   }
 
   private void dropRequestsOf(LocalSession session) {
-    String chats = "C" + session.session + ":";
-    for (Iterator<String> it = pending.keySet().iterator(); it.hasNext(); ) {
-      String key = it.next();
-      if (key.startsWith(chats)) {
-        it.remove();
-      }
-    }
+    pending.removeChatsOf(session.session);
   }
 
   private void tellOthers(long aboutSession, ServerEvent event) {

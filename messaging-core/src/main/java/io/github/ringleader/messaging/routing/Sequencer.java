@@ -60,7 +60,7 @@ public final class Sequencer {
   private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
 
   /** Entries sequenced but not yet delivered by every member, at most. */
-  static final int WINDOW = 1024;
+  static final int WINDOW = 4096;
   /** Chats held per session waiting for an earlier one, at most. */
   static final int HELD_PER_SESSION = 256;
   /** Sessions per directory entry. */

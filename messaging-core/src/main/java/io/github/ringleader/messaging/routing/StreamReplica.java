@@ -59,7 +59,7 @@ public final class StreamReplica {
   }
 
   /** Entries held beyond what was received contiguously; a farther entry is dropped. */
-  static final int RECEIVE_WINDOW = 4096;
+  static final int RECEIVE_WINDOW = 8192;
   /** Bytes of entries and sessions in one sync reply datagram (under the 64 KiB frame limit). */
   static final int SYNC_PART_BYTES = 40_000;
   /** Epochs remembered in {@link #deliveredUpTo}. */

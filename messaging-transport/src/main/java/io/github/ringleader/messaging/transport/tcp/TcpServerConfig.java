@@ -9,10 +9,10 @@ import java.util.Objects;
  */
 public final class TcpServerConfig {
   /** Frames queued for one client before it is disconnected as a slow reader. */
-  public static final int DEFAULT_MAX_QUEUED_FRAMES = 1024;
+  public static final int DEFAULT_MAX_QUEUED_FRAMES = 32_768;
 
   /** Bytes queued for one client before it is disconnected as a slow reader. */
-  public static final long DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 
   /** A connection that sends nothing for this long is closed. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -24,25 +24,28 @@ public final class TcpServerConfig {
   public static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(1);
 
   /**
-   * Unanswered sends of one client at which the server stops reading from it. Small on purpose:
-   * it also bounds what a server's clients together keep the cluster busy with (this many times
-   * the clients), and a server's routing slows down with every request it has in flight; yet 16
-   * answers in flight still let one client send thousands of messages a second on a LAN.
+   * Unanswered sends of one client at which the server stops reading from it. A publisher's
+   * throughput is at most this many sends per answer time (256 / 1 ms: 256,000 a second), so the
+   * default does not hold back a normal publisher; it bounds the work one client can queue in the
+   * cluster (this many times the clients, for a server's clients together).
    */
-  public static final int DEFAULT_MAX_IN_FLIGHT_SENDS = 16;
+  public static final int DEFAULT_MAX_IN_FLIGHT_SENDS = 256;
 
   /**
-   * The highest {@link #maxInFlightSends()} allowed: one below the 256 unanswered sends per session
-   * beyond which a node answers {@code Rejected(BUSY)}, so a client held back by this window is
-   * never refused for being too fast.
+   * The highest {@link #maxInFlightSends()} allowed: one below the 1,024 unanswered sends per
+   * session beyond which a node answers {@code Rejected(BUSY)}, so a client held back by this
+   * window is never refused for being too fast.
    */
-  public static final int MAX_IN_FLIGHT_SENDS_LIMIT = 255;
+  public static final int MAX_IN_FLIGHT_SENDS_LIMIT = 1023;
 
-  /** Requests per second one client may make on average; far above what a person types. */
-  public static final int DEFAULT_MAX_REQUESTS_PER_SECOND = 1000;
+  /**
+   * Requests per second one client may make on average: a guard against a runaway client, far
+   * above what one publisher gets through a cluster, so it is never the ceiling of a normal one.
+   */
+  public static final int DEFAULT_MAX_REQUESTS_PER_SECOND = 200_000;
 
   /** Requests one client may make at once before its rate applies. */
-  public static final int DEFAULT_REQUEST_BURST = 1000;
+  public static final int DEFAULT_REQUEST_BURST = 20_000;
 
   private final String host;
   private final int port;
@@ -234,7 +237,7 @@ public final class TcpServerConfig {
       if (maxInFlightSends < 1 || maxInFlightSends > MAX_IN_FLIGHT_SENDS_LIMIT) {
         throw new IllegalArgumentException(
             "maxInFlightSends must be in 1.." + MAX_IN_FLIGHT_SENDS_LIMIT
-                + " (below the node's 256 unanswered sends, beyond which it answers BUSY), was "
+                + " (below the node's " + (MAX_IN_FLIGHT_SENDS_LIMIT + 1) + " unanswered sends, beyond which it answers BUSY), was "
                 + maxInFlightSends);
       }
       this.maxInFlightSends = maxInFlightSends;

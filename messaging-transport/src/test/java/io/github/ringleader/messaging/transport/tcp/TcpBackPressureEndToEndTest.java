@@ -107,8 +107,8 @@ class TcpBackPressureEndToEndTest {
       alice.getOutputStream().write(ClientCodec.encodeRequest(new ClientRequest.Hello("alice")));
       assertThat(readOne(alice)).isInstanceOf(ServerEvent.Welcome.class);
 
-      // All at once, in one write: the node answers BUSY beyond 256 unanswered.
-      int total = 1000;
+      // All at once, in one write: the node answers BUSY beyond 1,024 unanswered.
+      int total = 4096;
       ByteArrayOutputStream burst = new ByteArrayOutputStream();
       for (int i = 1; i <= total; i++) {
         burst.write(ClientCodec.encodeRequest(new ClientRequest.Send(i, null, "m" + i)));

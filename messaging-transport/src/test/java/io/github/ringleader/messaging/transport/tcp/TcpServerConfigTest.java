@@ -9,20 +9,20 @@ class TcpServerConfigTest {
   @Test
   void backPressureDefaultsKeepEveryClientBelowTheNodesBusyBound() {
     TcpServerConfig config = TcpServerConfig.builder().build();
-    assertThat(config.maxInFlightSends()).isEqualTo(16).isLessThan(256);
-    assertThat(config.maxRequestsPerSecond()).isEqualTo(1000);
-    assertThat(config.requestBurst()).isEqualTo(1000);
+    assertThat(config.maxInFlightSends()).isEqualTo(256).isLessThan(1024);
+    assertThat(config.maxRequestsPerSecond()).isEqualTo(200_000);
+    assertThat(config.requestBurst()).isEqualTo(20_000);
   }
 
   @Test
   void theWindowMustStayBelowTheNodesBound() {
-    assertThat(TcpServerConfig.builder().maxInFlightSends(255).build().maxInFlightSends())
-        .isEqualTo(255);
-    assertThatThrownBy(() -> TcpServerConfig.builder().maxInFlightSends(256))
+    assertThat(TcpServerConfig.builder().maxInFlightSends(1023).build().maxInFlightSends())
+        .isEqualTo(1023);
+    assertThatThrownBy(() -> TcpServerConfig.builder().maxInFlightSends(1024))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "maxInFlightSends must be in 1..255 (below the node's 256 unanswered sends, beyond"
-                + " which it answers BUSY), was 256");
+            "maxInFlightSends must be in 1..1023 (below the node's 1024 unanswered sends, beyond"
+                + " which it answers BUSY), was 1024");
     assertThatThrownBy(() -> TcpServerConfig.builder().maxInFlightSends(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("was 0");
