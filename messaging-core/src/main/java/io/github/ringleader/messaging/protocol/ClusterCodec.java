@@ -216,6 +216,41 @@ public final class ClusterCodec {
   }
 
   /**
+   * Decodes frames that lie back to back in {@code data[offset, offset + length)} — a datagram
+   * that carries several — adding them to {@code out} in order. The range is whole frames or
+   * nothing: if any part fails to decode, {@code out} is left as it was and the exception names
+   * the first rule broken.
+   *
+   * @throws CodecException if the range is not one or more whole valid frames
+   * @throws IndexOutOfBoundsException if the range does not lie within {@code data}
+   */
+  public static void decodeAll(byte[] data, int offset, int length, List<ClusterEnvelope> out)
+      throws CodecException {
+    Objects.checkFromIndexSize(offset, length, data.length);
+    int before = out.size();
+    int at = offset;
+    int end = offset + length;
+    try {
+      do {
+        int remaining = end - at;
+        if (at > offset && remaining < LENGTH_PREFIX_BYTES) {
+          throw new CodecException(
+              LENGTH_MISMATCH,
+              "datagram has " + bytes(remaining) + " after its last frame, fewer than a length prefix");
+        }
+        int frame = frameLength(data, at, remaining);
+        // A frame announcing more than is there: decode names what is missing.
+        int take = frame < 0 || frame > remaining ? remaining : frame;
+        out.add(decode(data, at, take));
+        at += take;
+      } while (at < end);
+    } catch (CodecException e) {
+      out.subList(before, out.size()).clear();
+      throw e;
+    }
+  }
+
+  /**
    * For reading frames off a stream: the size of the frame that starts at {@code data[offset]},
    * length prefix included, once its prefix has arrived. Only the prefix is looked at; the rest
    * is checked by {@link #decode} when the whole frame is there.

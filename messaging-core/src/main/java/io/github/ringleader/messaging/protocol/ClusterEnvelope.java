@@ -1,7 +1,5 @@
 package io.github.ringleader.messaging.protocol;
 
-import java.util.regex.Pattern;
-
 /**
  * A cluster message with what every message carries: the cluster it belongs to, the sender and
  * the sender's incarnation.
@@ -22,9 +20,6 @@ public record ClusterEnvelope(
   /** The longest cluster name, in characters. */
   public static final int MAX_CLUSTER_NAME_LENGTH = 64;
 
-  private static final Pattern CLUSTER_NAME =
-      Pattern.compile("[A-Za-z0-9._-]{1," + MAX_CLUSTER_NAME_LENGTH + "}");
-
   public ClusterEnvelope {
     checkClusterName(cluster);
     Checks.nonNegative("incarnation", incarnation);
@@ -36,7 +31,7 @@ public record ClusterEnvelope(
    * @throws IllegalArgumentException naming the rule the name breaks
    */
   public static String checkClusterName(String cluster) {
-    if (!CLUSTER_NAME.matcher(cluster).matches()) {
+    if (!Checks.isIdText(cluster, MAX_CLUSTER_NAME_LENGTH)) {
       throw new IllegalArgumentException(
           "cluster name must be 1 to "
               + MAX_CLUSTER_NAME_LENGTH

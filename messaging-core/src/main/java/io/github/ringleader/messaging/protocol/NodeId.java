@@ -1,7 +1,6 @@
 package io.github.ringleader.messaging.protocol;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,7 +19,6 @@ public final class NodeId implements Comparable<NodeId> {
   /** The longest id, in characters (each character is one byte on the wire). */
   public static final int MAX_LENGTH = 64;
 
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_LENGTH + "}");
 
   private final String value;
 
@@ -44,7 +42,7 @@ public final class NodeId implements Comparable<NodeId> {
 
   /** Whether {@code value} is a valid id. */
   public static boolean isValid(String value) {
-    return VALID.matcher(value).matches();
+    return Checks.isIdText(value, MAX_LENGTH);
   }
 
   /** Why {@code value} is not a valid id, or {@code null} if it is valid. */

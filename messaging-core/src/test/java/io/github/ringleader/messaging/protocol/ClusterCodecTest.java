@@ -124,6 +124,51 @@ class ClusterCodecTest {
   }
 
   @Test
+  void aDatagramOfFramesBackToBackDecodesToAllOfThemInOrder() throws CodecException {
+    List<ClusterEnvelope> sent =
+        List.of(
+            envelope(new Heartbeat(0, 0, null, 4, 0, 100)),
+            envelope(new Discover()),
+            envelope(new ElectionAck(3, 12)));
+    ByteBuffer datagram = ByteBuffer.allocate(1024);
+    for (ClusterEnvelope e : sent) {
+      datagram.put(ClusterCodec.encode(e));
+    }
+    List<ClusterEnvelope> decoded = new ArrayList<>(List.of(envelope(new Leave())));
+    ClusterCodec.decodeAll(datagram.array(), 0, datagram.position(), decoded);
+    assertThat(decoded.subList(1, decoded.size())).isEqualTo(sent);
+  }
+
+  @Test
+  void aDatagramWithABrokenFrameOrTrailingBytesYieldsNoneOfItsFrames() {
+    byte[] one = ClusterCodec.encode(envelope(new Discover()));
+    byte[] two = ClusterCodec.encode(envelope(new LeaderAnnouncement(3)));
+    byte[] badMagic = two.clone();
+    badMagic[4] = 0;
+    byte[] cut = Arrays.copyOf(two, two.length - 1);
+
+    Map<Reason, byte[]> broken = new EnumMap<>(Reason.class);
+    broken.put(Reason.BAD_MAGIC, concat(one, badMagic, one));
+    broken.put(Reason.TRUNCATED, concat(one, cut));
+    broken.put(Reason.LENGTH_MISMATCH, concat(one, two, new byte[] {0, 0}));
+    for (Map.Entry<Reason, byte[]> e : broken.entrySet()) {
+      List<ClusterEnvelope> decoded = new ArrayList<>();
+      assertThatThrownBy(() -> ClusterCodec.decodeAll(e.getValue(), 0, e.getValue().length, decoded))
+          .isInstanceOf(CodecException.class)
+          .satisfies(t -> assertThat(((CodecException) t).reason()).isEqualTo(e.getKey()));
+      assertThat(decoded).as("nothing of a broken datagram is handed on").isEmpty();
+    }
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteBuffer out = ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> p.length).sum());
+    for (byte[] part : parts) {
+      out.put(part);
+    }
+    return out.array();
+  }
+
+  @Test
   void heartbeatWithoutAKnownLeaderCarriesAnEmptyIdAndDecodesToNull() throws CodecException {
     ClusterEnvelope envelope = envelope(new Heartbeat(5, 7000, null, 2, 1, 10));
     byte[] frame = ClusterCodec.encode(envelope);

@@ -944,7 +944,8 @@ public final class MessagingClient implements AutoCloseable {
     private void readLoop() {
       String reason = "the server closed the connection";
       try (InputStream raw = socket.getInputStream()) {
-        DataInputStream in = new DataInputStream(raw);
+        // Buffered: the events that arrived together are read with one system call.
+        DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 64 * 1024));
         while (true) {
           ServerEvent event = readEvent(in);
           lastHeardNanos = System.nanoTime();

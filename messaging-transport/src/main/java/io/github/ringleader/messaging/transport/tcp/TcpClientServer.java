@@ -87,6 +87,8 @@ public final class TcpClientServer implements AutoCloseable {
 
   /** Longest "malformed frame: ..." reason, well inside a goodbye's 512 bytes. */
   private static final int MAX_GOODBYE_DETAIL = 400;
+  /** Frames handed to one gathering write, at most. */
+  private static final int WRITE_BATCH = 64;
 
   /** A client connection as the node sees it: where its requests go. */
   public interface ClientHandler {
@@ -138,6 +140,12 @@ public final class TcpClientServer implements AutoCloseable {
 
   /** Connections with output to write or a close to carry out, from other threads. */
   private final Queue<Connection> pending = new ConcurrentLinkedQueue<>();
+
+  /** An event and its frame; frames are never changed once encoded, so they can be shared. */
+  private record EncodedEvent(ServerEvent event, byte[] frame) {}
+
+  /** The message encoded last, for the next recipient of the same message. */
+  private volatile @Nullable EncodedEvent lastEncoded;
 
   // ---- owned by the selector thread
   private final Set<Connection> connections = new HashSet<>();
@@ -483,7 +491,8 @@ public final class TcpClientServer implements AutoCloseable {
     private @Nullable SelectionKey key;
     private @Nullable ClientHandler handler;
     private final ByteBuffer in = ByteBuffer.allocate(ClientCodec.MAX_CLIENT_FRAME_BYTES);
-    private @Nullable ByteBuffer current;
+    /** Frames being written, in order, the first maybe partly; unused slots null. */
+    private final @Nullable ByteBuffer[] writing = new ByteBuffer[WRITE_BATCH];
     private long lastInboundNanos = nanoClock.getAsLong();
     /** When a close after flushing began (0 = not closing); the grace runs from here. */
     private long closingSince;
@@ -544,7 +553,7 @@ public final class TcpClientServer implements AutoCloseable {
       }
       byte[] frame;
       try {
-        frame = ClientCodec.encodeEvent(fit(event));
+        frame = encode(event);
       } catch (IllegalArgumentException e) {
         log.error("{}: cannot encode {}; closing the connection", remote, event, e);
         closeRequested = true;
@@ -577,6 +586,22 @@ public final class TcpClientServer implements AutoCloseable {
         pending.add(this);
         selector.wakeup();
       }
+    }
+
+    /**
+     * A message goes to every recipient on this server as one object, one after another: it is
+     * encoded once, and the recipients share the bytes.
+     */
+    private byte[] encode(ServerEvent event) {
+      EncodedEvent last = lastEncoded;
+      if (last != null && last.event() == event) {
+        return last.frame();
+      }
+      byte[] frame = ClientCodec.encodeEvent(fit(event));
+      if (event instanceof ServerEvent.Message) {
+        lastEncoded = new EncodedEvent(event, frame);
+      }
+      return frame;
     }
 
     private ServerEvent fit(ServerEvent event) {
@@ -784,31 +809,43 @@ public final class TcpClientServer implements AutoCloseable {
         return;
       }
       try {
+        // Gathering writes: the frames queued meanwhile leave in one system call.
         while (true) {
-          ByteBuffer buffer = current;
-          if (buffer == null) {
-            byte[] next = outbound.poll();
-            if (next == null) {
-              break;
+          int count = 0;
+          while (count < WRITE_BATCH) {
+            if (writing[count] == null) {
+              byte[] next = outbound.poll();
+              if (next == null) {
+                break;
+              }
+              writing[count] = ByteBuffer.wrap(next);
             }
-            buffer = ByteBuffer.wrap(next);
-            current = buffer;
+            count++;
           }
-          channel.write(buffer);
-          if (buffer.hasRemaining()) {
+          if (count == 0) {
             break;
           }
-          current = null;
-          queuedFrames.decrementAndGet();
-          queuedBytes.addAndGet(-buffer.capacity());
-          framesOut.incrementAndGet();
+          channel.write(writing, 0, count);
+          int done = 0;
+          while (done < count && !writing[done].hasRemaining()) {
+            queuedFrames.decrementAndGet();
+            queuedBytes.addAndGet(-writing[done].capacity());
+            framesOut.incrementAndGet();
+            done++;
+          }
+          // keep the partly written frame, and those after it, at the front
+          System.arraycopy(writing, done, writing, 0, count - done);
+          java.util.Arrays.fill(writing, count - done, count, null);
+          if (done < count) {
+            break; // the socket is full
+          }
         }
       } catch (IOException e) {
         log.debug("{}: write failed: {}", remote, e.toString());
         closeNow(CloseReason.BROKEN);
         return;
       }
-      boolean drained = current == null && outbound.isEmpty();
+      boolean drained = writing[0] == null && outbound.isEmpty();
       if (drained && closingSince != 0) {
         closeNow(closingReason);
         return;

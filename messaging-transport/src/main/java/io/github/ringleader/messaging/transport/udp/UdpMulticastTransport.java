@@ -18,11 +18,14 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster transport over UDP: {@link #sendToAll} multicasts to an IP group, {@link #send}
- * sends one unicast datagram to one member. One frame of {@link ClusterCodec} per datagram.
+ * sends to one member by unicast. A datagram carries one or more frames of {@link ClusterCodec}
+ * back to back: frames queued together for one destination leave together.
  *
  * <p><b>Sockets.</b> A multicast socket joins the group on the configured interface and only
  * receives. A unicast socket, bound to the configured address and port, sends <em>every</em>
@@ -73,6 +77,15 @@ public final class UdpMulticastTransport implements ClusterTransport {
   /** Datagrams read from one socket before the I/O thread turns to other work. */
   private static final int MAX_READS_PER_TURN = 64;
 
+  /**
+   * Frames share a datagram up to this size on a loopback interface: small enough that a socket's
+   * default receive buffer holds a dozen such datagrams.
+   */
+  static final int LOOPBACK_BATCH_BYTES = 16 * 1024;
+
+  /** Frames share a datagram up to this size elsewhere: 1,500-byte MTU less IP and UDP headers. */
+  static final int ETHERNET_BATCH_BYTES = 1_472;
+
   /** How long {@link #close()} waits for the I/O thread to finish. */
   private static final long STOP_WAIT_MILLIS = 1_000;
 
@@ -94,6 +107,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
 
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong datagramsSent = new AtomicLong();
   /** Filled for every reason here and never changed after, so any thread may read it. */
   private final Map<CodecException.Reason, AtomicLong> malformed =
       new EnumMap<>(CodecException.Reason.class);
@@ -200,6 +214,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
     return new UdpTransportStats(
         received.get(),
         sent.get(),
+        datagramsSent.get(),
         byReason,
         unknownDestination.get(),
         droppedOutbound.get(),
@@ -316,6 +331,15 @@ public final class UdpMulticastTransport implements ClusterTransport {
     // I/O thread only
     private final PeerAddresses peers = new PeerAddresses(MAX_PEERS);
     private final ByteBuffer receiveBuffer = ByteBuffer.allocate(ClusterCodec.MAX_FRAME_BYTES + 1);
+    /** The frames of the datagram being read. */
+    private final List<ClusterEnvelope> decoded = new ArrayList<>();
+    /** Where a datagram's frames are gathered; a single larger frame still goes alone. */
+    private final ByteBuffer batch = ByteBuffer.allocateDirect(ClusterCodec.MAX_FRAME_BYTES);
+    /**
+     * The most bytes frames share a datagram with: under the loopback MTU (64 KiB) on loopback,
+     * and one Ethernet frame's payload elsewhere, so a batch is never fragmented on the way.
+     */
+    private final int maxBatchBytes;
     private final SilenceHint silenceHint;
 
     private Io(
@@ -333,6 +357,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
       this.unicast = unicast;
       this.localUnicast = localUnicast;
       this.loopbackInterface = loopbackInterface;
+      this.maxBatchBytes = loopbackInterface ? LOOPBACK_BATCH_BYTES : ETHERNET_BATCH_BYTES;
       this.silenceHint = new SilenceHint(System.nanoTime(), transport.config.silenceHintAfter());
       this.thread = new Thread(this, "ringleader-udp-" + transport.config.port());
       this.thread.setDaemon(true);
@@ -546,22 +571,38 @@ public final class UdpMulticastTransport implements ClusterTransport {
       }
     }
 
+    /**
+     * Decodes the frames of one datagram, back to back, and hands each on. A datagram is whole
+     * frames or nothing: if any part of it fails to decode, none of it is handed on, and it is
+     * counted once, by the first rule it broke.
+     */
     private void onDatagram(SocketAddress source, byte[] data, int length) {
-      ClusterEnvelope envelope;
+      decoded.clear();
       try {
-        envelope = ClusterCodec.decode(data, 0, length);
+        ClusterCodec.decodeAll(data, 0, length, decoded);
       } catch (CodecException e) {
-        long count = transport.malformedCounter(e.reason()).incrementAndGet();
-        if (LogThrottle.worthLogging(count)) {
-          log.warn(
-              "dropped a malformed cluster datagram from {} ({}, {} so far): {}",
-              source instanceof InetSocketAddress from ? hostAndPort(from) : source,
-              e.reason(),
-              count,
-              e.getMessage());
-        }
+        dropMalformed(source, e);
         return;
       }
+      for (ClusterEnvelope envelope : decoded) {
+        onFrame(source, envelope);
+      }
+    }
+
+    private void dropMalformed(SocketAddress source, CodecException e) {
+      long count = transport.malformedCounter(e.reason()).incrementAndGet();
+      if (LogThrottle.worthLogging(count)) {
+        log.warn(
+            "dropped a malformed cluster datagram from {} ({}, {} so far): {}",
+            source instanceof InetSocketAddress from ? hostAndPort(from) : source,
+            e.reason(),
+            count,
+            e.getMessage());
+      }
+    }
+
+    /** Hands one decoded frame on. */
+    private void onFrame(SocketAddress source, ClusterEnvelope envelope) {
       transport.received.incrementAndGet();
       if (source instanceof InetSocketAddress from) {
         peers.heard(envelope.cluster(), envelope.sender(), from);
@@ -579,15 +620,35 @@ public final class UdpMulticastTransport implements ClusterTransport {
       }
     }
 
-    /** Sends up to {@code limit} queued datagrams, so a flood of sends cannot starve reading. */
+    /**
+     * Sends up to {@code limit} queued frames, so a flood of sends cannot starve reading. Frames
+     * queued back to back for the same destination share a datagram, up to {@link
+     * #maxBatchBytes}: when the node sends faster than the network takes it, the frames that piled
+     * up meanwhile leave together, and when it is idle a frame leaves alone at once ("smart
+     * batching": nothing waits for a batch to fill).
+     */
     private void drainOutbound(int limit) throws ClosedChannelException {
       wakeupPending.set(false);
-      for (int i = 0; i < limit; i++) {
-        Outbound datagram = transport.outbound.poll();
-        if (datagram == null) {
-          return;
+      Outbound next = transport.outbound.poll();
+      int taken = 0;
+      while (next != null) {
+        Outbound first = next;
+        batch.clear();
+        batch.put(first.frame);
+        int frames = 1;
+        taken++;
+        next = taken < limit ? transport.outbound.poll() : null;
+        while (next != null
+            && Objects.equals(next.to, first.to)
+            && next.cluster.equals(first.cluster)
+            && batch.position() + next.frame.length <= maxBatchBytes) {
+          batch.put(next.frame);
+          frames++;
+          taken++;
+          next = taken < limit ? transport.outbound.poll() : null;
         }
-        sendNow(datagram);
+        batch.flip();
+        sendNow(first.to, first.cluster, batch, frames);
       }
     }
 
@@ -600,26 +661,27 @@ public final class UdpMulticastTransport implements ClusterTransport {
       }
     }
 
-    private void sendNow(Outbound datagram) throws ClosedChannelException {
-      NodeId to = datagram.to;
-      SocketAddress target =
-          to == null ? transport.groupAddress : peers.addressOf(datagram.cluster, to);
+    /** Sends one datagram of {@code frames} frames to {@code to} (the group when null). */
+    private void sendNow(@Nullable NodeId to, String cluster, ByteBuffer datagram, int frames)
+        throws ClosedChannelException {
+      SocketAddress target = to == null ? transport.groupAddress : peers.addressOf(cluster, to);
       if (target == null) {
-        long count = transport.unknownDestination.incrementAndGet();
+        long count = transport.unknownDestination.addAndGet(frames);
         if (LogThrottle.worthLogging(count)) {
           log.debug(
               "dropped a datagram to {} of cluster '{}': never heard from it ({} so far)",
               to,
-              datagram.cluster,
+              cluster,
               count);
         }
         return;
       }
       try {
-        if (unicast.send(ByteBuffer.wrap(datagram.frame), target) == 0) {
-          transport.droppedOutbound.incrementAndGet(); // the system's send buffer is full
+        if (unicast.send(datagram, target) == 0) {
+          transport.droppedOutbound.addAndGet(frames); // the system's send buffer is full
         } else {
-          transport.sent.incrementAndGet();
+          transport.sent.addAndGet(frames);
+          transport.datagramsSent.incrementAndGet();
         }
       } catch (ClosedChannelException e) {
         throw e;

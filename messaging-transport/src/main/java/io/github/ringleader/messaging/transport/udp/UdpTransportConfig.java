@@ -44,8 +44,8 @@ public final class UdpTransportConfig {
   /** The default multicast TTL: 0, the datagrams never leave this host. */
   public static final int DEFAULT_TTL = 0;
 
-  /** The default bound of the outbound queue, in datagrams. */
-  public static final int DEFAULT_MAX_OUTBOUND_QUEUE = 1024;
+  /** The default bound of the outbound queue, in frames. */
+  public static final int DEFAULT_MAX_OUTBOUND_QUEUE = 16_384;
 
   /** The default silence after which the transport logs its "no other server heard" hint. */
   public static final Duration DEFAULT_SILENCE_HINT_AFTER = Duration.ofSeconds(10);

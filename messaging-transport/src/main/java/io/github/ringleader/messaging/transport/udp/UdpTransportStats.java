@@ -9,9 +9,11 @@ import java.util.Map;
  * A snapshot of one {@link UdpMulticastTransport}'s counters since it was created. Each counter is
  * read on its own, so a snapshot taken while traffic flows is not one instant across counters.
  *
- * @param received datagrams decoded and handed to the receiver, the transport's own looped-back
+ * @param received frames decoded and handed to the receiver, the transport's own looped-back
  *     multicast included
- * @param sent datagrams the system accepted for sending
+ * @param sent frames (cluster messages) the system accepted for sending
+ * @param datagramsSent datagrams the system accepted for sending: fewer than {@code sent} when
+ *     frames queued together shared a datagram
  * @param malformed datagrams dropped because they failed to decode, by the rule they broke; every
  *     reason is present, most with 0
  * @param unknownDestination point-to-point sends dropped because no datagram from that member (in
@@ -25,6 +27,7 @@ import java.util.Map;
 public record UdpTransportStats(
     long received,
     long sent,
+    long datagramsSent,
     Map<CodecException.Reason, Long> malformed,
     long unknownDestination,
     long droppedOutbound,

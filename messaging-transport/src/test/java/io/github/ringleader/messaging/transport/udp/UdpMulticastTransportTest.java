@@ -13,6 +13,7 @@ import io.github.ringleader.messaging.protocol.ClusterCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.CodecException.Reason;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.ClusterTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport.RecordingReceiver;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,6 +30,7 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +98,48 @@ class UdpMulticastTransportTest {
     ClusterEnvelope atB = b.received().get(0);
     assertThat(atB).isEqualTo(tagged("alpha", "server-a", 1));
     assertThat(transportA.stats().sent()).isEqualTo(1);
+  }
+
+  @Test
+  void framesQueuedWhileTheIoThreadIsBusyLeaveTogetherInFewDatagramsAndInOrder()
+      throws IOException, InterruptedException {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    // A's receiver runs on A's I/O thread: holding it there lets sends pile up in the queue.
+    ClusterTransport.Receiver blocking =
+        envelope -> {
+          if (tagOf(envelope) == 0) {
+            holding.countDown();
+            try {
+              release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
+    UdpMulticastTransport transportA = transport(testConfig(groupPort));
+    transportA.start(blocking);
+    RecordingReceiver b = new RecordingReceiver();
+    started(b);
+
+    transportA.sendToAll(tagged("alpha", "server-a", 0)); // comes back to A and holds its thread
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    int frames = 200;
+    for (long tag = 1; tag <= frames; tag++) {
+      transportA.sendToAll(tagged("alpha", "server-a", tag));
+    }
+    release.countDown();
+    b.awaitTag(frames);
+
+    assertThat(b.received().stream().mapToLong(UdpTestSupport::tagOf).filter(t -> t > 0))
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, frames).boxed().toList());
+    UdpTransportStats stats = transportA.stats();
+    assertThat(stats.sent()).isEqualTo(frames + 1);
+    int frameBytes = ClusterCodec.encode(tagged("alpha", "server-a", frames)).length;
+    long perDatagram = UdpMulticastTransport.LOOPBACK_BATCH_BYTES / frameBytes;
+    assertThat(stats.datagramsSent())
+        .as("%d frames of %d bytes, %d to a datagram", frames, frameBytes, perDatagram)
+        .isEqualTo(1 + (frames + perDatagram - 1) / perDatagram);
   }
 
   @Test

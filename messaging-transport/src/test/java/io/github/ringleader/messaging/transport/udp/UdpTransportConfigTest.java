@@ -33,7 +33,7 @@ class UdpTransportConfigTest {
     assertThat(config.bindAddress().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.unicastPort()).isZero();
     assertThat(config.receiveBufferBytes()).isZero();
-    assertThat(config.maxOutboundQueue()).isEqualTo(1024);
+    assertThat(config.maxOutboundQueue()).isEqualTo(16_384);
     assertThat(config.silenceHintAfter()).isEqualTo(Duration.ofSeconds(10));
   }
 
