@@ -75,6 +75,8 @@ final class BenchCommand {
           + "  --window <n>               fanout: most sends left unanswered (default 1000, 1..100000);\n"
           + "                             the bench's own bound, the servers apply theirs\n"
           + "  --ping-rate <n>            rtt: most round trips a second (default 500, 1..100000)\n"
+          + "  --warmup <n>               fanout, steady, rtt: leave what is sent in the first <n>\n"
+          + "                             seconds out of the latencies (still checked; default 0)\n"
           + "  --help                     show this help\n";
 
   private static final int MISSED = 3;
@@ -148,6 +150,7 @@ final class BenchCommand {
     int count = 1_000_000;
     int window = 1000;
     int pingRate = 500;
+    int warmup = 0;
     List<String> scenarioOnly = new ArrayList<>();
     List<String> mixedOnly = new ArrayList<>();
     int rate;
@@ -200,6 +203,10 @@ final class BenchCommand {
             window = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 100_000);
             scenarioOnly.add(arg);
             break;
+          case "--warmup":
+            warmup = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 0, 119);
+            scenarioOnly.add(arg);
+            break;
           case "--ping-rate":
             pingRate = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 100_000);
             scenarioOnly.add(arg);
@@ -227,6 +234,9 @@ final class BenchCommand {
           ? (mixed ? 200 : 5000)
           : ClusterOptions.integer("--rate", rateText, 1, mixed ? 5000 : 1_000_000);
       size = sizeOption != null ? sizeOption : mixed ? 100 : 128;
+      if (warmup >= seconds) {
+        throw new UsageException("--warmup must be shorter than --seconds (" + seconds + "), was " + warmup);
+      }
       if (!mixed) {
         int where = connect.isEmpty() ? servers : connect.size();
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
@@ -235,7 +245,7 @@ final class BenchCommand {
         return ScenarioBench.run(
             new ScenarioBench.Settings(
                 run, processes, connect, servers, subscribers != null ? subscribers : 2 * where,
-                seconds, count, rate, pingRate, size, window),
+                seconds, count, rate, pingRate, size, window, warmup),
             out);
       }
     } catch (UsageException e) {

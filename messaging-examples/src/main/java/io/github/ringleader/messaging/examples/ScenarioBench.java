@@ -44,7 +44,8 @@ final class ScenarioBench {
       int rate,
       int pingRate,
       int size,
-      int window) {}
+      int window,
+      int warmup) {}
 
   private static final Duration DRAIN = Duration.ofSeconds(10);
   /** After sending, how long to wait for answers and deliveries in all, and without any coming. */
@@ -60,6 +61,8 @@ final class ScenarioBench {
   /** Makes this run's client names unique, should an earlier run's sessions still be held. */
   private final String tag = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36, 36L * 36 * 36 * 36), 36);
   private final List<MessagingClient> open = new ArrayList<>();
+  /** Messages sent before this time (System.nanoTime) are checked but not in the latencies. */
+  private volatile long measureFrom;
 
   private ScenarioBench(Settings settings, PrintStream out) {
     this.settings = settings;
@@ -301,6 +304,7 @@ final class ScenarioBench {
     }
 
     long start = System.nanoTime();
+    measureFrom = start + TimeUnit.SECONDS.toNanos(settings.warmup());
     long end = start + TimeUnit.SECONDS.toNanos(settings.seconds());
     Thread sender = new Thread(() -> {
       if (steady) {
@@ -358,7 +362,7 @@ final class ScenarioBench {
     say("  deliveries                %d (expected %d = %d x %d)", delivered, acc * subs, acc, subs);
     say("  deliveries/s              %.1f (first send to last delivery, %.3f s)",
         delivered / Math.max(1e-9, (lastDelivery - start) / 1e9), (lastDelivery - start) / 1e9);
-    say("  latency (ms)              %s", all.summary());
+    say("  latency (ms)              %s%s", all.summary(), warmupNote());
     say("    on the publisher's server %s", same.summary());
     say("    on other servers        %s", other.summary());
     say("  %-22s %-10s %10s %8s %8s %12s %10s", "subscriber", "server", "received", "lost", "doubled",
@@ -378,12 +382,17 @@ final class ScenarioBench {
     }
     say("  total                                %10d %8d %8d %12d %10d", delivered, lost, doubled, reordered,
         unexpected);
-    if (steady && acc < 0.9 * sent) {
-      say("  note: the cluster accepted %.0f/s of the %d/s offered; the rest waited (latency above)",
-          acc / Math.max(1e-9, (Math.max(lastAccept, start) - start) / 1e9), settings.rate());
+    double acceptedPerSecond = acc / Math.max(1e-9, (Math.max(lastAccept, start) - start) / 1e9);
+    if (steady && acceptedPerSecond < 0.9 * settings.rate()) {
+      say("  note: the cluster accepted %.0f/s of the %d/s offered; the rest waited in line (see"
+              + " the latency)", acceptedPerSecond, settings.rate());
     }
     return verdict(what, lost, doubled, reordered, unexpected, unanswered + pub.sendErrors.get(),
         String.format(Locale.ROOT, "all %d accepted messages reached all %d subscribers once, in order", acc, subs));
+  }
+
+  private String warmupNote() {
+    return settings.warmup() == 0 ? "" : ", sent in the first " + settings.warmup() + " s not counted";
   }
 
   private int verdict(String what, long lost, long doubled, long reordered, long unexpected, long unanswered,
@@ -421,6 +430,7 @@ final class ScenarioBench {
       return 1;
     }
     long start = System.nanoTime();
+    measureFrom = start + TimeUnit.SECONDS.toNanos(settings.warmup());
     long end = start + TimeUnit.SECONDS.toNanos(settings.seconds());
     long interval = TimeUnit.SECONDS.toNanos(1) / settings.pingRate();
     int sent = 0;
@@ -466,7 +476,7 @@ final class ScenarioBench {
     say("  rejected                  %d pings, %d pongs%s", ping.rejected.get(), pong.rejected.get(),
         ping.rejections.isEmpty() && pong.rejections.isEmpty() ? ""
             : " (reasons: " + ping.rejections + " " + pong.rejections + ")");
-    say("  RTT (ms)                  %s", ping.latency.summary());
+    say("  RTT (ms)                  %s%s", ping.latency.summary(), warmupNote());
     say("  pings at %-16s received %d, lost %d, doubled %d, out of order %d", pong.name, atPong.received(),
         atPong.lost(), atPong.doubled(), atPong.reordered());
     say("  pongs at %-16s received %d, lost %d, doubled %d, out of order %d", ping.name, atPing.received(),
@@ -710,8 +720,10 @@ final class ScenarioBench {
         return;
       }
       got.saw(f[0]);
-      all.record(now - f[1]);
-      near.record(now - f[1]);
+      if (f[1] - measureFrom >= 0) {
+        all.record(now - f[1]);
+        near.record(now - f[1]);
+      }
       lastNanos = now;
     }
   }
@@ -735,7 +747,9 @@ final class ScenarioBench {
         return;
       }
       got.saw(f[0]);
-      latency.record(now - f[1]);
+      if (f[1] - measureFrom >= 0) {
+        latency.record(now - f[1]);
+      }
       answers.release();
     }
   }
