@@ -8,6 +8,7 @@ import io.github.ringleader.messaging.transport.tcp.MessagingClient;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,19 +31,53 @@ import org.jspecify.annotations.Nullable;
  */
 final class BenchCommand {
   static final String USAGE =
-      "usage: java -jar messaging-examples.jar bench [--servers <n>] [--clients <n>]\n"
-          + "           [--seconds <n>] [--rate <n>] [--size <bytes>]\n"
+      "usage: java -jar messaging-examples.jar bench [--scenario <name>] [options]\n"
           + "\n"
-          + "Starts a cluster in this process over UDP multicast on the loopback interface (a\n"
-          + "free port), connects clients over TCP spread round-robin across the servers, sends\n"
-          + "broadcasts at a fixed total rate from rotating clients, and with every 10th one a\n"
-          + "private ping/pong round trip; then reports throughput and latency percentiles.\n"
-          + "Exits 0 when every accepted broadcast reached every client, 1 otherwise.\n"
+          + "Measures a cluster on this machine: every client runs in this process, the servers in\n"
+          + "this process, in child processes (--processes) or wherever they already run (--connect).\n"
+          + "Exits 0 when nothing accepted was lost or doubled, 1 otherwise, 2 for a bad command line.\n"
+          + "\n"
+          + "scenarios (--scenario):\n"
+          + "  mixed    the default without --processes/--connect: servers in this process (250 ms\n"
+          + "           heartbeats), --clients clients, broadcasts at --rate from rotating clients\n"
+          + "           and a private ping/pong round trip with every 10th\n"
+          + "  fanout   one publisher (on the first server) sends as fast as the cluster accepts, at\n"
+          + "           most --window unanswered, up to --count messages or --seconds; --subscribers\n"
+          + "           (default 2 per server) receive; reports accepted/s, deliveries/s, latency,\n"
+          + "           and per subscriber lost, doubled and out-of-order messages\n"
+          + "  steady   one publisher at --rate (default 5000/s) for --seconds; latency p50, p99,\n"
+          + "           p99.9, max from each message's scheduled time, on the publisher's server and\n"
+          + "           on the others; lost, doubled, out of order per subscriber\n"
+          + "  rtt      a client on the first server pings one on the second, which answers; one at\n"
+          + "           a time, at most --ping-rate a second; round-trip p50, p99, p99.9, max\n"
+          + "  all      fanout, steady, then rtt (the default with --processes or --connect)\n"
+          + "\n"
+          + "where the servers run (fanout, steady, rtt, all):\n"
+          + "  --processes                start --servers child processes of this jar's 'server'\n"
+          + "                             command (default settings, free loopback ports, a cluster\n"
+          + "                             of their own), wait for a leader, stop them at the end\n"
+          + "  --connect <host:port,...>  use servers already running (a leader agreed); the\n"
+          + "                             publisher and the pinging client join the first\n"
+          + "  (neither)                  --servers servers in this process, default settings\n"
+          + "\n"
+          + "options:\n"
           + "  --servers <n>              servers to start (default 3, 1..9)\n"
-          + "  --clients <n>              clients to connect (default 30, 1..1000)\n"
-          + "  --seconds <n>              how long to send (default 10, 1..120)\n"
-          + "  --rate <n>                 broadcasts per second, in total (default 200, 1..5000)\n"
-          + "  --size <bytes>             bytes of each message text (default 100, 48..4096)\n";
+          + "  --seconds <n>              how long to send, per scenario (default 10, 1..120)\n"
+          + "  --rate <n>                 broadcasts per second: mixed (default 200, 1..5000),\n"
+          + "                             steady (default 5000, 1..1000000)\n"
+          + "  --size <bytes>             bytes of each message text (default 100 for mixed, 128\n"
+          + "                             otherwise; 48..4096)\n"
+          + "  --clients <n>              mixed: clients to connect (default 30, 1..1000)\n"
+          + "  --subscribers <n>          fanout, steady: subscribers, spread round-robin over the\n"
+          + "                             servers (default 2 per server, 1..1000)\n"
+          + "  --count <n>                fanout, steady, rtt: most messages (pings) to send\n"
+          + "                             (default 1000000; 1..10000000)\n"
+          + "  --window <n>               fanout: most sends left unanswered (default 1000, 1..100000);\n"
+          + "                             the bench's own bound, the servers apply theirs\n"
+          + "  --ping-rate <n>            rtt: most round trips a second (default 500, 1..100000)\n"
+          + "  --warmup <n>               fanout, steady, rtt: leave what is sent in the first <n>\n"
+          + "                             seconds out of the latencies (still checked; default 0)\n"
+          + "  --help                     show this help\n";
 
   private static final int MISSED = 3;
   private static final Duration HEARTBEAT = Duration.ofMillis(250);
@@ -96,6 +131,8 @@ final class BenchCommand {
     this.outcome = new AtomicIntegerArray(total);
   }
 
+  private static final List<String> SCENARIOS = List.of("mixed", "fanout", "steady", "rtt", "all");
+
   static int run(List<String> args, PrintStream out, PrintStream err) {
     if (args.contains("--help")) {
       out.print(USAGE);
@@ -104,31 +141,112 @@ final class BenchCommand {
     int servers = 3;
     int clients = 30;
     int seconds = 10;
-    int rate = 200;
-    int size = 100;
+    String rateText = null;
+    Integer sizeOption = null;
+    String scenario = null;
+    boolean processes = false;
+    List<InetSocketAddress> connect = List.of();
+    Integer subscribers = null;
+    int count = 1_000_000;
+    int window = 1000;
+    int pingRate = 500;
+    int warmup = 0;
+    List<String> scenarioOnly = new ArrayList<>();
+    List<String> mixedOnly = new ArrayList<>();
+    int rate;
+    int size;
     try {
       Iterator<String> it = args.iterator();
       while (it.hasNext()) {
         String arg = it.next();
         switch (arg) {
+          case "--scenario":
+            scenario = ClusterOptions.value(arg, it);
+            if (!SCENARIOS.contains(scenario)) {
+              throw new UsageException(
+                  "--scenario must be one of mixed, fanout, steady, rtt, all, was \"" + scenario + "\"");
+            }
+            break;
+          case "--processes":
+            processes = true;
+            scenarioOnly.add(arg);
+            break;
+          case "--connect":
+            connect = addresses(ClusterOptions.value(arg, it));
+            scenarioOnly.add(arg);
+            break;
           case "--servers":
             servers = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 9);
             break;
           case "--clients":
             clients = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 1000);
+            mixedOnly.add(arg);
             break;
           case "--seconds":
             seconds = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 120);
             break;
           case "--rate":
-            rate = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 5000);
+            rateText = ClusterOptions.value(arg, it);
             break;
           case "--size":
-            size = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 48, 4096);
+            sizeOption = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 48, 4096);
+            break;
+          case "--subscribers":
+            subscribers = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 1000);
+            scenarioOnly.add(arg);
+            break;
+          case "--count":
+            count = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 10_000_000);
+            scenarioOnly.add(arg);
+            break;
+          case "--window":
+            window = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 100_000);
+            scenarioOnly.add(arg);
+            break;
+          case "--warmup":
+            warmup = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 0, 119);
+            scenarioOnly.add(arg);
+            break;
+          case "--ping-rate":
+            pingRate = ClusterOptions.integer(arg, ClusterOptions.value(arg, it), 1, 100_000);
+            scenarioOnly.add(arg);
             break;
           default:
             throw new UsageException("unknown option " + arg);
         }
+      }
+      if (processes && !connect.isEmpty()) {
+        throw new UsageException("--processes starts servers, --connect uses running ones: give one of them");
+      }
+      if (scenario == null) {
+        scenario = processes || !connect.isEmpty() ? "all" : "mixed";
+      }
+      boolean mixed = scenario.equals("mixed");
+      if (mixed && !scenarioOnly.isEmpty()) {
+        throw new UsageException(
+            scenarioOnly.get(0) + " applies to --scenario fanout, steady, rtt or all, not to mixed");
+      }
+      if (!mixed && !mixedOnly.isEmpty()) {
+        throw new UsageException(
+            mixedOnly.get(0) + " applies to --scenario mixed only (fanout and steady take --subscribers)");
+      }
+      rate = rateText == null
+          ? (mixed ? 200 : 5000)
+          : ClusterOptions.integer("--rate", rateText, 1, mixed ? 5000 : 1_000_000);
+      size = sizeOption != null ? sizeOption : mixed ? 100 : 128;
+      if (warmup >= seconds) {
+        throw new UsageException("--warmup must be shorter than --seconds (" + seconds + "), was " + warmup);
+      }
+      if (!mixed) {
+        int where = connect.isEmpty() ? servers : connect.size();
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        List<String> run =
+            scenario.equals("all") ? List.of("fanout", "steady", "rtt") : List.of(scenario);
+        return ScenarioBench.run(
+            new ScenarioBench.Settings(
+                run, processes, connect, servers, subscribers != null ? subscribers : 2 * where,
+                seconds, count, rate, pingRate, size, window, warmup),
+            out);
       }
     } catch (UsageException e) {
       return e.report(err, USAGE);
@@ -147,6 +265,21 @@ final class BenchCommand {
     } finally {
       bench.stopAll();
     }
+  }
+
+  /** Parses {@code host:port,host:port,...}. */
+  static List<InetSocketAddress> addresses(String text) throws UsageException {
+    List<InetSocketAddress> list = new ArrayList<>();
+    for (String part : text.split(",", -1)) {
+      String p = part.trim();
+      int colon = p.lastIndexOf(':');
+      if (colon <= 0 || colon == p.length() - 1) {
+        throw new UsageException("--connect takes host:port[,host:port...], was \"" + text + "\"");
+      }
+      int port = ClusterOptions.integer("--connect port", p.substring(colon + 1), 1, 65535);
+      list.add(InetSocketAddress.createUnresolved(p.substring(0, colon), port));
+    }
+    return List.copyOf(list);
   }
 
   private int play() {

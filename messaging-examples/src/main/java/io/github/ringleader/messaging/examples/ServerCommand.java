@@ -30,6 +30,8 @@ final class ServerCommand {
           + "\n"
           + "options:\n"
           + ClusterOptions.HELP
+          + "  --parent <pid>             stop cleanly (as on Ctrl+C) when process <pid> ends; bench\n"
+          + "                             --processes starts its servers with it, so none outlives it\n"
           + "  --help                     show this help\n";
 
   private ServerCommand() {}
@@ -43,8 +45,23 @@ final class ServerCommand {
     NodeId id;
     int port;
     UdpTransportConfig transportConfig;
+    long parent = 0;
     try {
-      List<String> positional = options.parse(args);
+      List<String> rest = new java.util.ArrayList<>(args);
+      int at = rest.indexOf("--parent");
+      if (at >= 0) {
+        if (at + 1 >= rest.size()) {
+          throw new UsageException("--parent needs a value");
+        }
+        String pid = rest.get(at + 1);
+        try {
+          parent = Long.parseLong(pid.trim());
+        } catch (NumberFormatException e) {
+          throw new UsageException("--parent takes a process id, was \"" + pid + "\"");
+        }
+        rest.subList(at, at + 2).clear();
+      }
+      List<String> positional = options.parse(rest);
       if (positional.size() != 2) {
         throw new UsageException(
             "server takes <id> and <port>, got " + positional.size() + " argument(s): " + positional);
@@ -127,6 +144,18 @@ final class ServerCommand {
       return 1;
     }
     listener.set(clients);
+    if (parent > 0) {
+      java.util.Optional<ProcessHandle> watched = ProcessHandle.of(parent);
+      if (watched.isEmpty()) {
+        log.info("process {} is gone already: stopping", parent);
+        System.exit(0); // runs the hook: a clean stop
+      }
+      long pid = parent;
+      watched.get().onExit().thenRun(() -> {
+        log.info("process {} ended: stopping", pid);
+        System.exit(0);
+      });
+    }
     try {
       stopped.await();
     } catch (InterruptedException e) {
