@@ -157,7 +157,9 @@ public final class ClientCodec {
           .name("resume name", r.name())
           .i64("resume session", r.session())
           .u64(r.epoch())
-          .i64("resume seq", r.seq());
+          .i64("resume seq", r.seq())
+          .u64(r.token().high())
+          .u64(r.token().low());
     } else {
       throw new AssertionError("no encoding for " + request.getClass().getName());
     }
@@ -177,7 +179,9 @@ public final class ClientCodec {
           .i64("welcome session", w.session())
           .id(w.server().value())
           .u64(w.epoch())
-          .i64("welcome seq", w.seq());
+          .i64("welcome seq", w.seq())
+          .u64(w.token().high())
+          .u64(w.token().low());
     } else if (event instanceof ServerEvent.Refused r) {
       NodeId redirect = r.redirect();
       out.header(REFUSED)
@@ -505,7 +509,8 @@ public final class ClientCodec {
             long session = in.nonNegative("resume session");
             long epoch = in.u64("resume epoch");
             long seq = in.nonNegative("resume seq");
-            yield new ClientRequest.Resume(name, session, epoch, seq);
+            ResumeToken token = new ResumeToken(in.u64("resume token high"), in.u64("resume token low"));
+            yield new ClientRequest.Resume(name, session, epoch, seq, token);
           }
           default -> throw in.unknownType(type, "request", "1..6");
         };
@@ -536,7 +541,8 @@ public final class ClientCodec {
             NodeId server = in.nodeId("welcome server");
             long epoch = in.u64("welcome epoch");
             long seq = in.nonNegative("welcome seq");
-            yield new ServerEvent.Welcome(name, session, server, epoch, seq);
+            ResumeToken token = new ResumeToken(in.u64("welcome token high"), in.u64("welcome token low"));
+            yield new ServerEvent.Welcome(name, session, server, epoch, seq, token);
           }
           case REFUSED -> {
             ServerEvent.Reason code = in.reason("refused code");
