@@ -142,6 +142,10 @@ public final class ClientCodec {
     if (request instanceof ClientRequest.Hello h) {
       out.header(HELLO).name("hello name", h.name());
     } else if (request instanceof ClientRequest.Send s) {
+      if (s.seq() > Bounds.MAX_CLIENT_SEQ) {
+        throw new IllegalArgumentException(
+            "send seq must be at most " + Bounds.MAX_CLIENT_SEQ + ", was " + s.seq());
+      }
       out.header(SEND)
           .i64("send seq", s.seq())
           .optName("send to", s.to())
@@ -497,6 +501,10 @@ public final class ClientCodec {
           case HELLO -> new ClientRequest.Hello(in.name("hello name"));
           case SEND -> {
             long seq = in.nonNegative("send seq");
+            if (seq > Bounds.MAX_CLIENT_SEQ) {
+              throw new CodecException(
+                  INVALID_FIELD, "send seq must be at most " + Bounds.MAX_CLIENT_SEQ + ", was " + seq);
+            }
             String to = in.optName("send to");
             String text = in.utf8("send text", MAX_TEXT_BYTES);
             yield new ClientRequest.Send(seq, to, text);

@@ -104,7 +104,7 @@ public sealed interface StreamEntry
     public Chat {
       checkName("from", from);
       Checks.nonNegative("session", session);
-      Checks.nonNegative("clientSeq", clientSeq);
+      Bounds.clientSeq("clientSeq", clientSeq);
       if (to != null) {
         checkName("to", to);
       }
@@ -134,7 +134,7 @@ public sealed interface StreamEntry
     public ChatRejected {
       checkName("from", from);
       Checks.nonNegative("session", session);
-      Checks.nonNegative("clientSeq", clientSeq);
+      Bounds.clientSeq("clientSeq", clientSeq);
       checkUtf8("reason", reason, MAX_REASON_BYTES);
     }
 
@@ -242,7 +242,7 @@ public sealed interface StreamEntry
     public Resumed {
       checkName("name", name);
       Checks.nonNegative("session", session);
-      Checks.nonNegative("lastClientSeq", lastClientSeq);
+      Bounds.clientSeq("lastClientSeq", lastClientSeq);
     }
 
     /** A resumption without a token (which the leader refuses as a proposal). */
@@ -281,7 +281,7 @@ public sealed interface StreamEntry
     public Session {
       checkName("name", name);
       Checks.nonNegative("session", session);
-      Checks.nonNegative("lastClientSeq", lastClientSeq);
+      Bounds.clientSeq("lastClientSeq", lastClientSeq);
     }
 
     /** A session without a token. */

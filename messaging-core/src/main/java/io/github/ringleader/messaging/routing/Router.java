@@ -605,6 +605,13 @@ public final class Router implements StreamReplica.Sink {
       session.send(new ServerEvent.Rejected(seq, ServerEvent.Reason.PROTOCOL_ERROR, "join before sending"));
       return;
     }
+    if (seq > io.github.ringleader.messaging.protocol.Bounds.MAX_CLIENT_SEQ) {
+      session.send(
+          new ServerEvent.Rejected(
+              seq, ServerEvent.Reason.PROTOCOL_ERROR,
+              "message numbers must be at most " + io.github.ringleader.messaging.protocol.Bounds.MAX_CLIENT_SEQ));
+      return;
+    }
     if (seq <= session.lastClientSeq && session.inFlight.contains(seq)) {
       return; // sent again after a resume while still on its way: answered when delivered
     }

@@ -46,7 +46,7 @@ class ClientCodecTest {
         new ClientRequest.Send(1, null, "Hello everyone!"),
         new ClientRequest.Send(2, "bob", "hé 😀"),
         new ClientRequest.Send(0, null, ""),
-        new ClientRequest.Send(Long.MAX_VALUE, LONGEST_NAME, "x".repeat(4096)),
+        new ClientRequest.Send(Bounds.MAX_CLIENT_SEQ, LONGEST_NAME, "x".repeat(4096)),
         new ClientRequest.Send(3, "bob", "é".repeat(2048)),
         new ClientRequest.ListUsers(),
         new ClientRequest.Bye(),

@@ -103,20 +103,21 @@ class RoutingCodecTest {
   /** Every kind at its largest: longest names and ids, largest numbers, texts at their limit. */
   static Stream<StreamEntry> largestEntries() {
     long big = Long.MAX_VALUE;
-    Session largestSession = new Session(LONGEST_NAME, big, LONGEST_ID, big, true, true);
+    long seq = Bounds.MAX_CLIENT_SEQ; // a client number takes 8 bytes whatever its value
+    Session largestSession = new Session(LONGEST_NAME, big, LONGEST_ID, seq, true, true);
     Chat largestChat =
-        new Chat(LONGEST_NAME, big, big, LONGEST_NAME, GRINNING.repeat(1024), big - 1);
+        new Chat(LONGEST_NAME, big, seq, LONGEST_NAME, GRINNING.repeat(1024), seq - 1);
     return Stream.of(
         new Joined(LONGEST_NAME, big, LONGEST_ID),
         new JoinRefused(LONGEST_NAME, big, LONGEST_ID, "\u00df".repeat(256)),
         largestChat,
-        new Chat(LONGEST_NAME, big, big, null, "\u20ac".repeat(1365) + "a"),
-        new Chat(LONGEST_NAME, big, big, LONGEST_NAME, "\u00e9".repeat(2048)),
-        new Chat(LONGEST_NAME, big, big, LONGEST_NAME, "a".repeat(4096)),
-        new ChatRejected(LONGEST_NAME, big, big, "\u20ac".repeat(170) + "ab"),
+        new Chat(LONGEST_NAME, big, seq, null, "\u20ac".repeat(1365) + "a"),
+        new Chat(LONGEST_NAME, big, seq, LONGEST_NAME, "\u00e9".repeat(2048)),
+        new Chat(LONGEST_NAME, big, seq, LONGEST_NAME, "a".repeat(4096)),
+        new ChatRejected(LONGEST_NAME, big, seq, "\u20ac".repeat(170) + "ab"),
         new Left(LONGEST_NAME, big, GRINNING.repeat(128)),
         new Detached(LONGEST_NAME, big, GRINNING.repeat(128)),
-        new Resumed(LONGEST_NAME, big, LONGEST_ID, big),
+        new Resumed(LONGEST_NAME, big, LONGEST_ID, seq),
         new Carried(big, big, largestChat),
         new Directory(65_534, 65_535, List.of(largestSession, largestSession)));
   }
@@ -269,8 +270,8 @@ class RoutingCodecTest {
             pastSession("carol", 7, false),
             pastSession("dave", 8, true),
             new Session("a", 0, NodeId.of("0"), 0),
-            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Long.MAX_VALUE),
-            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Long.MAX_VALUE, true, true))) {
+            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Bounds.MAX_CLIENT_SEQ),
+            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Bounds.MAX_CLIENT_SEQ, true, true))) {
       int emptyDirectory =
           ClusterCodec.encode(envelope(new Sequenced(1, 1, new Directory(0, 1, List.of()))))
               .length;
@@ -346,7 +347,7 @@ class RoutingCodecTest {
   /** A session of the largest size: 33 + 8 + 65 + 8 + 1 + 16 = 131 bytes. */
   private static Session largestSession(int i) {
     return new Session(
-        String.format("c%031d", i), i, LONGEST_ID, Long.MAX_VALUE, i % 2 == 0, i % 3 == 0);
+        String.format("c%031d", i), i, LONGEST_ID, Bounds.MAX_CLIENT_SEQ, i % 2 == 0, i % 3 == 0);
   }
 
   @Test
