@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.client;
 
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import org.jspecify.annotations.Nullable;
 
 /** What a client asks of its server. */
@@ -40,7 +41,14 @@ public sealed interface ClientRequest
    * session has ended, {@link ServerEvent.Refused} with {@link ServerEvent.Reason#SESSION_ENDED}.
    * {@code epoch} and {@code seq} are the position of the last event with a position (a {@link
    * ServerEvent.Welcome}, {@link ServerEvent.Resumed} or {@link ServerEvent.Message}) that the
-   * client received: the server sends again every message for the client after it.
+   * client received: the server sends again every message for the client after it. {@code token}
+   * is the secret of the session from its {@link ServerEvent.Welcome}: without it, the session
+   * cannot be resumed.
    */
-  record Resume(String name, long session, long epoch, long seq) implements ClientRequest {}
+  record Resume(String name, long session, long epoch, long seq, ResumeToken token) implements ClientRequest {
+    /** A resume without the session's token (which the server refuses). */
+    public Resume(String name, long session, long epoch, long seq) {
+      this(name, session, epoch, seq, ResumeToken.NONE);
+    }
+  }
 }

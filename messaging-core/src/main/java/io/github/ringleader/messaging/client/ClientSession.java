@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.client;
 
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +92,8 @@ public final class ClientSession {
   private final Map<Long, ClientRequest.Send> unanswered = new LinkedHashMap<>();
   /** The session's id, once welcomed (0 before). */
   private long session;
+  /** The session's secret, from its welcome: shown to resume it. */
+  private ResumeToken token = ResumeToken.NONE;
   /** The position of the last event with one: where a resumed session picks up. */
   private long positionEpoch;
   private long positionSeq;
@@ -137,6 +140,7 @@ public final class ClientSession {
     this.name = name;
     unanswered.clear();
     session = 0;
+    token = ResumeToken.NONE;
     positionEpoch = 0;
     positionSeq = 0;
     state = State.JOINING;
@@ -159,7 +163,12 @@ public final class ClientSession {
       throw new IllegalStateException("nothing to resume (" + state + ")");
     }
     state = State.RESUMING;
-    toServer.accept(new ClientRequest.Resume(known, session, positionEpoch, positionSeq));
+    toServer.accept(new ClientRequest.Resume(known, session, positionEpoch, positionSeq, token));
+  }
+
+  /** The session's resume token ({@link ResumeToken#NONE} before the first welcome). */
+  public ResumeToken resumeToken() {
+    return token;
   }
 
   /** The session's id (0 before the first welcome). */
@@ -176,6 +185,7 @@ public final class ClientSession {
     unanswered.clear();
     // The session is over: nothing more is kept for it, nor can it be resumed.
     session = 0;
+    token = ResumeToken.NONE;
     positionEpoch = 0;
     positionSeq = 0;
     return lost;
@@ -242,6 +252,7 @@ public final class ClientSession {
       ServerEvent.Welcome welcome = (ServerEvent.Welcome) event;
       state = State.JOINED;
       session = welcome.session();
+      token = welcome.token();
       at(welcome.epoch(), welcome.seq());
       listener.onWelcome(welcome);
     } else if (event instanceof ServerEvent.Resumed) {

@@ -1,6 +1,7 @@
 package io.github.ringleader.messaging.client;
 
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -20,10 +21,18 @@ public sealed interface ServerEvent
 
   /**
    * The client joined as {@code name} on {@code server}. {@code epoch} and {@code seq} are the
-   * position of the join in the cluster's stream (see {@link ClientRequest.Resume}).
+   * position of the join in the cluster's stream (see {@link ClientRequest.Resume}). {@code
+   * token} is the session's secret, told to this client alone: it must show it to resume the
+   * session.
    */
-  record Welcome(String name, long session, NodeId server, long epoch, long seq) implements ServerEvent {
-    /** A welcome without a position (one that cannot be resumed from). */
+  record Welcome(String name, long session, NodeId server, long epoch, long seq, ResumeToken token)
+      implements ServerEvent {
+    /** A welcome without a token. */
+    public Welcome(String name, long session, NodeId server, long epoch, long seq) {
+      this(name, session, server, epoch, seq, ResumeToken.NONE);
+    }
+
+    /** A welcome without a position or a token (one that cannot be resumed from). */
     public Welcome(String name, long session, NodeId server) {
       this(name, session, server, 0, 0);
     }

@@ -86,6 +86,7 @@ public final class LcrElection {
   private boolean active;
   /** The highest term this node has seen. */
   private long term;
+  private boolean warnedTermExhausted;
   private @Nullable NodeId leader;
   /** When, without news, a LEADERLESS or ELECTING node starts a new election. */
   private long giveUpAtNanos = Long.MAX_VALUE;
@@ -135,7 +136,7 @@ public final class LcrElection {
 
   /** Starts an election in a new term, with this node as the first candidate. */
   public void startElection(long nowNanos, String reason) {
-    term++;
+    term = nextTerm();
     electionsStarted++;
     enterElecting(nowNanos, reason);
     forward(self, nowNanos);
@@ -204,7 +205,7 @@ public final class LcrElection {
   public void onMemberLeft(NodeId id, long nowNanos) {
     if (active && state == ElectionState.FOLLOWING && id.equals(leader) && outranksEveryLiveMember()) {
       pending.values().removeIf(waiting -> waiting.to.equals(id));
-      term++;
+      term = nextTerm();
       becomeLeader(nowNanos, "took over from " + id + ", which left");
       return;
     }
@@ -318,6 +319,20 @@ public final class LcrElection {
 
   public boolean isLeader() {
     return state == ElectionState.LEADING;
+  }
+
+  /**
+   * The term after this one. At {@link io.github.ringleader.messaging.protocol.Bounds#MAX_TERM}
+   * (millions of elections; no peer can send a higher one) it stays there, logged once: the
+   * election still runs, in that term, instead of overflowing.
+   */
+  private long nextTerm() {
+    long next = io.github.ringleader.messaging.protocol.Bounds.nextTerm(term);
+    if (next == term && !warnedTermExhausted) {
+      warnedTermExhausted = true;
+      log.error("[{}] the election term has reached its bound {}; elections go on in that term", self, term);
+    }
+    return next;
   }
 
   /** The highest term this node has seen; the leader's term while it has one. */

@@ -156,7 +156,8 @@ public final class MessagingNode implements AutoCloseable {
             config.heartbeatInterval().toNanos(),
             config.sessionGrace().toNanos(),
             this::serverWithRoom,
-            this::elderWithRoom);
+            this::elderWithRoom,
+            builder.resumeTokenSource != null ? builder.resumeTokenSource : new java.security.SecureRandom());
     this.rebalancer = new Rebalancer(config.heartbeatInterval().toNanos());
     this.view = snapshot();
   }
@@ -953,6 +954,7 @@ public final class MessagingNode implements AutoCloseable {
     private @Nullable ClusterTransport transport;
     private @Nullable EventLoop eventLoop;
     private @Nullable Long incarnation;
+    private java.util.random.@Nullable RandomGenerator resumeTokenSource;
     private final List<NodeListener> listeners = new ArrayList<>();
 
     private Builder() {}
@@ -1088,6 +1090,17 @@ public final class MessagingNode implements AutoCloseable {
         throw new IllegalArgumentException("incarnation must be >= 0, was " + incarnation);
       }
       this.incarnation = incarnation;
+      return this;
+    }
+
+    /**
+     * Where the node draws its clients' resume tokens, the secrets that let a client take up its
+     * session again (default: a new {@link java.security.SecureRandom}, which production must
+     * keep). A simulation passes a seeded generator so that a run replays. Used on the node's
+     * loop only.
+     */
+    public Builder resumeTokenSource(java.util.random.RandomGenerator source) {
+      this.resumeTokenSource = Objects.requireNonNull(source, "resumeTokenSource");
       return this;
     }
 

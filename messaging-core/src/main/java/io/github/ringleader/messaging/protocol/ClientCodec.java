@@ -142,6 +142,10 @@ public final class ClientCodec {
     if (request instanceof ClientRequest.Hello h) {
       out.header(HELLO).name("hello name", h.name());
     } else if (request instanceof ClientRequest.Send s) {
+      if (s.seq() > Bounds.MAX_CLIENT_SEQ) {
+        throw new IllegalArgumentException(
+            "send seq must be at most " + Bounds.MAX_CLIENT_SEQ + ", was " + s.seq());
+      }
       out.header(SEND)
           .i64("send seq", s.seq())
           .optName("send to", s.to())
@@ -157,7 +161,9 @@ public final class ClientCodec {
           .name("resume name", r.name())
           .i64("resume session", r.session())
           .u64(r.epoch())
-          .i64("resume seq", r.seq());
+          .i64("resume seq", r.seq())
+          .u64(r.token().high())
+          .u64(r.token().low());
     } else {
       throw new AssertionError("no encoding for " + request.getClass().getName());
     }
@@ -177,7 +183,9 @@ public final class ClientCodec {
           .i64("welcome session", w.session())
           .id(w.server().value())
           .u64(w.epoch())
-          .i64("welcome seq", w.seq());
+          .i64("welcome seq", w.seq())
+          .u64(w.token().high())
+          .u64(w.token().low());
     } else if (event instanceof ServerEvent.Refused r) {
       NodeId redirect = r.redirect();
       out.header(REFUSED)
@@ -493,6 +501,10 @@ public final class ClientCodec {
           case HELLO -> new ClientRequest.Hello(in.name("hello name"));
           case SEND -> {
             long seq = in.nonNegative("send seq");
+            if (seq > Bounds.MAX_CLIENT_SEQ) {
+              throw new CodecException(
+                  INVALID_FIELD, "send seq must be at most " + Bounds.MAX_CLIENT_SEQ + ", was " + seq);
+            }
             String to = in.optName("send to");
             String text = in.utf8("send text", MAX_TEXT_BYTES);
             yield new ClientRequest.Send(seq, to, text);
@@ -505,7 +517,8 @@ public final class ClientCodec {
             long session = in.nonNegative("resume session");
             long epoch = in.u64("resume epoch");
             long seq = in.nonNegative("resume seq");
-            yield new ClientRequest.Resume(name, session, epoch, seq);
+            ResumeToken token = new ResumeToken(in.u64("resume token high"), in.u64("resume token low"));
+            yield new ClientRequest.Resume(name, session, epoch, seq, token);
           }
           default -> throw in.unknownType(type, "request", "1..6");
         };
@@ -536,7 +549,8 @@ public final class ClientCodec {
             NodeId server = in.nodeId("welcome server");
             long epoch = in.u64("welcome epoch");
             long seq = in.nonNegative("welcome seq");
-            yield new ServerEvent.Welcome(name, session, server, epoch, seq);
+            ResumeToken token = new ResumeToken(in.u64("welcome token high"), in.u64("welcome token low"));
+            yield new ServerEvent.Welcome(name, session, server, epoch, seq, token);
           }
           case REFUSED -> {
             ServerEvent.Reason code = in.reason("refused code");

@@ -83,7 +83,7 @@ public final class ClusterCodec {
    * The fewest bytes a session takes: a one-character name, session id, a one-character server
    * id, lastClientSeq, flags.
    */
-  static final int MIN_SESSION_BYTES = (1 + 1) + 8 + (1 + 1) + 8 + 1;
+  static final int MIN_SESSION_BYTES = (1 + 1) + 8 + (1 + 1) + 8 + 1 + ResumeToken.BYTES;
 
   /** The fewest bytes an entry takes: a directory part without sessions. */
   static final int MIN_ENTRY_BYTES = 1 + 4 + 4 + 2;
@@ -341,7 +341,7 @@ public final class ClusterCodec {
   private static long entryBytes(StreamEntry entry) {
     long fields;
     if (entry instanceof Joined j) {
-      fields = nameBytes(j.name()) + 8 + idBytes(j.server());
+      fields = nameBytes(j.name()) + 8 + idBytes(j.server()) + ResumeToken.BYTES;
     } else if (entry instanceof JoinRefused r) {
       fields = nameBytes(r.name()) + 8 + idBytes(r.server()) + textBytes(r.reason());
     } else if (entry instanceof Chat c) {
@@ -355,7 +355,7 @@ public final class ClusterCodec {
     } else if (entry instanceof Detached d) {
       fields = nameBytes(d.name()) + 8 + textBytes(d.reason());
     } else if (entry instanceof Resumed r) {
-      fields = nameBytes(r.name()) + 8 + idBytes(r.server()) + 8;
+      fields = nameBytes(r.name()) + 8 + idBytes(r.server()) + 8 + ResumeToken.BYTES;
     } else if (entry instanceof Carried c) {
       fields = 8 + 8 + entryBytes(c.entry()); // once: a carried entry is never a Carried
     } else if (entry instanceof Directory d) {
@@ -370,7 +370,7 @@ public final class ClusterCodec {
   }
 
   private static long sessionBytes(Session session) {
-    return nameBytes(session.name()) + 8 + idBytes(session.server()) + 8 + 1;
+    return nameBytes(session.name()) + 8 + idBytes(session.server()) + 8 + 1 + ResumeToken.BYTES;
   }
 
   /** A client name: a u8 count and ASCII (the model has checked the name). */
@@ -472,6 +472,7 @@ public final class ClusterCodec {
       putString(out, ascii(j.name()));
       out.putLong(j.session());
       putString(out, ascii(j.server().value()));
+      putToken(out, j.token());
     } else if (entry instanceof JoinRefused r) {
       putString(out, ascii(r.name()));
       out.putLong(r.session());
@@ -503,6 +504,7 @@ public final class ClusterCodec {
       out.putLong(r.session());
       putString(out, ascii(r.server().value()));
       out.putLong(r.lastClientSeq());
+      putToken(out, r.token());
     } else if (entry instanceof Carried c) {
       out.putLong(c.epoch());
       out.putLong(c.seq());
@@ -524,7 +526,13 @@ public final class ClusterCodec {
       putString(out, ascii(s.server().value()));
       out.putLong(s.lastClientSeq());
       out.put((byte) ((s.detached() ? SESSION_DETACHED : 0) | (s.past() ? SESSION_PAST : 0)));
+      putToken(out, s.token());
     }
+  }
+
+  private static void putToken(ByteBuffer out, ResumeToken token) {
+    out.putLong(token.high());
+    out.putLong(token.low());
   }
 
   private static void putText(ByteBuffer out, String checkedText) {
@@ -747,7 +755,8 @@ public final class ClusterCodec {
           String name = clientName("joined name");
           long session = nonNegative("joined session");
           NodeId server = nodeId("joined server id");
-          return valid("Joined", () -> new Joined(name, session, server));
+          ResumeToken token = token("joined token");
+          return valid("Joined", () -> new Joined(name, session, server, token));
         }
         case JoinRefused.CODE -> {
           String name = clientName("join refused name");
@@ -790,7 +799,8 @@ public final class ClusterCodec {
           long session = nonNegative("resumed session");
           NodeId server = nodeId("resumed server id");
           long lastClientSeq = nonNegative("resumed lastClientSeq");
-          return valid("Resumed", () -> new Resumed(name, session, server, lastClientSeq));
+          ResumeToken token = token("resumed token");
+          return valid("Resumed", () -> new Resumed(name, session, server, lastClientSeq, token));
         }
         case Carried.CODE -> {
           if (!carriedAllowed) {
@@ -841,10 +851,11 @@ public final class ClusterCodec {
         }
         boolean detached = (flags & SESSION_DETACHED) != 0;
         boolean past = (flags & SESSION_PAST) != 0;
+        ResumeToken token = token(element + ".token");
         sessions.add(
             valid(
                 "Session",
-                () -> new Session(name, session, server, lastClientSeq, detached, past)));
+                () -> new Session(name, session, server, lastClientSeq, detached, past, token)));
       }
       return sessions;
     }
@@ -1012,6 +1023,12 @@ public final class ClusterCodec {
       }
       pos += 4;
       return value;
+    }
+
+    /** A resume token: two 64-bit numbers, any bits. */
+    private ResumeToken token(String field) throws CodecException {
+      long high = i64(field + " high");
+      return new ResumeToken(high, i64(field + " low"));
     }
 
     private long i64(String field) throws CodecException {

@@ -12,7 +12,7 @@ public record Election(long term, long messageId, NodeId candidate) implements C
   public static final byte TYPE = 4;
 
   public Election {
-    Checks.nonNegative("term", term);
+    Bounds.term("term", term);
     Checks.nonNegative("messageId", messageId);
   }
 

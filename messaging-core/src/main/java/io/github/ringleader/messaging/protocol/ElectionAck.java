@@ -10,7 +10,7 @@ public record ElectionAck(long term, long messageId) implements ClusterMessage {
   public static final byte TYPE = 5;
 
   public ElectionAck {
-    Checks.nonNegative("term", term);
+    Bounds.term("term", term);
     Checks.nonNegative("messageId", messageId);
   }
 

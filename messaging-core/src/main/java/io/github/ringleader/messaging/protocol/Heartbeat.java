@@ -36,7 +36,7 @@ public record Heartbeat(
   public Heartbeat {
     Checks.nonNegative("sequence", sequence);
     Checks.port("clientPort", clientPort);
-    Checks.nonNegative("term", term);
+    Bounds.term("term", term);
     Checks.nonNegative("clients", clients);
     Checks.nonNegative("capacity", capacity);
     String problem = problemWithHost(clientHost);

@@ -9,7 +9,7 @@ public record LeaderAnnouncement(long term) implements ClusterMessage {
   public static final byte TYPE = 6;
 
   public LeaderAnnouncement {
-    Checks.nonNegative("term", term);
+    Bounds.term("term", term);
   }
 
   @Override

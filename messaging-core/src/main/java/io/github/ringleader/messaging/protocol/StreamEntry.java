@@ -43,13 +43,19 @@ public sealed interface StreamEntry
    * @param name the client's name (see routing.ClientNames)
    * @param session the session's id, chosen by {@code server}, unique in the cluster
    * @param server the server the client is connected to
+   * @param token the secret its client must show to resume the session (see {@link ResumeToken})
    */
-  record Joined(String name, long session, NodeId server) implements StreamEntry {
+  record Joined(String name, long session, NodeId server, ResumeToken token) implements StreamEntry {
     public static final byte CODE = 1;
 
     public Joined {
       checkName("name", name);
       Checks.nonNegative("session", session);
+    }
+
+    /** A join whose session cannot be resumed (it has no token). */
+    public Joined(String name, long session, NodeId server) {
+      this(name, session, server, ResumeToken.NONE);
     }
 
     @Override
@@ -98,7 +104,7 @@ public sealed interface StreamEntry
     public Chat {
       checkName("from", from);
       Checks.nonNegative("session", session);
-      Checks.nonNegative("clientSeq", clientSeq);
+      Bounds.clientSeq("clientSeq", clientSeq);
       if (to != null) {
         checkName("to", to);
       }
@@ -128,7 +134,7 @@ public sealed interface StreamEntry
     public ChatRejected {
       checkName("from", from);
       Checks.nonNegative("session", session);
-      Checks.nonNegative("clientSeq", clientSeq);
+      Bounds.clientSeq("clientSeq", clientSeq);
       checkUtf8("reason", reason, MAX_REASON_BYTES);
     }
 
@@ -224,17 +230,24 @@ public sealed interface StreamEntry
 
   /**
    * The client resumed session {@code session} on {@code server}. As a proposal, {@code
-   * lastClientSeq} is 0; the leader fills in the number of the session's last chat it has
-   * sequenced, which tells the client what not to send again, and the new server where its
-   * chats' chain starts.
+   * lastClientSeq} is 0 and {@code token} is the one the client showed: the leader refuses the
+   * resume unless it is the session's. The leader fills in the number of the session's last chat
+   * it has sequenced, which tells the client what not to send again, and the new server where its
+   * chats' chain starts; and the session's token.
    */
-  record Resumed(String name, long session, NodeId server, long lastClientSeq) implements StreamEntry {
+  record Resumed(String name, long session, NodeId server, long lastClientSeq, ResumeToken token)
+      implements StreamEntry {
     public static final byte CODE = 9;
 
     public Resumed {
       checkName("name", name);
       Checks.nonNegative("session", session);
-      Checks.nonNegative("lastClientSeq", lastClientSeq);
+      Bounds.clientSeq("lastClientSeq", lastClientSeq);
+    }
+
+    /** A resumption without a token (which the leader refuses as a proposal). */
+    public Resumed(String name, long session, NodeId server, long lastClientSeq) {
+      this(name, session, server, lastClientSeq, ResumeToken.NONE);
     }
 
     @Override
@@ -254,32 +267,51 @@ public sealed interface StreamEntry
    * @param detached whether the session is waiting for its client to resume it
    * @param past whether the session is over as far as the reporting server knows (it is not in
    *     its directory): reported in a flush only for what the server delivered of it
+   * @param token the secret its client must show to resume it ({@link ResumeToken#NONE}: it
+   *     cannot be resumed)
    */
-  record Session(String name, long session, NodeId server, long lastClientSeq, boolean detached, boolean past) {
+  record Session(
+      String name,
+      long session,
+      NodeId server,
+      long lastClientSeq,
+      boolean detached,
+      boolean past,
+      ResumeToken token) {
     public Session {
       checkName("name", name);
       Checks.nonNegative("session", session);
-      Checks.nonNegative("lastClientSeq", lastClientSeq);
+      Bounds.clientSeq("lastClientSeq", lastClientSeq);
     }
 
-    /** An attached, current session. */
+    /** A session without a token. */
+    public Session(String name, long session, NodeId server, long lastClientSeq, boolean detached, boolean past) {
+      this(name, session, server, lastClientSeq, detached, past, ResumeToken.NONE);
+    }
+
+    /** An attached, current session without a token. */
     public Session(String name, long session, NodeId server, long lastClientSeq) {
       this(name, session, server, lastClientSeq, false, false);
     }
 
+    /** An attached, current session with its token. */
+    public Session(String name, long session, NodeId server, long lastClientSeq, ResumeToken token) {
+      this(name, session, server, lastClientSeq, false, false, token);
+    }
+
     /** The session on {@code newServer}, attached or not. */
     public Session withServer(NodeId newServer, boolean nowDetached) {
-      return new Session(name, session, newServer, lastClientSeq, nowDetached, past);
+      return new Session(name, session, newServer, lastClientSeq, nowDetached, past, token);
     }
 
     /** The session with this last chat number. */
     public Session withLastClientSeq(long newLastClientSeq) {
-      return new Session(name, session, server, newLastClientSeq, detached, past);
+      return new Session(name, session, server, newLastClientSeq, detached, past, token);
     }
 
     /** The session marked as over (or not) for the reporting server. */
     public Session asPast(boolean isPast) {
-      return new Session(name, session, server, lastClientSeq, detached, isPast);
+      return new Session(name, session, server, lastClientSeq, detached, isPast, token);
     }
   }
 

@@ -5,6 +5,7 @@ import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.protocol.Forward;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
@@ -72,6 +73,8 @@ public final class Router implements StreamReplica.Sink {
     SessionState state = SessionState.NEW;
     String name = "";
     long session;
+    /** The session's secret: drawn here at its join, or shown by its client to resume it. */
+    ResumeToken token = ResumeToken.NONE;
     /** The client's number of the last send it made (the numbers only grow). */
     long lastClientSeq;
     /** The number of the last chat passed on to the leader: the next one's predecessor. */
@@ -116,6 +119,7 @@ public final class Router implements StreamReplica.Sink {
   private final StreamReplica replica;
   private final java.util.function.LongSupplier incarnation;
   private java.util.@Nullable SplittableRandom sessionIds;
+  private final java.util.random.RandomGenerator secrets;
   private long nextConnection;
   private final Map<Long, LocalSession> byConnection = new LinkedHashMap<>();
   private final Map<Long, LocalSession> bySession = new HashMap<>();
@@ -181,7 +185,29 @@ public final class Router implements StreamReplica.Sink {
       long graceNanos,
       Supplier<@Nullable NodeId> redirect,
       Supplier<@Nullable NodeId> elder) {
+    this(
+        self, incarnation, capacity, outbox, retryNanos, stateIntervalNanos, graceNanos, redirect, elder,
+        new java.security.SecureRandom());
+  }
+
+  /**
+   * @param secrets where the sessions' resume tokens come from: a {@link java.security.SecureRandom}
+   *     in production (they must be unguessable), a seeded generator in a simulation (so that it
+   *     replays); used on the caller's thread only
+   */
+  public Router(
+      NodeId self,
+      java.util.function.LongSupplier incarnation,
+      int capacity,
+      RoutingOutbox outbox,
+      long retryNanos,
+      long stateIntervalNanos,
+      long graceNanos,
+      Supplier<@Nullable NodeId> redirect,
+      Supplier<@Nullable NodeId> elder,
+      java.util.random.RandomGenerator secrets) {
     this.self = self;
+    this.secrets = secrets;
     this.elder = elder;
     this.graceNanos = graceNanos;
     this.capacity = capacity;
@@ -525,13 +551,16 @@ public final class Router implements StreamReplica.Sink {
     session.state = SessionState.JOINING;
     session.name = name;
     session.session = newSessionId();
+    session.token = ResumeToken.random(secrets);
     bySession.put(session.session, session);
-    submit(joinKey(session.session), new StreamEntry.Joined(name, session.session, self));
+    submit(joinKey(session.session), new StreamEntry.Joined(name, session.session, self, session.token));
   }
 
   /**
    * A session id: 63 random bits from a source seeded by this server's id and incarnation, so ids
    * are unique across servers and lives (a collision is a 2^-63 chance) and a simulation replays.
+   * Ids are not secret (clients see each other's with every message): resuming a session takes
+   * its {@link ResumeToken}.
    */
   private long newSessionId() {
     java.util.SplittableRandom ids = sessionIds;
@@ -556,6 +585,13 @@ public final class Router implements StreamReplica.Sink {
     long seq = send.seq();
     if (session.state != SessionState.JOINED) {
       session.send(new ServerEvent.Rejected(seq, ServerEvent.Reason.PROTOCOL_ERROR, "join before sending"));
+      return;
+    }
+    if (seq > io.github.ringleader.messaging.protocol.Bounds.MAX_CLIENT_SEQ) {
+      session.send(
+          new ServerEvent.Rejected(
+              seq, ServerEvent.Reason.PROTOCOL_ERROR,
+              "message numbers must be at most " + io.github.ringleader.messaging.protocol.Bounds.MAX_CLIENT_SEQ));
       return;
     }
     if (seq <= session.lastClientSeq && session.inFlight.contains(seq)) {
@@ -637,7 +673,8 @@ public final class Router implements StreamReplica.Sink {
     detaching.put(
         session.session,
         new StreamEntry.Session(
-            session.name, session.session, self, replica.lastClientSeq(session.session), true, false));
+            session.name, session.session, self, replica.lastClientSeq(session.session), true, false,
+            session.token));
     submit(detachKey(session.session), new StreamEntry.Detached(session.name, session.session, reason));
   }
 
@@ -657,8 +694,18 @@ public final class Router implements StreamReplica.Sink {
     if (!admits(session, name, old != null ? request.session() : -1)) {
       return;
     }
+    // The session's id is no secret; its token is. Checked here against what this server knows
+    // of the session (the leader checks it again): the same answer as for a session that ended.
+    StreamEntry.Session listed = replica.directory().get(request.session());
+    ResumeToken expected =
+        old != null && old.state != SessionState.RESUMING ? old.token : listed != null ? listed.token() : null;
+    if (expected != null && !expected.matches(request.token())) {
+      refuse(session, ServerEvent.Reason.SESSION_ENDED, "the session of " + name + " has ended; join again", null);
+      return;
+    }
     session.name = name;
     session.session = request.session();
+    session.token = request.token();
     session.resumeEpoch = request.epoch();
     session.resumeSeq = request.seq();
     if (old != null && !ClientNames.key(old.name).equals(ClientNames.key(name))) {
@@ -698,7 +745,7 @@ public final class Router implements StreamReplica.Sink {
     }
     session.state = SessionState.RESUMING;
     bySession.put(session.session, session);
-    submit(resumeKey(session.session), new StreamEntry.Resumed(name, session.session, self, 0));
+    submit(resumeKey(session.session), new StreamEntry.Resumed(name, session.session, self, 0, session.token));
   }
 
   /**
@@ -767,7 +814,8 @@ public final class Router implements StreamReplica.Sink {
         mine.state = SessionState.JOINED;
         mine.attachedAtNanos = lastNowNanos;
         mine.send(
-            new ServerEvent.Welcome(mine.name, mine.session, self, replica.positionEpoch(), replica.positionSeq()));
+            new ServerEvent.Welcome(
+                mine.name, mine.session, self, replica.positionEpoch(), replica.positionSeq(), mine.token));
         if (mine.leaveWhenJoined) {
           leave(mine, mine.leaveMayResume ? "lost its connection" : "left", mine.leaveMayResume);
         }
@@ -828,7 +876,7 @@ public final class Router implements StreamReplica.Sink {
       if (live != null && live.state == SessionState.JOINED && live.linkOpen) {
         // A late copy of an earlier letting-go held a session whose client is here: take it up
         // again (what it sends meanwhile waits in the pending forwards).
-        submit(resumeKey(session), new StreamEntry.Resumed(detached.name(), session, self, 0));
+        submit(resumeKey(session), new StreamEntry.Resumed(detached.name(), session, self, 0, live.token));
       }
     } else if (entry instanceof StreamEntry.Resumed) {
       onResumed((StreamEntry.Resumed) entry);
@@ -952,14 +1000,15 @@ public final class Router implements StreamReplica.Sink {
         reported.add(session.session);
         sessions.add(
             new StreamEntry.Session(
-                session.name, session.session, self, replica.lastClientSeq(session.session), false, false));
+                session.name, session.session, self, replica.lastClientSeq(session.session), false, false,
+                session.token));
       }
     }
     // A session still joining here may have been sequenced where this server did not deliver it;
     // it is mentioned (as not current here) so that the leader does not hold it for a resume.
     for (LocalSession session : byConnection.values()) {
       if (session.state == SessionState.JOINING && reported.add(session.session)) {
-        sessions.add(new StreamEntry.Session(session.name, session.session, self, 0, false, true));
+        sessions.add(new StreamEntry.Session(session.name, session.session, self, 0, false, true, session.token));
       }
     }
     for (StreamEntry.Session held : detaching.values()) {

@@ -325,7 +325,8 @@ public final class Sequencer {
     if (entry instanceof StreamEntry.Joined) {
       StreamEntry.Joined joined = (StreamEntry.Joined) entry;
       directory.putIfAbsent(
-          joined.session(), new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0));
+          joined.session(),
+          new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0, joined.token()));
       lastSequenced.putIfAbsent(joined.session(), 0L);
     } else if (entry instanceof StreamEntry.Left) {
       forget(((StreamEntry.Left) entry).session());
@@ -349,7 +350,8 @@ public final class Sequencer {
           resumed.session(),
           known != null
               ? known.withServer(resumed.server(), false)
-              : new StreamEntry.Session(resumed.name(), resumed.session(), resumed.server(), resumed.lastClientSeq()));
+              : new StreamEntry.Session(
+                  resumed.name(), resumed.session(), resumed.server(), resumed.lastClientSeq(), resumed.token()));
       lastSequenced.merge(resumed.session(), resumed.lastClientSeq(), Math::max);
       detachedSince.remove(resumed.session());
     }
@@ -454,7 +456,8 @@ public final class Sequencer {
           return;
         }
       }
-      directory.put(join.session(), new StreamEntry.Session(join.name(), join.session(), join.server(), 0));
+      directory.put(
+          join.session(), new StreamEntry.Session(join.name(), join.session(), join.server(), 0, join.token()));
       lastSequenced.put(join.session(), 0L);
       append(join, nowNanos);
     } else if (request instanceof StreamEntry.Left) {
@@ -514,7 +517,10 @@ public final class Sequencer {
    */
   private void resume(NodeId from, StreamEntry.Resumed request, long nowNanos) {
     StreamEntry.Session known = directory.get(request.session());
-    if (known == null || !ClientNames.key(known.name()).equals(ClientNames.key(request.name()))) {
+    if (known == null || !ClientNames.key(known.name()).equals(ClientNames.key(request.name()))
+        || !known.token().matches(request.token())) {
+      // Ended, or asked for by someone who names the session without its secret: to them it is
+      // as good as ended.
       append(
           new StreamEntry.JoinRefused(
               request.name(), request.session(), from,
@@ -536,7 +542,8 @@ public final class Sequencer {
 
   private StreamEntry.Resumed resumedOn(NodeId server, StreamEntry.Session session) {
     return new StreamEntry.Resumed(
-        session.name(), session.session(), server, lastSequenced.getOrDefault(session.session(), 0L));
+        session.name(), session.session(), server, lastSequenced.getOrDefault(session.session(), 0L),
+        session.token());
   }
 
   private void sequenceChat(StreamEntry.Chat chat, long nowNanos) {

@@ -1,6 +1,7 @@
 package io.github.ringleader.messaging.routing;
 
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
@@ -481,7 +482,7 @@ public final class StreamReplica {
         Map<Long, StreamEntry.Session> before = directory;
         directory = next;
         for (StreamEntry.Session session : next.values()) {
-          remember(session.name(), session.session(), session.server());
+          remember(session.name(), session.session(), session.server(), session.token());
         }
         sink.onDirectoryReplaced(before, next);
       }
@@ -513,9 +514,9 @@ public final class StreamReplica {
       directory.put(
           resumed.session(),
           known == null
-              ? new StreamEntry.Session(resumed.name(), resumed.session(), resumed.server(), 0)
+              ? new StreamEntry.Session(resumed.name(), resumed.session(), resumed.server(), 0, resumed.token())
               : known.withServer(resumed.server(), false));
-      remember(resumed.name(), resumed.session(), resumed.server());
+      remember(resumed.name(), resumed.session(), resumed.server(), resumed.token());
       StreamEntry.Session record = seen.get(resumed.session());
       if (record != null) {
         seen.put(resumed.session(), record.withServer(resumed.server(), false));
@@ -525,14 +526,18 @@ public final class StreamReplica {
       if (directory.containsKey(joined.session())) {
         return; // delivered before, in an earlier epoch
       }
-      directory.put(joined.session(), new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0));
-      remember(joined.name(), joined.session(), joined.server());
+      directory.put(
+          joined.session(),
+          new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0, joined.token()));
+      remember(joined.name(), joined.session(), joined.server(), joined.token());
     } else if (entry instanceof StreamEntry.JoinRefused) {
       StreamEntry.JoinRefused refused = (StreamEntry.JoinRefused) entry;
       StreamEntry.Session known = directory.get(refused.session());
-      if (known != null && ClientNames.key(known.name()).equals(ClientNames.key(refused.name()))) {
+      if (known != null && ClientNames.key(known.name()).equals(ClientNames.key(refused.name()))
+          && known.server().equals(refused.server()) && !known.detached()) {
         // Two leaders of a split cluster decided this join apart; the join applied here stands.
-        // (A refused resume under another name is no such case: its server must hear of it.)
+        // (A refused resume — under another name, or without the session's token, from a server
+        // the session is not on — is no such case: its server must hear of it.)
         return;
       }
     } else if (entry instanceof StreamEntry.Left) {
@@ -564,9 +569,9 @@ public final class StreamReplica {
     return true;
   }
 
-  private void remember(String name, long session, NodeId server) {
+  private void remember(String name, long session, NodeId server, ResumeToken token) {
     if (!seen.containsKey(session)) {
-      seen.put(session, new StreamEntry.Session(name, session, server, 0));
+      seen.put(session, new StreamEntry.Session(name, session, server, 0, token));
     }
   }
 

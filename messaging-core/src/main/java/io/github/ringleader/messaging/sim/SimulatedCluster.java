@@ -125,7 +125,10 @@ public final class SimulatedCluster {
             .nodeId(nodeId)
             .transport(transport)
             .eventLoop(loop)
-            .incarnation(incarnation);
+            .incarnation(incarnation)
+            // Seeded, so that a run replays; production draws resume tokens from SecureRandom.
+            .resumeTokenSource(
+                new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ nodeId.value().hashCode() ^ incarnation));
     configurer.accept(nodeId, builder);
     MessagingNode node = builder.build();
     CompletableFuture<Void> started = node.start();

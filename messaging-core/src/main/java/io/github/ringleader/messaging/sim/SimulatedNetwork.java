@@ -29,6 +29,7 @@ public final class SimulatedNetwork {
 
   private final VirtualTimeScheduler scheduler;
   private final Random random;
+  private long malformedDropped;
   private LinkConditions defaults = LinkConditions.PERFECT;
   private final Map<List<NodeId>, LinkConditions> links = new HashMap<>();
   /** Attached endpoints by id; more than one only when two servers wrongly share an id. */
@@ -220,6 +221,34 @@ public final class SimulatedNetwork {
         target.onMessage(envelope);
       }
     }
+  }
+
+  /**
+   * Delivers {@code datagram} to {@code to} now, as a datagram from anyone (a forger, say) would
+   * arrive: decoded there, and dropped and counted ({@link #malformedDropped()}) if malformed, as
+   * the UDP transport does. Returns whether it decoded.
+   */
+  public boolean inject(NodeId to, byte[] datagram) {
+    ClusterEnvelope envelope;
+    try {
+      envelope = ClusterCodec.decode(datagram);
+    } catch (CodecException e) {
+      malformedDropped++;
+      return false;
+    }
+    List<Endpoint> receivers = endpoints.get(to);
+    for (Endpoint receiver : receivers == null ? List.<Endpoint>of() : List.copyOf(receivers)) {
+      ClusterTransport.Receiver target = receiver.receiver;
+      if (target != null) {
+        scheduler.add(scheduler.nanoTime(), () -> target.onMessage(envelope), null);
+      }
+    }
+    return true;
+  }
+
+  /** Injected datagrams that did not decode. */
+  public long malformedDropped() {
+    return malformedDropped;
   }
 
   /** One server's attachment to the network. */

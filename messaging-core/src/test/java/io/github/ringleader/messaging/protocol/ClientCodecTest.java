@@ -27,6 +27,9 @@ class ClientCodecTest {
   private static final String LONGEST_NAME = "z" + "9".repeat(31);
 
   /** An epoch id as {@code Epochs} makes them: term 3, leader hash a4f2c1, flush 1. */
+  /** A resume token as the pinned frames carry it. */
+  private static final ResumeToken TOKEN = new ResumeToken(0x0123456789abcdefL, 0xfedcba9876543210L);
+
   private static final long EPOCH = 0x0000_03a4_f2c1_0001L;
 
   /** The same leader's next epoch in that term: 3.2@a4f2c1. */
@@ -43,7 +46,7 @@ class ClientCodecTest {
         new ClientRequest.Send(1, null, "Hello everyone!"),
         new ClientRequest.Send(2, "bob", "hé 😀"),
         new ClientRequest.Send(0, null, ""),
-        new ClientRequest.Send(Long.MAX_VALUE, LONGEST_NAME, "x".repeat(4096)),
+        new ClientRequest.Send(Bounds.MAX_CLIENT_SEQ, LONGEST_NAME, "x".repeat(4096)),
         new ClientRequest.Send(3, "bob", "é".repeat(2048)),
         new ClientRequest.ListUsers(),
         new ClientRequest.Bye(),
@@ -52,7 +55,8 @@ class ClientCodecTest {
         new ClientRequest.Resume("0", 0, 0, 0),
         new ClientRequest.Resume(LONGEST_NAME, Long.MAX_VALUE, TOP_BIT_EPOCH, Long.MAX_VALUE),
         new ClientRequest.Resume("bob", 1, -1, 1),
-        new ClientRequest.Resume("bob", 1, Long.MIN_VALUE, 0));
+        new ClientRequest.Resume("bob", 1, Long.MIN_VALUE, 0),
+        new ClientRequest.Resume("bob", 1, 2, 3, new ResumeToken(-1, Long.MIN_VALUE)));
   }
 
   static Stream<ServerEvent> events() {
@@ -62,6 +66,7 @@ class ClientCodecTest {
         new ServerEvent.Welcome("alice", 5, NodeId.of("server1"), EPOCH, 3),
         new ServerEvent.Welcome("alice", 5, NodeId.of("server1"), TOP_BIT_EPOCH, Long.MAX_VALUE),
         new ServerEvent.Welcome("bob", 0, NodeId.of("s"), Long.MIN_VALUE, 0),
+        new ServerEvent.Welcome("bob", 1, NodeId.of("s"), 2, 3, new ResumeToken(Long.MIN_VALUE, -1)),
         new ServerEvent.Refused(Reason.NAME_TAKEN, "the name alice is taken", null),
         new ServerEvent.Refused(Reason.SERVER_FULL, "full; server2 has room", NodeId.of("server2")),
         new ServerEvent.Refused(Reason.INVALID_NAME, "x".repeat(512), null),
@@ -200,15 +205,17 @@ class ClientCodecTest {
             HEX.formatHex(
                 ClientCodec.encodeEvent(new ServerEvent.Welcome("alice", 5, NodeId.of("server2")))))
         .isEqualTo(
-            "0000002a524301410561" + "6c69636500000000000000050773657276657232"
+            "0000003a524301410561" + "6c69636500000000000000050773657276657232"
+                + "0000000000000000" + "0000000000000000"
                 + "0000000000000000" + "0000000000000000");
     assertThat(
             HEX.formatHex(
                 ClientCodec.encodeEvent(
-                    new ServerEvent.Welcome("alice", 5, NodeId.of("server2"), EPOCH, 39))))
+                    new ServerEvent.Welcome("alice", 5, NodeId.of("server2"), EPOCH, 39, TOKEN))))
         .isEqualTo(
-            "0000002a" + "52430141" + "05616c696365" + "0000000000000005" + "07736572766572" + "32"
-                + "000003a4f2c10001" + "0000000000000027");
+            "0000003a" + "52430141" + "05616c696365" + "0000000000000005" + "07736572766572" + "32"
+                + "000003a4f2c10001" + "0000000000000027"
+                + "0123456789abcdef" + "fedcba9876543210");
     assertThat(
             HEX.formatHex(
                 ClientCodec.encodeEvent(new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41))))
@@ -243,10 +250,11 @@ class ClientCodecTest {
                 + "7fffffffffffffff" + "0000000000000001");
     assertThat(
             HEX.formatHex(
-                ClientCodec.encodeRequest(new ClientRequest.Resume("alice", 5, EPOCH, 41))))
+                ClientCodec.encodeRequest(new ClientRequest.Resume("alice", 5, EPOCH, 41, TOKEN))))
         .isEqualTo(
-            "00000022" + "52430106" + "05616c696365" + "0000000000000005"
-                + "000003a4f2c10001" + "0000000000000029");
+            "00000032" + "52430106" + "05616c696365" + "0000000000000005"
+                + "000003a4f2c10001" + "0000000000000029"
+                + "0123456789abcdef" + "fedcba9876543210");
     assertThat(
             HEX.formatHex(
                 ClientCodec.encodeEvent(
@@ -548,11 +556,12 @@ class ClientCodecTest {
   @Test
   void welcomeAndMessageWithANegativeSeqAreRejectedButANegativeEpochIsNot()
       throws CodecException {
-    // Welcome "a", session 1, server "s", then epoch and seq
-    String welcome = "00000020 52430141 0161 0000000000000001 0173";
-    assertThat(rejectedEvent(hex(welcome + " 0000000000000000 8000000000000000")))
+    // Welcome "a", session 1, server "s", then epoch and seq, then the token
+    String welcome = "00000030 52430141 0161 0000000000000001 0173";
+    String noToken = " 0000000000000000 0000000000000000";
+    assertThat(rejectedEvent(hex(welcome + " 0000000000000000 8000000000000000" + noToken)))
         .hasMessage("welcome seq must be >= 0, was " + Long.MIN_VALUE);
-    assertThat(ClientCodec.decodeEvent(hex(welcome + " ffffffffffffffff 0000000000000002")))
+    assertThat(ClientCodec.decodeEvent(hex(welcome + " ffffffffffffffff 0000000000000002" + noToken)))
         .isEqualTo(new ServerEvent.Welcome("a", 1, NodeId.of("s"), -1, 2));
     // Message from "a" to everyone, text "", then epoch and seq, then fromSession and fromSeq
     String message = "00000029 52430145 0161 00 0000";

@@ -65,16 +65,16 @@ class ClusterCodecTest {
                 Long.MAX_VALUE,
                 65_535,
                 longestId,
-                Long.MAX_VALUE,
+                Bounds.MAX_TERM,
                 Integer.MAX_VALUE,
                 Integer.MAX_VALUE,
                 "h".repeat(Heartbeat.MAX_HOST_LENGTH)),
-            new Heartbeat(Long.MAX_VALUE, 65_535, null, Long.MAX_VALUE, 0, 0, "[::1]"),
+            new Heartbeat(Long.MAX_VALUE, 65_535, null, Bounds.MAX_TERM, 0, 0, "[::1]"),
             new Discover(),
             new IdInUse(Long.MAX_VALUE),
-            new Election(Long.MAX_VALUE, Long.MAX_VALUE, longestId),
-            new ElectionAck(Long.MAX_VALUE, Long.MAX_VALUE),
-            new LeaderAnnouncement(Long.MAX_VALUE),
+            new Election(Bounds.MAX_TERM, Long.MAX_VALUE, longestId),
+            new ElectionAck(Bounds.MAX_TERM, Long.MAX_VALUE),
+            new LeaderAnnouncement(Bounds.MAX_TERM),
             new Leave())
         .map(m -> new ClusterEnvelope(longest('c'), NodeId.of(longest('s')), Long.MAX_VALUE, m));
   }

@@ -103,20 +103,21 @@ class RoutingCodecTest {
   /** Every kind at its largest: longest names and ids, largest numbers, texts at their limit. */
   static Stream<StreamEntry> largestEntries() {
     long big = Long.MAX_VALUE;
-    Session largestSession = new Session(LONGEST_NAME, big, LONGEST_ID, big, true, true);
+    long seq = Bounds.MAX_CLIENT_SEQ; // a client number takes 8 bytes whatever its value
+    Session largestSession = new Session(LONGEST_NAME, big, LONGEST_ID, seq, true, true);
     Chat largestChat =
-        new Chat(LONGEST_NAME, big, big, LONGEST_NAME, GRINNING.repeat(1024), big - 1);
+        new Chat(LONGEST_NAME, big, seq, LONGEST_NAME, GRINNING.repeat(1024), seq - 1);
     return Stream.of(
         new Joined(LONGEST_NAME, big, LONGEST_ID),
         new JoinRefused(LONGEST_NAME, big, LONGEST_ID, "\u00df".repeat(256)),
         largestChat,
-        new Chat(LONGEST_NAME, big, big, null, "\u20ac".repeat(1365) + "a"),
-        new Chat(LONGEST_NAME, big, big, LONGEST_NAME, "\u00e9".repeat(2048)),
-        new Chat(LONGEST_NAME, big, big, LONGEST_NAME, "a".repeat(4096)),
-        new ChatRejected(LONGEST_NAME, big, big, "\u20ac".repeat(170) + "ab"),
+        new Chat(LONGEST_NAME, big, seq, null, "\u20ac".repeat(1365) + "a"),
+        new Chat(LONGEST_NAME, big, seq, LONGEST_NAME, "\u00e9".repeat(2048)),
+        new Chat(LONGEST_NAME, big, seq, LONGEST_NAME, "a".repeat(4096)),
+        new ChatRejected(LONGEST_NAME, big, seq, "\u20ac".repeat(170) + "ab"),
         new Left(LONGEST_NAME, big, GRINNING.repeat(128)),
         new Detached(LONGEST_NAME, big, GRINNING.repeat(128)),
-        new Resumed(LONGEST_NAME, big, LONGEST_ID, big),
+        new Resumed(LONGEST_NAME, big, LONGEST_ID, seq),
         new Carried(big, big, largestChat),
         new Directory(65_534, 65_535, List.of(largestSession, largestSession)));
   }
@@ -269,8 +270,8 @@ class RoutingCodecTest {
             pastSession("carol", 7, false),
             pastSession("dave", 8, true),
             new Session("a", 0, NodeId.of("0"), 0),
-            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Long.MAX_VALUE),
-            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Long.MAX_VALUE, true, true))) {
+            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Bounds.MAX_CLIENT_SEQ),
+            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Bounds.MAX_CLIENT_SEQ, true, true))) {
       int emptyDirectory =
           ClusterCodec.encode(envelope(new Sequenced(1, 1, new Directory(0, 1, List.of()))))
               .length;
@@ -296,13 +297,13 @@ class RoutingCodecTest {
     assertThat(ClusterCodec.encodedSize(new Directory(0, 1, List.of())))
         .isEqualTo(ClusterCodec.MIN_ENTRY_BYTES)
         .isEqualTo(11);
-    // name 2 + session 8 + server 2 + lastClientSeq 8 + flags 1
+    // name 2 + session 8 + server 2 + lastClientSeq 8 + flags 1 + token 16
     assertThat(ClusterCodec.encodedSize(new Session("a", 0, NodeId.of("0"), 0)))
         .isEqualTo(ClusterCodec.MIN_SESSION_BYTES)
-        .isEqualTo(21);
-    // The flags are one byte whatever they say.
-    assertThat(ClusterCodec.encodedSize(new Session("a", 0, NodeId.of("0"), 0, true, true)))
-        .isEqualTo(21);
+        .isEqualTo(37);
+    // The flags are one byte whatever they say, the token 16 bytes whatever it is.
+    assertThat(ClusterCodec.encodedSize(new Session("a", 0, NodeId.of("0"), 0, true, true, TOKEN)))
+        .isEqualTo(37);
     assertThat(smallestEntries().mapToInt(ClusterCodec::encodedSize).min().orElseThrow())
         .isEqualTo(ClusterCodec.MIN_ENTRY_BYTES);
   }
@@ -343,17 +344,17 @@ class RoutingCodecTest {
 
   // ------------------------------------------------------------------ filling a frame
 
-  /** A session of the largest size: 33 + 8 + 65 + 8 + 1 = 115 bytes. */
+  /** A session of the largest size: 33 + 8 + 65 + 8 + 1 + 16 = 131 bytes. */
   private static Session largestSession(int i) {
     return new Session(
-        String.format("c%031d", i), i, LONGEST_ID, Long.MAX_VALUE, i % 2 == 0, i % 3 == 0);
+        String.format("c%031d", i), i, LONGEST_ID, Bounds.MAX_CLIENT_SEQ, i % 2 == 0, i % 3 == 0);
   }
 
   @Test
   void directoryOfAsManySessionsAsFitEncodesWithinTheLimitAndOneMoreIsRefused()
       throws CodecException {
     // Header 29 + Sequenced epoch and seq 16 + Directory code, part, parts and count 11 = 56;
-    // (65507 - 56) / 115 = 569 sessions.
+    // (65507 - 56) / 131 = 499 sessions.
     ClusterEnvelope empty = envelope(new Sequenced(9, 1, new Directory(0, 1, List.of())));
     List<Session> sessions = new ArrayList<>();
     int size = ClusterCodec.frameSize(empty);
@@ -363,28 +364,28 @@ class RoutingCodecTest {
     }
     ClusterEnvelope full = envelope(new Sequenced(9, 1, new Directory(0, 1, sessions)));
 
-    assertThat(ClusterCodec.encodedSize(largestSession(0))).isEqualTo(115);
-    assertThat(sessions).hasSize(569);
+    assertThat(ClusterCodec.encodedSize(largestSession(0))).isEqualTo(131);
+    assertThat(sessions).hasSize(499);
     byte[] frame = ClusterCodec.encode(full);
-    assertThat(frame).hasSize(size).hasSize(56 + 569 * 115);
+    assertThat(frame).hasSize(size).hasSize(56 + 499 * 131);
     assertThat(ClusterCodec.decode(frame)).isEqualTo(full);
     assertCutsAreTruncated(frame, 97);
 
     List<Session> oneMore = new ArrayList<>(sessions);
-    oneMore.add(largestSession(569));
+    oneMore.add(largestSession(499));
     ClusterEnvelope tooMany = envelope(new Sequenced(9, 1, new Directory(0, 1, oneMore)));
-    assertThat(ClusterCodec.frameSize(tooMany)).isEqualTo(56 + 570 * 115).isGreaterThan(MAX);
+    assertThat(ClusterCodec.frameSize(tooMany)).isEqualTo(56 + 500 * 131).isGreaterThan(MAX);
     assertThatThrownBy(() -> ClusterCodec.encode(tooMany))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Sequenced frame would be 65606 bytes, limit is 65507; split it into more parts");
+            "Sequenced frame would be 65556 bytes, limit is 65507; split it into more parts");
   }
 
   @Test
   void syncReplyPackedWithSmallestSessionsAndEntriesFillsTheFrameToWithinASession() throws CodecException {
     // Header 29 + SyncReply fixed fields 36 = 65; 50 of the smallest entries with their seq,
-    // 19 bytes each; then as many of the smallest sessions, 21 bytes each, as fit:
-    // (65507 - 65 - 950) / 21 = 3071, which leave 1 byte unused.
+    // 19 bytes each; then as many of the smallest sessions, 37 bytes each, as fit:
+    // (65507 - 65 - 950) / 37 = 1743, which leave 1 byte unused.
     ClusterEnvelope empty = envelope(new SyncReply(8, 7, 3, 0, 1, List.of(), List.of()));
     assertThat(ClusterCodec.frameSize(empty)).isEqualTo(65);
     List<SequencedEntry> entries = new ArrayList<>();
@@ -406,8 +407,8 @@ class RoutingCodecTest {
     assertThat(frame).hasSize(size);
     assertThat(MAX - size).isLessThan(ClusterCodec.MIN_SESSION_BYTES);
     assertThat(ClusterCodec.encodedSize(tiny)).isEqualTo(ClusterCodec.MIN_SESSION_BYTES);
-    assertThat(sessions).hasSize((MAX - 65 - 50 * 19) / 21).hasSize(3071);
-    assertThat(frame).hasSize(65 + 50 * 19 + 3071 * 21).hasSize(MAX - 1);
+    assertThat(sessions).hasSize((MAX - 65 - 50 * 19) / 37).hasSize(1743);
+    assertThat(frame).hasSize(65 + 50 * 19 + 1743 * 37).hasSize(MAX - 1);
     assertThat(ClusterCodec.decode(frame)).isEqualTo(full);
     assertCutsAreTruncated(frame, 89);
   }
@@ -445,27 +446,32 @@ class RoutingCodecTest {
   private static final String ALICE = "05" + "616c696365";
   private static final String LEFT_BOB_QUIT =
       "05" + "03626f62" + "0000000000000006" + "0004" + "71756974"; // Left("bob", 6, "quit")
-  private static final String SESSION_ALICE = // Session("alice", 5, server2, 2), attached
-      ALICE + "0000000000000005" + "07" + "73657276657232" + "0000000000000002" + "00";
+  /** A resume token, as the pinned frames carry it: high, then low, 8 bytes each. */
+  private static final ResumeToken TOKEN = new ResumeToken(0x0123456789abcdefL, 0xfedcba9876543210L);
+  private static final String TOKEN_HEX = "0123456789abcdef" + "fedcba9876543210";
+  private static final String NO_TOKEN = "00000000000000000000000000000000";
+  private static final String SESSION_ALICE = // Session("alice", 5, server2, 2), attached, TOKEN
+      ALICE + "0000000000000005" + "07" + "73657276657232" + "0000000000000002" + "00" + TOKEN_HEX;
   private static final String SESSION_BOB_DETACHED = // Session("bob", 6, server3, 4), detached
-      "03626f62" + "0000000000000006" + "07" + "73657276657233" + "0000000000000004" + "01";
+      "03626f62" + "0000000000000006" + "07" + "73657276657233" + "0000000000000004" + "01"
+          + NO_TOKEN;
   private static final String SESSION_CAROL_PAST = // Session("carol", 7, server3, 3), past
       "05" + "6361726f6c" + "0000000000000007" + "07" + "73657276657233" + "0000000000000003"
-          + "02";
+          + "02" + NO_TOKEN;
   private static final String SESSION_DAVE_DETACHED_PAST = // Session("dave", 8, server2, 0)
       "04" + "64617665" + "0000000000000008" + "07" + "73657276657232" + "0000000000000000"
-          + "03";
+          + "03" + NO_TOKEN;
 
   static Stream<Arguments> pinnedFrames() {
-    Session alice = new Session("alice", 5, SERVER2, 2);
+    Session alice = new Session("alice", 5, SERVER2, 2, TOKEN);
     Session bobDetached = new Session("bob", 6, SERVER3, 4, true, false);
     Session carolPast = new Session("carol", 7, SERVER3, 3, false, true);
     Session daveDetachedPast = new Session("dave", 8, SERVER2, 0, true, true);
     return Stream.of(
         Arguments.of(
-            new Forward(new Joined("alice", 5, SERVER2)),
-            "00000030" + HEAD + "08" + COMMON
-                + "01" + ALICE + "0000000000000005" + "07" + "73657276657232"),
+            new Forward(new Joined("alice", 5, SERVER2, TOKEN)),
+            "00000040" + HEAD + "08" + COMMON
+                + "01" + ALICE + "0000000000000005" + "07" + "73657276657232" + TOKEN_HEX),
         Arguments.of(
             new SyncRequest(7), "00000021" + HEAD + "09" + COMMON + "0000000000000007"),
         Arguments.of(
@@ -478,7 +484,7 @@ class RoutingCodecTest {
                 8, 7, 3, 0, 1,
                 List.of(new SequencedEntry(3, new Left("bob", 6, "quit"))),
                 List.of(alice)),
-            "00000077" + HEAD + "0a" + COMMON
+            "00000087" + HEAD + "0a" + COMMON
                 + "0000000000000008" + "0000000000000007" + "0000000000000003"
                 + "00000000" + "00000001"
                 + "0001" + "0000000000000003" + LEFT_BOB_QUIT
@@ -524,16 +530,16 @@ class RoutingCodecTest {
                 + "0000000000000007" + "0000000000000007"
                 + "08" + "03626f62" + "0000000000000006" + "0004" + "6c6f7374"),
         Arguments.of(
-            new Sequenced(7, 8, new Resumed("bob", 6, SERVER3, 12)),
-            "00000046" + HEAD + "0b" + COMMON
+            new Sequenced(7, 8, new Resumed("bob", 6, SERVER3, 12, TOKEN)),
+            "00000056" + HEAD + "0b" + COMMON
                 + "0000000000000007" + "0000000000000008"
                 + "09" + "03626f62" + "0000000000000006" + "07" + "73657276657233"
-                + "000000000000000c"),
+                + "000000000000000c" + TOKEN_HEX),
         Arguments.of(
-            new Forward(new Resumed("bob", 6, SERVER3, 0)), // as proposed
-            "00000036" + HEAD + "08" + COMMON
+            new Forward(new Resumed("bob", 6, SERVER3, 0, TOKEN)), // as proposed
+            "00000046" + HEAD + "08" + COMMON
                 + "09" + "03626f62" + "0000000000000006" + "07" + "73657276657233"
-                + "0000000000000000"),
+                + "0000000000000000" + TOKEN_HEX),
         Arguments.of(
             new Sequenced(8, 1, new Carried(7, 3, new Left("bob", 6, "quit"))),
             "0000004d" + HEAD + "0b" + COMMON
@@ -541,19 +547,19 @@ class RoutingCodecTest {
                 + "06" + "0000000000000007" + "0000000000000003" + LEFT_BOB_QUIT),
         Arguments.of(
             new Sequenced(8, 2, new Directory(0, 1, List.of(alice))),
-            "00000053" + HEAD + "0b" + COMMON
+            "00000063" + HEAD + "0b" + COMMON
                 + "0000000000000008" + "0000000000000002"
                 + "07" + "00000000" + "00000001" + "0001" + SESSION_ALICE),
         Arguments.of(
             new Sequenced(8, 3, new Directory(0, 1, List.of(alice, bobDetached))),
-            "00000070" + HEAD + "0b" + COMMON
+            "00000090" + HEAD + "0b" + COMMON
                 + "0000000000000008" + "0000000000000003"
                 + "07" + "00000000" + "00000001" + "0002" + SESSION_ALICE
                 + SESSION_BOB_DETACHED),
         Arguments.of(
             new SyncReply(
                 9, 8, 4, 0, 1, List.of(), List.of(alice, bobDetached, carolPast, daveDetachedPast)),
-            "000000b6" + HEAD + "0a" + COMMON
+            "000000f6" + HEAD + "0a" + COMMON
                 + "0000000000000009" + "0000000000000008" + "0000000000000004"
                 + "00000000" + "00000001"
                 + "0000" + "0004" + SESSION_ALICE + SESSION_BOB_DETACHED + SESSION_CAROL_PAST
@@ -598,9 +604,9 @@ class RoutingCodecTest {
     return frame(SyncReply.TYPE).i64(8).i64(7).i64(3).i32(part).i32(parts);
   }
 
-  /** Session("alice", 5, server2, 2): lastClientSeq 2, attached, current. */
+  /** Session("alice", 5, server2, 2): lastClientSeq 2, attached, current, without a token. */
   private static RawFrame sessionAlice(RawFrame frame) {
-    return frame.str("alice").i64(5).str("server2").i64(2).u8(0);
+    return frame.str("alice").i64(5).str("server2").i64(2).u8(0).i64(0).i64(0);
   }
 
   // ------------------------------------------------------------------ texts
@@ -722,11 +728,11 @@ class RoutingCodecTest {
             "resumed name is invalid: a name must not be empty"),
         Arguments.of(
             sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(2))
-                .str("b c").i64(6).str("server2").i64(1).u8(0),
+                .str("b c").i64(6).str("server2").i64(1).u8(0).i64(0).i64(0),
             "directory sessions[1].name is invalid: a name may only contain letters, digits,"
                 + " '.', '_' and '-'; found ' ' at position 2"),
         Arguments.of(
-            syncReply(0, 1).u16(0).u16(1).str("").i64(6).str("server2").i64(1).u8(0),
+            syncReply(0, 1).u16(0).u16(1).str("").i64(6).str("server2").i64(1).u8(0).i64(0).i64(0),
             "sync reply sessions[0].name is invalid: a name must not be empty"));
   }
 
@@ -742,7 +748,7 @@ class RoutingCodecTest {
     byte[] valid = sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)).build();
     byte[] badSession =
         sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("alice").i64(5).str("rack/1").i64(2).u8(0).build();
+            .str("alice").i64(5).str("rack/1").i64(2).u8(0).i64(0).i64(0).build();
     byte[] resumedNowhere =
         sequenced().u8(Resumed.CODE).str("alice").i64(5).str("").i64(0).build();
 
@@ -860,11 +866,13 @@ class RoutingCodecTest {
     for (ClusterEnvelope envelope : List.of(inDirectory, inSyncReply)) {
       assertRoundTrip(envelope);
       byte[] frame = ClusterCodec.encode(envelope);
-      assertThat(frame[frame.length - 1]).as("flags of the last session").isEqualTo((byte) flags);
+      assertThat(frame[frame.length - 1 - ResumeToken.BYTES])
+          .as("flags of the last session, before its token")
+          .isEqualTo((byte) flags);
     }
     byte[] raw =
         sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("bob").i64(6).str("server3").i64(4).u8(flags).build();
+            .str("bob").i64(6).str("server3").i64(4).u8(flags).i64(0).i64(0).build();
     assertThat(((Directory) ((Sequenced) ClusterCodec.decode(raw).message()).entry()).sessions())
         .containsExactly(session);
   }
@@ -875,6 +883,9 @@ class RoutingCodecTest {
     assertRoundTrip(envelope(new Forward(new Detached("bob", 6, ""))));
     assertRoundTrip(envelope(new Sequenced(8, 3, new Resumed("bob", 6, SERVER2, 4))));
     assertRoundTrip(envelope(new Forward(new Resumed("bob", 6, SERVER2, 0))));
+    // A token is any 128 bits, sign bits included.
+    assertRoundTrip(
+        envelope(new Forward(new Resumed("bob", 6, SERVER2, 0, new ResumeToken(-1, Long.MIN_VALUE)))));
     assertRoundTrip(
         envelope(new Sequenced(9, 1, new Carried(8, 3, new Resumed("bob", 6, SERVER2, 4)))));
   }
@@ -884,10 +895,10 @@ class RoutingCodecTest {
   void sessionFlagsWithUnknownBitsAreRejectedAsInvalidField(int flags) {
     byte[] inDirectory =
         sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("alice").i64(5).str("server2").i64(2).u8(flags).build();
+            .str("alice").i64(5).str("server2").i64(2).u8(flags).i64(0).i64(0).build();
     byte[] inSyncReply =
         sessionAlice(syncReply(0, 1).u16(0).u16(2))
-            .str("bob").i64(6).str("server3").i64(4).u8(flags).build();
+            .str("bob").i64(6).str("server3").i64(4).u8(flags).i64(0).i64(0).build();
 
     assertRejected(inDirectory, Reason.INVALID_FIELD)
         .withMessage("directory sessions[0].flags has unknown bits set: " + flags);
@@ -896,15 +907,22 @@ class RoutingCodecTest {
   }
 
   @Test
-  void aSessionWithoutItsFlagsIsTruncated() {
-    // The frame ends after lastClientSeq.
-    byte[] cut =
+  void aSessionWithoutItsFlagsOrItsWholeTokenIsTruncated() {
+    // A name long enough for the bytes left to pass the count check (37 for one session); the
+    // frame ends after lastClientSeq, or half way through the token.
+    RawFrame upToFlags =
         sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("alice").i64(5).str("server2").i64(2).build();
+            .str("a".repeat(20)).i64(5).str("server2").i64(2);
+    byte[] noFlags = upToFlags.build();
+    byte[] halfToken = upToFlags.u8(0).i64(7).build();
 
-    assertRejected(cut, Reason.TRUNCATED)
+    assertRejected(noFlags, Reason.TRUNCATED)
         .withMessage(
-            "frame ends inside directory sessions[0].flags at byte 86: needs 1 byte, 0 left");
+            "frame ends inside directory sessions[0].flags at byte 101: needs 1 byte, 0 left");
+    assertRejected(halfToken, Reason.TRUNCATED)
+        .withMessage(
+            "frame ends inside directory sessions[0].token low at byte 110: needs 8 bytes,"
+                + " 0 left");
   }
 
   // ------------------------------------------------------------------ parts
@@ -977,11 +995,11 @@ class RoutingCodecTest {
         Arguments.of(sequenced().u8(Carried.CODE).i64(0).i64(-1), "carried seq"),
         Arguments.of(
             sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1).str("alice").i64(-1)
-                .bytes(new byte[7]),
+                .bytes(new byte[23]),
             "directory sessions[0].session"),
         Arguments.of(
             sessionAlice(syncReply(0, 1).u16(0).u16(2)).str("bob").i64(6).str("s").i64(-1)
-                .u8(0),
+                .u8(0).bytes(new byte[16]),
             "sync reply sessions[1].lastClientSeq"));
   }
 
@@ -1020,7 +1038,7 @@ class RoutingCodecTest {
     assertRejected(frame, Reason.TRUNCATED)
         .withMessage(
             "frame ends inside directory sessions at byte 56: 65535 of them need at least"
-                + " 1376235 bytes, 31 left");
+                + " 2424795 bytes, 47 left");
   }
 
   @Test
@@ -1035,18 +1053,18 @@ class RoutingCodecTest {
 
   @Test
   void countThatPassesTheBoundIsStillCheckedElementByElement() {
-    // Two sessions announced and the 42 bytes two of the smallest take, but the first is larger,
+    // Two sessions announced and the 74 bytes two of the smallest take, but the first is larger,
     // so the second runs out.
     byte[] frame =
         sequenced().u8(Directory.CODE).i32(0).i32(1).u16(2)
-            .str("alice").i64(1).str("b").i64(2).u8(0) // 25 bytes
-            .str("c").i64(1).str("b").u8(0).u8(0).u8(0).u8(0).u8(0) // 17 bytes
+            .str("alice").i64(1).str("b").i64(2).u8(0).i64(0).i64(0) // 41 bytes
+            .str("c").i64(1).str("b").bytes(new byte[21]) // 33 bytes
             .build();
 
     assertRejected(frame, Reason.TRUNCATED)
         .withMessage(
-            "frame ends inside directory sessions[1].lastClientSeq at byte 93: needs 8 bytes,"
-                + " 5 left");
+            "frame ends inside directory sessions[1].token low at byte 126: needs 8 bytes,"
+                + " 4 left");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -125,8 +125,8 @@ class StreamEntryTest {
     assertThat(new Chat("alice", 1, 9, null, "", 0).previous()).isZero();
     assertThat(new Chat("alice", 1, 9, null, "", 4).previous()).isEqualTo(4);
     assertThat(new Chat("alice", 1, 9, null, "", 8).previous()).isEqualTo(8);
-    assertThat(new Chat("alice", 1, Long.MAX_VALUE, null, "", Long.MAX_VALUE - 1).previous())
-        .isEqualTo(Long.MAX_VALUE - 1);
+    assertThat(new Chat("alice", 1, Bounds.MAX_CLIENT_SEQ, null, "", Bounds.MAX_CLIENT_SEQ - 1).previous())
+        .isEqualTo(Bounds.MAX_CLIENT_SEQ - 1);
     assertThat(new Chat("alice", 1, 0, null, "", 0).previous()).isZero();
   }
 

@@ -11,6 +11,7 @@ import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
 import io.github.ringleader.messaging.protocol.Forward;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
@@ -96,8 +97,53 @@ class RouterTest {
 
     deliver(new StreamEntry.Detached("alice", alice.session, "lost its connection"));
 
-    assertThat(forwardedRequests()).containsExactly(new StreamEntry.Resumed("alice", alice.session, SELF, 0));
+    assertThat(forwardedRequests())
+        .containsExactly(new StreamEntry.Resumed("alice", alice.session, SELF, 0, alice.token));
     assertThat(alice.link.closed).isFalse();
+  }
+
+  @Test
+  void aClientIsWelcomedWithItsSessionsTokenWhichTheJoinCarriesToTheCluster() {
+    withGrace();
+    Client alice = join("alice");
+
+    assertThat(alice.token.isNone()).isFalse();
+    assertThat(alice.link.events(ServerEvent.Welcome.class)).singleElement()
+        .satisfies(w -> assertThat(w.token()).isEqualTo(alice.token));
+  }
+
+  @Test
+  void aConnectionThatNamesASessionWithoutItsTokenIsRefusedAndTheSessionIsUntouched() {
+    withGrace();
+    Client alice = join("alice");
+    ResumeToken nearMiss = new ResumeToken(alice.token.high(), alice.token.low() ^ 1);
+    List<Client> impostors = new ArrayList<>();
+    for (ResumeToken guess : List.of(ResumeToken.NONE, nearMiss)) {
+      Client impostor = connect();
+      impostors.add(impostor);
+      router.onClientRequest(impostor.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, guess));
+    }
+    router.flush(now);
+
+    assertThat(impostors).allSatisfy(i -> {
+      assertThat(i.link.events).singleElement().isInstanceOfSatisfying(
+          ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.SESSION_ENDED));
+      assertThat(i.link.closed).isTrue();
+    });
+    assertThat(alice.link.closed).as("the session stays with its client").isFalse();
+    assertThat(forwardedRequests()).isEmpty();
+
+    // Held for her after her connection broke: the token the directory has decides.
+    router.onClientClosed(alice.connection);
+    deliver(new StreamEntry.Detached("alice", alice.session, "lost its connection"));
+    outbox.clear();
+    Client late = connect();
+    router.onClientRequest(late.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, nearMiss));
+    router.flush(now);
+
+    assertThat(late.link.events).singleElement().isInstanceOfSatisfying(
+        ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.SESSION_ENDED));
+    assertThat(forwardedRequests()).as("not even asked of the leader").isEmpty();
   }
 
   @Test
@@ -118,7 +164,7 @@ class RouterTest {
     deliver(forwardedRequests().get(0)); // one is delivered, two is still on its way
 
     Client again = connect();
-    router.onClientRequest(again.connection, new ClientRequest.Resume("alice", alice.session, 0, 0));
+    router.onClientRequest(again.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, alice.token));
     router.flush(now);
     assertThat(again.link.events(ServerEvent.Resumed.class)).singleElement()
         .satisfies(r -> assertThat(r.lastSendSeq()).as("two is not sequenced yet").isEqualTo(1));
@@ -138,7 +184,7 @@ class RouterTest {
     deliver(new StreamEntry.ChatRejected("alice", alice.session, 1, "no client named zed is connected"));
 
     Client again = connect();
-    router.onClientRequest(again.connection, new ClientRequest.Resume("alice", alice.session, 0, 0));
+    router.onClientRequest(again.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, alice.token));
     router.flush(now);
 
     assertThat(again.link.events).hasSizeGreaterThanOrEqualTo(2);
@@ -692,7 +738,7 @@ class RouterTest {
 
     assertThat(router.sessionReport())
         .containsExactlyInAnyOrder(
-            new Session("alice", alice.session, SELF, 2), new Session("dan", DAN, OTHER, 1));
+            new Session("alice", alice.session, SELF, 2, alice.token), new Session("dan", DAN, OTHER, 1));
   }
 
   // ---------------------------------------------------------------- leading
@@ -863,6 +909,7 @@ class RouterTest {
     join = present(join);
     deliver(join);
     client.session = join.session();
+    client.token = join.token();
     assertThat(client.link.events).last().isInstanceOf(ServerEvent.Welcome.class);
     outbox.clear();
     return client;
@@ -905,6 +952,7 @@ class RouterTest {
     final RecordingLink link;
     final long connection;
     long session;
+    ResumeToken token = ResumeToken.NONE;
 
     Client(RecordingLink link, long connection) {
       this.link = link;

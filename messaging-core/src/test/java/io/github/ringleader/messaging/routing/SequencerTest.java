@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
@@ -638,6 +639,26 @@ class SequencerTest {
 
     assertThat(outbox.sequencedEntries()).as("a request sequenced before is dropped").isEmpty();
   }
+  @Test
+  void aResumeWithoutTheSessionsTokenIsRefusedAndTheSessionStaysWithItsClient() {
+    ResumeToken secret = new ResumeToken(0x1234, 0x5678);
+    startWith(List.of(new Session("alice", ALICE, A, 0, secret)), List.of());
+
+    sequencer.onForward(B, new StreamEntry.Resumed("alice", ALICE, B, 0, ResumeToken.NONE), now);
+    sequencer.onForward(B, new StreamEntry.Resumed("alice", ALICE, B, 0, new ResumeToken(0x1234, 0x5679)), now);
+    forward(chat("alice", ALICE, 1));
+
+    assertThat(outbox.sequencedEntries()).hasSize(3);
+    assertThat(outbox.sequencedEntries().subList(0, 2))
+        .allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(
+            JoinRefused.class, r -> assertThat(r.server()).isEqualTo(B)));
+    assertThat(outbox.sequencedEntries().get(2)).as("still alice's, on A").isEqualTo(chat("alice", ALICE, 1));
+
+    sequencer.onForward(B, new StreamEntry.Resumed("alice", ALICE, B, 0, secret), now);
+    assertThat(outbox.sequencedEntries()).last()
+        .isEqualTo(new StreamEntry.Resumed("alice", ALICE, B, 1, secret));
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Starts the epoch with the sessions A and B report as their own, then forgets the opening. */

@@ -2,8 +2,12 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.ClientLink;
+import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.client.ClientSession;
 import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -174,6 +178,59 @@ class SessionResumeScenariosTest {
 
     assertThat(texts(charlie)).containsExactly("while away");
     assertThat(charlie.session().state()).isEqualTo(ClientSession.State.JOINED);
+  }
+
+  @Test
+  void aClientThatKnowsAnotherSessionsIdCannotResumeItAndItsOwnerStillCan() {
+    // Bob learns alice's session id as any client can: from a message of hers, with its position.
+    alice.session().send(null, "hello");
+    cluster.runFor(Duration.ofMillis(300));
+    ServerEvent.Message seen = bob.messages().get(0);
+    assertThat(seen.fromSession()).isEqualTo(alice.session().sessionId());
+    alice.disconnect(); // her session is held for her
+    cluster.runFor(Duration.ofMillis(300));
+
+    // Everything bob could present: alice's id and name, a position, and for the secret none,
+    // his own (the only one he has seen) and a guess. On each server, alice's old one included.
+    List<ResumeToken> guesses =
+        List.of(ResumeToken.NONE, bob.session().resumeToken(), ResumeToken.random(new java.util.SplittableRandom(1)));
+    List<List<ServerEvent>> answers = new java.util.ArrayList<>();
+    for (String server : List.of("server1", "server2", "server3")) {
+      for (ResumeToken guess : guesses) {
+        List<ServerEvent> heard = new java.util.ArrayList<>();
+        answers.add(heard);
+        MessagingNode.ClientConnection connection = cluster.node(server).connectClient(recorder(heard));
+        connection.request(
+            new ClientRequest.Resume("alice", seen.fromSession(), seen.epoch(), seen.seq(), guess));
+      }
+    }
+    cluster.runFor(Duration.ofSeconds(1));
+
+    assertThat(answers).hasSize(9).allSatisfy(heard -> assertThat(heard)
+        .noneMatch(e -> e instanceof ServerEvent.Resumed || e instanceof ServerEvent.Message)
+        .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(
+            ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(ServerEvent.Reason.SESSION_ENDED))));
+    bob.session().send("alice", "for alice only");
+    cluster.runFor(Duration.ofMillis(300));
+
+    cluster.resume(alice, "server3");
+    cluster.runFor(Duration.ofSeconds(1));
+    assertThat(alice.session().state()).as("the owner resumes").isEqualTo(ClientSession.State.JOINED);
+    assertThat(texts(alice)).containsExactly("hello", "for alice only");
+    assertThat(presenceOf(bob, "alice")).as("nobody saw alice leave").noneMatch(p -> !p.joined());
+  }
+
+  /** A client link that records what the server tells it. */
+  private static ClientLink recorder(List<ServerEvent> heard) {
+    return new ClientLink() {
+      @Override
+      public void send(ServerEvent event) {
+        heard.add(event);
+      }
+
+      @Override
+      public void close() {}
+    };
   }
 
   private int clientsOf(String server) {

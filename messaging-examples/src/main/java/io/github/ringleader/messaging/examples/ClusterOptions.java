@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The cluster options shared by the commands: {@code --heartbeat}, {@code --missed},
- * {@code --group}, {@code --mcast-port}, {@code --interface}, {@code --capacity}, {@code
- * --cluster}. Each bad value is refused with a message that names the option.
+ * {@code --group}, {@code --mcast-port}, {@code --interface}, {@code --ttl}, {@code --capacity},
+ * {@code --cluster}. Each bad value is refused with a message that names the option.
  */
 final class ClusterOptions {
   static final String HELP =
@@ -25,6 +25,8 @@ final class ClusterOptions {
           + UdpTransportConfig.DEFAULT_PORT
           + ")\n"
           + "  --interface <name|addr>    network interface for multicast (default: loopback, lo)\n"
+          + "  --ttl <0..255>             multicast TTL (default: 0 on loopback, which stays on this\n"
+          + "                             host; 1 on a named network interface: the local subnet)\n"
           + "  --capacity <n>             most clients this server accepts (default 100)\n"
           + "  --cluster <name>           cluster name; servers only talk within one (default ringleader)\n"
           + "  --grace <duration>         how long a client that lost its connection may resume its\n"
@@ -36,6 +38,7 @@ final class ClusterOptions {
   @Nullable String group;
   @Nullable Integer mcastPort;
   @Nullable String networkInterface;
+  @Nullable Integer ttl;
   int capacity = 100;
   String cluster = "ringleader";
   Duration grace = MessagingNode.DEFAULT_SESSION_GRACE;
@@ -70,6 +73,9 @@ final class ClusterOptions {
           break;
         case "--interface":
           networkInterface = value(arg, it);
+          break;
+        case "--ttl":
+          ttl = integer(arg, value(arg, it), 0, 255);
           break;
         case "--capacity":
           capacity = integer(arg, value(arg, it), 0, 1_000_000);
@@ -110,6 +116,10 @@ final class ClusterOptions {
       String nif = networkInterface;
       if (nif != null) {
         builder.networkInterface(nif);
+      }
+      Integer t = ttl;
+      if (t != null) {
+        builder.ttl(t);
       }
       return builder.build();
     } catch (IllegalArgumentException e) {

@@ -43,7 +43,43 @@ class CommandLineTest {
     assertThat(run("--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("demo").contains("server <id> <port>");
     assertThat(run("server", "--help")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--heartbeat").contains("--mcast-port");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--heartbeat").contains("--mcast-port")
+        .contains("--ttl <0..255>");
+  }
+
+  @Test
+  void ttlIsParsedInItsRangeAndPassedToTheTransport() throws UsageException {
+    ClusterOptions options = new ClusterOptions();
+    assertThat(options.parse(List.of("server1", "--ttl", "2", "5001"))).containsExactly("server1", "5001");
+    assertThat(options.ttl).isEqualTo(2);
+    assertThat(options.transportConfig().ttl()).isEqualTo(2);
+
+    ClusterOptions zero = new ClusterOptions();
+    zero.parse(List.of("--ttl", "0"));
+    assertThat(zero.transportConfig().ttl()).isZero();
+  }
+
+  @Test
+  void withoutTtlLoopbackStaysAtZero() throws UsageException {
+    ClusterOptions options = new ClusterOptions();
+    options.parse(List.of());
+    assertThat(options.ttl).isNull();
+    assertThat(options.transportConfig().ttl()).as("default interface: loopback").isZero();
+    ClusterOptions lo = new ClusterOptions();
+    lo.parse(List.of("--interface", "lo"));
+    assertThat(lo.transportConfig().ttl()).isZero();
+  }
+
+  @Test
+  void aBadTtlNamesTheOptionAndItsRange() {
+    assertThat(run("server", "server1", "5001", "--ttl", "256")).isEqualTo(2);
+    assertThat(err()).contains("--ttl must be in 0..255, was 256");
+    assertThat(run("server", "server1", "5001", "--ttl", "-1")).isEqualTo(2);
+    assertThat(err()).contains("--ttl must be in 0..255, was -1");
+    assertThat(run("server", "server1", "5001", "--ttl", "far")).isEqualTo(2);
+    assertThat(err()).contains("--ttl takes a whole number, was \"far\"");
+    assertThat(run("server", "server1", "5001", "--ttl")).isEqualTo(2);
+    assertThat(err()).contains("--ttl needs a value");
   }
 
   @Test

@@ -1077,7 +1077,8 @@ public final class MessagingClient implements AutoCloseable {
 
     @Override
     public void onResumed(ServerEvent.Resumed r) {
-      ServerEvent.Welcome w = new ServerEvent.Welcome(r.name(), r.session(), r.server(), r.epoch(), r.seq());
+      ServerEvent.Welcome w =
+          new ServerEvent.Welcome(r.name(), r.session(), r.server(), r.epoch(), r.seq(), session.resumeToken());
       welcome = w;
       Connection current = connection;
       if (current != null) {

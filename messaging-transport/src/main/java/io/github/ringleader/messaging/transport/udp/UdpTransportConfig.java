@@ -21,13 +21,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The defaults are safe for a first run on one machine: the administratively scoped group
  * {@value #DEFAULT_GROUP} (port {@value #DEFAULT_PORT}) on the loopback interface with TTL 0, so
- * nothing is sent onto a network. Servers on several hosts name an interface and raise the TTL
- * (see {@code docs/operations.md}).
+ * nothing is sent onto a network. Servers on several hosts name an interface; a named interface
+ * that is not a loopback one implies TTL 1 (the local subnet) unless a TTL is given (see {@code
+ * docs/operations.md}).
  *
  * <pre>{@code
  * UdpTransportConfig config = UdpTransportConfig.builder()
- *     .networkInterface("eth0")   // or an address of it: "192.168.1.20"
- *     .ttl(1)                     // one subnet
+ *     .networkInterface("eth0")   // or an address of it: "192.168.1.20"; implies TTL 1
+ *     .ttl(2)                     // across one router that forwards multicast
  *     .build();
  * }</pre>
  *
@@ -41,8 +42,14 @@ public final class UdpTransportConfig {
   /** The default UDP port of the multicast group. */
   public static final int DEFAULT_PORT = 5007;
 
-  /** The default multicast TTL: 0, the datagrams never leave this host. */
+  /** The default multicast TTL on a loopback interface: 0, the datagrams never leave this host. */
   public static final int DEFAULT_TTL = 0;
+
+  /**
+   * The multicast TTL a named interface that is not a loopback one implies: 1, the datagrams reach
+   * the hosts of the local subnet and no further.
+   */
+  public static final int DEFAULT_NETWORK_TTL = 1;
 
   /** The default bound of the outbound queue, in frames. */
   public static final int DEFAULT_MAX_OUTBOUND_QUEUE = 16_384;
@@ -192,6 +199,14 @@ public final class UdpTransportConfig {
   // so the pure parts can be tested without depending on this host's interfaces)
 
   /**
+   * The TTL when none is given: {@value #DEFAULT_TTL} on a loopback interface, {@value
+   * #DEFAULT_NETWORK_TTL} on any other (naming one is asking for other hosts to be reached).
+   */
+  static int defaultTtl(boolean loopback) {
+    return loopback ? DEFAULT_TTL : DEFAULT_NETWORK_TTL;
+  }
+
+  /**
    * The unicast bind address an interface implies: 127.0.0.1 for a loopback interface, otherwise
    * its first IPv4 address; null if it has none.
    */
@@ -312,7 +327,7 @@ public final class UdpTransportConfig {
     private @Nullable String groupText;
     private int port = DEFAULT_PORT;
     private @Nullable String networkInterface;
-    private int ttl = DEFAULT_TTL;
+    private @Nullable Integer ttl;
     private @Nullable InetAddress bindAddress;
     private @Nullable String bindAddressText;
     private int unicastPort;
@@ -355,7 +370,10 @@ public final class UdpTransportConfig {
       return this;
     }
 
-    /** The multicast TTL, 0..255 (default 0: the datagrams stay on this host). */
+    /**
+     * The multicast TTL, 0..255. Default: 0 on a loopback interface (the datagrams stay on this
+     * host), 1 on any other (they reach the local subnet).
+     */
     public Builder ttl(int ttl) {
       this.ttl = ttl;
       return this;
@@ -426,8 +444,9 @@ public final class UdpTransportConfig {
       if (port < 1 || port > 0xFFFF) {
         throw new IllegalArgumentException("port must be in 1..65535, was " + port);
       }
-      if (ttl < 0 || ttl > 255) {
-        throw new IllegalArgumentException("ttl must be in 0..255, was " + ttl);
+      Integer givenTtl = ttl;
+      if (givenTtl != null && (givenTtl < 0 || givenTtl > 255)) {
+        throw new IllegalArgumentException("ttl must be in 0..255, was " + givenTtl);
       }
       if (unicastPort < 0 || unicastPort > 0xFFFF) {
         throw new IllegalArgumentException(
@@ -452,7 +471,7 @@ public final class UdpTransportConfig {
           checkedGroup,
           port,
           nif,
-          ttl,
+          givenTtl != null ? givenTtl : defaultTtl(isLoopback(nif)),
           bind,
           unicastPort,
           receiveBufferBytes,

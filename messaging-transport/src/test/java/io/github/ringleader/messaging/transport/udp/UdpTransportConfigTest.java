@@ -38,6 +38,33 @@ class UdpTransportConfigTest {
   }
 
   @Test
+  void aNamedNetworkInterfaceImpliesTtlOneAndLoopbackTtlZero() {
+    assertThat(UdpTransportConfig.defaultTtl(false)).isEqualTo(1);
+    assertThat(UdpTransportConfig.defaultTtl(true)).isZero();
+    assertThat(UdpTransportConfig.builder().networkInterface("lo").build().ttl())
+        .as("loopback named explicitly")
+        .isZero();
+  }
+
+  @Test
+  void aNonLoopbackInterfaceOfThisHostGetsTtlOneUnlessATtlIsGiven() throws Exception {
+    // Building a config sends nothing; it only resolves the interface.
+    String name = "";
+    for (java.net.NetworkInterface candidate :
+        java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      if (name.isEmpty() && candidate.isUp() && !candidate.isLoopback()
+          && candidate.inetAddresses().anyMatch(a -> a instanceof java.net.Inet4Address)) {
+        name = candidate.getName();
+      }
+    }
+    org.junit.jupiter.api.Assumptions.assumeFalse(name.isEmpty(), "this host has no non-loopback IPv4 interface");
+
+    assertThat(UdpTransportConfig.builder().networkInterface(name).build().ttl()).isEqualTo(1);
+    assertThat(UdpTransportConfig.builder().networkInterface(name).ttl(0).build().ttl()).isZero();
+    assertThat(UdpTransportConfig.builder().networkInterface(name).ttl(4).build().ttl()).isEqualTo(4);
+  }
+
+  @Test
   void anInterfaceCanBeNamedByOneOfItsAddresses() {
     UdpTransportConfig config = UdpTransportConfig.builder().networkInterface("127.0.0.1").build();
 
