@@ -4,7 +4,6 @@ import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
-import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.PrintStream;
@@ -30,6 +29,7 @@ final class ServerCommand {
           + "\n"
           + "options:\n"
           + ClusterOptions.HELP
+          + ClientLimitOptions.HELP
           + "  --parent <pid>             stop cleanly (as on Ctrl+C) when process <pid> ends; bench\n"
           + "                             --processes starts its servers with it, so none outlives it\n"
           + "  --help                     show this help\n";
@@ -42,6 +42,7 @@ final class ServerCommand {
       return 0;
     }
     ClusterOptions options = new ClusterOptions();
+    ClientLimitOptions limits = new ClientLimitOptions();
     NodeId id;
     int port;
     UdpTransportConfig transportConfig;
@@ -61,6 +62,7 @@ final class ServerCommand {
         }
         rest.subList(at, at + 2).clear();
       }
+      limits.takeFrom(rest);
       List<String> positional = options.parse(rest);
       if (positional.size() != 2) {
         throw new UsageException(
@@ -124,7 +126,7 @@ final class ServerCommand {
     TcpClientServer clients;
     try {
       node.start().get();
-      clients = TcpClientServer.start(TcpServerConfig.builder().host(bind).port(port).build(), node);
+      clients = TcpClientServer.start(limits.config(bind, port), node);
       log.info(
           "clients connect on {}:{} (announced to clients as {}:{})",
           bind, clients.localPort(), advertised.isEmpty() ? "?" : advertised, port);

@@ -83,6 +83,45 @@ class CommandLineTest {
   }
 
   @Test
+  void clientLimitsAreSettableAndBadValuesNameTheOptionAndItsRange() throws UsageException {
+    assertThat(run("server", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--max-in-flight <n>")
+        .contains("--max-request-rate <n>")
+        .contains("--request-burst <n>")
+        .contains("--max-queued-frames <n>")
+        .contains("--max-queued-bytes <n>")
+        .contains("--max-connections <n>")
+        .contains("--idle-timeout <duration>");
+
+    ClientLimitOptions limits = new ClientLimitOptions();
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "server1", "--max-in-flight", "1000", "5001", "--max-request-rate", "0",
+                "--request-burst", "5", "--max-queued-frames", "99", "--max-queued-bytes", "65536",
+                "--max-connections", "7", "--idle-timeout", "0s", "--ttl", "1"));
+    limits.takeFrom(args);
+    assertThat(args).containsExactly("server1", "5001", "--ttl", "1");
+    io.github.ringleader.messaging.transport.tcp.TcpServerConfig config =
+        limits.config("127.0.0.1", 5001);
+    assertThat(config.maxInFlightSends()).isEqualTo(1000);
+    assertThat(config.maxRequestsPerSecond()).isZero();
+    assertThat(config.requestBurst()).isEqualTo(5);
+    assertThat(config.maxQueuedFrames()).isEqualTo(99);
+    assertThat(config.maxQueuedBytes()).isEqualTo(65536);
+    assertThat(config.maxConnections()).isEqualTo(7);
+    assertThat(config.idleTimeout()).isZero();
+
+    assertThat(run("server", "server1", "5001", "--max-in-flight", "5000")).isEqualTo(2);
+    assertThat(err()).contains("--max-in-flight must be in 1..1023, was 5000");
+    assertThat(run("server", "server1", "5001", "--max-request-rate", "fast")).isEqualTo(2);
+    assertThat(err()).contains("--max-request-rate takes a whole number, was \"fast\"");
+    assertThat(run("server", "server1", "5001", "--request-burst")).isEqualTo(2);
+    assertThat(err()).contains("--request-burst needs a value");
+  }
+
+  @Test
   void serverWithoutPortSaysWhatIsMissing() {
     assertThat(run("server", "server1")).isEqualTo(2);
     assertThat(err()).contains("server takes <id> and <port>, got 1 argument(s)").contains("usage:");

@@ -943,6 +943,7 @@ public final class MessagingClient implements AutoCloseable {
 
     private void readLoop() {
       String reason = "the server closed the connection";
+      boolean saidGoodbye = false;
       try (InputStream raw = socket.getInputStream()) {
         // Buffered: the events that arrived together are read with one system call.
         DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 64 * 1024));
@@ -970,6 +971,7 @@ public final class MessagingClient implements AutoCloseable {
           notifyListener();
           if (event instanceof ServerEvent.Goodbye goodbye) {
             reason = "the server said goodbye: " + goodbye.reason();
+            saidGoodbye = true;
           }
           if (over) {
             break;
@@ -985,7 +987,9 @@ public final class MessagingClient implements AutoCloseable {
         log.warn("{}: the server sent a malformed frame ({}); disconnecting", name, e.getMessage());
       } finally {
         closeQuietly(socket);
-        String why = lostReason != null ? lostReason : reason;
+        // The server's own word beats what this side noticed meanwhile: a ping written while the
+        // goodbye was on its way fails too ("Socket closed", "Broken pipe").
+        String why = saidGoodbye || lostReason == null ? reason : lostReason;
         pendingWelcomeFails(why);
         ended.countDown();
         onConnectionEnded(this, why);
