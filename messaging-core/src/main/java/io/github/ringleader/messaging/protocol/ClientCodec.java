@@ -294,7 +294,7 @@ public final class ClientCodec {
 
   /** Builds one frame; the length prefix is filled in at the end. */
   private static final class Writer {
-    private byte[] buf = new byte[64];
+    private byte[] buf = new byte[256]; // a message of 128 bytes and its fields fit at once
     private int pos = LENGTH_PREFIX_BYTES;
 
     Writer header(int type) {
@@ -385,9 +385,15 @@ public final class ClientCodec {
         throw new IllegalArgumentException(
             field + " is " + length + " bytes of UTF-8, limit is " + limit);
       }
+      u16(length);
+      ensure(length);
+      if (length == text.length()) {
+        for (int i = 0; i < length; i++) {
+          buf[pos++] = (byte) text.charAt(i); // ASCII: one byte per char, no intermediate array
+        }
+        return this;
+      }
       byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-      u16(utf8.length);
-      ensure(utf8.length);
       System.arraycopy(utf8, 0, buf, pos, utf8.length);
       pos += utf8.length;
       return this;
@@ -829,6 +835,11 @@ public final class ClientCodec {
             INVALID_FIELD, field + " is " + bytes(count) + ", limit is " + limit);
       }
       need(count, field);
+      if (Utf8.isAscii(data, pos, count)) {
+        String ascii = Utf8.fromAscii(data, pos, count);
+        pos += count;
+        return ascii;
+      }
       ByteBuffer in = ByteBuffer.wrap(data, pos, count);
       CharsetDecoder decoder =
           StandardCharsets.UTF_8

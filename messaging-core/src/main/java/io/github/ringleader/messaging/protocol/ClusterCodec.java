@@ -536,6 +536,14 @@ public final class ClusterCodec {
   }
 
   private static void putText(ByteBuffer out, String checkedText) {
+    int length = checkedText.length();
+    if (Utf8.length(checkedText) == length) {
+      out.putShort((short) length); // ASCII: one byte per char, no intermediate array
+      for (int i = 0; i < length; i++) {
+        out.put((byte) checkedText.charAt(i));
+      }
+      return;
+    }
     byte[] utf8 = checkedText.getBytes(StandardCharsets.UTF_8);
     out.putShort((short) utf8.length);
     out.put(utf8);
@@ -929,6 +937,11 @@ public final class ClusterCodec {
             INVALID_FIELD, field + " is " + bytes(count) + ", limit is " + limit);
       }
       need(count, field);
+      if (Utf8.isAscii(data, pos, count)) {
+        String ascii = Utf8.fromAscii(data, pos, count);
+        pos += count;
+        return ascii;
+      }
       ByteBuffer in = ByteBuffer.wrap(data, pos, count);
       CharsetDecoder decoder =
           StandardCharsets.UTF_8

@@ -12,7 +12,6 @@ import io.github.ringleader.messaging.protocol.StreamEntry;
 import io.github.ringleader.messaging.protocol.StreamState;
 import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -605,7 +604,7 @@ public final class Router implements StreamReplica.Sink {
       return;
     }
     session.lastClientSeq = seq;
-    int bytes = send.text().getBytes(StandardCharsets.UTF_8).length;
+    int bytes = io.github.ringleader.messaging.protocol.Utf8.length(send.text());
     if (bytes > StreamEntry.MAX_TEXT_BYTES) {
       session.send(
           new ServerEvent.Rejected(
