@@ -125,6 +125,18 @@ public final class Membership implements MemberView {
   }
 
   /**
+   * Any other message from a live member proves it alive just as a heartbeat does: under a flood
+   * of data, a heartbeat that comes late, or is lost in a full socket buffer, must not get a
+   * member that keeps talking taken for dead. Only the live incarnation counts; nothing joins.
+   */
+  public void onHeardFrom(NodeId from, long incarnation, long nowNanos) {
+    Member member = live.get(from);
+    if (member != null && member.info.incarnation() == incarnation) {
+      member.lastHeardNanos = Math.max(member.lastHeardNanos, nowNanos);
+    }
+  }
+
+  /**
    * Removes {@code from} because it said it is leaving. A leave from an older incarnation than the
    * live one is ignored.
    *

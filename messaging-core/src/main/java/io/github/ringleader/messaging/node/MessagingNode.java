@@ -341,7 +341,7 @@ public final class MessagingNode implements AutoCloseable {
     try {
       transport.start(
           envelope -> {
-            if (isControl(envelope.message())) {
+            if (envelope.message().isControl()) {
               loop.executeUrgent(() -> onEnvelope(envelope));
             } else {
               loop.execute(() -> onEnvelope(envelope));
@@ -372,21 +372,6 @@ public final class MessagingNode implements AutoCloseable {
       probe(now);
     }
     afterEvent();
-  }
-
-  /**
-   * The control plane: discovery, heartbeats, the election and leaving. These go ahead of client
-   * data on the loop, so a flooded server still heartbeats on time and judges the others' silence
-   * by when their heartbeats came, not by how long its queue is.
-   */
-  private static boolean isControl(ClusterMessage message) {
-    return message instanceof Heartbeat
-        || message instanceof Election
-        || message instanceof ElectionAck
-        || message instanceof LeaderAnnouncement
-        || message instanceof Discover
-        || message instanceof IdInUse
-        || message instanceof Leave;
   }
 
   private void probe(long now) {
@@ -472,6 +457,9 @@ public final class MessagingNode implements AutoCloseable {
         afterEvent();
       }
       return; // our own multicast, looped back
+    }
+    if (!(message instanceof Heartbeat) && !(message instanceof Leave)) {
+      membership.onHeardFrom(from, envelope.incarnation(), now);
     }
     if (message instanceof Heartbeat) {
       onHeartbeat(from, envelope.incarnation(), (Heartbeat) message, now);

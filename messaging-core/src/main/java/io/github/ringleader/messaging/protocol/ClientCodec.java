@@ -133,6 +133,27 @@ public final class ClientCodec {
   // ---------------------------------------------------------------- encoding
 
   /**
+   * Checks that a send to {@code to} (null: everyone) of {@code text} can travel, without encoding
+   * it: the same rules, and the same messages, as {@link #encodeRequest} applies to a {@link
+   * ClientRequest.Send}.
+   *
+   * @throws IllegalArgumentException naming the field that cannot travel
+   */
+  public static void checkSend(@Nullable String to, String text) {
+    if (to != null) {
+      String problem = ClientNames.problemWith(to);
+      if (problem != null) {
+        throw new IllegalArgumentException("send to is invalid: " + problem);
+      }
+    }
+    int length = utf8Length("send text", text); // throws for an unpaired surrogate
+    if (length > MAX_TEXT_BYTES) {
+      throw new IllegalArgumentException(
+          "send text is " + length + " bytes of UTF-8, limit is " + MAX_TEXT_BYTES);
+    }
+  }
+
+  /**
    * Encodes a client's request as one frame, length prefix included.
    *
    * @throws IllegalArgumentException if a field cannot travel (the message names it)

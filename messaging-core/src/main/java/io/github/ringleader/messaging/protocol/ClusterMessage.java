@@ -24,4 +24,13 @@ public sealed interface ClusterMessage
 
   /** The message's type code on the wire. */
   byte typeCode();
+
+  /**
+   * Whether the message belongs to the control plane — discovery, heartbeats, the election,
+   * leaving — which goes ahead of the data (forwards and the stream) on a node's loop and in a
+   * transport's queue, so that a flood of data cannot make a server miss its heartbeats.
+   */
+  default boolean isControl() {
+    return false;
+  }
 }

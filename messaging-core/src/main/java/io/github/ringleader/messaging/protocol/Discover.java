@@ -12,4 +12,9 @@ public record Discover() implements ClusterMessage {
   public byte typeCode() {
     return TYPE;
   }
+
+  @Override
+  public boolean isControl() {
+    return true;
+  }
 }

@@ -20,4 +20,9 @@ public record Election(long term, long messageId, NodeId candidate) implements C
   public byte typeCode() {
     return TYPE;
   }
+
+  @Override
+  public boolean isControl() {
+    return true;
+  }
 }

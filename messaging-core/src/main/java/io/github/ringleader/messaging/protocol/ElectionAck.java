@@ -18,4 +18,9 @@ public record ElectionAck(long term, long messageId) implements ClusterMessage {
   public byte typeCode() {
     return TYPE;
   }
+
+  @Override
+  public boolean isControl() {
+    return true;
+  }
 }

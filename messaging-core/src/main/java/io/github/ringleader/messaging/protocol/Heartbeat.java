@@ -83,4 +83,9 @@ public record Heartbeat(
   public byte typeCode() {
     return TYPE;
   }
+
+  @Override
+  public boolean isControl() {
+    return true;
+  }
 }

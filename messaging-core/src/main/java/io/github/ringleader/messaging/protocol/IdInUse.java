@@ -18,4 +18,9 @@ public record IdInUse(long probingIncarnation) implements ClusterMessage {
   public byte typeCode() {
     return TYPE;
   }
+
+  @Override
+  public boolean isControl() {
+    return true;
+  }
 }

@@ -16,4 +16,9 @@ public record LeaderAnnouncement(long term) implements ClusterMessage {
   public byte typeCode() {
     return TYPE;
   }
+
+  @Override
+  public boolean isControl() {
+    return true;
+  }
 }

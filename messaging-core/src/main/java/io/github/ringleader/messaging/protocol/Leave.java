@@ -11,4 +11,9 @@ public record Leave() implements ClusterMessage {
   public byte typeCode() {
     return TYPE;
   }
+
+  @Override
+  public boolean isControl() {
+    return true;
+  }
 }

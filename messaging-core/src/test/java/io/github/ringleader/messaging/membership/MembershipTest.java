@@ -50,6 +50,21 @@ class MembershipTest {
   // ------------------------------------------------------------------ joining and refreshing
 
   @Test
+  void anyMessageFromALiveMemberKeepsItAliveButJoinsNobodyAndOnlyForItsLiveIncarnation() {
+    hear(B, 1, T0);
+    changes.clear();
+    membership.onHeardFrom(B, 1, T0 + FAIL_AFTER - 1);
+    membership.onHeardFrom(C, 1, T0 + FAIL_AFTER - 1); // never heartbeated: not a member
+    membership.onHeardFrom(B, 0, T0 + 2 * FAIL_AFTER - 2); // an older life of B: no proof
+    assertThat(membership.liveIds()).containsExactly(B);
+
+    membership.expire(T0 + FAIL_AFTER, changes);
+    assertThat(changes).as("B kept talking, if not heartbeating").isEmpty();
+    membership.expire(T0 + 2 * FAIL_AFTER - 1, changes);
+    assertThat(changes).extracting(MembershipChange::kind).containsExactly(Kind.FAILED);
+  }
+
+  @Test
   void firstHeartbeatFromAnUnknownMemberJoinsIt() {
     HeartbeatResult result =
         membership.onHeartbeat(B, 7, new Heartbeat(0, 5002, null, 0, 3, 10), T0, changes);

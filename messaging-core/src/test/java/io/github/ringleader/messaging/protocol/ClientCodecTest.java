@@ -156,6 +156,29 @@ class ClientCodecTest {
   }
 
   @Test
+  void checkSendRefusesExactlyWhatEncodingRefusesWithTheSameMessage() {
+    String tooLong = "x".repeat(ClientCodec.MAX_TEXT_BYTES + 1);
+    String[][] cases = {
+      {null, "hello"}, {"bob", "hi"}, {"bad name", "hi"}, {null, tooLong}, {null, "\uD800 alone"},
+      {null, "é".repeat(ClientCodec.MAX_TEXT_BYTES / 2)}, {null, "é".repeat(ClientCodec.MAX_TEXT_BYTES / 2 + 1)}
+    };
+    for (String[] c : cases) {
+      String encodeError = errorOf(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, c[0], c[1])));
+      String checkError = errorOf(() -> ClientCodec.checkSend(c[0], c[1]));
+      assertThat(checkError).as("to=%s, text of %d chars", c[0], c[1].length()).isEqualTo(encodeError);
+    }
+  }
+
+  private static @org.jspecify.annotations.Nullable String errorOf(Runnable action) {
+    try {
+      action.run();
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+  }
+
+  @Test
   void aPositionIsTheTypeThenTheEpochAndTheSeq() throws CodecException {
     byte[] frame = ClientCodec.encodeEvent(new ServerEvent.Position(0x0102030405060708L, 9));
     assertThat(frame).isEqualTo(hex("00000014 5243014b 0102030405060708 0000000000000009"));

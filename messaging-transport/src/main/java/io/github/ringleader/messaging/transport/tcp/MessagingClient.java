@@ -566,7 +566,7 @@ public final class MessagingClient implements AutoCloseable {
    * @throws IllegalArgumentException if {@code to} is not a valid name or the text is too long
    */
   public long send(@Nullable String to, String text) throws IOException {
-    ClientCodec.encodeRequest(new ClientRequest.Send(1, to, text)); // checks before numbering
+    ClientCodec.checkSend(to, text); // before numbering
     writeLock.lock();
     try {
       long seq;

@@ -86,6 +86,9 @@ public final class UdpMulticastTransport implements ClusterTransport {
   /** Frames share a datagram up to this size elsewhere: 1,500-byte MTU less IP and UDP headers. */
   static final int ETHERNET_BATCH_BYTES = 1_472;
 
+  /** Control frames that may wait to be sent, at most: a few heartbeat intervals' worth. */
+  static final int URGENT_QUEUE = 256;
+
   /** How long {@link #close()} waits for the I/O thread to finish. */
   private static final long STOP_WAIT_MILLIS = 1_000;
 
@@ -101,6 +104,11 @@ public final class UdpMulticastTransport implements ClusterTransport {
   private final UdpTransportConfig config;
   private final InetSocketAddress groupAddress;
   private final ArrayBlockingQueue<Outbound> outbound;
+  /**
+   * The control plane's frames (heartbeats, the election, discovery, leaving): sent before any
+   * queued data, so a flood of data cannot delay a heartbeat into a false failure.
+   */
+  private final ArrayBlockingQueue<Outbound> urgent = new ArrayBlockingQueue<>(URGENT_QUEUE);
   private final Object lifecycle = new Object();
   private volatile LifeState lifeState = LifeState.NEW;
   private volatile @Nullable Io io;
@@ -246,7 +254,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
       return;
     }
     Outbound datagram = new Outbound(to, envelope.cluster(), ClusterCodec.encode(envelope));
-    if (!outbound.offer(datagram)) {
+    if (!(envelope.message().isControl() ? urgent : outbound).offer(datagram)) {
       long drops = droppedOutbound.incrementAndGet();
       if (LogThrottle.worthLogging(drops)) {
         log.warn(
@@ -514,7 +522,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
     /** One turn of the loop: wait for input, output or the hint deadline, then handle them. */
     private void turn() throws IOException {
       long deadline = silenceHint.deadlineNanos();
-      if (!transport.outbound.isEmpty()) {
+      if (!transport.outbound.isEmpty() || !transport.urgent.isEmpty()) {
         selector.selectNow();
       } else if (deadline == Long.MAX_VALUE) {
         selector.select();
@@ -625,10 +633,17 @@ public final class UdpMulticastTransport implements ClusterTransport {
      * queued back to back for the same destination share a datagram, up to {@link
      * #maxBatchBytes}: when the node sends faster than the network takes it, the frames that piled
      * up meanwhile leave together, and when it is idle a frame leaves alone at once ("smart
-     * batching": nothing waits for a batch to fill).
+     * batching": nothing waits for a batch to fill). Control frames go first, each on its own.
      */
     private void drainOutbound(int limit) throws ClosedChannelException {
       wakeupPending.set(false);
+      Outbound control;
+      while ((control = transport.urgent.poll()) != null) {
+        batch.clear();
+        batch.put(control.frame);
+        batch.flip();
+        sendNow(control.to, control.cluster, batch, 1);
+      }
       Outbound next = transport.outbound.poll();
       int taken = 0;
       while (next != null) {

@@ -1,6 +1,7 @@
 package io.github.ringleader.messaging.transport.udp;
 
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.await;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.data;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.freeUdpPort;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.tagOf;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.tagged;
@@ -126,7 +127,7 @@ class UdpMulticastTransportTest {
     assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
     int frames = 200;
     for (long tag = 1; tag <= frames; tag++) {
-      transportA.sendToAll(tagged("alpha", "server-a", tag));
+      transportA.sendToAll(data("alpha", "server-a", tag));
     }
     release.countDown();
     b.awaitTag(frames);
@@ -135,11 +136,42 @@ class UdpMulticastTransportTest {
         .containsExactlyElementsOf(LongStream.rangeClosed(1, frames).boxed().toList());
     UdpTransportStats stats = transportA.stats();
     assertThat(stats.sent()).isEqualTo(frames + 1);
-    int frameBytes = ClusterCodec.encode(tagged("alpha", "server-a", frames)).length;
+    int frameBytes = ClusterCodec.encode(data("alpha", "server-a", frames)).length;
     long perDatagram = UdpMulticastTransport.LOOPBACK_BATCH_BYTES / frameBytes;
     assertThat(stats.datagramsSent())
         .as("%d frames of %d bytes, %d to a datagram", frames, frameBytes, perDatagram)
         .isEqualTo(1 + (frames + perDatagram - 1) / perDatagram);
+  }
+
+  @Test
+  void aControlFrameQueuedBehindDataLeavesFirst() throws IOException, InterruptedException {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    UdpMulticastTransport transportA = transport(testConfig(groupPort));
+    transportA.start(
+        envelope -> {
+          if (tagOf(envelope) == 0) {
+            holding.countDown();
+            try {
+              release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        });
+    RecordingReceiver b = new RecordingReceiver();
+    started(b);
+    transportA.sendToAll(tagged("alpha", "server-a", 0)); // comes back to A and holds its thread
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    for (long tag = 1; tag <= 3; tag++) {
+      transportA.sendToAll(data("alpha", "server-a", tag));
+    }
+    transportA.sendToAll(tagged("alpha", "server-a", 99)); // an ElectionAck: the control plane
+    release.countDown();
+    b.awaitTag(3);
+    b.awaitTag(99);
+    assertThat(b.received().stream().mapToLong(UdpTestSupport::tagOf).filter(t -> t > 0))
+        .containsExactly(99L, 1L, 2L, 3L);
   }
 
   @Test
@@ -304,7 +336,7 @@ class UdpMulticastTransportTest {
     assertThat(receiverEntered.await(5, TimeUnit.SECONDS)).as("I/O thread held").isTrue();
 
     for (int i = 1; i <= 10; i++) {
-      transportA.sendToAll(tagged("alpha", "server-a", i));
+      transportA.sendToAll(data("alpha", "server-a", i));
     }
 
     assertThat(transportA.stats().droppedOutbound()).isEqualTo(6);

@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.transport.udp;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.ElectionAck;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -63,8 +64,16 @@ final class UdpTestSupport {
     return new ClusterEnvelope(cluster, NodeId.of(sender), 1, new ElectionAck(1, tag));
   }
 
+  /** A data-plane frame (a StreamAck) carrying {@code tag}: queued behind control frames. */
+  static ClusterEnvelope data(String cluster, String sender, long tag) {
+    return new ClusterEnvelope(cluster, NodeId.of(sender), 1, new StreamAck(tag, 0, 0));
+  }
+
   static long tagOf(ClusterEnvelope envelope) {
-    return envelope.message() instanceof ElectionAck ack ? ack.messageId() : -1;
+    if (envelope.message() instanceof ElectionAck ack) {
+      return ack.messageId();
+    }
+    return envelope.message() instanceof StreamAck ack ? ack.epoch() : -1;
   }
 
   /**
