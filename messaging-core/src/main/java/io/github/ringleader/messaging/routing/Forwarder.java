@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.routing;
 import io.github.ringleader.messaging.protocol.Forward;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.StreamEntry;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * working on, and a request the leader has sequenced (this server received it in the stream) is
  * not sent again while that epoch lasts, unless it takes very long.
  *
- * <p>Deadlines are kept in a queue, so finding what is due costs the due requests, not every
+ * <p>Deadlines are kept in queues, so finding what is due costs the due requests, not every
  * request in flight: a server may have thousands in flight. Requests due at once leave in the
  * order they were submitted, so the leader gets each sender's chats in order and need not hold
  * any back.
@@ -75,8 +76,17 @@ final class Forwarder {
 
   private final long retryNanos;
   private final Map<Key, Pending> pending = new LinkedHashMap<>();
-  /** Every live request, by when it is due; requests done meanwhile are skipped as they surface. */
-  private final PriorityQueue<Pending> byDue =
+  /*
+   * Where each live request waits (requests done meanwhile are skipped as they surface):
+   * - fresh: not sent yet, due at the next flush, in submission order;
+   * - waiting: sent once, due one retry interval after; sent in order at one clock, so this
+   *   queue is in deadline order as it is, and costs O(1) — nearly every request lives and dies
+   *   here;
+   * - later: the rest (backed off further, or seen in the stream), by deadline.
+   */
+  private final ArrayDeque<Pending> fresh = new ArrayDeque<>();
+  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  private final PriorityQueue<Pending> later =
       new PriorityQueue<>(
           (a, b) ->
               a.dueNanos != b.dueNanos
@@ -96,7 +106,7 @@ final class Forwarder {
     }
     Pending p = new Pending(key, request, submitted++);
     pending.put(key, p);
-    byDue.add(p);
+    fresh.add(p);
   }
 
   /** Forgets the request under {@code key}, if any: it was delivered or is no longer wanted. */
@@ -134,34 +144,74 @@ final class Forwarder {
 
   /** A new leader or a new epoch: every request goes again at the next flush, backoff reset. */
   void sendAllSoon() {
-    byDue.clear();
+    fresh.clear();
+    waiting.clear();
+    later.clear();
     for (Pending p : pending.values()) {
       p.dueNanos = 0;
       p.notBeforeNanos = 0;
       p.sends = 0;
-      byDue.add(p);
+      fresh.add(p);
     }
   }
 
-  /** Sends to {@code leader} every request that is due. */
+  /**
+   * Sends to {@code leader} every request that is due: re-sends first, oldest first, then the new
+   * ones in the order they came — so a sender's chats leave in their order.
+   */
   void flush(@Nullable NodeId leader, long nowNanos, RoutingOutbox outbox) {
     if (leader == null) {
       return;
     }
     Pending p;
-    while ((p = byDue.peek()) != null && (p.done || p.dueNanos <= nowNanos)) {
-      byDue.poll();
-      if (p.done) {
-        continue;
+    while ((p = nextDue(nowNanos)) != null) {
+      handle(p, leader, nowNanos, outbox);
+    }
+    while ((p = fresh.poll()) != null) {
+      if (!p.done) {
+        handle(p, leader, nowNanos, outbox);
       }
-      if (p.notBeforeNanos > nowNanos) {
-        p.dueNanos = p.notBeforeNanos;
-      } else {
-        outbox.send(leader, new Forward(p.request));
-        p.dueNanos = nowNanos + retryNanos * Math.min(MAX_BACKOFF, 1L << Math.min(p.sends, 30));
-        p.sends++;
-      }
-      byDue.add(p);
+    }
+  }
+
+  /** The due re-send submitted first, taken off its queue; null if none is due. */
+  private @Nullable Pending nextDue(long nowNanos) {
+    Pending w = liveHead(waiting);
+    Pending l = liveHead(later);
+    if (w != null && w.dueNanos > nowNanos) {
+      w = null;
+    }
+    if (l != null && l.dueNanos > nowNanos) {
+      l = null;
+    }
+    if (w != null && (l == null || w.order < l.order)) {
+      return waiting.poll();
+    }
+    return l != null ? later.poll() : null;
+  }
+
+  private static @Nullable Pending liveHead(java.util.Queue<Pending> queue) {
+    Pending p;
+    while ((p = queue.peek()) != null && p.done) {
+      queue.poll();
+    }
+    return p;
+  }
+
+  private void handle(Pending p, NodeId leader, long nowNanos, RoutingOutbox outbox) {
+    if (p.notBeforeNanos > nowNanos) {
+      p.dueNanos = p.notBeforeNanos;
+      later.add(p);
+      return;
+    }
+    outbox.send(leader, new Forward(p.request));
+    long backoff = Math.min(MAX_BACKOFF, 1L << Math.min(p.sends, 30));
+    p.dueNanos = nowNanos + retryNanos * backoff;
+    p.sends++;
+    if (backoff == 1) {
+      waiting.add(p);
+    } else {
+      later.add(p);
     }
   }
 
@@ -170,11 +220,12 @@ final class Forwarder {
     if (leader == null) {
       return Long.MAX_VALUE;
     }
-    Pending p;
-    while ((p = byDue.peek()) != null && p.done) {
-      byDue.poll();
+    if (liveHead(fresh) != null) {
+      return 0;
     }
-    return p == null ? Long.MAX_VALUE : p.dueNanos;
+    Pending w = liveHead(waiting);
+    Pending l = liveHead(later);
+    return Math.min(w == null ? Long.MAX_VALUE : w.dueNanos, l == null ? Long.MAX_VALUE : l.dueNanos);
   }
 
   /** Requests in flight. */
