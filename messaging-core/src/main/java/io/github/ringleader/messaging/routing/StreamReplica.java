@@ -63,6 +63,15 @@ public final class StreamReplica {
   static final int RECEIVE_WINDOW = 8192;
   /** Bytes of entries and sessions in one sync reply datagram (under the 64 KiB frame limit). */
   static final int SYNC_PART_BYTES = 40_000;
+  /**
+   * Entries held from the next one to deliver on, at most: more than the leader's window (the
+   * most entries it has sequenced and not seen delivered everywhere), so a leader that keeps to
+   * it never has an entry dropped for this.
+   */
+  static final int RING = 16_384;
+
+  private static final int RING_MASK = RING - 1;
+
   /** Epochs remembered in {@link #deliveredUpTo}. */
   static final int REMEMBERED_EPOCHS = 32;
   /** Delivered entries kept for flushes, at most. */
@@ -81,7 +90,14 @@ public final class StreamReplica {
   private long syncedFor;
   /** Epochs whose flush this replica answered, the most recent few. */
   private final java.util.LinkedHashSet<Long> answered = new java.util.LinkedHashSet<>();
-  private final TreeMap<Long, StreamEntry> received = new TreeMap<>();
+  /**
+   * The entries received and not yet delivered, entry {@code seq} at {@code seq & RING_MASK}: only
+   * sequence numbers in (delivered, delivered + {@link #RING}] are kept, so no two share a slot.
+   * An array, not a sorted map: nothing boxed or allocated per entry.
+   */
+  private final @Nullable StreamEntry[] received = new StreamEntry[RING];
+  /** How many slots of {@link #received} hold an entry. */
+  private int buffered;
   private long receivedContiguous;
   private long delivered;
   private long stableKnown;
@@ -144,12 +160,17 @@ public final class StreamReplica {
     }
     long seq = message.seq();
     headKnown = Math.max(headKnown, seq);
-    if (seq <= receivedContiguous || seq > receivedContiguous + RECEIVE_WINDOW) {
+    if (seq <= receivedContiguous || seq > receivedContiguous + RECEIVE_WINDOW || seq > delivered + RING) {
       ackDue = true; // a duplicate, or too far ahead: say where we are
       return;
     }
-    received.putIfAbsent(seq, message.entry());
-    while (received.containsKey(receivedContiguous + 1)) {
+    int slot = (int) (seq & RING_MASK);
+    if (received[slot] == null) {
+      received[slot] = message.entry();
+      buffered++;
+    }
+    while (receivedContiguous < delivered + RING
+        && received[(int) ((receivedContiguous + 1) & RING_MASK)] != null) {
       receivedContiguous++;
     }
     ackDue = true;
@@ -223,10 +244,10 @@ public final class StreamReplica {
     }
     // Received but not delivered here: stable entries some absent member may have delivered.
     // Every member's received entries are a prefix of one stream, so together they leave no gap.
-    for (Map.Entry<Long, StreamEntry> e : received.headMap(receivedContiguous, true).entrySet()) {
-      StreamEntry entry = e.getValue();
-      if (!(entry instanceof StreamEntry.Directory)) {
-        entries.add(new SyncReply.SequencedEntry(e.getKey(), origin(e.getKey(), entry)));
+    for (long seq = delivered + 1; seq <= receivedContiguous; seq++) {
+      StreamEntry entry = received[(int) (seq & RING_MASK)];
+      if (entry != null && !(entry instanceof StreamEntry.Directory)) {
+        entries.add(new SyncReply.SequencedEntry(seq, origin(seq, entry)));
       }
     }
     List<StreamEntry.Session> sessions = sink.sessionReport();
@@ -340,7 +361,7 @@ public final class StreamReplica {
 
   /** Entries received and not yet delivered (bounded by the receive window). */
   public int buffered() {
-    return received.size();
+    return buffered;
   }
 
   // ---------------------------------------------------------------- internals
@@ -374,6 +395,9 @@ public final class StreamReplica {
     while (olderDelivered.size() > MAX_RETAINED) {
       olderDelivered.remove(0);
     }
+    // How far this replica got in the epoch it leaves (kept up to date only now: per entry it
+    // is `delivered`), unless that epoch was closed (MAX_VALUE) or forgotten.
+    deliveredUpTo.computeIfPresent(epoch, (e, upTo) -> upTo == Long.MAX_VALUE ? upTo : delivered);
     deliveredUpTo.put(newEpoch, 0L);
     while (deliveredUpTo.size() > REMEMBERED_EPOCHS) {
       deliveredUpTo.remove(deliveredUpTo.keySet().iterator().next());
@@ -385,7 +409,8 @@ public final class StreamReplica {
         deliveredUpTo.keySet().stream().map(Epochs::format).toList());
     epoch = newEpoch;
     epochLeader = leader;
-    received.clear();
+    java.util.Arrays.fill(received, null);
+    buffered = 0;
     receivedContiguous = 0;
     delivered = 0;
     stableKnown = 0;
@@ -413,13 +438,15 @@ public final class StreamReplica {
   private void deliverStable() {
     while (!isFrozen() && delivered < Math.min(stableKnown, receivedContiguous)) {
       long seq = delivered + 1;
-      StreamEntry entry = received.remove(seq);
+      int slot = (int) (seq & RING_MASK);
+      StreamEntry entry = received[slot];
       if (entry == null) {
         return;
       }
+      received[slot] = null;
+      buffered--;
       delivered = seq;
       deliveredCount++;
-      deliveredUpTo.put(epoch, seq);
       boolean opening = entry instanceof StreamEntry.Directory || entry instanceof StreamEntry.Carried;
       if (!opening && openingEnd < 0) {
         openingEnd = seq - 1;
