@@ -29,6 +29,7 @@ import io.github.ringleader.messaging.protocol.StreamState;
 import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
 import io.github.ringleader.messaging.routing.Router;
+import io.github.ringleader.messaging.routing.RoutingConfig;
 import io.github.ringleader.messaging.routing.RoutingOutbox;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;
@@ -148,13 +149,14 @@ public final class MessagingNode implements AutoCloseable {
                 2));
     this.router =
         new Router(
-            config.nodeId(),
-            () -> incarnation,
-            config.capacity(),
+            RoutingConfig.builder(config.nodeId())
+                .capacity(config.capacity())
+                .retryNanos(config.electionAckTimeout().toNanos())
+                .stateIntervalNanos(config.heartbeatInterval().toNanos())
+                .graceNanos(config.sessionGrace().toNanos())
+                .build(),
             new ToCluster(),
-            config.electionAckTimeout().toNanos(),
-            config.heartbeatInterval().toNanos(),
-            config.sessionGrace().toNanos(),
+            () -> incarnation,
             this::serverWithRoom,
             this::elderWithRoom,
             builder.resumeTokenSource != null ? builder.resumeTokenSource : new java.security.SecureRandom());

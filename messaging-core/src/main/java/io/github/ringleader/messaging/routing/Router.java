@@ -138,81 +138,35 @@ public final class Router implements StreamReplica.Sink {
   private Map<NodeId, Long> epochMembers = Map.of();
 
   /**
+   * @param config this server's id, capacity and timings
+   * @param outbox where routing sends to the cluster
    * @param incarnation this server's incarnation (read when the first client joins); it seeds the
    *     session ids
    * @param redirect names a server with room, for a client this full server turns away
-   */
-  public Router(
-      NodeId self,
-      java.util.function.LongSupplier incarnation,
-      int capacity,
-      RoutingOutbox outbox,
-      long retryNanos,
-      long stateIntervalNanos,
-      Supplier<@Nullable NodeId> redirect) {
-    this(self, incarnation, capacity, outbox, retryNanos, stateIntervalNanos, 0, redirect);
-  }
-
-  /**
-   * @param graceNanos how long the cluster holds the session of a client that lost its
-   *     connection or its server, for the client to resume it; 0 ends such sessions at once
-   */
-  public Router(
-      NodeId self,
-      java.util.function.LongSupplier incarnation,
-      int capacity,
-      RoutingOutbox outbox,
-      long retryNanos,
-      long stateIntervalNanos,
-      long graceNanos,
-      Supplier<@Nullable NodeId> redirect) {
-    this(self, incarnation, capacity, outbox, retryNanos, stateIntervalNanos, graceNanos, redirect, () -> null);
-  }
-
-  /**
    * @param elder names a live server with room that has been up longer than this one, to send a
    *     resuming client to when this server does not know where the client stopped (it came up
    *     since); null: none
-   */
-  public Router(
-      NodeId self,
-      java.util.function.LongSupplier incarnation,
-      int capacity,
-      RoutingOutbox outbox,
-      long retryNanos,
-      long stateIntervalNanos,
-      long graceNanos,
-      Supplier<@Nullable NodeId> redirect,
-      Supplier<@Nullable NodeId> elder) {
-    this(
-        self, incarnation, capacity, outbox, retryNanos, stateIntervalNanos, graceNanos, redirect, elder,
-        new java.security.SecureRandom());
-  }
-
-  /**
    * @param secrets where the sessions' resume tokens come from: a {@link java.security.SecureRandom}
    *     in production (they must be unguessable), a seeded generator in a simulation (so that it
    *     replays); used on the caller's thread only
    */
   public Router(
-      NodeId self,
-      java.util.function.LongSupplier incarnation,
-      int capacity,
+      RoutingConfig config,
       RoutingOutbox outbox,
-      long retryNanos,
-      long stateIntervalNanos,
-      long graceNanos,
+      java.util.function.LongSupplier incarnation,
       Supplier<@Nullable NodeId> redirect,
       Supplier<@Nullable NodeId> elder,
       java.util.random.RandomGenerator secrets) {
+    NodeId self = config.self();
+    long retryNanos = config.retryNanos();
     this.self = self;
     this.secrets = secrets;
     this.elder = elder;
-    this.graceNanos = graceNanos;
-    this.capacity = capacity;
+    this.graceNanos = config.graceNanos();
+    this.capacity = config.capacity();
     this.outbox = outbox;
     this.retryNanos = retryNanos;
-    this.stateIntervalNanos = stateIntervalNanos;
+    this.stateIntervalNanos = config.stateIntervalNanos();
     this.redirect = redirect;
     this.replica = new StreamReplica(self, this, outbox, retryNanos);
     this.pending = new Forwarder(retryNanos);

@@ -27,6 +27,7 @@ import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class RouterTest {
   private final RecordingOutbox outbox = new RecordingOutbox();
   private @Nullable NodeId roomElsewhere = ROOMY;
   private Router router =
-      new Router(SELF, () -> INCARNATION, CAPACITY, outbox, RETRY, STATE_INTERVAL, () -> roomElsewhere);
+      router(0, () -> roomElsewhere, () -> null);
   private long now = 1_000;
 
   /** The fake leader's stream. */
@@ -79,7 +80,7 @@ class RouterTest {
   /** Starts over with a router that holds lost sessions for a grace period. */
   private void withGrace() {
     router =
-        new Router(SELF, () -> INCARNATION, CAPACITY, outbox, RETRY, STATE_INTERVAL, 30_000_000_000L, () -> roomElsewhere);
+        router(30_000_000_000L, () -> roomElsewhere, () -> null);
     epoch = E2;
     head = 0;
     router.onCluster(LEADER, false, 1, lives(SELF, LEADER, OTHER), now);
@@ -198,9 +199,7 @@ class RouterTest {
   @Test
   void aServerThatCameUpAfterTheClientsLastMessageSendsItToOneUpLonger() {
     router =
-        new Router(
-            SELF, () -> INCARNATION, CAPACITY, outbox, RETRY, STATE_INTERVAL, 30_000_000_000L,
-            () -> roomElsewhere, () -> OTHER);
+        router(30_000_000_000L, () -> roomElsewhere, () -> OTHER);
     epoch = E2;
     head = 0;
     router.onCluster(LEADER, false, 1, lives(SELF, LEADER, OTHER), now);
@@ -850,7 +849,24 @@ class RouterTest {
 
   private Router newRouter() {
     outbox.clear();
-    return new Router(SELF, () -> INCARNATION, CAPACITY, outbox, RETRY, STATE_INTERVAL, () -> null);
+    return router(0, () -> null, () -> null);
+  }
+
+  /** A router for {@code SELF} with the test's capacity and timings, sending to {@code outbox}. */
+  private Router router(
+      long graceNanos, Supplier<@Nullable NodeId> redirect, Supplier<@Nullable NodeId> elder) {
+    return new Router(
+        RoutingConfig.builder(SELF)
+            .capacity(CAPACITY)
+            .retryNanos(RETRY)
+            .stateIntervalNanos(STATE_INTERVAL)
+            .graceNanos(graceNanos)
+            .build(),
+        outbox,
+        () -> INCARNATION,
+        redirect,
+        elder,
+        new java.security.SecureRandom());
   }
 
   /** Plays the node: hands the router what it sent itself and to all, until nothing is left. */

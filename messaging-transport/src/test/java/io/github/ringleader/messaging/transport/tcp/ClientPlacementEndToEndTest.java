@@ -5,20 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
-import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,86 +23,31 @@ import org.junit.jupiter.api.Test;
  */
 class ClientPlacementEndToEndTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration HEARTBEAT = Duration.ofMillis(100);
 
-  private final List<MessagingNode> nodes = new ArrayList<>();
-  private final List<UdpMulticastTransport> transports = new ArrayList<>();
-  private final List<TcpClientServer> servers = new ArrayList<>();
-  private final List<MessagingClient> clients = new ArrayList<>();
+  private LoopbackCluster cluster;
 
   @BeforeEach
   void startCluster(org.junit.jupiter.api.TestInfo test) throws Exception {
     // Placement is under test: no client may be moved meanwhile, except where rebalancing is.
     boolean rebalance = test.getTags().contains("rebalancing");
-    int groupPort = freeUdpPort();
-    List<CompletableFuture<Void>> started = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      // The client port goes into the heartbeats, so the TCP server binds first and hands its
-      // connections to the node once the node exists.
-      CompletableFuture<MessagingNode> node = new CompletableFuture<>();
-      TcpClientServer tcp =
-          TcpClientServer.start(
-              TcpServerConfig.builder().host("127.0.0.1").port(0).build(),
-              link -> TcpClientServer.ClientAcceptor.of(node.join()).connect(link));
-      servers.add(tcp);
-      UdpMulticastTransport transport =
-          new UdpMulticastTransport(
-              UdpTransportConfig.builder()
-                  .group("239.255." + ((groupPort >> 8) & 0xFF) + "." + (groupPort & 0xFF))
-                  .port(groupPort)
-                  .networkInterface("lo")
-                  .ttl(0)
-                  .bindAddress("127.0.0.1")
-                  .build());
-      transports.add(transport);
-      node.complete(
-          MessagingNode.builder()
-              .nodeId("server" + i)
-              .clusterName("placement")
-              .transport(transport)
-              .clientPort(tcp.localPort())
-              .clientHost("127.0.0.1")
-              .capacity(i == 1 ? 12 : 100)
-              .heartbeatInterval(HEARTBEAT)
-              .missedHeartbeats(3)
-              .discoveryWindow(Duration.ofMillis(200))
-              .rebalance(rebalance)
-              .build());
-      nodes.add(node.join());
-      started.add(node.join().start());
-    }
-    for (CompletableFuture<Void> future : started) {
-      future.get(5, TimeUnit.SECONDS);
-    }
-    await(
-        TIMEOUT,
-        () -> "all follow server3 and know each other",
-        () -> nodes.stream()
-            .allMatch(n -> NodeId.of("server3").equals(n.leader()) && n.view().members().size() == 3));
+    cluster =
+        LoopbackCluster.builder("placement")
+            .advertiseClientPorts()
+            .eachNode((number, node) -> node.capacity(number == 1 ? 12 : 100).rebalance(rebalance))
+            .start();
   }
 
   @AfterEach
   void stopEverything() {
-    clients.forEach(MessagingClient::close);
-    servers.forEach(TcpClientServer::close);
-    nodes.forEach(MessagingNode::close);
-  }
-
-  private static int freeUdpPort() throws IOException {
-    try (DatagramChannel probe = DatagramChannel.open()) {
-      probe.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0));
-      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
-    }
+    cluster.close();
   }
 
   private int port(int server) {
-    return servers.get(server - 1).localPort();
+    return cluster.port(server - 1);
   }
 
   private MessagingClient join(MessagingClient.Builder builder) throws IOException {
-    MessagingClient client = builder.timeout(TIMEOUT).connect();
-    clients.add(client);
-    return client;
+    return cluster.join(builder);
   }
 
   private void fillServer1With(int count) throws IOException {
@@ -119,7 +57,7 @@ class ClientPlacementEndToEndTest {
     // The others learn server1's load from its heartbeats.
     await(
         () -> "every server knows server1 has " + count + " clients",
-        () -> nodes.stream()
+        () -> cluster.nodes().stream()
             .allMatch(n -> n.view().member(NodeId.of("server1")).orElseThrow().clients() == count));
   }
 
@@ -133,7 +71,7 @@ class ClientPlacementEndToEndTest {
 
     assertThat(newcomer.welcome().server()).isEqualTo(NodeId.of("server2"));
     assertThat(newcomer.serverAddress()).isEqualTo("127.0.0.1:" + port(2));
-    assertThat(nodes.get(1).router().clientCount()).isEqualTo(1);
+    assertThat(cluster.node(1).router().clientCount()).isEqualTo(1);
   }
 
   @Test
@@ -157,7 +95,7 @@ class ClientPlacementEndToEndTest {
       int expected = i + 1;
       await(
           () -> "server1 knows of " + expected + " clients",
-          () -> nodes.get(0).view().members().stream().mapToInt(m -> m.clients()).sum() == expected);
+          () -> cluster.node(0).view().members().stream().mapToInt(m -> m.clients()).sum() == expected);
     }
     // server1 has room for 12, the others for 100: the first goes to server1 (all empty), then
     // the lighter servers take turns.
@@ -233,7 +171,7 @@ class ClientPlacementEndToEndTest {
             org.assertj.core.groups.Tuple.tuple(NodeId.of("server2"), port(2), false),
             org.assertj.core.groups.Tuple.tuple(NodeId.of("server3"), port(3), true));
 
-    nodes.get(2).close();
+    cluster.node(2).close();
 
     await(
         () -> "alice's list without server3, server2 leading: " + alice.servers(),
@@ -252,7 +190,7 @@ class ClientPlacementEndToEndTest {
             .balance(false)
             .failover(false));
 
-    nodes.get(0).close();
+    cluster.node(0).close();
 
     await(() -> "alice told why: " + recorder.closed, () -> !recorder.closed.isEmpty());
     assertThat(recorder.closed).containsExactly("server server1 is shutting down");
@@ -267,7 +205,7 @@ class ClientPlacementEndToEndTest {
     MessagingClient bobClient =
         join(MessagingClient.builder().address("127.0.0.1", port(2)).name("bob").listener(bob).balance(false));
 
-    nodes.get(0).close();
+    cluster.node(0).close();
     bobClient.send("alice", "did you move?"); // while alice moves, or just before
 
     await(() -> "alice resumed: " + alice.lost, () -> !alice.resumed.isEmpty());
@@ -295,8 +233,8 @@ class ClientPlacementEndToEndTest {
     }
     // server1 holds 12, the others 100: load evens out when server1 keeps one client.
     await(
-        () -> "server1 down to one client: " + nodes.get(0).view().members(),
-        () -> nodes.get(0).view().member(NodeId.of("server1")).orElseThrow().clients() == 1
+        () -> "server1 down to one client: " + cluster.node(0).view().members(),
+        () -> cluster.node(0).view().member(NodeId.of("server1")).orElseThrow().clients() == 1
             && recorders.stream().filter(r -> !r.resumed.isEmpty()).count() == 5);
     for (int i = 0; i < 6; i++) {
       FailoverRecorder r = recorders.get(i);

@@ -5,25 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.membership.MemberInfo;
-import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeListener;
-import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
-import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,93 +38,37 @@ class FloodStressEndToEndTest {
   private static final Duration HEARTBEAT =
       Duration.ofMillis(Long.getLong("flood.heartbeat.ms", 200));
 
-  private final List<MessagingNode> nodes = new ArrayList<>();
-  private final List<UdpMulticastTransport> transports = new ArrayList<>();
-  private final List<TcpClientServer> servers = new ArrayList<>();
-  private final List<MessagingClient> clients = new ArrayList<>();
   private final List<String> falseAlarms = new CopyOnWriteArrayList<>();
+  private LoopbackCluster cluster;
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    cluster =
+        LoopbackCluster.builder("flood-stress")
+            .eachNode((number, node) -> node.heartbeatInterval(HEARTBEAT))
+            .listener(
+                id ->
+                    new NodeListener() {
+                      @Override
+                      public void onMemberFailed(MemberInfo member) {
+                        falseAlarms.add(id + " took " + member.id() + " for dead");
+                      }
+
+                      @Override
+                      public void onMemberLeft(MemberInfo member) {
+                        falseAlarms.add(id + " saw " + member.id() + " leave");
+                      }
+                    })
+            .start();
+  }
 
   @AfterEach
   void stopEverything() {
-    clients.forEach(MessagingClient::close);
-    servers.forEach(TcpClientServer::close);
-    for (MessagingNode node : nodes) {
-      if (node.state() != NodeState.STOPPED && node.state() != NodeState.FAILED) {
-        node.close();
-      }
-    }
-    transports.forEach(UdpMulticastTransport::close);
-  }
-
-  private void startCluster() throws Exception {
-    int groupPort;
-    try (DatagramChannel probe = DatagramChannel.open()) {
-      probe.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0));
-      groupPort = ((InetSocketAddress) probe.getLocalAddress()).getPort();
-    }
-    List<CompletableFuture<Void>> started = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      UdpMulticastTransport transport =
-          new UdpMulticastTransport(
-              UdpTransportConfig.builder()
-                  .group("239.255." + ((groupPort >> 8) & 0xFF) + "." + (groupPort & 0xFF))
-                  .port(groupPort)
-                  .networkInterface("lo")
-                  .ttl(0)
-                  .bindAddress("127.0.0.1")
-                  .build());
-      transports.add(transport);
-      String id = "server" + i;
-      MessagingNode node =
-          MessagingNode.builder()
-              .nodeId(id)
-              .clusterName("flood-stress")
-              .transport(transport)
-              .heartbeatInterval(HEARTBEAT)
-              .missedHeartbeats(3)
-              .discoveryWindow(Duration.ofMillis(200))
-              .listener(
-                  new NodeListener() {
-                    @Override
-                    public void onMemberFailed(MemberInfo member) {
-                      falseAlarms.add(id + " took " + member.id() + " for dead");
-                    }
-
-                    @Override
-                    public void onMemberLeft(MemberInfo member) {
-                      falseAlarms.add(id + " saw " + member.id() + " leave");
-                    }
-                  })
-              .build();
-      nodes.add(node);
-      started.add(node.start());
-    }
-    for (CompletableFuture<Void> future : started) {
-      future.get(5, TimeUnit.SECONDS);
-    }
-    await(
-        Duration.ofSeconds(10),
-        () -> "all follow server3",
-        () -> nodes.stream().allMatch(n -> NodeId.of("server3").equals(n.leader())));
-    for (MessagingNode node : nodes) {
-      servers.add(
-          TcpClientServer.start(
-              TcpServerConfig.builder().host("127.0.0.1").port(0).build(), node));
-    }
-  }
-
-  private MessagingClient join(int server, String name, TcpTestSupport.Recorder listener)
-      throws IOException {
-    MessagingClient client =
-        MessagingClient.connect(
-            "127.0.0.1", servers.get(server).localPort(), name, listener, Duration.ofSeconds(10));
-    clients.add(client);
-    return client;
+    cluster.close();
   }
 
   @Test
   void fourClientsFloodingOneServerLoseNothingStarveNobodyAndFailNoServer() throws Exception {
-    startCluster();
     List<String> names = new ArrayList<>();
     Map<String, TcpTestSupport.Recorder> recorders = new HashMap<>();
     List<MessagingClient> flooders = new ArrayList<>();
@@ -142,7 +77,7 @@ class FloodStressEndToEndTest {
       TcpTestSupport.Recorder recorder = new TcpTestSupport.Recorder();
       recorders.put(name, recorder);
       names.add(name);
-      flooders.add(join(0, name, recorder));
+      flooders.add(cluster.join(0, name, recorder));
     }
     List<MessagingClient> quiet = new ArrayList<>();
     for (int server = 0; server < 3; server++) {
@@ -150,7 +85,7 @@ class FloodStressEndToEndTest {
       TcpTestSupport.Recorder recorder = new TcpTestSupport.Recorder();
       recorders.put(name, recorder);
       names.add(name);
-      quiet.add(join(server, name, recorder));
+      quiet.add(cluster.join(server, name, recorder));
     }
     falseAlarms.clear(); // only what happens under load counts
 

@@ -7,23 +7,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.node.NodeState;
 import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
-import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,9 +27,7 @@ import org.junit.jupiter.api.Test;
 class TcpClusterEndToEndTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  private final List<MessagingNode> nodes = new ArrayList<>();
-  private final List<UdpMulticastTransport> transports = new ArrayList<>();
-  private final List<TcpClientServer> servers = new ArrayList<>();
+  private LoopbackCluster cluster;
   private final List<MessagingClient> clients = new ArrayList<>();
 
   private final TcpTestSupport.Recorder alice = new TcpTestSupport.Recorder();
@@ -47,50 +36,11 @@ class TcpClusterEndToEndTest {
 
   @BeforeEach
   void startCluster() throws Exception {
-    int groupPort = freeUdpPort();
-    List<CompletableFuture<Void>> started = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      UdpMulticastTransport transport =
-          new UdpMulticastTransport(
-              UdpTransportConfig.builder()
-                  .group("239.255." + ((groupPort >> 8) & 0xFF) + "." + (groupPort & 0xFF))
-                  .port(groupPort)
-                  .networkInterface("lo")
-                  .ttl(0)
-                  .bindAddress("127.0.0.1")
-                  .build());
-      transports.add(transport);
-      MessagingNode node =
-          MessagingNode.builder()
-              .nodeId("server" + i)
-              .clusterName("tcp-e2e")
-              .transport(transport)
-              .heartbeatInterval(Duration.ofMillis(100))
-              .missedHeartbeats(3)
-              .discoveryWindow(Duration.ofMillis(200))
-              .sessionGrace(Duration.ofSeconds(1))
-              .build();
-      nodes.add(node);
-      started.add(node.start());
-    }
-    for (CompletableFuture<Void> future : started) {
-      future.get(5, TimeUnit.SECONDS);
-    }
-    await(
-        TIMEOUT,
-        () -> "all follow server3",
-        () -> nodes.stream().allMatch(n -> NodeId.of("server3").equals(n.leader())));
-    for (MessagingNode node : nodes) {
-      servers.add(
-          TcpClientServer.start(
-              TcpServerConfig.builder()
-                  .host("127.0.0.1")
-                  .port(0)
-                  .maxQueuedFrames(64)
-                  .socketSendBufferBytes(8192)
-                  .build(),
-              node));
-    }
+    cluster =
+        LoopbackCluster.builder("tcp-e2e")
+            .sessionGrace(Duration.ofSeconds(1))
+            .serverConfig(tcp -> tcp.maxQueuedFrames(64).socketSendBufferBytes(8192))
+            .start();
     join(0, "alice", alice);
     join(1, "bob", bob);
     join(2, "charlie", charlie);
@@ -99,32 +49,16 @@ class TcpClusterEndToEndTest {
         () -> alice.presences.stream().filter(ServerEvent.Presence::joined).count() >= 2);
   }
 
-  private static int freeUdpPort() throws IOException {
-    try (DatagramChannel probe = DatagramChannel.open()) {
-      probe.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0));
-      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
-    }
-  }
-
   private MessagingClient join(int server, String name, TcpTestSupport.Recorder listener)
       throws IOException {
-    MessagingClient client =
-        MessagingClient.connect(
-            "127.0.0.1", servers.get(server).localPort(), name, listener, TIMEOUT);
+    MessagingClient client = cluster.join(server, name, listener);
     clients.add(client);
     return client;
   }
 
   @AfterEach
   void stopEverything() {
-    clients.forEach(MessagingClient::close);
-    servers.forEach(TcpClientServer::close);
-    for (MessagingNode node : nodes) {
-      if (node.state() != NodeState.STOPPED && node.state() != NodeState.FAILED) {
-        node.close();
-      }
-    }
-    transports.forEach(UdpMulticastTransport::close);
+    cluster.close();
   }
 
   @Test
@@ -160,7 +94,7 @@ class TcpClusterEndToEndTest {
             () ->
                 MessagingClient.connect(
                     "127.0.0.1",
-                    servers.get(2).localPort(),
+                    cluster.server(2).localPort(),
                     "Alice",
                     new TcpTestSupport.Recorder(),
                     TIMEOUT))
@@ -193,7 +127,7 @@ class TcpClusterEndToEndTest {
   @Test
   void garbageTruncatedAndOversizedFramesAreRefusedWhileAliceAndBobKeepTalking()
       throws Exception {
-    int port = servers.get(0).localPort();
+    int port = cluster.server(0).localPort();
     byte[] hello = ClientCodec.encodeRequest(new ClientRequest.Hello("mallory"));
     byte[][] attacks = {
       "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
@@ -213,8 +147,8 @@ class TcpClusterEndToEndTest {
       await(() -> "bob still hears alice", () -> bob.hasText("still here " + attack.length));
       await(() -> "accepted", () -> alice.accepted.contains(seq));
     }
-    assertThat(servers.get(0).stats().malformedTotal()).isEqualTo(3);
-    assertThat(servers.get(0).stats().closed(CloseReason.MALFORMED)).isEqualTo(3);
+    assertThat(cluster.server(0).stats().malformedTotal()).isEqualTo(3);
+    assertThat(cluster.server(0).stats().closed(CloseReason.MALFORMED)).isEqualTo(3);
     assertThat(clients.get(0).isClosed()).isFalse();
   }
 
@@ -226,7 +160,7 @@ class TcpClusterEndToEndTest {
 
   @Test
   void aClientThatNeverReadsIsDisconnectedWithoutStallingTheOthers() throws Exception {
-    TcpClientServer server2 = servers.get(1);
+    TcpClientServer server2 = cluster.server(1);
     try (Socket slow = new Socket()) {
       slow.setReceiveBufferSize(4096);
       slow.connect(new InetSocketAddress("127.0.0.1", server2.localPort()), 2000);

@@ -18,10 +18,11 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Shared by the UDP tests. Everything stays on this host: the group is a 239.255.x.y group joined
+ * Shared by the UDP tests (and, for the port and the config, the TCP end-to-end tests' {@code
+ * LoopbackCluster}). Everything stays on this host: the group is a 239.255.x.y group joined
  * on the loopback interface with TTL 0, and unicast sockets bind 127.0.0.1.
  */
-final class UdpTestSupport {
+public final class UdpTestSupport {
   /** How long a test waits for something that takes milliseconds on a healthy host. */
   static final Duration WAIT = Duration.ofSeconds(5);
 
@@ -39,7 +40,7 @@ final class UdpTestSupport {
    * another program could take it. The kernel hands out ephemeral ports in turn, so that needs a
    * full wrap of the ephemeral range in those microseconds; we accept it.
    */
-  static int freeUdpPort() throws IOException {
+  public static int freeUdpPort() throws IOException {
     try (DatagramChannel probe = DatagramChannel.open()) {
       probe.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0));
       return ((InetSocketAddress) probe.getLocalAddress()).getPort();
@@ -50,7 +51,7 @@ final class UdpTestSupport {
    * A config for a test transport: group 239.255.x.y derived from the port (so concurrent runs on
    * one host use different groups as well as different ports), loopback, TTL 0.
    */
-  static UdpTransportConfig.Builder testConfig(int groupPort) {
+  public static UdpTransportConfig.Builder testConfig(int groupPort) {
     return UdpTransportConfig.builder()
         .group("239.255." + ((groupPort >> 8) & 0xFF) + "." + (groupPort & 0xFF))
         .port(groupPort)
