@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,6 +44,7 @@ public final class SimulatedNetwork {
   private long malformedDropped;
   private final Map<AuthFailure, Long> refused = new EnumMap<>(AuthFailure.class);
   private @Nullable ClusterKey clusterKey;
+  private @Nullable Consumer<Sent> tap;
   private LinkConditions defaults = LinkConditions.PERFECT;
   private final Map<List<NodeId>, LinkConditions> links = new HashMap<>();
   /** Attached endpoints by id; more than one only when two servers wrongly share an id. */
@@ -159,6 +161,17 @@ public final class SimulatedNetwork {
     this.clusterKey = key;
   }
 
+  /**
+   * Shows every datagram a server accepted, as sent (sealed if its sender has a key), to {@code
+   * tap} (null: none) — an eavesdropper, for replaying them with {@link #inject}.
+   */
+  public void setTap(@Nullable Consumer<Sent> tap) {
+    this.tap = tap;
+  }
+
+  /** A datagram {@code from} sent that {@code to} accepted. */
+  public record Sent(NodeId from, NodeId to, byte[] datagram) {}
+
   /** Frames an endpoint with a key refused for {@code reason}, delivered or injected. */
   public long refused(AuthFailure reason) {
     return refused.getOrDefault(reason, 0L);
@@ -264,6 +277,10 @@ public final class SimulatedNetwork {
       for (ClusterEnvelope envelope : envelopes) {
         counts[1]++;
         target.onMessage(envelope);
+      }
+      Consumer<Sent> eavesdropper = tap;
+      if (eavesdropper != null) {
+        eavesdropper.accept(new Sent(from, to, bytes.clone()));
       }
     }
   }
