@@ -1,6 +1,10 @@
 package io.github.ringleader.messaging.transport.udp;
 
+import io.github.ringleader.messaging.protocol.AuthFailure;
+import io.github.ringleader.messaging.protocol.AuthenticationException;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
+import io.github.ringleader.messaging.protocol.ClusterKey;
+import io.github.ringleader.messaging.protocol.FrameAuthenticator;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.protocol.NodeId;
@@ -71,6 +75,9 @@ import org.slf4j.LoggerFactory;
 public final class UdpMulticastTransport implements ClusterTransport {
   private static final Logger log = LoggerFactory.getLogger(UdpMulticastTransport.class);
 
+  /** Security events: frames refused for their MAC or as replays (rate-limited). */
+  private static final Logger audit = LoggerFactory.getLogger("ringleader.audit");
+
   /** The most members whose unicast address is remembered. */
   static final int MAX_PEERS = 1024;
 
@@ -111,6 +118,8 @@ public final class UdpMulticastTransport implements ClusterTransport {
   /** Filled for every reason here and never changed after, so any thread may read it. */
   private final Map<CodecException.Reason, AtomicLong> malformed =
       new EnumMap<>(CodecException.Reason.class);
+  private final Map<AuthFailure, AtomicLong> refused = new EnumMap<>(AuthFailure.class);
+  private final @Nullable FrameAuthenticator authenticator;
   private final AtomicLong unknownDestination = new AtomicLong();
   private final AtomicLong droppedOutbound = new AtomicLong();
   private final AtomicLong sendErrors = new AtomicLong();
@@ -126,6 +135,17 @@ public final class UdpMulticastTransport implements ClusterTransport {
     for (CodecException.Reason reason : CodecException.Reason.values()) {
       malformed.put(reason, new AtomicLong());
     }
+    for (AuthFailure reason : AuthFailure.values()) {
+      refused.put(reason, new AtomicLong());
+    }
+    ClusterKey key = config.clusterKey();
+    this.authenticator = key == null ? null : new FrameAuthenticator(key);
+  }
+
+  /** Frames refused for {@code reason} so far (always 0 without a cluster key). */
+  public long refused(AuthFailure reason) {
+    AtomicLong counter = refused.get(reason);
+    return counter == null ? 0 : counter.get();
   }
 
   /** A transport with the defaults: {@value UdpTransportConfig#DEFAULT_GROUP} on loopback. */
@@ -245,7 +265,10 @@ public final class UdpMulticastTransport implements ClusterTransport {
       droppedOutbound.incrementAndGet();
       return;
     }
-    Outbound datagram = new Outbound(to, envelope.cluster(), ClusterCodec.encode(envelope));
+    byte[] frame = ClusterCodec.encode(envelope);
+    FrameAuthenticator sealer = authenticator;
+    Outbound datagram =
+        new Outbound(to, envelope.cluster(), sealer == null ? frame : sealer.seal(frame));
     if (!outbound.offer(datagram)) {
       long drops = droppedOutbound.incrementAndGet();
       if (LogThrottle.worthLogging(drops)) {
@@ -578,10 +601,18 @@ public final class UdpMulticastTransport implements ClusterTransport {
      */
     private void onDatagram(SocketAddress source, byte[] data, int length) {
       decoded.clear();
+      FrameAuthenticator opener = transport.authenticator;
       try {
-        ClusterCodec.decodeAll(data, 0, length, decoded);
+        if (opener == null) {
+          ClusterCodec.decodeAll(data, 0, length, decoded);
+        } else {
+          opener.openAll(data, 0, length, decoded);
+        }
       } catch (CodecException e) {
         dropMalformed(source, e);
+        return;
+      } catch (AuthenticationException e) {
+        dropRefused(source, e);
         return;
       }
       for (ClusterEnvelope envelope : decoded) {
@@ -594,6 +625,20 @@ public final class UdpMulticastTransport implements ClusterTransport {
       if (LogThrottle.worthLogging(count)) {
         log.warn(
             "dropped a malformed cluster datagram from {} ({}, {} so far): {}",
+            source instanceof InetSocketAddress from ? hostAndPort(from) : source,
+            e.reason(),
+            count,
+            e.getMessage());
+      }
+    }
+
+    /** Counts a datagram refused by the MAC or replay check; audit-logs the first and every 100th. */
+    private void dropRefused(SocketAddress source, AuthenticationException e) {
+      AtomicLong counter = transport.refused.get(e.reason());
+      long count = counter == null ? 0 : counter.incrementAndGet();
+      if (LogThrottle.worthLogging(count)) {
+        audit.warn(
+            "refused a cluster datagram from {} ({}, {} so far): {}",
             source instanceof InetSocketAddress from ? hostAndPort(from) : source,
             e.reason(),
             count,
