@@ -55,6 +55,20 @@ class FrameAuthenticatorTest {
     assertThat(open(new FrameAuthenticator(KEY), sealed)).containsExactly(HEARTBEAT);
   }
 
+  /** The worked example of docs/wire-protocol.md, "Authenticated frames". */
+  @Test
+  void theDocumentedExampleEncodesToTheBytesTheSpecDescribes() throws Exception {
+    byte[] sealed = new FrameAuthenticator(KEY).seal(ClusterCodec.encode(HEARTBEAT), 5);
+
+    assertThat(java.util.HexFormat.ofDelimiter(" ").formatHex(sealed))
+        .isEqualTo(
+            "00 00 00 63 52 41 01 00 00 00 00 00 00 00 05 "
+                + java.util.HexFormat.ofDelimiter(" ").formatHex(ClusterCodec.encode(HEARTBEAT))
+                + " 84 87 2a dc 56 41 ff bf 4d 8b 1c b3 e3 fe bb 81");
+    assertThat(ClusterKey.of(filled(1)).signingKeyBase64())
+        .isEqualTo("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
+  }
+
   @Test
   void theMacIsTruncatedHmacSha256OverEverythingBeforeIt() throws Exception {
     byte[] sealed = new FrameAuthenticator(KEY).seal(ClusterCodec.encode(HEARTBEAT));

@@ -61,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * counted by {@link CodecException.Reason} (see {@link #stats()}); the log gets the first of each
  * reason and then every 100th. No input stops the I/O thread.
  *
+ * <p><b>Cluster key.</b> With {@link UdpTransportConfig#clusterKey()} set, every frame is sealed
+ * by a {@link FrameAuthenticator} of this transport (MAC and frame sequence number) and every
+ * datagram received is opened by it: a frame without a valid MAC is refused before its body is
+ * decoded, a replayed one after, and the datagram is counted by {@link AuthFailure} ({@link
+ * #refused}) and logged to {@code ringleader.audit} (first of each reason, then every 100th).
+ *
  * <p><b>Threads.</b> One daemon I/O thread, {@code ringleader-udp-<port>}, reads both sockets,
  * calls the receiver (which must be quick and hand the envelope to its own thread) and sends.
  * {@code send} and {@code sendToAll} encode on the caller's thread and put the datagram in a

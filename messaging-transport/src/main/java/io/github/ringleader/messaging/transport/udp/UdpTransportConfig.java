@@ -205,8 +205,7 @@ public final class UdpTransportConfig {
         + maxOutboundQueue
         + ", silenceHintAfter="
         + silenceHintAfter
-        + ", clusterKey="
-        + (clusterKey == null ? "none" : "set")
+        + (clusterKey == null ? "" : ", clusterKey=set") // never the key itself
         + "}";
   }
 
