@@ -1,18 +1,24 @@
 package io.github.ringleader.messaging.sim;
 
+import io.github.ringleader.messaging.protocol.AuthFailure;
+import io.github.ringleader.messaging.protocol.AuthenticationException;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
+import io.github.ringleader.messaging.protocol.ClusterKey;
 import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.protocol.FrameAuthenticator;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,12 +30,21 @@ import org.jspecify.annotations.Nullable;
  * inputs give the same run. Partitions split the servers into groups that cannot reach each other;
  * a message in flight when its link is cut is lost. "Send to all" reaches every attached server of
  * the sender's group, the sender included, as UDP multicast with loopback does.
+ *
+ * <p>With a {@link ClusterKey} ({@link #setClusterKey} for every endpoint made after, or {@link
+ * #transport(NodeId, ClusterKey)} for one), an endpoint seals what it sends with a {@link
+ * FrameAuthenticator} and opens what it receives with its own, as the UDP transport does: a frame
+ * it refuses (no MAC, a bad MAC, a replay — a duplicated delivery is one) is dropped and counted
+ * ({@link #refused}) instead of delivered.
  */
 public final class SimulatedNetwork {
 
   private final VirtualTimeScheduler scheduler;
   private final Random random;
   private long malformedDropped;
+  private final Map<AuthFailure, Long> refused = new EnumMap<>(AuthFailure.class);
+  private @Nullable ClusterKey clusterKey;
+  private @Nullable Consumer<Sent> tap;
   private LinkConditions defaults = LinkConditions.PERFECT;
   private final Map<List<NodeId>, LinkConditions> links = new HashMap<>();
   /** Attached endpoints by id; more than one only when two servers wrongly share an id. */
@@ -128,9 +143,38 @@ public final class SimulatedNetwork {
     return !groups.isEmpty();
   }
 
-  /** A new endpoint for server {@code id}; it joins the network when the node starts it. */
+  /**
+   * A new endpoint for server {@code id}, with the key set by {@link #setClusterKey} (if any); it
+   * joins the network when the node starts it.
+   */
   public ClusterTransport transport(NodeId id) {
-    return new Endpoint(id);
+    return new Endpoint(id, clusterKey);
+  }
+
+  /** A new endpoint for server {@code id} that authenticates with {@code key} (none if null). */
+  public ClusterTransport transport(NodeId id, @Nullable ClusterKey key) {
+    return new Endpoint(id, key);
+  }
+
+  /** The key of the endpoints made from now on by {@link #transport(NodeId)}; null for none. */
+  public void setClusterKey(@Nullable ClusterKey key) {
+    this.clusterKey = key;
+  }
+
+  /**
+   * Shows every datagram a server accepted, as sent (sealed if its sender has a key), to {@code
+   * tap} (null: none) — an eavesdropper, for replaying them with {@link #inject}.
+   */
+  public void setTap(@Nullable Consumer<Sent> tap) {
+    this.tap = tap;
+  }
+
+  /** A datagram {@code from} sent that {@code to} accepted. */
+  public record Sent(NodeId from, NodeId to, byte[] datagram) {}
+
+  /** Frames an endpoint with a key refused for {@code reason}, delivered or injected. */
+  public long refused(AuthFailure reason) {
+    return refused.getOrDefault(reason, 0L);
   }
 
   /**
@@ -161,7 +205,9 @@ public final class SimulatedNetwork {
   }
 
   private void transmit(Endpoint source, ClusterEnvelope envelope, @Nullable NodeId to) {
-    byte[] bytes = ClusterCodec.encode(envelope);
+    byte[] plain = ClusterCodec.encode(envelope);
+    FrameAuthenticator sealer = source.authenticator;
+    byte[] bytes = sealer == null ? plain : sealer.seal(plain);
     long[] counts = counts(envelope);
     counts[0]++;
     List<NodeId> targets = new ArrayList<>();
@@ -208,45 +254,94 @@ public final class SimulatedNetwork {
       counts[2]++;
       return;
     }
-    ClusterEnvelope envelope;
-    try {
-      envelope = ClusterCodec.decode(bytes);
-    } catch (CodecException e) {
-      throw new IllegalStateException("the codec cannot read what it wrote", e);
-    }
     for (Endpoint receiver : List.copyOf(receivers)) {
       ClusterTransport.Receiver target = receiver.receiver;
-      if (target != null) {
+      if (target == null) {
+        continue;
+      }
+      List<ClusterEnvelope> envelopes;
+      try {
+        envelopes = receiver.open(bytes);
+      } catch (AuthenticationException e) {
+        refused.merge(e.reason(), 1L, Long::sum);
+        counts[2]++;
+        continue;
+      } catch (CodecException e) {
+        if (endpointsDisagreeOnKeys(from, receiver)) {
+          malformedDropped++; // a keyed sender's frame at a receiver without a key: bad magic
+          counts[2]++;
+          continue;
+        }
+        throw new IllegalStateException("the codec cannot read what it wrote", e);
+      }
+      for (ClusterEnvelope envelope : envelopes) {
         counts[1]++;
         target.onMessage(envelope);
       }
+      Consumer<Sent> eavesdropper = tap;
+      if (eavesdropper != null) {
+        eavesdropper.accept(new Sent(from, to, bytes.clone()));
+      }
     }
+  }
+
+  private boolean endpointsDisagreeOnKeys(NodeId from, Endpoint receiver) {
+    List<Endpoint> senders = endpoints.get(from);
+    if (senders == null) {
+      return true; // the sender has left; it cannot be asked, and need not be
+    }
+    for (Endpoint sender : senders) {
+      if ((sender.authenticator == null) != (receiver.authenticator == null)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
    * Delivers {@code datagram} to {@code to} now, as a datagram from anyone (a forger, say) would
    * arrive: decoded there, and dropped and counted ({@link #malformedDropped()}) if malformed, as
-   * the UDP transport does. Returns whether it decoded.
+   * the UDP transport does. An endpoint with a key checks the MAC and replay first and refuses
+   * what fails ({@link #refused}). Returns whether it was accepted (by every receiver there is;
+   * with none, whether it decodes as a plain frame).
    */
   public boolean inject(NodeId to, byte[] datagram) {
-    ClusterEnvelope envelope;
-    try {
-      envelope = ClusterCodec.decode(datagram);
-    } catch (CodecException e) {
-      malformedDropped++;
-      return false;
-    }
     List<Endpoint> receivers = endpoints.get(to);
-    for (Endpoint receiver : receivers == null ? List.<Endpoint>of() : List.copyOf(receivers)) {
+    if (receivers == null || receivers.isEmpty()) {
+      try {
+        ClusterCodec.decode(datagram);
+        return true;
+      } catch (CodecException e) {
+        malformedDropped++;
+        return false;
+      }
+    }
+    boolean accepted = true;
+    for (Endpoint receiver : List.copyOf(receivers)) {
       ClusterTransport.Receiver target = receiver.receiver;
-      if (target != null) {
+      if (target == null) {
+        continue;
+      }
+      List<ClusterEnvelope> envelopes;
+      try {
+        envelopes = receiver.open(datagram);
+      } catch (CodecException e) {
+        malformedDropped++;
+        accepted = false;
+        continue;
+      } catch (AuthenticationException e) {
+        refused.merge(e.reason(), 1L, Long::sum);
+        accepted = false;
+        continue;
+      }
+      for (ClusterEnvelope envelope : envelopes) {
         scheduler.add(scheduler.nanoTime(), () -> target.onMessage(envelope), null);
       }
     }
-    return true;
+    return accepted;
   }
 
-  /** Injected datagrams that did not decode. */
+  /** Injected datagrams (and deliveries between endpoints with different keys) that did not decode. */
   public long malformedDropped() {
     return malformedDropped;
   }
@@ -254,11 +349,24 @@ public final class SimulatedNetwork {
   /** One server's attachment to the network. */
   private final class Endpoint implements ClusterTransport {
     final NodeId id;
+    final @Nullable FrameAuthenticator authenticator;
     @Nullable Receiver receiver;
     boolean closed;
 
-    Endpoint(NodeId id) {
+    Endpoint(NodeId id, @Nullable ClusterKey key) {
       this.id = id;
+      this.authenticator = key == null ? null : new FrameAuthenticator(key);
+    }
+
+    /** Decodes one simulated datagram, checking its MAC and replay first if this has a key. */
+    List<ClusterEnvelope> open(byte[] datagram) throws CodecException, AuthenticationException {
+      FrameAuthenticator auth = authenticator;
+      if (auth == null) {
+        return List.of(ClusterCodec.decode(datagram));
+      }
+      List<ClusterEnvelope> opened = new ArrayList<>(1);
+      auth.openAll(datagram, 0, datagram.length, opened);
+      return opened;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
+import io.github.ringleader.messaging.protocol.ClusterKey;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,16 @@ final class ClusterOptions {
           + "  --cluster <name>           cluster name; servers only talk within one (default ringleader)\n"
           + "  --grace <duration>         how long a client that lost its connection may resume its\n"
           + "                             session elsewhere, its name held (default 30s; 0s: no resume)\n"
-          + "  --no-rebalance             never ask clients to move to a less-loaded server\n";
+          + "  --no-rebalance             never ask clients to move to a less-loaded server\n"
+          + "  --cluster-key <file>       authenticate cluster frames with the key(s) in <file> (made\n"
+          + "                             by `keygen`; a second line: a key also accepted, for\n"
+          + "                             rotation). Or set RINGLEADER_CLUSTER_KEY. See docs/security.md\n"
+          + "  --insecure                 run on a network interface without a cluster key\n";
+
+  /** The environment variable that may hold the cluster key (the text of a key file). */
+  static final String KEY_VARIABLE = "RINGLEADER_CLUSTER_KEY";
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("ringleader.server");
 
   Duration heartbeat = Duration.ofSeconds(2);
   int missed = 3;
@@ -43,6 +53,10 @@ final class ClusterOptions {
   String cluster = "ringleader";
   Duration grace = MessagingNode.DEFAULT_SESSION_GRACE;
   boolean rebalance = true;
+  @Nullable String clusterKeyFile;
+  boolean insecure;
+  /** Where {@link #KEY_VARIABLE} is looked up; tests replace it. */
+  java.util.Map<String, String> environment = System.getenv();
 
   /**
    * Takes the options out of {@code args} and returns the positional arguments left.
@@ -79,6 +93,12 @@ final class ClusterOptions {
           break;
         case "--capacity":
           capacity = integer(arg, value(arg, it), 0, 1_000_000);
+          break;
+        case "--cluster-key":
+          clusterKeyFile = value(arg, it);
+          break;
+        case "--insecure":
+          insecure = true;
           break;
         case "--no-rebalance":
           rebalance = false;
@@ -121,9 +141,74 @@ final class ClusterOptions {
       if (t != null) {
         builder.ttl(t);
       }
-      return builder.build();
+      builder.clusterKey(clusterKey());
+      UdpTransportConfig config = builder.build();
+      boolean loopback = isLoopback(config);
+      String refusal = refusal(loopback, config.clusterKey() != null, insecure);
+      if (refusal != null) {
+        throw new UsageException(refusal);
+      }
+      if (!loopback && config.clusterKey() == null) {
+        log.warn(
+            "--insecure: cluster traffic on {} is NOT authenticated; anyone on that network can"
+                + " forge or replay cluster frames (see docs/security.md)",
+            config.interfaceName());
+      }
+      return config;
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+  }
+
+  /**
+   * Whether a server may start: null if so, else what to do. A cluster whose traffic leaves this
+   * machine (an interface other than loopback) needs a key, unless {@code --insecure} is given.
+   */
+  static @Nullable String refusal(boolean loopbackInterface, boolean hasKey, boolean insecure) {
+    if (loopbackInterface || hasKey || insecure) {
+      return null;
+    }
+    return "cluster traffic on a network interface must be authenticated: create a key once with\n"
+        + "  java -jar messaging-examples.jar keygen > cluster.key\n"
+        + "copy it to every server (readable only by the server's user) and start each with\n"
+        + "  --cluster-key cluster.key   (or RINGLEADER_CLUSTER_KEY=\"$(cat cluster.key)\")\n"
+        + "or, on a network you trust entirely, pass --insecure";
+  }
+
+  /** The key from --cluster-key, else from the environment, else null. */
+  @Nullable ClusterKey clusterKey() throws UsageException {
+    String file = clusterKeyFile;
+    if (file != null) {
+      String text;
+      try {
+        text = java.nio.file.Files.readString(java.nio.file.Path.of(file));
+      } catch (java.io.IOException | RuntimeException e) {
+        throw new UsageException(
+            "--cluster-key: cannot read key file " + file + " (" + e
+                + "); create one with: java -jar messaging-examples.jar keygen > " + file);
+      }
+      return parseKey(text, "--cluster-key: key file " + file);
+    }
+    String variable = environment.get(KEY_VARIABLE);
+    if (variable != null && !variable.isBlank()) {
+      return parseKey(variable, "environment variable " + KEY_VARIABLE);
+    }
+    return null;
+  }
+
+  private static ClusterKey parseKey(String text, String source) throws UsageException {
+    try {
+      return ClusterKey.parse(text, source);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(String.valueOf(e.getMessage()));
+    }
+  }
+
+  private static boolean isLoopback(UdpTransportConfig config) {
+    try {
+      return config.networkInterface().isLoopback();
+    } catch (java.net.SocketException e) {
+      return false; // not known to stay on this machine: treated as a network interface
     }
   }
 

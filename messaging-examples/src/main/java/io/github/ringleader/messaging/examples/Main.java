@@ -19,6 +19,7 @@ public final class Main {
           + "                             have resumed their sessions (see: failover --help)\n"
           + "  server <id> <port> [opts]  run one server (see: server --help)\n"
           + "  client <name> <host> <port>  join as <name> through a server (see: client --help)\n"
+          + "  keygen                     print a new random cluster key: keygen > cluster.key\n"
           + "  --help                     show this help\n";
 
   private Main() {}
@@ -48,6 +49,11 @@ public final class Main {
         return BenchCommand.run(rest, out, err);
       case "failover":
         return FailoverCommand.run(rest, out, err);
+      case "keygen":
+        out.println(
+            io.github.ringleader.messaging.protocol.ClusterKey.generate(new java.security.SecureRandom())
+                .signingKeyBase64());
+        return 0;
       case "client":
         return ClientCommand.run(rest, System.in, out, err);
       case "--help":

@@ -123,6 +123,13 @@ final class ServerCommand {
         NodeConfig.format(options.heartbeat),
         options.missed,
         options.capacity);
+    io.github.ringleader.messaging.protocol.ClusterKey key = transportConfig.clusterKey();
+    log.info(
+        key == null
+            ? "cluster frames are not authenticated (no cluster key)"
+            : "cluster frames are authenticated with the cluster key ("
+                + key.acceptedKeys().size()
+                + (key.acceptedKeys().size() == 1 ? " key)" : " keys: signing with the first)"));
     TcpClientServer clients;
     try {
       node.start().get();

@@ -1,6 +1,10 @@
 package io.github.ringleader.messaging.transport.udp;
 
+import io.github.ringleader.messaging.protocol.AuthFailure;
+import io.github.ringleader.messaging.protocol.AuthenticationException;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
+import io.github.ringleader.messaging.protocol.ClusterKey;
+import io.github.ringleader.messaging.protocol.FrameAuthenticator;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.protocol.NodeId;
@@ -57,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * counted by {@link CodecException.Reason} (see {@link #stats()}); the log gets the first of each
  * reason and then every 100th. No input stops the I/O thread.
  *
+ * <p><b>Cluster key.</b> With {@link UdpTransportConfig#clusterKey()} set, every frame is sealed
+ * by a {@link FrameAuthenticator} of this transport (MAC and frame sequence number) and every
+ * datagram received is opened by it: a frame without a valid MAC is refused before its body is
+ * decoded, a replayed one after, and the datagram is counted by {@link AuthFailure} ({@link
+ * #refused}) and logged to {@code ringleader.audit} (first of each reason, then every 100th).
+ *
  * <p><b>Threads.</b> One daemon I/O thread, {@code ringleader-udp-<port>}, reads both sockets,
  * calls the receiver (which must be quick and hand the envelope to its own thread) and sends.
  * {@code send} and {@code sendToAll} encode on the caller's thread and put the datagram in a
@@ -70,6 +80,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class UdpMulticastTransport implements ClusterTransport {
   private static final Logger log = LoggerFactory.getLogger(UdpMulticastTransport.class);
+
+  /** Security events: frames refused for their MAC or as replays (rate-limited). */
+  private static final Logger audit = LoggerFactory.getLogger("ringleader.audit");
 
   /** The most members whose unicast address is remembered. */
   static final int MAX_PEERS = 1024;
@@ -119,6 +132,8 @@ public final class UdpMulticastTransport implements ClusterTransport {
   /** Filled for every reason here and never changed after, so any thread may read it. */
   private final Map<CodecException.Reason, AtomicLong> malformed =
       new EnumMap<>(CodecException.Reason.class);
+  private final Map<AuthFailure, AtomicLong> refused = new EnumMap<>(AuthFailure.class);
+  private final @Nullable FrameAuthenticator authenticator;
   private final AtomicLong unknownDestination = new AtomicLong();
   private final AtomicLong droppedOutbound = new AtomicLong();
   private final AtomicLong sendErrors = new AtomicLong();
@@ -134,6 +149,17 @@ public final class UdpMulticastTransport implements ClusterTransport {
     for (CodecException.Reason reason : CodecException.Reason.values()) {
       malformed.put(reason, new AtomicLong());
     }
+    for (AuthFailure reason : AuthFailure.values()) {
+      refused.put(reason, new AtomicLong());
+    }
+    ClusterKey key = config.clusterKey();
+    this.authenticator = key == null ? null : new FrameAuthenticator(key);
+  }
+
+  /** Frames refused for {@code reason} so far (always 0 without a cluster key). */
+  public long refused(AuthFailure reason) {
+    AtomicLong counter = refused.get(reason);
+    return counter == null ? 0 : counter.get();
   }
 
   /** A transport with the defaults: {@value UdpTransportConfig#DEFAULT_GROUP} on loopback. */
@@ -253,7 +279,21 @@ public final class UdpMulticastTransport implements ClusterTransport {
       droppedOutbound.incrementAndGet();
       return;
     }
-    Outbound datagram = new Outbound(to, envelope.cluster(), ClusterCodec.encode(envelope));
+    // Sealed (with a key) on the I/O thread as it leaves, not here: control frames overtake
+    // queued data, and the frame sequence numbers must follow the order on the wire, or a long
+    // queue would push data frames below the receivers' replay window.
+    byte[] frame = ClusterCodec.encode(envelope);
+    if (authenticator != null && frame.length > FrameAuthenticator.MAX_INNER_FRAME_BYTES) {
+      droppedOutbound.incrementAndGet();
+      log.error(
+          "dropped a {} frame of {} bytes: sealed with the cluster key it would exceed a datagram"
+              + " (at most {} bytes before sealing)",
+          envelope.message().getClass().getSimpleName(),
+          frame.length,
+          FrameAuthenticator.MAX_INNER_FRAME_BYTES);
+      return;
+    }
+    Outbound datagram = new Outbound(to, envelope.cluster(), frame);
     if (!(envelope.message().isControl() ? urgent : outbound).offer(datagram)) {
       long drops = droppedOutbound.incrementAndGet();
       if (LogThrottle.worthLogging(drops)) {
@@ -313,6 +353,8 @@ public final class UdpMulticastTransport implements ClusterTransport {
     final @Nullable NodeId to;
     final String cluster;
     final byte[] frame;
+    /** The frame as it goes on the wire (sealed, with a key), once the I/O thread took it. */
+    byte @Nullable [] sealed;
 
     Outbound(@Nullable NodeId to, String cluster, byte[] frame) {
       this.to = to;
@@ -586,10 +628,18 @@ public final class UdpMulticastTransport implements ClusterTransport {
      */
     private void onDatagram(SocketAddress source, byte[] data, int length) {
       decoded.clear();
+      FrameAuthenticator opener = transport.authenticator;
       try {
-        ClusterCodec.decodeAll(data, 0, length, decoded);
+        if (opener == null) {
+          ClusterCodec.decodeAll(data, 0, length, decoded);
+        } else {
+          opener.openAll(data, 0, length, decoded);
+        }
       } catch (CodecException e) {
         dropMalformed(source, e);
+        return;
+      } catch (AuthenticationException e) {
+        dropRefused(source, e);
         return;
       }
       for (ClusterEnvelope envelope : decoded) {
@@ -602,6 +652,20 @@ public final class UdpMulticastTransport implements ClusterTransport {
       if (LogThrottle.worthLogging(count)) {
         log.warn(
             "dropped a malformed cluster datagram from {} ({}, {} so far): {}",
+            source instanceof InetSocketAddress from ? hostAndPort(from) : source,
+            e.reason(),
+            count,
+            e.getMessage());
+      }
+    }
+
+    /** Counts a datagram refused by the MAC or replay check; audit-logs the first and every 100th. */
+    private void dropRefused(SocketAddress source, AuthenticationException e) {
+      AtomicLong counter = transport.refused.get(e.reason());
+      long count = counter == null ? 0 : counter.incrementAndGet();
+      if (LogThrottle.worthLogging(count)) {
+        audit.warn(
+            "refused a cluster datagram from {} ({}, {} so far): {}",
             source instanceof InetSocketAddress from ? hostAndPort(from) : source,
             e.reason(),
             count,
@@ -640,7 +704,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
       Outbound control;
       while ((control = transport.urgent.poll()) != null) {
         batch.clear();
-        batch.put(control.frame);
+        batch.put(wire(control));
         batch.flip();
         sendNow(control.to, control.cluster, batch, 1);
       }
@@ -649,15 +713,15 @@ public final class UdpMulticastTransport implements ClusterTransport {
       while (next != null) {
         Outbound first = next;
         batch.clear();
-        batch.put(first.frame);
+        batch.put(wire(first));
         int frames = 1;
         taken++;
         next = taken < limit ? transport.outbound.poll() : null;
         while (next != null
             && Objects.equals(next.to, first.to)
             && next.cluster.equals(first.cluster)
-            && batch.position() + next.frame.length <= maxBatchBytes) {
-          batch.put(next.frame);
+            && batch.position() + wire(next).length <= maxBatchBytes) {
+          batch.put(wire(next));
           frames++;
           taken++;
           next = taken < limit ? transport.outbound.poll() : null;
@@ -674,6 +738,20 @@ public final class UdpMulticastTransport implements ClusterTransport {
       } catch (ClosedChannelException e) {
         // closed under us after a stop timeout: nothing more can be sent
       }
+    }
+
+    /**
+     * The bytes {@code datagram} goes out as: its frame, or with a cluster key, the frame sealed
+     * with the next frame sequence number — here, on the one thread that sends, in wire order.
+     */
+    private byte[] wire(Outbound datagram) {
+      byte[] sealed = datagram.sealed;
+      if (sealed == null) {
+        FrameAuthenticator sealer = transport.authenticator;
+        sealed = sealer == null ? datagram.frame : sealer.seal(datagram.frame);
+        datagram.sealed = sealed;
+      }
+      return sealed;
     }
 
     /** Sends one datagram of {@code frames} frames to {@code to} (the group when null). */

@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.transport.udp;
 
+import io.github.ringleader.messaging.protocol.ClusterKey;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -69,6 +70,7 @@ public final class UdpTransportConfig {
   private final int receiveBufferBytes;
   private final int maxOutboundQueue;
   private final Duration silenceHintAfter;
+  private final @Nullable ClusterKey clusterKey;
 
   private UdpTransportConfig(
       Inet4Address group,
@@ -79,7 +81,8 @@ public final class UdpTransportConfig {
       int unicastPort,
       int receiveBufferBytes,
       int maxOutboundQueue,
-      Duration silenceHintAfter) {
+      Duration silenceHintAfter,
+      @Nullable ClusterKey clusterKey) {
     this.group = group;
     this.port = port;
     this.networkInterface = networkInterface;
@@ -89,6 +92,15 @@ public final class UdpTransportConfig {
     this.receiveBufferBytes = receiveBufferBytes;
     this.maxOutboundQueue = maxOutboundQueue;
     this.silenceHintAfter = silenceHintAfter;
+    this.clusterKey = clusterKey;
+  }
+
+  /**
+   * The key every frame is signed with and checked against, or null: no authentication (frames
+   * go plain and any well-formed frame is accepted). See {@code docs/security.md}.
+   */
+  public @Nullable ClusterKey clusterKey() {
+    return clusterKey;
   }
 
   public static Builder builder() {
@@ -169,7 +181,8 @@ public final class UdpTransportConfig {
         .unicastPort(unicastPort)
         .receiveBufferBytes(receiveBufferBytes)
         .maxOutboundQueue(maxOutboundQueue)
-        .silenceHintAfter(silenceHintAfter);
+        .silenceHintAfter(silenceHintAfter)
+        .clusterKey(clusterKey);
   }
 
   @Override
@@ -192,6 +205,7 @@ public final class UdpTransportConfig {
         + maxOutboundQueue
         + ", silenceHintAfter="
         + silenceHintAfter
+        + (clusterKey == null ? "" : ", clusterKey=set") // never the key itself
         + "}";
   }
 
@@ -334,6 +348,7 @@ public final class UdpTransportConfig {
     private int receiveBufferBytes;
     private int maxOutboundQueue = DEFAULT_MAX_OUTBOUND_QUEUE;
     private Duration silenceHintAfter = DEFAULT_SILENCE_HINT_AFTER;
+    private @Nullable ClusterKey clusterKey;
 
     private Builder() {}
 
@@ -435,6 +450,15 @@ public final class UdpTransportConfig {
     }
 
     /**
+     * The cluster key: sign every frame sent and refuse every frame received without a valid MAC
+     * under it, or replayed (default null: no authentication, for a cluster on one machine).
+     */
+    public Builder clusterKey(@Nullable ClusterKey clusterKey) {
+      this.clusterKey = clusterKey;
+      return this;
+    }
+
+    /**
      * Validates the settings and resolves the interface.
      *
      * @throws IllegalArgumentException naming the first invalid setting and its value
@@ -476,7 +500,8 @@ public final class UdpTransportConfig {
           unicastPort,
           receiveBufferBytes,
           maxOutboundQueue,
-          silenceHintAfter);
+          silenceHintAfter,
+          clusterKey);
     }
 
     private Inet4Address checkGroup() {

@@ -1,0 +1,119 @@
+package io.github.ringleader.messaging.transport.udp;
+
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.WAIT;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.await;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.freeUdpPort;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.tagged;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.testConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.ringleader.messaging.protocol.AuthFailure;
+import io.github.ringleader.messaging.protocol.ClusterCodec;
+import io.github.ringleader.messaging.protocol.ClusterKey;
+import io.github.ringleader.messaging.protocol.FrameAuthenticator;
+import io.github.ringleader.messaging.transport.udp.UdpTestSupport.RecordingReceiver;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Two real UDP transports on loopback with a cluster key: forgeries and replays deliver nothing. */
+class AuthenticatedUdpTransportTest {
+  private static final ClusterKey KEY = ClusterKey.of(filled(1));
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private int groupPort;
+
+  private static byte[] filled(int value) {
+    byte[] key = new byte[ClusterKey.KEY_BYTES];
+    Arrays.fill(key, (byte) value);
+    return key;
+  }
+
+  @BeforeEach
+  void pickPort() throws IOException {
+    groupPort = freeUdpPort();
+  }
+
+  @AfterEach
+  void closeEverything() throws Exception {
+    for (AutoCloseable closeable : toClose) {
+      closeable.close();
+    }
+  }
+
+  private UdpMulticastTransport started(@Nullable ClusterKey key, RecordingReceiver receiver)
+      throws IOException {
+    UdpMulticastTransport transport =
+        new UdpMulticastTransport(testConfig(groupPort).clusterKey(key).build());
+    toClose.add(transport);
+    transport.start(receiver);
+    return transport;
+  }
+
+  private DatagramChannel intruder() throws IOException {
+    DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
+    toClose.add(channel);
+    channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return channel;
+  }
+
+  @Test
+  void keyedTransportsTalkAndForgedTamperedOrReplayedDatagramsDeliverNothing() throws IOException {
+    RecordingReceiver a = new RecordingReceiver();
+    RecordingReceiver b = new RecordingReceiver();
+    UdpMulticastTransport transportA = started(KEY, a);
+    UdpMulticastTransport transportB = started(KEY, b);
+    transportA.sendToAll(tagged("alpha", "server-a", 1));
+    b.awaitTag(1);
+
+    DatagramChannel intruder = intruder();
+    InetSocketAddress atB = transportB.localUnicastAddress();
+    byte[] plain = ClusterCodec.encode(tagged("alpha", "server-x", 2));
+    byte[] wrongKey =
+        new FrameAuthenticator(ClusterKey.of(filled(9))).seal(ClusterCodec.encode(tagged("alpha", "server-x", 3)));
+    FrameAuthenticator insider = new FrameAuthenticator(KEY); // what a key holder sent, recorded
+    byte[] genuine = insider.seal(ClusterCodec.encode(tagged("alpha", "server-x", 10)));
+    byte[] tampered = insider.seal(ClusterCodec.encode(tagged("alpha", "server-x", 4)));
+    tampered[tampered.length - 17] ^= 1; // the last byte of the body
+    byte[] sentinel = insider.seal(ClusterCodec.encode(tagged("alpha", "server-x", 5)));
+
+    for (byte[] datagram : List.of(plain, wrongKey, genuine, tampered, genuine, genuine, sentinel)) {
+      intruder.send(ByteBuffer.wrap(datagram), atB);
+    }
+    // One socket to one socket on loopback arrives in order: once the sentinel is in, all are.
+    b.awaitTag(5);
+
+    assertThat(b.received().stream().map(UdpTestSupport::tagOf).toList()).containsExactly(1L, 10L, 5L);
+    assertThat(transportB.refused(AuthFailure.NO_MAC)).isEqualTo(1);
+    assertThat(transportB.refused(AuthFailure.BAD_MAC)).isEqualTo(2);
+    assertThat(transportB.refused(AuthFailure.REPLAYED)).isEqualTo(2);
+  }
+
+  @Test
+  void aTransportWithoutTheKeyNeitherReachesAKeyedOneNorHearsIt() throws IOException {
+    RecordingReceiver keyed = new RecordingReceiver();
+    RecordingReceiver open = new RecordingReceiver();
+    UdpMulticastTransport transportKeyed = started(KEY, keyed);
+    UdpMulticastTransport transportOpen = started(null, open);
+
+    transportOpen.sendToAll(tagged("alpha", "server-open", 1));
+    transportKeyed.sendToAll(tagged("alpha", "server-keyed", 2));
+    await(WAIT, () -> "the keyed transport refused the plain datagram",
+        () -> transportKeyed.refused(AuthFailure.NO_MAC) >= 1);
+    await(WAIT, () -> "the keyless transport dropped the authenticated datagram",
+        () -> transportOpen.stats().malformed(io.github.ringleader.messaging.protocol.CodecException.Reason.BAD_MAGIC) >= 1);
+    keyed.awaitTag(2); // its own multicast comes back to it
+
+    assertThat(keyed.received().stream().map(UdpTestSupport::tagOf)).doesNotContain(1L);
+    assertThat(open.received().stream().map(UdpTestSupport::tagOf)).doesNotContain(2L);
+  }
+}
