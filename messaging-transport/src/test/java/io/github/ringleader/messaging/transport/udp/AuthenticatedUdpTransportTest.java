@@ -67,6 +67,41 @@ class AuthenticatedUdpTransportTest {
   }
 
   @Test
+  void aControlFrameOvertakingALongQueueOfDataDoesNotGetTheDataRefusedAsReplayed()
+      throws IOException, InterruptedException {
+    java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    UdpMulticastTransport transportA =
+        new UdpMulticastTransport(testConfig(groupPort).clusterKey(KEY).build());
+    toClose.add(transportA);
+    transportA.start(
+        envelope -> {
+          if (UdpTestSupport.tagOf(envelope) == 0) {
+            holding.countDown(); // holds A's I/O thread while the test fills its queues
+            try {
+              release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        });
+    RecordingReceiver b = new RecordingReceiver();
+    UdpMulticastTransport transportB = started(KEY, b);
+    transportA.sendToAll(tagged("alpha", "server-a", 0));
+    assertThat(holding.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    int data = 3 * 1024; // more than the receivers' replay window
+    for (long tag = 1; tag <= data; tag++) {
+      transportA.sendToAll(UdpTestSupport.data("alpha", "server-a", tag));
+    }
+    transportA.sendToAll(tagged("alpha", "server-a", 100_000)); // control: leaves first
+    release.countDown();
+    b.awaitTag(data);
+    b.awaitTag(100_000);
+    assertThat(b.received().stream().filter(e -> UdpTestSupport.tagOf(e) > 0)).hasSize(data + 1);
+    assertThat(transportB.refused(AuthFailure.REPLAYED)).isZero();
+  }
+
+  @Test
   void keyedTransportsTalkAndForgedTamperedOrReplayedDatagramsDeliverNothing() throws IOException {
     RecordingReceiver a = new RecordingReceiver();
     RecordingReceiver b = new RecordingReceiver();
