@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Priorities.</b> Due timers and {@linkplain #executeUrgent urgent} tasks run before the
  * ordinary tasks queued with {@link #execute}, and between every {@value #TASKS_PER_TURN} of them:
  * a flood of client traffic can delay the node's heartbeats and its judging of the others'
- * silence by at most that many tasks, not by the length of the queue. Ordinary tasks run in the
- * order they were submitted, urgent ones too, and timers in the order of their deadlines (then of
- * scheduling).
+ * silence by at most that many tasks, not by the length of the queue; and at most {@value
+ * #URGENT_PER_TURN} urgent tasks run in a row, so a flood of them cannot starve the rest either.
+ * Ordinary tasks run in the order they were submitted, urgent ones too, and timers in the order of
+ * their deadlines (then of scheduling). An {@link Error} thrown by a task is logged and ends the
+ * loop: nothing more is queued or run on it.
  *
  * <p><b>Cost.</b> Submitting a task is a lock-free enqueue, and wakes the thread only if it sleeps;
  * a loop that keeps busy is never woken at all.
@@ -28,6 +30,9 @@ public final class ThreadEventLoop implements EventLoop {
 
   /** Ordinary tasks run between two looks at the timers and the urgent tasks, at most. */
   static final int TASKS_PER_TURN = 64;
+
+  /** Urgent tasks run in one turn, at most: a flood of them still leaves room for the rest. */
+  static final int URGENT_PER_TURN = 64;
 
   /** Cancelled timers tolerated in the queue before it is swept. */
   private static final int MAX_CANCELLED_TIMERS = 1024;
@@ -159,7 +164,11 @@ public final class ThreadEventLoop implements EventLoop {
           sleepUntilWork();
         }
       }
+    } catch (Error e) {
+      log.error("Event loop {} stopped by an error; nothing more runs on it", thread.getName(), e);
+      throw e;
     } finally {
+      closed = true; // so that nothing more is queued for a loop that no longer runs
       tasks.clear();
       urgent.clear();
       newTimers.clear();
@@ -172,7 +181,7 @@ public final class ThreadEventLoop implements EventLoop {
   private boolean runUrgentWork() {
     boolean worked = false;
     Runnable task;
-    while (!closed && (task = urgent.poll()) != null) {
+    for (int i = 0; i < URGENT_PER_TURN && !closed && (task = urgent.poll()) != null; i++) {
       guarded(task);
       worked = true;
     }

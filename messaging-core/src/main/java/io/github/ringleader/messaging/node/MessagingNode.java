@@ -100,6 +100,9 @@ public final class MessagingNode implements AutoCloseable {
   private final Rebalancer rebalancer;
   /** Messages this node sent to itself (or its own copy of a send to all), handled after the event. */
   private final ArrayDeque<ClusterMessage> toSelf = new ArrayDeque<>();
+  /** The soonest a wake-up set outside the settling may come: see {@link #onWakeup}. */
+  private static final long MIN_CONTROL_WAKEUP_NANOS = 1_000_000;
+
   /** Whether a {@link #settle} is queued on the loop. */
   private boolean settleQueued;
   private boolean clusterChanged = true;
@@ -343,7 +346,9 @@ public final class MessagingNode implements AutoCloseable {
     try {
       transport.start(
           envelope -> {
-            if (envelope.message().isControl()) {
+            // Another cluster's control messages sharing the group get no priority.
+            if (envelope.message().isControl()
+                && envelope.cluster().equals(config.clusterName())) {
               loop.executeUrgent(() -> onEnvelope(envelope));
             } else {
               loop.execute(() -> onEnvelope(envelope));
@@ -574,6 +579,10 @@ public final class MessagingNode implements AutoCloseable {
     if (state == NodeState.RUNNING) {
       router.onTick(now);
     }
+    // The next heartbeat and silence check are set now, not by the settling, which waits behind
+    // whatever data is queued (routing's own deadlines are set there, once it has flushed). At
+    // least a millisecond on, so that no deadline left in the past can spin the urgent lane.
+    wakeUpBy(Math.max(controlDeadline(), loop.nanoTime() + MIN_CONTROL_WAKEUP_NANOS));
     afterEvent();
   }
 
@@ -687,12 +696,18 @@ public final class MessagingNode implements AutoCloseable {
       tellClientsOfServers(now);
       rebalance(now);
     }
-    long deadline =
-        Math.min(
-            Math.min(nextHeartbeatNanos, membership.nextExpiryNanos()),
-            Math.min(
-                Math.min(election.nextDeadlineNanos(), router.nextDeadlineNanos()),
-                Math.min(discoveryEndsNanos, nextProbeNanos)));
+    wakeUpBy(Math.min(controlDeadline(), router.nextDeadlineNanos()));
+  }
+
+  /** When the control plane — heartbeats, failure detection, election, discovery — needs the node. */
+  private long controlDeadline() {
+    return Math.min(
+        Math.min(nextHeartbeatNanos, membership.nextExpiryNanos()),
+        Math.min(election.nextDeadlineNanos(), Math.min(discoveryEndsNanos, nextProbeNanos)));
+  }
+
+  /** Keeps one wake-up scheduled, at {@code deadline} if that is earlier than the one set. */
+  private void wakeUpBy(long deadline) {
     if (deadline < wakeupNanos) {
       EventLoop.Cancellable previous = wakeup;
       if (previous != null) {
