@@ -100,7 +100,7 @@ public final class MessagingNode implements AutoCloseable {
   private final Rebalancer rebalancer;
   /** Messages this node sent to itself (or its own copy of a send to all), handled after the event. */
   private final ArrayDeque<ClusterMessage> toSelf = new ArrayDeque<>();
-  /** The soonest a wake-up set outside the settling may come: see {@link #onWakeup}. */
+  /** The soonest a wake-up set outside the settling may come: see {@link #afterEvent}. */
   private static final long MIN_CONTROL_WAKEUP_NANOS = 1_000_000;
 
   /** Whether a {@link #settle} is queued on the loop. */
@@ -579,10 +579,6 @@ public final class MessagingNode implements AutoCloseable {
     if (state == NodeState.RUNNING) {
       router.onTick(now);
     }
-    // The next heartbeat and silence check are set now, not by the settling, which waits behind
-    // whatever data is queued (routing's own deadlines are set there, once it has flushed). At
-    // least a millisecond on, so that no deadline left in the past can spin the urgent lane.
-    wakeUpBy(Math.max(controlDeadline(), loop.nanoTime() + MIN_CONTROL_WAKEUP_NANOS));
     afterEvent();
   }
 
@@ -676,6 +672,13 @@ public final class MessagingNode implements AutoCloseable {
    * batching": no timer, no added delay).
    */
   private void afterEvent() {
+    if (state == NodeState.DISCOVERING || state == NodeState.RUNNING) {
+      // The next heartbeat and silence check are set now, not by the settling, which waits
+      // behind whatever data is queued (routing's own deadlines are set there, once it has
+      // flushed). At least a millisecond on, so that no deadline left in the past can spin the
+      // timer lane.
+      wakeUpBy(Math.max(controlDeadline(), loop.nanoTime() + MIN_CONTROL_WAKEUP_NANOS));
+    }
     if (!settleQueued) {
       settleQueued = true;
       loop.execute(this::settle);
