@@ -233,15 +233,15 @@ final class ClientCommand {
     public void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {
       // The unconfirmed messages are sent again when the session resumes; onSessionEnded says
       // if that cannot happen.
-      line("connection lost: " + reason + "; reconnecting");
+      line("connection lost: " + TerminalText.printable(reason) + "; reconnecting");
     }
 
     @Override
     public void onSessionEnded(String reason, List<ClientRequest.Send> unconfirmed) {
-      line("the session could not be resumed (" + reason + "); joining again as " + self
+      line("the session could not be resumed (" + TerminalText.printable(reason) + "); joining again as " + self
           + " (messages sent to you meanwhile are lost)");
       for (ClientRequest.Send send : unconfirmed) {
-        line("not confirmed (may not have been delivered): " + send.text());
+        line("not confirmed (may not have been delivered): " + TerminalText.printable(send.text()));
       }
     }
 
@@ -257,7 +257,7 @@ final class ClientCommand {
     public void onReconnecting(int round, String lastError, Duration nextRoundWithin) {
       if (round == 1 || round % 10 == 0) {
         line("still reconnecting (attempt " + round + "): "
-            + lastError);
+            + TerminalText.printable(lastError));
       }
     }
 
@@ -308,15 +308,15 @@ final class ClientCommand {
     @Override
     public void onMessage(ServerEvent.Message message) {
       if (message.to() != null) {
-        line("[private] " + message.from() + ": " + message.text());
+        line("[private] " + message.from() + ": " + TerminalText.printable(message.text()));
       } else {
-        line(message.from() + ": " + message.text());
+        line(message.from() + ": " + TerminalText.printable(message.text()));
       }
     }
 
     @Override
     public void onRejected(ServerEvent.Rejected rejected) {
-      line("not delivered: " + rejected.reason());
+      line("not delivered: " + TerminalText.printable(rejected.reason()));
     }
 
     @Override
@@ -326,7 +326,8 @@ final class ClientCommand {
         line("* " + presence.name() + " joined");
       } else {
         users.remove(presence.name());
-        line("* " + presence.name() + " left" + (presence.reason().equals("left") ? "" : " (" + presence.reason() + ")"));
+        line("* " + presence.name() + " left"
+            + (presence.reason().equals("left") ? "" : " (" + TerminalText.printable(presence.reason()) + ")"));
       }
     }
 
