@@ -11,7 +11,8 @@ final class TerminalText {
 
   /**
    * {@code text} with every control character (C0, DEL, C1) written as an escape: {@code \n},
-   * {@code \r}, {@code \t}, {@code \e} for ESC, {@code \}{@code uXXXX} for the rest.
+   * {@code \r}, {@code \t}, {@code \e} for ESC, and a backslash, {@code u} and four hex digits
+   * for the rest.
    */
   static String printable(String text) {
     StringBuilder out = null;
