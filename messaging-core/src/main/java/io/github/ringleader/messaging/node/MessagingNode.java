@@ -79,7 +79,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> All protocol state is touched only on the event loop. The public methods are
  * safe to call from any thread: queries read an immutable {@link ClusterView} snapshot published
- * after each event, and changes are handed to the loop.
+ * after each event ({@link #metrics()} also reads counters the loop keeps), and changes are handed
+ * to the loop.
  */
 public final class MessagingNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MessagingNode.class);
