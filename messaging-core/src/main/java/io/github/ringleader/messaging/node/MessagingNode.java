@@ -14,7 +14,6 @@ import io.github.ringleader.messaging.membership.MembershipChange;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
 import io.github.ringleader.messaging.metrics.NodeMetricsJmx;
 import io.github.ringleader.messaging.metrics.NodeMetricsMXBean;
-import io.github.ringleader.messaging.metrics.RateWindow;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
@@ -34,9 +33,7 @@ import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
 import io.github.ringleader.messaging.routing.Router;
 import io.github.ringleader.messaging.routing.RoutingConfig;
-import io.github.ringleader.messaging.routing.RoutingCounters;
 import io.github.ringleader.messaging.routing.RoutingOutbox;
-import io.github.ringleader.messaging.routing.Sequencer;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;
 import java.time.Duration;
@@ -133,31 +130,12 @@ public final class MessagingNode implements AutoCloseable {
   private ServerEvent.@Nullable Servers toldServers;
   private long nextLoadNewsNanos = Long.MIN_VALUE;
 
-  /** How often the loop samples the rates and refreshes the slow gauges of {@link #metrics()}. */
-  private static final long METRICS_SAMPLE_NANOS = 1_000_000_000L;
-  /** The window the rates of {@link #metrics()} look back over. */
-  private static final long RATE_WINDOW_NANOS = 5_000_000_000L;
-
-  private long nextMetricsSampleNanos = Long.MIN_VALUE;
-
   // ---- read from any thread
   private volatile ClusterView view;
   private volatile long foreignClusterMessages;
-  private volatile long startedAtNanos = Long.MIN_VALUE;
-  private volatile long electionsStarted;
-  /** Gauges that cost a walk over the directory or the sequencer: refreshed once a second. */
-  private volatile SlowGauges slowGauges = new SlowGauges(0, java.util.Map.of());
-  private final java.util.concurrent.atomic.AtomicLong leaderChanges = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong membersJoined = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong failuresDetected = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong membersLeft = new java.util.concurrent.atomic.AtomicLong();
-  private final RateWindow receivedRate = new RateWindow(RATE_WINDOW_NANOS, 8);
-  private final RateWindow acceptedRate = new RateWindow(RATE_WINDOW_NANOS, 8);
-  private final RateWindow deliveredRate = new RateWindow(RATE_WINDOW_NANOS, 8);
+  private final NodeMetricsRecorder recorder = new NodeMetricsRecorder();
   private final boolean jmx;
   private volatile javax.management.@Nullable ObjectName jmxName;
-
-  private record SlowGauges(int heldSessions, java.util.Map<NodeId, Long> replicationLag) {}
 
   private MessagingNode(Builder builder, NodeConfig config, ClusterTransport transport) {
     this.config = config;
@@ -270,42 +248,8 @@ public final class MessagingNode implements AutoCloseable {
    * and copies a few small maps; nothing waits for the loop.
    */
   public NodeMetrics metrics() {
-    ClusterView current = view;
-    RoutingCounters counters = router.counters();
-    long now = loop.nanoTime();
-    long received = counters.received();
-    long accepted = counters.accepted();
-    long delivered = counters.delivered();
-    long since = startedAtNanos;
-    SlowGauges slow = slowGauges;
-    return new NodeMetrics(
-        current.self(),
-        config.clusterName(),
-        current.state(),
-        current.leader(),
-        current.term(),
-        current.members(),
-        since == Long.MIN_VALUE ? 0 : Math.max(0, now - since),
-        electionsStarted,
-        leaderChanges.get(),
-        membersJoined.get(),
-        failuresDetected.get(),
-        membersLeft.get(),
-        current.member(current.self()).map(MemberInfo::clients).orElse(0),
-        slow.heldSessions(),
-        received,
-        accepted,
-        delivered,
-        counters.entriesDelivered(),
-        receivedRate.perSecond(now, received),
-        acceptedRate.perSecond(now, accepted),
-        deliveredRate.perSecond(now, delivered),
-        counters.acceptLatency().snapshot(),
-        slow.replicationLag(),
-        counters.refusals(),
-        foreignClusterMessages,
-        transport.droppedFrames(),
-        transport.authenticationFailures());
+    return recorder.snapshot(
+        view, config.clusterName(), router.counters(), loop.nanoTime(), foreignClusterMessages, transport);
   }
 
   /**
@@ -422,7 +366,7 @@ public final class MessagingNode implements AutoCloseable {
       return;
     }
     long now = loop.nanoTime();
-    startedAtNanos = now;
+    recorder.started(now);
     incarnation = fixedIncarnation != null ? fixedIncarnation : Math.max(0, loop.epochMillis());
     try {
       transport.start(
@@ -702,7 +646,7 @@ public final class MessagingNode implements AutoCloseable {
       MemberInfo member = change.member();
       switch (change.kind()) {
         case JOINED:
-          membersJoined.incrementAndGet();
+          recorder.onMemberJoined();
           log.info("[{}] {} joined", id(), member.id());
           for (NodeListener listener : listeners) {
             notify(listener, () -> listener.onMemberJoined(member));
@@ -710,7 +654,7 @@ public final class MessagingNode implements AutoCloseable {
           break;
         case FAILED:
         case RESTARTED:
-          failuresDetected.incrementAndGet();
+          recorder.onMemberFailed();
           log.info(
               change.kind() == MembershipChange.Kind.FAILED
                   ? "[{}] {} failed: no heartbeat for {}"
@@ -726,7 +670,7 @@ public final class MessagingNode implements AutoCloseable {
           }
           break;
         case LEFT:
-          membersLeft.incrementAndGet();
+          recorder.onMemberLeft();
           log.info("[{}] {} left", id(), member.id());
           election.onMemberLeft(member.id(), now);
           for (NodeListener listener : listeners) {
@@ -792,9 +736,7 @@ public final class MessagingNode implements AutoCloseable {
       tellClientsOfServers(now);
       rebalance(now);
     }
-    if (now >= nextMetricsSampleNanos) {
-      sampleMetrics(now);
-    }
+    recorder.maybeSample(now, router, election.isLeader());
     wakeUpBy(Math.min(controlDeadline(), router.nextDeadlineNanos()));
   }
 
@@ -848,26 +790,12 @@ public final class MessagingNode implements AutoCloseable {
     toSelf.clear();
   }
 
-  /** Samples the rates and refreshes the gauges that cost a walk (once a second, on the loop). */
-  private void sampleMetrics(long now) {
-    nextMetricsSampleNanos = now + METRICS_SAMPLE_NANOS;
-    RoutingCounters counters = router.counters();
-    receivedRate.sample(now, counters.received());
-    acceptedRate.sample(now, counters.accepted());
-    deliveredRate.sample(now, counters.delivered());
-    Sequencer sequencer = router.sequencer();
-    slowGauges =
-        new SlowGauges(
-            router.heldSessions(),
-            sequencer == null || !election.isLeader() ? java.util.Map.of() : sequencer.deliveryLag());
-  }
-
   private void publish() {
     NodeId leader = election.leader();
     long term = election.term();
-    electionsStarted = election.electionsStarted();
+    recorder.onElectionsStarted(election.electionsStarted());
     if (!Objects.equals(leader, reportedLeader) || (leader != null && term != reportedTerm)) {
-      leaderChanges.incrementAndGet();
+      recorder.onLeaderChanged();
       reportedLeader = leader;
       reportedTerm = term;
       if (leader == null) {
