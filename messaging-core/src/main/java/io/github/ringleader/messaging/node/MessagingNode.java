@@ -11,6 +11,10 @@ import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.membership.Membership;
 import io.github.ringleader.messaging.membership.MembershipChange;
+import io.github.ringleader.messaging.metrics.NodeMetrics;
+import io.github.ringleader.messaging.metrics.NodeMetricsJmx;
+import io.github.ringleader.messaging.metrics.NodeMetricsMXBean;
+import io.github.ringleader.messaging.metrics.RateWindow;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
@@ -30,7 +34,9 @@ import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
 import io.github.ringleader.messaging.routing.Router;
 import io.github.ringleader.messaging.routing.RoutingConfig;
+import io.github.ringleader.messaging.routing.RoutingCounters;
 import io.github.ringleader.messaging.routing.RoutingOutbox;
+import io.github.ringleader.messaging.routing.Sequencer;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;
 import java.time.Duration;
@@ -126,9 +132,31 @@ public final class MessagingNode implements AutoCloseable {
   private ServerEvent.@Nullable Servers toldServers;
   private long nextLoadNewsNanos = Long.MIN_VALUE;
 
+  /** How often the loop samples the rates and refreshes the slow gauges of {@link #metrics()}. */
+  private static final long METRICS_SAMPLE_NANOS = 1_000_000_000L;
+  /** The window the rates of {@link #metrics()} look back over. */
+  private static final long RATE_WINDOW_NANOS = 5_000_000_000L;
+
+  private long nextMetricsSampleNanos = Long.MIN_VALUE;
+
   // ---- read from any thread
   private volatile ClusterView view;
   private volatile long foreignClusterMessages;
+  private volatile long startedAtNanos = Long.MIN_VALUE;
+  private volatile long electionsStarted;
+  /** Gauges that cost a walk over the directory or the sequencer: refreshed once a second. */
+  private volatile SlowGauges slowGauges = new SlowGauges(0, java.util.Map.of());
+  private final java.util.concurrent.atomic.AtomicLong leaderChanges = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong membersJoined = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong failuresDetected = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong membersLeft = new java.util.concurrent.atomic.AtomicLong();
+  private final RateWindow receivedRate = new RateWindow(RATE_WINDOW_NANOS, 8);
+  private final RateWindow acceptedRate = new RateWindow(RATE_WINDOW_NANOS, 8);
+  private final RateWindow deliveredRate = new RateWindow(RATE_WINDOW_NANOS, 8);
+  private final boolean jmx;
+  private volatile javax.management.@Nullable ObjectName jmxName;
+
+  private record SlowGauges(int heldSessions, java.util.Map<NodeId, Long> replicationLag) {}
 
   private MessagingNode(Builder builder, NodeConfig config, ClusterTransport transport) {
     this.config = config;
@@ -137,6 +165,7 @@ public final class MessagingNode implements AutoCloseable {
     this.ownsLoop = givenLoop == null;
     this.loop = givenLoop != null ? givenLoop : new ThreadEventLoop("ringleader-" + config.nodeId());
     this.fixedIncarnation = builder.incarnation;
+    this.jmx = builder.jmx;
     this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
     this.membership =
         new Membership(config.nodeId(), config.failureTimeout().toNanos(), config.maxMembers());
@@ -230,6 +259,50 @@ public final class MessagingNode implements AutoCloseable {
   }
 
   /**
+   * A snapshot of this node's state and counters (see {@link NodeMetrics} for what each means).
+   * Safe to call from any thread, and cheap: it reads counters the event loop keeps up to date
+   * and copies a few small maps; nothing waits for the loop.
+   */
+  public NodeMetrics metrics() {
+    ClusterView current = view;
+    RoutingCounters counters = router.counters();
+    long now = loop.nanoTime();
+    long received = counters.received();
+    long accepted = counters.accepted();
+    long delivered = counters.delivered();
+    long since = startedAtNanos;
+    SlowGauges slow = slowGauges;
+    return new NodeMetrics(
+        current.self(),
+        config.clusterName(),
+        current.state(),
+        current.leader(),
+        current.term(),
+        current.members(),
+        since == Long.MIN_VALUE ? 0 : Math.max(0, now - since),
+        electionsStarted,
+        leaderChanges.get(),
+        membersJoined.get(),
+        failuresDetected.get(),
+        membersLeft.get(),
+        current.member(current.self()).map(MemberInfo::clients).orElse(0),
+        slow.heldSessions(),
+        received,
+        accepted,
+        delivered,
+        counters.entriesDelivered(),
+        receivedRate.perSecond(now, received),
+        acceptedRate.perSecond(now, accepted),
+        deliveredRate.perSecond(now, delivered),
+        counters.acceptLatency().snapshot(),
+        slow.replicationLag(),
+        counters.refusals(),
+        foreignClusterMessages,
+        transport.droppedFrames(),
+        transport.authenticationFailures());
+  }
+
+  /**
    * Connects a client through {@code link} (a client transport's side of the connection). The
    * client's requests go to the returned connection; events for it go to the link. Safe from any
    * thread; requests of one connection are handled in the order they are passed.
@@ -266,7 +339,7 @@ public final class MessagingNode implements AutoCloseable {
                 router.tell(id, servers(view));
                 router.tellPosition(id);
               } else {
-                router.onClientRequest(id, request);
+                router.onClientRequest(id, request, loop.nanoTime());
               }
               afterEvent();
             }
@@ -342,6 +415,7 @@ public final class MessagingNode implements AutoCloseable {
       return;
     }
     long now = loop.nanoTime();
+    startedAtNanos = now;
     incarnation = fixedIncarnation != null ? fixedIncarnation : Math.max(0, loop.epochMillis());
     try {
       transport.start(
@@ -359,6 +433,9 @@ public final class MessagingNode implements AutoCloseable {
       return;
     }
     transition(NodeState.DISCOVERING);
+    if (jmx) {
+      jmxName = NodeMetricsJmx.register(config.clusterName(), id(), this::metrics);
+    }
     log.info(
         "[{}] starting: cluster '{}', incarnation {}, client port {}, capacity {}, heartbeat {} ×"
             + " {} missed, discovery {}",
@@ -428,6 +505,11 @@ public final class MessagingNode implements AutoCloseable {
       pendingWakeup.cancel();
     }
     transport.close();
+    javax.management.ObjectName registered = jmxName;
+    if (registered != null) {
+      NodeMetricsJmx.unregister(registered);
+      jmxName = null;
+    }
     publish();
     if (ownsLoop) {
       loop.close();
@@ -612,6 +694,7 @@ public final class MessagingNode implements AutoCloseable {
       MemberInfo member = change.member();
       switch (change.kind()) {
         case JOINED:
+          membersJoined.incrementAndGet();
           log.info("[{}] {} joined", id(), member.id());
           for (NodeListener listener : listeners) {
             notify(listener, () -> listener.onMemberJoined(member));
@@ -619,6 +702,7 @@ public final class MessagingNode implements AutoCloseable {
           break;
         case FAILED:
         case RESTARTED:
+          failuresDetected.incrementAndGet();
           log.info(
               change.kind() == MembershipChange.Kind.FAILED
                   ? "[{}] {} failed: no heartbeat for {}"
@@ -634,6 +718,7 @@ public final class MessagingNode implements AutoCloseable {
           }
           break;
         case LEFT:
+          membersLeft.incrementAndGet();
           log.info("[{}] {} left", id(), member.id());
           election.onMemberLeft(member.id(), now);
           for (NodeListener listener : listeners) {
@@ -699,6 +784,9 @@ public final class MessagingNode implements AutoCloseable {
       tellClientsOfServers(now);
       rebalance(now);
     }
+    if (now >= nextMetricsSampleNanos) {
+      sampleMetrics(now);
+    }
     wakeUpBy(Math.min(controlDeadline(), router.nextDeadlineNanos()));
   }
 
@@ -752,10 +840,26 @@ public final class MessagingNode implements AutoCloseable {
     toSelf.clear();
   }
 
+  /** Samples the rates and refreshes the gauges that cost a walk (once a second, on the loop). */
+  private void sampleMetrics(long now) {
+    nextMetricsSampleNanos = now + METRICS_SAMPLE_NANOS;
+    RoutingCounters counters = router.counters();
+    receivedRate.sample(now, counters.received());
+    acceptedRate.sample(now, counters.accepted());
+    deliveredRate.sample(now, counters.delivered());
+    Sequencer sequencer = router.sequencer();
+    slowGauges =
+        new SlowGauges(
+            router.heldSessions(),
+            sequencer == null || !election.isLeader() ? java.util.Map.of() : sequencer.deliveryLag());
+  }
+
   private void publish() {
     NodeId leader = election.leader();
     long term = election.term();
+    electionsStarted = election.electionsStarted();
     if (!Objects.equals(leader, reportedLeader) || (leader != null && term != reportedTerm)) {
+      leaderChanges.incrementAndGet();
       reportedLeader = leader;
       reportedTerm = term;
       if (leader == null) {
@@ -964,8 +1068,19 @@ public final class MessagingNode implements AutoCloseable {
     private @Nullable Long incarnation;
     private java.util.random.@Nullable RandomGenerator resumeTokenSource;
     private final List<NodeListener> listeners = new ArrayList<>();
+    private boolean jmx;
 
     private Builder() {}
+
+    /**
+     * Whether the node registers its {@link NodeMetricsMXBean} with the platform MBean server while
+     * it runs, as {@code io.github.ringleader:type=MessagingNode,cluster=<cluster>,name=<id>}
+     * (default off: an embedding application, or a test running many nodes of one id, chooses).
+     */
+    public Builder jmx(boolean jmx) {
+      this.jmx = jmx;
+      return this;
+    }
 
     /** Required: this server's id (1–64 of {@code [A-Za-z0-9._-]}). */
     public Builder nodeId(String nodeId) {

@@ -88,13 +88,23 @@ public final class Router implements StreamReplica.Sink {
     long attachedAtNanos;
     /** The numbers of the chats passed on and not yet delivered. */
     final Set<Long> inFlight = new java.util.HashSet<>();
+    /** The one chat of this session being timed for {@link RoutingCounters#acceptLatency}, or -1. */
+    long timedSeq = -1;
+    long timedSinceNanos;
+    private final RoutingCounters counters;
 
-    LocalSession(long connection, ClientLink link) {
+    LocalSession(long connection, ClientLink link, RoutingCounters counters) {
       this.connection = connection;
       this.link = link;
+      this.counters = counters;
     }
 
     void send(ServerEvent event) {
+      if (event instanceof ServerEvent.Refused refused) {
+        counters.countRefusal(refused.code());
+      } else if (event instanceof ServerEvent.Rejected rejected) {
+        counters.countRefusal(rejected.code());
+      }
       if (linkOpen) {
         link.send(event);
       }
@@ -127,6 +137,7 @@ public final class Router implements StreamReplica.Sink {
   private final Forwarder pending;
   private final long graceNanos;
   private final java.util.ArrayDeque<Recent> recent = new java.util.ArrayDeque<>();
+  private final RoutingCounters counters = new RoutingCounters();
   /** The time of the latest event, for what is delivered without a clock at hand. */
   private long lastNowNanos;
 
@@ -179,6 +190,25 @@ public final class Router implements StreamReplica.Sink {
 
   public @Nullable Sequencer sequencer() {
     return sequencer;
+  }
+
+  /** This router's counters of client traffic; readable from any thread. */
+  public RoutingCounters counters() {
+    return counters;
+  }
+
+  /**
+   * Sessions the cluster holds for a client to resume (their connection or server is gone, the
+   * grace period runs), as this server's copy of the directory has them.
+   */
+  public int heldSessions() {
+    int held = 0;
+    for (StreamEntry.Session session : replica.directory().values()) {
+      if (session.detached()) {
+        held++;
+      }
+    }
+    return held;
   }
 
   /** Clients connected to this server (joining, joined or leaving). */
@@ -265,6 +295,7 @@ public final class Router implements StreamReplica.Sink {
   }
 
   public void onSequenced(NodeId from, Sequenced message, long nowNanos) {
+    lastNowNanos = nowNanos;
     if (message.epoch() == replica.epoch() || from.equals(leader)) {
       replica.onSequenced(from, message, nowNanos);
       if (message.entry() instanceof StreamEntry.Chat chat
@@ -284,6 +315,7 @@ public final class Router implements StreamReplica.Sink {
   }
 
   public void onStreamState(NodeId from, StreamState state, long nowNanos) {
+    lastNowNanos = nowNanos;
     if (state.epoch() == replica.epoch() || from.equals(leader)) {
       replica.onStreamState(from, state, nowNanos);
     }
@@ -358,8 +390,14 @@ public final class Router implements StreamReplica.Sink {
   /** A client connected; returns the id to pass with its requests. */
   public long attach(ClientLink link) {
     long connection = ++nextConnection;
-    byConnection.put(connection, new LocalSession(connection, link));
+    byConnection.put(connection, new LocalSession(connection, link, counters));
     return connection;
+  }
+
+  /** As {@link #onClientRequest(long, ClientRequest)}, at {@code nowNanos} (times the request). */
+  public void onClientRequest(long connection, ClientRequest request, long nowNanos) {
+    lastNowNanos = nowNanos;
+    onClientRequest(connection, request);
   }
 
   public void onClientRequest(long connection, ClientRequest request) {
@@ -582,6 +620,11 @@ public final class Router implements StreamReplica.Sink {
     long previous = session.lastForwarded;
     session.lastForwarded = seq;
     session.inFlight.add(seq);
+    counters.countReceived();
+    if (session.timedSeq < 0 || !session.inFlight.contains(session.timedSeq)) {
+      session.timedSeq = seq;
+      session.timedSinceNanos = lastNowNanos;
+    }
     submit(
         chatKey(session.session, seq),
         new StreamEntry.Chat(session.name, session.session, seq, to, send.text(), previous));
@@ -757,6 +800,7 @@ public final class Router implements StreamReplica.Sink {
 
   @Override
   public void onDelivered(StreamEntry entry, Map<Long, StreamEntry.Session> directory) {
+    counters.countEntry();
     remember(
         entry instanceof StreamEntry.Chat || entry instanceof StreamEntry.ChatRejected ? entry : null);
     if (entry instanceof StreamEntry.Joined) {
@@ -798,6 +842,11 @@ public final class Router implements StreamReplica.Sink {
       pending.remove(chatKey(chat.session(), chat.clientSeq()));
       LocalSession sender = bySession.get(chat.session());
       if (sender != null && sender.inFlight.remove(chat.clientSeq())) {
+        counters.countAccepted();
+        if (sender.timedSeq == chat.clientSeq()) {
+          counters.acceptLatency().record(lastNowNanos - sender.timedSinceNanos);
+          sender.timedSeq = -1;
+        }
         sender.send(new ServerEvent.Accepted(chat.clientSeq()));
       }
       ServerEvent.Message message =
@@ -810,6 +859,9 @@ public final class Router implements StreamReplica.Sink {
         if (session.state == SessionState.JOINED
             && (key == null || ClientNames.key(session.name).equals(key))) {
           session.send(message);
+          if (session.linkOpen) {
+            counters.countDelivered();
+          }
         }
       }
     } else if (entry instanceof StreamEntry.ChatRejected) {

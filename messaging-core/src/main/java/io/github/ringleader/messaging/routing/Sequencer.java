@@ -715,6 +715,21 @@ public final class Sequencer {
     return head;
   }
 
+  /**
+   * Per member of the epoch (this leader included): how many entries sequenced in this epoch it
+   * has not yet reported delivered — its replication lag, as of its last acknowledgement. Empty
+   * while the epoch's flush runs.
+   */
+  public Map<NodeId, Long> deliveryLag() {
+    Map<NodeId, Long> lag = new java.util.TreeMap<>();
+    if (phase == Phase.ACTIVE) {
+      for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
+        lag.put(e.getKey(), Math.max(0, head - e.getValue().delivered));
+      }
+    }
+    return lag;
+  }
+
   /** Entries kept for members that have not delivered them (bounded by {@link #WINDOW}). */
   public int logSize() {
     return entries.size();

@@ -46,6 +46,23 @@ public interface ClusterTransport extends AutoCloseable {
   /** Sends to every member of the cluster (multicast). */
   void sendToAll(ClusterEnvelope envelope);
 
+  /**
+   * Frames this transport dropped so far, by reason — malformed input, an unknown destination, a
+   * full outbound queue — for the node's metrics. Keys are stable lower-case names made of
+   * {@code [a-z0-9_]}. Safe to call from any thread. Default: none counted.
+   */
+  default java.util.Map<String, Long> droppedFrames() {
+    return java.util.Map.of();
+  }
+
+  /**
+   * Frames this transport refused because they failed the cluster key check, by reason (keys as
+   * for {@link #droppedFrames}). Safe to call from any thread. Default: none counted.
+   */
+  default java.util.Map<String, Long> authenticationFailures() {
+    return java.util.Map.of();
+  }
+
   /** Stops sending and delivering and releases the transport's resources. Idempotent. */
   @Override
   void close();

@@ -30,6 +30,7 @@ final class ServerCommand {
           + "options:\n"
           + ClusterOptions.HELP
           + ClientLimitOptions.HELP
+          + HttpOptions.HELP
           + "  --parent <pid>             stop cleanly (as on Ctrl+C) when process <pid> ends; bench\n"
           + "                             --processes starts its servers with it, so none outlives it\n"
           + "  --help                     show this help\n";
@@ -43,6 +44,7 @@ final class ServerCommand {
     }
     ClusterOptions options = new ClusterOptions();
     ClientLimitOptions limits = new ClientLimitOptions();
+    HttpOptions http = new HttpOptions();
     NodeId id;
     int port;
     UdpTransportConfig transportConfig;
@@ -63,6 +65,7 @@ final class ServerCommand {
         rest.subList(at, at + 2).clear();
       }
       limits.takeFrom(rest);
+      http.takeFrom(rest);
       List<String> positional = options.parse(rest);
       if (positional.size() != 2) {
         throw new UsageException(
@@ -85,14 +88,42 @@ final class ServerCommand {
     boolean loopback = isLoopback(transportConfig);
     String bind = loopback ? "127.0.0.1" : "0.0.0.0";
     String advertised = loopback ? "127.0.0.1" : advertisedHost(transportConfig);
+    UdpMulticastTransport transport = new UdpMulticastTransport(transportConfig);
+    NodeTimeline timeline = new NodeTimeline(options.heartbeat.multipliedBy(options.missed), System::currentTimeMillis);
     MessagingNode node =
         options
             .applyTo(MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised))
-            .transport(new UdpMulticastTransport(transportConfig))
+            .transport(transport)
+            .listener(timeline)
+            .jmx(true)
             .build();
     CountDownLatch stopped = new CountDownLatch(1);
     java.util.concurrent.atomic.AtomicReference<TcpClientServer> listener =
         new java.util.concurrent.atomic.AtomicReference<>();
+    StatusHttpServer httpServer = null;
+    if (http.enabled()) {
+      try {
+        httpServer =
+            StatusHttpServer.start(
+                http.host,
+                http.port,
+                new StatusHttpServer.Sources(
+                    node,
+                    timeline,
+                    () -> {
+                      TcpClientServer tcp = listener.get();
+                      return tcp == null ? null : tcp.stats();
+                    },
+                    transport::stats,
+                    System::currentTimeMillis));
+      } catch (java.io.IOException | RuntimeException e) {
+        err.println(
+            "error: cannot serve HTTP on " + http.host + ":" + http.port + ": " + e.getMessage());
+        node.close();
+        return 1;
+      }
+    }
+    StatusHttpServer endpoints = httpServer;
     // One hook, in order: the node says goodbye to its clients (they resume elsewhere) and leaves
     // the cluster; the goodbyes get out; then the client listener closes. (Separate hooks would
     // run at once, and the listener could close before the goodbyes were written.)
@@ -105,6 +136,9 @@ final class ServerCommand {
               if (tcp != null) {
                 Waiting.until(() -> tcp.stats().open() == 0, java.time.Duration.ofSeconds(1), 10);
                 tcp.close();
+              }
+              if (endpoints != null) {
+                endpoints.close();
               }
               stopped.countDown();
             },
@@ -142,6 +176,9 @@ final class ServerCommand {
       // not bind: the IOException).
       Runtime.getRuntime().removeShutdownHook(hook);
       node.close();
+      if (endpoints != null) {
+        endpoints.close();
+      }
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -150,6 +187,9 @@ final class ServerCommand {
       err.println("error: cannot accept clients on port " + port + ": " + e.getMessage());
       Runtime.getRuntime().removeShutdownHook(hook);
       node.close();
+      if (endpoints != null) {
+        endpoints.close();
+      }
       return 1;
     }
     listener.set(clients);

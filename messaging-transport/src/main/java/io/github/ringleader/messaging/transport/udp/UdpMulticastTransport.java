@@ -162,6 +162,33 @@ public final class UdpMulticastTransport implements ClusterTransport {
     return counter == null ? 0 : counter.get();
   }
 
+  /**
+   * {@inheritDoc} Here: {@code malformed_<reason>} per {@link CodecException.Reason} (lower case),
+   * {@code unknown_destination}, {@code outbound_dropped} (queue or send buffer full, or not
+   * running), {@code send_error} and {@code receiver_failure}; every key present.
+   */
+  @Override
+  public Map<String, Long> droppedFrames() {
+    Map<String, Long> dropped = new java.util.TreeMap<>();
+    malformed.forEach(
+        (reason, count) ->
+            dropped.put("malformed_" + reason.name().toLowerCase(java.util.Locale.ROOT), count.get()));
+    dropped.put("unknown_destination", unknownDestination.get());
+    dropped.put("outbound_dropped", droppedOutbound.get());
+    dropped.put("send_error", sendErrors.get());
+    dropped.put("receiver_failure", receiverFailures.get());
+    return dropped;
+  }
+
+  /** {@inheritDoc} Here: one key per {@link AuthFailure}, lower case; all 0 without a key. */
+  @Override
+  public Map<String, Long> authenticationFailures() {
+    Map<String, Long> failures = new java.util.TreeMap<>();
+    refused.forEach(
+        (reason, count) -> failures.put(reason.name().toLowerCase(java.util.Locale.ROOT), count.get()));
+    return failures;
+  }
+
   /** A transport with the defaults: {@value UdpTransportConfig#DEFAULT_GROUP} on loopback. */
   public UdpMulticastTransport() {
     this(UdpTransportConfig.defaults());

@@ -1,0 +1,192 @@
+package io.github.ringleader.messaging.examples;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.github.ringleader.messaging.metrics.NodeMetrics;
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeState;
+import io.github.ringleader.messaging.transport.tcp.TcpServerStats;
+import io.github.ringleader.messaging.transport.udp.UdpTransportStats;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The example server's read-only HTTP endpoints, on the JDK's built-in HTTP server: {@code
+ * /healthz}, {@code /readyz}, {@code /metrics} (Prometheus text), {@code /status} (JSON) and
+ * {@code /} (an index). Only GET and HEAD are answered (anything else: 405); nothing here changes
+ * the node. An unknown path: 404. Requests run on two daemon threads of its own and only read
+ * snapshots, so a slow scraper never holds up the node's event loop.
+ */
+final class StatusHttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger("ringleader.server");
+
+  /** The outcome of one request: status, content type, body. */
+  record Response(int status, String contentType, String body) {
+    static Response text(int status, String body) {
+      return new Response(status, "text/plain; charset=utf-8", body);
+    }
+  }
+
+  /** What the endpoints read: the node, its timeline, and the listener and transport if any. */
+  record Sources(
+      MessagingNode node,
+      NodeTimeline timeline,
+      Supplier<@Nullable TcpServerStats> tcp,
+      Supplier<@Nullable UdpTransportStats> udp,
+      LongSupplier epochMillis) {}
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Map<String, Function<Sources, Response>> routes = new LinkedHashMap<>();
+  private final Sources sources;
+
+  private StatusHttpServer(HttpServer server, ExecutorService executor, Sources sources) {
+    this.server = server;
+    this.executor = executor;
+    this.sources = sources;
+    routes.put("/", StatusHttpServer::index);
+    routes.put("/healthz", s -> Response.text(200, "ok\n"));
+    routes.put("/readyz", StatusHttpServer::readiness);
+    routes.put("/metrics", StatusHttpServer::metrics);
+    routes.put("/status", StatusHttpServer::status);
+  }
+
+  /**
+   * Serves on {@code host}:{@code port} (port 0: a free one) and logs the address.
+   *
+   * @throws IOException if the address cannot be bound (the port is taken, the host is not local)
+   */
+  static StatusHttpServer start(String host, int port, Sources sources) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            2,
+            task -> {
+              Thread thread = new Thread(task, "ringleader-http-" + threads.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    StatusHttpServer status = new StatusHttpServer(server, executor, sources);
+    server.createContext("/", status::handle);
+    server.setExecutor(executor);
+    server.start();
+    log.info(
+        "HTTP endpoints on http://{}:{}/ (/healthz /readyz /metrics /status)",
+        server.getAddress().getAddress().getHostAddress(), server.getAddress().getPort());
+    return status;
+  }
+
+  /** The port the server listens on. */
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Stops serving at once (requests under way get a second to finish). */
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdown();
+    try {
+      executor.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      Function<Sources, Response> route = routes.get(exchange.getRequestURI().getPath());
+      Response response;
+      if (route == null) {
+        response = Response.text(404, "not found: " + exchange.getRequestURI().getPath() + "\n");
+      } else if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        response = Response.text(405, "method " + method + " not allowed: these endpoints only read\n");
+      } else {
+        response = answer(route);
+      }
+      byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", response.contentType());
+      exchange.getResponseHeaders().set("Cache-Control", "no-store");
+      if (method.equals("HEAD")) {
+        exchange.sendResponseHeaders(response.status(), -1);
+      } else {
+        exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(body);
+        }
+      }
+    }
+  }
+
+  private Response answer(Function<Sources, Response> route) {
+    try {
+      return route.apply(sources);
+    } catch (RuntimeException e) {
+      log.warn("HTTP endpoint failed", e);
+      return Response.text(500, "internal error: " + e + "\n");
+    }
+  }
+
+  private static Response index(Sources s) {
+    return new Response(
+        200,
+        "text/html; charset=utf-8",
+        "<!doctype html><title>Ringleader " + s.node().id() + "</title>\n"
+            + "<h1>Ringleader server " + s.node().id() + "</h1>\n<ul>\n"
+            + "<li><a href=\"/status\">/status</a>: the cluster as this server sees it (JSON)\n"
+            + "<li><a href=\"/metrics\">/metrics</a>: metrics (Prometheus text format)\n"
+            + "<li><a href=\"/healthz\">/healthz</a>: alive\n"
+            + "<li><a href=\"/readyz\">/readyz</a>: in a cluster with a leader, accepting clients\n"
+            + "</ul>\n");
+  }
+
+  /** 200 when running, with a leader, listening for clients and not full; else 503 and why. */
+  static Response readiness(Sources s) {
+    String problem = notReady(s.node().metrics(), s.tcp().get());
+    return problem == null ? Response.text(200, "ready\n") : Response.text(503, "not ready: " + problem + "\n");
+  }
+
+  static @Nullable String notReady(NodeMetrics m, @Nullable TcpServerStats tcp) {
+    if (m.state() != NodeState.RUNNING) {
+      return "the node is " + m.state();
+    }
+    if (m.leader() == null) {
+      return "no leader (election under way, term " + m.term() + ")";
+    }
+    if (tcp == null) {
+      return "not yet listening for clients";
+    }
+    if (m.clientsConnected() >= m.capacity()) {
+      return "full (" + m.clientsConnected() + " of " + m.capacity() + " clients)";
+    }
+    return null;
+  }
+
+  private static Response metrics(Sources s) {
+    return new Response(200, PrometheusText.CONTENT_TYPE, PrometheusText.render(s.node().metrics(), s.tcp().get(), s.udp().get()));
+  }
+
+  private static Response status(Sources s) {
+    return new Response(
+        200,
+        "application/json",
+        StatusJson.render(s.node().metrics(), s.timeline().events(), s.epochMillis().getAsLong()) + "\n");
+  }
+}
