@@ -119,6 +119,12 @@ class DashboardClusterTest {
     System.out.printf(Locale.ROOT, "dashboard: live with 3 servers %d ms after loading%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loadedAt));
 
+    String screenshot = System.getProperty("dashboard.screenshot", "");
+    if (!screenshot.isBlank()) {
+      // For the picture: let the page gather 40 s of rates for its sparkline first.
+      await(() -> DashboardView.read(page).polls() >= 40, Duration.ofSeconds(90), "40 polls of /status");
+    }
+
     ServerProcesses.Server leader = servers.get(2);
     long killedAt = System.nanoTime();
     leader.process.destroyForcibly();
@@ -143,7 +149,6 @@ class DashboardClusterTest {
     System.out.printf(Locale.ROOT, "dashboard: server3 failed and server2 leading on the page %d ms after"
         + " the kill (heartbeat %d ms x %d missed)%n", shownAfter, HEARTBEAT.toMillis(), MISSED);
 
-    String screenshot = System.getProperty("dashboard.screenshot", "");
     if (!screenshot.isBlank()) {
       // server3's clients move to the others: wait until the loads show it, so the picture does.
       ServerProcesses.within(() -> DashboardView.read(page).servers().stream()

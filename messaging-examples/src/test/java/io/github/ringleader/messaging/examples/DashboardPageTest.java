@@ -100,13 +100,13 @@ class DashboardPageTest {
          "time":%d,"uptimeMillis":65000,"members":[%s],"clients":{"connected":7,"heldSessions":1},
          "messages":{"accepted":120,"delivered":720,"acceptedPerSecond":2.5,"deliveredPerSecond":15.0},
          "events":[%s]}
-        """, leader.isEmpty() ? "null" : MiniJson.quote(leader), leader.equals("server2") ? 2 : 1, T0 + 60_000,
+        """, leader.isEmpty() ? "null" : HeadlessChromium.quote(leader), leader.equals("server2") ? 2 : 1, T0 + 60_000,
         m, events);
   }
 
   private static String event(long at, String kind, String member, int term, String text) {
     return String.format(Locale.ROOT, "{\"time\":%d,\"kind\":\"%s\",\"member\":%s,\"term\":%d,\"text\":%s}",
-        T0 + at, kind, member.isEmpty() ? "null" : MiniJson.quote(member), term, MiniJson.quote(text));
+        T0 + at, kind, member.isEmpty() ? "null" : HeadlessChromium.quote(member), term, HeadlessChromium.quote(text));
   }
 
   private static final String STARTED = String.join(",",
@@ -151,7 +151,7 @@ class DashboardPageTest {
 
     status = status("server2", List.of("server1", "server2"), String.join(",", STARTED,
         event(10_000, "failed", "server3", 1, "server3 failed (no heartbeat for 6 s)"),
-        event(10_001, "election", "", 2, "election started (term 2)"),
+        event(10_000, "election", "", 2, "election started (term 2)"), // same millisecond: shown above it
         event(10_050, "leader", "server2", 2, "server2 is the leader (term 2)")));
     await(() -> view().leader().equals("server2") && view().hasEvent("failed", "server3"), LIMIT,
         () -> "the page to follow the failure\n" + view());
@@ -162,7 +162,7 @@ class DashboardPageTest {
     assertThat(v.showsServer("server3", "failed")).as("%s", v).isTrue();
     assertThat(v.servers()).filteredOn(s -> s.id().equals("server3")).first()
         .satisfies(s -> assertThat(s.text()).contains("failed 50 s ago"));
-    assertThat(v.timeline().get(0).kind()).isEqualTo("leader");
+    assertThat(v.timeline()).extracting(DashboardView.Event::kind).startsWith("leader", "election", "failed");
     assertThat(v.timeline().get(2).text()).contains("failed")
         .contains("server3 failed (no heartbeat for 6 s)");
     assertThat(v.term()).isEqualTo("2");
@@ -180,7 +180,7 @@ class DashboardPageTest {
     DashboardView v = view();
     assertThat(v.timeline()).extracting(DashboardView.Event::text).filteredOn(t -> t.contains("onerror")).hasSize(2).allSatisfy(t -> assertThat(t).contains(hostile));
     assertThat(v.timeline().get(0).kind()).isEqualTo("other");
-    assertThat(page.evaluate("document.querySelectorAll('main img, main b, main script').length")).isEqualTo(0.0);
+    assertThat(page.evaluate("document.querySelectorAll('main img, main b, main script').length")).isEqualTo(0L);
     assertThat(page.evaluate("typeof window.pwned")).isEqualTo("undefined");
   }
 

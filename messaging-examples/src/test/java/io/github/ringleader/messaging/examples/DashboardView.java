@@ -48,19 +48,19 @@ record DashboardView(
       """;
 
   static DashboardView read(HeadlessChromium.Page page) {
-    Map<String, @Nullable Object> v = MiniJson.object(page.evaluate(SCRIPT), "the dashboard");
-    List<Server> servers = MiniJson.array(v.get("servers"), "servers").stream()
-        .map(o -> MiniJson.object(o, "server"))
+    Map<String, @Nullable Object> v = HeadlessChromium.object(page.evaluate(SCRIPT), "the dashboard");
+    List<Server> servers = HeadlessChromium.array(v.get("servers"), "servers").stream()
+        .map(o -> HeadlessChromium.object(o, "server"))
         .map(m -> new Server(str(m.get("id")), str(m.get("state")), Boolean.TRUE.equals(m.get("leader")),
             str(m.get("text"))))
         .toList();
-    List<Event> timeline = MiniJson.array(v.get("timeline"), "timeline").stream()
-        .map(o -> MiniJson.object(o, "event"))
+    List<Event> timeline = HeadlessChromium.array(v.get("timeline"), "timeline").stream()
+        .map(o -> HeadlessChromium.object(o, "event"))
         .map(m -> new Event(str(m.get("kind")), m.get("member") == null ? null : str(m.get("member")),
             str(m.get("text"))))
         .toList();
     Object polls = v.get("polls");
-    return new DashboardView(str(v.get("status")), polls instanceof Double d ? d.intValue() : 0,
+    return new DashboardView(str(v.get("status")), polls instanceof Number n ? n.intValue() : 0,
         str(v.get("leader")), str(v.get("term")), str(v.get("connection")), servers, timeline);
   }
 

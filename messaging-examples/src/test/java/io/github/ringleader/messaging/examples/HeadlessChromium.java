@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A real headless Chromium for tests, driven over the Chrome DevTools Protocol with nothing but
- * the JDK ({@code java.net.http} for HTTP and the WebSocket, {@link MiniJson} for the answers).
+ * the JDK ({@code java.net.http} for HTTP and the WebSocket, {@link JsonParser} for the answers,
+ * {@link Json} to write the requests).
  *
  * <p>{@link #launch()} starts {@code chromium --headless=new} with a fresh temporary profile and
  * the DevTools port 0 (the browser picks one and prints {@code DevTools listening on ws://...} on
@@ -182,7 +183,7 @@ final class HeadlessChromium implements AutoCloseable {
     if (response.statusCode() != 200) {
       throw new IOException("PUT /json/new answered " + response.statusCode() + ": " + response.body());
     }
-    Map<String, @Nullable Object> target = MiniJson.object(MiniJson.parse(response.body()), "/json/new");
+    Map<String, @Nullable Object> target = object(JsonParser.parse(response.body()), "/json/new");
     String ws = String.valueOf(target.get("webSocketDebuggerUrl"));
     Page page = new Page(http, URI.create(ws));
     pages.add(page);
@@ -245,6 +246,28 @@ final class HeadlessChromium implements AutoCloseable {
     }
   }
 
+  /** {@code value} as a JSON object, failing with {@code what} if it is something else. */
+  @SuppressWarnings("unchecked")
+  static Map<String, @Nullable Object> object(@Nullable Object value, String what) {
+    if (!(value instanceof Map)) {
+      throw new IllegalArgumentException(what + " is not a JSON object: " + value);
+    }
+    return (Map<String, @Nullable Object>) value;
+  }
+
+  /** {@code value} as a JSON array, failing with {@code what} if it is something else. */
+  @SuppressWarnings("unchecked")
+  static List<@Nullable Object> array(@Nullable Object value, String what) {
+    if (!(value instanceof List)) {
+      throw new IllegalArgumentException(what + " is not a JSON array: " + value);
+    }
+    return (List<@Nullable Object>) value;
+  }
+
+  static String quote(String text) {
+    return Json.string(new StringBuilder(), text).toString();
+  }
+
   /**
    * One tab, over its own DevTools WebSocket. {@link #call} sends a command and waits (at most 30 s)
    * for the answer with its id; events are not answers and are only kept when they report a page
@@ -276,7 +299,7 @@ final class HeadlessChromium implements AutoCloseable {
       int id = ids.incrementAndGet();
       CompletableFuture<Map<String, @Nullable Object>> answer = new CompletableFuture<>();
       waiting.put(id, answer);
-      String message = "{\"id\":" + id + ",\"method\":" + MiniJson.quote(method) + ",\"params\":" + paramsJson + "}";
+      String message = "{\"id\":" + id + ",\"method\":" + quote(method) + ",\"params\":" + paramsJson + "}";
       try {
         synchronized (socket) {
           socket.sendText(message, true).get(CALL_LIMIT.toSeconds(), TimeUnit.SECONDS);
@@ -285,7 +308,7 @@ final class HeadlessChromium implements AutoCloseable {
         if (reply.containsKey("error")) {
           throw new IllegalStateException(method + " failed: " + reply.get("error"));
         }
-        return MiniJson.object(reply.get("result"), method + " result");
+        return object(reply.get("result"), method + " result");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(method + " interrupted", e);
@@ -298,7 +321,7 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** Loads {@code url}; returns once the navigation is under way (wait for the page's own state). */
     void navigate(String url) {
-      Map<String, @Nullable Object> result = call("Page.navigate", "{\"url\":" + MiniJson.quote(url) + "}");
+      Map<String, @Nullable Object> result = call("Page.navigate", "{\"url\":" + quote(url) + "}");
       if (result.get("errorText") != null) {
         throw new IllegalStateException("cannot load " + url + ": " + result.get("errorText"));
       }
@@ -310,17 +333,17 @@ final class HeadlessChromium implements AutoCloseable {
      */
     @Nullable Object evaluate(String expression) {
       Map<String, @Nullable Object> result = call("Runtime.evaluate",
-          "{\"expression\":" + MiniJson.quote(expression) + ",\"returnByValue\":true,\"awaitPromise\":true}");
+          "{\"expression\":" + quote(expression) + ",\"returnByValue\":true,\"awaitPromise\":true}");
       if (result.get("exceptionDetails") != null) {
         throw new IllegalStateException("the page threw: " + result.get("exceptionDetails"));
       }
-      return MiniJson.object(result.get("result"), "Runtime.evaluate result").get("value");
+      return object(result.get("result"), "Runtime.evaluate result").get("value");
     }
 
     /** Makes the page report {@code prefers-color-scheme: light} (or dark), for a screenshot. */
     void colorScheme(String scheme) {
       call("Emulation.setEmulatedMedia",
-          "{\"features\":[{\"name\":\"prefers-color-scheme\",\"value\":" + MiniJson.quote(scheme) + "}]}");
+          "{\"features\":[{\"name\":\"prefers-color-scheme\",\"value\":" + quote(scheme) + "}]}");
     }
 
     /** A PNG of the viewport. */
@@ -354,12 +377,12 @@ final class HeadlessChromium implements AutoCloseable {
     private void dispatch(String message) {
       Map<String, @Nullable Object> parsed;
       try {
-        parsed = MiniJson.object(MiniJson.parse(message), "DevTools message");
+        parsed = object(JsonParser.parse(message), "DevTools message");
       } catch (IllegalArgumentException e) {
         fail(e);
         return;
       }
-      if (parsed.get("id") instanceof Double id) {
+      if (parsed.get("id") instanceof Number id) {
         CompletableFuture<Map<String, @Nullable Object>> answer = waiting.get(id.intValue());
         if (answer != null) {
           answer.complete(parsed);
