@@ -215,6 +215,11 @@ public final class MessagingNode implements AutoCloseable {
     if (!startRequested.compareAndSet(false, true)) {
       throw new IllegalStateException("node " + config.nodeId() + " was already started");
     }
+    if (jmx) {
+      // On the caller's thread: the platform MBean server can take a while to come up the first
+      // time, which must not eat into the discovery window on the loop.
+      jmxName = NodeMetricsJmx.register(config.clusterName(), id(), this::metrics);
+    }
     loop.execute(this::doStart);
     return started;
   }
@@ -399,6 +404,7 @@ public final class MessagingNode implements AutoCloseable {
       if (!done.await(1, TimeUnit.SECONDS)) {
         log.warn("[{}] close did not finish within a second; closing the transport anyway", id());
         transport.close();
+        unregisterJmx();
         if (ownsLoop) {
           loop.close();
         }
@@ -433,9 +439,6 @@ public final class MessagingNode implements AutoCloseable {
       return;
     }
     transition(NodeState.DISCOVERING);
-    if (jmx) {
-      jmxName = NodeMetricsJmx.register(config.clusterName(), id(), this::metrics);
-    }
     log.info(
         "[{}] starting: cluster '{}', incarnation {}, client port {}, capacity {}, heartbeat {} ×"
             + " {} missed, discovery {}",
@@ -505,14 +508,18 @@ public final class MessagingNode implements AutoCloseable {
       pendingWakeup.cancel();
     }
     transport.close();
-    javax.management.ObjectName registered = jmxName;
-    if (registered != null) {
-      NodeMetricsJmx.unregister(registered);
-      jmxName = null;
-    }
+    unregisterJmx();
     publish();
     if (ownsLoop) {
       loop.close();
+    }
+  }
+
+  private void unregisterJmx() {
+    javax.management.ObjectName registered = jmxName;
+    if (registered != null) {
+      jmxName = null;
+      NodeMetricsJmx.unregister(registered);
     }
   }
 

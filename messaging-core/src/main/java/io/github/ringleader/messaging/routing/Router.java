@@ -138,6 +138,11 @@ public final class Router implements StreamReplica.Sink {
   private final long graceNanos;
   private final java.util.ArrayDeque<Recent> recent = new java.util.ArrayDeque<>();
   private final RoutingCounters counters = new RoutingCounters();
+  /**
+   * A timed chat not answered by then (its session moved, say) no longer blocks timing the next:
+   * far above any latency worth a bucket, so nothing real is cut short.
+   */
+  private static final long UNTIMED_AFTER_NANOS = 60_000_000_000L;
   /** The time of the latest event, for what is delivered without a clock at hand. */
   private long lastNowNanos;
 
@@ -621,7 +626,7 @@ public final class Router implements StreamReplica.Sink {
     session.lastForwarded = seq;
     session.inFlight.add(seq);
     counters.countReceived();
-    if (session.timedSeq < 0 || !session.inFlight.contains(session.timedSeq)) {
+    if (session.timedSeq < 0 || lastNowNanos - session.timedSinceNanos > UNTIMED_AFTER_NANOS) {
       session.timedSeq = seq;
       session.timedSinceNanos = lastNowNanos;
     }
@@ -868,6 +873,9 @@ public final class Router implements StreamReplica.Sink {
       StreamEntry.ChatRejected rejected = (StreamEntry.ChatRejected) entry;
       pending.remove(chatKey(rejected.session(), rejected.clientSeq()));
       LocalSession sender = bySession.get(rejected.session());
+      if (sender != null && sender.timedSeq == rejected.clientSeq()) {
+        sender.timedSeq = -1; // a refusal is no measure of delivery
+      }
       if (sender != null && sender.inFlight.remove(rejected.clientSeq())) {
         sender.send(
             new ServerEvent.Rejected(rejected.clientSeq(), ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));

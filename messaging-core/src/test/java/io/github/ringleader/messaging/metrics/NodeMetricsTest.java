@@ -178,6 +178,13 @@ class NodeMetricsTest {
     assertThat(cluster.node("server2").metrics().refusals().get(ServerEvent.Reason.NAME_TAKEN)).isEqualTo(1);
     assertThat(cluster.node("server1").metrics().refusals().get(ServerEvent.Reason.UNKNOWN_RECIPIENT)).isEqualTo(1);
     assertThat(cluster.node("server1").metrics().refusalsTotal()).isEqualTo(1);
+    assertThat(cluster.node("server1").metrics().acceptLatency().count()).as("a refusal is not timed").isZero();
+
+    alice.session().send(null, "anyone?");
+    cluster.runFor(Duration.ofSeconds(1));
+    assertThat(cluster.node("server1").metrics().acceptLatency().count())
+        .as("the next message is timed")
+        .isEqualTo(1);
   }
 
   @Test

@@ -118,7 +118,8 @@ final class ServerCommand {
                     System::currentTimeMillis));
       } catch (java.io.IOException | RuntimeException e) {
         err.println(
-            "error: cannot serve HTTP on " + http.host + ":" + http.port + ": " + e.getMessage());
+            "error: cannot serve HTTP on " + http.host + ":" + http.port + ": "
+                + (e.getMessage() != null ? e.getMessage() : e.toString()));
         node.close();
         return 1;
       }

@@ -72,7 +72,11 @@ final class StatusHttpServer implements AutoCloseable {
    * @throws IOException if the address cannot be bound (the port is taken, the host is not local)
    */
   static StatusHttpServer start(String host, int port, Sources sources) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new java.net.UnknownHostException("unknown host");
+    }
+    HttpServer server = HttpServer.create(address, 16);
     AtomicInteger threads = new AtomicInteger();
     ExecutorService executor =
         Executors.newFixedThreadPool(

@@ -71,6 +71,15 @@ class HttpOptionsTest {
   }
 
   @Test
+  void anUnknownHostIsNamedInOneLineWithExit1() {
+    int status =
+        run("server", "server1", "5001", "--http-port", "1", "--http-host", "no-such-host.invalid", "--cluster", "http-unknown");
+
+    assertThat(status).isEqualTo(1);
+    assertThat(err()).isEqualTo("error: cannot serve HTTP on no-such-host.invalid:1: unknown host\n");
+  }
+
+  @Test
   void aTakenPortStopsTheServerBeforeItJoinsWithOneLineAndExit1() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();

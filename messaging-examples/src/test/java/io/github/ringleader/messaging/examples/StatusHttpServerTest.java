@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ringleader.messaging.client.ClientSession;
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.transport.ClusterTransport;
 import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -119,21 +119,7 @@ class StatusHttpServerTest {
     MessagingNode node =
         MessagingNode.builder()
             .nodeId("server1")
-            .transport(
-                new ClusterTransport() {
-                  @Override
-                  public void start(Receiver receiver) {}
-
-                  @Override
-                  public void send(io.github.ringleader.messaging.protocol.NodeId to,
-                      io.github.ringleader.messaging.protocol.ClusterEnvelope envelope) {}
-
-                  @Override
-                  public void sendToAll(io.github.ringleader.messaging.protocol.ClusterEnvelope envelope) {}
-
-                  @Override
-                  public void close() {}
-                })
+            .transport(new UdpMulticastTransport()) // never started: no socket is opened
             .build();
     toClose.add(node);
     StatusHttpServer endpoints =
