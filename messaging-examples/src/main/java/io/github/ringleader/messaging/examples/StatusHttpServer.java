@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The example server's read-only HTTP endpoints, on the JDK's built-in HTTP server: {@code
  * /healthz}, {@code /readyz}, {@code /metrics} (Prometheus text), {@code /status} (JSON) and
- * {@code /} (an index). Only GET and HEAD are answered (anything else: 405); nothing here changes
- * the node. An unknown path: 404. Requests run on two daemon threads of its own and only read
- * snapshots, so a slow scraper never holds up the node's event loop.
+ * {@code /} (the live dashboard, {@link DashboardPage}, which polls {@code /status}). Only GET and
+ * HEAD are answered (anything else: 405); nothing here changes the node. An unknown path: 404.
+ * Requests run on two daemon threads of its own and only read snapshots, so a slow scraper never
+ * holds up the node's event loop.
  */
 final class StatusHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("ringleader.server");
@@ -53,12 +54,12 @@ final class StatusHttpServer implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<String, Function<Sources, Response>> routes = new LinkedHashMap<>();
   private final Sources sources;
+  private final DashboardPage dashboard = DashboardPage.load();
 
   private StatusHttpServer(HttpServer server, ExecutorService executor, Sources sources) {
     this.server = server;
     this.executor = executor;
     this.sources = sources;
-    routes.put("/", StatusHttpServer::index);
     routes.put("/healthz", s -> Response.text(200, "ok\n"));
     routes.put("/readyz", StatusHttpServer::readiness);
     routes.put("/metrics", StatusHttpServer::metrics);
@@ -113,6 +114,10 @@ final class StatusHttpServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    if (exchange.getRequestURI().getPath().equals("/")) {
+      dashboard.handle(exchange); // GET and HEAD only, like the rest; with its own CSP header
+      return;
+    }
     try (exchange) {
       String method = exchange.getRequestMethod();
       Function<Sources, Response> route = routes.get(exchange.getRequestURI().getPath());
@@ -146,19 +151,6 @@ final class StatusHttpServer implements AutoCloseable {
       log.warn("HTTP endpoint failed", e);
       return Response.text(500, "internal error: " + e + "\n");
     }
-  }
-
-  private static Response index(Sources s) {
-    return new Response(
-        200,
-        "text/html; charset=utf-8",
-        "<!doctype html><title>Ringleader " + s.node().id() + "</title>\n"
-            + "<h1>Ringleader server " + s.node().id() + "</h1>\n<ul>\n"
-            + "<li><a href=\"/status\">/status</a>: the cluster as this server sees it (JSON)\n"
-            + "<li><a href=\"/metrics\">/metrics</a>: metrics (Prometheus text format)\n"
-            + "<li><a href=\"/healthz\">/healthz</a>: alive\n"
-            + "<li><a href=\"/readyz\">/readyz</a>: in a cluster with a leader, accepting clients\n"
-            + "</ul>\n");
   }
 
   /** 200 when running, with a leader, listening for clients and not full; else 503 and why. */
