@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import io.github.ringleader.messaging.protocol.IdChars;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.sim.SimulatedNetwork;
 import io.github.ringleader.messaging.sim.VirtualTimeScheduler;
@@ -156,15 +157,15 @@ class NodeConfigTest {
             "clientHost is 254 characters, limit is 253: '" + "h".repeat(254) + "'"),
         invalid(
             b -> b.clusterName("my cluster"),
-            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
                 + " \"my cluster\""),
         invalid(
             b -> b.clusterName(""),
-            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
                 + " \"\""),
         invalid(
             b -> b.clusterName("c".repeat(65)),
-            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
                 + " \"" + "c".repeat(65) + "\""));
   }
 
@@ -190,7 +191,7 @@ class NodeConfigTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> builder.nodeId("server 1"))
         .withMessage(
-            "node id may only contain letters, digits, '.', '_' and '-'; found ' ' at index 6 in"
+            "node id may only contain " + IdChars.ALLOWED + "; found ' ' at position 7 in"
                 + " \"server 1\"");
   }
 

@@ -365,7 +365,7 @@ class ClusterCodecTest {
 
     assertRejected(frame, Reason.INVALID_ID)
         .withMessageStartingWith("sender id is invalid: node id may only contain")
-        .withMessageEndingWith("found '/' at index 4 in \"rack/1\"");
+        .withMessageEndingWith("found '/' at position 5 in \"rack/1\"");
   }
 
   @Test
@@ -408,7 +408,7 @@ class ClusterCodecTest {
 
     assertRejected(frame, Reason.INVALID_ID)
         .withMessageStartingWith("heartbeat knownLeader id is invalid")
-        .withMessageEndingWith("found ' ' at index 1 in \"b c\"");
+        .withMessageEndingWith("found ' ' at position 2 in \"b c\"");
   }
 
   @Test
@@ -491,7 +491,7 @@ class ClusterCodecTest {
 
     assertRejected(frame, Reason.INVALID_FIELD)
         .withMessage(
-            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
                 + " \"prod/eu\"");
   }
 
