@@ -91,6 +91,7 @@ final class ServerCommand {
             .transport(new UdpMulticastTransport(transportConfig))
             .build();
     CountDownLatch stopped = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<TcpClientServer> listener =
         new java.util.concurrent.atomic.AtomicReference<>();
     // One hook, in order: the node says goodbye to its clients (they resume elsewhere) and leaves
@@ -99,6 +100,7 @@ final class ServerCommand {
     Thread hook =
         new Thread(
             () -> {
+              stopping.set(true);
               log.info("stopping {}: leaving the cluster", id);
               node.close();
               TcpClientServer tcp = listener.get();
@@ -138,17 +140,24 @@ final class ServerCommand {
           "clients connect on {}:{} (announced to clients as {}:{})",
           bind, clients.localPort(), advertised.isEmpty() ? "?" : advertised, port);
     } catch (ExecutionException e) {
+      if (stopping.get()) {
+        // Ctrl+C or SIGTERM while it was starting: the hook stops it, and that is all to say.
+        return 0;
+      }
       // The node has logged why (a taken id: DuplicateNodeIdException; a transport that could
       // not bind: the IOException).
-      Runtime.getRuntime().removeShutdownHook(hook);
+      removeHook(hook);
       node.close();
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
     } catch (java.io.IOException e) {
+      if (stopping.get()) {
+        return 0;
+      }
       err.println("error: cannot accept clients on port " + port + ": " + e.getMessage());
-      Runtime.getRuntime().removeShutdownHook(hook);
+      removeHook(hook);
       node.close();
       return 1;
     }
@@ -171,6 +180,15 @@ final class ServerCommand {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** Removes {@code hook} unless the JVM is already stopping (Ctrl+C), which runs it anyway. */
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs: it closes the node
+    }
   }
 
   /** The cluster interface's first IPv4 address (else any of its addresses), or "" if none. */
