@@ -14,9 +14,14 @@ import org.jspecify.annotations.Nullable;
  * The heartbeat failure detector and the live-member view of one node: a pure state machine fed
  * with heartbeats, leaves and the current time.
  *
- * <p><b>Failure.</b> A member is failed once it has been silent for {@code failAfterNanos}
- * (missed heartbeats × heartbeat interval): with the defaults, 3 × 2 s = 6 s after its last
- * heartbeat arrived.
+ * <p><b>Failure.</b> A member is failed once it has been silent for its failure timeout: the
+ * timings its heartbeats announce (its interval × its missed heartbeats: with the defaults, 3 ×
+ * 2 s = 6 s after its last heartbeat arrived), or this node's own {@code failAfterNanos} if they
+ * announce none. Judging each member by its own timings keeps a member that was started with a
+ * longer interval than this node's from being failed between two of its heartbeats, again and
+ * again; every node fails it after the same silence. The timeout is bounded by {@value
+ * #MAX_TIMEOUT_FACTOR} × {@code failAfterNanos} ({@link #memberFailAfterNanos}), so no heartbeat —
+ * a forged one included — can keep a crashed member in the view for longer.
  *
  * <p><b>Lives.</b> Each server picks a new, higher incarnation when it starts. A heartbeat with a
  * higher incarnation than the member's replaces it ({@link MembershipChange.Kind#RESTARTED} then
@@ -42,26 +47,36 @@ public final class Membership implements MemberView {
     REFUSED
   }
 
+  /** A member's failure timeout is at most this many times this node's own. */
+  public static final int MAX_TIMEOUT_FACTOR = 10;
+
   private static final class Member {
     MemberInfo info;
     long lastHeardNanos;
+    long failAfterNanos;
 
-    Member(MemberInfo info, long lastHeardNanos) {
+    Member(MemberInfo info, long lastHeardNanos, long failAfterNanos) {
       this.info = info;
       this.lastHeardNanos = lastHeardNanos;
+      this.failAfterNanos = failAfterNanos;
     }
   }
+
+  /** What is remembered of a departed member: its highest life and the timeout it was judged by. */
+  private record Departed(long incarnation, long failAfterNanos) {}
 
   private final NodeId self;
   private final long failAfterNanos;
   private final int maxMembers;
   private final TreeMap<NodeId, Member> live = new TreeMap<>();
-  /** Highest incarnation seen of each departed member, oldest departure first. */
-  private final LinkedHashMap<NodeId, Long> departed = new LinkedHashMap<>();
+  /** Each departed member, oldest departure first. */
+  private final LinkedHashMap<NodeId, Departed> departed = new LinkedHashMap<>();
 
   /**
    * @param self this node's id; heartbeats claiming it are never added to the view
-   * @param failAfterNanos silence after which a member is failed, {@code > 0}
+   * @param failAfterNanos this node's own failure timeout, {@code > 0}: silence after which a
+   *     member whose heartbeats do not announce their timings is failed, and the base of the bound
+   *     on the timeouts they announce
    * @param maxMembers the most live members the view holds, {@code > 0}
    */
   public Membership(NodeId self, long failAfterNanos, int maxMembers) {
@@ -96,15 +111,15 @@ public final class Membership implements MemberView {
             heartbeat.clientHost());
     Member member = live.get(from);
     if (member == null) {
-      Long departedIncarnation = departed.get(from);
-      if (departedIncarnation != null && incarnation < departedIncarnation) {
+      Departed gone = departed.get(from);
+      if (gone != null && incarnation < gone.incarnation()) {
         return HeartbeatResult.STALE;
       }
       if (live.size() >= maxMembers) {
         return HeartbeatResult.REFUSED;
       }
       departed.remove(from);
-      member = new Member(info, nowNanos);
+      member = new Member(info, nowNanos, memberFailAfterNanos(heartbeat, failAfterNanos));
       live.put(from, member);
       changes.add(new MembershipChange(MembershipChange.Kind.JOINED, info));
       return HeartbeatResult.CHANGED;
@@ -121,6 +136,7 @@ public final class Membership implements MemberView {
     }
     member.info = info;
     member.lastHeardNanos = Math.max(member.lastHeardNanos, nowNanos);
+    member.failAfterNanos = memberFailAfterNanos(heartbeat, failAfterNanos);
     return result;
   }
 
@@ -155,7 +171,7 @@ public final class Membership implements MemberView {
   public void expire(long nowNanos, List<MembershipChange> changes) {
     List<Member> failed = new ArrayList<>();
     for (Member member : live.values()) {
-      if (nowNanos - member.lastHeardNanos >= failAfterNanos) {
+      if (nowNanos - member.lastHeardNanos >= member.failAfterNanos) {
         failed.add(member);
       }
     }
@@ -168,7 +184,7 @@ public final class Membership implements MemberView {
   private void remove(NodeId id, Member member) {
     live.remove(id);
     departed.remove(id);
-    departed.put(id, member.info.incarnation());
+    departed.put(id, new Departed(member.info.incarnation(), member.failAfterNanos));
     if (departed.size() > maxMembers) {
       NodeId oldest = departed.keySet().iterator().next();
       departed.remove(oldest);
@@ -191,9 +207,40 @@ public final class Membership implements MemberView {
   public long nextExpiryNanos() {
     long next = Long.MAX_VALUE;
     for (Member member : live.values()) {
-      next = Math.min(next, member.lastHeardNanos + failAfterNanos);
+      next = Math.min(next, member.lastHeardNanos + member.failAfterNanos);
     }
     return next;
+  }
+
+  /**
+   * The silence after which {@code id} is (or, if it has departed, was) failed: the timeout its
+   * last heartbeat announced, bounded, or this node's own if it announced none or is unknown.
+   */
+  public long failureTimeoutNanos(NodeId id) {
+    Member member = live.get(id);
+    if (member != null) {
+      return member.failAfterNanos;
+    }
+    Departed gone = departed.get(id);
+    return gone != null ? gone.failAfterNanos() : failAfterNanos;
+  }
+
+  /**
+   * The failure timeout of the sender of {@code heartbeat}: the interval × missed heartbeats it
+   * announces, at most {@value #MAX_TIMEOUT_FACTOR} × {@code ownFailAfterNanos}; {@code
+   * ownFailAfterNanos} if it announces none.
+   */
+  public static long memberFailAfterNanos(Heartbeat heartbeat, long ownFailAfterNanos) {
+    if (!heartbeat.saysTimings()) {
+      return ownFailAfterNanos;
+    }
+    long bound =
+        ownFailAfterNanos > Long.MAX_VALUE / MAX_TIMEOUT_FACTOR
+            ? Long.MAX_VALUE
+            : ownFailAfterNanos * MAX_TIMEOUT_FACTOR;
+    long intervalNanos = heartbeat.intervalMillis() * 1_000_000L; // < 2^31 × 10^6: no overflow
+    int missed = heartbeat.missedHeartbeats();
+    return intervalNanos > bound / missed ? bound : intervalNanos * missed;
   }
 
   @Override

@@ -99,6 +99,7 @@ public final class MessagingNode implements AutoCloseable {
 
   // ---- owned by the event loop
   private final Membership membership;
+  private final TimingsCheck timingsCheck;
   private final LcrElection election;
   private final Router router;
   private final Rebalancer rebalancer;
@@ -148,6 +149,8 @@ public final class MessagingNode implements AutoCloseable {
     this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
     this.membership =
         new Membership(config.nodeId(), config.failureTimeout().toNanos(), config.maxMembers());
+    this.timingsCheck =
+        new TimingsCheck(config.heartbeatInterval(), config.missedHeartbeats(), config.maxMembers());
     this.election =
         new LcrElection(
             config.nodeId(),
@@ -558,6 +561,10 @@ public final class MessagingNode implements AutoCloseable {
     // Membership changes reach the election before the claim, so a restarted leader's old life
     // is gone before its new heartbeat is weighed.
     applyMembershipChanges(now);
+    String timings = timingsCheck.onHeartbeat(from, heartbeat);
+    if (timings != null) {
+      log.warn("[{}] {}", id(), timings);
+    }
     election.onHeartbeat(from, heartbeat, now);
   }
 
@@ -618,7 +625,8 @@ public final class MessagingNode implements AutoCloseable {
 
   /**
    * A running node wakes at least once per heartbeat interval. A much longer gap means this node
-   * itself was frozen (a GC pause, a suspended VM): the heartbeats the others sent meanwhile are
+   * itself did not run (which of the causes — CPU starvation, a suspended process or VM, a GC
+   * pause, a task holding up the loop — is not known here): the heartbeats the others sent meanwhile are
    * queued behind this wake-up, so the gap must not count as their silence.
    */
   private void excuseLocalStall(long now) {
@@ -627,8 +635,9 @@ public final class MessagingNode implements AutoCloseable {
       long stalled = now - lastWakeupNanos - interval;
       if (stalled > interval) {
         log.warn(
-            "[{}] this node was stalled for {} ms (a long GC pause?); that time does not count"
-                + " against the other members",
+            "[{}] this node's event loop ran {} ms late (the process got no CPU, was suspended or"
+                + " paused, say for garbage collection, or a task held the loop up); that time does"
+                + " not count against the other members",
             id(),
             stalled / 1_000_000);
         membership.excuseLocalStall(stalled, now);
@@ -662,7 +671,7 @@ public final class MessagingNode implements AutoCloseable {
               id(),
               member.id(),
               change.kind() == MembershipChange.Kind.FAILED
-                  ? NodeConfig.format(config.failureTimeout())
+                  ? NodeConfig.format(Duration.ofNanos(membership.failureTimeoutNanos(member.id())))
                   : "");
           election.onMemberGone(member.id(), now);
           for (NodeListener listener : listeners) {
@@ -699,7 +708,9 @@ public final class MessagingNode implements AutoCloseable {
         election.term(),
         router.clientCount(),
         config.capacity(),
-        config.clientHost());
+        config.clientHost(),
+        TimingsCheck.announcedMillis(config.heartbeatInterval()),
+        config.missedHeartbeats());
   }
 
   /**

@@ -54,6 +54,10 @@ public record NodeConfig(
     atLeast("capacity", capacity, 0);
     positive("heartbeatInterval", heartbeatInterval);
     atLeast("missedHeartbeats", missedHeartbeats, 1);
+    if (missedHeartbeats > Heartbeat.MAX_MISSED) {
+      throw new IllegalArgumentException(
+          "missedHeartbeats must be <= " + Heartbeat.MAX_MISSED + ", was " + missedHeartbeats);
+    }
     notNegative("discoveryWindow", discoveryWindow);
     positive("electionAckTimeout", electionAckTimeout);
     atLeast("electionAttempts", electionAttempts, 1);
@@ -71,8 +75,26 @@ public record NodeConfig(
     return heartbeatInterval.multipliedBy(missedHeartbeats);
   }
 
-  /** A duration as people write it: {@code 500ms}, {@code 2s}, {@code 1.5s}. */
+  /**
+   * A duration as people write it on a command line: {@code 500ms}, {@code 2s}, {@code 1.5s},
+   * {@code 0s}; a part of a millisecond as {@code 250us} or {@code 1.5ms}; never ISO-8601's
+   * {@code PT2S}.
+   */
   public static String format(Duration duration) {
+    if (duration.isNegative()) {
+      return "-" + format(duration.negated());
+    }
+    if (duration.isZero()) {
+      return "0s";
+    }
+    if (duration.compareTo(Duration.ofMillis(1)) < 0) {
+      long nanos = duration.toNanos();
+      return nanos % 1000 == 0 ? nanos / 1000 + "us" : nanos + "ns";
+    }
+    if (duration.getNano() % 1_000_000 != 0 && duration.compareTo(Duration.ofSeconds(1)) < 0) {
+      return String.format(java.util.Locale.ROOT, "%.3fms", duration.toNanos() / 1e6)
+              .replaceFirst("\\.?0+ms$", "ms");
+    }
     long millis = duration.toMillis();
     if (millis < 1000 || millis % 100 != 0) {
       return millis + "ms";
@@ -82,13 +104,13 @@ public record NodeConfig(
 
   static void positive(String name, Duration value) {
     if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(name + " must be > 0, was " + value);
+      throw new IllegalArgumentException(name + " must be > 0, was " + format(value));
     }
   }
 
   static void notNegative(String name, Duration value) {
     if (value.isNegative()) {
-      throw new IllegalArgumentException(name + " must be >= 0, was " + value);
+      throw new IllegalArgumentException(name + " must be >= 0, was " + format(value));
     }
   }
 

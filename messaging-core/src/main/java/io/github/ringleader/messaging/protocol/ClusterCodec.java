@@ -305,7 +305,7 @@ public final class ClusterCodec {
     if (message instanceof Heartbeat h) {
       NodeId leader = h.knownLeader();
       return 8 + 2 + 1 + (leader == null ? 0 : leader.value().length()) + 8 + 4 + 4
-          + 1 + h.clientHost().length();
+          + 1 + h.clientHost().length() + 4 + 2;
     } else if (message instanceof Discover || message instanceof Leave) {
       return 0;
     } else if (message instanceof IdInUse || message instanceof LeaderAnnouncement) {
@@ -419,6 +419,8 @@ public final class ClusterCodec {
       out.putInt(h.clients());
       out.putInt(h.capacity());
       putString(out, ascii(h.clientHost()));
+      out.putInt(h.intervalMillis());
+      out.putShort((short) h.missedHeartbeats());
     } else if (message instanceof Discover || message instanceof Leave) {
       // no body
     } else if (message instanceof IdInUse i) {
@@ -661,9 +663,21 @@ public final class ClusterCodec {
           int clients = i32("heartbeat clients");
           int capacity = i32("heartbeat capacity");
           String clientHost = ascii("heartbeat clientHost", INVALID_FIELD);
+          int intervalMillis = i32("heartbeat intervalMillis");
+          int missed = u16("heartbeat missedHeartbeats");
           return valid(
               "Heartbeat",
-              () -> new Heartbeat(sequence, clientPort, leader, term, clients, capacity, clientHost));
+              () ->
+                  new Heartbeat(
+                      sequence,
+                      clientPort,
+                      leader,
+                      term,
+                      clients,
+                      capacity,
+                      clientHost,
+                      intervalMillis,
+                      missed));
         }
         case Discover.TYPE -> {
           return new Discover();

@@ -35,8 +35,10 @@ public record ClusterEnvelope(
       throw new IllegalArgumentException(
           "cluster name must be 1 to "
               + MAX_CLUSTER_NAME_LENGTH
-              + " characters of letters, digits, '.', '_' and '-', was \""
-              + cluster
+              + " characters of "
+              + IdChars.ALLOWED
+              + ", was \""
+              + IdChars.escape(cluster)
               + "\"");
     }
     return cluster;

@@ -17,6 +17,10 @@ import org.jspecify.annotations.Nullable;
  * @param clientHost the host name or address clients reach the sender at, or empty when the
  *     sender does not say (a client then uses the host it already knows); see {@link
  *     #problemWithHost}
+ * @param intervalMillis how often the sender heartbeats, in milliseconds (rounded up), or 0 if it
+ *     does not say; receivers judge the sender's silence by it (see {@code Membership})
+ * @param missedHeartbeats how many of its intervals of silence the sender expects to fail a member
+ *     (1..{@value #MAX_MISSED}), or 0 exactly when {@code intervalMillis} is 0
  */
 public record Heartbeat(
     long sequence,
@@ -25,13 +29,18 @@ public record Heartbeat(
     long term,
     int clients,
     int capacity,
-    String clientHost)
+    String clientHost,
+    int intervalMillis,
+    int missedHeartbeats)
     implements ClusterMessage {
 
   public static final byte TYPE = 1;
 
   /** The longest client host, in characters (a DNS name's limit). */
   public static final int MAX_HOST_LENGTH = 253;
+
+  /** The most missed heartbeats a heartbeat can announce (its field is a {@code u16}). */
+  public static final int MAX_MISSED = 0xFFFF;
 
   public Heartbeat {
     Checks.nonNegative("sequence", sequence);
@@ -43,12 +52,41 @@ public record Heartbeat(
     if (problem != null) {
       throw new IllegalArgumentException("clientHost " + problem);
     }
+    Checks.nonNegative("intervalMillis", intervalMillis);
+    if (missedHeartbeats < 0 || missedHeartbeats > MAX_MISSED) {
+      throw new IllegalArgumentException(
+          "missedHeartbeats must be in 0.." + MAX_MISSED + ", was " + missedHeartbeats);
+    }
+    if ((intervalMillis == 0) != (missedHeartbeats == 0)) {
+      throw new IllegalArgumentException(
+          "intervalMillis and missedHeartbeats are both 0 (timings not said) or both > 0, were "
+              + intervalMillis
+              + " and "
+              + missedHeartbeats);
+    }
   }
 
-  /** A heartbeat that names no client host. */
+  /** A heartbeat that does not say the sender's timings. */
+  public Heartbeat(
+      long sequence,
+      int clientPort,
+      @Nullable NodeId knownLeader,
+      long term,
+      int clients,
+      int capacity,
+      String clientHost) {
+    this(sequence, clientPort, knownLeader, term, clients, capacity, clientHost, 0, 0);
+  }
+
+  /** A heartbeat that names no client host and does not say the sender's timings. */
   public Heartbeat(
       long sequence, int clientPort, @Nullable NodeId knownLeader, long term, int clients, int capacity) {
     this(sequence, clientPort, knownLeader, term, clients, capacity, "");
+  }
+
+  /** Whether the sender says how often it heartbeats and after how many missed it fails a member. */
+  public boolean saysTimings() {
+    return intervalMillis > 0;
   }
 
   /**

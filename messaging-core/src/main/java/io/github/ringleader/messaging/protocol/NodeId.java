@@ -57,8 +57,8 @@ public final class NodeId implements Comparable<NodeId> {
       char c = value.charAt(i);
       if (!isIdChar(c)) {
         return String.format(
-            "node id may only contain letters, digits, '.', '_' and '-'; found %s at index %d in \"%s\"",
-            describe(c), i, value);
+            "node id may only contain %s; found %s at position %d in \"%s\"",
+            IdChars.ALLOWED, IdChars.describe(c), i + 1, IdChars.escape(value));
       }
     }
     return null;
@@ -71,13 +71,6 @@ public final class NodeId implements Comparable<NodeId> {
         || c == '.'
         || c == '_'
         || c == '-';
-  }
-
-  private static String describe(char c) {
-    if (c >= 0x20 && c < 0x7f) {
-      return "'" + c + "'";
-    }
-    return String.format("U+%04X", (int) c);
   }
 
   /** The id as text. */

@@ -1,11 +1,12 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.protocol.IdChars;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The rules for client names: 1 to 32 characters of letters, digits, {@code '.'}, {@code '_'}
- * and {@code '-'}, starting with a letter or a digit. Names are unique across the cluster
+ * The rules for client names: 1 to 32 characters of ASCII letters and digits, {@code '.'},
+ * {@code '_'} and {@code '-'} ({@code [A-Za-z0-9._-]}), starting with a letter or a digit. Names are unique across the cluster
  * <em>ignoring case</em> ({@code Alice} and {@code alice} cannot both be connected), and shown as
  * the client wrote them.
  */
@@ -21,21 +22,26 @@ public final class ClientNames {
       return "a name must not be empty";
     }
     if (name.length() > MAX_LENGTH) {
-      return "a name must be at most " + MAX_LENGTH + " characters, \"" + shorten(name) + "\" has " + name.length();
+      return "a name must be at most " + MAX_LENGTH + " characters, \"" + IdChars.escape(shorten(name)) + "\" has " + name.length();
     }
+    // Every character first: "ëlise" breaks the character rule, not the rule on the first one
+    // (ë is a letter, only not an ASCII one).
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      boolean letterOrDigit = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-      if (i == 0 && !letterOrDigit) {
-        return "a name must start with a letter or a digit";
-      }
-      if (!letterOrDigit && c != '.' && c != '_' && c != '-') {
+      if (!isLetterOrDigit(c) && c != '.' && c != '_' && c != '-') {
         return String.format(
-            "a name may only contain letters, digits, '.', '_' and '-'; found %s at position %d",
-            c >= 0x20 && c < 0x7f ? "'" + c + "'" : String.format("U+%04X", (int) c), i + 1);
+            "a name may only contain %s; found %s at position %d",
+            IdChars.ALLOWED, IdChars.describe(c), i + 1);
       }
     }
+    if (!isLetterOrDigit(name.charAt(0))) {
+      return "a name must start with an ASCII letter or digit, not " + IdChars.describe(name.charAt(0));
+    }
     return null;
+  }
+
+  private static boolean isLetterOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 
   /** Whether {@code name} is valid. */

@@ -47,6 +47,58 @@ class MembershipTest {
     return expired;
   }
 
+  // ------------------------------------------------------------------ each member's own timings
+
+  private static Heartbeat announcing(int intervalMillis, int missed) {
+    return new Heartbeat(0, 5000, null, 0, 0, 100, "", intervalMillis, missed);
+  }
+
+  @Test
+  void aMemberThatAnnouncesSlowerHeartbeatsIsFailedOnlyAfterItsOwnTimeout() {
+    membership.onHeartbeat(B, 1, announcing(10_000, 3), T0, changes); // 30 s, this node's is 6 s
+    membership.onHeartbeat(C, 1, heartbeat(0), T0, changes); // says nothing: this node's 6 s
+
+    assertThat(expire(T0 + FAIL_AFTER)).extracting(c -> c.member().id()).containsExactly(C);
+    assertThat(expire(T0 + 30_000_000_000L - 1)).isEmpty();
+    assertThat(membership.nextExpiryNanos()).isEqualTo(T0 + 30_000_000_000L);
+    assertThat(expire(T0 + 30_000_000_000L)).extracting(c -> c.member().id()).containsExactly(B);
+    assertThat(membership.failureTimeoutNanos(B)).as("remembered after it failed")
+        .isEqualTo(30_000_000_000L);
+    assertThat(membership.failureTimeoutNanos(C)).isEqualTo(FAIL_AFTER);
+  }
+
+  @Test
+  void aMemberThatAnnouncesFasterHeartbeatsIsFailedSoonerAndItsLatestTimingsCount() {
+    membership.onHeartbeat(B, 1, announcing(500, 3), T0, changes);
+    assertThat(membership.failureTimeoutNanos(B)).isEqualTo(1_500_000_000L);
+
+    membership.onHeartbeat(B, 1, announcing(1_000, 4), T0 + 1_000_000_000L, changes);
+    assertThat(membership.failureTimeoutNanos(B)).isEqualTo(4_000_000_000L);
+    assertThat(expire(T0 + 1_000_000_000L + 4_000_000_000L - 1)).isEmpty();
+    assertThat(expire(T0 + 1_000_000_000L + 4_000_000_000L)).hasSize(1);
+  }
+
+  @Test
+  void noAnnouncementKeepsAMemberForMoreThanTenTimesThisNodesOwnTimeout() {
+    long bound = Membership.MAX_TIMEOUT_FACTOR * FAIL_AFTER;
+    membership.onHeartbeat(B, 1, announcing(Integer.MAX_VALUE, Heartbeat.MAX_MISSED), T0, changes);
+
+    assertThat(membership.failureTimeoutNanos(B)).isEqualTo(bound).isEqualTo(60_000_000_000L);
+    assertThat(expire(T0 + bound - 1)).isEmpty();
+    assertThat(expire(T0 + bound)).hasSize(1);
+  }
+
+  @Test
+  void theTimeoutArithmeticNeitherOverflowsNorIgnoresTheBound() {
+    assertThat(Membership.memberFailAfterNanos(announcing(Integer.MAX_VALUE, 65_535), Long.MAX_VALUE / 3))
+        .isEqualTo(Long.MAX_VALUE);
+    assertThat(Membership.memberFailAfterNanos(announcing(2_000, 3), 1_000_000_000L))
+        .as("6 s asked, 10 × 1 s allowed").isEqualTo(6_000_000_000L);
+    assertThat(Membership.memberFailAfterNanos(announcing(2_000, 6), 1_000_000_000L))
+        .as("12 s asked, 10 × 1 s allowed").isEqualTo(10_000_000_000L);
+    assertThat(Membership.memberFailAfterNanos(heartbeat(0), 1_234L)).isEqualTo(1_234L);
+  }
+
   // ------------------------------------------------------------------ joining and refreshing
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import io.github.ringleader.messaging.protocol.IdChars;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.sim.SimulatedNetwork;
 import io.github.ringleader.messaging.sim.VirtualTimeScheduler;
@@ -124,27 +125,29 @@ class NodeConfigTest {
 
   static Stream<Arguments> invalidSettings() {
     return Stream.of(
-        invalid(b -> b.heartbeatInterval(Duration.ZERO), "heartbeatInterval must be > 0, was PT0S"),
+        invalid(b -> b.heartbeatInterval(Duration.ZERO), "heartbeatInterval must be > 0, was 0s"),
         invalid(
             b -> b.heartbeatInterval(Duration.ofSeconds(-1)),
-            "heartbeatInterval must be > 0, was PT-1S"),
+            "heartbeatInterval must be > 0, was -1s"),
         invalid(b -> b.missedHeartbeats(0), "missedHeartbeats must be >= 1, was 0"),
+        invalid(
+            b -> b.missedHeartbeats(65_536), "missedHeartbeats must be <= 65535, was 65536"),
         invalid(b -> b.capacity(-1), "capacity must be >= 0, was -1"),
         invalid(b -> b.clientPort(70000), "clientPort must be in 0..65535, was 70000"),
         invalid(b -> b.clientPort(-1), "clientPort must be in 0..65535, was -1"),
         invalid(
             b -> b.discoveryWindow(Duration.ofMillis(-1)),
-            "discoveryWindow must be >= 0, was PT-0.001S"),
+            "discoveryWindow must be >= 0, was -1ms"),
         invalid(
-            b -> b.electionAckTimeout(Duration.ZERO), "electionAckTimeout must be > 0, was PT0S"),
+            b -> b.electionAckTimeout(Duration.ZERO), "electionAckTimeout must be > 0, was 0s"),
         invalid(
             b -> b.electionAckTimeout(Duration.ofMillis(-5)),
-            "electionAckTimeout must be > 0, was PT-0.005S"),
+            "electionAckTimeout must be > 0, was -5ms"),
         invalid(b -> b.electionAttempts(0), "electionAttempts must be >= 1, was 0"),
-        invalid(b -> b.electionTimeout(Duration.ZERO), "electionTimeout must be > 0, was PT0S"),
+        invalid(b -> b.electionTimeout(Duration.ZERO), "electionTimeout must be > 0, was 0s"),
         invalid(
             b -> b.electionTimeout(Duration.ofSeconds(-4)),
-            "electionTimeout must be > 0, was PT-4S"),
+            "electionTimeout must be > 0, was -4s"),
         invalid(b -> b.maxMembers(0), "maxMembers must be >= 1, was 0"),
         invalid(
             b -> b.clientHost("my host"),
@@ -154,15 +157,15 @@ class NodeConfigTest {
             "clientHost is 254 characters, limit is 253: '" + "h".repeat(254) + "'"),
         invalid(
             b -> b.clusterName("my cluster"),
-            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
                 + " \"my cluster\""),
         invalid(
             b -> b.clusterName(""),
-            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
                 + " \"\""),
         invalid(
             b -> b.clusterName("c".repeat(65)),
-            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
                 + " \"" + "c".repeat(65) + "\""));
   }
 
@@ -188,7 +191,7 @@ class NodeConfigTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> builder.nodeId("server 1"))
         .withMessage(
-            "node id may only contain letters, digits, '.', '_' and '-'; found ' ' at index 6 in"
+            "node id may only contain " + IdChars.ALLOWED + "; found ' ' at position 7 in"
                 + " \"server 1\"");
   }
 
@@ -251,6 +254,20 @@ class NodeConfigTest {
                     "",
                     Duration.ofSeconds(30),
                     true))
-        .withMessage("heartbeatInterval must be > 0, was PT0S");
+        .withMessage("heartbeatInterval must be > 0, was 0s");
+  }
+
+  @Test
+  void durationsAreFormattedAsACommandLineTakesThemNeverAsIso8601() {
+    assertThat(NodeConfig.format(Duration.ZERO)).isEqualTo("0s");
+    assertThat(NodeConfig.format(Duration.ofSeconds(5))).isEqualTo("5s");
+    assertThat(NodeConfig.format(Duration.ofMillis(1500))).isEqualTo("1.5s");
+    assertThat(NodeConfig.format(Duration.ofMillis(200))).isEqualTo("200ms");
+    assertThat(NodeConfig.format(Duration.ofMillis(1234))).isEqualTo("1234ms");
+    assertThat(NodeConfig.format(Duration.ofMinutes(2))).isEqualTo("120s");
+    assertThat(NodeConfig.format(Duration.ofMillis(-200))).isEqualTo("-200ms");
+    assertThat(NodeConfig.format(Duration.ofNanos(1_500_000))).isEqualTo("1.5ms");
+    assertThat(NodeConfig.format(Duration.ofNanos(250_000))).isEqualTo("250us");
+    assertThat(NodeConfig.format(Duration.ofNanos(7))).isEqualTo("7ns");
   }
 }

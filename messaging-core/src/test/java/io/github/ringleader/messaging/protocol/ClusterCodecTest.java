@@ -32,7 +32,7 @@ class ClusterCodecTest {
 
   /** The envelope of the worked example in docs/wire-protocol.md. */
   private static final ClusterEnvelope DOC_EXAMPLE =
-      envelope(new Heartbeat(42, 7000, NodeId.of("server9"), 3, 17, 100, "10.0.0.2"));
+      envelope(new Heartbeat(42, 7000, NodeId.of("server9"), 3, 17, 100, "10.0.0.2", 2000, 3));
 
   // ------------------------------------------------------------------ samples
 
@@ -68,7 +68,9 @@ class ClusterCodecTest {
                 Bounds.MAX_TERM,
                 Integer.MAX_VALUE,
                 Integer.MAX_VALUE,
-                "h".repeat(Heartbeat.MAX_HOST_LENGTH)),
+                "h".repeat(Heartbeat.MAX_HOST_LENGTH),
+                Integer.MAX_VALUE,
+                Heartbeat.MAX_MISSED),
             new Heartbeat(Long.MAX_VALUE, 65_535, null, Bounds.MAX_TERM, 0, 0, "[::1]"),
             new Discover(),
             new IdInUse(Long.MAX_VALUE),
@@ -83,7 +85,7 @@ class ClusterCodecTest {
   static Stream<ClusterEnvelope> smallest() {
     return Stream.<ClusterMessage>of(
             new Heartbeat(0, 0, NodeId.of("a"), 0, 0, 0),
-            new Heartbeat(0, 0, null, 0, 0, 0),
+            new Heartbeat(0, 0, null, 0, 0, 0, "", 1, 1),
             new Discover(),
             new IdInUse(0),
             new Election(0, 0, NodeId.of("-")),
@@ -222,19 +224,21 @@ class ClusterCodecTest {
     return Stream.of(
         Arguments.of(
             DOC_EXAMPLE,
-            "00000044" + "524c" + "01" + "01" + COMMON
+            "0000004a" + "524c" + "01" + "01" + COMMON
                 + "000000000000002a" // sequence 42
                 + "1b58" // clientPort 7000
                 + "07" + "73657276657239" // knownLeader "server9"
                 + "0000000000000003" // term 3
                 + "00000011" // clients 17
                 + "00000064" // capacity 100
-                + "08" + "31302e302e302e32"), // clientHost "10.0.0.2"
+                + "08" + "31302e302e302e32" // clientHost "10.0.0.2"
+                + "000007d0" // intervalMillis 2000
+                + "0003"), // missedHeartbeats 3
         Arguments.of(
             envelope(new Heartbeat(0, 0, null, 4, 0, 100)),
-            "00000035" + "524c" + "01" + "01" + COMMON
+            "0000003b" + "524c" + "01" + "01" + COMMON
                 + "0000000000000000" + "0000" + "00" + "0000000000000004" + "00000000"
-                + "00000064" + "00"),
+                + "00000064" + "00" + "00000000" + "0000"),
         Arguments.of(envelope(new Discover()), "00000019" + "524c" + "01" + "02" + COMMON),
         Arguments.of(
             envelope(new IdInUse(1_699_999_999_999L)),
@@ -265,14 +269,14 @@ class ClusterCodecTest {
     // Header: length 4 + magic 2 + version 1 + type 1 + cluster (1 + 64) + sender (1 + 64)
     //   + incarnation 8 = 146.
     // Largest body, a Heartbeat with a leader: sequence 8 + clientPort 2 + knownLeader (1 + 64)
-    //   + term 8 + clients 4 + capacity 4 + clientHost (1 + 253) = 345. (Election: 8 + 8 + (1 + 64)
-    //   = 81.)
-    int largestPossible = 146 + 345;
+    //   + term 8 + clients 4 + capacity 4 + clientHost (1 + 253) + intervalMillis 4
+    //   + missedHeartbeats 2 = 351. (Election: 8 + 8 + (1 + 64) = 81.)
+    int largestPossible = 146 + 351;
 
     int largestEncoded =
         largest().mapToInt(e -> ClusterCodec.encode(e).length).max().orElseThrow();
 
-    assertThat(largestEncoded).isEqualTo(largestPossible).isEqualTo(491);
+    assertThat(largestEncoded).isEqualTo(largestPossible).isEqualTo(497);
     assertThat(largestEncoded).isLessThan(ClusterCodec.MAX_FRAME_BYTES / 100);
   }
 
@@ -289,7 +293,7 @@ class ClusterCodecTest {
     byte[] frame = ClusterCodec.encode(DOC_EXAMPLE);
 
     assertRejected(Arrays.copyOf(frame, 40), Reason.TRUNCATED)
-        .withMessage("frame announces 68 bytes after its length prefix, only 36 follow");
+        .withMessage("frame announces 74 bytes after its length prefix, only 36 follow");
   }
 
   @Test
@@ -361,7 +365,7 @@ class ClusterCodecTest {
 
     assertRejected(frame, Reason.INVALID_ID)
         .withMessageStartingWith("sender id is invalid: node id may only contain")
-        .withMessageEndingWith("found '/' at index 4 in \"rack/1\"");
+        .withMessageEndingWith("found '/' at position 5 in \"rack/1\"");
   }
 
   @Test
@@ -404,7 +408,7 @@ class ClusterCodecTest {
 
     assertRejected(frame, Reason.INVALID_ID)
         .withMessageStartingWith("heartbeat knownLeader id is invalid")
-        .withMessageEndingWith("found ' ' at index 1 in \"b c\"");
+        .withMessageEndingWith("found ' ' at position 2 in \"b c\"");
   }
 
   @Test
@@ -420,20 +424,24 @@ class ClusterCodecTest {
     return Stream.of(
         Arguments.of(
             "heartbeat sequence",
-            heartbeat.copy().i64(-1).u16(1).str("").i64(0).i32(0).i32(0).str("").build(),
+            heartbeat.copy().i64(-1).u16(1).str("").i64(0).i32(0).i32(0).str("").i32(0).u16(0).build(),
             "invalid Heartbeat: sequence must be >= 0, was -1"),
         Arguments.of(
             "heartbeat term",
-            heartbeat.copy().i64(0).u16(1).str("").i64(Long.MIN_VALUE).i32(0).i32(0).str("").build(),
+            heartbeat.copy().i64(0).u16(1).str("").i64(Long.MIN_VALUE).i32(0).i32(0).str("").i32(0).u16(0).build(),
             "invalid Heartbeat: term must be >= 0, was " + Long.MIN_VALUE),
         Arguments.of(
             "heartbeat clients",
-            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(-3).i32(0).str("").build(),
+            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(-3).i32(0).str("").i32(0).u16(0).build(),
             "invalid Heartbeat: clients must be >= 0, was -3"),
         Arguments.of(
             "heartbeat capacity",
-            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(0).i32(-1).str("").build(),
+            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(0).i32(-1).str("").i32(0).u16(0).build(),
             "invalid Heartbeat: capacity must be >= 0, was -1"),
+        Arguments.of(
+            "heartbeat intervalMillis",
+            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(0).i32(0).str("").i32(-1).u16(3).build(),
+            "invalid Heartbeat: intervalMillis must be >= 0, was -1"),
         Arguments.of(
             "probingIncarnation",
             new RawFrame(IdInUse.TYPE).str("prod").str("a").i64(1).i64(-2).build(),
@@ -463,12 +471,27 @@ class ClusterCodecTest {
   }
 
   @Test
+  void heartbeatThatSaysHalfItsTimingsIsRejectedAsInvalidField() {
+    RawFrame heartbeat =
+        new RawFrame(Heartbeat.TYPE).str("prod").str("a").i64(1).i64(0).u16(1).str("").i64(0);
+    byte[] intervalOnly = heartbeat.copy().i32(0).i32(0).str("").i32(2000).u16(0).build();
+    byte[] missedOnly = heartbeat.copy().i32(0).i32(0).str("").i32(0).u16(3).build();
+
+    assertRejected(intervalOnly, Reason.INVALID_FIELD)
+        .withMessage(
+            "invalid Heartbeat: intervalMillis and missedHeartbeats are both 0 (timings not said)"
+                + " or both > 0, were 2000 and 0");
+    assertRejected(missedOnly, Reason.INVALID_FIELD)
+        .withMessageEndingWith("were 0 and 3");
+  }
+
+  @Test
   void clusterNameWithASlashIsRejectedAsInvalidField() {
     byte[] frame = new RawFrame(Leave.TYPE).str("prod/eu").str("a").i64(1).build();
 
     assertRejected(frame, Reason.INVALID_FIELD)
         .withMessage(
-            "cluster name must be 1 to 64 characters of letters, digits, '.', '_' and '-', was"
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
                 + " \"prod/eu\"");
   }
 
@@ -494,7 +517,7 @@ class ClusterCodecTest {
     byte[] frame = ClusterCodec.encode(DOC_EXAMPLE);
 
     assertRejected(Arrays.copyOf(frame, frame.length + 2), Reason.LENGTH_MISMATCH)
-        .withMessage("frame announces 68 bytes after its length prefix, but 70 follow");
+        .withMessage("frame announces 74 bytes after its length prefix, but 76 follow");
   }
 
   @Test

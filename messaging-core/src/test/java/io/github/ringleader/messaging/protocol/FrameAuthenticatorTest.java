@@ -15,7 +15,7 @@ class FrameAuthenticatorTest {
   private static final ClusterEnvelope HEARTBEAT =
       new ClusterEnvelope(
           "prod", NodeId.of("server2"), 1_700_000_000_000L,
-          new Heartbeat(42, 7000, NodeId.of("server9"), 3, 17, 100, "10.0.0.2"));
+          new Heartbeat(42, 7000, NodeId.of("server9"), 3, 17, 100, "10.0.0.2", 2000, 3));
 
   private static byte[] filled(int value) {
     byte[] key = new byte[ClusterKey.KEY_BYTES];
@@ -50,7 +50,7 @@ class FrameAuthenticatorTest {
 
     assertThat(sealed.length).isEqualTo(plain.length + 31);
     assertThat(Arrays.copyOfRange(sealed, 0, 15))
-        .containsExactly(0, 0, 0, 99, 0x52, 0x41, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+        .containsExactly(0, 0, 0, 105, 0x52, 0x41, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     assertThat(Arrays.copyOfRange(sealed, 15, 15 + plain.length)).isEqualTo(plain);
     assertThat(open(new FrameAuthenticator(KEY), sealed)).containsExactly(HEARTBEAT);
   }
@@ -62,9 +62,9 @@ class FrameAuthenticatorTest {
 
     assertThat(java.util.HexFormat.ofDelimiter(" ").formatHex(sealed))
         .isEqualTo(
-            "00 00 00 63 52 41 01 00 00 00 00 00 00 00 05 "
+            "00 00 00 69 52 41 01 00 00 00 00 00 00 00 05 "
                 + java.util.HexFormat.ofDelimiter(" ").formatHex(ClusterCodec.encode(HEARTBEAT))
-                + " 84 87 2a dc 56 41 ff bf 4d 8b 1c b3 e3 fe bb 81");
+                + " 46 7a 7e f0 ff fd de 21 90 1a 49 4c 5c 10 8c ad");
     assertThat(ClusterKey.of(filled(1)).signingKeyBase64())
         .isEqualTo("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
   }

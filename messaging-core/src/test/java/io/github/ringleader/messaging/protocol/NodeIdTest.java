@@ -57,7 +57,7 @@ class NodeIdTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> NodeId.of("server 1"))
         .withMessage(
-            "node id may only contain letters, digits, '.', '_' and '-'; found ' ' at index 6 in"
+            "node id may only contain " + IdChars.ALLOWED + "; found ' ' at position 7 in"
                 + " \"server 1\"");
   }
 
@@ -65,21 +65,21 @@ class NodeIdTest {
   void idWithASlashIsRejectedNamingTheSlash() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> NodeId.of("rack/1"))
-        .withMessageEndingWith("found '/' at index 4 in \"rack/1\"");
+        .withMessageEndingWith("found '/' at position 5 in \"rack/1\"");
   }
 
   @Test
   void idWithANonAsciiLetterIsRejectedNamingItsCodePoint() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> NodeId.of("nœud1"))
-        .withMessageContaining("found U+0153 at index 1");
+        .withMessageContaining("found 'œ' (U+0153) at position 2 in \"nœud1\"");
   }
 
   @Test
   void idWithAControlCharacterIsRejectedNamingItsCodePoint() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> NodeId.of("abc\0"))
-        .withMessageContaining("found U+0000 at index 3");
+        .withMessageContaining("found U+0000 at position 4 in \"abc\\u0000\"");
   }
 
   @Test

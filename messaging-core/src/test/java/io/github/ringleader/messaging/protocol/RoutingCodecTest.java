@@ -697,10 +697,10 @@ class RoutingCodecTest {
             "chat from is invalid: a name must not be empty"),
         Arguments.of(
             sequenced().u8(Chat.CODE).str("_alice").i64(5).i64(2).str("").utf8("hi"),
-            "chat from is invalid: a name must start with a letter or a digit"),
+            "chat from is invalid: a name must start with an ASCII letter or digit, not '_'"),
         Arguments.of(
             sequenced().u8(Chat.CODE).str("alice").i64(5).i64(2).str("bo b").utf8("hi"),
-            "chat to is invalid: a name may only contain letters, digits, '.', '_' and '-';"
+            "chat to is invalid: a name may only contain " + IdChars.ALLOWED + ";"
                 + " found ' ' at position 3"),
         Arguments.of(
             sequenced().u8(Joined.CODE).str("a".repeat(33)).i64(5).str("server2"),
@@ -708,11 +708,11 @@ class RoutingCodecTest {
                 + "a".repeat(32) + "\u2026\" has 33"),
         Arguments.of(
             sequenced().u8(JoinRefused.CODE).str("al/ce").i64(5).str("server2").utf8(""),
-            "join refused name is invalid: a name may only contain letters, digits, '.', '_'"
-                + " and '-'; found '/' at position 3"),
+            "join refused name is invalid: a name may only contain " + IdChars.ALLOWED
+                + "; found '/' at position 3"),
         Arguments.of(
             sequenced().u8(ChatRejected.CODE).str("-").i64(5).i64(2).utf8(""),
-            "chat rejected from is invalid: a name must start with a letter or a digit"),
+            "chat rejected from is invalid: a name must start with an ASCII letter or digit, not '-'"),
         Arguments.of(
             sequenced().u8(Left.CODE).u8(3).ascii("bo").u8(0xC3).i64(5).utf8(""),
             "left name has non-ASCII byte 0xC3 at index 2"),
@@ -721,16 +721,16 @@ class RoutingCodecTest {
             "left name has invalid character U+0009 at index 1"),
         Arguments.of(
             sequenced().u8(Detached.CODE).str("bob!").i64(6).utf8(""),
-            "detached name is invalid: a name may only contain letters, digits, '.', '_' and"
-                + " '-'; found '!' at position 4"),
+            "detached name is invalid: a name may only contain " + IdChars.ALLOWED
+                + "; found '!' at position 4"),
         Arguments.of(
             sequenced().u8(Resumed.CODE).str("").i64(6).str("server3").i64(0),
             "resumed name is invalid: a name must not be empty"),
         Arguments.of(
             sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(2))
                 .str("b c").i64(6).str("server2").i64(1).u8(0).i64(0).i64(0),
-            "directory sessions[1].name is invalid: a name may only contain letters, digits,"
-                + " '.', '_' and '-'; found ' ' at position 2"),
+            "directory sessions[1].name is invalid: a name may only contain " + IdChars.ALLOWED
+                + "; found ' ' at position 2"),
         Arguments.of(
             syncReply(0, 1).u16(0).u16(1).str("").i64(6).str("server2").i64(1).u8(0).i64(0).i64(0),
             "sync reply sessions[0].name is invalid: a name must not be empty"));

@@ -51,15 +51,16 @@ class StreamEntryTest {
         rejects(() -> new Joined("", 1, SERVER), "name is invalid: a name must not be empty"),
         rejects(() -> new Chat("alice", 1, 1, "", "hi"), "to is invalid: a name must not be empty"),
         rejects(() -> new Chat(".alice", 1, 1, null, "hi"),
-            "from is invalid: a name must start with a letter or a digit"),
+            "from is invalid: a name must start with an ASCII letter or digit, not '.'"),
         rejects(() -> new ChatRejected("al ice", 1, 1, ""),
-            "from is invalid: a name may only contain letters, digits, '.', '_' and '-'; found"
+            "from is invalid: a name may only contain " + IdChars.ALLOWED + "; found"
                 + " ' ' at position 3"),
         rejects(() -> new Left("a".repeat(33), 1, ""),
             "name is invalid: a name must be at most 32 characters, \"" + "a".repeat(32)
                 + "\u2026\" has 33"),
         rejects(() -> new Session("\u00e9", 1, SERVER, 0),
-            "name is invalid: a name must start with a letter or a digit"),
+            "name is invalid: a name may only contain " + IdChars.ALLOWED
+                + "; found '\u00e9' (U+00E9) at position 1"),
         rejects(() -> new Joined("alice", -1, SERVER), "session must be >= 0, was -1"),
         rejects(() -> new JoinRefused("alice", -1, SERVER, ""), "session must be >= 0, was -1"),
         rejects(() -> new Chat("alice", 1, -1, null, ""), "clientSeq must be >= 0, was -1"),
@@ -83,7 +84,7 @@ class StreamEntryTest {
         rejects(() -> new Chat("alice", 1, 1, "bob", "", Long.MAX_VALUE),
             "previous must be below clientSeq 1, was " + Long.MAX_VALUE),
         rejects(() -> new Detached("al ice", 1, ""),
-            "name is invalid: a name may only contain letters, digits, '.', '_' and '-'; found"
+            "name is invalid: a name may only contain " + IdChars.ALLOWED + "; found"
                 + " ' ' at position 3"),
         rejects(() -> new Detached("alice", -1, ""), "session must be >= 0, was -1"),
         rejects(() -> new Detached("alice", 1, "r".repeat(513)),
@@ -91,7 +92,7 @@ class StreamEntryTest {
         rejects(() -> new Resumed("alice", -1, SERVER, 0), "session must be >= 0, was -1"),
         rejects(() -> new Resumed("alice", 1, SERVER, -1), "lastClientSeq must be >= 0, was -1"),
         rejects(() -> new Resumed("al ice", 1, SERVER, 0),
-            "name is invalid: a name may only contain letters, digits, '.', '_' and '-'; found"
+            "name is invalid: a name may only contain " + IdChars.ALLOWED + "; found"
                 + " ' ' at position 3"),
         rejects(() -> new Directory(0, 0, List.of()), "parts must be in 1..65535, was 0"),
         rejects(() -> new Directory(0, 65_536, List.of()), "parts must be in 1..65535, was 65536"),

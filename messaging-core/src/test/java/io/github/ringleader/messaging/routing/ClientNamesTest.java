@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.protocol.IdChars;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,7 +41,8 @@ class ClientNamesTest {
   @ParameterizedTest
   @ValueSource(strings = {".alice", "_alice", "-alice"})
   void aNameMustStartWithALetterOrADigit(String name) {
-    assertThat(ClientNames.problemWith(name)).isEqualTo("a name must start with a letter or a digit");
+    assertThat(ClientNames.problemWith(name))
+        .isEqualTo("a name must start with an ASCII letter or digit, not '" + name.charAt(0) + "'");
   }
 
   @ParameterizedTest
@@ -50,13 +52,13 @@ class ClientNamesTest {
         "al ice|' ' at position 3",
         "alice!|'!' at position 6",
         "a/b|'/' at position 2",
-        "caf\u00e9|U+00E9 at position 4",
+        "caf\u00e9|'\u00e9' (U+00E9) at position 4",
         "tab\there|U+0009 at position 4"
       })
   void aNameWithAnyOtherCharacterIsInvalidAndTheMessageNamesTheCharacterAndItsPosition(
       String name, String found) {
     assertThat(ClientNames.problemWith(name))
-        .isEqualTo("a name may only contain letters, digits, '.', '_' and '-'; found " + found);
+        .isEqualTo("a name may only contain %s; found %s", IdChars.ALLOWED, found);
   }
 
   @Test
@@ -82,5 +84,20 @@ class ClientNamesTest {
     } finally {
       java.util.Locale.setDefault(saved);
     }
+  }
+
+  @Test
+  void aNameWithANonAsciiLetterIsToldWhichCharactersAreAllowedNotThatItMustStartWithALetter() {
+    assertThat(ClientNames.problemWith("zo\u00eb"))
+        .isEqualTo(
+            "a name may only contain ASCII letters and digits, '.', '_' and '-' ([A-Za-z0-9._-]);"
+                + " found '\u00eb' (U+00EB) at position 3");
+    assertThat(ClientNames.problemWith("\u00e9mile")).contains("found '\u00e9' (U+00E9) at position 1");
+  }
+
+  @Test
+  void anOverlongNameIsQuotedWithoutItsControlCharacters() {
+    assertThat(ClientNames.problemWith("\u001b[2J" + "x".repeat(40)))
+        .startsWith("a name must be at most 32 characters, \"\\u001B[2Jxxx");
   }
 }

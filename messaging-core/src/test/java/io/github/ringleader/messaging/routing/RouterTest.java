@@ -243,7 +243,7 @@ class RouterTest {
         .containsExactly(
             new ServerEvent.Refused(
                 Reason.INVALID_NAME,
-                "invalid name \"-x\": a name must start with a letter or a digit",
+                "invalid name \"-x\": a name must start with an ASCII letter or digit, not '-'",
                 null));
     assertThat(client.link.closed).isTrue();
     assertThat(outbox.sent(Forward.class)).isEmpty();

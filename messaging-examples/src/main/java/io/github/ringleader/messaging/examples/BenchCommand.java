@@ -88,6 +88,7 @@ final class BenchCommand {
   private final int servers;
   private final int clientCount;
   private final int seconds;
+  private Progress progress = new Progress(System.err, false, System::nanoTime);
   private final int rate;
   private final int size;
   private final int port;
@@ -246,7 +247,7 @@ final class BenchCommand {
             new ScenarioBench.Settings(
                 run, processes, connect, servers, subscribers != null ? subscribers : 2 * where,
                 seconds, count, rate, pingRate, size, window, warmup),
-            out);
+            out, progressOn(err));
       }
     } catch (UsageException e) {
       return e.report(err, USAGE);
@@ -260,6 +261,7 @@ final class BenchCommand {
       return 1;
     }
     BenchCommand bench = new BenchCommand(out, servers, clients, seconds, rate, size, port);
+    bench.progress = progressOn(err);
     try {
       return bench.play();
     } finally {
@@ -337,12 +339,18 @@ final class BenchCommand {
     long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
     long start = System.nanoTime();
     long maxLagNanos = 0;
+    progress.update(() -> "");
     for (int id = 0; id < total; id++) {
       long due = start + id * intervalNanos;
       long now;
       while ((now = System.nanoTime()) < due) {
-        LockSupport.parkNanos(due - now);
+        LockSupport.parkNanos(Math.min(due - now, Progress.TERMINAL_EVERY_NANOS));
       }
+      long elapsed = now - start;
+      progress.update(() -> String.format(Locale.ROOT, "bench: %d s of %d s, %s accepted (%s/s so far), %s"
+              + " deliveries", Math.min(elapsed / 1_000_000_000L, seconds), seconds,
+          Progress.count(accepted.get()), Progress.count(Math.round(accepted.get() / Math.max(elapsed / 1e9, 1e-3))),
+          Progress.count(totalDeliveries.get())));
       maxLagNanos = Math.max(maxLagNanos, now - due);
       Client sender = clients.get(id % clientCount);
       sender.sendBroadcast(id);
@@ -461,8 +469,17 @@ final class BenchCommand {
     return false;
   }
 
+  /**
+   * Progress on {@code err}: a line kept up to date if it is this process's standard error and
+   * that is a terminal, else plain lines every few seconds.
+   */
+  static Progress progressOn(PrintStream err) {
+    return new Progress(err, err == System.err && Progress.isTerminal(), System::nanoTime);
+  }
+
   private synchronized void say(String format, Object... args) {
-    out.println(String.format(Locale.ROOT, format, args));
+    progress.clear();
+    out.println(String.format(Locale.ROOT, format, Durations.humanArgs(args)));
     out.flush();
   }
 

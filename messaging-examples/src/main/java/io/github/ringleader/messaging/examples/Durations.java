@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Parses durations as people write them on a command line: {@code 200ms}, {@code 2s}, {@code 1m}. */
 final class Durations {
@@ -52,5 +53,20 @@ final class Durations {
       throw new UsageException(option + " must not be negative, was \"" + text + "\"");
     }
     return duration;
+  }
+
+  /**
+   * {@code args} with every {@link Duration} in it written as people write it ({@code 5s},
+   * {@code 200ms}; see {@code NodeConfig.format}) instead of ISO-8601's {@code PT5S}: for the
+   * arguments of a message format.
+   */
+  static @Nullable Object[] humanArgs(@Nullable Object... args) {
+    @Nullable Object[] human = args.clone();
+    for (int i = 0; i < human.length; i++) {
+      if (human[i] instanceof Duration d) {
+        human[i] = io.github.ringleader.messaging.node.NodeConfig.format(d);
+      }
+    }
+    return human;
   }
 }

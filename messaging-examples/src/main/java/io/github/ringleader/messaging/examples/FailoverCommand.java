@@ -176,12 +176,18 @@ final class FailoverCommand {
     FailoverCommand command =
         new FailoverCommand(
             out, runs, clients, crash, heartbeat, missed, pingInterval, pingTimeout, grace, timeout, group);
+    command.progress = BenchCommand.progressOn(err);
     try {
       return command.play();
     } finally {
       command.stopAll();
     }
   }
+
+  /** Where the runs have got, for the progress line on standard error. */
+  private Progress progress = new Progress(System.err, false, System::nanoTime);
+
+  private java.util.function.Supplier<String> status = () -> "failover: starting the servers";
 
   private int play() {
     say(
@@ -219,6 +225,8 @@ final class FailoverCommand {
     for (int run = 1; run <= runs; run++) {
       int victim = (run - 1) % SERVERS;
       String victimId = serverId(victim);
+      int connecting = run;
+      status = () -> String.format(Locale.ROOT, "failover: run %d of %d, connecting clients", connecting, runs);
       if (!connectClients(run)) {
         return 1;
       }
@@ -227,6 +235,10 @@ final class FailoverCommand {
       InProcessServer lost = Objects.requireNonNull(running.get(victimId));
       boolean wasLeader = lost.node().isLeader();
       long lostAt = System.nanoTime();
+      int thisRun = run;
+      status = () -> String.format(Locale.ROOT, "failover: run %d of %d, %s %s %.1f s ago, %d of %d clients back",
+          thisRun, runs, crash ? "crashed" : "stopped", victimId, (System.nanoTime() - lostAt) / 1e9,
+          moving.stream().filter(Client::settled).count(), moving.size());
       if (crash) {
         crash(victimId);
       } else {
@@ -274,6 +286,8 @@ final class FailoverCommand {
           untold > 0 ? " (" + untold + " without being told their session ended)" : "", times);
       closeClients();
       if (run < runs) {
+        status = () -> String.format(Locale.ROOT, "failover: run %d of %d done, restarting %s", thisRun, runs,
+            victimId);
         try {
           start(victim);
         } catch (IOException e) {
@@ -439,7 +453,11 @@ final class FailoverCommand {
   }
 
   private boolean await(BooleanSupplier condition, Duration limit, String what) {
-    if (Waiting.until(condition, limit, 5)) {
+    BooleanSupplier watched = () -> {
+      progress.update(status);
+      return condition.getAsBoolean();
+    };
+    if (Waiting.until(watched, limit, 5)) {
       return true;
     }
     say("FAILED: waited %s for %s.", NodeConfig.format(limit), what);
@@ -447,7 +465,8 @@ final class FailoverCommand {
   }
 
   private synchronized void say(String format, Object... args) {
-    out.println(String.format(Locale.ROOT, format, args));
+    progress.clear();
+    out.println(String.format(Locale.ROOT, format, Durations.humanArgs(args)));
     out.flush();
   }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,13 +65,17 @@ final class ScenarioBench {
   /** Messages sent before this time (System.nanoTime) are checked but not in the latencies. */
   private volatile long measureFrom;
 
-  private ScenarioBench(Settings settings, PrintStream out) {
+  private final Progress progress;
+
+  private ScenarioBench(Settings settings, PrintStream out, Progress progress) {
     this.settings = settings;
     this.out = out;
+    this.progress = progress;
   }
 
-  static int run(Settings settings, PrintStream out) {
-    return new ScenarioBench(settings, out).run();
+  /** Runs the scenarios: results on {@code out}, how far they have got on {@code progress}. */
+  static int run(Settings settings, PrintStream out, Progress progress) {
+    return new ScenarioBench(settings, out, progress).run();
   }
 
   private int run() {
@@ -315,14 +320,19 @@ final class ScenarioBench {
     }, "bench-publisher");
     sender.setDaemon(true);
     sender.start();
-    long nextReport = start + TimeUnit.SECONDS.toNanos(1);
+    String name = steady ? "steady" : "fanout";
+    progress.update(() -> "");
     while (sender.isAlive() && System.nanoTime() - (end + DRAIN.toNanos()) < 0) {
-      joinQuietly(sender, 100);
-      if (System.nanoTime() - nextReport >= 0 && sender.isAlive()) {
-        say("  %2d s: %d sent, %d accepted, %d deliveries",
-            Math.round((System.nanoTime() - start) / 1e9), pub.sentCount.get(), pub.accepted.get(),
-            deliveries(subscribers));
-        nextReport += TimeUnit.SECONDS.toNanos(1);
+      joinQuietly(sender, 50);
+      if (sender.isAlive()) {
+        progress.update(() -> {
+          long elapsed = System.nanoTime() - start;
+          return String.format(Locale.ROOT, "bench: %s %d s of %d s, %s sent, %s accepted (%s/s so far),"
+                  + " %s deliveries", name, Math.min(elapsed / 1_000_000_000L, settings.seconds()),
+              settings.seconds(), Progress.count(pub.sentCount.get()), Progress.count(pub.accepted.get()),
+              Progress.count(Math.round(pub.accepted.get() / Math.max(elapsed / 1e9, 1e-3))),
+              Progress.count(deliveries(subscribers)));
+        });
       }
     }
     if (sender.isAlive()) {
@@ -335,7 +345,8 @@ final class ScenarioBench {
         () -> pub.answered() >= sent
             && subscribers.stream().allMatch(s -> s.received() >= pub.accepted.get()),
         () -> pub.answered() + deliveries(subscribers),
-        () -> say("  draining: %d of %d answered, %d deliveries", pub.answered(), sent, deliveries(subscribers)));
+        () -> String.format(Locale.ROOT, "bench: %s draining, %s of %s answered, %s deliveries", name,
+            Progress.count(pub.answered()), Progress.count(sent), Progress.count(deliveries(subscribers))));
     long lastAccept = pub.lastAnswerNanos.get();
     long lastDelivery = subscribers.stream().mapToLong(s -> s.lastNanos).max().orElse(start);
     BitSet accepted = pub.acceptedSet();
@@ -435,7 +446,6 @@ final class ScenarioBench {
     long interval = TimeUnit.SECONDS.toNanos(1) / settings.pingRate();
     int sent = 0;
     int timedOut = 0;
-    long nextReport = start + TimeUnit.SECONDS.toNanos(1);
     for (int i = 0; i < total && System.nanoTime() - end < 0; i++) {
       long due = start + i * interval;
       long now;
@@ -457,16 +467,16 @@ final class ScenarioBench {
         Thread.currentThread().interrupt();
         break;
       }
-      if (System.nanoTime() - nextReport >= 0) {
-        say("  %2d s: %d round trips", Math.round((System.nanoTime() - start) / 1e9), ping.got.received);
-        nextReport += TimeUnit.SECONDS.toNanos(1);
-      }
+      progress.update(() -> String.format(Locale.ROOT, "bench: rtt %d s of %d s, %s round trips",
+          Math.min((System.nanoTime() - start) / 1_000_000_000L, settings.seconds()), settings.seconds(),
+          Progress.count(ping.got.received)));
     }
     long sendEnd = System.nanoTime();
     int pings = sent;
     drain(() -> ping.answered() >= pings && pong.answered() >= pong.got.received(),
         () -> ping.answered() + pong.answered(),
-        () -> say("  draining: %d of %d pings answered", ping.answered(), pings));
+        () -> String.format(Locale.ROOT, "bench: rtt draining, %s of %s pings answered",
+            Progress.count(ping.answered()), Progress.count(pings)));
     Subscriber.Count atPong = pong.got.count(ping.acceptedSet(), ping.rejectedSet());
     Subscriber.Count atPing = ping.got.count(pong.acceptedSet(), pong.rejectedSet());
     say("");
@@ -833,11 +843,10 @@ final class ScenarioBench {
    * Waits until {@code done}, while {@code progress} keeps moving: at most {@link #DRAIN_MAX}, and
    * gives up after {@link #STALL} without progress; reports once a second.
    */
-  private void drain(BooleanSupplier done, java.util.function.LongSupplier progress, Runnable report) {
+  private void drain(BooleanSupplier done, java.util.function.LongSupplier moved, Supplier<String> report) {
     long start = System.nanoTime();
     long lastMove = start;
-    long last = progress.getAsLong();
-    long nextReport = start + TimeUnit.SECONDS.toNanos(1);
+    long last = moved.getAsLong();
     while (!done.getAsBoolean()) {
       long now = System.nanoTime();
       if (now - start > DRAIN_MAX.toNanos()) {
@@ -848,12 +857,9 @@ final class ScenarioBench {
         say("  nothing answered or delivered for %s: counting what has come", STALL);
         return;
       }
-      if (now - nextReport >= 0) {
-        report.run();
-        nextReport += TimeUnit.SECONDS.toNanos(1);
-      }
+      progress.update(report);
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-      long p = progress.getAsLong();
+      long p = moved.getAsLong();
       if (p != last) {
         last = p;
         lastMove = System.nanoTime();
@@ -876,8 +882,10 @@ final class ScenarioBench {
     }
   }
 
+  /** Prints a line of the results on standard output, taking the progress line off the screen first. */
   private synchronized void say(String format, @Nullable Object... args) {
-    out.println(String.format(Locale.ROOT, format, args));
+    progress.clear();
+    out.println(String.format(Locale.ROOT, format, Durations.humanArgs(args)));
     out.flush();
   }
 }

@@ -98,6 +98,7 @@ final class ServerCommand {
             .jmx(true)
             .build();
     CountDownLatch stopped = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<TcpClientServer> listener =
         new java.util.concurrent.atomic.AtomicReference<>();
     StatusHttpServer httpServer = null;
@@ -131,6 +132,7 @@ final class ServerCommand {
     Thread hook =
         new Thread(
             () -> {
+              stopping.set(true);
               log.info("stopping {}: leaving the cluster", id);
               node.close();
               TcpClientServer tcp = listener.get();
@@ -173,9 +175,13 @@ final class ServerCommand {
           "clients connect on {}:{} (announced to clients as {}:{})",
           bind, clients.localPort(), advertised.isEmpty() ? "?" : advertised, port);
     } catch (ExecutionException e) {
+      if (stopping.get()) {
+        // Ctrl+C or SIGTERM while it was starting: the hook stops it, and that is all to say.
+        return 0;
+      }
       // The node has logged why (a taken id: DuplicateNodeIdException; a transport that could
       // not bind: the IOException).
-      Runtime.getRuntime().removeShutdownHook(hook);
+      removeHook(hook);
       node.close();
       if (endpoints != null) {
         endpoints.close();
@@ -185,8 +191,11 @@ final class ServerCommand {
       Thread.currentThread().interrupt();
       return 1;
     } catch (java.io.IOException e) {
+      if (stopping.get()) {
+        return 0;
+      }
       err.println("error: cannot accept clients on port " + port + ": " + e.getMessage());
-      Runtime.getRuntime().removeShutdownHook(hook);
+      removeHook(hook);
       node.close();
       if (endpoints != null) {
         endpoints.close();
@@ -212,6 +221,15 @@ final class ServerCommand {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** Removes {@code hook} unless the JVM is already stopping (Ctrl+C), which runs it anyway. */
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs: it closes the node
+    }
   }
 
   /** The cluster interface's first IPv4 address (else any of its addresses), or "" if none. */

@@ -32,6 +32,8 @@ final class ServerProcesses implements AutoCloseable {
     final int port;
     final Process process;
     final List<String> log = new CopyOnWriteArrayList<>();
+    /** Set once the process's output has ended: {@link #log} then holds every line. */
+    volatile boolean logEnded;
 
     private Server(String id, int port, Process process) {
       this.id = id;
@@ -75,6 +77,7 @@ final class ServerProcesses implements AutoCloseable {
       } catch (IOException e) {
         // the process is gone
       }
+      server.logEnded = true;
     }, "log-" + id);
     reader.setDaemon(true);
     reader.start();

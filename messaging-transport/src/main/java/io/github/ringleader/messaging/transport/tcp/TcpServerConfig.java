@@ -202,7 +202,8 @@ public final class TcpServerConfig {
 
     public Builder idleTimeout(Duration idleTimeout) {
       if (idleTimeout.isNegative()) {
-        throw new IllegalArgumentException("idleTimeout must be >= 0, was " + idleTimeout);
+        throw new IllegalArgumentException("idleTimeout must be >= 0, was "
+                + io.github.ringleader.messaging.node.NodeConfig.format(idleTimeout));
       }
       this.idleTimeout = idleTimeout;
       return this;

@@ -204,7 +204,7 @@ public final class UdpTransportConfig {
         + ", maxOutboundQueue="
         + maxOutboundQueue
         + ", silenceHintAfter="
-        + silenceHintAfter
+        + io.github.ringleader.messaging.node.NodeConfig.format(silenceHintAfter)
         + (clusterKey == null ? "" : ", clusterKey=set") // never the key itself
         + "}";
   }
@@ -486,7 +486,8 @@ public final class UdpTransportConfig {
       }
       if (silenceHintAfter.isNegative()) {
         throw new IllegalArgumentException(
-            "silenceHintAfter must be >= 0 (0: no hint), was " + silenceHintAfter);
+            "silenceHintAfter must be >= 0 (0: no hint), was "
+                + io.github.ringleader.messaging.node.NodeConfig.format(silenceHintAfter));
       }
       String nifName = networkInterface;
       NetworkInterface nif = nifName == null ? loopbackInterface() : resolveInterface(nifName);

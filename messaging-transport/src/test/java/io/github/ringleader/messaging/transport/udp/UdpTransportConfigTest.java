@@ -84,7 +84,7 @@ class UdpTransportConfigTest {
         .isEqualTo(
             "UdpTransportConfig{group=239.1.2.3:6000, interface=lo, ttl=1,"
                 + " bindAddress=127.0.0.1, unicastPort=6001, receiveBufferBytes=1048576,"
-                + " maxOutboundQueue=8, silenceHintAfter=PT0S}");
+                + " maxOutboundQueue=8, silenceHintAfter=0s}");
   }
 
   @Test
@@ -131,7 +131,7 @@ class UdpTransportConfigTest {
         .hasMessage("maxOutboundQueue must be >= 1, was 0");
     assertThatThrownBy(
             () -> UdpTransportConfig.builder().silenceHintAfter(Duration.ofSeconds(-1)).build())
-        .hasMessage("silenceHintAfter must be >= 0 (0: no hint), was PT-1S");
+        .hasMessage("silenceHintAfter must be >= 0 (0: no hint), was -1s");
   }
 
   @Test
