@@ -60,7 +60,6 @@ final class TerminalConsole implements ClientConsole {
             .parser(parser)
             .completer((r, line, candidates) -> complete(line, users, candidates))
             .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-            .option(LineReader.Option.AUTO_FRESH_LINE, true)
             .variable(LineReader.BELL_STYLE, "none")
             .build();
   }
