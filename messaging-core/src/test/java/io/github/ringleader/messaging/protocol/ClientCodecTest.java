@@ -549,7 +549,8 @@ class ClientCodecTest {
     String badName = "0000001e 52430106 0120";
     assertThat(
             rejectedRequest(hex(badName + " 0000000000000005 0000000000000000 0000000000000001")))
-        .hasMessage("resume name is invalid: a name must start with a letter or a digit");
+        .hasMessage("resume name is invalid: a name may only contain letters, digits, '.', '_' and '-';"
+            + " found ' ' at position 1");
   }
 
   @Test

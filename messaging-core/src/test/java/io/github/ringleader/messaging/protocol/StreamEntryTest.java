@@ -59,7 +59,8 @@ class StreamEntryTest {
             "name is invalid: a name must be at most 32 characters, \"" + "a".repeat(32)
                 + "\u2026\" has 33"),
         rejects(() -> new Session("\u00e9", 1, SERVER, 0),
-            "name is invalid: a name must start with a letter or a digit"),
+            "name is invalid: a name may only contain letters, digits, '.', '_' and '-'; found"
+                + " '\u00e9' (U+00E9, not a letter a-z or A-Z) at position 1"),
         rejects(() -> new Joined("alice", -1, SERVER), "session must be >= 0, was -1"),
         rejects(() -> new JoinRefused("alice", -1, SERVER, ""), "session must be >= 0, was -1"),
         rejects(() -> new Chat("alice", 1, -1, null, ""), "clientSeq must be >= 0, was -1"),

@@ -50,7 +50,9 @@ class ClientNamesTest {
         "al ice|' ' at position 3",
         "alice!|'!' at position 6",
         "a/b|'/' at position 2",
-        "caf\u00e9|U+00E9 at position 4",
+        "caf\u00e9|'\u00e9' (U+00E9, not a letter a-z or A-Z) at position 4",
+        "\u00e9lodie|'\u00e9' (U+00E9, not a letter a-z or A-Z) at position 1",
+        "\u20ac5|'\u20ac' (U+20AC) at position 1",
         "tab\there|U+0009 at position 4"
       })
   void aNameWithAnyOtherCharacterIsInvalidAndTheMessageNamesTheCharacterAndItsPosition(

@@ -128,7 +128,9 @@ final class ClientCommand {
       err.println("error: " + e.getMessage());
       return 1;
     } catch (IOException e) {
-      err.println("error: cannot join through " + options.host + ":" + options.port + ": " + e.getMessage());
+      String why = words(e);
+      err.println("error: cannot join through " + options.host + ":" + options.port + ": " + why
+          + (why.contains("Connection refused") ? " (is a server running on that port?)" : ""));
       return 1;
     }
     // Ctrl+C outside the line editor, or SIGTERM: say goodbye, so the name is free at once
@@ -144,7 +146,7 @@ final class ClientCommand {
       printer.awaitFirstUserList(options.timeout);
       return commands(client, printer, console);
     } catch (IOException e) {
-      console.show(Kind.PROBLEM, "disconnected: " + e.getMessage());
+      console.show(Kind.PROBLEM, "disconnected: " + words(e));
       return 1;
     } finally {
       client.close();
@@ -194,8 +196,14 @@ final class ClientCommand {
       if (client.isClosed()) {
         throw e;
       }
-      console.show(Kind.PROBLEM, "not sent: " + e.getMessage()); // reconnecting; try again shortly
+      console.show(Kind.PROBLEM, "not sent: " + words(e)); // reconnecting; try again shortly
     }
+  }
+
+  /** What went wrong, never {@code null}. */
+  private static String words(Exception e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }
 
   /** The command line. */
