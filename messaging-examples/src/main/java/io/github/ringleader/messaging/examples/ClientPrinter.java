@@ -216,7 +216,8 @@ final class ClientPrinter implements ClientSession.Listener {
     if (!welcomed) {
       return; // a refused join: connect() reports it, once
     }
-    line(Kind.PROBLEM, reason == null
+    // "bye" answers the user's own goodbye: no problem to colour.
+    line("bye".equals(reason) ? Kind.STATUS : Kind.PROBLEM, reason == null
         ? "disconnected: the connection to the server broke"
         : "disconnected: " + TerminalText.printable(reason));
   }

@@ -297,4 +297,40 @@ class ClientTerminalTest {
     assertThat(status[0]).as(shown).isZero();
     sdkClient("alice", cluster.port(1), new Inbox());
   }
+
+  /**
+   * A client in its own process, on pipes, stopped by SIGTERM (what Ctrl+C's SIGINT also does to a
+   * piped client): its shutdown hook says goodbye, so the name is free at once.
+   */
+  @Test
+  void aPipedClientStoppedBySigtermSaysGoodbyeSoTheNameIsFreeAtOnce() throws Exception {
+    LoopbackCluster cluster = cluster(1);
+    String javaCommand = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process process = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "client", "alice", "127.0.0.1", String.valueOf(cluster.port(1)))
+        .redirectErrorStream(true).start();
+    toClose.add(process::destroyForcibly);
+    StringBuffer output = new StringBuffer();
+    Thread reader = new Thread(() -> {
+      try (java.io.Reader in = new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+        char[] buffer = new char[4096];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+          output.append(buffer, 0, n);
+        }
+      } catch (IOException e) {
+        output.append("[reading failed: ").append(e).append(']');
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    await(() -> output.indexOf("users: alice") >= 0, () -> "the client to join\n" + output);
+
+    // SIGTERM; stdin stays open, so only the signal can end it. (Process.destroy() would also
+    // close the pipes, and the client's last words would be lost.)
+    process.toHandle().destroy();
+    assertThat(process.waitFor(10, TimeUnit.SECONDS)).as(output.toString()).isTrue();
+    reader.join(5000);
+    assertThat(output.toString()).contains("disconnected: bye").doesNotContain("Exception");
+    sdkClient("alice", cluster.port(1), new Inbox());
+  }
 }
