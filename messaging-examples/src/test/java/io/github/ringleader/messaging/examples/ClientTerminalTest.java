@@ -235,6 +235,9 @@ class ClientTerminalTest {
     alice.type("send bob the secret is 42\r");
     await(() -> alice.screen().lines().stream().anyMatch(l -> l.startsWith("not sent: bob has left")),
         () -> "the send held back\n" + alice);
+    alice.type("send " + "x".repeat(5000) + "\r"); // a terminal's line discipline would cut it at 4,095
+    await(() -> alice.raw().contains("not sent: the message is 5,000 bytes, the limit is 4,096"),
+        () -> "the too-long line refused in one line\n" + alice);
     alice.type("all marker\r");
     await(() -> carolHeard.got("alice", null, "marker"), () -> "carol hears the next broadcast\n" + alice);
     assertThat(carolHeard.messages).extracting(ServerEvent.Message::text).doesNotContain("bob the secret is 42");
