@@ -32,7 +32,7 @@ final class LoopbackCluster implements AutoCloseable {
       probe.bind(new InetSocketAddress(0));
       group = ((InetSocketAddress) probe.getLocalAddress()).getPort();
     }
-    String cluster = "terminal-" + ProcessHandle.current().pid() + "-" + group;
+    String cluster = "loopback-" + ProcessHandle.current().pid() + "-" + group;
     for (int i = 1; i <= size; i++) {
       CompletableFuture<MessagingNode> node = new CompletableFuture<>();
       TcpClientServer tcp =
