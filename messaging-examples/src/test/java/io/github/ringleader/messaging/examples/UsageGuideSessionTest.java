@@ -122,33 +122,10 @@ class UsageGuideSessionTest {
   @Test
   void withTenClientsOnServer1TheExampleClientIsPlacedElsewhereAndListsTheServers()
       throws Exception {
-    int group = freeUdpPort();
-    String cluster = "balance-" + ProcessHandle.current().pid();
-    for (int i = 1; i <= 3; i++) {
-      // Bind the client port first: it goes into the heartbeats.
-      java.util.concurrent.CompletableFuture<MessagingNode> node =
-          new java.util.concurrent.CompletableFuture<>();
-      TcpClientServer tcp =
-          TcpClientServer.start(
-              TcpServerConfig.builder().host("127.0.0.1").port(0).build(),
-              link -> TcpClientServer.ClientAcceptor.of(node.join()).connect(link));
-      servers.add(tcp);
-      node.complete(
-          MessagingNode.builder()
-              .nodeId("server" + i)
-              .clusterName(cluster)
-              .clientPort(tcp.localPort())
-              .clientHost("127.0.0.1")
-              .heartbeatInterval(Duration.ofMillis(100))
-              .discoveryWindow(Duration.ofMillis(200))
-              .rebalance(false) // placement is under test: no client may be moved meanwhile
-              .transport(new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build()))
-              .build());
-      nodes.add(node.join());
-      node.join().start().get();
-    }
-    await(() -> nodes.stream().allMatch(n -> NodeId.of("server3").equals(n.leader())
-        && n.view().members().size() == 3), "server3 to lead all three");
+    // Client ports in the heartbeats; no rebalancing: placement is under test, nobody may move.
+    LoopbackCluster cluster = new LoopbackCluster(3);
+    nodes.addAll(cluster.nodes);
+    servers.addAll(cluster.servers);
     for (int i = 1; i <= 10; i++) {
       clients.add(MessagingClient.connect("127.0.0.1", servers.get(0).localPort(), "user" + i,
           new ClientSession.Listener() {}, Duration.ofSeconds(5)));

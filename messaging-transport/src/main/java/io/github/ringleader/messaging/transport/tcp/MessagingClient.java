@@ -391,7 +391,7 @@ public final class MessagingClient implements AutoCloseable {
       try {
         return probe(address, timeout, deadline);
       } catch (IOException e) {
-        failures.add(describe(address) + ": " + e.getMessage());
+        failures.add(describe(address) + ": " + why(e));
       }
     }
     String tried = String.join("; ", failures);
@@ -427,7 +427,7 @@ public final class MessagingClient implements AutoCloseable {
       return new Probe(socket, unresolved, servers);
     } catch (SocketTimeoutException e) {
       closeQuietly(socket);
-      throw new SocketTimeoutException("no answer within " + timeout);
+      throw new SocketTimeoutException("no answer within " + human(timeout));
     } catch (CodecException e) {
       closeQuietly(socket);
       throw new IOException("the server sent a malformed frame: " + e.getMessage(), e);
@@ -440,7 +440,7 @@ public final class MessagingClient implements AutoCloseable {
   private static int millisLeft(long deadline, Duration timeout) throws SocketTimeoutException {
     long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
     if (left <= 0) {
-      throw new SocketTimeoutException("no answer within " + timeout);
+      throw new SocketTimeoutException("no answer within " + human(timeout));
     }
     return (int) Math.min(Integer.MAX_VALUE, left);
   }
@@ -484,7 +484,7 @@ public final class MessagingClient implements AutoCloseable {
       joining.abort();
       throw new SocketTimeoutException(
           "no answer to joining as \"" + name + "\" from " + describe(at.address) + " within "
-              + settings.timeout);
+              + human(settings.timeout));
     } catch (ExecutionException e) {
       joining.abort();
       Throwable cause = e.getCause();
@@ -744,7 +744,7 @@ public final class MessagingClient implements AutoCloseable {
     try {
       request(ClientSession::listServers);
     } catch (IOException e) {
-      current.lostBecause("writing to " + serverName(current) + " failed: " + e.getMessage());
+      current.lostBecause("writing to " + serverName(current) + " failed: " + why(e));
       current.abort();
     }
   }
@@ -844,10 +844,10 @@ public final class MessagingClient implements AutoCloseable {
       } catch (JoinRefusedException e) {
         // The name is cluster-wide: another server would say the same. After a crash it stays
         // taken until the cluster notices the crash; try again next round.
-        failures.add(describe(candidate) + ": " + e.getMessage());
+        failures.add(describe(candidate) + ": " + why(e));
         break;
       } catch (IOException e) {
-        failures.add(describe(candidate) + ": " + e.getMessage());
+        failures.add(describe(candidate) + ": " + why(e));
       }
     }
     if (closing) {
@@ -980,7 +980,7 @@ public final class MessagingClient implements AutoCloseable {
       } catch (EOFException e) {
         log.debug("{}: the server closed the connection", name);
       } catch (IOException e) {
-        reason = "the connection broke: " + e.getMessage();
+        reason = "the connection broke: " + why(e);
         log.debug("{}: connection broke: {}", name, e.toString());
       } catch (CodecException e) {
         reason = "the server sent a malformed frame: " + e.getMessage();
@@ -1016,6 +1016,24 @@ public final class MessagingClient implements AutoCloseable {
   private static InetSocketAddress reach(ServerEvent.ServerInfo server, String knownHost) {
     String host = server.host().isEmpty() ? knownHost : server.host();
     return InetSocketAddress.createUnresolved(host, server.port());
+  }
+
+  /** A duration as people write it: {@code 5 s}, {@code 500 ms}, {@code 1.5 s}, not {@code PT5S}. */
+  static String human(Duration duration) {
+    long millis = duration.toMillis();
+    if (millis < 1000) {
+      return millis + " ms";
+    }
+    return java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString() + " s";
+  }
+
+  /** What went wrong, in words: never {@code null} (an end of stream has no message). */
+  static String why(IOException e) {
+    if (e instanceof EOFException) {
+      return "the server closed the connection";
+    }
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }
 
   private static String describe(InetSocketAddress address) {
