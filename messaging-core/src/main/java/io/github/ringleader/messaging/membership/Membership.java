@@ -19,9 +19,11 @@ import org.jspecify.annotations.Nullable;
  * 2 s = 6 s after its last heartbeat arrived), or this node's own {@code failAfterNanos} if they
  * announce none. Judging each member by its own timings keeps a member that was started with a
  * longer interval than this node's from being failed between two of its heartbeats, again and
- * again; every node fails it after the same silence. The timeout is bounded by {@value
- * #MAX_TIMEOUT_FACTOR} × {@code failAfterNanos} ({@link #memberFailAfterNanos}), so no heartbeat —
- * a forged one included — can keep a crashed member in the view for longer.
+ * again; every node fails it after the same silence. The timeout lies between this node's own
+ * {@code failAfterNanos} and {@value #MAX_TIMEOUT_FACTOR} × it ({@link #memberFailAfterNanos}):
+ * no single heartbeat — a forged one included — can keep a crashed member in the view for longer,
+ * and none can make this node fail a member sooner than its own timeout, which is what its stall
+ * guard (a pause of this node's own is not the members' silence) is measured against.
  *
  * <p><b>Lives.</b> Each server picks a new, higher incarnation when it starts. A heartbeat with a
  * higher incarnation than the member's replaces it ({@link MembershipChange.Kind#RESTARTED} then
@@ -227,8 +229,10 @@ public final class Membership implements MemberView {
 
   /**
    * The failure timeout of the sender of {@code heartbeat}: the interval × missed heartbeats it
-   * announces, at most {@value #MAX_TIMEOUT_FACTOR} × {@code ownFailAfterNanos}; {@code
-   * ownFailAfterNanos} if it announces none.
+   * announces, at least {@code ownFailAfterNanos} and at most {@value #MAX_TIMEOUT_FACTOR} × it;
+   * {@code ownFailAfterNanos} if it announces none. A member asking for less (faster heartbeats
+   * than this node's) is still given this node's own timeout: failing it sooner would gain little
+   * and would let a pause of this node shorter than its stall guard fail members that are alive.
    */
   public static long memberFailAfterNanos(Heartbeat heartbeat, long ownFailAfterNanos) {
     if (!heartbeat.saysTimings()) {
@@ -240,7 +244,8 @@ public final class Membership implements MemberView {
             : ownFailAfterNanos * MAX_TIMEOUT_FACTOR;
     long intervalNanos = heartbeat.intervalMillis() * 1_000_000L; // < 2^31 × 10^6: no overflow
     int missed = heartbeat.missedHeartbeats();
-    return intervalNanos > bound / missed ? bound : intervalNanos * missed;
+    long asked = intervalNanos > bound / missed ? bound : intervalNanos * missed;
+    return Math.max(asked, ownFailAfterNanos);
   }
 
   @Override

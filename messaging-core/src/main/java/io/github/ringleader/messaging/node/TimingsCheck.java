@@ -77,7 +77,15 @@ final class TimingsCheck {
                 + " × its own failure timeout), so "
                 + from
                 + " will be seen to fail and rejoin"
-            : "; until then this server fails " + from + " after " + human(asked) + " of silence, as it asks";
+            : judgedNanos > asked.toNanos()
+                ? "; until then this server fails "
+                    + from
+                    + " after "
+                    + human(Duration.ofNanos(judgedNanos))
+                    + " of silence, its own failure timeout (never sooner), not the "
+                    + human(asked)
+                    + " it asks for"
+                : "; until then this server fails " + from + " after " + human(asked) + " of silence, as it asks";
     return from
         + " sends heartbeats every "
         + human(theirs)

@@ -68,14 +68,25 @@ class MembershipTest {
   }
 
   @Test
-  void aMemberThatAnnouncesFasterHeartbeatsIsFailedSoonerAndItsLatestTimingsCount() {
+  void aMemberThatAnnouncesFasterHeartbeatsIsNeverFailedSoonerThanThisNodesOwnTimeout() {
     membership.onHeartbeat(B, 1, announcing(500, 3), T0, changes);
-    assertThat(membership.failureTimeoutNanos(B)).isEqualTo(1_500_000_000L);
+    assertThat(membership.failureTimeoutNanos(B)).as("1.5 s asked, 6 s at least")
+        .isEqualTo(FAIL_AFTER);
+    assertThat(expire(T0 + 1_500_000_000L)).isEmpty();
+    membership.onHeartbeat(B, 1, announcing(1, 1), T0, changes);
+    assertThat(membership.failureTimeoutNanos(B)).as("1 ms asked").isEqualTo(FAIL_AFTER);
+    assertThat(expire(T0 + FAIL_AFTER - 1)).isEmpty();
+  }
 
-    membership.onHeartbeat(B, 1, announcing(1_000, 4), T0 + 1_000_000_000L, changes);
-    assertThat(membership.failureTimeoutNanos(B)).isEqualTo(4_000_000_000L);
-    assertThat(expire(T0 + 1_000_000_000L + 4_000_000_000L - 1)).isEmpty();
-    assertThat(expire(T0 + 1_000_000_000L + 4_000_000_000L)).hasSize(1);
+  @Test
+  void aMembersLatestTimingsCount() {
+    membership.onHeartbeat(B, 1, announcing(3_000, 3), T0, changes);
+    assertThat(membership.failureTimeoutNanos(B)).isEqualTo(9_000_000_000L);
+
+    membership.onHeartbeat(B, 1, announcing(2_500, 4), T0 + 1_000_000_000L, changes);
+    assertThat(membership.failureTimeoutNanos(B)).isEqualTo(10_000_000_000L);
+    assertThat(expire(T0 + 1_000_000_000L + 10_000_000_000L - 1)).isEmpty();
+    assertThat(expire(T0 + 1_000_000_000L + 10_000_000_000L)).hasSize(1);
   }
 
   @Test
@@ -97,6 +108,8 @@ class MembershipTest {
     assertThat(Membership.memberFailAfterNanos(announcing(2_000, 6), 1_000_000_000L))
         .as("12 s asked, 10 × 1 s allowed").isEqualTo(10_000_000_000L);
     assertThat(Membership.memberFailAfterNanos(heartbeat(0), 1_234L)).isEqualTo(1_234L);
+    assertThat(Membership.memberFailAfterNanos(announcing(1, 1), 1_000_000_000L))
+        .as("1 ms asked, 1 s at least").isEqualTo(1_000_000_000L);
   }
 
   // ------------------------------------------------------------------ joining and refreshing

@@ -48,6 +48,14 @@ class TimingsCheckTest {
   }
 
   @Test
+  void fasterTimingsAreReportedAsJudgedByThisServersOwnTimeout() {
+    assertThat(check.onHeartbeat(SERVER4, announcing(500, 3)))
+        .endsWith(
+            "; until then this server fails server4 after 6s of silence, its own failure timeout"
+                + " (never sooner), not the 1.5s it asks for");
+  }
+
+  @Test
   void whatItRemembersIsBoundedAndTheLongestUnheardIsForgottenFirst() {
     check.onHeartbeat(SERVER4, announcing(5_000, 3));
     check.onHeartbeat(SERVER5, announcing(5_000, 3));
