@@ -136,7 +136,9 @@ public final class MessagingNode implements AutoCloseable {
   private volatile long foreignClusterMessages;
   private final NodeMetricsRecorder recorder = new NodeMetricsRecorder();
   private final boolean jmx;
-  private volatile javax.management.@Nullable ObjectName jmxName;
+  /** The MBean's name while registered; taken once by whichever thread unregisters it. */
+  private final java.util.concurrent.atomic.AtomicReference<javax.management.@Nullable ObjectName>
+      jmxName = new java.util.concurrent.atomic.AtomicReference<>();
 
   private MessagingNode(Builder builder, NodeConfig config, ClusterTransport transport) {
     this.config = config;
@@ -200,7 +202,7 @@ public final class MessagingNode implements AutoCloseable {
     if (jmx) {
       // On the caller's thread: the platform MBean server can take a while to come up the first
       // time, which must not eat into the discovery window on the loop.
-      jmxName = NodeMetricsJmx.register(config.clusterName(), id(), this::metrics);
+      jmxName.set(NodeMetricsJmx.register(config.clusterName(), id(), this::metrics));
     }
     loop.execute(this::doStart);
     return started;
@@ -464,9 +466,8 @@ public final class MessagingNode implements AutoCloseable {
   }
 
   private void unregisterJmx() {
-    javax.management.ObjectName registered = jmxName;
+    javax.management.ObjectName registered = jmxName.getAndSet(null);
     if (registered != null) {
-      jmxName = null;
       NodeMetricsJmx.unregister(registered);
     }
   }

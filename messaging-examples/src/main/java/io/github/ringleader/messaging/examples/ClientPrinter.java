@@ -186,13 +186,15 @@ final class ClientPrinter implements ClientSession.Listener {
       left.remove(key);
       line(Kind.PRESENCE, "* " + presence.name() + " joined");
     } else {
-      users.remove(presence.name());
+      // Remembered as gone before it leaves the list, so that a "send <name> ..." parsed in
+      // between is held back, never broadcast.
       synchronized (left) {
         left.add(key);
         if (left.size() > LEFT_REMEMBERED) {
           left.remove(left.iterator().next());
         }
       }
+      users.remove(presence.name());
       line(Kind.PRESENCE, "* " + presence.name() + " left"
           + (presence.reason().equals("left") ? "" : " (" + TerminalText.printable(presence.reason()) + ")"));
     }

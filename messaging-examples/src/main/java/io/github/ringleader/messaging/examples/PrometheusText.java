@@ -96,7 +96,10 @@ final class PrometheusText {
     String name = "ringleader_accept_latency_seconds";
     family(name, "histogram", "From a client's send reaching this node to its delivery here (accepted); sampled, one message per session at a time.");
     for (int i = 0; i < latency.boundsNanos().size(); i++) {
-      sample(name + "_bucket", labels("le", number(latency.boundsNanos().get(i) / 1e9)), latency.cumulative(i));
+      // Plain decimals ("0.0001", not "1.0E-4"), exact from the nanoseconds: what people write
+      // in queries and alert rules.
+      String le = java.math.BigDecimal.valueOf(latency.boundsNanos().get(i), 9).stripTrailingZeros().toPlainString();
+      sample(name + "_bucket", labels("le", le), latency.cumulative(i));
     }
     sample(name + "_bucket", labels("le", "+Inf"), latency.count());
     sample(name + "_sum", "", latency.sumNanos() / 1e9);

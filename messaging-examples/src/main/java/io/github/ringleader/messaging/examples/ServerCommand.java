@@ -89,7 +89,7 @@ final class ServerCommand {
     String bind = loopback ? "127.0.0.1" : "0.0.0.0";
     String advertised = loopback ? "127.0.0.1" : advertisedHost(transportConfig);
     UdpMulticastTransport transport = new UdpMulticastTransport(transportConfig);
-    NodeTimeline timeline = new NodeTimeline(options.heartbeat.multipliedBy(options.missed), System::currentTimeMillis);
+    NodeTimeline timeline = new NodeTimeline(System::currentTimeMillis);
     MessagingNode node =
         options
             .applyTo(MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised))

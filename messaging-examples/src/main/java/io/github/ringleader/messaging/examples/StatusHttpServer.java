@@ -76,6 +76,7 @@ final class StatusHttpServer implements AutoCloseable {
     if (address.isUnresolved()) {
       throw new java.net.UnknownHostException("unknown host");
     }
+    limitRequestAndResponseTimes();
     HttpServer server = HttpServer.create(address, 16);
     AtomicInteger threads = new AtomicInteger();
     ExecutorService executor =
@@ -95,6 +96,25 @@ final class StatusHttpServer implements AutoCloseable {
         server.getAddress().getAddress().getHostAddress(), server.getAddress().getPort());
     return status;
   }
+
+  /**
+   * The JDK's server gives a connection a handler thread as soon as its first byte arrives and, by
+   * default, waits for the rest of the request for ever: two connections that send "G" and stop
+   * would hold both threads, and /healthz would hang (a liveness probe would then restart a
+   * healthy server). Its documented properties bound both ends of an exchange; set here unless
+   * the operator set them, before the server's configuration is first read.
+   */
+  static void limitRequestAndResponseTimes() {
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", String.valueOf(REQUEST_SECONDS));
+    }
+    if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+      System.setProperty("sun.net.httpserver.maxRspTime", String.valueOf(REQUEST_SECONDS));
+    }
+  }
+
+  /** Seconds a client has to send a whole request, and to take the whole response. */
+  static final int REQUEST_SECONDS = 5;
 
   /** The port the server listens on. */
   int port() {

@@ -53,6 +53,9 @@ class DashboardPageTest {
 
   @BeforeEach
   void startServer() throws Exception {
+    // As the real endpoints do: the JDK server reads these once per JVM, and this test class may
+    // run before StatusHttpServerTest, which checks that they hold.
+    StatusHttpServer.limitRequestAndResponseTimes();
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", DashboardPage.load());
     server.createContext("/status", exchange -> {

@@ -46,7 +46,7 @@ class StatusHttpServerTest {
   }
 
   private Served serve(String id, int mcastPort) throws Exception {
-    NodeTimeline timeline = new NodeTimeline(HEARTBEAT.multipliedBy(3), System::currentTimeMillis);
+    NodeTimeline timeline = new NodeTimeline(System::currentTimeMillis);
     int clientPort; // announced in heartbeats, so chosen before the node starts
     try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       clientPort = probe.getLocalPort();
@@ -126,7 +126,7 @@ class StatusHttpServerTest {
         StatusHttpServer.start(
             "127.0.0.1", 0,
             new StatusHttpServer.Sources(
-                node, new NodeTimeline(Duration.ofSeconds(6), () -> 0L), () -> null, () -> null, () -> 0L));
+                node, new NodeTimeline(() -> 0L), () -> null, () -> null, () -> 0L));
     toClose.add(endpoints);
     String base = "http://127.0.0.1:" + endpoints.port();
 
@@ -139,6 +139,35 @@ class StatusHttpServerTest {
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.body()).isEqualTo("not ready: the node is NEW\n");
     PrometheusParser.parse(get(base + "/metrics").body()); // parses without a listener or transport
+  }
+
+  @Test
+  void connectionsThatNeverFinishTheirRequestDoNotHangTheEndpoints() throws Exception {
+    MessagingNode node =
+        MessagingNode.builder().nodeId("server1").transport(new UdpMulticastTransport()).build();
+    toClose.add(node);
+    StatusHttpServer endpoints =
+        StatusHttpServer.start(
+            "127.0.0.1", 0,
+            new StatusHttpServer.Sources(
+                node, new NodeTimeline(() -> 0L), () -> null, () -> null, () -> 0L));
+    toClose.add(endpoints);
+    // One more stalled connection than the server has threads: each sends a byte and stops.
+    for (int i = 0; i < 3; i++) {
+      java.net.Socket stalled = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), endpoints.port());
+      toClose.add(stalled);
+      stalled.getOutputStream().write('G');
+      stalled.getOutputStream().flush();
+    }
+
+    HttpResponse<String> health =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.port() + "/healthz"))
+                .timeout(Duration.ofSeconds(StatusHttpServer.REQUEST_SECONDS * 4L))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(health.statusCode()).isEqualTo(200);
   }
 
   @Test
