@@ -4,6 +4,7 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.client.ServerEvent;
@@ -104,6 +105,24 @@ class TcpClientServerLimitsTest {
     send(other, new ClientRequest.Hello("bob"));
     assertThat(readOne(other)).isInstanceOf(ServerEvent.Welcome.class);
     assertThat(server().stats().open()).isEqualTo(3);
+  }
+
+  @Test
+  void theClientLibraryShowsTheRefusalInItsOwnWords() throws Exception {
+    start(TcpServerConfig.builder().maxConnectionsPerAddress(1));
+    connectFrom("127.0.0.1");
+    await(() -> "the first connection is handed to the node", () -> connects.get() == 1);
+
+    assertThatThrownBy(
+            () ->
+                MessagingClient.connect(
+                    "127.0.0.1",
+                    server().localPort(),
+                    "bob",
+                    new TcpTestSupport.Recorder(),
+                    Duration.ofSeconds(5)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("too many connections from 127.0.0.1 (limit 1)");
   }
 
   @Test
