@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.examples;
 
+import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -95,6 +96,10 @@ final class ChildServers implements AutoCloseable {
             cluster,
             "--mcast-port",
             String.valueOf(mcastPort),
+            // Every client of the benchmark comes from this host: the per-address limit would be
+            // the one on the whole server.
+            "--max-connections-per-address",
+            String.valueOf(TcpServerConfig.DEFAULT_MAX_CONNECTIONS),
             "--parent",
             String.valueOf(ProcessHandle.current().pid()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

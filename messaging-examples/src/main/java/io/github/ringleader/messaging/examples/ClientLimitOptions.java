@@ -35,8 +35,18 @@ final class ClientLimitOptions {
           + "  --max-connections <n>      open client connections at most (default "
           + TcpServerConfig.DEFAULT_MAX_CONNECTIONS
           + ")\n"
+          + "  --max-connections-per-address <n>\n"
+          + "                             open client connections from one IP address at most\n"
+          + "                             (default "
+          + TcpServerConfig.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+          + "; clients behind one NAT share it)\n"
           + "  --idle-timeout <duration>  close a client that sends nothing this long (default "
           + TcpServerConfig.DEFAULT_IDLE_TIMEOUT.toSeconds()
+          + "s;\n"
+          + "                             0s = never)\n"
+          + "  --hello-timeout <duration> close a connection that has not joined this long after\n"
+          + "                             it connected, whatever it sends (default "
+          + TcpServerConfig.DEFAULT_HELLO_TIMEOUT.toSeconds()
           + "s;\n"
           + "                             0s = never)\n";
 
@@ -72,7 +82,9 @@ final class ClientLimitOptions {
       case "--max-queued-frames":
       case "--max-queued-bytes":
       case "--max-connections":
+      case "--max-connections-per-address":
       case "--idle-timeout":
+      case "--hello-timeout":
         return true;
       default:
         return false;
@@ -100,9 +112,16 @@ final class ClientLimitOptions {
       case "--max-connections":
         builder.maxConnections(ClusterOptions.integer(option, value, 1, Integer.MAX_VALUE));
         break;
+      case "--max-connections-per-address":
+        builder.maxConnectionsPerAddress(
+            ClusterOptions.integer(option, value, 1, Integer.MAX_VALUE));
+        break;
       case "--idle-timeout":
         Duration idle = Durations.parseAllowingZero(option, value);
         builder.idleTimeout(idle);
+        break;
+      case "--hello-timeout":
+        builder.helloTimeout(Durations.parseAllowingZero(option, value));
         break;
       default:
         throw new AssertionError(option);

@@ -27,8 +27,15 @@ record InProcessServer(
     MessagingNode node = settings.nodeId(id).transport(transport).eventLoop(loop).build();
     node.start();
     try {
+      // Every client of an in-process cluster comes from 127.0.0.1: no limit per address.
       TcpClientServer tcp =
-          TcpClientServer.start(TcpServerConfig.builder().host("127.0.0.1").port(clientPort).build(), node);
+          TcpClientServer.start(
+              TcpServerConfig.builder()
+                  .host("127.0.0.1")
+                  .port(clientPort)
+                  .maxConnectionsPerAddress(TcpServerConfig.DEFAULT_MAX_CONNECTIONS)
+                  .build(),
+              node);
       return new InProcessServer(id, node, loop, transport, tcp);
     } catch (IOException e) {
       node.close();

@@ -122,6 +122,41 @@ class CommandLineTest {
   }
 
   @Test
+  void perAddressAndHelloLimitsAreSettableAndBadValuesSayWhyInOneLine() throws UsageException {
+    assertThat(run("server", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--max-connections-per-address <n>")
+        .contains("--hello-timeout <duration>");
+
+    ClientLimitOptions limits = new ClientLimitOptions();
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "server1", "--max-connections-per-address", "3", "5001", "--hello-timeout",
+                "500ms"));
+    limits.takeFrom(args);
+    assertThat(args).containsExactly("server1", "5001");
+    io.github.ringleader.messaging.transport.tcp.TcpServerConfig config =
+        limits.config("127.0.0.1", 5001);
+    assertThat(config.maxConnectionsPerAddress()).isEqualTo(3);
+    assertThat(config.helloTimeout()).isEqualTo(java.time.Duration.ofMillis(500));
+
+    ClientLimitOptions off = new ClientLimitOptions();
+    off.takeFrom(new java.util.ArrayList<>(List.of("--hello-timeout", "0s")));
+    assertThat(off.config("127.0.0.1", 5001).helloTimeout()).isZero();
+
+    assertThat(run("server", "server1", "5001", "--max-connections-per-address", "0")).isEqualTo(2);
+    assertThat(err()).contains("--max-connections-per-address must be in 1..");
+    assertThat(run("server", "server1", "5001", "--max-connections-per-address", "many"))
+        .isEqualTo(2);
+    assertThat(err()).contains("--max-connections-per-address takes a whole number, was \"many\"");
+    assertThat(run("server", "server1", "5001", "--hello-timeout", "soon")).isEqualTo(2);
+    assertThat(err()).contains("--hello-timeout takes a duration such as 200ms, 2s or 1m");
+    assertThat(run("server", "server1", "5001", "--hello-timeout")).isEqualTo(2);
+    assertThat(err()).contains("--hello-timeout needs a value");
+  }
+
+  @Test
   void serverWithoutPortSaysWhatIsMissing() {
     assertThat(run("server", "server1")).isEqualTo(2);
     assertThat(err()).contains("server takes <id> and <port>, got 1 argument(s)").contains("usage:");

@@ -7,7 +7,9 @@ import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
+import io.github.ringleader.messaging.transport.udp.LogThrottle;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
@@ -18,6 +20,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -78,12 +81,24 @@ import org.slf4j.LoggerFactory;
  *       goodbye and closed. There is no keepalive frame in protocol version 1: a quiet client
  *       that wants to stay must send something (a ListUsers) now and then. Time during which the
  *       server itself is not reading from a client (back-pressure) does not count as idle.
+ *   <li>At most {@link TcpServerConfig#maxConnectionsPerAddress()} connections are open from one
+ *       IP address; one more from it is sent {@code Goodbye("too many connections from <address>
+ *       (limit <n>)")} and closed at once, before the node hears of it. A connection beyond
+ *       {@link TcpServerConfig#maxConnections()} is turned away the same way ({@code "server
+ *       full: ..."}). The state kept per address is one count per address with an open
+ *       connection, so it is bounded by {@code maxConnections}.
+ *   <li>A connection that has not joined (no {@code Welcome} or {@code Resumed} sent through its
+ *       link) {@link TcpServerConfig#helloTimeout()} after it was accepted is sent a goodbye and
+ *       closed, however much it sends meanwhile.
+ *   <li>Refusals by the per-address limit and hello deadlines are logged to {@code
+ *       ringleader.audit} with the peer's address: the first of each reason, then every 100th.
  *   <li>Whenever a connection ends, for whatever reason, its handler's {@link
  *       ClientHandler#closed()} is called exactly once.
  * </ul>
  */
 public final class TcpClientServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TcpClientServer.class);
+  private static final Logger audit = LoggerFactory.getLogger("ringleader.audit");
 
   /** Longest "malformed frame: ..." reason, well inside a goodbye's 512 bytes. */
   private static final int MAX_GOODBYE_DETAIL = 400;
@@ -149,6 +164,15 @@ public final class TcpClientServer implements AutoCloseable {
 
   // ---- owned by the selector thread
   private final Set<Connection> connections = new HashSet<>();
+
+  /** Open connections by the client's address; an address leaves when its last one closes. */
+  private final Map<InetAddress, Integer> openByAddress = new HashMap<>();
+
+  /** Connections closed for not joining in time (for the audit log's throttle). */
+  private long helloDeadlinesMissed;
+
+  /** Where what a refused client sent before its refusal is read into and dropped. */
+  private final ByteBuffer discard = ByteBuffer.allocate(ClientCodec.MAX_CLIENT_FRAME_BYTES);
 
   /**
    * Connections paused for their request rate, soonest resumption first (closed ones linger until
@@ -282,10 +306,13 @@ public final class TcpClientServer implements AutoCloseable {
 
   private void run() {
     long idleNanos = config.idleTimeout().toNanos();
+    long helloNanos = config.helloTimeout().toNanos();
+    long shortestNanos =
+        idleNanos == 0 ? helloNanos : helloNanos == 0 ? idleNanos : Math.min(idleNanos, helloNanos);
     long sweepMillis =
-        idleNanos == 0
+        shortestNanos == 0
             ? config.closeGrace().toMillis()
-            : Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4));
+            : Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(shortestNanos) / 4));
     sweepMillis = Math.max(10, Math.min(sweepMillis, config.closeGrace().toMillis()));
     long sweepNanos = TimeUnit.MILLISECONDS.toNanos(sweepMillis);
     long nextSweepNanos = nanoClock.getAsLong() + sweepNanos;
@@ -325,7 +352,7 @@ public final class TcpClientServer implements AutoCloseable {
         long now = nanoClock.getAsLong();
         resumeRateLimited(now);
         if (now - nextSweepNanos >= 0) {
-          sweep(now, idleNanos);
+          sweep(now, idleNanos, helloNanos);
           nextSweepNanos = now + sweepNanos;
         }
       }
@@ -379,7 +406,33 @@ public final class TcpClientServer implements AutoCloseable {
         log.warn(
             "refusing a client connection: already {} open (maxConnections)",
             connections.size());
+        refuse(
+            channel,
+            "server full: already " + connections.size() + " connections (limit "
+                + config.maxConnections() + ")");
+        continue;
+      }
+      InetAddress address;
+      try {
+        address = ((InetSocketAddress) channel.getRemoteAddress()).getAddress();
+      } catch (IOException | RuntimeException e) {
+        closedBy.incrementAndGet(CloseReason.BROKEN.ordinal());
+        log.debug("a client connection closed before its address could be read: {}", e.toString());
         closeQuietly(channel);
+        continue;
+      }
+      int fromAddress = openByAddress.getOrDefault(address, 0);
+      if (fromAddress >= config.maxConnectionsPerAddress()) {
+        String reason =
+            "too many connections from " + address.getHostAddress() + " (limit "
+                + config.maxConnectionsPerAddress() + ")";
+        long count = closedBy.incrementAndGet(CloseReason.TOO_MANY_FROM_ADDRESS.ordinal());
+        if (LogThrottle.worthLogging(count)) {
+          audit.warn(
+              "refused a client connection from {}: {} (refusal {} for this reason)",
+              address.getHostAddress(), reason, count);
+        }
+        refuse(channel, reason);
         continue;
       }
       try {
@@ -388,9 +441,10 @@ public final class TcpClientServer implements AutoCloseable {
         if (config.socketSendBufferBytes() > 0) {
           channel.setOption(StandardSocketOptions.SO_SNDBUF, config.socketSendBufferBytes());
         }
-        Connection c = new Connection(channel);
+        Connection c = new Connection(channel, address);
         c.key = channel.register(selector, SelectionKey.OP_READ, c);
         connections.add(c);
+        openByAddress.merge(address, 1, Integer::sum);
         open.incrementAndGet();
         try {
           c.handler = acceptor.connect(c);
@@ -403,6 +457,29 @@ public final class TcpClientServer implements AutoCloseable {
         closeQuietly(channel);
       }
     }
+  }
+
+  /**
+   * Turns a connection away before the node hears of it: sends the client {@code Goodbye(reason)}
+   * (a fresh socket's send buffer takes its few bytes at once) and closes it; nothing is kept for
+   * it. Whatever the client sent already is read and dropped first, so that the close does not
+   * reset the connection, which could discard the goodbye before the client reads it.
+   */
+  private void refuse(SocketChannel channel, String reason) {
+    try {
+      channel.configureBlocking(false);
+      channel.write(ByteBuffer.wrap(ClientCodec.encodeEvent(new ServerEvent.Goodbye(reason))));
+      channel.shutdownOutput();
+      for (int i = 0; i < 4; i++) { // bounded: what has arrived so far, a few frames at most
+        discard.clear();
+        if (channel.read(discard) <= 0) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      log.debug("telling a refused client why failed: {}", e.toString());
+    }
+    closeQuietly(channel);
   }
 
   /**
@@ -426,11 +503,17 @@ public final class TcpClientServer implements AutoCloseable {
     }
   }
 
-  private void sweep(long now, long idleNanos) {
+  private void sweep(long now, long idleNanos, long helloNanos) {
     List<Connection> expired = new ArrayList<>();
+    List<Connection> notJoined = new ArrayList<>();
     for (Connection c : connections) {
       if (c.closingSince != 0 && now - c.closingSince >= closeGraceNanos) {
         expired.add(c);
+      } else if (helloNanos > 0
+          && c.closingSince == 0
+          && !c.joined
+          && now - c.acceptedAtNanos >= helloNanos) {
+        notJoined.add(c);
       } else if (idleNanos > 0
           && c.closingSince == 0
           && c.readState == ReadState.READING
@@ -446,6 +529,16 @@ public final class TcpClientServer implements AutoCloseable {
         log.info("closing {}: sent nothing for {}", c, config.idleTimeout());
         c.goodbyeAndClose("idle for more than " + config.idleTimeout().toMillis() + " ms", CloseReason.IDLE);
       }
+    }
+    for (Connection c : notJoined) {
+      String reason = "did not join within " + config.helloTimeout().toMillis() + " ms";
+      long count = ++helloDeadlinesMissed;
+      if (LogThrottle.worthLogging(count)) {
+        audit.warn(
+            "closing a client connection from {}: {} (closure {} for this reason)",
+            c.address.getHostAddress(), reason, count);
+      }
+      c.goodbyeAndClose(reason, CloseReason.HELLO_TIMEOUT);
     }
   }
 
@@ -487,7 +580,11 @@ public final class TcpClientServer implements AutoCloseable {
   /** One client connection. Fields without a note belong to the selector thread. */
   private final class Connection implements ClientLink {
     private final SocketChannel channel;
+    private final InetAddress address;
     private final String remote;
+    private final long acceptedAtNanos = nanoClock.getAsLong();
+    /** Whether the node welcomed the client or resumed its session; set by {@link #send}. */
+    private volatile boolean joined;
     private @Nullable SelectionKey key;
     private @Nullable ClientHandler handler;
     private final ByteBuffer in = ByteBuffer.allocate(ClientCodec.MAX_CLIENT_FRAME_BYTES);
@@ -523,15 +620,16 @@ public final class TcpClientServer implements AutoCloseable {
     private volatile @Nullable String overflow;
     private volatile boolean gone;
 
-    Connection(SocketChannel channel) {
+    Connection(SocketChannel channel, InetAddress address) {
       this.channel = channel;
-      SocketAddress address = null;
+      this.address = address;
+      SocketAddress remoteAddress = null;
       try {
-        address = channel.getRemoteAddress();
+        remoteAddress = channel.getRemoteAddress();
       } catch (IOException e) {
         // leave it unknown
       }
-      this.remote = "client " + (address == null ? "?" : address.toString());
+      this.remote = "client " + (remoteAddress == null ? "?" : remoteAddress.toString());
     }
 
     @Override
@@ -543,6 +641,9 @@ public final class TcpClientServer implements AutoCloseable {
 
     @Override
     public void send(ServerEvent event) {
+      if (event instanceof ServerEvent.Welcome || event instanceof ServerEvent.Resumed) {
+        joined = true;
+      }
       if (event instanceof ServerEvent.Accepted || event instanceof ServerEvent.Rejected) {
         // Never below 0, so answers to sends the server never counted cannot widen the window.
         // The wake() below (every send wakes the selector) lets a paused connection read on.
@@ -868,6 +969,7 @@ public final class TcpClientServer implements AutoCloseable {
       closed = true;
       gone = true;
       connections.remove(this);
+      openByAddress.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
       open.decrementAndGet();
       if (readState != ReadState.READING) {
         pausedNow.decrementAndGet(); // it may linger in waitingForRate; it is skipped there

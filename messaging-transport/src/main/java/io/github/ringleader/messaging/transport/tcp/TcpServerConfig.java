@@ -20,6 +20,20 @@ public final class TcpServerConfig {
   /** Open connections beyond which new ones are closed at once. */
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
+  /**
+   * Open connections from one address beyond which new ones from it are refused. Above what one
+   * host needs (a person runs a client or two; a test or a benchmark on one machine runs a few
+   * dozen), far below {@link #DEFAULT_MAX_CONNECTIONS}, so a single address cannot take a server's
+   * every connection. Hosts behind one NAT share it: raise it for them.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+
+  /**
+   * A connection that has not joined (been welcomed, or resumed its session) this long after it
+   * was accepted is closed, whatever it sends meanwhile.
+   */
+  public static final Duration DEFAULT_HELLO_TIMEOUT = Duration.ofSeconds(10);
+
   /** How long a closing connection may take to flush its last frames (its goodbye). */
   public static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(1);
 
@@ -53,6 +67,8 @@ public final class TcpServerConfig {
   private final long maxQueuedBytes;
   private final Duration idleTimeout;
   private final int maxConnections;
+  private final int maxConnectionsPerAddress;
+  private final Duration helloTimeout;
   private final Duration closeGrace;
   private final int socketSendBufferBytes;
   private final int maxInFlightSends;
@@ -66,6 +82,8 @@ public final class TcpServerConfig {
     this.maxQueuedBytes = b.maxQueuedBytes;
     this.idleTimeout = b.idleTimeout;
     this.maxConnections = b.maxConnections;
+    this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+    this.helloTimeout = b.helloTimeout;
     this.closeGrace = b.closeGrace;
     this.socketSendBufferBytes = b.socketSendBufferBytes;
     this.maxInFlightSends = b.maxInFlightSends;
@@ -102,6 +120,27 @@ public final class TcpServerConfig {
 
   public int maxConnections() {
     return maxConnections;
+  }
+
+  /**
+   * Open connections from one IP address at most (default {@value
+   * #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}). One more from that address is sent {@code
+   * Goodbye("too many connections from <address> (limit <n>)")} and closed at once, before the
+   * node hears of it; other addresses are not affected.
+   */
+  public int maxConnectionsPerAddress() {
+    return maxConnectionsPerAddress;
+  }
+
+  /**
+   * How long a connection may take, from being accepted, to join: until the node welcomes it or
+   * resumes its session (default 10 s; zero means no deadline). Sending bytes does not extend it,
+   * so a connection that never joins cannot be held open by trickling data. A connection past it
+   * is sent {@code Goodbye("did not join within <n> ms")} and closed. Separate from {@link
+   * #idleTimeout()}, which applies to joined clients too.
+   */
+  public Duration helloTimeout() {
+    return helloTimeout;
   }
 
   public Duration closeGrace() {
@@ -148,7 +187,8 @@ public final class TcpServerConfig {
   public String toString() {
     return "TcpServerConfig{host=" + host + ", port=" + port + ", maxQueuedFrames="
         + maxQueuedFrames + ", maxQueuedBytes=" + maxQueuedBytes + ", idleTimeout=" + idleTimeout
-        + ", maxConnections=" + maxConnections + ", closeGrace=" + closeGrace
+        + ", maxConnections=" + maxConnections + ", maxConnectionsPerAddress="
+        + maxConnectionsPerAddress + ", helloTimeout=" + helloTimeout + ", closeGrace=" + closeGrace
         + ", socketSendBufferBytes=" + socketSendBufferBytes + ", maxInFlightSends="
         + maxInFlightSends + ", maxRequestsPerSecond=" + maxRequestsPerSecond + ", requestBurst="
         + requestBurst + "}";
@@ -162,6 +202,8 @@ public final class TcpServerConfig {
     private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+    private Duration helloTimeout = DEFAULT_HELLO_TIMEOUT;
     private Duration closeGrace = DEFAULT_CLOSE_GRACE;
     private int socketSendBufferBytes;
     private int maxInFlightSends = DEFAULT_MAX_IN_FLIGHT_SENDS;
@@ -214,6 +256,25 @@ public final class TcpServerConfig {
         throw new IllegalArgumentException("maxConnections must be >= 1, was " + maxConnections);
       }
       this.maxConnections = maxConnections;
+      return this;
+    }
+
+    public Builder maxConnectionsPerAddress(int maxConnectionsPerAddress) {
+      if (maxConnectionsPerAddress < 1) {
+        throw new IllegalArgumentException(
+            "maxConnectionsPerAddress must be >= 1, was " + maxConnectionsPerAddress);
+      }
+      this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+      return this;
+    }
+
+    /** {@link Duration#ZERO} turns the deadline off. */
+    public Builder helloTimeout(Duration helloTimeout) {
+      if (helloTimeout.isNegative()) {
+        throw new IllegalArgumentException("helloTimeout must be >= 0, was "
+                + io.github.ringleader.messaging.node.NodeConfig.format(helloTimeout));
+      }
+      this.helloTimeout = helloTimeout;
       return this;
     }
 

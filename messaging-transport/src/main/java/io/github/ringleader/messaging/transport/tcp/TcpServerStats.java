@@ -50,6 +50,10 @@ public record TcpServerStats(
     IDLE,
     /** The server already had its maximum of connections. */
     TOO_MANY_CONNECTIONS,
+    /** The server already had its maximum of connections from the client's address. */
+    TOO_MANY_FROM_ADDRESS,
+    /** The client did not join within the hello timeout. */
+    HELLO_TIMEOUT,
     /** The server was closing. */
     SHUTDOWN
   }

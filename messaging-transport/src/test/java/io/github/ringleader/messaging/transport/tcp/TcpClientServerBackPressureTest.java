@@ -314,8 +314,12 @@ class TcpClientServerBackPressureTest {
     TcpTestSupport.ManualClock clock = new TcpTestSupport.ManualClock();
     int window = 2;
     int total = 5;
+    // The fake node never welcomes anyone, and the clock jumps past the hello deadline: off.
     start(
-        TcpServerConfig.builder().maxInFlightSends(window).idleTimeout(Duration.ofMillis(200)),
+        TcpServerConfig.builder()
+            .maxInFlightSends(window)
+            .idleTimeout(Duration.ofMillis(200))
+            .helloTimeout(Duration.ZERO),
         window,
         clock);
     try (Socket paused = connect()) {

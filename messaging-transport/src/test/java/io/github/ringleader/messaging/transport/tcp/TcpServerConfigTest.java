@@ -39,4 +39,19 @@ class TcpServerConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("requestBurst must be >= 1, was 0");
   }
+
+  @Test
+  void perAddressAndHelloLimitsHaveDefaultsAndRefuseBadValuesByName() {
+    TcpServerConfig config = TcpServerConfig.builder().build();
+    assertThat(config.maxConnectionsPerAddress()).isEqualTo(64);
+    assertThat(config.helloTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(TcpServerConfig.builder().helloTimeout(java.time.Duration.ZERO).build().helloTimeout())
+        .isZero();
+    assertThatThrownBy(() -> TcpServerConfig.builder().maxConnectionsPerAddress(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxConnectionsPerAddress must be >= 1, was 0");
+    assertThatThrownBy(() -> TcpServerConfig.builder().helloTimeout(java.time.Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("helloTimeout must be >= 0, was ");
+  }
 }
