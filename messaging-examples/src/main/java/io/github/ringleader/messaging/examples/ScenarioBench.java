@@ -183,6 +183,9 @@ final class ScenarioBench {
    */
   private @Nullable NodeId awaitLeader(List<InetSocketAddress> addresses, int expected) {
     MessagingClient[] probes = new MessagingClient[addresses.size()];
+    // A fresh name for every attempt: a join that timed out on a slow machine may still have
+    // succeeded on the server, which then holds that name for its grace period (NAME_TAKEN).
+    int[] attempts = new int[addresses.size()];
     long deadline = System.nanoTime() + START_LIMIT.toNanos();
     String last = "no server answered";
     try {
@@ -196,7 +199,7 @@ final class ScenarioBench {
             try {
               probes[i] =
                   MessagingClient.connect(
-                      a.getHostString(), a.getPort(), "probe" + (i + 1) + "." + tag,
+                      a.getHostString(), a.getPort(), "probe" + (i + 1) + "-" + (++attempts[i]) + "." + tag,
                       new ClientSession.Listener() {}, Duration.ofSeconds(2));
             } catch (IOException | RuntimeException e) {
               last = a + ": " + e.getMessage();
