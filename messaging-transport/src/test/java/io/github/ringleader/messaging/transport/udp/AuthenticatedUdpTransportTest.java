@@ -86,7 +86,14 @@ class AuthenticatedUdpTransportTest {
           }
         });
     RecordingReceiver b = new RecordingReceiver();
-    UdpMulticastTransport transportB = started(KEY, b);
+    // Released, A sends the whole queue at once: ~17 datagrams of 16 KiB, more than a default
+    // socket buffer (208 KiB on Linux) holds if B's thread is slow to drain it, and UDP drops
+    // what does not fit. What this test is about is the replay window, not the kernel's buffer.
+    UdpMulticastTransport transportB =
+        new UdpMulticastTransport(
+            testConfig(groupPort).clusterKey(KEY).receiveBufferBytes(4 << 20).build());
+    toClose.add(transportB);
+    transportB.start(b);
     transportA.sendToAll(tagged("alpha", "server-a", 0));
     assertThat(holding.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     int data = 3 * 1024; // more than the receivers' replay window
