@@ -21,7 +21,10 @@ public final class IdChars {
     return shows(c) ? "'" + c + "' (" + code + ")" : code;
   }
 
-  /** {@code text} with every character {@link #describe} would not show replaced by {@code \\uXXXX}. */
+  /**
+   * {@code text} with every character {@link #describe} would not show replaced by a Java-style
+   * escape of its UTF-16 code unit (a backslash, {@code u} and four hex digits).
+   */
   public static String escape(String text) {
     StringBuilder out = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {

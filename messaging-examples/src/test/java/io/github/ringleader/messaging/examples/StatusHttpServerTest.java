@@ -114,13 +114,10 @@ class StatusHttpServerTest {
     }
   }
 
-  @Test
-  void anUnstartedNodeIsAliveButNotReady() throws Exception {
+  /** Endpoints over a node that never starts: its transport opens no socket. */
+  private StatusHttpServer serveUnstartedNode() throws java.io.IOException {
     MessagingNode node =
-        MessagingNode.builder()
-            .nodeId("server1")
-            .transport(new UdpMulticastTransport()) // never started: no socket is opened
-            .build();
+        MessagingNode.builder().nodeId("server1").transport(new UdpMulticastTransport()).build();
     toClose.add(node);
     StatusHttpServer endpoints =
         StatusHttpServer.start(
@@ -128,6 +125,12 @@ class StatusHttpServerTest {
             new StatusHttpServer.Sources(
                 node, new NodeTimeline(() -> 0L), () -> null, () -> null, () -> 0L));
     toClose.add(endpoints);
+    return endpoints;
+  }
+
+  @Test
+  void anUnstartedNodeIsAliveButNotReady() throws Exception {
+    StatusHttpServer endpoints = serveUnstartedNode();
     String base = "http://127.0.0.1:" + endpoints.port();
 
     HttpResponse<String> health = get(base + "/healthz");
@@ -143,15 +146,7 @@ class StatusHttpServerTest {
 
   @Test
   void connectionsThatNeverFinishTheirRequestDoNotHangTheEndpoints() throws Exception {
-    MessagingNode node =
-        MessagingNode.builder().nodeId("server1").transport(new UdpMulticastTransport()).build();
-    toClose.add(node);
-    StatusHttpServer endpoints =
-        StatusHttpServer.start(
-            "127.0.0.1", 0,
-            new StatusHttpServer.Sources(
-                node, new NodeTimeline(() -> 0L), () -> null, () -> null, () -> 0L));
-    toClose.add(endpoints);
+    StatusHttpServer endpoints = serveUnstartedNode();
     // One more stalled connection than the server has threads: each sends a byte and stops.
     for (int i = 0; i < 3; i++) {
       java.net.Socket stalled = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), endpoints.port());
