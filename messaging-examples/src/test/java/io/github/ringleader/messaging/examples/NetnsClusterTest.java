@@ -111,15 +111,19 @@ class NetnsClusterTest {
   }
 
   @Test
-  void insecureServersFormOneClusterAndEachWarns() throws Exception {
+  void insecureServersNamingTheirInterfaceByAddressFormOneClusterAndEachWarns() throws Exception {
     NetnsLab net = lab(3);
-    List<ServerProcesses.Server> servers = startAll(net, "--insecure");
+    List<ServerProcesses.Server> servers = new ArrayList<>();
+    for (NetnsLab.Host host : net.hosts()) {
+      servers.add(startServer(host, "--interface", host.address, "--insecure"));
+    }
 
     awaitOneCluster(net, net.hosts(), "server3");
     for (ServerProcesses.Server server : servers) {
       assertThat(server.log).anyMatch(l -> l.contains("[WARN]")
           && l.contains("--insecure: cluster traffic on veth0 is NOT authenticated"));
       assertThat(server.log).anyMatch(l -> l.contains("cluster frames are not authenticated (no cluster key)"));
+      assertThat(server.log).anyMatch(l -> l.contains("via veth0 (TTL 1)"));
     }
   }
 
@@ -145,11 +149,7 @@ class NetnsClusterTest {
     Assumptions.assumeTrue(noIptables == null, () -> "skipped: " + noIptables);
     NetnsLab net = lab(3);
     for (NetnsLab.Host host : net.hosts()) {
-      // Counting rules (no target) before the loss: what arrives on the veth for the group.
-      net.iptables(host, "-A", "INPUT", "-i", NetnsLab.HOST_INTERFACE, "-d", GROUP,
-          "-m", "ttl", "--ttl-eq", "1", "-m", "comment", "--comment", "group-ttl-1");
-      net.iptables(host, "-A", "INPUT", "-i", NetnsLab.HOST_INTERFACE, "-d", GROUP,
-          "-m", "ttl", "!", "--ttl-eq", "1", "-m", "comment", "--comment", "group-other-ttl");
+      countGroupArrivals(net, host); // before the loss: what arrives, not what is kept
       net.addLoss(host, 0.1);
     }
     startAll(net, "--cluster-key", keygen().toString());
@@ -161,6 +161,31 @@ class NetnsClusterTest {
       assertThat(packets(rules, "group-other-ttl")).as("group datagrams with another TTL into %s", host).isZero();
       assertThat(packets(rules, "statistic mode random")).as("datagrams the loss dropped on %s", host).isPositive();
     }
+  }
+
+  @Test
+  void withTtl0TheGroupNeverLeavesItsHostSoEachServerStaysAlone() throws Exception {
+    String noIptables = NetnsLab.iptablesMissing();
+    Assumptions.assumeTrue(noIptables == null, () -> "skipped: " + noIptables);
+    NetnsLab net = lab(2);
+    for (NetnsLab.Host host : net.hosts()) {
+      countGroupArrivals(net, host);
+    }
+    startAll(net, "--insecure", "--ttl", "0");
+
+    // Each has sent plenty (20 datagrams: 2 s of heartbeats) and leads alone...
+    for (NetnsLab.Host host : net.hosts()) {
+      await(() -> datagramsSent(net, host) >= 20, FORMING,
+          () -> "server" + host.number + " to send 20 datagrams\n" + logs());
+      awaitOneCluster(net, List.of(host), "server" + host.number);
+    }
+    // ...and not one of them reached the other host.
+    for (NetnsLab.Host host : net.hosts()) {
+      String rules = net.iptables(host, "-L", "INPUT", "-v", "-x", "-n");
+      assertThat(packets(rules, "group-ttl-1") + packets(rules, "group-other-ttl"))
+          .as("group datagrams from the other host into %s", host).isZero();
+    }
+    assertThat(processes.servers().get(0).log).anyMatch(l -> l.contains("via veth0 (TTL 0)"));
   }
 
   @Test
@@ -218,7 +243,10 @@ class NetnsClusterTest {
     return servers;
   }
 
-  /** {@code server<n> 7001 --interface veth0 ...} on host n; it stops by itself if this JVM dies. */
+  /**
+   * {@code server<n> 7001 --interface veth0 ...} on host n (a later {@code --interface} in {@code
+   * options} wins); it stops by itself if this JVM dies.
+   */
   private ServerProcesses.Server startServer(NetnsLab.Host host, String... options) throws IOException {
     List<String> all = new ArrayList<>(List.of(
         "--interface", NetnsLab.HOST_INTERFACE,
@@ -301,6 +329,31 @@ class NetnsClusterTest {
       text.append("--- ").append(s.id).append('\n').append(s.tail(15)).append('\n');
     }
     return text.toString();
+  }
+
+  /**
+   * Adds counting rules (no target: they only count) to {@code host}'s INPUT for group datagrams
+   * from other hosts arriving on its veth: {@code group-ttl-1} those with TTL 1, {@code
+   * group-other-ttl} any other. Its own multicast, looped back, is not counted.
+   */
+  private static void countGroupArrivals(NetnsLab net, NetnsLab.Host host) throws IOException {
+    net.iptables(host, "-A", "INPUT", "-i", NetnsLab.HOST_INTERFACE, "!", "-s", host.address, "-d", GROUP,
+        "-m", "ttl", "--ttl-eq", "1", "-m", "comment", "--comment", "group-ttl-1");
+    net.iptables(host, "-A", "INPUT", "-i", NetnsLab.HOST_INTERFACE, "!", "-s", host.address, "-d", GROUP,
+        "-m", "ttl", "!", "--ttl-eq", "1", "-m", "comment", "--comment", "group-other-ttl");
+  }
+
+  /** {@code ringleader_cluster_datagrams_sent_total} of {@code host}'s server, 0 while it does not answer. */
+  private static long datagramsSent(NetnsLab net, NetnsLab.Host host) {
+    String metrics = net.httpGet(host, HTTP_PORT, "/metrics");
+    if (metrics != null) {
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("ringleader_cluster_datagrams_sent_total ")) {
+          return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+        }
+      }
+    }
+    return 0;
   }
 
   /** The packet count of the first rule in {@code iptables -L -v -x -n} output whose line has {@code text}. */
