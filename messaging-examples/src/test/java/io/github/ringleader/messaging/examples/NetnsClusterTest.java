@@ -61,7 +61,7 @@ class NetnsClusterTest {
   @BeforeAll
   static void needNamespaces() {
     String why = NetnsLab.unavailable();
-    Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
+    Assumptions.assumeTrue(why == null, () -> why);
   }
 
   @AfterEach
@@ -158,7 +158,7 @@ class NetnsClusterTest {
   @Test
   void multicastCrossesTheBridgeWithTtl1AndTheClusterFormsDespiteRandomLoss() throws Exception {
     String noIptables = NetnsLab.iptablesMissing();
-    Assumptions.assumeTrue(noIptables == null, () -> "skipped: " + noIptables);
+    Assumptions.assumeTrue(noIptables == null, () -> noIptables);
     NetnsLab net = lab(3);
     for (NetnsLab.Host host : net.hosts()) {
       countGroupArrivals(net, host); // before the loss: what arrives, not what is kept
@@ -178,7 +178,7 @@ class NetnsClusterTest {
   @Test
   void withTtl0TheGroupNeverLeavesItsHostSoEachServerStaysAlone() throws Exception {
     String noIptables = NetnsLab.iptablesMissing();
-    Assumptions.assumeTrue(noIptables == null, () -> "skipped: " + noIptables);
+    Assumptions.assumeTrue(noIptables == null, () -> noIptables);
     NetnsLab net = lab(2);
     for (NetnsLab.Host host : net.hosts()) {
       countGroupArrivals(net, host);
@@ -214,7 +214,7 @@ class NetnsClusterTest {
     awaitOneCluster(net, net.hosts(), "server3");
 
     String noIptables = NetnsLab.iptablesMissing();
-    Assumptions.assumeTrue(noIptables == null, () -> "isolation skipped: " + noIptables);
+    Assumptions.assumeTrue(noIptables == null, () -> "the firewall half: " + noIptables);
     // Firewalled: the link stays up, but nothing gets in or out of host 3, the leader's.
     net.isolate(net.host(3));
     awaitOneCluster(net, List.of(net.host(1), net.host(2)), "server2");

@@ -71,7 +71,7 @@ final class NetnsLab implements AutoCloseable {
 
     /** {@code command} prefixed with {@code ip netns exec <namespace>}: it runs on this host. */
     List<String> command(List<String> command) {
-      List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+      List<String> full = new ArrayList<>(List.of(tool("ip"), "netns", "exec", namespace));
       full.addAll(command);
       return full;
     }
@@ -115,6 +115,9 @@ final class NetnsLab implements AutoCloseable {
     } catch (IOException e) {
       return "cannot tell the user id: " + e.getMessage();
     }
+    if (!tool("ip").startsWith("/")) {
+      return "network-namespace tests need the ip command (iproute2), which is not installed";
+    }
     String name = PREFIX + ProcessHandle.current().pid() + "-" + suffix() + "-probe";
     try {
       run(List.of("ip", "netns", "add", name));
@@ -132,10 +135,8 @@ final class NetnsLab implements AutoCloseable {
 
   /** Why iptables cannot be used in a lab, or null if it can. */
   static @Nullable String iptablesMissing() {
-    for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
-      if (Files.isExecutable(Path.of(dir, "iptables"))) {
-        return null;
-      }
+    if (tool("iptables").startsWith("/")) {
+      return null;
     }
     return "iptables is not installed: run scripts/install-test-tools.sh as root (it installs"
         + " Debian's iptables), or apt-get install iptables";
@@ -243,7 +244,7 @@ final class NetnsLab implements AutoCloseable {
 
   /** Runs {@code iptables <args>} in {@code host}'s namespace (its own tables, not the caller's). */
   String iptables(Host host, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of("iptables"));
+    List<String> command = new ArrayList<>(List.of(tool("iptables")));
     command.addAll(List.of(args));
     return run(host.command(command));
   }
@@ -347,9 +348,32 @@ final class NetnsLab implements AutoCloseable {
     return HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
   }
 
+  /**
+   * Where program {@code name} is: on the PATH, or in an sbin directory (which a non-login root
+   * shell may not have on its PATH); {@code name} itself if not found.
+   */
+  static String tool(String name) {
+    List<String> dirs = new ArrayList<>();
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty()) {
+        dirs.add(dir);
+      }
+    }
+    dirs.addAll(List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin"));
+    for (String dir : dirs) {
+      Path candidate = Path.of(dir, name);
+      if (Files.isExecutable(candidate)) {
+        return candidate.toAbsolutePath().toString();
+      }
+    }
+    return name;
+  }
+
   /** Runs {@code command} to completion; its stdout, or an IOException with its stderr. */
   static String run(List<String> command) throws IOException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
+    List<String> resolved = new ArrayList<>(command);
+    resolved.set(0, tool(command.get(0)));
+    Process process = new ProcessBuilder(resolved).redirectErrorStream(false).start();
     process.getOutputStream().close();
     // Read both streams on their own threads, so neither pipe fills and blocks the command, and
     // a command that hangs with its output open still meets the deadline below.

@@ -17,7 +17,7 @@ class NetnsLabTest {
   @BeforeAll
   static void needNamespaces() {
     String why = NetnsLab.unavailable();
-    Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
+    Assumptions.assumeTrue(why == null, () -> why);
   }
 
   @Test
