@@ -51,6 +51,8 @@ class NetnsClusterTest {
   /** Detection (3 × 100 ms) and an election, with a wide margin for a busy machine. */
   private static final Duration REACTING = Duration.ofSeconds(10);
   private static final String GROUP = "239.255.77.77";
+  /** How often to ask the servers: each question starts a process per host. */
+  private static final Duration POLL = Duration.ofMillis(150);
 
   private @Nullable NetnsLab lab;
   private final ServerProcesses processes = new ServerProcesses();
@@ -187,7 +189,7 @@ class NetnsClusterTest {
 
     // Each has sent plenty (20 datagrams: 2 s of heartbeats) and leads alone...
     for (NetnsLab.Host host : net.hosts()) {
-      await(() -> datagramsSent(net, host) >= 20, FORMING,
+      await(() -> datagramsSent(net, host) >= 20, FORMING, POLL,
           () -> "server" + host.number + " to send 20 datagrams\n" + logs());
       awaitOneCluster(net, List.of(host), "server" + host.number);
     }
@@ -218,6 +220,7 @@ class NetnsClusterTest {
     // Firewalled: the link stays up, but nothing gets in or out of host 3, the leader's.
     net.isolate(net.host(3));
     awaitOneCluster(net, List.of(net.host(1), net.host(2)), "server2");
+    awaitOneCluster(net, List.of(net.host(3)), "server3"); // its own view: the others failed
     net.rejoin(net.host(3));
     awaitOneCluster(net, net.hosts(), "server3");
   }
@@ -292,7 +295,7 @@ class NetnsClusterTest {
               && leader.equals(status.get("leader"))
               && memberIds(status).equals(expected);
         }),
-        FORMING,
+        FORMING, POLL,
         () -> "servers " + expected + " to agree that " + leader + " leads them; last /status: " + last
             + "\n" + logs());
   }

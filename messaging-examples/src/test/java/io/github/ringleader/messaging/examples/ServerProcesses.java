@@ -140,13 +140,22 @@ final class ServerProcesses implements AutoCloseable {
   /** As {@link #await(BooleanSupplier, Duration, String)}, the description made only on failure. */
   static void await(BooleanSupplier condition, Duration limit, Supplier<String> what)
       throws InterruptedException {
+    await(condition, limit, Duration.ofMillis(20), what);
+  }
+
+  /**
+   * As {@link #await(BooleanSupplier, Duration, Supplier)}, polling every {@code pause}: for a
+   * condition that is costly to check (one that starts processes, say).
+   */
+  static void await(BooleanSupplier condition, Duration limit, Duration pause, Supplier<String> what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
         assertThat(condition.getAsBoolean()).as("waited %s for %s", limit, what.get()).isTrue();
         return;
       }
-      Thread.sleep(20);
+      Thread.sleep(pause.toMillis());
     }
   }
 
