@@ -59,10 +59,16 @@ final class ServerProcesses implements AutoCloseable {
    * output (stdout and stderr) line by line.
    */
   Server start(String id, int port, String... options) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(
-        java, "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "server", id, String.valueOf(port)));
+    return start(List.of(), id, port, options);
+  }
+
+  /**
+   * As {@link #start(String, int, String...)}, the command run through {@code launcher} (e.g.
+   * {@code ip netns exec <namespace>}, which runs it inside a network namespace).
+   */
+  Server start(List<String> launcher, String id, int port, String... options) throws IOException {
+    List<String> command = new ArrayList<>(launcher);
+    command.addAll(mainCommand("server", id, String.valueOf(port)));
     command.addAll(List.of(options));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     Server server = new Server(id, port, process);
@@ -82,6 +88,15 @@ final class ServerProcesses implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     return server;
+  }
+
+  /** {@code java -cp <this class path> Main <args>}: the example's command line in a new JVM. */
+  static List<String> mainCommand(String... args) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(
+        java, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(List.of(args));
+    return command;
   }
 
   List<Server> servers() {
@@ -125,13 +140,22 @@ final class ServerProcesses implements AutoCloseable {
   /** As {@link #await(BooleanSupplier, Duration, String)}, the description made only on failure. */
   static void await(BooleanSupplier condition, Duration limit, Supplier<String> what)
       throws InterruptedException {
+    await(condition, limit, Duration.ofMillis(20), what);
+  }
+
+  /**
+   * As {@link #await(BooleanSupplier, Duration, Supplier)}, polling every {@code pause}: for a
+   * condition that is costly to check (one that starts processes, say).
+   */
+  static void await(BooleanSupplier condition, Duration limit, Duration pause, Supplier<String> what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
         assertThat(condition.getAsBoolean()).as("waited %s for %s", limit, what.get()).isTrue();
         return;
       }
-      Thread.sleep(20);
+      Thread.sleep(pause.toMillis());
     }
   }
 
