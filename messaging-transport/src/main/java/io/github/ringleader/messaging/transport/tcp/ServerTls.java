@@ -165,7 +165,7 @@ final class ServerTls {
     }
   }
 
-  private static Loaded loadFiles(TlsServerSettings settings) throws IOException {
+  static Loaded loadFiles(TlsServerSettings settings) throws IOException {
     KeyStore identity;
     char[] password = "ringleader".toCharArray(); // of the in-memory store only
     X509Certificate certificate;

@@ -77,6 +77,24 @@ public final class TcpServerConfig {
   private final int requestBurst;
   private final @Nullable TlsServerSettings tls;
 
+  /** A copy of {@code other} with {@code tls} instead of its TLS settings; copies every field. */
+  private TcpServerConfig(TcpServerConfig other, @Nullable TlsServerSettings tls) {
+    this.host = other.host;
+    this.port = other.port;
+    this.maxQueuedFrames = other.maxQueuedFrames;
+    this.maxQueuedBytes = other.maxQueuedBytes;
+    this.idleTimeout = other.idleTimeout;
+    this.maxConnections = other.maxConnections;
+    this.maxConnectionsPerAddress = other.maxConnectionsPerAddress;
+    this.helloTimeout = other.helloTimeout;
+    this.closeGrace = other.closeGrace;
+    this.socketSendBufferBytes = other.socketSendBufferBytes;
+    this.maxInFlightSends = other.maxInFlightSends;
+    this.maxRequestsPerSecond = other.maxRequestsPerSecond;
+    this.requestBurst = other.requestBurst;
+    this.tls = tls;
+  }
+
   private TcpServerConfig(Builder b) {
     this.host = b.host;
     this.port = b.port;
@@ -194,6 +212,11 @@ public final class TcpServerConfig {
    */
   public @Nullable TlsServerSettings tls() {
     return tls;
+  }
+
+  /** These settings with the port speaking TLS as {@code tls} says, or plaintext for null. */
+  public TcpServerConfig withTls(@Nullable TlsServerSettings tls) {
+    return new TcpServerConfig(this, tls);
   }
 
   @Override

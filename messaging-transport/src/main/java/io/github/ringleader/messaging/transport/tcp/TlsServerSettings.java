@@ -106,6 +106,16 @@ public final class TlsServerSettings {
     return reloadCheckInterval;
   }
 
+  /**
+   * Reads the files as a server does when it starts, without starting one: for a command line
+   * that wants to report bad files before it does anything else.
+   *
+   * @throws java.io.IOException naming the file and what is wrong with it
+   */
+  public void check() throws java.io.IOException {
+    ServerTls.loadFiles(this);
+  }
+
   @Override
   public String toString() {
     return "TlsServerSettings{"
