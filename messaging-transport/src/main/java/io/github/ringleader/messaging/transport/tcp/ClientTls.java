@@ -187,6 +187,10 @@ public final class ClientTls {
       return "server " + where + " does not speak TLS (it answered in plaintext): drop the TLS"
           + " trust setting (--tls-trust) for it, or use its TLS port";
     }
+    if (reason.contains("Remote host terminated the handshake")) {
+      return "server " + where + " closed the connection during the TLS handshake (it may be full,"
+          + " or refusing this address: its log says which)";
+    }
     if (reason.contains("PKIX path") || reason.contains("unable to find valid certification path")) {
       return "TLS handshake with " + where + " failed: its certificate is not trusted by "
           + trustSource + " (" + reason + ")";

@@ -94,6 +94,13 @@ import org.slf4j.LoggerFactory;
  *       ringleader.audit} with the peer's address: the first of each reason, then every 100th.
  *   <li>Whenever a connection ends, for whatever reason, its handler's {@link
  *       ClientHandler#closed()} is called exactly once.
+ *   <li>With {@link TcpServerConfig#tls()} the port speaks TLS 1.3 only, through a {@link
+ *       TlsChannel} per connection (the plaintext path is untouched when it is off). The
+ *       handshake comes first and must finish within the hello timeout (else the connection is
+ *       closed, {@code TLS_HANDSHAKE_TIMEOUT}); the time to join starts when it is done. A failed
+ *       handshake ({@code TLS_HANDSHAKE_FAILED}) and a plaintext client ({@code
+ *       PLAINTEXT_ON_TLS_PORT}, told so in a plaintext goodbye) are closed and audited. Changed
+ *       key files are loaded for new connections ({@link ServerTls}).
  * </ul>
  */
 public final class TcpClientServer implements AutoCloseable {
@@ -499,7 +506,12 @@ public final class TcpClientServer implements AutoCloseable {
   private void refuse(SocketChannel channel, String reason) {
     try {
       channel.configureBlocking(false);
-      channel.write(ByteBuffer.wrap(ClientCodec.encodeEvent(new ServerEvent.Goodbye(reason))));
+      // On a TLS port nothing of the client protocol goes out before a handshake, so a refused
+      // client is closed without a word (its SDK reports the handshake ended); only a client
+      // that spoke plaintext is answered in plaintext.
+      if (tls == null || reason.equals(TLS_ONLY_GOODBYE)) {
+        channel.write(ByteBuffer.wrap(ClientCodec.encodeEvent(new ServerEvent.Goodbye(reason))));
+      }
       channel.shutdownOutput();
       for (int i = 0; i < 4; i++) { // bounded: what has arrived so far, a few frames at most
         discard.clear();

@@ -193,7 +193,9 @@ class TlsClientPortTest {
         .isInstanceOf(IOException.class)
         .hasMessageContaining("server 127.0.0.1:" + server().localPort() + " speaks TLS")
         .hasMessageContaining("--tls-trust");
-    assertThat(server().stats().closed(CloseReason.PLAINTEXT_ON_TLS_PORT)).isEqualTo(1);
+    await(
+        () -> "the server counted the plaintext client",
+        () -> server().stats().closed(CloseReason.PLAINTEXT_ON_TLS_PORT) == 1);
 
     SSLSocket other = tls(ClientTls.trusting(ca.certificate()));
     send(other, new ClientRequest.Hello("bob"));
@@ -207,6 +209,22 @@ class TlsClientPortTest {
     assertThatThrownBy(() -> sdk("alice").tls(ClientTls.trusting(ca.certificate())).connect())
         .isInstanceOf(IOException.class)
         .hasMessageContaining("server 127.0.0.1:" + server().localPort() + " does not speak TLS");
+  }
+
+  @Test
+  void aTlsClientRefusedAtAcceptIsClosedWithoutPlaintextAndToldTheHandshakeEnded() throws Exception {
+    start(TcpServerConfig.builder().tls(serverTls()).maxConnectionsPerAddress(1));
+    SSLSocket first = tls(ClientTls.trusting(ca.certificate()));
+    send(first, new ClientRequest.Hello("alice"));
+    assertThat(readOne(first)).isInstanceOf(ServerEvent.Welcome.class);
+
+    assertThatThrownBy(() -> sdk("bob").tls(ClientTls.trusting(ca.certificate())).connect())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("closed the connection during the TLS handshake")
+        .hasMessageNotContaining("does not speak TLS");
+    await(
+        () -> "the refusal counted",
+        () -> server().stats().closed(CloseReason.TOO_MANY_FROM_ADDRESS) == 1);
   }
 
   @Test
