@@ -155,12 +155,15 @@ public final class ClientTls {
     String reason = e.getMessage() == null ? e.toString() : e.getMessage();
     boolean refused = reason.contains("bad_certificate") || reason.contains("unknown_ca")
         || reason.contains("certificate_unknown");
-    if (reason.contains("certificate_required") || (refused && !presentsCertificate)) {
+    if (presentsCertificate && (refused || reason.contains("certificate_required"))) {
+      // A client certificate whose issuer the server does not list is not even offered: the
+      // server then says certificate_required, as if there were none.
+      return "server " + where + " refused the client certificate: it is not signed by a CA the"
+          + " server accepts (" + reason + ")";
+    }
+    if (reason.contains("certificate_required") || refused) {
       return "server " + where + " requires a client certificate (--tls-client-cert and"
           + " --tls-client-key; ClientTls.trusting(trust, cert, key)): " + reason;
-    }
-    if (refused) {
-      return "server " + where + " refused the client certificate: " + reason;
     }
     return "TLS with " + where + " failed: " + reason;
   }
