@@ -136,8 +136,8 @@ public final class ClientTls {
     } catch (SocketTimeoutException e) {
       socket.close();
       throw new SocketTimeoutException(
-          "no answer to the TLS handshake from " + host + ":" + port
-              + " (does the server speak TLS? a plaintext server waits for a frame)");
+          "no answer to the TLS handshake from " + host + ":" + port + " in time (is it a"
+              + " Ringleader server, and not overloaded?)");
     } catch (SSLException e) {
       socket.close();
       throw new SSLHandshakeException(explain(e, host, port));

@@ -76,6 +76,27 @@ class TlsEndToEndTest {
   }
 
   @Test
+  void whenItsServerStopsAClientResumesOverTlsOnAnother() throws Exception {
+    LoopbackCluster c = start(2, 256);
+    ClientPlacementEndToEndTest.FailoverRecorder alice =
+        new ClientPlacementEndToEndTest.FailoverRecorder();
+    TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
+    MessagingClient aliceClient =
+        c.join(client(c, 0, "alice").listener(alice).balance(false)
+            .reconnectBackoff(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(100)));
+    long session = aliceClient.welcome().session();
+    c.join(client(c, 1, "bob").listener(bob).balance(false));
+
+    c.node(0).close();
+
+    await(() -> "alice resumed: " + alice.lost + " " + alice.rounds, () -> !alice.resumed.isEmpty());
+    assertThat(alice.resumed.get(0).session()).as("the same session").isEqualTo(session);
+    assertThat(aliceClient.serverAddress()).isEqualTo("127.0.0.1:" + c.port(1));
+    aliceClient.send("bob", "resumed over TLS");
+    await(() -> "bob hears alice", () -> bob.hasText("resumed over TLS"));
+  }
+
+  @Test
   void aBurstBeyondTheWindowAndManyRecordsArrivesWholeAndInOrder() throws Exception {
     LoopbackCluster c = start(1, 8); // a small window: the server pauses and resumes reading
     TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
