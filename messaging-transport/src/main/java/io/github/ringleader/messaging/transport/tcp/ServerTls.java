@@ -153,16 +153,27 @@ final class ServerTls {
   private static void logIdentity(X509Certificate certificate, Clock wallClock, String what) {
     String subject = certificate.getSubjectX500Principal().getName();
     Instant notAfter = certificate.getNotAfter().toInstant();
-    Instant now = wallClock.instant();
-    if (!notAfter.isAfter(now)) {
-      log.warn("{}: certificate {} EXPIRED at {}: clients will refuse it", what, subject, notAfter);
-    } else if (notAfter.isBefore(now.plus(EXPIRY_WARNING))) {
-      log.warn(
-          "{}: certificate {} expires soon, at {} (in {} days)",
-          what, subject, notAfter, Duration.between(now, notAfter).toDays());
+    String problem = expiryProblem(notAfter, wallClock.instant());
+    if (problem != null) {
+      log.warn("{}: certificate {} {}", what, subject, problem);
     } else {
       log.info("{}: certificate {}, expires {}", what, subject, notAfter);
     }
+  }
+
+  /**
+   * What is wrong with a certificate valid until {@code notAfter}, seen at {@code now}: expired,
+   * or expiring within {@link #EXPIRY_WARNING}; null when neither.
+   */
+  static @Nullable String expiryProblem(Instant notAfter, Instant now) {
+    if (!notAfter.isAfter(now)) {
+      return "EXPIRED at " + notAfter + ": clients will refuse it";
+    }
+    if (notAfter.isBefore(now.plus(EXPIRY_WARNING))) {
+      return "expires soon, at " + notAfter + " (in " + Duration.between(now, notAfter).toDays()
+          + " days)";
+    }
+    return null;
   }
 
   static Loaded loadFiles(TlsServerSettings settings) throws IOException {

@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** PEM certificates and keys in the forms openssl writes them, and the errors for bad files. */
+/** PEM certificates and keys in the forms openssl writes them, the errors for bad files, and the expiry warning. */
 class PemFilesTest {
   @TempDir Path dir;
 
@@ -103,5 +103,16 @@ class PemFilesTest {
         "-aes-128-cbc", "-pass", "pass:secret", "-out", encrypted.toString());
     assertThatThrownBy(() -> PemFiles.privateKey(encrypted))
         .hasMessageContaining(encrypted + ": the private key is encrypted");
+  }
+
+  @Test
+  void aCertificateExpiringWithin30DaysOrExpiredIsAProblemToWarnAbout() {
+    java.time.Instant now = java.time.Instant.parse("2026-12-03T12:00:00Z");
+
+    assertThat(ServerTls.expiryProblem(now.plus(java.time.Duration.ofDays(60)), now)).isNull();
+    assertThat(ServerTls.expiryProblem(now.plus(java.time.Duration.ofDays(10)), now))
+        .isEqualTo("expires soon, at 2026-12-13T12:00:00Z (in 10 days)");
+    assertThat(ServerTls.expiryProblem(now.minusSeconds(1), now))
+        .isEqualTo("EXPIRED at 2026-12-03T11:59:59Z: clients will refuse it");
   }
 }
