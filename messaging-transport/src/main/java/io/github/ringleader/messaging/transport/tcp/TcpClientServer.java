@@ -903,8 +903,10 @@ public final class TcpClientServer implements AutoCloseable {
           && !closed
           && closingSince == 0
           && readState == ReadState.READING);
-      if (!closed && t.hasPendingOutput()) {
-        flush(); // handshake records the socket did not take at once: ask for OP_WRITE
+      if (!closed && (t.hasPendingOutput() || writing[0] != null || !outbound.isEmpty())) {
+        // Handshake records the socket did not take at once (flush asks for OP_WRITE), or
+        // frames that waited for the handshake.
+        flush();
       }
     }
 
@@ -1073,6 +1075,10 @@ public final class TcpClientServer implements AutoCloseable {
         return;
       }
       TlsChannel t = tlsChannel;
+      if (t != null && !t.handshakeDone()) {
+        flushHandshake(t);
+        return;
+      }
       try {
         if (t != null) {
           t.flushPending();
@@ -1127,6 +1133,37 @@ public final class TcpClientServer implements AutoCloseable {
       if (k != null && k.isValid()) {
         int ops = k.interestOps();
         int wanted = drained ? ops & ~SelectionKey.OP_WRITE : ops | SelectionKey.OP_WRITE;
+        if (wanted != ops) {
+          k.interestOps(wanted);
+        }
+      }
+    }
+
+    /**
+     * {@link #flush} before the TLS handshake is done: only handshake records go out; frames
+     * wait for the handshake. A connection closing meanwhile closes at once, since nothing of the
+     * client protocol can reach the client before the handshake.
+     */
+    private void flushHandshake(TlsChannel t) {
+      try {
+        t.flushPending();
+      } catch (IOException e) {
+        log.debug("{}: TLS handshake write failed: {}", remote, e.toString());
+        closeNow(
+            e instanceof TlsChannel.HandshakeException
+                ? CloseReason.TLS_HANDSHAKE_FAILED
+                : CloseReason.BROKEN);
+        return;
+      }
+      if (closingSince != 0) {
+        closeNow(closingReason);
+        return;
+      }
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        int ops = k.interestOps();
+        int wanted =
+            t.hasPendingOutput() ? ops | SelectionKey.OP_WRITE : ops & ~SelectionKey.OP_WRITE;
         if (wanted != ops) {
           k.interestOps(wanted);
         }

@@ -228,6 +228,32 @@ class TlsClientPortTest {
   }
 
   @Test
+  void aConnectionTheNodeClosesBeforeTheHandshakeIsDoneClosesAtOnce() throws Exception {
+    // Nothing of the client protocol can go out before the handshake, so there is no goodbye to
+    // flush: the close does not wait for the closing grace (30 s here) with a frame that cannot
+    // leave.
+    started =
+        TcpClientServer.start(
+            TcpServerConfig.builder().host("127.0.0.1").port(0).tls(serverTls())
+                .closeGrace(Duration.ofSeconds(30)).build(),
+            link -> {
+              link.send(new ServerEvent.Goodbye("not now"));
+              link.close();
+              return new TcpClientServer.ClientHandler() {
+                @Override
+                public void request(ClientRequest request) {}
+
+                @Override
+                public void closed() {}
+              };
+            });
+    Socket socket = plain();
+
+    assertThat(socket.getInputStream().read()).as("closed without a byte").isEqualTo(-1);
+    assertThat(server().stats().closed(CloseReason.SERVER_CLOSED)).isEqualTo(1);
+  }
+
+  @Test
   void aHandshakeThatNeverCompletesIsClosedAtTheHelloDeadline() throws Exception {
     start(TcpServerConfig.builder().tls(serverTls()).helloTimeout(Duration.ofMillis(300)));
     Socket stalled = plain();
