@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.examples.ChatInput.Command;
 import io.github.ringleader.messaging.examples.ClientConsole.Kind;
 import io.github.ringleader.messaging.routing.ClientNames;
+import io.github.ringleader.messaging.transport.tcp.ClientTls;
 import io.github.ringleader.messaging.transport.tcp.JoinRefusedException;
 import io.github.ringleader.messaging.transport.tcp.MessagingClient;
 import java.io.IOException;
@@ -48,6 +49,7 @@ final class ClientCommand {
           + "options:\n"
           + "  --no-balance               join the given server even if another has more room\n"
           + "  --timeout <duration>       how long to wait for the server's answer (default 5s)\n"
+          + TlsOptions.CLIENT_HELP
           + "  --help                     show this help\n"
           + "\n"
           + "On a terminal: line editing, history (up/down), Tab completes commands and user\n"
@@ -93,7 +95,10 @@ final class ClientCommand {
   private static int run(List<String> args, ConsoleFactory consoles, PrintStream err) {
     Options options;
     try {
-      options = Options.parse(args);
+      List<String> rest = new ArrayList<>(args);
+      @Nullable ClientTls tls = TlsOptions.takeClientOptions(rest);
+      options = Options.parse(rest);
+      options.tls = tls;
     } catch (UsageException e) {
       return e.report(err, USAGE);
     }
@@ -116,14 +121,15 @@ final class ClientCommand {
       Options options, ClientPrinter printer, ClientConsole console, PrintStream err) {
     MessagingClient client;
     try {
-      client =
+      MessagingClient.Builder builder =
           MessagingClient.builder()
               .address(options.host, options.port)
               .name(options.name)
               .listener(printer)
               .timeout(options.timeout)
-              .balance(options.balance)
-              .connect();
+              .balance(options.balance);
+      ClientTls tls = options.tls;
+      client = (tls == null ? builder : builder.tls(tls)).connect();
     } catch (JoinRefusedException e) {
       err.println("error: " + e.getMessage());
       return 1;
@@ -213,6 +219,7 @@ final class ClientCommand {
     int port;
     Duration timeout = Duration.ofSeconds(5);
     boolean balance = true;
+    @Nullable ClientTls tls;
 
     static Options parse(List<String> args) throws UsageException {
       Options options = new Options();

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ final class ServerCommand {
           + ClusterOptions.HELP
           + ClientLimitOptions.HELP
           + HttpOptions.HELP
+          + TlsOptions.SERVER_HELP
           + "  --parent <pid>             stop cleanly (as on Ctrl+C) when process <pid> ends; bench\n"
           + "                             --processes starts its servers with it, so none outlives it\n"
           + "  --help                     show this help\n";
@@ -49,6 +51,7 @@ final class ServerCommand {
     int port;
     UdpTransportConfig transportConfig;
     long parent = 0;
+    io.github.ringleader.messaging.transport.tcp.@Nullable TlsServerSettings tls;
     try {
       List<String> rest = new java.util.ArrayList<>(args);
       int at = rest.indexOf("--parent");
@@ -66,6 +69,7 @@ final class ServerCommand {
       }
       limits.takeFrom(rest);
       http.takeFrom(rest);
+      tls = TlsOptions.takeServerOptions(rest, System.getenv());
       List<String> positional = options.parse(rest);
       if (positional.size() != 2) {
         throw new UsageException(
@@ -170,7 +174,7 @@ final class ServerCommand {
     TcpClientServer clients;
     try {
       node.start().get();
-      clients = TcpClientServer.start(limits.config(bind, port), node);
+      clients = TcpClientServer.start(limits.config(bind, port).withTls(tls), node);
       log.info(
           "clients connect on {}:{} (announced to clients as {}:{})",
           bind, clients.localPort(), advertised.isEmpty() ? "?" : advertised, port);

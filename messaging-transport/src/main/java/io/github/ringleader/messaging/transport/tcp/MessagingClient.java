@@ -191,8 +191,19 @@ public final class MessagingClient implements AutoCloseable {
     private Duration backoffMin = Duration.ofMillis(50);
     private Duration backoffMax = Duration.ofSeconds(2);
     private Duration resumeTimeout = Duration.ofSeconds(15);
+    private @Nullable ClientTls tls;
 
     private Builder() {}
+
+    /**
+     * Speaks TLS to every server (probes and reconnects included), trusting and verifying as
+     * {@code tls} says; default: plaintext. A server that speaks the other makes connecting fail
+     * with a message saying so.
+     */
+    public Builder tls(ClientTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
 
     /** A server to try, in the order given; the first that answers tells of the others. */
     public Builder address(String host, int port) {
@@ -307,7 +318,7 @@ public final class MessagingClient implements AutoCloseable {
       Settings settings =
           new Settings(
               List.copyOf(addresses), joinAs, listener, timeout, balance, failover,
-              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout);
+              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout, tls);
       return firstJoin(settings);
     }
 
@@ -330,20 +341,21 @@ public final class MessagingClient implements AutoCloseable {
       Duration pingTimeout,
       Duration backoffMin,
       Duration backoffMax,
-      Duration resumeTimeout) {}
+      Duration resumeTimeout,
+      @Nullable ClientTls tls) {}
 
   // ---------------------------------------------------------------- joining
 
   private static MessagingClient firstJoin(Settings settings) throws IOException {
     long deadline = System.nanoTime() + settings.timeout.toNanos();
-    Probe first = firstAnswering(settings.addresses, settings.timeout, deadline);
+    Probe first = firstAnswering(settings.addresses, settings, deadline);
     Probe chosen = first;
     if (settings.balance) {
       Optional<ServerEvent.ServerInfo> better = first.servers.lessLoadedThanSelf();
       if (better.isPresent()) {
         InetSocketAddress there = first.addressOf(better.get());
         try {
-          chosen = probe(there, settings.timeout, deadline);
+          chosen = probe(there, settings, deadline);
           closeQuietly(first.socket);
           log.debug("{}: {} has more room than {}; joining there", settings.name, there, first.address);
         } catch (IOException e) {
@@ -361,7 +373,7 @@ public final class MessagingClient implements AutoCloseable {
           throw e;
         }
         log.debug("{}: {} is full; following its redirect to {}", settings.name, chosen.address, redirect);
-        client.join(probe(redirect, settings.timeout, deadline), deadline);
+        client.join(probe(redirect, settings, deadline), deadline);
       }
     } catch (IOException | RuntimeException e) {
       client.shutDown();
@@ -381,7 +393,7 @@ public final class MessagingClient implements AutoCloseable {
 
   /** Tries each address in turn; the first that answers a server list is kept open. */
   private static Probe firstAnswering(
-      List<InetSocketAddress> addresses, Duration timeout, long deadline) throws IOException {
+      List<InetSocketAddress> addresses, Settings settings, long deadline) throws IOException {
     List<String> failures = new ArrayList<>();
     for (InetSocketAddress address : addresses) {
       if (System.nanoTime() - deadline >= 0) {
@@ -389,7 +401,7 @@ public final class MessagingClient implements AutoCloseable {
         continue;
       }
       try {
-        return probe(address, timeout, deadline);
+        return probe(address, settings, deadline);
       } catch (IOException e) {
         failures.add(describe(address) + ": " + why(e));
       }
@@ -401,8 +413,9 @@ public final class MessagingClient implements AutoCloseable {
   }
 
   /** Connects and asks for the server list; the socket is left open and unread after it. */
-  private static Probe probe(InetSocketAddress unresolved, Duration timeout, long deadline)
+  private static Probe probe(InetSocketAddress unresolved, Settings settings, long deadline)
       throws IOException {
+    Duration timeout = settings.timeout;
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
@@ -413,11 +426,20 @@ public final class MessagingClient implements AutoCloseable {
       }
       socket.connect(address, millisLeft(deadline, timeout));
       socket.setSoTimeout(millisLeft(deadline, timeout));
+      ClientTls tls = settings.tls;
+      if (tls != null) {
+        socket = tls.handshake(socket, unresolved.getHostString(), unresolved.getPort());
+      }
       OutputStream out = socket.getOutputStream();
       out.write(ClientCodec.encodeRequest(new ClientRequest.ListServers()));
       out.flush();
       ServerEvent event = readEvent(new DataInputStream(socket.getInputStream()));
       if (event instanceof ServerEvent.Goodbye goodbye) {
+        if (goodbye.reason().equals(TcpClientServer.TLS_ONLY_GOODBYE)) {
+          throw new IOException(
+              "server " + describe(unresolved) + " speaks TLS; give the client a trust store"
+                  + " (--tls-trust <pem>; MessagingClient.Builder.tls)");
+        }
         throw new IOException("the server said goodbye: " + goodbye.reason());
       }
       if (!(event instanceof ServerEvent.Servers servers)) {
@@ -431,6 +453,20 @@ public final class MessagingClient implements AutoCloseable {
     } catch (CodecException e) {
       closeQuietly(socket);
       throw new IOException("the server sent a malformed frame: " + e.getMessage(), e);
+    } catch (javax.net.ssl.SSLException e) {
+      closeQuietly(socket);
+      ClientTls tls = settings.tls;
+      if (tls == null || !(socket instanceof javax.net.ssl.SSLSocket)) {
+        throw e; // the handshake failed, and ClientTls said why
+      }
+      throw new javax.net.ssl.SSLException(tls.explainAfterHandshake(e, describe(unresolved)), e);
+    } catch (java.net.SocketException | EOFException e) {
+      closeQuietly(socket);
+      ClientTls tls = settings.tls;
+      if (tls == null || !(socket instanceof javax.net.ssl.SSLSocket)) {
+        throw e;
+      }
+      throw new IOException(tls.explainClosedAfterHandshake(e, describe(unresolved)), e);
     } catch (IOException | RuntimeException e) {
       closeQuietly(socket);
       throw e;
@@ -819,14 +855,14 @@ public final class MessagingClient implements AutoCloseable {
       // takes its failure detection time: a resume may wait longer than a join.
       long deadline = System.nanoTime() + (resume ? settings.resumeTimeout : settings.timeout).toNanos();
       try {
-        Probe probe = probe(candidate, settings.timeout, deadline);
+        Probe probe = probe(candidate, settings, deadline);
         ServerEvent.Welcome welcomed;
         try {
           welcomed = join(probe, deadline, resume);
         } catch (JoinRefusedException e) {
           if (resume && e.code() == ServerEvent.Reason.SESSION_ENDED) {
             sessionEnded(e.reason());
-            probe = probe(candidate, settings.timeout, deadline);
+            probe = probe(candidate, settings, deadline);
             resume = false;
             welcomed = join(probe, deadline, false);
           } else {
@@ -834,7 +870,7 @@ public final class MessagingClient implements AutoCloseable {
             if (redirect == null) {
               throw e;
             }
-            welcomed = join(probe(redirect, settings.timeout, deadline), deadline, resume);
+            welcomed = join(probe(redirect, settings, deadline), deadline, resume);
           }
         }
         log.debug(

@@ -94,6 +94,13 @@ import org.slf4j.LoggerFactory;
  *       ringleader.audit} with the peer's address: the first of each reason, then every 100th.
  *   <li>Whenever a connection ends, for whatever reason, its handler's {@link
  *       ClientHandler#closed()} is called exactly once.
+ *   <li>With {@link TcpServerConfig#tls()} the port speaks TLS 1.3 only, through a {@link
+ *       TlsChannel} per connection (the plaintext path is untouched when it is off). The
+ *       handshake comes first and must finish within the hello timeout (else the connection is
+ *       closed, {@code TLS_HANDSHAKE_TIMEOUT}); the time to join starts when it is done. A failed
+ *       handshake ({@code TLS_HANDSHAKE_FAILED}) and a plaintext client ({@code
+ *       PLAINTEXT_ON_TLS_PORT}, told so in a plaintext goodbye) are closed and audited. Changed
+ *       key files are loaded for new connections ({@link ServerTls}).
  * </ul>
  */
 public final class TcpClientServer implements AutoCloseable {
@@ -104,6 +111,12 @@ public final class TcpClientServer implements AutoCloseable {
   private static final int MAX_GOODBYE_DETAIL = 400;
   /** Frames handed to one gathering write, at most. */
   private static final int WRITE_BATCH = 64;
+
+  /**
+   * The goodbye a plaintext client gets on a TLS port, in plaintext: the client SDK recognises it
+   * and tells its user to configure TLS.
+   */
+  static final String TLS_ONLY_GOODBYE = "this port speaks TLS: connect with TLS";
 
   /** A client connection as the node sees it: where its requests go. */
   public interface ClientHandler {
@@ -152,6 +165,8 @@ public final class TcpClientServer implements AutoCloseable {
   private final int localPort;
   private final Thread thread;
   private volatile boolean running = true;
+  /** The TLS identity when the port speaks TLS ({@link TcpServerConfig#tls()}), else null. */
+  private final @Nullable ServerTls tls;
 
   /** Connections with output to write or a close to carry out, from other threads. */
   private final Queue<Connection> pending = new ConcurrentLinkedQueue<>();
@@ -170,6 +185,9 @@ public final class TcpClientServer implements AutoCloseable {
 
   /** Connections closed for not joining in time (for the audit log's throttle). */
   private long helloDeadlinesMissed;
+
+  /** TLS connections closed for not finishing the handshake in time (for the throttle). */
+  private long handshakeDeadlinesMissed;
 
   /** Where what a refused client sent before its refusal is read into and dropped. */
   private final ByteBuffer discard = ByteBuffer.allocate(ClientCodec.MAX_CLIENT_FRAME_BYTES);
@@ -199,6 +217,11 @@ public final class TcpClientServer implements AutoCloseable {
     this.acceptor = acceptor;
     this.nanoClock = nanoClock;
     this.closeGraceNanos = config.closeGrace().toNanos();
+    TlsServerSettings tlsSettings = config.tls();
+    this.tls =
+        tlsSettings == null
+            ? null
+            : ServerTls.load(tlsSettings, java.time.Clock.systemUTC(), nanoClock.getAsLong());
     this.selector = Selector.open();
     try {
       this.serverChannel = ServerSocketChannel.open();
@@ -234,7 +257,11 @@ public final class TcpClientServer implements AutoCloseable {
       TcpServerConfig config, ClientAcceptor acceptor, LongSupplier nanoClock) throws IOException {
     TcpClientServer server = new TcpClientServer(config, acceptor, nanoClock);
     server.thread.start();
-    log.info("listening for clients on {}:{}", config.host(), server.localPort);
+    TlsServerSettings tlsSettings = config.tls();
+    log.info(
+        "listening for clients on {}:{}{}", config.host(), server.localPort,
+        tlsSettings == null ? "" : " (TLS 1.3 only"
+            + (tlsSettings.clientCa() != null ? ", client certificates required)" : ")"));
     return server;
   }
 
@@ -251,6 +278,14 @@ public final class TcpClientServer implements AutoCloseable {
 
   public TcpServerConfig config() {
     return config;
+  }
+
+  /**
+   * The port's TLS identity, or null when it speaks plaintext; for tests, which reload it by hand
+   * ({@link ServerTls#reloadIfChanged()}).
+   */
+  @Nullable ServerTls tls() {
+    return tls;
   }
 
   /** A snapshot of the counters. */
@@ -354,6 +389,9 @@ public final class TcpClientServer implements AutoCloseable {
         if (now - nextSweepNanos >= 0) {
           sweep(now, idleNanos, helloNanos);
           nextSweepNanos = now + sweepNanos;
+          if (tls != null) {
+            tls.reloadIfDue(now); // a cheap check unless the check interval has passed
+          }
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -468,7 +506,12 @@ public final class TcpClientServer implements AutoCloseable {
   private void refuse(SocketChannel channel, String reason) {
     try {
       channel.configureBlocking(false);
-      channel.write(ByteBuffer.wrap(ClientCodec.encodeEvent(new ServerEvent.Goodbye(reason))));
+      // On a TLS port nothing of the client protocol goes out before a handshake, so a refused
+      // client is closed without a word (its SDK reports the handshake ended); only a client
+      // that spoke plaintext is answered in plaintext.
+      if (tls == null || reason.equals(TLS_ONLY_GOODBYE)) {
+        channel.write(ByteBuffer.wrap(ClientCodec.encodeEvent(new ServerEvent.Goodbye(reason))));
+      }
       channel.shutdownOutput();
       for (int i = 0; i < 4; i++) { // bounded: what has arrived so far, a few frames at most
         discard.clear();
@@ -480,6 +523,25 @@ public final class TcpClientServer implements AutoCloseable {
       log.debug("telling a refused client why failed: {}", e.toString());
     }
     closeQuietly(channel);
+  }
+
+  /**
+   * Ends the output (what was written, a TLS alert, still arrives) and reads and drops what the
+   * client sent already, bounded, so that closing does not reset the connection, which could
+   * discard the last bytes before the client reads them.
+   */
+  private void drainBeforeClose(SocketChannel channel) {
+    try {
+      channel.shutdownOutput();
+      for (int i = 0; i < 4; i++) {
+        discard.clear();
+        if (channel.read(discard) <= 0) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      log.debug("draining a closing connection failed: {}", e.toString());
+    }
   }
 
   /**
@@ -531,6 +593,19 @@ public final class TcpClientServer implements AutoCloseable {
       }
     }
     for (Connection c : notJoined) {
+      TlsChannel t = c.tlsChannel;
+      if (t != null && !t.handshakeDone()) {
+        // Nothing can be said in the client protocol before the handshake: just close.
+        long count = ++handshakeDeadlinesMissed;
+        if (LogThrottle.worthLogging(count)) {
+          audit.warn(
+              "closing a client connection from {}: did not complete the TLS handshake within {}"
+                  + " ms (closure {} for this reason)",
+              c.address.getHostAddress(), config.helloTimeout().toMillis(), count);
+        }
+        c.closeNow(CloseReason.TLS_HANDSHAKE_TIMEOUT);
+        continue;
+      }
       String reason = "did not join within " + config.helloTimeout().toMillis() + " ms";
       long count = ++helloDeadlinesMissed;
       if (LogThrottle.worthLogging(count)) {
@@ -582,7 +657,10 @@ public final class TcpClientServer implements AutoCloseable {
     private final SocketChannel channel;
     private final InetAddress address;
     private final String remote;
-    private final long acceptedAtNanos = nanoClock.getAsLong();
+    /** When the time to join started: at accept, or when the TLS handshake finished. */
+    private long acceptedAtNanos = nanoClock.getAsLong();
+    /** TLS between the socket and the buffers, when the port speaks TLS; else null. */
+    private final @Nullable TlsChannel tlsChannel;
     /** Whether the node welcomed the client or resumed its session; set by {@link #send}. */
     private volatile boolean joined;
     private @Nullable SelectionKey key;
@@ -630,6 +708,15 @@ public final class TcpClientServer implements AutoCloseable {
         // leave it unknown
       }
       this.remote = "client " + (remoteAddress == null ? "?" : remoteAddress.toString());
+      ServerTls serverTls = tls;
+      if (serverTls == null) {
+        this.tlsChannel = null;
+      } else {
+        serverTls.reloadIfDue(nanoClock.getAsLong()); // new files serve from this connection on
+        int port = remoteAddress instanceof InetSocketAddress a ? a.getPort() : 0;
+        this.tlsChannel =
+            new TlsChannel(channel, serverTls.newEngine(address.getHostAddress(), port));
+      }
     }
 
     @Override
@@ -745,6 +832,11 @@ public final class TcpClientServer implements AutoCloseable {
       if (closed || closingSince != 0 || readState != ReadState.READING) {
         return;
       }
+      TlsChannel t = tlsChannel;
+      if (t != null) {
+        readTls(t);
+        return;
+      }
       int count;
       try {
         count = channel.read(in);
@@ -762,6 +854,75 @@ public final class TcpClientServer implements AutoCloseable {
         lastInboundNanos = now;
       }
       dispatch(now);
+    }
+
+    /**
+     * {@link #read} through TLS: the handshake first; then, as long as plaintext comes out of what
+     * was received (a record can hold more than the input buffer takes), dispatch it.
+     */
+    private void readTls(TlsChannel t) {
+      boolean wasDone = t.handshakeDone();
+      int count;
+      do {
+        try {
+          count = t.read(in);
+        } catch (TlsChannel.NotTlsException e) {
+          plaintextOnTlsPort();
+          return;
+        } catch (TlsChannel.HandshakeException e) {
+          long failures = closedBy.get(CloseReason.TLS_HANDSHAKE_FAILED.ordinal()) + 1;
+          if (LogThrottle.worthLogging(failures)) {
+            audit.warn(
+                "TLS handshake with a client from {} failed: {} (failure {})",
+                address.getHostAddress(), e.getMessage(), failures);
+          }
+          drainBeforeClose(channel); // so the alert is read, not lost to a reset
+          closeNow(CloseReason.TLS_HANDSHAKE_FAILED);
+          return;
+        } catch (IOException e) {
+          log.debug("{}: read failed: {}", remote, e.toString());
+          closeNow(CloseReason.BROKEN);
+          return;
+        }
+        if (count < 0) {
+          closeNow(CloseReason.CLIENT_CLOSED);
+          return;
+        }
+        long now = nanoClock.getAsLong();
+        if (!wasDone && t.handshakeDone()) {
+          wasDone = true;
+          acceptedAtNanos = now; // the time to say hello starts now
+          log.debug("{}: TLS handshake done ({})", remote, t.protocol());
+        }
+        if (count > 0) {
+          lastInboundNanos = now;
+        }
+        dispatch(now);
+      } while (count > 0
+          && t.hasBufferedInput()
+          && !closed
+          && closingSince == 0
+          && readState == ReadState.READING);
+      if (!closed && (t.hasPendingOutput() || writing[0] != null || !outbound.isEmpty())) {
+        // Handshake records the socket did not take at once (flush asks for OP_WRITE), or
+        // frames that waited for the handshake.
+        flush();
+      }
+    }
+
+    /**
+     * A client spoke the client protocol in plaintext to this TLS port. It is told so in
+     * plaintext (its SDK turns that into "give the client a trust store"), and closed.
+     */
+    private void plaintextOnTlsPort() {
+      long count = closedBy.get(CloseReason.PLAINTEXT_ON_TLS_PORT.ordinal()) + 1;
+      if (LogThrottle.worthLogging(count)) {
+        audit.warn(
+            "plaintext client on a TLS port from {}; closed it (closure {} for this reason)",
+            address.getHostAddress(), count);
+      }
+      refuse(channel, TLS_ONLY_GOODBYE);
+      closeNow(CloseReason.PLAINTEXT_ON_TLS_PORT);
     }
 
     /**
@@ -873,6 +1034,10 @@ public final class TcpClientServer implements AutoCloseable {
           && k != null
           && k.isValid()) {
         k.interestOps(k.interestOps() | SelectionKey.OP_READ);
+        TlsChannel t = tlsChannel;
+        if (t != null && t.hasBufferedInput()) {
+          read(); // plaintext already taken off the socket: the selector would not say so
+        }
       }
     }
 
@@ -909,7 +1074,15 @@ public final class TcpClientServer implements AutoCloseable {
       if (closed) {
         return;
       }
+      TlsChannel t = tlsChannel;
+      if (t != null && !t.handshakeDone()) {
+        flushHandshake(t);
+        return;
+      }
       try {
+        if (t != null) {
+          t.flushPending();
+        }
         // Gathering writes: the frames queued meanwhile leave in one system call.
         while (true) {
           int count = 0;
@@ -926,7 +1099,11 @@ public final class TcpClientServer implements AutoCloseable {
           if (count == 0) {
             break;
           }
-          channel.write(writing, 0, count);
+          if (t == null) {
+            channel.write(writing, 0, count);
+          } else {
+            t.write(writing, 0, count);
+          }
           int done = 0;
           while (done < count && !writing[done].hasRemaining()) {
             queuedFrames.decrementAndGet();
@@ -946,7 +1123,8 @@ public final class TcpClientServer implements AutoCloseable {
         closeNow(CloseReason.BROKEN);
         return;
       }
-      boolean drained = writing[0] == null && outbound.isEmpty();
+      boolean drained =
+          writing[0] == null && outbound.isEmpty() && (t == null || !t.hasPendingOutput());
       if (drained && closingSince != 0) {
         closeNow(closingReason);
         return;
@@ -955,6 +1133,37 @@ public final class TcpClientServer implements AutoCloseable {
       if (k != null && k.isValid()) {
         int ops = k.interestOps();
         int wanted = drained ? ops & ~SelectionKey.OP_WRITE : ops | SelectionKey.OP_WRITE;
+        if (wanted != ops) {
+          k.interestOps(wanted);
+        }
+      }
+    }
+
+    /**
+     * {@link #flush} before the TLS handshake is done: only handshake records go out; frames
+     * wait for the handshake. A connection closing meanwhile closes at once, since nothing of the
+     * client protocol can reach the client before the handshake.
+     */
+    private void flushHandshake(TlsChannel t) {
+      try {
+        t.flushPending();
+      } catch (IOException e) {
+        log.debug("{}: TLS handshake write failed: {}", remote, e.toString());
+        closeNow(
+            e instanceof TlsChannel.HandshakeException
+                ? CloseReason.TLS_HANDSHAKE_FAILED
+                : CloseReason.BROKEN);
+        return;
+      }
+      if (closingSince != 0) {
+        closeNow(closingReason);
+        return;
+      }
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        int ops = k.interestOps();
+        int wanted =
+            t.hasPendingOutput() ? ops | SelectionKey.OP_WRITE : ops & ~SelectionKey.OP_WRITE;
         if (wanted != ops) {
           k.interestOps(wanted);
         }
@@ -978,6 +1187,10 @@ public final class TcpClientServer implements AutoCloseable {
       SelectionKey k = key;
       if (k != null) {
         k.cancel();
+      }
+      TlsChannel t = tlsChannel;
+      if (t != null && why != CloseReason.BROKEN) {
+        t.closeOutbound();
       }
       closeQuietly(channel);
       outbound.clear();

@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.transport.tcp;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Settings of a {@link TcpClientServer}. Immutable; build with {@link #builder()}. Every bound has
@@ -74,6 +75,25 @@ public final class TcpServerConfig {
   private final int maxInFlightSends;
   private final int maxRequestsPerSecond;
   private final int requestBurst;
+  private final @Nullable TlsServerSettings tls;
+
+  /** A copy of {@code other} with {@code tls} instead of its TLS settings; copies every field. */
+  private TcpServerConfig(TcpServerConfig other, @Nullable TlsServerSettings tls) {
+    this.host = other.host;
+    this.port = other.port;
+    this.maxQueuedFrames = other.maxQueuedFrames;
+    this.maxQueuedBytes = other.maxQueuedBytes;
+    this.idleTimeout = other.idleTimeout;
+    this.maxConnections = other.maxConnections;
+    this.maxConnectionsPerAddress = other.maxConnectionsPerAddress;
+    this.helloTimeout = other.helloTimeout;
+    this.closeGrace = other.closeGrace;
+    this.socketSendBufferBytes = other.socketSendBufferBytes;
+    this.maxInFlightSends = other.maxInFlightSends;
+    this.maxRequestsPerSecond = other.maxRequestsPerSecond;
+    this.requestBurst = other.requestBurst;
+    this.tls = tls;
+  }
 
   private TcpServerConfig(Builder b) {
     this.host = b.host;
@@ -89,6 +109,7 @@ public final class TcpServerConfig {
     this.maxInFlightSends = b.maxInFlightSends;
     this.maxRequestsPerSecond = b.maxRequestsPerSecond;
     this.requestBurst = b.requestBurst;
+    this.tls = b.tls;
   }
 
   public static Builder builder() {
@@ -183,6 +204,21 @@ public final class TcpServerConfig {
     return requestBurst;
   }
 
+  /**
+   * The port's TLS key material, or null (the default): the port speaks plaintext. With it the
+   * port speaks TLS 1.3 only, and the handshake comes before any byte of the client protocol: a
+   * connection must finish it within {@link #helloTimeout()} of being accepted (else it is closed,
+   * counted as {@code TLS_HANDSHAKE_TIMEOUT}), and then has {@link #helloTimeout()} again to join.
+   */
+  public @Nullable TlsServerSettings tls() {
+    return tls;
+  }
+
+  /** These settings with the port speaking TLS as {@code tls} says, or plaintext for null. */
+  public TcpServerConfig withTls(@Nullable TlsServerSettings tls) {
+    return new TcpServerConfig(this, tls);
+  }
+
   @Override
   public String toString() {
     return "TcpServerConfig{host=" + host + ", port=" + port + ", maxQueuedFrames="
@@ -191,7 +227,7 @@ public final class TcpServerConfig {
         + maxConnectionsPerAddress + ", helloTimeout=" + helloTimeout + ", closeGrace=" + closeGrace
         + ", socketSendBufferBytes=" + socketSendBufferBytes + ", maxInFlightSends="
         + maxInFlightSends + ", maxRequestsPerSecond=" + maxRequestsPerSecond + ", requestBurst="
-        + requestBurst + "}";
+        + requestBurst + (tls == null ? "" : ", tls=" + tls) + "}";
   }
 
   /** Builds a {@link TcpServerConfig}; every setter checks its value and names it when wrong. */
@@ -209,8 +245,15 @@ public final class TcpServerConfig {
     private int maxInFlightSends = DEFAULT_MAX_IN_FLIGHT_SENDS;
     private int maxRequestsPerSecond = DEFAULT_MAX_REQUESTS_PER_SECOND;
     private int requestBurst = DEFAULT_REQUEST_BURST;
+    private @Nullable TlsServerSettings tls;
 
     private Builder() {}
+
+    /** Speak TLS on the port with this key material (see {@link TcpServerConfig#tls()}). */
+    public Builder tls(TlsServerSettings tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
 
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");

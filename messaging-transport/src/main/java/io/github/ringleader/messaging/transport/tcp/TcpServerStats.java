@@ -55,7 +55,16 @@ public record TcpServerStats(
     /** The client did not join within the hello timeout. */
     HELLO_TIMEOUT,
     /** The server was closing. */
-    SHUTDOWN
+    SHUTDOWN,
+    /**
+     * On a TLS port: the TLS handshake failed (a refused protocol version, an untrusted or missing
+     * client certificate, the client refusing the server's certificate, garbage).
+     */
+    TLS_HANDSHAKE_FAILED,
+    /** On a TLS port: the handshake did not finish within the hello timeout. */
+    TLS_HANDSHAKE_TIMEOUT,
+    /** On a TLS port: the client spoke the client protocol in plaintext. */
+    PLAINTEXT_ON_TLS_PORT
   }
 
   public long closed(CloseReason reason) {

@@ -54,4 +54,24 @@ class TcpServerConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("helloTimeout must be >= 0, was ");
   }
+
+  @Test
+  void withTlsKeepsEveryOtherSetting() {
+    TcpServerConfig config =
+        TcpServerConfig.builder()
+            .host("0.0.0.0").port(7001).maxQueuedFrames(7).maxQueuedBytes(70_000)
+            .idleTimeout(java.time.Duration.ofSeconds(7)).maxConnections(77)
+            .maxConnectionsPerAddress(3).helloTimeout(java.time.Duration.ofSeconds(3))
+            .closeGrace(java.time.Duration.ofMillis(700)).socketSendBufferBytes(7777)
+            .maxInFlightSends(17).maxRequestsPerSecond(1700).requestBurst(170)
+            .build();
+    TlsServerSettings tls =
+        TlsServerSettings.pem(java.nio.file.Path.of("c.pem"), java.nio.file.Path.of("k.pem"));
+
+    TcpServerConfig withTls = config.withTls(tls);
+
+    assertThat(withTls.tls()).isSameAs(tls);
+    assertThat(withTls.withTls(null).toString()).isEqualTo(config.toString());
+    assertThat(config.tls()).isNull();
+  }
 }
