@@ -53,9 +53,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Threads: {@link #seal} may be called from any thread (one at a time seals; a transport seals
  * on its one I/O thread). {@link #openAll} keeps the replay state and must be called from one
  * thread at a time. Use one authenticator per transport endpoint: its replay state is that
- * receiver's, and its frame counter that sender's. Each side reuses one {@link Cipher}; per frame
- * only the sealed frame itself (sealing) or the decoded envelope (opening) is allocated, besides
- * the small parameter object GCM takes per nonce.
+ * receiver's, and its frame counter that sender's. Each side reuses one {@link Cipher}, and
+ * opening decrypts into one reused buffer; per frame this class allocates the sealed frame
+ * (sealing) or the decoded envelope (opening) and the parameter object of each nonce. The JDK's
+ * GCM allocates about 1 KB more per frame in {@code Cipher.init} and {@code doFinal} (see {@code
+ * docs/performance.md}).
  */
 public final class FrameAuthenticator {
   /** The bytes of the GCM tag at the end of a sealed frame. */
@@ -432,6 +434,11 @@ public final class FrameAuthenticator {
                 + ") was accepted before, or is older than the replay window");
       }
     }
+  }
+
+  /** How many sealers' frame keys this receiver keeps now (for tests). */
+  int cachedFrameKeys() {
+    return openKeys.size();
   }
 
   /** How many senders' replay state is kept now. */

@@ -328,6 +328,26 @@ class FrameAuthenticatorTest {
   }
 
   @Test
+  void aReceiverKeepsABoundedNumberOfFrameKeys() throws Exception {
+    FrameAuthenticator receiver = new FrameAuthenticator(KEY, 8);
+    byte[] plain = ClusterCodec.encode(HEARTBEAT);
+    for (int life = 0; life < 100; life++) { // a new transport each time: a new sealer, a new key
+      assertThat(open(receiver, new FrameAuthenticator(KEY, 8, life).seal(plain, life))).hasSize(1);
+    }
+    assertThat(receiver.cachedFrameKeys()).isEqualTo(8);
+    FrameKeys.Cache cache = new FrameKeys.Cache(8);
+    FrameKeys keys = new FrameKeys(KEY);
+    for (int i = 0; i < 100; i++) {
+      byte[] context = {(byte) i};
+      cache.put(0, context, 0, 1, keys.frameKey(0, context, 0, 1));
+    }
+    assertThat(cache.size()).isEqualTo(8);
+    assertThat(cache.get(0, new byte[] {99}, 0, 1)).isNotNull();
+    assertThat(cache.get(0, new byte[] {0}, 0, 1)).as("the eldest was forgotten").isNull();
+    assertThat(cache.get(1, new byte[] {99}, 0, 1)).as("another key slot").isNull();
+  }
+
+  @Test
   void duringRotationBothKeysAreAcceptedAndTheFirstSigns() throws Exception {
     byte[] oldKey = filled(1);
     byte[] newKey = filled(2);
