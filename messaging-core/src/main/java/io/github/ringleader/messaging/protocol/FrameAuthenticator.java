@@ -160,8 +160,8 @@ public final class FrameAuthenticator {
   }
 
   /**
-   * Wraps {@code frame} — one whole frame of {@link ClusterCodec}, length prefix included — in a
-   * sealed frame with the next frame sequence number of this authenticator.
+   * Wraps {@code frame} — one whole frame of {@link ClusterCodec}, length prefix included — in
+   * a sealed frame with the next frame sequence number of this authenticator.
    *
    * @throws IllegalArgumentException if {@code frame} is larger than {@link
    *     #MAX_INNER_FRAME_BYTES} or is not a plain frame
@@ -313,7 +313,8 @@ public final class FrameAuthenticator {
     if (magic0 == MAGIC0 && magic1 == PLAIN_MAGIC1) {
       throw new AuthenticationException(
           AuthFailure.NO_MAC,
-          "a plain frame, neither encrypted nor authenticated; this cluster requires sealed frames");
+          "a plain frame, neither encrypted nor authenticated; this cluster requires sealed"
+              + " frames");
     }
     if (magic0 != MAGIC0 || magic1 != MAGIC1) {
       throw new CodecException(

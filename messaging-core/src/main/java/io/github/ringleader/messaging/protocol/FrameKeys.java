@@ -46,7 +46,8 @@ final class FrameKeys {
       slots[i] = Hkdf.extract(EXTRACT_SALT, raw);
       Arrays.fill(raw, (byte) 0); // a copy: wipe it
       byte[] id = slots[i].expand(KEY_ID_LABEL, KEY_ID_BYTES);
-      keyIds[i] = (id[0] & 0xFF) << 24 | (id[1] & 0xFF) << 16 | (id[2] & 0xFF) << 8 | (id[3] & 0xFF);
+      keyIds[i] =
+          (id[0] & 0xFF) << 24 | (id[1] & 0xFF) << 16 | (id[2] & 0xFF) << 8 | (id[3] & 0xFF);
     }
   }
 

@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  * <p>With a {@link ClusterKey} ({@link #setClusterKey} for every endpoint made after, or {@link
  * #transport(NodeId, ClusterKey)} for one), an endpoint seals what it sends with a {@link
  * FrameAuthenticator} and opens what it receives with its own, as the UDP transport does: a frame
- * it refuses (plain, failing its tag, a replay — a duplicated delivery is one) is dropped and counted
- * ({@link #refused}) instead of delivered.
+ * it refuses (plain, failing its tag, a replay — a duplicated delivery is one) is dropped and
+ * counted ({@link #refused}) instead of delivered.
  */
 public final class SimulatedNetwork {
 
