@@ -1,7 +1,8 @@
 package io.github.ringleader.messaging.protocol;
 
 /**
- * A frame refused by {@link FrameAuthenticator}: without a MAC, with a wrong one, or replayed.
+ * A frame refused by {@link FrameAuthenticator}: plain where a sealed one was required, failing
+ * its authentication tag (or naming a key the receiver lacks), or replayed.
  * Like {@link CodecException} it describes input, not a fault of the program, so it carries no
  * stack trace, and its message never repeats bytes of the input.
  */

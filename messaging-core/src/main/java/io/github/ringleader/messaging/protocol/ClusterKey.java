@@ -7,7 +7,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The shared secret that authenticates cluster frames: the key a server signs with, and at most
+ * The shared secret that encrypts and authenticates cluster frames (through keys derived from it,
+ * see {@link FrameAuthenticator}): the key a server seals with, and at most
  * one more key it also accepts, for rotating keys without downtime (see {@code docs/security.md}).
  *
  * <p>A key is 32 bytes, written as one line of base64 (44 characters). The text form, as read from
@@ -97,7 +98,7 @@ public final class ClusterKey {
     return signing.clone();
   }
 
-  /** The keys a frame's MAC may be made with, the signing key first (copies). */
+  /** The keys a received frame may be sealed under, the signing key first (copies). */
   public List<byte[]> acceptedKeys() {
     return accepted.length == 0
         ? List.of(signing.clone())

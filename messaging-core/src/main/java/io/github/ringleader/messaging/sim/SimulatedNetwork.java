@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  * <p>With a {@link ClusterKey} ({@link #setClusterKey} for every endpoint made after, or {@link
  * #transport(NodeId, ClusterKey)} for one), an endpoint seals what it sends with a {@link
  * FrameAuthenticator} and opens what it receives with its own, as the UDP transport does: a frame
- * it refuses (no MAC, a bad MAC, a replay — a duplicated delivery is one) is dropped and counted
- * ({@link #refused}) instead of delivered.
+ * it refuses (plain, failing its tag, a replay — a duplicated delivery is one) is dropped and
+ * counted ({@link #refused}) instead of delivered.
  */
 public final class SimulatedNetwork {
 
@@ -301,7 +301,7 @@ public final class SimulatedNetwork {
   /**
    * Delivers {@code datagram} to {@code to} now, as a datagram from anyone (a forger, say) would
    * arrive: decoded there, and dropped and counted ({@link #malformedDropped()}) if malformed, as
-   * the UDP transport does. An endpoint with a key checks the MAC and replay first and refuses
+   * the UDP transport does. An endpoint with a key checks the tag and replay first and refuses
    * what fails ({@link #refused}). Returns whether it was accepted (by every receiver there is;
    * with none, whether it decodes as a plain frame).
    */
@@ -358,7 +358,7 @@ public final class SimulatedNetwork {
       this.authenticator = key == null ? null : new FrameAuthenticator(key);
     }
 
-    /** Decodes one simulated datagram, checking its MAC and replay first if this has a key. */
+    /** Decodes one simulated datagram, checking its tag and replay first if this has a key. */
     List<ClusterEnvelope> open(byte[] datagram) throws CodecException, AuthenticationException {
       FrameAuthenticator auth = authenticator;
       if (auth == null) {

@@ -33,9 +33,10 @@ final class ClusterOptions {
           + "  --grace <duration>         how long a client that lost its connection may resume its\n"
           + "                             session elsewhere, its name held (default 30s; 0s: no resume)\n"
           + "  --no-rebalance             never ask clients to move to a less-loaded server\n"
-          + "  --cluster-key <file>       authenticate cluster frames with the key(s) in <file> (made\n"
-          + "                             by `keygen`; a second line: a key also accepted, for\n"
-          + "                             rotation). Or set RINGLEADER_CLUSTER_KEY. See docs/security.md\n"
+          + "  --cluster-key <file>       encrypt and authenticate cluster frames with the key(s) in\n"
+          + "                             <file> (made by `keygen`; a second line: a key also\n"
+          + "                             accepted, for rotation). Or set RINGLEADER_CLUSTER_KEY.\n"
+          + "                             See docs/security.md\n"
           + "  --insecure                 run on a network interface without a cluster key\n";
 
   /** The environment variable that may hold the cluster key (the text of a key file). */

@@ -167,10 +167,10 @@ final class ServerCommand {
     io.github.ringleader.messaging.protocol.ClusterKey key = transportConfig.clusterKey();
     log.info(
         key == null
-            ? "cluster frames are not authenticated (no cluster key)"
-            : "cluster frames are authenticated with the cluster key ("
+            ? "cluster frames are neither encrypted nor authenticated (no cluster key)"
+            : "cluster frames are encrypted and authenticated with the cluster key ("
                 + key.acceptedKeys().size()
-                + (key.acceptedKeys().size() == 1 ? " key)" : " keys: signing with the first)"));
+                + (key.acceptedKeys().size() == 1 ? " key)" : " keys: sealing with the first)"));
     TcpClientServer clients;
     try {
       node.start().get();

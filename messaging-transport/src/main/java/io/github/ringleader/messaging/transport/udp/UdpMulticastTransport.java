@@ -62,10 +62,11 @@ import org.slf4j.LoggerFactory;
  * reason and then every 100th. No input stops the I/O thread.
  *
  * <p><b>Cluster key.</b> With {@link UdpTransportConfig#clusterKey()} set, every frame is sealed
- * by a {@link FrameAuthenticator} of this transport (MAC and frame sequence number) and every
- * datagram received is opened by it: a frame without a valid MAC is refused before its body is
- * decoded, a replayed one after, and the datagram is counted by {@link AuthFailure} ({@link
- * #refused}) and logged to {@code ringleader.audit} (first of each reason, then every 100th).
+ * by a {@link FrameAuthenticator} of this transport (encrypted with AES-256-GCM, with a frame
+ * sequence number) and every datagram received is opened by it: a frame that fails
+ * authentication is refused before anything of its body is decrypted into use or decoded, a
+ * replayed one after, and the datagram is counted by {@link AuthFailure} ({@link #refused}) and
+ * logged to {@code ringleader.audit} (first of each reason, then every 100th).
  *
  * <p><b>Threads.</b> One daemon I/O thread, {@code ringleader-udp-<port>}, reads both sockets,
  * calls the receiver (which must be quick and hand the envelope to its own thread) and sends.
@@ -81,7 +82,7 @@ import org.slf4j.LoggerFactory;
 public final class UdpMulticastTransport implements ClusterTransport {
   private static final Logger log = LoggerFactory.getLogger(UdpMulticastTransport.class);
 
-  /** Security events: frames refused for their MAC or as replays (rate-limited). */
+  /** Security events: frames refused by their tag or as replays (rate-limited). */
   private static final Logger audit = LoggerFactory.getLogger("ringleader.audit");
 
   /** The most members whose unicast address is remembered. */
@@ -686,7 +687,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
       }
     }
 
-    /** Counts a datagram refused by the MAC or replay check; audit-logs the first and every 100th. */
+    /** Counts a datagram refused by the tag or replay check; audit-logs the first and every 100th. */
     private void dropRefused(SocketAddress source, AuthenticationException e) {
       AtomicLong counter = transport.refused.get(e.reason());
       long count = counter == null ? 0 : counter.incrementAndGet();

@@ -450,8 +450,10 @@ public final class UdpTransportConfig {
     }
 
     /**
-     * The cluster key: sign every frame sent and refuse every frame received without a valid MAC
-     * under it, or replayed (default null: no authentication, for a cluster on one machine).
+     * The cluster key: encrypt and authenticate every frame sent (AES-256-GCM under keys derived
+     * from it) and refuse every frame received that does not authenticate under it, or is
+     * replayed (default null: plain frames, neither encrypted nor authenticated, for a cluster on
+     * one machine).
      */
     public Builder clusterKey(@Nullable ClusterKey clusterKey) {
       this.clusterKey = clusterKey;
