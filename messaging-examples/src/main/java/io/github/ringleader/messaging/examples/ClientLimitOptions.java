@@ -40,6 +40,15 @@ final class ClientLimitOptions {
           + "                             (default "
           + TcpServerConfig.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
           + "; clients behind one NAT share it)\n"
+          + "  --max-joins-per-second-per-address <n>\n"
+          + "                             new connections one IP address may open per second on\n"
+          + "                             average (default "
+          + TcpServerConfig.DEFAULT_MAX_JOINS_PER_SECOND_PER_ADDRESS
+          + "; 0 = no limit)\n"
+          + "  --join-burst <n>           new connections one IP address may open back to back\n"
+          + "                             before that rate applies (default "
+          + TcpServerConfig.DEFAULT_JOIN_BURST_PER_ADDRESS
+          + ")\n"
           + "  --idle-timeout <duration>  close a client that sends nothing this long (default "
           + TcpServerConfig.DEFAULT_IDLE_TIMEOUT.toSeconds()
           + "s;\n"
@@ -83,6 +92,8 @@ final class ClientLimitOptions {
       case "--max-queued-bytes":
       case "--max-connections":
       case "--max-connections-per-address":
+      case "--max-joins-per-second-per-address":
+      case "--join-burst":
       case "--idle-timeout":
       case "--hello-timeout":
         return true;
@@ -115,6 +126,13 @@ final class ClientLimitOptions {
       case "--max-connections-per-address":
         builder.maxConnectionsPerAddress(
             ClusterOptions.integer(option, value, 1, Integer.MAX_VALUE));
+        break;
+      case "--max-joins-per-second-per-address":
+        builder.maxJoinsPerSecondPerAddress(
+            ClusterOptions.integer(option, value, 0, Integer.MAX_VALUE));
+        break;
+      case "--join-burst":
+        builder.joinBurstPerAddress(ClusterOptions.integer(option, value, 1, Integer.MAX_VALUE));
         break;
       case "--idle-timeout":
         Duration idle = Durations.parseAllowingZero(option, value);

@@ -20,7 +20,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -85,12 +84,18 @@ import org.slf4j.LoggerFactory;
  *       IP address; one more from it is sent {@code Goodbye("too many connections from <address>
  *       (limit <n>)")} and closed at once, before the node hears of it. A connection beyond
  *       {@link TcpServerConfig#maxConnections()} is turned away the same way ({@code "server
- *       full: ..."}). The state kept per address is one count per address with an open
- *       connection, so it is bounded by {@code maxConnections}.
+ *       full: ..."}).
+ *   <li>An address opens at most {@link TcpServerConfig#joinBurstPerAddress()} connections at
+ *       once and {@link TcpServerConfig#maxJoinsPerSecondPerAddress()} a second on average,
+ *       whether they stay open or not; one more is sent {@code Goodbye("too many joins from
+ *       <address>: at most <n> a second")} and closed at once, before the node hears of it. The
+ *       state kept per address ({@link AddressLimits}) is bounded: addresses with a connection
+ *       open (at most {@code maxConnections}) and at most {@code maxConnections} others whose join
+ *       rate is still recovering.
  *   <li>A connection that has not joined (no {@code Welcome} or {@code Resumed} sent through its
  *       link) {@link TcpServerConfig#helloTimeout()} after it was accepted is sent a goodbye and
  *       closed, however much it sends meanwhile.
- *   <li>Refusals by the per-address limit and hello deadlines are logged to {@code
+ *   <li>Refusals by the per-address limits and hello deadlines are logged to {@code
  *       ringleader.audit} with the peer's address: the first of each reason, then every 100th.
  *   <li>Whenever a connection ends, for whatever reason, its handler's {@link
  *       ClientHandler#closed()} is called exactly once.
@@ -165,8 +170,11 @@ public final class TcpClientServer implements AutoCloseable {
   // ---- owned by the selector thread
   private final Set<Connection> connections = new HashSet<>();
 
-  /** Open connections by the client's address; an address leaves when its last one closes. */
-  private final Map<InetAddress, Integer> openByAddress = new HashMap<>();
+  /** Open connections and join rates by the client's address. */
+  private final AddressLimits byAddress;
+
+  /** Connections refused for their address's join rate (for the audit log's throttle). */
+  private long joinsRefused;
 
   /** Connections closed for not joining in time (for the audit log's throttle). */
   private long helloDeadlinesMissed;
@@ -199,6 +207,12 @@ public final class TcpClientServer implements AutoCloseable {
     this.acceptor = acceptor;
     this.nanoClock = nanoClock;
     this.closeGraceNanos = config.closeGrace().toNanos();
+    this.byAddress =
+        new AddressLimits(
+            config.maxConnectionsPerAddress(),
+            config.maxJoinsPerSecondPerAddress(),
+            config.joinBurstPerAddress(),
+            config.maxConnections());
     this.selector = Selector.open();
     try {
       this.serverChannel = ServerSocketChannel.open();
@@ -353,6 +367,7 @@ public final class TcpClientServer implements AutoCloseable {
         resumeRateLimited(now);
         if (now - nextSweepNanos >= 0) {
           sweep(now, idleNanos, helloNanos);
+          byAddress.forgetRested(now);
           nextSweepNanos = now + sweepNanos;
         }
       }
@@ -421,8 +436,12 @@ public final class TcpClientServer implements AutoCloseable {
         closeQuietly(channel);
         continue;
       }
-      int fromAddress = openByAddress.getOrDefault(address, 0);
-      if (fromAddress >= config.maxConnectionsPerAddress()) {
+      AddressLimits.Admission admission = byAddress.admit(address, nanoClock.getAsLong());
+      if (admission == AddressLimits.Admission.TOO_MANY_JOINS) {
+        refuseJoin(channel, address);
+        continue;
+      }
+      if (admission == AddressLimits.Admission.TOO_MANY_OPEN) {
         String reason =
             "too many connections from " + address.getHostAddress() + " (limit "
                 + config.maxConnectionsPerAddress() + ")";
@@ -444,7 +463,6 @@ public final class TcpClientServer implements AutoCloseable {
         Connection c = new Connection(channel, address);
         c.key = channel.register(selector, SelectionKey.OP_READ, c);
         connections.add(c);
-        openByAddress.merge(address, 1, Integer::sum);
         open.incrementAndGet();
         try {
           c.handler = acceptor.connect(c);
@@ -454,9 +472,24 @@ public final class TcpClientServer implements AutoCloseable {
         }
       } catch (IOException e) {
         log.warn("setting up a client connection failed: {}", e.toString());
+        byAddress.closed(address, nanoClock.getAsLong());
         closeQuietly(channel);
       }
     }
+  }
+
+  private void refuseJoin(SocketChannel channel, InetAddress address) {
+    String reason =
+        "too many joins from " + address.getHostAddress() + ": at most "
+            + config.maxJoinsPerSecondPerAddress() + " a second";
+    closedBy.incrementAndGet(CloseReason.TOO_MANY_JOINS_FROM_ADDRESS.ordinal());
+    long count = ++joinsRefused;
+    if (LogThrottle.worthLogging(count)) {
+      audit.warn(
+          "refused a client connection from {}: {} (refusal {} for this reason)",
+          address.getHostAddress(), reason, count);
+    }
+    refuse(channel, reason);
   }
 
   /**
@@ -969,7 +1002,7 @@ public final class TcpClientServer implements AutoCloseable {
       closed = true;
       gone = true;
       connections.remove(this);
-      openByAddress.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
+      byAddress.closed(address, nanoClock.getAsLong());
       open.decrementAndGet();
       if (readState != ReadState.READING) {
         pausedNow.decrementAndGet(); // it may linger in waitingForRate; it is skipped there

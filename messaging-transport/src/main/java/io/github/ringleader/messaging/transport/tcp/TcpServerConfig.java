@@ -29,6 +29,17 @@ public final class TcpServerConfig {
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
 
   /**
+   * New connections one address may open per second on average (after {@link
+   * #DEFAULT_JOIN_BURST_PER_ADDRESS} at once). A person (re)connects a few times a minute and a
+   * client library retries at most a few times a second; far below what it takes to churn a
+   * server's names and connection set from one address (connect, join, leave, again).
+   */
+  public static final int DEFAULT_MAX_JOINS_PER_SECOND_PER_ADDRESS = 10;
+
+  /** New connections one address may open back to back before its join rate applies. */
+  public static final int DEFAULT_JOIN_BURST_PER_ADDRESS = 20;
+
+  /**
    * A connection that has not joined (been welcomed, or resumed its session) this long after it
    * was accepted is closed, whatever it sends meanwhile.
    */
@@ -68,6 +79,8 @@ public final class TcpServerConfig {
   private final Duration idleTimeout;
   private final int maxConnections;
   private final int maxConnectionsPerAddress;
+  private final int maxJoinsPerSecondPerAddress;
+  private final int joinBurstPerAddress;
   private final Duration helloTimeout;
   private final Duration closeGrace;
   private final int socketSendBufferBytes;
@@ -83,6 +96,8 @@ public final class TcpServerConfig {
     this.idleTimeout = b.idleTimeout;
     this.maxConnections = b.maxConnections;
     this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+    this.maxJoinsPerSecondPerAddress = b.maxJoinsPerSecondPerAddress;
+    this.joinBurstPerAddress = b.joinBurstPerAddress;
     this.helloTimeout = b.helloTimeout;
     this.closeGrace = b.closeGrace;
     this.socketSendBufferBytes = b.socketSendBufferBytes;
@@ -130,6 +145,27 @@ public final class TcpServerConfig {
    */
   public int maxConnectionsPerAddress() {
     return maxConnectionsPerAddress;
+  }
+
+  /**
+   * New connections per second one IP address may open on average, counted at accept (default
+   * {@value #DEFAULT_MAX_JOINS_PER_SECOND_PER_ADDRESS}; 0 = no limit), after a burst of {@link
+   * #joinBurstPerAddress()}. A connection beyond it is sent {@code Goodbye("too many joins from
+   * <address>: at most <n> a second")} and closed at once, before the node hears of it; it uses
+   * up nothing, so the address gets in again as soon as its rate allows. Every join (Hello or
+   * Resume) needs a connection of its own, so this bounds joins too.
+   */
+  public int maxJoinsPerSecondPerAddress() {
+    return maxJoinsPerSecondPerAddress;
+  }
+
+  /**
+   * New connections one IP address may open back to back before {@link
+   * #maxJoinsPerSecondPerAddress()} applies (default {@value #DEFAULT_JOIN_BURST_PER_ADDRESS}).
+   * Unused when that rate is unlimited.
+   */
+  public int joinBurstPerAddress() {
+    return joinBurstPerAddress;
   }
 
   /**
@@ -188,7 +224,9 @@ public final class TcpServerConfig {
     return "TcpServerConfig{host=" + host + ", port=" + port + ", maxQueuedFrames="
         + maxQueuedFrames + ", maxQueuedBytes=" + maxQueuedBytes + ", idleTimeout=" + idleTimeout
         + ", maxConnections=" + maxConnections + ", maxConnectionsPerAddress="
-        + maxConnectionsPerAddress + ", helloTimeout=" + helloTimeout + ", closeGrace=" + closeGrace
+        + maxConnectionsPerAddress + ", maxJoinsPerSecondPerAddress="
+        + maxJoinsPerSecondPerAddress + ", joinBurstPerAddress=" + joinBurstPerAddress
+        + ", helloTimeout=" + helloTimeout + ", closeGrace=" + closeGrace
         + ", socketSendBufferBytes=" + socketSendBufferBytes + ", maxInFlightSends="
         + maxInFlightSends + ", maxRequestsPerSecond=" + maxRequestsPerSecond + ", requestBurst="
         + requestBurst + "}";
@@ -203,6 +241,8 @@ public final class TcpServerConfig {
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+    private int maxJoinsPerSecondPerAddress = DEFAULT_MAX_JOINS_PER_SECOND_PER_ADDRESS;
+    private int joinBurstPerAddress = DEFAULT_JOIN_BURST_PER_ADDRESS;
     private Duration helloTimeout = DEFAULT_HELLO_TIMEOUT;
     private Duration closeGrace = DEFAULT_CLOSE_GRACE;
     private int socketSendBufferBytes;
@@ -265,6 +305,26 @@ public final class TcpServerConfig {
             "maxConnectionsPerAddress must be >= 1, was " + maxConnectionsPerAddress);
       }
       this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+      return this;
+    }
+
+    /** 0 turns the join rate limit off. */
+    public Builder maxJoinsPerSecondPerAddress(int maxJoinsPerSecondPerAddress) {
+      if (maxJoinsPerSecondPerAddress < 0) {
+        throw new IllegalArgumentException(
+            "maxJoinsPerSecondPerAddress must be >= 0 (0 = unlimited), was "
+                + maxJoinsPerSecondPerAddress);
+      }
+      this.maxJoinsPerSecondPerAddress = maxJoinsPerSecondPerAddress;
+      return this;
+    }
+
+    public Builder joinBurstPerAddress(int joinBurstPerAddress) {
+      if (joinBurstPerAddress < 1) {
+        throw new IllegalArgumentException(
+            "joinBurstPerAddress must be >= 1, was " + joinBurstPerAddress);
+      }
+      this.joinBurstPerAddress = joinBurstPerAddress;
       return this;
     }
 

@@ -52,6 +52,8 @@ public record TcpServerStats(
     TOO_MANY_CONNECTIONS,
     /** The server already had its maximum of connections from the client's address. */
     TOO_MANY_FROM_ADDRESS,
+    /** The client's address opened connections faster than its join rate allows. */
+    TOO_MANY_JOINS_FROM_ADDRESS,
     /** The client did not join within the hello timeout. */
     HELLO_TIMEOUT,
     /** The server was closing. */

@@ -54,4 +54,21 @@ class TcpServerConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("helloTimeout must be >= 0, was ");
   }
+
+  @Test
+  void joinLimitsHaveDefaultsAndRefuseBadValuesByName() {
+    TcpServerConfig config = TcpServerConfig.builder().build();
+    assertThat(config.maxJoinsPerSecondPerAddress()).isEqualTo(10);
+    assertThat(config.joinBurstPerAddress()).isEqualTo(20);
+    assertThat(
+            TcpServerConfig.builder().maxJoinsPerSecondPerAddress(0).build()
+                .maxJoinsPerSecondPerAddress())
+        .isZero();
+    assertThatThrownBy(() -> TcpServerConfig.builder().maxJoinsPerSecondPerAddress(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxJoinsPerSecondPerAddress must be >= 0 (0 = unlimited), was -1");
+    assertThatThrownBy(() -> TcpServerConfig.builder().joinBurstPerAddress(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("joinBurstPerAddress must be >= 1, was 0");
+  }
 }
