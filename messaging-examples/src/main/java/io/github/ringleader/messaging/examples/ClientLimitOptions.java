@@ -17,6 +17,12 @@ final class ClientLimitOptions {
           + ", 1.."
           + TcpServerConfig.MAX_IN_FLIGHT_SENDS_LIMIT
           + ")\n"
+          + "  --max-in-flight-all-clients <n>\n"
+          + "                             all clients' unanswered sends together, beyond which\n"
+          + "                             they take turns, one send each (default "
+          + TcpServerConfig.DEFAULT_MAX_IN_FLIGHT_SENDS_ALL_CLIENTS
+          + ";\n"
+          + "                             0 = first come first served)\n"
           + "  --max-request-rate <n>     a client's requests per second on average (default "
           + TcpServerConfig.DEFAULT_MAX_REQUESTS_PER_SECOND
           + ";\n"
@@ -86,6 +92,7 @@ final class ClientLimitOptions {
   private static boolean isOption(String arg) {
     switch (arg) {
       case "--max-in-flight":
+      case "--max-in-flight-all-clients":
       case "--max-request-rate":
       case "--request-burst":
       case "--max-queued-frames":
@@ -107,6 +114,10 @@ final class ClientLimitOptions {
       case "--max-in-flight":
         builder.maxInFlightSends(
             ClusterOptions.integer(option, value, 1, TcpServerConfig.MAX_IN_FLIGHT_SENDS_LIMIT));
+        break;
+      case "--max-in-flight-all-clients":
+        builder.maxInFlightSendsAllClients(
+            ClusterOptions.integer(option, value, 0, Integer.MAX_VALUE));
         break;
       case "--max-request-rate":
         builder.maxRequestsPerSecond(ClusterOptions.integer(option, value, 0, Integer.MAX_VALUE));

@@ -197,6 +197,25 @@ class CommandLineTest {
   }
 
   @Test
+  void theBudgetOfAllClientsIsSettableAndBadValuesSayWhy() throws UsageException {
+    assertThat(run("server", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--max-in-flight-all-clients <n>");
+    ClientLimitOptions limits = new ClientLimitOptions();
+    List<String> args =
+        new java.util.ArrayList<>(List.of("--max-in-flight-all-clients", "64", "server1"));
+    limits.takeFrom(args);
+    assertThat(args).containsExactly("server1");
+    assertThat(limits.config("127.0.0.1", 5001).maxInFlightSendsAllClients()).isEqualTo(64);
+    assertThat(new ClientLimitOptions().config("127.0.0.1", 5001).maxInFlightSendsAllClients())
+        .isEqualTo(1024);
+
+    assertThat(run("server", "server1", "5001", "--max-in-flight-all-clients", "-5")).isEqualTo(2);
+    assertThat(err()).contains("--max-in-flight-all-clients must be in 0..");
+    assertThat(run("server", "server1", "5001", "--max-in-flight-all-clients", "x")).isEqualTo(2);
+    assertThat(err()).contains("--max-in-flight-all-clients takes a whole number, was \"x\"");
+  }
+
+  @Test
   void serverWithoutPortSaysWhatIsMissing() {
     assertThat(run("server", "server1")).isEqualTo(2);
     assertThat(err()).contains("server takes <id> and <port>, got 1 argument(s)").contains("usage:");

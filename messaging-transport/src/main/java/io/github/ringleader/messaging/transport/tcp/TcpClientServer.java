@@ -57,6 +57,12 @@ import org.slf4j.LoggerFactory;
  *       to the node, no {@code Accepted} or {@code Rejected} sent back yet through its link), the
  *       server stops reading from it, and reads on when an answer brings the count below the
  *       bound.
+ *   <li>Once {@link TcpServerConfig#maxInFlightSendsAllClients()} sends of all clients together
+ *       are unanswered, or other clients already wait, a client's next send waits for its turn
+ *       ({@link SendTurns}): turns go round the waiting clients, one send each, as answers come.
+ *       Behind the server is one queue for every client, so this is what bounds how long one
+ *       client's flood delays another's send: at most that budget plus one send per client
+ *       waiting before it, however many flood.
  *   <li>A client whose requests (of any kind) come faster than {@link
  *       TcpServerConfig#maxRequestsPerSecond()}, after a burst of {@link
  *       TcpServerConfig#requestBurst()}, is not read from until the rate allows its next request.
@@ -64,7 +70,7 @@ import org.slf4j.LoggerFactory;
  *
  * A paused client loses nothing: requests already received stay where they are, in order, until
  * reading resumes. Pauses are counted ({@link TcpServerStats#pausedForInFlight()}, {@link
- * TcpServerStats#pausedForRate()}). The other clients are read as usual meanwhile.
+ * TcpServerStats#pausedForRate()}, {@link TcpServerStats#pausedForTurn()}). The other clients are read as usual meanwhile.
  *
  * <p><b>What it promises.</b>
  *
@@ -173,6 +179,9 @@ public final class TcpClientServer implements AutoCloseable {
   /** Open connections and join rates by the client's address. */
   private final AddressLimits byAddress;
 
+  /** The sends in flight of all connections together, handed out in turn (fair queuing). */
+  private final SendTurns<Connection> turns;
+
   /** Connections refused for their address's join rate (for the audit log's throttle). */
   private long joinsRefused;
 
@@ -199,6 +208,7 @@ public final class TcpClientServer implements AutoCloseable {
       new AtomicLongArray(CodecException.Reason.values().length);
   private final AtomicLong pausedForInFlight = new AtomicLong();
   private final AtomicLong pausedForRate = new AtomicLong();
+  private final AtomicLong pausedForTurn = new AtomicLong();
   private final AtomicLong pausedNow = new AtomicLong();
 
   private TcpClientServer(TcpServerConfig config, ClientAcceptor acceptor, LongSupplier nanoClock)
@@ -207,6 +217,7 @@ public final class TcpClientServer implements AutoCloseable {
     this.acceptor = acceptor;
     this.nanoClock = nanoClock;
     this.closeGraceNanos = config.closeGrace().toNanos();
+    this.turns = new SendTurns<>(config.maxInFlightSendsAllClients());
     this.byAddress =
         new AddressLimits(
             config.maxConnectionsPerAddress(),
@@ -292,6 +303,7 @@ public final class TcpClientServer implements AutoCloseable {
         framesOut.get(),
         pausedForInFlight.get(),
         pausedForRate.get(),
+        pausedForTurn.get(),
         pausedNow.get());
   }
 
@@ -365,6 +377,7 @@ public final class TcpClientServer implements AutoCloseable {
         }
         long now = nanoClock.getAsLong();
         resumeRateLimited(now);
+        giveTurns(now);
         if (now - nextSweepNanos >= 0) {
           sweep(now, idleNanos, helloNanos);
           byAddress.forgetRested(now);
@@ -536,6 +549,18 @@ public final class TcpClientServer implements AutoCloseable {
     }
   }
 
+  /** Lets the connections waiting for a turn hand on a send each, in order, while the budget lasts. */
+  private void giveTurns(long now) {
+    Connection c;
+    while ((c = turns.nextTurn()) != null) {
+      if (!c.closed && c.readState == ReadState.PAUSED_FOR_TURN) {
+        Connection next = c;
+        guarded(next, () -> next.resume(now));
+      }
+      turns.endTurn();
+    }
+  }
+
   private void sweep(long now, long idleNanos, long helloNanos) {
     List<Connection> expired = new ArrayList<>();
     List<Connection> notJoined = new ArrayList<>();
@@ -607,7 +632,12 @@ public final class TcpClientServer implements AutoCloseable {
     /** Not reading: {@link TcpServerConfig#maxInFlightSends()} sends wait for their answers. */
     PAUSED_FOR_IN_FLIGHT,
     /** Not reading: the client went faster than {@link TcpServerConfig#maxRequestsPerSecond()}. */
-    PAUSED_FOR_RATE
+    PAUSED_FOR_RATE,
+    /**
+     * Not reading: a send waits for its turn, all clients' sends in flight being at {@link
+     * TcpServerConfig#maxInFlightSendsAllClients()} or others waiting first ({@link SendTurns}).
+     */
+    PAUSED_FOR_TURN
   }
 
   /** One client connection. Fields without a note belong to the selector thread. */
@@ -680,9 +710,14 @@ public final class TcpClientServer implements AutoCloseable {
       if (event instanceof ServerEvent.Accepted || event instanceof ServerEvent.Rejected) {
         // Never below 0, so answers to sends the server never counted cannot widen the window.
         // The wake() below (every send wakes the selector) lets a paused connection read on.
-        inFlight.updateAndGet(n -> n > 0 ? n - 1 : 0);
+        if (inFlight.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+          turns.release(1);
+        }
       }
       if (gone || closeRequested || overflow != null) {
+        if (turns.anyWaiting()) {
+          selector.wakeup(); // the wake() below is skipped; another connection's turn may be due
+        }
         return;
       }
       byte[] frame;
@@ -858,10 +893,19 @@ public final class TcpClientServer implements AutoCloseable {
         pause(ReadState.PAUSED_FOR_IN_FLIGHT);
         return false;
       }
+      if (isSend && !turns.tryTake(this)) {
+        held = request;
+        pause(ReadState.PAUSED_FOR_TURN);
+        turns.await(this);
+        return false;
+      }
       TokenBucket bucket = rate;
       if (bucket != null) {
         long waitNanos = bucket.take(now);
         if (waitNanos > 0) {
+          if (isSend) {
+            turns.release(1); // taken just above; the send asks again when the rate allows it
+          }
           held = request;
           resumeAtNanos = now + waitNanos;
           pause(ReadState.PAUSED_FOR_RATE);
@@ -882,7 +926,10 @@ public final class TcpClientServer implements AutoCloseable {
     /** Stops reading from the socket; what was received stays in the buffer. */
     private void pause(ReadState why) {
       transition(why);
-      (why == ReadState.PAUSED_FOR_IN_FLIGHT ? pausedForInFlight : pausedForRate).incrementAndGet();
+      (why == ReadState.PAUSED_FOR_IN_FLIGHT
+              ? pausedForInFlight
+              : why == ReadState.PAUSED_FOR_RATE ? pausedForRate : pausedForTurn)
+          .incrementAndGet();
       pausedNow.incrementAndGet();
       SelectionKey k = key;
       if (k != null && k.isValid()) {
@@ -1003,6 +1050,7 @@ public final class TcpClientServer implements AutoCloseable {
       gone = true;
       connections.remove(this);
       byAddress.closed(address, nanoClock.getAsLong());
+      turns.release(inFlight.getAndSet(0)); // answers still to come for them count no more
       open.decrementAndGet();
       if (readState != ReadState.READING) {
         pausedNow.decrementAndGet(); // it may linger in waitingForRate; it is skipped there

@@ -64,6 +64,16 @@ public final class TcpServerConfig {
   public static final int MAX_IN_FLIGHT_SENDS_LIMIT = 1023;
 
   /**
+   * Sends of all a server's clients together that may be in flight (handed to the node, not
+   * answered yet); beyond it clients take turns, one send each. Four clients' worth of {@link
+   * #DEFAULT_MAX_IN_FLIGHT_SENDS}: enough to keep the node busy (a node takes some tens of
+   * thousands of sends a second, and an answer comes in about a millisecond when it is not
+   * queued), and so little that a client who sends one message waits behind at most this many
+   * sends of this server, plus one per other waiting client, however many clients flood.
+   */
+  public static final int DEFAULT_MAX_IN_FLIGHT_SENDS_ALL_CLIENTS = 1024;
+
+  /**
    * Requests per second one client may make on average: a guard against a runaway client, far
    * above what one publisher gets through a cluster, so it is never the ceiling of a normal one.
    */
@@ -85,6 +95,7 @@ public final class TcpServerConfig {
   private final Duration closeGrace;
   private final int socketSendBufferBytes;
   private final int maxInFlightSends;
+  private final int maxInFlightSendsAllClients;
   private final int maxRequestsPerSecond;
   private final int requestBurst;
 
@@ -102,6 +113,7 @@ public final class TcpServerConfig {
     this.closeGrace = b.closeGrace;
     this.socketSendBufferBytes = b.socketSendBufferBytes;
     this.maxInFlightSends = b.maxInFlightSends;
+    this.maxInFlightSendsAllClients = b.maxInFlightSendsAllClients;
     this.maxRequestsPerSecond = b.maxRequestsPerSecond;
     this.requestBurst = b.requestBurst;
   }
@@ -201,6 +213,20 @@ public final class TcpServerConfig {
   }
 
   /**
+   * How many sends of all this server's clients together may be unanswered at once (default
+   * {@value #DEFAULT_MAX_IN_FLIGHT_SENDS_ALL_CLIENTS}; 0 = no such bound, first come first
+   * served). At the bound, and whenever clients are already waiting, a client's next send waits
+   * for its turn: turns go round the waiting clients, one send each, as answers come. So a send
+   * finds ahead of it in the cluster's queue at most this many sends of this server plus one per
+   * client waiting before it, however fast the others send; without turns it was {@link
+   * #maxInFlightSends()} per flooding client. A waiting client is not read from, as with {@link
+   * #maxInFlightSends()}: nothing is refused.
+   */
+  public int maxInFlightSendsAllClients() {
+    return maxInFlightSendsAllClients;
+  }
+
+  /**
    * The average rate, in requests per second, at which the server reads one client's requests
    * (every request counts, whatever its type); 0 means no limit. Default {@value
    * #DEFAULT_MAX_REQUESTS_PER_SECOND}. A client that is faster is not refused: the server stops
@@ -228,7 +254,8 @@ public final class TcpServerConfig {
         + maxJoinsPerSecondPerAddress + ", joinBurstPerAddress=" + joinBurstPerAddress
         + ", helloTimeout=" + helloTimeout + ", closeGrace=" + closeGrace
         + ", socketSendBufferBytes=" + socketSendBufferBytes + ", maxInFlightSends="
-        + maxInFlightSends + ", maxRequestsPerSecond=" + maxRequestsPerSecond + ", requestBurst="
+        + maxInFlightSends + ", maxInFlightSendsAllClients=" + maxInFlightSendsAllClients
+        + ", maxRequestsPerSecond=" + maxRequestsPerSecond + ", requestBurst="
         + requestBurst + "}";
   }
 
@@ -247,6 +274,7 @@ public final class TcpServerConfig {
     private Duration closeGrace = DEFAULT_CLOSE_GRACE;
     private int socketSendBufferBytes;
     private int maxInFlightSends = DEFAULT_MAX_IN_FLIGHT_SENDS;
+    private int maxInFlightSendsAllClients = DEFAULT_MAX_IN_FLIGHT_SENDS_ALL_CLIENTS;
     private int maxRequestsPerSecond = DEFAULT_MAX_REQUESTS_PER_SECOND;
     private int requestBurst = DEFAULT_REQUEST_BURST;
 
@@ -363,6 +391,17 @@ public final class TcpServerConfig {
                 + maxInFlightSends);
       }
       this.maxInFlightSends = maxInFlightSends;
+      return this;
+    }
+
+    /** 0 turns the bound off: sends go on first come first served. */
+    public Builder maxInFlightSendsAllClients(int maxInFlightSendsAllClients) {
+      if (maxInFlightSendsAllClients < 0) {
+        throw new IllegalArgumentException(
+            "maxInFlightSendsAllClients must be >= 0 (0 = no bound), was "
+                + maxInFlightSendsAllClients);
+      }
+      this.maxInFlightSendsAllClients = maxInFlightSendsAllClients;
       return this;
     }
 

@@ -71,4 +71,16 @@ class TcpServerConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("joinBurstPerAddress must be >= 1, was 0");
   }
+
+  @Test
+  void theBudgetOfAllClientsHasADefaultAndZeroMeansNone() {
+    assertThat(TcpServerConfig.builder().build().maxInFlightSendsAllClients()).isEqualTo(1024);
+    assertThat(
+            TcpServerConfig.builder().maxInFlightSendsAllClients(0).build()
+                .maxInFlightSendsAllClients())
+        .isZero();
+    assertThatThrownBy(() -> TcpServerConfig.builder().maxInFlightSendsAllClients(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxInFlightSendsAllClients must be >= 0 (0 = no bound), was -1");
+  }
 }
