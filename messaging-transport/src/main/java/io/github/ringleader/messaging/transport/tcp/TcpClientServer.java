@@ -57,6 +57,9 @@ import org.slf4j.LoggerFactory;
  *       to the node, no {@code Accepted} or {@code Rejected} sent back yet through its link), the
  *       server stops reading from it, and reads on when an answer brings the count below the
  *       bound.
+ *   <li>Once {@value #MAX_OTHER_REQUESTS_IN_FLIGHT} of a client's other requests (Hello, ListUsers,
+ *       ...) are unanswered, the server stops reading from it likewise, so repeating them cannot
+ *       fill the node's queue either.
  *   <li>Once {@link TcpServerConfig#maxInFlightSendsAllClients()} sends of all clients together
  *       are unanswered, or other clients already wait, a client's next send waits for its turn
  *       ({@link SendTurns}): turns go round the waiting clients, one send each, as answers come.
@@ -115,6 +118,13 @@ public final class TcpClientServer implements AutoCloseable {
   private static final int MAX_GOODBYE_DETAIL = 400;
   /** Frames handed to one gathering write, at most. */
   private static final int WRITE_BATCH = 64;
+
+  /**
+   * Requests other than sends (a Hello, a ListUsers, ...) of one client that may be unanswered
+   * at once. A client needs one at a time; without a bound a client repeating them could put as
+   * many in the node's queue, ahead of everyone's sends, as its request rate allows.
+   */
+  static final int MAX_OTHER_REQUESTS_IN_FLIGHT = 8;
 
   /** A client connection as the node sees it: where its requests go. */
   public interface ClientHandler {
@@ -679,6 +689,8 @@ public final class TcpClientServer implements AutoCloseable {
      * is handed on, lowered by {@link #send} when the answer goes out.
      */
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Requests other than sends handed to the node and not answered yet; as {@link #inFlight}. */
+    private final AtomicInteger otherInFlight = new AtomicInteger();
     private volatile boolean closeRequested;
     private volatile @Nullable String overflow;
     private volatile boolean gone;
@@ -713,6 +725,8 @@ public final class TcpClientServer implements AutoCloseable {
         if (inFlight.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
           turns.release(1);
         }
+      } else if (answersOtherRequest(event)) {
+        otherInFlight.updateAndGet(n -> n > 0 ? n - 1 : 0); // unasked ones widen it for a moment
       }
       if (gone || closeRequested || overflow != null) {
         if (turns.anyWaiting()) {
@@ -804,7 +818,8 @@ public final class TcpClientServer implements AutoCloseable {
       }
       if (!closed
           && readState == ReadState.PAUSED_FOR_IN_FLIGHT
-          && inFlight.get() < config.maxInFlightSends()) {
+          && inFlight.get() < config.maxInFlightSends()
+          && otherInFlight.get() < MAX_OTHER_REQUESTS_IN_FLIGHT) {
         resume(nanoClock.getAsLong());
       }
     }
@@ -893,6 +908,11 @@ public final class TcpClientServer implements AutoCloseable {
         pause(ReadState.PAUSED_FOR_IN_FLIGHT);
         return false;
       }
+      if (!isSend && otherInFlight.get() >= MAX_OTHER_REQUESTS_IN_FLIGHT) {
+        held = request; // resumed as for sends: the answer's send() wakes the selector
+        pause(ReadState.PAUSED_FOR_IN_FLIGHT);
+        return false;
+      }
       if (isSend && !turns.tryTake(this)) {
         held = request;
         pause(ReadState.PAUSED_FOR_TURN);
@@ -913,14 +933,25 @@ public final class TcpClientServer implements AutoCloseable {
           return false;
         }
       }
-      if (isSend) {
-        inFlight.incrementAndGet(); // before the node can possibly answer it
-      }
+      (isSend ? inFlight : otherInFlight).incrementAndGet(); // before the node can answer it
       ClientHandler h = handler;
       if (h != null) {
         h.request(request);
       }
       return true;
+    }
+
+    /**
+     * Whether {@code event} answers a request other than a send: a Hello or Resume (Welcome,
+     * Resumed, Refused), a ListUsers (Users), a ListServers (Servers), a Bye (Goodbye).
+     */
+    private static boolean answersOtherRequest(ServerEvent event) {
+      return event instanceof ServerEvent.Welcome
+          || event instanceof ServerEvent.Resumed
+          || event instanceof ServerEvent.Refused
+          || event instanceof ServerEvent.Users
+          || event instanceof ServerEvent.Servers
+          || event instanceof ServerEvent.Goodbye;
     }
 
     /** Stops reading from the socket; what was received stays in the buffer. */

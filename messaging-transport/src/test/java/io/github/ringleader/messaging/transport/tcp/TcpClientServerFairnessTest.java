@@ -39,6 +39,9 @@ class TcpClientServerFairnessTest {
   /** The fake node's single queue for every client, in the order the server handed sends on. */
   private final ConcurrentLinkedQueue<Queued> sequencerQueue = new ConcurrentLinkedQueue<>();
 
+  /** The links of the ListUsers the fake node has not answered (it answers when told to). */
+  private final ConcurrentLinkedQueue<ClientLink> unansweredQueries = new ConcurrentLinkedQueue<>();
+
   private final List<Socket> sockets = new ArrayList<>();
   private @Nullable TcpClientServer started;
 
@@ -61,6 +64,8 @@ class TcpClientServerFairnessTest {
                       link.send(new ServerEvent.Welcome(hello.name(), 1, NodeId.of("server1")));
                     } else if (request instanceof ClientRequest.Send send) {
                       sequencerQueue.add(new Queued(name, send.seq(), link));
+                    } else if (request instanceof ClientRequest.ListUsers) {
+                      unansweredQueries.add(link);
                     }
                   }
 
@@ -186,5 +191,29 @@ class TcpClientServerFairnessTest {
     }
     assertThat(last).containsExactly(0, 50, 50, 50);
     assertThat(sequencerQueue).isEmpty();
+  }
+
+  @Test
+  void aClientRepeatingOtherRequestsHasAtMostEightInTheNodesQueue() throws Exception {
+    start(TcpServerConfig.builder());
+    Socket asker = join("asker");
+    byte[] list = ClientCodec.encodeRequest(new ClientRequest.ListUsers());
+    ByteArrayOutputStream frames = new ByteArrayOutputStream();
+    for (int i = 0; i < 50; i++) {
+      frames.write(list);
+    }
+    asker.getOutputStream().write(frames.toByteArray());
+    int bound = TcpClientServer.MAX_OTHER_REQUESTS_IN_FLIGHT;
+    await(
+        () -> "the server stops reading at " + bound + " unanswered: " + server().stats(),
+        () -> unansweredQueries.size() == bound && server().stats().pausedNow() == 1);
+
+    Objects.requireNonNull(unansweredQueries.poll()).send(new ServerEvent.Users(List.of("asker")));
+    assertThat(readOne(asker)).isEqualTo(new ServerEvent.Users(List.of("asker")));
+    await(
+        () -> "one answer lets exactly one more through: " + unansweredQueries.size(),
+        () -> unansweredQueries.size() == bound && server().stats().pausedForInFlight() == 2);
+    // Decoded: the Hello, the nine handed on, the one held; the other 40 wait in the socket.
+    assertThat(server().stats().framesIn()).isEqualTo(1 + bound + 2);
   }
 }
