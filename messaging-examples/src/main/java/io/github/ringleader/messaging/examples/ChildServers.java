@@ -96,10 +96,12 @@ final class ChildServers implements AutoCloseable {
             cluster,
             "--mcast-port",
             String.valueOf(mcastPort),
-            // Every client of the benchmark comes from this host: the per-address limit would be
-            // the one on the whole server.
+            // Every client of the benchmark comes from this host: the per-address limits would be
+            // the ones on the whole server (up to 1,000 subscribers join at once).
             "--max-connections-per-address",
             String.valueOf(TcpServerConfig.DEFAULT_MAX_CONNECTIONS),
+            "--max-joins-per-second-per-address",
+            "0",
             "--parent",
             String.valueOf(ProcessHandle.current().pid()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

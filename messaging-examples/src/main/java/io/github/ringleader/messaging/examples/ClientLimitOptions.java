@@ -17,6 +17,12 @@ final class ClientLimitOptions {
           + ", 1.."
           + TcpServerConfig.MAX_IN_FLIGHT_SENDS_LIMIT
           + ")\n"
+          + "  --max-in-flight-all-clients <n>\n"
+          + "                             all clients' unanswered sends together, beyond which\n"
+          + "                             they take turns, one send each (default "
+          + TcpServerConfig.DEFAULT_MAX_IN_FLIGHT_SENDS_ALL_CLIENTS
+          + ";\n"
+          + "                             0 = first come first served)\n"
           + "  --max-request-rate <n>     a client's requests per second on average (default "
           + TcpServerConfig.DEFAULT_MAX_REQUESTS_PER_SECOND
           + ";\n"
@@ -40,6 +46,15 @@ final class ClientLimitOptions {
           + "                             (default "
           + TcpServerConfig.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
           + "; clients behind one NAT share it)\n"
+          + "  --max-joins-per-second-per-address <n>\n"
+          + "                             new connections one IP address may open per second on\n"
+          + "                             average (default "
+          + TcpServerConfig.DEFAULT_MAX_JOINS_PER_SECOND_PER_ADDRESS
+          + "; 0 = no limit)\n"
+          + "  --join-burst <n>           new connections one IP address may open back to back\n"
+          + "                             before that rate applies (default "
+          + TcpServerConfig.DEFAULT_JOIN_BURST_PER_ADDRESS
+          + ")\n"
           + "  --idle-timeout <duration>  close a client that sends nothing this long (default "
           + TcpServerConfig.DEFAULT_IDLE_TIMEOUT.toSeconds()
           + "s;\n"
@@ -77,12 +92,15 @@ final class ClientLimitOptions {
   private static boolean isOption(String arg) {
     switch (arg) {
       case "--max-in-flight":
+      case "--max-in-flight-all-clients":
       case "--max-request-rate":
       case "--request-burst":
       case "--max-queued-frames":
       case "--max-queued-bytes":
       case "--max-connections":
       case "--max-connections-per-address":
+      case "--max-joins-per-second-per-address":
+      case "--join-burst":
       case "--idle-timeout":
       case "--hello-timeout":
         return true;
@@ -96,6 +114,10 @@ final class ClientLimitOptions {
       case "--max-in-flight":
         builder.maxInFlightSends(
             ClusterOptions.integer(option, value, 1, TcpServerConfig.MAX_IN_FLIGHT_SENDS_LIMIT));
+        break;
+      case "--max-in-flight-all-clients":
+        builder.maxInFlightSendsAllClients(
+            ClusterOptions.integer(option, value, 0, Integer.MAX_VALUE));
         break;
       case "--max-request-rate":
         builder.maxRequestsPerSecond(ClusterOptions.integer(option, value, 0, Integer.MAX_VALUE));
@@ -115,6 +137,13 @@ final class ClientLimitOptions {
       case "--max-connections-per-address":
         builder.maxConnectionsPerAddress(
             ClusterOptions.integer(option, value, 1, Integer.MAX_VALUE));
+        break;
+      case "--max-joins-per-second-per-address":
+        builder.maxJoinsPerSecondPerAddress(
+            ClusterOptions.integer(option, value, 0, Integer.MAX_VALUE));
+        break;
+      case "--join-burst":
+        builder.joinBurstPerAddress(ClusterOptions.integer(option, value, 1, Integer.MAX_VALUE));
         break;
       case "--idle-timeout":
         Duration idle = Durations.parseAllowingZero(option, value);

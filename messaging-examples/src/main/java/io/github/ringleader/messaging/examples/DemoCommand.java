@@ -237,13 +237,15 @@ final class DemoCommand {
     if (r == null) {
       throw new IOException(id + " is not running");
     }
-    // Every client of the demo comes from 127.0.0.1: no limit per address.
+    // Every client of the demo comes from 127.0.0.1: no limit per address, on open connections
+    // or on joins.
     TcpClientServer server =
         TcpClientServer.start(
             TcpServerConfig.builder()
                 .host("127.0.0.1")
                 .port(0)
                 .maxConnectionsPerAddress(TcpServerConfig.DEFAULT_MAX_CONNECTIONS)
+                .maxJoinsPerSecondPerAddress(0)
                 .build(),
             r.node);
     r.clients = server;

@@ -27,13 +27,15 @@ record InProcessServer(
     MessagingNode node = settings.nodeId(id).transport(transport).eventLoop(loop).build();
     node.start();
     try {
-      // Every client of an in-process cluster comes from 127.0.0.1: no limit per address.
+      // Every client of an in-process cluster comes from 127.0.0.1, and a bench or a test joins
+      // dozens at once: no limit per address, on open connections or on joins.
       TcpClientServer tcp =
           TcpClientServer.start(
               TcpServerConfig.builder()
                   .host("127.0.0.1")
                   .port(clientPort)
                   .maxConnectionsPerAddress(TcpServerConfig.DEFAULT_MAX_CONNECTIONS)
+                  .maxJoinsPerSecondPerAddress(0)
                   .build(),
               node);
       return new InProcessServer(id, node, loop, transport, tcp);

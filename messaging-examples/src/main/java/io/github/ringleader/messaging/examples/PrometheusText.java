@@ -122,6 +122,7 @@ final class PrometheusText {
     family("ringleader_client_read_pauses_total", "counter", "Times the server stopped reading from a client, by why.");
     sample("ringleader_client_read_pauses_total", labels("reason", "in_flight"), s.pausedForInFlight());
     sample("ringleader_client_read_pauses_total", labels("reason", "rate"), s.pausedForRate());
+    sample("ringleader_client_read_pauses_total", labels("reason", "turn"), s.pausedForTurn());
     gauge("ringleader_client_connections_paused", "Client connections not read from now (back-pressure).", s.pausedNow());
   }
 

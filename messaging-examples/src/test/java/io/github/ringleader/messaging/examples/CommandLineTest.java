@@ -157,6 +157,65 @@ class CommandLineTest {
   }
 
   @Test
+  void joinLimitsAreSettableAndBadValuesSayWhyInOneLine() throws UsageException {
+    assertThat(run("server", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--max-joins-per-second-per-address <n>")
+        .contains("--join-burst <n>");
+
+    ClientLimitOptions limits = new ClientLimitOptions();
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "server1", "--max-joins-per-second-per-address", "3", "5001", "--join-burst",
+                "7"));
+    limits.takeFrom(args);
+    assertThat(args).containsExactly("server1", "5001");
+    io.github.ringleader.messaging.transport.tcp.TcpServerConfig config =
+        limits.config("127.0.0.1", 5001);
+    assertThat(config.maxJoinsPerSecondPerAddress()).isEqualTo(3);
+    assertThat(config.joinBurstPerAddress()).isEqualTo(7);
+
+    ClientLimitOptions off = new ClientLimitOptions();
+    off.takeFrom(new java.util.ArrayList<>(List.of("--max-joins-per-second-per-address", "0")));
+    assertThat(off.config("127.0.0.1", 5001).maxJoinsPerSecondPerAddress()).isZero();
+    ClientLimitOptions defaults = new ClientLimitOptions();
+    assertThat(defaults.config("127.0.0.1", 5001).maxJoinsPerSecondPerAddress()).isEqualTo(10);
+    assertThat(defaults.config("127.0.0.1", 5001).joinBurstPerAddress()).isEqualTo(20);
+
+    assertThat(run("server", "server1", "5001", "--max-joins-per-second-per-address", "-1"))
+        .isEqualTo(2);
+    assertThat(err()).contains("--max-joins-per-second-per-address must be in 0..");
+    assertThat(run("server", "server1", "5001", "--max-joins-per-second-per-address", "lots"))
+        .isEqualTo(2);
+    assertThat(err())
+        .contains("--max-joins-per-second-per-address takes a whole number, was \"lots\"");
+    assertThat(run("server", "server1", "5001", "--join-burst", "0")).isEqualTo(2);
+    assertThat(err()).contains("--join-burst must be in 1..");
+    assertThat(run("server", "server1", "5001", "--join-burst")).isEqualTo(2);
+    assertThat(err()).contains("--join-burst needs a value");
+  }
+
+  @Test
+  void theBudgetOfAllClientsIsSettableAndBadValuesSayWhy() throws UsageException {
+    assertThat(run("server", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--max-in-flight-all-clients <n>");
+    ClientLimitOptions limits = new ClientLimitOptions();
+    List<String> args =
+        new java.util.ArrayList<>(List.of("--max-in-flight-all-clients", "64", "server1"));
+    limits.takeFrom(args);
+    assertThat(args).containsExactly("server1");
+    assertThat(limits.config("127.0.0.1", 5001).maxInFlightSendsAllClients()).isEqualTo(64);
+    assertThat(new ClientLimitOptions().config("127.0.0.1", 5001).maxInFlightSendsAllClients())
+        .isEqualTo(1024);
+
+    assertThat(run("server", "server1", "5001", "--max-in-flight-all-clients", "-5")).isEqualTo(2);
+    assertThat(err()).contains("--max-in-flight-all-clients must be in 0..");
+    assertThat(run("server", "server1", "5001", "--max-in-flight-all-clients", "x")).isEqualTo(2);
+    assertThat(err()).contains("--max-in-flight-all-clients takes a whole number, was \"x\"");
+  }
+
+  @Test
   void serverWithoutPortSaysWhatIsMissing() {
     assertThat(run("server", "server1")).isEqualTo(2);
     assertThat(err()).contains("server takes <id> and <port>, got 1 argument(s)").contains("usage:");

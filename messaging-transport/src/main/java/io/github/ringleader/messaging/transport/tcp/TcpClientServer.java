@@ -20,7 +20,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +57,15 @@ import org.slf4j.LoggerFactory;
  *       to the node, no {@code Accepted} or {@code Rejected} sent back yet through its link), the
  *       server stops reading from it, and reads on when an answer brings the count below the
  *       bound.
+ *   <li>Once {@value #MAX_OTHER_REQUESTS_IN_FLIGHT} of a client's other requests (Hello, ListUsers,
+ *       ...) are unanswered, the server stops reading from it likewise, so repeating them cannot
+ *       fill the node's queue either.
+ *   <li>Once {@link TcpServerConfig#maxInFlightSendsAllClients()} sends of all clients together
+ *       are unanswered, or other clients already wait, a client's next send waits for its turn
+ *       ({@link SendTurns}): turns go round the waiting clients, one send each, as answers come.
+ *       Behind the server is one queue for every client, so this is what bounds how long one
+ *       client's flood delays another's send: at most that budget plus one send per client
+ *       waiting before it, however many flood.
  *   <li>A client whose requests (of any kind) come faster than {@link
  *       TcpServerConfig#maxRequestsPerSecond()}, after a burst of {@link
  *       TcpServerConfig#requestBurst()}, is not read from until the rate allows its next request.
@@ -65,7 +73,7 @@ import org.slf4j.LoggerFactory;
  *
  * A paused client loses nothing: requests already received stay where they are, in order, until
  * reading resumes. Pauses are counted ({@link TcpServerStats#pausedForInFlight()}, {@link
- * TcpServerStats#pausedForRate()}). The other clients are read as usual meanwhile.
+ * TcpServerStats#pausedForRate()}, {@link TcpServerStats#pausedForTurn()}). The other clients are read as usual meanwhile.
  *
  * <p><b>What it promises.</b>
  *
@@ -85,12 +93,18 @@ import org.slf4j.LoggerFactory;
  *       IP address; one more from it is sent {@code Goodbye("too many connections from <address>
  *       (limit <n>)")} and closed at once, before the node hears of it. A connection beyond
  *       {@link TcpServerConfig#maxConnections()} is turned away the same way ({@code "server
- *       full: ..."}). The state kept per address is one count per address with an open
- *       connection, so it is bounded by {@code maxConnections}.
+ *       full: ..."}).
+ *   <li>An address opens at most {@link TcpServerConfig#joinBurstPerAddress()} connections at
+ *       once and {@link TcpServerConfig#maxJoinsPerSecondPerAddress()} a second on average,
+ *       whether they stay open or not; one more is sent {@code Goodbye("too many joins from
+ *       <address>: at most <n> a second")} and closed at once, before the node hears of it. The
+ *       state kept per address ({@link AddressLimits}) is bounded: addresses with a connection
+ *       open (at most {@code maxConnections}) and at most {@code maxConnections} others whose join
+ *       rate is still recovering.
  *   <li>A connection that has not joined (no {@code Welcome} or {@code Resumed} sent through its
  *       link) {@link TcpServerConfig#helloTimeout()} after it was accepted is sent a goodbye and
  *       closed, however much it sends meanwhile.
- *   <li>Refusals by the per-address limit and hello deadlines are logged to {@code
+ *   <li>Refusals by the per-address limits and hello deadlines are logged to {@code
  *       ringleader.audit} with the peer's address: the first of each reason, then every 100th.
  *   <li>Whenever a connection ends, for whatever reason, its handler's {@link
  *       ClientHandler#closed()} is called exactly once.
@@ -117,6 +131,13 @@ public final class TcpClientServer implements AutoCloseable {
    * and tells its user to configure TLS.
    */
   static final String TLS_ONLY_GOODBYE = "this port speaks TLS: connect with TLS";
+
+  /**
+   * Requests other than sends (a Hello, a ListUsers, ...) of one client that may be unanswered
+   * at once. A client needs one at a time; without a bound a client repeating them could put as
+   * many in the node's queue, ahead of everyone's sends, as its request rate allows.
+   */
+  static final int MAX_OTHER_REQUESTS_IN_FLIGHT = 8;
 
   /** A client connection as the node sees it: where its requests go. */
   public interface ClientHandler {
@@ -180,8 +201,14 @@ public final class TcpClientServer implements AutoCloseable {
   // ---- owned by the selector thread
   private final Set<Connection> connections = new HashSet<>();
 
-  /** Open connections by the client's address; an address leaves when its last one closes. */
-  private final Map<InetAddress, Integer> openByAddress = new HashMap<>();
+  /** Open connections and join rates by the client's address. */
+  private final AddressLimits byAddress;
+
+  /** The sends in flight of all connections together, handed out in turn (fair queuing). */
+  private final SendTurns<Connection> turns;
+
+  /** Connections refused for their address's join rate (for the audit log's throttle). */
+  private long joinsRefused;
 
   /** Connections closed for not joining in time (for the audit log's throttle). */
   private long helloDeadlinesMissed;
@@ -209,6 +236,7 @@ public final class TcpClientServer implements AutoCloseable {
       new AtomicLongArray(CodecException.Reason.values().length);
   private final AtomicLong pausedForInFlight = new AtomicLong();
   private final AtomicLong pausedForRate = new AtomicLong();
+  private final AtomicLong pausedForTurn = new AtomicLong();
   private final AtomicLong pausedNow = new AtomicLong();
 
   private TcpClientServer(TcpServerConfig config, ClientAcceptor acceptor, LongSupplier nanoClock)
@@ -222,6 +250,14 @@ public final class TcpClientServer implements AutoCloseable {
         tlsSettings == null
             ? null
             : ServerTls.load(tlsSettings, java.time.Clock.systemUTC(), nanoClock.getAsLong());
+
+    this.turns = new SendTurns<>(config.maxInFlightSendsAllClients());
+    this.byAddress =
+        new AddressLimits(
+            config.maxConnectionsPerAddress(),
+            config.maxJoinsPerSecondPerAddress(),
+            config.joinBurstPerAddress(),
+            config.maxConnections());
     this.selector = Selector.open();
     try {
       this.serverChannel = ServerSocketChannel.open();
@@ -313,6 +349,7 @@ public final class TcpClientServer implements AutoCloseable {
         framesOut.get(),
         pausedForInFlight.get(),
         pausedForRate.get(),
+        pausedForTurn.get(),
         pausedNow.get());
   }
 
@@ -386,8 +423,10 @@ public final class TcpClientServer implements AutoCloseable {
         }
         long now = nanoClock.getAsLong();
         resumeRateLimited(now);
+        giveTurns(now);
         if (now - nextSweepNanos >= 0) {
           sweep(now, idleNanos, helloNanos);
+          byAddress.forgetRested(now);
           nextSweepNanos = now + sweepNanos;
           if (tls != null) {
             tls.reloadIfDue(now); // a cheap check unless the check interval has passed
@@ -459,8 +498,12 @@ public final class TcpClientServer implements AutoCloseable {
         closeQuietly(channel);
         continue;
       }
-      int fromAddress = openByAddress.getOrDefault(address, 0);
-      if (fromAddress >= config.maxConnectionsPerAddress()) {
+      AddressLimits.Admission admission = byAddress.admit(address, nanoClock.getAsLong());
+      if (admission == AddressLimits.Admission.TOO_MANY_JOINS) {
+        refuseJoin(channel, address);
+        continue;
+      }
+      if (admission == AddressLimits.Admission.TOO_MANY_OPEN) {
         String reason =
             "too many connections from " + address.getHostAddress() + " (limit "
                 + config.maxConnectionsPerAddress() + ")";
@@ -482,7 +525,6 @@ public final class TcpClientServer implements AutoCloseable {
         Connection c = new Connection(channel, address);
         c.key = channel.register(selector, SelectionKey.OP_READ, c);
         connections.add(c);
-        openByAddress.merge(address, 1, Integer::sum);
         open.incrementAndGet();
         try {
           c.handler = acceptor.connect(c);
@@ -492,9 +534,24 @@ public final class TcpClientServer implements AutoCloseable {
         }
       } catch (IOException e) {
         log.warn("setting up a client connection failed: {}", e.toString());
+        byAddress.closed(address, nanoClock.getAsLong());
         closeQuietly(channel);
       }
     }
+  }
+
+  private void refuseJoin(SocketChannel channel, InetAddress address) {
+    String reason =
+        "too many joins from " + address.getHostAddress() + ": at most "
+            + config.maxJoinsPerSecondPerAddress() + " a second";
+    closedBy.incrementAndGet(CloseReason.TOO_MANY_JOINS_FROM_ADDRESS.ordinal());
+    long count = ++joinsRefused;
+    if (LogThrottle.worthLogging(count)) {
+      audit.warn(
+          "refused a client connection from {}: {} (refusal {} for this reason)",
+          address.getHostAddress(), reason, count);
+    }
+    refuse(channel, reason);
   }
 
   /**
@@ -562,6 +619,18 @@ public final class TcpClientServer implements AutoCloseable {
         Connection resumed = c;
         guarded(resumed, () -> resumed.resume(now));
       }
+    }
+  }
+
+  /** Lets the connections waiting for a turn hand on a send each, in order, while the budget lasts. */
+  private void giveTurns(long now) {
+    Connection c;
+    while ((c = turns.nextTurn()) != null) {
+      if (!c.closed && c.readState == ReadState.PAUSED_FOR_TURN) {
+        Connection next = c;
+        guarded(next, () -> next.resume(now));
+      }
+      turns.endTurn();
     }
   }
 
@@ -649,7 +718,12 @@ public final class TcpClientServer implements AutoCloseable {
     /** Not reading: {@link TcpServerConfig#maxInFlightSends()} sends wait for their answers. */
     PAUSED_FOR_IN_FLIGHT,
     /** Not reading: the client went faster than {@link TcpServerConfig#maxRequestsPerSecond()}. */
-    PAUSED_FOR_RATE
+    PAUSED_FOR_RATE,
+    /**
+     * Not reading: a send waits for its turn, all clients' sends in flight being at {@link
+     * TcpServerConfig#maxInFlightSendsAllClients()} or others waiting first ({@link SendTurns}).
+     */
+    PAUSED_FOR_TURN
   }
 
   /** One client connection. Fields without a note belong to the selector thread. */
@@ -694,6 +768,8 @@ public final class TcpClientServer implements AutoCloseable {
      * is handed on, lowered by {@link #send} when the answer goes out.
      */
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Requests other than sends handed to the node and not answered yet; as {@link #inFlight}. */
+    private final AtomicInteger otherInFlight = new AtomicInteger();
     private volatile boolean closeRequested;
     private volatile @Nullable String overflow;
     private volatile boolean gone;
@@ -734,9 +810,16 @@ public final class TcpClientServer implements AutoCloseable {
       if (event instanceof ServerEvent.Accepted || event instanceof ServerEvent.Rejected) {
         // Never below 0, so answers to sends the server never counted cannot widen the window.
         // The wake() below (every send wakes the selector) lets a paused connection read on.
-        inFlight.updateAndGet(n -> n > 0 ? n - 1 : 0);
+        if (inFlight.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+          turns.release(1);
+        }
+      } else if (answersOtherRequest(event)) {
+        otherInFlight.updateAndGet(n -> n > 0 ? n - 1 : 0); // unasked ones widen it for a moment
       }
       if (gone || closeRequested || overflow != null) {
+        if (turns.anyWaiting()) {
+          selector.wakeup(); // the wake() below is skipped; another connection's turn may be due
+        }
         return;
       }
       byte[] frame;
@@ -823,7 +906,8 @@ public final class TcpClientServer implements AutoCloseable {
       }
       if (!closed
           && readState == ReadState.PAUSED_FOR_IN_FLIGHT
-          && inFlight.get() < config.maxInFlightSends()) {
+          && inFlight.get() < config.maxInFlightSends()
+          && otherInFlight.get() < MAX_OTHER_REQUESTS_IN_FLIGHT) {
         resume(nanoClock.getAsLong());
       }
     }
@@ -986,10 +1070,24 @@ public final class TcpClientServer implements AutoCloseable {
         pause(ReadState.PAUSED_FOR_IN_FLIGHT);
         return false;
       }
+      if (!isSend && otherInFlight.get() >= MAX_OTHER_REQUESTS_IN_FLIGHT) {
+        held = request; // resumed as for sends: the answer's send() wakes the selector
+        pause(ReadState.PAUSED_FOR_IN_FLIGHT);
+        return false;
+      }
+      if (isSend && !turns.tryTake(this)) {
+        held = request;
+        pause(ReadState.PAUSED_FOR_TURN);
+        turns.await(this);
+        return false;
+      }
       TokenBucket bucket = rate;
       if (bucket != null) {
         long waitNanos = bucket.take(now);
         if (waitNanos > 0) {
+          if (isSend) {
+            turns.release(1); // taken just above; the send asks again when the rate allows it
+          }
           held = request;
           resumeAtNanos = now + waitNanos;
           pause(ReadState.PAUSED_FOR_RATE);
@@ -997,9 +1095,7 @@ public final class TcpClientServer implements AutoCloseable {
           return false;
         }
       }
-      if (isSend) {
-        inFlight.incrementAndGet(); // before the node can possibly answer it
-      }
+      (isSend ? inFlight : otherInFlight).incrementAndGet(); // before the node can answer it
       ClientHandler h = handler;
       if (h != null) {
         h.request(request);
@@ -1007,10 +1103,26 @@ public final class TcpClientServer implements AutoCloseable {
       return true;
     }
 
+    /**
+     * Whether {@code event} answers a request other than a send: a Hello or Resume (Welcome,
+     * Resumed, Refused), a ListUsers (Users), a ListServers (Servers), a Bye (Goodbye).
+     */
+    private static boolean answersOtherRequest(ServerEvent event) {
+      return event instanceof ServerEvent.Welcome
+          || event instanceof ServerEvent.Resumed
+          || event instanceof ServerEvent.Refused
+          || event instanceof ServerEvent.Users
+          || event instanceof ServerEvent.Servers
+          || event instanceof ServerEvent.Goodbye;
+    }
+
     /** Stops reading from the socket; what was received stays in the buffer. */
     private void pause(ReadState why) {
       transition(why);
-      (why == ReadState.PAUSED_FOR_IN_FLIGHT ? pausedForInFlight : pausedForRate).incrementAndGet();
+      (why == ReadState.PAUSED_FOR_IN_FLIGHT
+              ? pausedForInFlight
+              : why == ReadState.PAUSED_FOR_RATE ? pausedForRate : pausedForTurn)
+          .incrementAndGet();
       pausedNow.incrementAndGet();
       SelectionKey k = key;
       if (k != null && k.isValid()) {
@@ -1178,7 +1290,8 @@ public final class TcpClientServer implements AutoCloseable {
       closed = true;
       gone = true;
       connections.remove(this);
-      openByAddress.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
+      byAddress.closed(address, nanoClock.getAsLong());
+      turns.release(inFlight.getAndSet(0)); // answers still to come for them count no more
       open.decrementAndGet();
       if (readState != ReadState.READING) {
         pausedNow.decrementAndGet(); // it may linger in waitingForRate; it is skipped there

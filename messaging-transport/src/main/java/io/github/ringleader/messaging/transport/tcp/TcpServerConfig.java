@@ -30,6 +30,17 @@ public final class TcpServerConfig {
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
 
   /**
+   * New connections one address may open per second on average (after {@link
+   * #DEFAULT_JOIN_BURST_PER_ADDRESS} at once). A person (re)connects a few times a minute and a
+   * client library retries at most a few times a second; far below what it takes to churn a
+   * server's names and connection set from one address (connect, join, leave, again).
+   */
+  public static final int DEFAULT_MAX_JOINS_PER_SECOND_PER_ADDRESS = 10;
+
+  /** New connections one address may open back to back before its join rate applies. */
+  public static final int DEFAULT_JOIN_BURST_PER_ADDRESS = 20;
+
+  /**
    * A connection that has not joined (been welcomed, or resumed its session) this long after it
    * was accepted is closed, whatever it sends meanwhile.
    */
@@ -54,6 +65,16 @@ public final class TcpServerConfig {
   public static final int MAX_IN_FLIGHT_SENDS_LIMIT = 1023;
 
   /**
+   * Sends of all a server's clients together that may be in flight (handed to the node, not
+   * answered yet); beyond it clients take turns, one send each. Four clients' worth of {@link
+   * #DEFAULT_MAX_IN_FLIGHT_SENDS}: enough to keep the node busy (a node takes some tens of
+   * thousands of sends a second, and an answer comes in about a millisecond when it is not
+   * queued), and so little that a client who sends one message waits behind at most this many
+   * sends of this server, plus one per other waiting client, however many clients flood.
+   */
+  public static final int DEFAULT_MAX_IN_FLIGHT_SENDS_ALL_CLIENTS = 1024;
+
+  /**
    * Requests per second one client may make on average: a guard against a runaway client, far
    * above what one publisher gets through a cluster, so it is never the ceiling of a normal one.
    */
@@ -69,10 +90,13 @@ public final class TcpServerConfig {
   private final Duration idleTimeout;
   private final int maxConnections;
   private final int maxConnectionsPerAddress;
+  private final int maxJoinsPerSecondPerAddress;
+  private final int joinBurstPerAddress;
   private final Duration helloTimeout;
   private final Duration closeGrace;
   private final int socketSendBufferBytes;
   private final int maxInFlightSends;
+  private final int maxInFlightSendsAllClients;
   private final int maxRequestsPerSecond;
   private final int requestBurst;
   private final @Nullable TlsServerSettings tls;
@@ -86,10 +110,13 @@ public final class TcpServerConfig {
     this.idleTimeout = other.idleTimeout;
     this.maxConnections = other.maxConnections;
     this.maxConnectionsPerAddress = other.maxConnectionsPerAddress;
+    this.maxJoinsPerSecondPerAddress = other.maxJoinsPerSecondPerAddress;
+    this.joinBurstPerAddress = other.joinBurstPerAddress;
     this.helloTimeout = other.helloTimeout;
     this.closeGrace = other.closeGrace;
     this.socketSendBufferBytes = other.socketSendBufferBytes;
     this.maxInFlightSends = other.maxInFlightSends;
+    this.maxInFlightSendsAllClients = other.maxInFlightSendsAllClients;
     this.maxRequestsPerSecond = other.maxRequestsPerSecond;
     this.requestBurst = other.requestBurst;
     this.tls = tls;
@@ -103,10 +130,13 @@ public final class TcpServerConfig {
     this.idleTimeout = b.idleTimeout;
     this.maxConnections = b.maxConnections;
     this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+    this.maxJoinsPerSecondPerAddress = b.maxJoinsPerSecondPerAddress;
+    this.joinBurstPerAddress = b.joinBurstPerAddress;
     this.helloTimeout = b.helloTimeout;
     this.closeGrace = b.closeGrace;
     this.socketSendBufferBytes = b.socketSendBufferBytes;
     this.maxInFlightSends = b.maxInFlightSends;
+    this.maxInFlightSendsAllClients = b.maxInFlightSendsAllClients;
     this.maxRequestsPerSecond = b.maxRequestsPerSecond;
     this.requestBurst = b.requestBurst;
     this.tls = b.tls;
@@ -154,6 +184,27 @@ public final class TcpServerConfig {
   }
 
   /**
+   * New connections per second one IP address may open on average, counted at accept (default
+   * {@value #DEFAULT_MAX_JOINS_PER_SECOND_PER_ADDRESS}; 0 = no limit), after a burst of {@link
+   * #joinBurstPerAddress()}. A connection beyond it is sent {@code Goodbye("too many joins from
+   * <address>: at most <n> a second")} and closed at once, before the node hears of it; it uses
+   * up nothing, so the address gets in again as soon as its rate allows. Every join (Hello or
+   * Resume) needs a connection of its own, so this bounds joins too.
+   */
+  public int maxJoinsPerSecondPerAddress() {
+    return maxJoinsPerSecondPerAddress;
+  }
+
+  /**
+   * New connections one IP address may open back to back before {@link
+   * #maxJoinsPerSecondPerAddress()} applies (default {@value #DEFAULT_JOIN_BURST_PER_ADDRESS}).
+   * Unused when that rate is unlimited.
+   */
+  public int joinBurstPerAddress() {
+    return joinBurstPerAddress;
+  }
+
+  /**
    * How long a connection may take, from being accepted, to join: until the node welcomes it or
    * resumes its session (default 10 s; zero means no deadline). Sending bytes does not extend it,
    * so a connection that never joins cannot be held open by trickling data. A connection past it
@@ -183,6 +234,20 @@ public final class TcpServerConfig {
    */
   public int maxInFlightSends() {
     return maxInFlightSends;
+  }
+
+  /**
+   * How many sends of all this server's clients together may be unanswered at once (default
+   * {@value #DEFAULT_MAX_IN_FLIGHT_SENDS_ALL_CLIENTS}; 0 = no such bound, first come first
+   * served). At the bound, and whenever clients are already waiting, a client's next send waits
+   * for its turn: turns go round the waiting clients, one send each, as answers come. So a send
+   * finds ahead of it in the cluster's queue at most this many sends of this server plus one per
+   * client waiting before it, however fast the others send; without turns it was {@link
+   * #maxInFlightSends()} per flooding client. A waiting client is not read from, as with {@link
+   * #maxInFlightSends()}: nothing is refused.
+   */
+  public int maxInFlightSendsAllClients() {
+    return maxInFlightSendsAllClients;
   }
 
   /**
@@ -224,9 +289,12 @@ public final class TcpServerConfig {
     return "TcpServerConfig{host=" + host + ", port=" + port + ", maxQueuedFrames="
         + maxQueuedFrames + ", maxQueuedBytes=" + maxQueuedBytes + ", idleTimeout=" + idleTimeout
         + ", maxConnections=" + maxConnections + ", maxConnectionsPerAddress="
-        + maxConnectionsPerAddress + ", helloTimeout=" + helloTimeout + ", closeGrace=" + closeGrace
+        + maxConnectionsPerAddress + ", maxJoinsPerSecondPerAddress="
+        + maxJoinsPerSecondPerAddress + ", joinBurstPerAddress=" + joinBurstPerAddress
+        + ", helloTimeout=" + helloTimeout + ", closeGrace=" + closeGrace
         + ", socketSendBufferBytes=" + socketSendBufferBytes + ", maxInFlightSends="
-        + maxInFlightSends + ", maxRequestsPerSecond=" + maxRequestsPerSecond + ", requestBurst="
+        + maxInFlightSends + ", maxInFlightSendsAllClients=" + maxInFlightSendsAllClients
+        + ", maxRequestsPerSecond=" + maxRequestsPerSecond + ", requestBurst="
         + requestBurst + (tls == null ? "" : ", tls=" + tls) + "}";
   }
 
@@ -239,10 +307,13 @@ public final class TcpServerConfig {
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+    private int maxJoinsPerSecondPerAddress = DEFAULT_MAX_JOINS_PER_SECOND_PER_ADDRESS;
+    private int joinBurstPerAddress = DEFAULT_JOIN_BURST_PER_ADDRESS;
     private Duration helloTimeout = DEFAULT_HELLO_TIMEOUT;
     private Duration closeGrace = DEFAULT_CLOSE_GRACE;
     private int socketSendBufferBytes;
     private int maxInFlightSends = DEFAULT_MAX_IN_FLIGHT_SENDS;
+    private int maxInFlightSendsAllClients = DEFAULT_MAX_IN_FLIGHT_SENDS_ALL_CLIENTS;
     private int maxRequestsPerSecond = DEFAULT_MAX_REQUESTS_PER_SECOND;
     private int requestBurst = DEFAULT_REQUEST_BURST;
     private @Nullable TlsServerSettings tls;
@@ -311,6 +382,26 @@ public final class TcpServerConfig {
       return this;
     }
 
+    /** 0 turns the join rate limit off. */
+    public Builder maxJoinsPerSecondPerAddress(int maxJoinsPerSecondPerAddress) {
+      if (maxJoinsPerSecondPerAddress < 0) {
+        throw new IllegalArgumentException(
+            "maxJoinsPerSecondPerAddress must be >= 0 (0 = unlimited), was "
+                + maxJoinsPerSecondPerAddress);
+      }
+      this.maxJoinsPerSecondPerAddress = maxJoinsPerSecondPerAddress;
+      return this;
+    }
+
+    public Builder joinBurstPerAddress(int joinBurstPerAddress) {
+      if (joinBurstPerAddress < 1) {
+        throw new IllegalArgumentException(
+            "joinBurstPerAddress must be >= 1, was " + joinBurstPerAddress);
+      }
+      this.joinBurstPerAddress = joinBurstPerAddress;
+      return this;
+    }
+
     /** {@link Duration#ZERO} turns the deadline off. */
     public Builder helloTimeout(Duration helloTimeout) {
       if (helloTimeout.isNegative()) {
@@ -346,6 +437,17 @@ public final class TcpServerConfig {
                 + maxInFlightSends);
       }
       this.maxInFlightSends = maxInFlightSends;
+      return this;
+    }
+
+    /** 0 turns the bound off: sends go on first come first served. */
+    public Builder maxInFlightSendsAllClients(int maxInFlightSendsAllClients) {
+      if (maxInFlightSendsAllClients < 0) {
+        throw new IllegalArgumentException(
+            "maxInFlightSendsAllClients must be >= 0 (0 = no bound), was "
+                + maxInFlightSendsAllClients);
+      }
+      this.maxInFlightSendsAllClients = maxInFlightSendsAllClients;
       return this;
     }
 

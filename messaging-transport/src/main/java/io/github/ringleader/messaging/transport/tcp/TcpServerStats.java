@@ -16,7 +16,10 @@ import java.util.Map;
  *     TcpServerConfig#maxInFlightSends()} of its sends were unanswered
  * @param pausedForRate times the server stopped reading from a client because it made requests
  *     faster than {@link TcpServerConfig#maxRequestsPerSecond()}
- * @param pausedNow connections the server is not reading from now, for either reason
+ * @param pausedForTurn times the server stopped reading from a client because its send had to
+ *     wait its turn: all clients' sends in flight were at {@link
+ *     TcpServerConfig#maxInFlightSendsAllClients()}, or other clients were waiting first
+ * @param pausedNow connections the server is not reading from now, for any of these reasons
  */
 public record TcpServerStats(
     long accepted,
@@ -27,6 +30,7 @@ public record TcpServerStats(
     long framesOut,
     long pausedForInFlight,
     long pausedForRate,
+    long pausedForTurn,
     long pausedNow) {
 
   public TcpServerStats {
@@ -52,6 +56,8 @@ public record TcpServerStats(
     TOO_MANY_CONNECTIONS,
     /** The server already had its maximum of connections from the client's address. */
     TOO_MANY_FROM_ADDRESS,
+    /** The client's address opened connections faster than its join rate allows. */
+    TOO_MANY_JOINS_FROM_ADDRESS,
     /** The client did not join within the hello timeout. */
     HELLO_TIMEOUT,
     /** The server was closing. */

@@ -45,4 +45,9 @@ final class TokenBucket {
     fullAtNanos = from + intervalNanos;
     return 0;
   }
+
+  /** Whether the bucket holds all its tokens at {@code nowNanos}: as if it had never been used. */
+  boolean isFull(long nowNanos) {
+    return fullAtNanos - nowNanos <= 0;
+  }
 }

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,10 @@ class TcpClientServerLimitsTest {
   }
 
   private void start(TcpServerConfig.Builder config) throws IOException {
+    start(config, System::nanoTime);
+  }
+
+  private void start(TcpServerConfig.Builder config, LongSupplier nanoClock) throws IOException {
     started =
         TcpClientServer.start(
             config.host("127.0.0.1").port(0).build(),
@@ -58,7 +63,8 @@ class TcpClientServerLimitsTest {
                 @Override
                 public void closed() {}
               };
-            });
+            },
+            nanoClock);
   }
 
   @AfterEach
@@ -162,6 +168,58 @@ class TcpClientServerLimitsTest {
     // The one that joined stays, past the deadline.
     assertThat(server().stats().open()).isEqualTo(1);
     assertThat(server().stats().closed()).containsOnlyKeys(CloseReason.HELLO_TIMEOUT);
+  }
+
+  @Test
+  void anAddressThatConnectsFasterThanItsJoinRateIsToldWhyWhileAnotherAddressStillGetsIn()
+      throws Exception {
+    TcpTestSupport.ManualClock clock = new TcpTestSupport.ManualClock();
+    start(TcpServerConfig.builder().maxJoinsPerSecondPerAddress(2).joinBurstPerAddress(2), clock);
+    // Connect and hang up at once, twice: nothing stays open, but each was a join.
+    for (int i = 0; i < 2; i++) {
+      Socket churn = connectFrom("127.0.0.1");
+      int expected = i + 1;
+      await(() -> "connection " + expected + " is handed to the node", () -> connects.get() == expected);
+      churn.close();
+    }
+    await(() -> "both are closed", () -> server().stats().open() == 0);
+
+    Socket third = connectFrom("127.0.0.1");
+    assertThat(readUntilClosed(third))
+        .containsExactly(new ServerEvent.Goodbye("too many joins from 127.0.0.1: at most 2 a second"));
+    assertThat(server().stats().closed(CloseReason.TOO_MANY_JOINS_FROM_ADDRESS)).isEqualTo(1);
+    assertThat(connects.get()).as("the node never heard of the refused one").isEqualTo(2);
+
+    Socket other = connectFrom("127.0.0.2");
+    send(other, new ClientRequest.Hello("bob"));
+    assertThat(readOne(other)).isInstanceOf(ServerEvent.Welcome.class);
+
+    // Half a second (one join at 2 a second) later, 127.0.0.1 gets one more in, and only one.
+    clock.advance(Duration.ofMillis(500));
+    Socket again = connectFrom("127.0.0.1");
+    send(again, new ClientRequest.Hello("alice"));
+    assertThat(readOne(again)).isInstanceOf(ServerEvent.Welcome.class);
+    Socket tooSoon = connectFrom("127.0.0.1");
+    assertThat(readUntilClosed(tooSoon))
+        .containsExactly(new ServerEvent.Goodbye("too many joins from 127.0.0.1: at most 2 a second"));
+    assertThat(server().stats().closed(CloseReason.TOO_MANY_JOINS_FROM_ADDRESS)).isEqualTo(2);
+    assertThat(server().stats().open()).isEqualTo(2);
+  }
+
+  @Test
+  void byDefaultAnAddressMayOpenItsBurstAtOnce() throws Exception {
+    TcpTestSupport.ManualClock clock = new TcpTestSupport.ManualClock();
+    start(TcpServerConfig.builder(), clock);
+    for (int i = 0; i < TcpServerConfig.DEFAULT_JOIN_BURST_PER_ADDRESS; i++) {
+      connectFrom("127.0.0.1").close();
+    }
+    await(
+        () -> "the burst is handed to the node",
+        () -> connects.get() == TcpServerConfig.DEFAULT_JOIN_BURST_PER_ADDRESS);
+    Socket oneMore = connectFrom("127.0.0.1");
+    assertThat(readUntilClosed(oneMore))
+        .containsExactly(
+            new ServerEvent.Goodbye("too many joins from 127.0.0.1: at most 10 a second"));
   }
 
   /** Whether the server closes a connection for not joining within {@code wait}. */

@@ -61,9 +61,11 @@ class TcpServerConfigTest {
         TcpServerConfig.builder()
             .host("0.0.0.0").port(7001).maxQueuedFrames(7).maxQueuedBytes(70_000)
             .idleTimeout(java.time.Duration.ofSeconds(7)).maxConnections(77)
-            .maxConnectionsPerAddress(3).helloTimeout(java.time.Duration.ofSeconds(3))
+            .maxConnectionsPerAddress(3).maxJoinsPerSecondPerAddress(5).joinBurstPerAddress(9)
+            .helloTimeout(java.time.Duration.ofSeconds(3))
             .closeGrace(java.time.Duration.ofMillis(700)).socketSendBufferBytes(7777)
-            .maxInFlightSends(17).maxRequestsPerSecond(1700).requestBurst(170)
+            .maxInFlightSends(17).maxInFlightSendsAllClients(71).maxRequestsPerSecond(1700)
+            .requestBurst(170)
             .build();
     TlsServerSettings tls =
         TlsServerSettings.pem(java.nio.file.Path.of("c.pem"), java.nio.file.Path.of("k.pem"));
@@ -73,5 +75,34 @@ class TcpServerConfigTest {
     assertThat(withTls.tls()).isSameAs(tls);
     assertThat(withTls.withTls(null).toString()).isEqualTo(config.toString());
     assertThat(config.tls()).isNull();
+  }
+
+  @Test
+  void joinLimitsHaveDefaultsAndRefuseBadValuesByName() {
+    TcpServerConfig config = TcpServerConfig.builder().build();
+    assertThat(config.maxJoinsPerSecondPerAddress()).isEqualTo(10);
+    assertThat(config.joinBurstPerAddress()).isEqualTo(20);
+    assertThat(
+            TcpServerConfig.builder().maxJoinsPerSecondPerAddress(0).build()
+                .maxJoinsPerSecondPerAddress())
+        .isZero();
+    assertThatThrownBy(() -> TcpServerConfig.builder().maxJoinsPerSecondPerAddress(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxJoinsPerSecondPerAddress must be >= 0 (0 = unlimited), was -1");
+    assertThatThrownBy(() -> TcpServerConfig.builder().joinBurstPerAddress(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("joinBurstPerAddress must be >= 1, was 0");
+  }
+
+  @Test
+  void theBudgetOfAllClientsHasADefaultAndZeroMeansNone() {
+    assertThat(TcpServerConfig.builder().build().maxInFlightSendsAllClients()).isEqualTo(1024);
+    assertThat(
+            TcpServerConfig.builder().maxInFlightSendsAllClients(0).build()
+                .maxInFlightSendsAllClients())
+        .isZero();
+    assertThatThrownBy(() -> TcpServerConfig.builder().maxInFlightSendsAllClients(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxInFlightSendsAllClients must be >= 0 (0 = no bound), was -1");
   }
 }
