@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.transport.tcp;
 
 import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.client.ClientSession;
+import io.github.ringleader.messaging.client.Credential;
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,6 +138,10 @@ public final class MessagingClient implements AutoCloseable {
     this.listener = settings.listener;
     this.servers = servers;
     this.session = new ClientSession(this::collect, new Relay());
+    CredentialSource credential = settings.credential;
+    if (credential != null) {
+      session.credentials(credential::next);
+    }
     ScheduledThreadPoolExecutor executor =
         new ScheduledThreadPoolExecutor(
             1,
@@ -191,8 +197,46 @@ public final class MessagingClient implements AutoCloseable {
     private Duration backoffMin = Duration.ofMillis(50);
     private Duration backoffMax = Duration.ofSeconds(2);
     private Duration resumeTimeout = Duration.ofSeconds(15);
+    private @Nullable String user;
+    private @Nullable Supplier<char[]> secret;
 
     private Builder() {}
+
+    /**
+     * Signs in as {@code user} with {@code secret} (a password or token), for a cluster that
+     * requires client authentication; shown with every join and resume. The array is copied: clear
+     * your own. The client keeps its copy (it needs it to resume after a failover) until {@link
+     * MessagingClient#close()}, which clears it. Default: no credential.
+     */
+    public Builder credential(String user, char[] secret) {
+      char[] copy = Objects.requireNonNull(secret, "secret").clone();
+      return credential(user, () -> copy.clone(), () -> java.util.Arrays.fill(copy, '\0'));
+    }
+
+    /**
+     * As {@link #credential(String, char[])}, with the secret asked of {@code secret} for each
+     * join and resume; the client clears each array it gets once it is sent.
+     */
+    public Builder credential(String user, Supplier<char[]> secret) {
+      return credential(user, secret, () -> {});
+    }
+
+    private @Nullable Runnable clearSecret;
+
+    private Builder credential(String user, Supplier<char[]> secret, Runnable clear) {
+      String problem = io.github.ringleader.messaging.routing.ClientNames.problemWith(Objects.requireNonNull(user, "user"));
+      if (problem != null) {
+        throw new IllegalArgumentException("credential user is invalid: " + problem);
+      }
+      Runnable before = clearSecret;
+      if (before != null) {
+        before.run();
+      }
+      this.user = user;
+      this.secret = Objects.requireNonNull(secret, "secret");
+      this.clearSecret = clear;
+      return this;
+    }
 
     /** A server to try, in the order given; the first that answers tells of the others. */
     public Builder address(String host, int port) {
@@ -304,10 +348,16 @@ public final class MessagingClient implements AutoCloseable {
         throw new IllegalStateException(
             "pingTimeout " + pingTimeout + " is shorter than pingInterval " + pingInterval);
       }
+      Supplier<char[]> secretSource = secret;
+      String signInAs = user;
+      Runnable clear = clearSecret;
       Settings settings =
           new Settings(
               List.copyOf(addresses), joinAs, listener, timeout, balance, failover,
-              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout);
+              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout,
+              signInAs == null || secretSource == null
+                  ? null
+                  : new CredentialSource(signInAs, secretSource, clear != null ? clear : () -> {}));
       return firstJoin(settings);
     }
 
@@ -330,7 +380,20 @@ public final class MessagingClient implements AutoCloseable {
       Duration pingTimeout,
       Duration backoffMin,
       Duration backoffMax,
-      Duration resumeTimeout) {}
+      Duration resumeTimeout,
+      @Nullable CredentialSource credential) {}
+
+  /** Where the client's credential comes from, and how its kept copy is cleared at close. */
+  private record CredentialSource(String user, Supplier<char[]> secret, Runnable clear) {
+    Credential next() {
+      char[] chars = secret.get();
+      try {
+        return new Credential(user, chars);
+      } finally {
+        java.util.Arrays.fill(chars, '\0');
+      }
+    }
+  }
 
   // ---------------------------------------------------------------- joining
 
@@ -682,6 +745,10 @@ public final class MessagingClient implements AutoCloseable {
   private void shutDown() {
     closing = true;
     timer.shutdownNow();
+    CredentialSource credential = settings.credential;
+    if (credential != null) {
+      credential.clear().run(); // no more joins nor resumes: the kept secret goes
+    }
     Connection current = connection;
     if (current != null) {
       current.abort();
@@ -704,7 +771,17 @@ public final class MessagingClient implements AutoCloseable {
 
   /** The session's way out: called with sessionLock held, so it only collects. */
   private void collect(ClientRequest request) {
-    toWrite.add(ClientCodec.encodeRequest(request));
+    try {
+      toWrite.add(ClientCodec.encodeRequest(request));
+    } finally {
+      // Encoded (or not encodable): the request's credential is of no more use here.
+      Credential credential =
+          request instanceof ClientRequest.Hello h ? h.credential()
+              : request instanceof ClientRequest.Resume r ? r.credential() : null;
+      if (credential != null) {
+        credential.clear();
+      }
+    }
   }
 
   /**
