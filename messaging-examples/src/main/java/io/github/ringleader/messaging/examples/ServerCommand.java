@@ -31,6 +31,7 @@ final class ServerCommand {
           + ClusterOptions.HELP
           + ClientLimitOptions.HELP
           + HttpOptions.HELP
+          + AuthOptions.SERVER_HELP
           + "  --parent <pid>             stop cleanly (as on Ctrl+C) when process <pid> ends; bench\n"
           + "                             --processes starts its servers with it, so none outlives it\n"
           + "  --help                     show this help\n";
@@ -45,6 +46,7 @@ final class ServerCommand {
     ClusterOptions options = new ClusterOptions();
     ClientLimitOptions limits = new ClientLimitOptions();
     HttpOptions http = new HttpOptions();
+    AuthOptions auth = new AuthOptions();
     NodeId id;
     int port;
     UdpTransportConfig transportConfig;
@@ -66,6 +68,7 @@ final class ServerCommand {
       }
       limits.takeFrom(rest);
       http.takeFrom(rest);
+      auth.takeServerOptionsFrom(rest);
       List<String> positional = options.parse(rest);
       if (positional.size() != 2) {
         throw new UsageException(
@@ -92,7 +95,7 @@ final class ServerCommand {
     NodeTimeline timeline = new NodeTimeline(System::currentTimeMillis);
     MessagingNode node =
         options
-            .applyTo(MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised))
+            .applyTo(auth.applyTo(MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised)))
             .transport(transport)
             .listener(timeline)
             .jmx(true)
@@ -167,6 +170,7 @@ final class ServerCommand {
             : "cluster frames are authenticated with the cluster key ("
                 + key.acceptedKeys().size()
                 + (key.acceptedKeys().size() == 1 ? " key)" : " keys: signing with the first)"));
+    log.info(auth.describe());
     TcpClientServer clients;
     try {
       node.start().get();
