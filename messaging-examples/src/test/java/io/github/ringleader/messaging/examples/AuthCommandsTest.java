@@ -145,6 +145,30 @@ class AuthCommandsTest {
   }
 
   @Test
+  void onATerminalTheClientAsksForThePasswordWithoutEchoingIt() throws Exception {
+    LoopbackCluster cluster = clusterWithUsers();
+    ByteArrayOutputStream shown = new ByteArrayOutputStream();
+    org.jline.terminal.impl.LineDisciplineTerminal terminal =
+        new org.jline.terminal.impl.LineDisciplineTerminal("test", "xterm-256color", shown, StandardCharsets.UTF_8);
+    terminal.setSize(new org.jline.terminal.Size(200, 40));
+    toClose.add(terminal);
+    java.util.concurrent.CompletableFuture<Integer> status = new java.util.concurrent.CompletableFuture<>();
+    Thread typed = new Thread(() -> status.complete(ClientCommand.run(
+        List.of("alice", "127.0.0.1", String.valueOf(cluster.port(1))), terminal, Map.of(),
+        new PrintStream(err, true, StandardCharsets.UTF_8))), "typed client");
+    typed.setDaemon(true);
+    typed.start();
+    LoopbackCluster.await(() -> shown.toString(StandardCharsets.UTF_8).contains("password for alice: "),
+        () -> "the password prompt; shown: " + shown.toString(StandardCharsets.UTF_8) + printed());
+    terminal.processInputBytes("wonderland\r".getBytes(StandardCharsets.UTF_8));
+    LoopbackCluster.await(() -> VirtualScreen.of(shown.toString(StandardCharsets.UTF_8)).lastLine().equals("alice>"),
+        () -> "the prompt after signing in; shown: " + shown.toString(StandardCharsets.UTF_8) + printed());
+    terminal.processInputBytes("quit\r".getBytes(StandardCharsets.UTF_8));
+    assertThat(status.get(15, java.util.concurrent.TimeUnit.SECONDS)).as(printed()).isZero();
+    assertThat(shown.toString(StandardCharsets.UTF_8)).doesNotContain("wonderland");
+  }
+
+  @Test
   void aWrongPasswordIsRefusedWithTheServersReason() throws Exception {
     LoopbackCluster cluster = clusterWithUsers();
     assertThat(client(cluster, Map.of("RINGLEADER_PASSWORD", "guess"), "quit\n")).isEqualTo(1);
