@@ -36,7 +36,7 @@ public record AuthDecision(@Nullable ClientAuthFailure failure, String user, Str
     return refuse(
         ClientAuthFailure.NO_CREDENTIAL,
         "",
-        "this server requires a user name and password (or token); none was given");
+        "this server requires a user name and password; none was given");
   }
 
   /** The refusal for a user that may not take {@code name}. */

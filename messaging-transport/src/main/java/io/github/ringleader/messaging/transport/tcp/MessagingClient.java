@@ -84,7 +84,9 @@ import org.slf4j.LoggerFactory;
  * least-loaded other server of the latest server list first, then the others, then the addresses
  * it was built with, waiting a random ("full jitter"), doubling delay between rounds so that a
  * dead server's clients do not stampede one survivor. It keeps trying until {@link #close()},
- * telling the listener of each failed round ({@code onReconnecting}).
+ * telling the listener of each failed round ({@code onReconnecting}), unless a server refuses its
+ * credential ({@code NOT_AUTHENTICATED}, {@code NOT_AUTHORIZED}: a changed password, a removed
+ * user): then it ends, and the listener hears {@code onClosed} with the reason.
  *
  * <p><b>Session resume.</b> Over the new connection the client resumes its session: same name,
  * same session id. The server answers ({@code onResumed}); the unanswered messages the cluster
@@ -203,7 +205,7 @@ public final class MessagingClient implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Signs in as {@code user} with {@code secret} (a password or token), for a cluster that
+     * Signs in as {@code user} with {@code secret} (a password), for a cluster that
      * requires client authentication; shown with every join and resume. The array is copied: clear
      * your own. The client keeps its copy (it needs it to resume after a failover) until {@link
      * MessagingClient#close()}, which clears it. Default: no credential.
@@ -919,6 +921,23 @@ public final class MessagingClient implements AutoCloseable {
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
         return;
       } catch (JoinRefusedException e) {
+        if (e.code() == ServerEvent.Reason.NOT_AUTHENTICATED
+            || e.code() == ServerEvent.Reason.NOT_AUTHORIZED) {
+          // The credential is no longer good (a changed password, a removed user): trying again
+          // would only be refused again, and count as guessing. The client ends.
+          log.warn("{}: the cluster no longer accepts this client's credential ({}); giving up", name, e.reason());
+          boolean toldAlready;
+          synchronized (sessionLock) {
+            // The refusal closed the session without telling the listener (it was reconnecting).
+            toldAlready = session.state() != ClientSession.State.CLOSED;
+          }
+          shutDown();
+          if (!toldAlready) {
+            String why = "the cluster no longer accepts this client's credential: " + e.reason();
+            call(() -> listener.onClosed(why));
+          }
+          return;
+        }
         // The name is cluster-wide: another server would say the same. After a crash it stays
         // taken until the cluster notices the crash; try again next round.
         failures.add(describe(candidate) + ": " + why(e));

@@ -159,6 +159,33 @@ class ClientAuthenticationEndToEndTest {
     assertThat(alice.isClosed()).isFalse();
   }
 
+  @Test
+  void aClientWhoseUserWasRemovedGivesUpInsteadOfRetryingWhenItMustSignInAgain() throws Exception {
+    TcpTestSupport.Recorder heard = new TcpTestSupport.Recorder();
+    MessagingClient ops = cluster.join(client(0, "ops").listener(heard).credential("ops", "pager".toCharArray()));
+    Path users = dir.resolve("users.txt");
+    java.nio.file.Files.write(
+        users,
+        java.nio.file.Files.readAllLines(users).stream().filter(line -> !line.startsWith("ops:")).toList());
+    java.nio.file.Files.setLastModifiedTime(
+        users, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+    // The file is looked at again at most once a second, when someone signs in.
+    await(
+        () -> "the authenticator to forget ops",
+        () -> {
+          try {
+            cluster.join(client(1, "alice").credential("alice", "wonderland".toCharArray())).close();
+          } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+          }
+          return !authenticator.users().containsKey("ops");
+        });
+    cluster.node(0).close(); // ops must resume on server2, which no longer knows the user
+    await(() -> "ops to give up", ops::isClosed);
+    assertThat(heard.closed).singleElement().asString().contains("no longer accepts this client's credential");
+    assertThat(cluster.node(1).metrics().authenticationFailures().get("client_unknown_user")).isPositive();
+  }
+
   private static Credential credential() {
     return new Credential("alice", "wonderland".toCharArray());
   }
