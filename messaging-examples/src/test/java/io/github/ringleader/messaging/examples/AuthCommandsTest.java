@@ -91,7 +91,7 @@ class AuthCommandsTest {
     assertThat(printed()).contains("error: --users: " + users + " line 2: expected name:pbkdf2-sha256");
   }
 
-  /** A one-server cluster that requires the users alice/wonderland and ops/pager. */
+  /** A one-server cluster that requires its clients to sign in; alice/wonderland is its one user. */
   private LoopbackCluster clusterWithUsers() throws Exception {
     Path users = dir.resolve("users.txt");
     main("wonderland\n", "adduser", users.toString(), "alice", "--iterations", "1000");
