@@ -12,4 +12,12 @@ public interface ClientLink {
 
   /** Closes the connection (after the events already sent). */
   void close();
+
+  /**
+   * Where the client connects from, for the audit log and for slowing down repeated failed
+   * sign-ins from one place: an IP address for a TCP client. Default {@code "in-process"}.
+   */
+  default String peer() {
+    return "in-process";
+  }
 }

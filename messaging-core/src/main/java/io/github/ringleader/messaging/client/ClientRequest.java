@@ -12,8 +12,22 @@ public sealed interface ClientRequest
         ClientRequest.ListServers,
         ClientRequest.Resume {
 
-  /** Join the cluster as {@code name}; answered by {@link ServerEvent.Welcome} or {@link ServerEvent.Refused}. */
-  record Hello(String name) implements ClientRequest {}
+  /**
+   * Join the cluster as {@code name}; answered by {@link ServerEvent.Welcome} or {@link
+   * ServerEvent.Refused}. {@code credential} proves who the client is, for a server that requires
+   * authentication (null: none shown).
+   */
+  record Hello(String name, @Nullable Credential credential) implements ClientRequest {
+    /** A hello without a credential. */
+    public Hello(String name) {
+      this(name, null);
+    }
+
+    /** The same hello without its credential (what a server passes on once it has checked it). */
+    public Hello withoutCredential() {
+      return new Hello(name);
+    }
+  }
 
   /**
    * Send {@code text} to everyone ({@code to} null) or to the client named {@code to}. {@code
@@ -43,12 +57,25 @@ public sealed interface ClientRequest
    * ServerEvent.Welcome}, {@link ServerEvent.Resumed} or {@link ServerEvent.Message}) that the
    * client received: the server sends again every message for the client after it. {@code token}
    * is the secret of the session from its {@link ServerEvent.Welcome}: without it, the session
-   * cannot be resumed.
+   * cannot be resumed. {@code credential}, as in {@link Hello}: a server that requires
+   * authentication refuses a resume without one, whatever the token.
    */
-  record Resume(String name, long session, long epoch, long seq, ResumeToken token) implements ClientRequest {
+  record Resume(
+      String name, long session, long epoch, long seq, ResumeToken token, @Nullable Credential credential)
+      implements ClientRequest {
+    /** A resume without a credential. */
+    public Resume(String name, long session, long epoch, long seq, ResumeToken token) {
+      this(name, session, epoch, seq, token, null);
+    }
+
     /** A resume without the session's token (which the server refuses). */
     public Resume(String name, long session, long epoch, long seq) {
-      this(name, session, epoch, seq, ResumeToken.NONE);
+      this(name, session, epoch, seq, ResumeToken.NONE, null);
+    }
+
+    /** The same resume without its credential. */
+    public Resume withoutCredential() {
+      return new Resume(name, session, epoch, seq, token, null);
     }
   }
 }

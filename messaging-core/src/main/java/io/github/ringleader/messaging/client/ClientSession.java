@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -116,6 +117,18 @@ public final class ClientSession {
     this.listener = listener;
   }
 
+  /** Where each Hello and Resume gets its credential (default: none). */
+  private Supplier<@Nullable Credential> credentials = () -> null;
+
+  /**
+   * Shows a credential with every Hello and Resume, for a server that requires authentication:
+   * {@code source} is asked for a fresh one each time (the receiver of the request may clear it
+   * once it is sent).
+   */
+  public void credentials(Supplier<@Nullable Credential> source) {
+    this.credentials = java.util.Objects.requireNonNull(source, "source");
+  }
+
   public State state() {
     return state;
   }
@@ -144,7 +157,7 @@ public final class ClientSession {
     positionEpoch = 0;
     positionSeq = 0;
     state = State.JOINING;
-    toServer.accept(new ClientRequest.Hello(name));
+    toServer.accept(new ClientRequest.Hello(name, credentials.get()));
   }
 
   /** Whether {@link #resume()} can be tried: the session was welcomed, with a position. */
@@ -163,7 +176,8 @@ public final class ClientSession {
       throw new IllegalStateException("nothing to resume (" + state + ")");
     }
     state = State.RESUMING;
-    toServer.accept(new ClientRequest.Resume(known, session, positionEpoch, positionSeq, token));
+    toServer.accept(
+        new ClientRequest.Resume(known, session, positionEpoch, positionSeq, token, credentials.get()));
   }
 
   /** The session's resume token ({@link ResumeToken#NONE} before the first welcome). */

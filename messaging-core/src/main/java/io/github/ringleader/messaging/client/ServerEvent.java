@@ -194,6 +194,13 @@ public sealed interface ServerEvent
      * The session to resume has ended (its grace period passed, or it never existed): join
      * afresh.
      */
-    SESSION_ENDED
+    SESSION_ENDED,
+    /**
+     * The server requires authentication and the client showed no credential, or one that is
+     * wrong (unknown user or wrong secret: the same words for both).
+     */
+    NOT_AUTHENTICATED,
+    /** The client proved who it is, but that user may not take the name it asked for. */
+    NOT_AUTHORIZED
   }
 }

@@ -53,8 +53,10 @@ import org.jspecify.annotations.Nullable;
  * @param foreignFrames cluster messages of another cluster sharing the transport, dropped
  * @param framesDropped frames the cluster transport dropped, by reason (see {@code
  *     ClusterTransport.droppedFrames()}); empty if it does not say
- * @param authenticationFailures cluster frames refused by the cluster key check, by reason; empty
- *     without a key or for a transport that does not authenticate
+ * @param authenticationFailures cluster frames refused by the cluster key check, by reason (empty
+ *     without a key or for a transport that does not authenticate), and, on a node that requires
+ *     client authentication, clients' joins and resumes refused by it, by {@code
+ *     ClientAuthFailure} under keys {@code client_<reason>} ({@code client_wrong_secret}, ...)
  */
 public record NodeMetrics(
     NodeId node,

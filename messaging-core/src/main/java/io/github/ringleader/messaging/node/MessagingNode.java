@@ -103,6 +103,8 @@ public final class MessagingNode implements AutoCloseable {
   private final LcrElection election;
   private final Router router;
   private final Rebalancer rebalancer;
+  /** With client authentication: the gate every join and resume passes (null: none). */
+  private final @Nullable ClientAuthGate authGate;
   /** Messages this node sent to itself (or its own copy of a send to all), handled after the event. */
   private final ArrayDeque<ClusterMessage> toSelf = new ArrayDeque<>();
   /** The soonest a wake-up set outside the settling may come: see {@link #afterEvent}. */
@@ -177,6 +179,16 @@ public final class MessagingNode implements AutoCloseable {
             this::elderWithRoom,
             builder.resumeTokenSource != null ? builder.resumeTokenSource : new java.security.SecureRandom());
     this.rebalancer = new Rebalancer(config.heartbeatInterval().toNanos());
+    io.github.ringleader.messaging.auth.Authenticator authenticator = builder.authenticator;
+    this.authGate =
+        authenticator == null
+            ? null
+            : new ClientAuthGate(
+                authenticator,
+                loop,
+                builder.authThrottle != null
+                    ? builder.authThrottle
+                    : new io.github.ringleader.messaging.auth.FailureThrottle());
     this.view = snapshot();
   }
 
@@ -253,8 +265,10 @@ public final class MessagingNode implements AutoCloseable {
    * and copies a few small maps; nothing waits for the loop.
    */
   public NodeMetrics metrics() {
+    ClientAuthGate gate = authGate;
     return recorder.snapshot(
-        view, config.clusterName(), router.counters(), loop.nanoTime(), foreignClusterMessages, transport);
+        view, config.clusterName(), router.counters(), loop.nanoTime(), foreignClusterMessages, transport,
+        gate == null ? java.util.Map.of() : gate.failures());
   }
 
   /**
@@ -268,6 +282,10 @@ public final class MessagingNode implements AutoCloseable {
         () -> {
           if (state == NodeState.RUNNING) {
             connection.id = router.attach(link);
+            ClientAuthGate gate = authGate;
+            if (gate != null) {
+              connection.door = gate.door(link.peer(), connection.new GateTarget());
+            }
             afterEvent();
           } else {
             link.send(
@@ -282,6 +300,8 @@ public final class MessagingNode implements AutoCloseable {
   /** A client's connection to this node, for its transport to pass requests on. */
   public final class ClientConnection {
     private long id = -1;
+    /** With authentication: where its requests go first (loop only). */
+    private ClientAuthGate.@Nullable Door door;
 
     private ClientConnection() {}
 
@@ -290,26 +310,59 @@ public final class MessagingNode implements AutoCloseable {
       loop.execute(
           () -> {
             if (id >= 0 && state == NodeState.RUNNING) {
-              if (request instanceof ClientRequest.ListServers) {
-                router.tell(id, servers(view));
-                router.tellPosition(id);
+              ClientAuthGate.Door d = door;
+              if (d != null) {
+                d.onRequest(request);
               } else {
-                router.onClientRequest(id, request, loop.nanoTime());
+                handle(request);
               }
               afterEvent();
             }
           });
     }
 
+    private void handle(ClientRequest request) {
+      if (request instanceof ClientRequest.ListServers) {
+        router.tell(id, servers(view));
+        router.tellPosition(id);
+      } else {
+        router.onClientRequest(id, request, loop.nanoTime());
+      }
+    }
+
     /** The connection is gone (closed by the client, or broken). */
     public void closed() {
       loop.execute(
           () -> {
+            ClientAuthGate.Door d = door;
+            if (d != null) {
+              d.onClosed();
+            }
             if (id >= 0 && state == NodeState.RUNNING) {
               router.onClientClosed(id);
               afterEvent();
             }
           });
+    }
+
+    /** What the connection's {@link ClientAuthGate.Door} opens onto. */
+    private final class GateTarget implements ClientAuthGate.Target {
+      @Override
+      public boolean open() {
+        return state == NodeState.RUNNING;
+      }
+
+      @Override
+      public void handle(ClientRequest request) {
+        ClientConnection.this.handle(request);
+        afterEvent();
+      }
+
+      @Override
+      public void refuse(ServerEvent.Reason code, String text) {
+        router.refuseConnection(id, code, text);
+        afterEvent();
+      }
     }
   }
 
@@ -1015,6 +1068,8 @@ public final class MessagingNode implements AutoCloseable {
     private @Nullable EventLoop eventLoop;
     private @Nullable Long incarnation;
     private java.util.random.@Nullable RandomGenerator resumeTokenSource;
+    private io.github.ringleader.messaging.auth.@Nullable Authenticator authenticator;
+    private io.github.ringleader.messaging.auth.@Nullable FailureThrottle authThrottle;
     private final List<NodeListener> listeners = new ArrayList<>();
     private boolean jmx;
 
@@ -1172,6 +1227,26 @@ public final class MessagingNode implements AutoCloseable {
      */
     public Builder resumeTokenSource(java.util.random.RandomGenerator source) {
       this.resumeTokenSource = Objects.requireNonNull(source, "resumeTokenSource");
+      return this;
+    }
+
+    /**
+     * Requires clients to authenticate: every join and resume is checked by {@code authenticator}
+     * (off the event loop, see its contract) before it goes ahead; a refused client is told why
+     * and disconnected. Default: none, every client is let in by name alone. The node does not
+     * close it.
+     */
+    public Builder authenticator(io.github.ringleader.messaging.auth.Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * How repeated failed sign-ins are slowed down (default: a {@link
+     * io.github.ringleader.messaging.auth.FailureThrottle} with its defaults). Used on the loop only.
+     */
+    public Builder authFailureThrottle(io.github.ringleader.messaging.auth.FailureThrottle throttle) {
+      this.authThrottle = Objects.requireNonNull(throttle, "throttle");
       return this;
     }
 

@@ -82,6 +82,17 @@ final class NodeMetricsRecorder {
             router.heldSessions(), sequencer == null || !leading ? Map.of() : sequencer.deliveryLag());
   }
 
+  /** The cluster transport's frame refusals and the client sign-in refusals, in one map. */
+  private static Map<String, Long> authenticationFailures(
+      Map<String, Long> frames, Map<String, Long> clients) {
+    if (clients.isEmpty()) {
+      return frames;
+    }
+    Map<String, Long> both = new java.util.TreeMap<>(frames);
+    both.putAll(clients);
+    return both;
+  }
+
   /** The node's metrics now; safe from any thread. */
   NodeMetrics snapshot(
       ClusterView view,
@@ -89,7 +100,8 @@ final class NodeMetricsRecorder {
       RoutingCounters counters,
       long nowNanos,
       long foreignFrames,
-      ClusterTransport transport) {
+      ClusterTransport transport,
+      Map<String, Long> clientAuthFailures) {
     long received = counters.received();
     long accepted = counters.accepted();
     long delivered = counters.delivered();
@@ -122,6 +134,6 @@ final class NodeMetricsRecorder {
         counters.refusals(),
         foreignFrames,
         transport.droppedFrames(),
-        transport.authenticationFailures());
+        authenticationFailures(transport.authenticationFailures(), clientAuthFailures));
   }
 }

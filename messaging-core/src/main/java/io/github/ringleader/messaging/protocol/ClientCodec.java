@@ -10,6 +10,7 @@ import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNKN
 import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNSUPPORTED_VERSION;
 
 import io.github.ringleader.messaging.client.ClientRequest;
+import io.github.ringleader.messaging.client.Credential;
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.routing.ClientNames;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * it follows the conventions of {@link ClusterCodec} (u32 length prefix, big-endian, strict
  * UTF-8, bounded counts) with the magic {@code 'R' 'C'}.
  *
- * <p>Requests (client to server) have type codes 1–6, events (server to client) 65–75, so a frame
+ * <p>Requests (client to server) have type codes 1–8, events (server to client) 65–75, so a frame
  * sent the wrong way is an {@link CodecException.Reason#UNKNOWN_TYPE}, not a misread.
  *
  * <p>A position in the cluster's stream (the {@code epoch} and {@code seq} of a {@link
@@ -77,6 +78,10 @@ public final class ClientCodec {
   static final int BYE = 4;
   static final int LIST_SERVERS = 5;
   static final int RESUME = 6;
+  /** A Hello with a credential after its name. */
+  static final int HELLO_SIGNED = 7;
+  /** A Resume with a credential after its token. */
+  static final int RESUME_SIGNED = 8;
 
   // Event type codes.
   static final int WELCOME = 65;
@@ -96,6 +101,9 @@ public final class ClientCodec {
 
   /** Length prefix, magic, version, type. */
   static final int HEADER_BYTES = LENGTH_PREFIX_BYTES + 2 + 1 + 1;
+
+  /** The only kind of credential in version 1: a user name and that user's secret. */
+  static final int CREDENTIAL_USER_SECRET = 1;
 
   /** The fewest bytes a name in a Users list takes. */
   private static final int MIN_NAME_BYTES = 2;
@@ -118,6 +126,8 @@ public final class ClientCodec {
       case PROTOCOL_ERROR -> 6;
       case BUSY -> 7;
       case SESSION_ENDED -> 8;
+      case NOT_AUTHENTICATED -> 9;
+      case NOT_AUTHORIZED -> 10;
     };
   }
 
@@ -161,7 +171,11 @@ public final class ClientCodec {
   public static byte[] encodeRequest(ClientRequest request) {
     Writer out = new Writer();
     if (request instanceof ClientRequest.Hello h) {
-      out.header(HELLO).name("hello name", h.name());
+      Credential credential = h.credential();
+      out.header(credential == null ? HELLO : HELLO_SIGNED).name("hello name", h.name());
+      if (credential != null) {
+        out.credential("hello", credential);
+      }
     } else if (request instanceof ClientRequest.Send s) {
       if (s.seq() > Bounds.MAX_CLIENT_SEQ) {
         throw new IllegalArgumentException(
@@ -178,13 +192,17 @@ public final class ClientCodec {
     } else if (request instanceof ClientRequest.ListServers) {
       out.header(LIST_SERVERS);
     } else if (request instanceof ClientRequest.Resume r) {
-      out.header(RESUME)
+      out.header(r.credential() == null ? RESUME : RESUME_SIGNED)
           .name("resume name", r.name())
           .i64("resume session", r.session())
           .u64(r.epoch())
           .i64("resume seq", r.seq())
           .u64(r.token().high())
           .u64(r.token().low());
+      Credential credential = r.credential();
+      if (credential != null) {
+        out.credential("resume", credential);
+      }
     } else {
       throw new AssertionError("no encoding for " + request.getClass().getName());
     }
@@ -317,6 +335,8 @@ public final class ClientCodec {
   private static final class Writer {
     private byte[] buf = new byte[256]; // a message of 128 bytes and its fields fit at once
     private int pos = LENGTH_PREFIX_BYTES;
+    /** Whether a secret was written: the working buffers are then wiped once copied out. */
+    private boolean holdsSecret;
 
     Writer header(int type) {
       ensure(4);
@@ -400,6 +420,30 @@ public final class ClientCodec {
       return this;
     }
 
+    /**
+     * The credential that ends a Hello or Resume of the signed types: a kind byte, the user's name
+     * and the secret as a u16 count and that many bytes of UTF-8.
+     */
+    Writer credential(String request, Credential credential) {
+      u8(CREDENTIAL_USER_SECRET).name(request + " credential user", credential.user());
+      byte[] secret = credential.utf8();
+      try {
+        if (secret.length == 0 || secret.length > Credential.MAX_SECRET_BYTES) {
+          throw new IllegalArgumentException(
+              request + " credential secret is " + bytes(secret.length) + " of UTF-8, must be 1.."
+                  + Credential.MAX_SECRET_BYTES);
+        }
+        u16(secret.length);
+        holdsSecret = true;
+        ensure(secret.length);
+        System.arraycopy(secret, 0, buf, pos, secret.length);
+        pos += secret.length;
+      } finally {
+        Arrays.fill(secret, (byte) 0);
+      }
+      return this;
+    }
+
     Writer text(String field, String text, int limit) {
       int length = utf8Length(field, text);
       if (length > limit) {
@@ -428,7 +472,11 @@ public final class ClientCodec {
             "frame would exceed " + MAX_CLIENT_FRAME_BYTES + " bytes");
       }
       if (needed > buf.length) {
+        byte[] old = buf;
         buf = Arrays.copyOf(buf, Math.min(MAX_CLIENT_FRAME_BYTES, Math.max(needed, buf.length * 2)));
+        if (holdsSecret) {
+          Arrays.fill(old, (byte) 0);
+        }
       }
     }
 
@@ -441,7 +489,11 @@ public final class ClientCodec {
       if (pos > MAX_CLIENT_FRAME_BYTES) {
         throw new IllegalArgumentException(what + " frame would exceed " + MAX_CLIENT_FRAME_BYTES);
       }
-      return Arrays.copyOf(buf, pos);
+      byte[] frame = Arrays.copyOf(buf, pos);
+      if (holdsSecret) {
+        Arrays.fill(buf, (byte) 0);
+      }
+      return frame;
     }
   }
 
@@ -526,6 +578,10 @@ public final class ClientCodec {
     ClientRequest request =
         switch (type) {
           case HELLO -> new ClientRequest.Hello(in.name("hello name"));
+          case HELLO_SIGNED -> {
+            String name = in.name("hello name");
+            yield new ClientRequest.Hello(name, in.credential("hello"));
+          }
           case SEND -> {
             long seq = in.nonNegative("send seq");
             if (seq > Bounds.MAX_CLIENT_SEQ) {
@@ -539,15 +595,16 @@ public final class ClientCodec {
           case LIST_USERS -> new ClientRequest.ListUsers();
           case BYE -> new ClientRequest.Bye();
           case LIST_SERVERS -> new ClientRequest.ListServers();
-          case RESUME -> {
+          case RESUME, RESUME_SIGNED -> {
             String name = in.name("resume name");
             long session = in.nonNegative("resume session");
             long epoch = in.u64("resume epoch");
             long seq = in.nonNegative("resume seq");
             ResumeToken token = new ResumeToken(in.u64("resume token high"), in.u64("resume token low"));
-            yield new ClientRequest.Resume(name, session, epoch, seq, token);
+            yield new ClientRequest.Resume(
+                name, session, epoch, seq, token, type == RESUME_SIGNED ? in.credential("resume") : null);
           }
-          default -> throw in.unknownType(type, "request", "1..6");
+          default -> throw in.unknownType(type, "request", "1..8");
         };
     in.end(request.getClass().getSimpleName());
     return request;
@@ -783,6 +840,59 @@ public final class ClientCodec {
       }
       pos = at;
       return name(field);
+    }
+
+    /**
+     * The credential that ends a signed Hello or Resume. Its secret is decoded strictly into a
+     * char array, never a String, and the intermediate buffers wiped; an error never quotes it.
+     */
+    Credential credential(String request) throws CodecException {
+      int kind = u8(request + " credential kind");
+      if (kind != CREDENTIAL_USER_SECRET) {
+        throw new CodecException(
+            INVALID_FIELD,
+            request + " credential kind " + kind + " is not known (version 1 has kind "
+                + CREDENTIAL_USER_SECRET + ", a user name and secret)");
+      }
+      String user = name(request + " credential user");
+      String field = request + " credential secret";
+      int count = u16(field + " length");
+      if (count == 0 || count > Credential.MAX_SECRET_BYTES) {
+        throw new CodecException(
+            INVALID_FIELD,
+            field + " is " + bytes(count) + ", must be 1.." + Credential.MAX_SECRET_BYTES);
+      }
+      need(count, field);
+      ByteBuffer in = ByteBuffer.wrap(data, pos, count);
+      CharsetDecoder decoder =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT);
+      java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(count);
+      try {
+        java.nio.charset.CoderResult result = decoder.decode(in, chars, true);
+        if (!result.isUnderflow()) {
+          result.throwException();
+        }
+        result = decoder.flush(chars);
+        if (!result.isUnderflow()) {
+          result.throwException();
+        }
+      } catch (CharacterCodingException e) {
+        Arrays.fill(chars.array(), '\0');
+        // Never the bytes: they are (most of) a secret.
+        throw new CodecException(
+            INVALID_FIELD, field + " is not well-formed UTF-8 at index " + (in.position() - pos));
+      }
+      char[] secret = Arrays.copyOf(chars.array(), chars.position());
+      Arrays.fill(chars.array(), '\0');
+      pos += count;
+      try {
+        return new Credential(user, secret);
+      } finally {
+        Arrays.fill(secret, '\0');
+      }
     }
 
     NodeId nodeId(String field) throws CodecException {

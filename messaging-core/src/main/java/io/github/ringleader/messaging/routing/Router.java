@@ -498,6 +498,18 @@ public final class Router implements StreamReplica.Sink {
     return true;
   }
 
+  /**
+   * Refuses the join or resume of the client on {@code connection}, which has not joined, for a
+   * reason decided outside the router (authentication): it is told {@code text}, counted under
+   * {@code code} and disconnected.
+   */
+  public void refuseConnection(long connection, ServerEvent.Reason code, String text) {
+    LocalSession session = byConnection.get(connection);
+    if (session != null && session.state == SessionState.NEW) {
+      refuse(session, code, text, null);
+    }
+  }
+
   /** The client's connection closed. */
   public void onClientClosed(long connection) {
     LocalSession session = byConnection.get(connection);

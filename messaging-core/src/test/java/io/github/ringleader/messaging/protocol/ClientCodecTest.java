@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.ClientRequest;
+import io.github.ringleader.messaging.client.Credential;
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.client.ServerEvent.Reason;
 import java.nio.ByteBuffer;
@@ -56,7 +57,15 @@ class ClientCodecTest {
         new ClientRequest.Resume(LONGEST_NAME, Long.MAX_VALUE, TOP_BIT_EPOCH, Long.MAX_VALUE),
         new ClientRequest.Resume("bob", 1, -1, 1),
         new ClientRequest.Resume("bob", 1, Long.MIN_VALUE, 0),
-        new ClientRequest.Resume("bob", 1, 2, 3, new ResumeToken(-1, Long.MIN_VALUE)));
+        new ClientRequest.Resume("bob", 1, 2, 3, new ResumeToken(-1, Long.MIN_VALUE)),
+        new ClientRequest.Hello("alice", credential("alice", "correct horse")),
+        new ClientRequest.Hello("bot-1", credential(LONGEST_NAME, "é😀".repeat(170))),
+        new ClientRequest.Hello("a", credential("a", "x".repeat(Credential.MAX_SECRET_BYTES))),
+        new ClientRequest.Resume("alice", 5, EPOCH, 12, TOKEN, credential("alice", "s")));
+  }
+
+  private static Credential credential(String user, String secret) {
+    return new Credential(user, secret.toCharArray());
   }
 
   static Stream<ServerEvent> events() {
@@ -479,18 +488,79 @@ class ClientCodecTest {
         .isEqualTo(CodecException.Reason.UNSUPPORTED_VERSION);
   }
 
+  // ------------------------------------------------------------------ credentials
+
+  @Test
+  void aSignedHelloIsTypeSevenWithKindUserAndSecretAfterTheName() {
+    assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Hello("al", credential("bo", "pw")))))
+        .isEqualTo("0000000f" + "52430107" + "02616c" + "01" + "02626f" + "0002" + "7077");
+  }
+
+  @Test
+  void aSignedResumeIsTypeEightWithTheCredentialAfterTheToken() throws CodecException {
+    ClientRequest.Resume resume = new ClientRequest.Resume("al", 5, 1, 2, TOKEN, credential("al", "pw"));
+    byte[] frame = ClientCodec.encodeRequest(resume);
+    assertThat(frame[7]).isEqualTo((byte) 8);
+    assertThat(HEX.formatHex(frame)).endsWith("0123456789abcdef" + "fedcba9876543210" + "01" + "02616c" + "0002" + "7077");
+    assertThat(ClientCodec.decodeRequest(frame)).isEqualTo(resume);
+  }
+
+  @Test
+  void aCredentialNeverShowsItsSecretInToStringNorInAnError() {
+    ClientRequest.Hello hello = new ClientRequest.Hello("alice", credential("alice", "hunter2"));
+    assertThat(hello.toString()).contains("alice").doesNotContain("hunter2");
+    // Invalid UTF-8 in the secret: the error names the field and index, never the bytes.
+    CodecException e = rejectedRequest(hex("00000010 52430107 02616c 01 02616c 0003 68ff32"));
+    assertThat(e.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(e).hasMessage("hello credential secret is not well-formed UTF-8 at index 1");
+  }
+
+  @Test
+  void malformedCredentialFieldsAreRejectedWithTheFieldNamed() {
+    CodecException kind = rejectedRequest(hex("0000000f 52430107 02616c 02 02616c 0002 7077"));
+    assertThat(kind.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(kind).hasMessageContaining("hello credential kind 2 is not known");
+    CodecException user = rejectedRequest(hex("0000000f 52430107 02616c 01 022d61 0002 7077"));
+    assertThat(user).hasMessageStartingWith("hello credential user is invalid: ");
+    CodecException empty = rejectedRequest(hex("0000000d 52430107 02616c 01 02616c 0000"));
+    assertThat(empty).hasMessage("hello credential secret is 0 bytes, must be 1..1024");
+    CodecException tooLong = rejectedRequest(hex("0000000d 52430107 02616c 01 02616c 0401"));
+    assertThat(tooLong.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
+    assertThat(tooLong).hasMessage("hello credential secret is 1025 bytes, must be 1..1024");
+    CodecException announcedMore = rejectedRequest(hex("0000000f 52430107 02616c 01 02616c 0005 7077"));
+    assertThat(announcedMore.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
+    CodecException noCredential = rejectedRequest(hex("00000007 52430107 02616c"));
+    assertThat(noCredential.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
+    CodecException trailing = rejectedRequest(hex("00000010 52430107 02616c 01 02616c 0002 7077 00"));
+    assertThat(trailing.reason()).isEqualTo(CodecException.Reason.LENGTH_MISMATCH);
+  }
+
+  @Test
+  void encoderRefusesASecretThatCannotTravel() {
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("a", ""))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("hello credential secret is 0 bytes of UTF-8, must be 1..1024");
+    assertThatThrownBy(
+            () -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("a", "é".repeat(513)))))
+        .hasMessage("hello credential secret is 1026 bytes of UTF-8, must be 1..1024");
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("a", "\ud800"))))
+        .hasMessageContaining("unpaired surrogate");
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("-a", "x"))))
+        .hasMessageStartingWith("hello credential user is invalid: ");
+  }
+
   @Test
   void anEventSentToTheServerAndARequestSentToTheClientAreUnknownTypes() {
     byte[] goodbye = ClientCodec.encodeEvent(new ServerEvent.Goodbye("bye"));
     CodecException e = rejectedRequest(goodbye);
     assertThat(e.reason()).isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
-    assertThat(e).hasMessage("unknown request type 72 (requests are 1..6)");
+    assertThat(e).hasMessage("unknown request type 72 (requests are 1..8)");
     byte[] bye = ClientCodec.encodeRequest(new ClientRequest.Bye());
     assertThat(rejectedEvent(bye).reason()).isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
     assertThat(rejectedRequest(hex("00000004 52430100")).reason())
         .isEqualTo(CodecException.Reason.UNKNOWN_TYPE);
-    assertThat(rejectedRequest(hex("00000004 52430107")))
-        .hasMessage("unknown request type 7 (requests are 1..6)");
+    assertThat(rejectedRequest(hex("00000004 52430109")))
+        .hasMessage("unknown request type 9 (requests are 1..8)");
     assertThat(rejectedEvent(hex("00000004 5243014c")))
         .hasMessage("unknown event type 76 (events are 65..75)");
   }
@@ -526,8 +596,8 @@ class ClientCodecTest {
   void eventFieldsOutsideTheirRangesAreRejected() {
     assertThat(rejectedEvent(hex("00000009 52430146 0162 02 0000")))
         .hasMessage("presence joined must be 0 or 1, was 2");
-    assertThat(rejectedEvent(hex("00000008 52430142 09 0000 00")))
-        .hasMessage("refused code 9 is not a known reason");
+    assertThat(rejectedEvent(hex("00000008 52430142 0b 0000 00")))
+        .hasMessage("refused code 11 is not a known reason");
     assertThat(rejectedEvent(hex("00000009 52430142 02 0000 01 2f")).reason())
         .isEqualTo(CodecException.Reason.INVALID_ID);
     assertThat(rejectedEvent(hex("0000000f 52430141 0161 0000000000000001 00")).reason())
@@ -856,7 +926,7 @@ class ClientCodecTest {
         requests().map(r -> ClientCodec.encodeRequest(r)[7] & 0xFF).distinct().toList();
     List<Integer> eventTypes =
         events().map(e -> ClientCodec.encodeEvent(e)[7] & 0xFF).distinct().sorted().toList();
-    assertThat(requestTypes).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6);
+    assertThat(requestTypes).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8);
     assertThat(eventTypes).isEqualTo(IntStream.rangeClosed(65, 75).boxed().toList());
   }
 }

@@ -50,6 +50,7 @@ final class ClientCommand {
           + "  --no-balance               join the given server even if another has more room\n"
           + "  --timeout <duration>       how long to wait for the server's answer (default 5s)\n"
           + TlsOptions.CLIENT_HELP
+          + AuthOptions.CLIENT_HELP
           + "  --help                     show this help\n"
           + "\n"
           + "On a terminal: line editing, history (up/down), Tab completes commands and user\n"
@@ -84,21 +85,31 @@ final class ClientCommand {
       }
       return new PlainConsole(
           stdin, out, out == System.out ? PlainConsole.stdoutCharset() : StandardCharsets.UTF_8);
-    }, err);
+    }, System.getenv(), err);
+  }
+
+  /** As {@link #run(List, InputStream, PrintStream, PrintStream)} with {@code env} as the environment (for tests). */
+  static int run(List<String> args, InputStream stdin, PrintStream out, Map<String, String> env, PrintStream err) {
+    return run(args, (name, users) -> new PlainConsole(stdin, out, StandardCharsets.UTF_8), env, err);
   }
 
   /** Runs the client on {@code terminal}, with {@code env} as the environment (for tests). */
   static int run(List<String> args, Terminal terminal, Map<String, String> env, PrintStream err) {
-    return run(args, (name, users) -> new TerminalConsole(terminal, name, users, env), err);
+    return run(args, (name, users) -> new TerminalConsole(terminal, name, users, env), env, err);
   }
 
-  private static int run(List<String> args, ConsoleFactory consoles, PrintStream err) {
+  private static int run(
+      List<String> args, ConsoleFactory consoles, Map<String, String> env, PrintStream err) {
     Options options;
+    AuthOptions auth = new AuthOptions();
+    char @Nullable [] password;
     try {
       List<String> rest = new ArrayList<>(args);
       @Nullable ClientTls tls = TlsOptions.takeClientOptions(rest);
+      auth.takeClientOptionsFrom(rest);
       options = Options.parse(rest);
       options.tls = tls;
+      password = auth.scriptedPassword(env);
     } catch (UsageException e) {
       return e.report(err, USAGE);
     }
@@ -113,23 +124,55 @@ final class ClientCommand {
     }
     try (console) {
       printer[0] = new ClientPrinter(options.name, options.host, options.port, console);
-      return connectAndRun(options, printer[0], console, err);
+      return connectAndRun(options, auth, password, printer[0], console, err);
+    } finally {
+      if (password != null) {
+        java.util.Arrays.fill(password, '\0');
+      }
     }
   }
 
+  private static MessagingClient connect(
+      Options options, AuthOptions auth, char @Nullable [] password, ClientPrinter printer)
+      throws IOException {
+    MessagingClient.Builder builder =
+        MessagingClient.builder()
+            .address(options.host, options.port)
+            .name(options.name)
+            .listener(printer)
+            .timeout(options.timeout)
+            .balance(options.balance);
+    ClientTls tls = options.tls;
+    if (tls != null) {
+      builder.tls(tls);
+    }
+    return (password == null ? builder : auth.applyTo(builder, options.name, password)).connect();
+  }
+
   private static int connectAndRun(
-      Options options, ClientPrinter printer, ClientConsole console, PrintStream err) {
-    MessagingClient client;
+      Options options, AuthOptions auth, char @Nullable [] scripted, ClientPrinter printer,
+      ClientConsole console, PrintStream err) {
+    MessagingClient joined;
+    char @Nullable [] typed = null;
     try {
-      MessagingClient.Builder builder =
-          MessagingClient.builder()
-              .address(options.host, options.port)
-              .name(options.name)
-              .listener(printer)
-              .timeout(options.timeout)
-              .balance(options.balance);
-      ClientTls tls = options.tls;
-      client = (tls == null ? builder : builder.tls(tls)).connect();
+      try {
+        joined = connect(options, auth, scripted, printer);
+      } catch (JoinRefusedException e) {
+        // A server with --users refuses a client that gave no password: ask for one, if there
+        // is a terminal to ask on, and try once more.
+        if (e.code() != io.github.ringleader.messaging.client.ServerEvent.Reason.NOT_AUTHENTICATED
+            || scripted != null) {
+          throw e;
+        }
+        typed = console.readSecret("password for " + auth.user(options.name) + ": ");
+        if (typed == null) {
+          err.println("error: " + e.getMessage());
+          err.println("error: the server requires a password: give --password-file <file> or set "
+              + AuthOptions.PASSWORD_VARIABLE);
+          return 1;
+        }
+        joined = connect(options, auth, typed, printer);
+      }
     } catch (JoinRefusedException e) {
       err.println("error: " + e.getMessage());
       return 1;
@@ -138,7 +181,12 @@ final class ClientCommand {
       err.println("error: cannot join through " + options.host + ":" + options.port + ": " + why
           + (why.contains("Connection refused") ? " (is a server running on that port?)" : ""));
       return 1;
+    } finally {
+      if (typed != null) {
+        java.util.Arrays.fill(typed, '\0');
+      }
     }
+    MessagingClient client = joined;
     // Ctrl+C outside the line editor, or SIGTERM: say goodbye, so the name is free at once
     // instead of held for the cluster's grace period.
     Thread leave = new Thread(() -> {

@@ -31,6 +31,14 @@ interface ClientConsole extends AutoCloseable {
    */
   @Nullable String readLine() throws IOException;
 
+  /**
+   * Asks for a secret (a password) without showing it, or returns null where that cannot be done
+   * (not on a terminal: a pipe's next line is a command, not a password). The caller clears it.
+   */
+  default char @Nullable [] readSecret(String prompt) throws IOException {
+    return null;
+  }
+
   /** Shows {@code text} (one or more lines, no trailing newline) as {@code kind}. */
   void show(Kind kind, String text);
 

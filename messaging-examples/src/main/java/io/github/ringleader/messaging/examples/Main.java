@@ -4,7 +4,10 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 
-/** Entry point of {@code messaging-examples.jar}: {@code server}, {@code client}, {@code demo}, {@code bench}, {@code failover}. */
+/**
+ * Entry point of {@code messaging-examples.jar}: {@code server}, {@code client}, {@code demo},
+ * {@code bench}, {@code failover}, {@code keygen}, {@code adduser}.
+ */
 public final class Main {
   static final String USAGE =
       "usage: java -jar messaging-examples.jar <command> [arguments]\n"
@@ -20,6 +23,8 @@ public final class Main {
           + "  server <id> <port> [opts]  run one server (see: server --help)\n"
           + "  client <name> <host> <port>  join as <name> through a server (see: client --help)\n"
           + "  keygen                     print a new random cluster key: keygen > cluster.key\n"
+          + "  adduser <file> <name>      add a client user to a users file for server --users,\n"
+          + "                             password from standard input (see: adduser --help)\n"
           + "  --help                     show this help\n";
 
   private Main() {}
@@ -32,6 +37,11 @@ public final class Main {
   }
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
+    return run(args, System.in, out, err);
+  }
+
+  /** As {@link #run(List, PrintStream, PrintStream)}, with {@code stdin} as standard input. */
+  static int run(List<String> args, java.io.InputStream stdin, PrintStream out, PrintStream err) {
     if (args.isEmpty()) {
       err.println("error: no command given");
       err.println();
@@ -55,7 +65,9 @@ public final class Main {
                 .signingKeyBase64());
         return 0;
       case "client":
-        return ClientCommand.run(rest, System.in, out, err);
+        return ClientCommand.run(rest, stdin, out, err);
+      case "adduser":
+        return AddUserCommand.run(rest, stdin, out, err);
       case "--help":
       case "-h":
       case "help":

@@ -33,6 +33,7 @@ final class ServerCommand {
           + ClientLimitOptions.HELP
           + HttpOptions.HELP
           + TlsOptions.SERVER_HELP
+          + AuthOptions.SERVER_HELP
           + "  --parent <pid>             stop cleanly (as on Ctrl+C) when process <pid> ends; bench\n"
           + "                             --processes starts its servers with it, so none outlives it\n"
           + "  --help                     show this help\n";
@@ -47,6 +48,7 @@ final class ServerCommand {
     ClusterOptions options = new ClusterOptions();
     ClientLimitOptions limits = new ClientLimitOptions();
     HttpOptions http = new HttpOptions();
+    AuthOptions auth = new AuthOptions();
     NodeId id;
     int port;
     UdpTransportConfig transportConfig;
@@ -70,6 +72,7 @@ final class ServerCommand {
       limits.takeFrom(rest);
       http.takeFrom(rest);
       tls = TlsOptions.takeServerOptions(rest, System.getenv());
+      auth.takeServerOptionsFrom(rest);
       List<String> positional = options.parse(rest);
       if (positional.size() != 2) {
         throw new UsageException(
@@ -96,7 +99,7 @@ final class ServerCommand {
     NodeTimeline timeline = new NodeTimeline(System::currentTimeMillis);
     MessagingNode node =
         options
-            .applyTo(MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised))
+            .applyTo(auth.applyTo(MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised)))
             .transport(transport)
             .listener(timeline)
             .jmx(true)
@@ -171,6 +174,7 @@ final class ServerCommand {
             : "cluster frames are encrypted and authenticated with the cluster key ("
                 + key.acceptedKeys().size()
                 + (key.acceptedKeys().size() == 1 ? " key)" : " keys: sealing with the first)"));
+    log.info(auth.describe());
     TcpClientServer clients;
     try {
       node.start().get();

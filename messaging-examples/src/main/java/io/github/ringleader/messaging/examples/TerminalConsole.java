@@ -110,6 +110,21 @@ final class TerminalConsole implements ClientConsole {
     }
   }
 
+  /** Reads a line without echo (JLine's null mask) and without keeping it in the history. */
+  @Override
+  public char @Nullable [] readSecret(String secretPrompt) {
+    Object history = reader.getVariable(LineReader.DISABLE_HISTORY);
+    reader.setVariable(LineReader.DISABLE_HISTORY, true);
+    try {
+      String line = reader.readLine(secretPrompt, '\0');
+      return line == null ? null : line.toCharArray();
+    } catch (UserInterruptException | EndOfFileException e) {
+      return null;
+    } finally {
+      reader.setVariable(LineReader.DISABLE_HISTORY, history == null ? false : history);
+    }
+  }
+
   @Override
   public @Nullable String readLine() {
     try {

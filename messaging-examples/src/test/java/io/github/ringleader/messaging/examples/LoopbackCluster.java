@@ -27,6 +27,11 @@ final class LoopbackCluster implements AutoCloseable {
   final List<TcpClientServer> servers = new ArrayList<>();
 
   LoopbackCluster(int size) throws Exception {
+    this(size, node -> node);
+  }
+
+  /** As {@link #LoopbackCluster(int)}, each node's builder adjusted by {@code customise}. */
+  LoopbackCluster(int size, java.util.function.UnaryOperator<MessagingNode.Builder> customise) throws Exception {
     int group;
     try (DatagramChannel probe = DatagramChannel.open()) {
       probe.bind(new InetSocketAddress(0));
@@ -41,7 +46,7 @@ final class LoopbackCluster implements AutoCloseable {
               link -> TcpClientServer.ClientAcceptor.of(node.join()).connect(link));
       servers.add(tcp);
       node.complete(
-          MessagingNode.builder()
+          customise.apply(MessagingNode.builder())
               .nodeId("server" + i)
               .clusterName(cluster)
               .clientPort(tcp.localPort())

@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.transport.tcp;
 
 import io.github.ringleader.messaging.client.ClientRequest;
 import io.github.ringleader.messaging.client.ClientSession;
+import io.github.ringleader.messaging.client.Credential;
 import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +84,9 @@ import org.slf4j.LoggerFactory;
  * least-loaded other server of the latest server list first, then the others, then the addresses
  * it was built with, waiting a random ("full jitter"), doubling delay between rounds so that a
  * dead server's clients do not stampede one survivor. It keeps trying until {@link #close()},
- * telling the listener of each failed round ({@code onReconnecting}).
+ * telling the listener of each failed round ({@code onReconnecting}), unless a server refuses its
+ * credential ({@code NOT_AUTHENTICATED}, {@code NOT_AUTHORIZED}: a changed password, a removed
+ * user): then it ends, and the listener hears {@code onClosed} with the reason.
  *
  * <p><b>Session resume.</b> Over the new connection the client resumes its session: same name,
  * same session id. The server answers ({@code onResumed}); the unanswered messages the cluster
@@ -136,6 +140,10 @@ public final class MessagingClient implements AutoCloseable {
     this.listener = settings.listener;
     this.servers = servers;
     this.session = new ClientSession(this::collect, new Relay());
+    CredentialSource credential = settings.credential;
+    if (credential != null) {
+      session.credentials(credential::next);
+    }
     ScheduledThreadPoolExecutor executor =
         new ScheduledThreadPoolExecutor(
             1,
@@ -192,6 +200,8 @@ public final class MessagingClient implements AutoCloseable {
     private Duration backoffMax = Duration.ofSeconds(2);
     private Duration resumeTimeout = Duration.ofSeconds(15);
     private @Nullable ClientTls tls;
+    private @Nullable String user;
+    private @Nullable Supplier<char[]> secret;
 
     private Builder() {}
 
@@ -202,6 +212,42 @@ public final class MessagingClient implements AutoCloseable {
      */
     public Builder tls(ClientTls tls) {
       this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
+     * Signs in as {@code user} with {@code secret} (a password), for a cluster that
+     * requires client authentication; shown with every join and resume. The array is copied: clear
+     * your own. The client keeps its copy (it needs it to resume after a failover) until {@link
+     * MessagingClient#close()}, which clears it. Default: no credential.
+     */
+    public Builder credential(String user, char[] secret) {
+      char[] copy = Objects.requireNonNull(secret, "secret").clone();
+      return credential(user, () -> copy.clone(), () -> java.util.Arrays.fill(copy, '\0'));
+    }
+
+    /**
+     * As {@link #credential(String, char[])}, with the secret asked of {@code secret} for each
+     * join and resume; the client clears each array it gets once it is sent.
+     */
+    public Builder credential(String user, Supplier<char[]> secret) {
+      return credential(user, secret, () -> {});
+    }
+
+    private @Nullable Runnable clearSecret;
+
+    private Builder credential(String user, Supplier<char[]> secret, Runnable clear) {
+      String problem = io.github.ringleader.messaging.routing.ClientNames.problemWith(Objects.requireNonNull(user, "user"));
+      if (problem != null) {
+        throw new IllegalArgumentException("credential user is invalid: " + problem);
+      }
+      Runnable before = clearSecret;
+      if (before != null) {
+        before.run();
+      }
+      this.user = user;
+      this.secret = Objects.requireNonNull(secret, "secret");
+      this.clearSecret = clear;
       return this;
     }
 
@@ -315,10 +361,16 @@ public final class MessagingClient implements AutoCloseable {
         throw new IllegalStateException(
             "pingTimeout " + pingTimeout + " is shorter than pingInterval " + pingInterval);
       }
+      Supplier<char[]> secretSource = secret;
+      String signInAs = user;
+      Runnable clear = clearSecret;
       Settings settings =
           new Settings(
               List.copyOf(addresses), joinAs, listener, timeout, balance, failover,
-              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout, tls);
+              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout, tls,
+              signInAs == null || secretSource == null
+                  ? null
+                  : new CredentialSource(signInAs, secretSource, clear != null ? clear : () -> {}));
       return firstJoin(settings);
     }
 
@@ -342,7 +394,20 @@ public final class MessagingClient implements AutoCloseable {
       Duration backoffMin,
       Duration backoffMax,
       Duration resumeTimeout,
-      @Nullable ClientTls tls) {}
+      @Nullable ClientTls tls,
+      @Nullable CredentialSource credential) {}
+
+  /** Where the client's credential comes from, and how its kept copy is cleared at close. */
+  private record CredentialSource(String user, Supplier<char[]> secret, Runnable clear) {
+    Credential next() {
+      char[] chars = secret.get();
+      try {
+        return new Credential(user, chars);
+      } finally {
+        java.util.Arrays.fill(chars, '\0');
+      }
+    }
+  }
 
   // ---------------------------------------------------------------- joining
 
@@ -718,6 +783,10 @@ public final class MessagingClient implements AutoCloseable {
   private void shutDown() {
     closing = true;
     timer.shutdownNow();
+    CredentialSource credential = settings.credential;
+    if (credential != null) {
+      credential.clear().run(); // no more joins nor resumes: the kept secret goes
+    }
     Connection current = connection;
     if (current != null) {
       current.abort();
@@ -740,7 +809,17 @@ public final class MessagingClient implements AutoCloseable {
 
   /** The session's way out: called with sessionLock held, so it only collects. */
   private void collect(ClientRequest request) {
-    toWrite.add(ClientCodec.encodeRequest(request));
+    try {
+      toWrite.add(ClientCodec.encodeRequest(request));
+    } finally {
+      // Encoded (or not encodable): the request's credential is of no more use here.
+      Credential credential =
+          request instanceof ClientRequest.Hello h ? h.credential()
+              : request instanceof ClientRequest.Resume r ? r.credential() : null;
+      if (credential != null) {
+        credential.clear();
+      }
+    }
   }
 
   /**
@@ -878,6 +957,23 @@ public final class MessagingClient implements AutoCloseable {
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
         return;
       } catch (JoinRefusedException e) {
+        if (e.code() == ServerEvent.Reason.NOT_AUTHENTICATED
+            || e.code() == ServerEvent.Reason.NOT_AUTHORIZED) {
+          // The credential is no longer good (a changed password, a removed user): trying again
+          // would only be refused again, and count as guessing. The client ends.
+          log.warn("{}: the cluster no longer accepts this client's credential ({}); giving up", name, e.reason());
+          boolean toldAlready;
+          synchronized (sessionLock) {
+            // The refusal closed the session without telling the listener (it was reconnecting).
+            toldAlready = session.state() != ClientSession.State.CLOSED;
+          }
+          shutDown();
+          if (!toldAlready) {
+            String why = "the cluster no longer accepts this client's credential: " + e.reason();
+            call(() -> listener.onClosed(why));
+          }
+          return;
+        }
         // The name is cluster-wide: another server would say the same. After a crash it stays
         // taken until the cluster notices the crash; try again next round.
         failures.add(describe(candidate) + ": " + why(e));

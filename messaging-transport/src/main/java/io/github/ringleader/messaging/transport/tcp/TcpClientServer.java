@@ -800,6 +800,12 @@ public final class TcpClientServer implements AutoCloseable {
       return remote;
     }
 
+    /** The client's IP address (for the node's sign-in throttle and audit log). */
+    @Override
+    public String peer() {
+      return address.getHostAddress();
+    }
+
     // ---- ClientLink: any thread
 
     @Override
