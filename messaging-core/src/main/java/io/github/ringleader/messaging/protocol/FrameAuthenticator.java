@@ -233,6 +233,20 @@ public final class FrameAuthenticator {
         || (frame[5] & 0xFF) != PLAIN_MAGIC1) {
       throw new IllegalArgumentException("not a plain cluster frame ('R' 'L'); cannot seal it");
     }
+    // The sealed frame writes its own length and version, so check the plain ones here: sealing
+    // must not turn a malformed frame into a well-formed one.
+    long announced =
+        ByteBuffer.wrap(frame, 0, ClusterCodec.LENGTH_PREFIX_BYTES).getInt() & 0xFFFFFFFFL;
+    if (announced != frame.length - ClusterCodec.LENGTH_PREFIX_BYTES) {
+      throw new IllegalArgumentException(
+          "plain frame announces " + announced + " bytes after its length prefix but has "
+              + (frame.length - ClusterCodec.LENGTH_PREFIX_BYTES) + "; cannot seal it");
+    }
+    if ((frame[6] & 0xFF) != ClusterCodec.VERSION) {
+      throw new IllegalArgumentException(
+          "plain frame version " + (frame[6] & 0xFF) + ", expected " + ClusterCodec.VERSION
+              + "; cannot seal it");
+    }
     int senderAt = PLAIN_CLUSTER_AT + 1 + (frame[PLAIN_CLUSTER_AT] & 0xFF);
     if (senderAt >= frame.length) {
       throw new IllegalArgumentException("plain frame ends inside its header; cannot seal it");

@@ -97,6 +97,11 @@ final class ReplayWindow {
         state.clear(s);
       }
       state.highest = seq;
+    } else if (state.highest - seq >= WINDOW) {
+      // Below the window now (a datagram's frames are accepted after all were checked, so a
+      // later, higher one may have slid the window past it): its bit would alias a frame number
+      // still inside the window and refuse that frame later.
+      return;
     }
     state.set(seq);
   }

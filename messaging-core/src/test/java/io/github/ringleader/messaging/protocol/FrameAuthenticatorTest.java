@@ -82,6 +82,38 @@ class FrameAuthenticatorTest {
     assertThat(open(new FrameAuthenticator(KEY), sealed)).containsExactly(HEARTBEAT);
   }
 
+  /** Found by reading ReplayWindow while fuzzing: one datagram may hold frames far apart. */
+  @Test
+  void aFrameBelowTheWindowWhenAcceptedDoesNotMarkAFrameInsideIt() {
+    ReplayWindow window = new ReplayWindow(4);
+    NodeId sender = NodeId.of("server2");
+    window.accept("prod", sender, 7, 3_000); // checked together with frame 5, accepted first
+    window.accept("prod", sender, 7, 5); // 2,995 below: outside the window of 1,024
+
+    long aliasOf5 = 5 + 2 * ReplayWindow.WINDOW; // 2,053: inside the window, never seen
+    assertThat(window.isNew("prod", sender, 7, aliasOf5)).isTrue();
+    assertThat(window.isNew("prod", sender, 7, 3_000)).isFalse();
+  }
+
+  /** Found by FrameAuthenticatorFuzzTest: sealing wrote its own length and so repaired a bad one. */
+  @Test
+  void sealingRefusesAPlainFrameWithAWrongLengthPrefixOrVersion() {
+    byte[] plain = ClusterCodec.encode(HEARTBEAT);
+    byte[] longer = plain.clone();
+    longer[1] = 1; // announces 65,536 bytes more than it has
+    byte[] version2 = plain.clone();
+    version2[6] = 2;
+    FrameAuthenticator sealer = new FrameAuthenticator(KEY);
+
+    assertThatThrownBy(() -> sealer.seal(longer))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("announces 65610 bytes after its length prefix but has 74");
+    assertThatThrownBy(() -> sealer.seal(version2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("plain frame version 2, expected 1");
+    assertThat(sealer.seal(plain)).hasSize(plain.length + FrameAuthenticator.OVERHEAD_BYTES);
+  }
+
   /** The worked example of docs/wire-protocol.md, "Sealed frames" (also computed independently). */
   @Test
   void theDocumentedExampleEncodesToTheBytesTheSpecDescribes() throws Exception {
