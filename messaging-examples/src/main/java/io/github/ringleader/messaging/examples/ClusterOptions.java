@@ -151,8 +151,8 @@ final class ClusterOptions {
       }
       if (!loopback && config.clusterKey() == null) {
         log.warn(
-            "--insecure: cluster traffic on {} is NOT authenticated; anyone on that network can"
-                + " forge or replay cluster frames (see docs/security.md)",
+            "--insecure: cluster traffic on {} is NOT encrypted or authenticated; anyone on that"
+                + " network can read, forge or replay cluster frames (see docs/security.md)",
             config.interfaceName());
       }
       return config;

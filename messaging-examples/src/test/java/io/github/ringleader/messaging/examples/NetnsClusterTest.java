@@ -93,7 +93,8 @@ class NetnsClusterTest {
     awaitOneCluster(net, net.hosts(), "server3");
     for (ServerProcesses.Server server : servers) {
       assertThat(server.log).anyMatch(l -> l.contains("via veth0 (TTL 1)"));
-      assertThat(server.log).anyMatch(l -> l.contains("cluster frames are authenticated with the cluster key"));
+      assertThat(server.log)
+          .anyMatch(l -> l.contains("cluster frames are encrypted and authenticated with the cluster key"));
     }
     // Each server announces its own host's address to clients, which is reachable from the others.
     Map<String, Object> status = status(net.host(1));
@@ -135,8 +136,9 @@ class NetnsClusterTest {
     awaitOneCluster(net, net.hosts(), "server3");
     for (ServerProcesses.Server server : servers) {
       assertThat(server.log).anyMatch(l -> l.contains("[WARN]")
-          && l.contains("--insecure: cluster traffic on veth0 is NOT authenticated"));
-      assertThat(server.log).anyMatch(l -> l.contains("cluster frames are not authenticated (no cluster key)"));
+          && l.contains("--insecure: cluster traffic on veth0 is NOT encrypted or authenticated"));
+      assertThat(server.log)
+          .anyMatch(l -> l.contains("cluster frames are neither encrypted nor authenticated (no cluster key)"));
       assertThat(server.log).anyMatch(l -> l.contains("via veth0 (TTL 1)"));
     }
   }
