@@ -16,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  * locks it out. Strikes are forgotten after {@code forgetAfterNanos} without a new one.
  *
  * <p>Waiting <em>before</em> the check, not only before answering a failure, is what slows a
- * guesser: one that does not wait for answers gains nothing. Counting an attempt when it starts
- * makes parallel connections from one address wait in turn.
+ * guesser: one that does not wait for answers gains nothing. Attempts from one address wait in
+ * turn: each check starts after the previous one's start plus its own delay, so connections
+ * opened side by side get one check at a time (the ones waiting longer than the hello deadline
+ * are closed by it).
  *
  * <p>Bounded: at most {@code maxTracked} addresses and as many users are remembered, the least
  * recently struck forgotten first. Time is passed in; not thread-safe (the node calls it on its
@@ -35,6 +37,8 @@ public final class FailureThrottle {
   private static final class Strikes {
     int count;
     long lastNanos;
+    /** When the latest attempt's check may start (addresses only). */
+    long notBeforeNanos = Long.MIN_VALUE;
   }
 
   private final long baseNanos;
@@ -78,10 +82,17 @@ public final class FailureThrottle {
    * to wait before checking it, and counts it as a strike until {@link #succeeded}.
    */
   public long attempt(String address, String userKey, long nowNanos) {
-    long wait = Math.max(
-        delay(strike(byAddress, address, nowNanos), maxAddressNanos),
-        userKey.isEmpty() ? 0 : delay(strike(byUser, userKey, nowNanos), maxUserNanos));
-    return wait;
+    Strikes strikes = byAddress.computeIfAbsent(address, k -> new Strikes());
+    int earlier = strike(strikes, nowNanos);
+    // In turn: after the address's previous attempt starts, plus this one's own delay, so that
+    // connections opened side by side get one check at a time, not one each.
+    long startAt = Math.max(nowNanos, strikes.notBeforeNanos) + delay(earlier, maxAddressNanos);
+    strikes.notBeforeNanos = startAt;
+    return Math.max(
+        startAt - nowNanos,
+        userKey.isEmpty()
+            ? 0
+            : delay(strike(byUser.computeIfAbsent(userKey, k -> new Strikes()), nowNanos), maxUserNanos));
   }
 
   /**
@@ -111,8 +122,7 @@ public final class FailureThrottle {
   }
 
   /** Adds a strike; returns the strikes before it. */
-  private int strike(Map<String, Strikes> map, String key, long nowNanos) {
-    Strikes strikes = map.computeIfAbsent(key, k -> new Strikes());
+  private int strike(Strikes strikes, long nowNanos) {
     int before = current(strikes, nowNanos);
     strikes.count = before == Integer.MAX_VALUE ? before : before + 1;
     strikes.lastNanos = nowNanos;

@@ -11,6 +11,7 @@ import io.github.ringleader.messaging.client.ServerEvent;
 import io.github.ringleader.messaging.loop.EventLoop;
 import io.github.ringleader.messaging.routing.ClientNames;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>The check runs off the event loop (the authenticator's contract); its answer comes back to
  * the loop. Before it starts, the {@link FailureThrottle} may make it wait (on the loop's
  * scheduler, so virtual time in a simulation). Requests that arrive on the connection meanwhile
- * are held, in order, and handed on after the answer. Each refusal is counted by {@link
+ * are held, in order, and handed on after the answer — except sends, which the router refuses
+ * before a welcome anyway and so are handed on at once, and user lists, which a client that has
+ * not signed in gets empty. Each refusal is counted by {@link
  * ClientAuthFailure} and logged to {@code ringleader.audit} (the first of each reason, then every
  * 100th) with the address, user and name, never the secret. The credential is cleared once
  * decided.
@@ -52,6 +55,9 @@ final class ClientAuthGate {
 
     /** Refuses the connection's join with {@code code} and {@code text}, and closes it. */
     void refuse(ServerEvent.Reason code, String text);
+
+    /** Sends {@code event} to the connection's client. */
+    void answer(ServerEvent event);
   }
 
   private final Authenticator authenticator;
@@ -97,6 +103,18 @@ final class ClientAuthGate {
     void onRequest(ClientRequest request) {
       if (shut) {
         clear(request);
+        return;
+      }
+      if (!admitted && request instanceof ClientRequest.Send) {
+        // Not held: the router refuses a send before the client is welcomed in any case, and a
+        // send held behind a slow (throttled) sign-in would keep its transport's share of the
+        // server's send budget, which a client without a password must not be able to pin.
+        target.handle(request);
+        return;
+      }
+      if (!admitted && request instanceof ClientRequest.ListUsers) {
+        // Who is connected is for signed-in users only: a list of names is a list of targets.
+        target.answer(new ServerEvent.Users(List.of()));
         return;
       }
       if (checking) {

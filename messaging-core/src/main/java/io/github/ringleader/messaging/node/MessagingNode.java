@@ -363,6 +363,11 @@ public final class MessagingNode implements AutoCloseable {
         router.refuseConnection(id, code, text);
         afterEvent();
       }
+
+      @Override
+      public void answer(ServerEvent event) {
+        router.tell(id, event);
+      }
     }
   }
 

@@ -12,10 +12,23 @@ class FailureThrottleTest {
   @Test
   void eachFailedAttemptFromAnAddressDoublesTheWaitUpToTheCap() {
     long[] waits = new long[8];
+    long now = 0;
     for (int i = 0; i < waits.length; i++) {
-      waits[i] = throttle.attempt("10.0.0.1", "", 0) / MS;
+      waits[i] = throttle.attempt("10.0.0.1", "", now) / MS;
+      now += waits[i] * MS; // the next attempt comes when this one is checked
     }
     assertThat(waits).containsExactly(0, 100, 200, 400, 800, 1_600, 3_000, 3_000);
+  }
+
+  @Test
+  void attemptsFromOneAddressAtOnceWaitInTurnNotSideBySide() {
+    long[] waits = new long[6];
+    for (int i = 0; i < waits.length; i++) {
+      waits[i] = throttle.attempt("10.0.0.1", "", 0) / MS; // six connections, all at once
+    }
+    // Each starts after the one before it plus its own delay: one check at a time per address.
+    assertThat(waits).containsExactly(0, 100, 300, 700, 1_500, 3_100);
+    assertThat(throttle.attempt("10.0.0.2", "", 0)).as("another address").isZero();
   }
 
   @Test

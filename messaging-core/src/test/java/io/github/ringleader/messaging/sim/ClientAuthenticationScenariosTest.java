@@ -165,10 +165,11 @@ class ClientAuthenticationScenariosTest {
     for (SimulatedClient guess : guesses) {
       assertThat(refusal(guess).code()).isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
     }
-    // All five arrived together; each was checked after the previous strikes' wait: 0, 100, 200,
-    // 400, 800 ms (the longer of the address's and the user's wait).
+    // All five arrived together, and wait in turn: each is checked after the one before it plus
+    // its own wait (0, 100, 200, 400, 800 ms), so at 0, 100, 300, 700 and 1,500 ms.
     long first = checkedAtNanos.get(0);
-    assertThat(checkedAtNanos.stream().map(t -> (t - first) / MS).toList()).containsExactly(0L, 100L, 200L, 400L, 800L);
+    assertThat(checkedAtNanos.stream().map(t -> (t - first) / MS).toList())
+        .containsExactly(0L, 100L, 300L, 700L, 1_500L);
     assertThat(cluster.node("server1").metrics().authenticationFailures()).containsEntry("client_wrong_secret", 5L);
     // The user's own sign-in is slowed by at most the user's cap, and clears the user's strikes.
     SimulatedClient alice = signIn("alice", "alice", "wonderland", "server2");

@@ -206,6 +206,8 @@ final class ServerTls {
         chain = Arrays.stream(certificates).map(c -> (X509Certificate) c).toList();
       } catch (GeneralSecurityException e) {
         throw new IOException(pkcs12 + ": cannot read its key: " + e.getMessage(), e);
+      } finally {
+        Arrays.fill(filePassword, '\0'); // a copy (pkcs12Password returns one each time)
       }
       if (!PemFiles.matches(key, chain.get(0))) {
         throw new IOException(pkcs12 + ": the private key does not match the certificate");
@@ -296,6 +298,7 @@ final class ServerTls {
       all.writeBytes(file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       all.write(0);
       all.writeBytes(digest.digest(bytes));
+      Arrays.fill(bytes, (byte) 0); // the key file's bytes: keep no copy
     }
     return HexFormat.of().formatHex(digest.digest(all.toByteArray()));
   }

@@ -748,6 +748,8 @@ public final class TcpClientServer implements AutoCloseable {
     private CloseReason closingReason = CloseReason.SERVER_CLOSED;
     private boolean closed;
     private ReadState readState = ReadState.READING;
+    /** With TLS: whether the end of the handshake has been seen (and the hello time restarted). */
+    private boolean handshakeNoticed;
     /** A request decoded but not handed on yet because the connection paused; it goes first. */
     private @Nullable ClientRequest held;
     /** While {@link ReadState#PAUSED_FOR_RATE}: when to read on. */
@@ -951,7 +953,7 @@ public final class TcpClientServer implements AutoCloseable {
      * was received (a record can hold more than the input buffer takes), dispatch it.
      */
     private void readTls(TlsChannel t) {
-      boolean wasDone = t.handshakeDone();
+      boolean wasDone = handshakeNoticed;
       int count;
       do {
         try {
@@ -981,6 +983,7 @@ public final class TcpClientServer implements AutoCloseable {
         long now = nanoClock.getAsLong();
         if (!wasDone && t.handshakeDone()) {
           wasDone = true;
+          handshakeNoticed = true;
           acceptedAtNanos = now; // the time to say hello starts now
           log.debug("{}: TLS handshake done ({})", remote, t.protocol());
         }
@@ -1285,6 +1288,15 @@ public final class TcpClientServer implements AutoCloseable {
         if (wanted != ops) {
           k.interestOps(wanted);
         }
+      }
+      // The handshake can end here, on the write path (the socket took its last records only
+      // now), with the client's first request already decrypted: no new bytes will make the
+      // selector say so, so read what is there, and start the time to say hello.
+      if (t.handshakeDone()
+          && (!handshakeNoticed || t.hasBufferedInput())
+          && readState == ReadState.READING
+          && !closed) {
+        read();
       }
     }
 
