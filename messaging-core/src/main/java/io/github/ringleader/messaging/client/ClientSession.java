@@ -323,7 +323,9 @@ public final class ClientSession {
           + unansweredBytes
           + " bytes of "
           + unanswered.size()
-          + " messages wait for the session to resume; this one needs "
+          + (state == State.JOINED
+              ? " messages wait to go out after the resume; this one needs "
+              : " messages wait for the session to resume; this one needs ")
           + keptSize(to, text)
           + " and the limit is "
           + reconnectBufferBytes;

@@ -395,6 +395,29 @@ class ClientSessionTest {
   }
 
   @Test
+  void sendsQueuedBehindTheResentOnesCountAgainstTheSameBudget() {
+    long each = ClientSession.keptSize(null, "m");
+    ClientSession small = new ClientSession(toServer::add, listener, (ClientSession.RESEND_WINDOW + 2) * each);
+    small.hello("alice");
+    small.onEvent(new ServerEvent.Welcome("alice", 42, SERVER, EPOCH, 3));
+    small.detach();
+    for (int i = 0; i < ClientSession.RESEND_WINDOW + 2; i++) {
+      small.send(null, "m");
+    }
+    small.resume();
+    small.onEvent(new ServerEvent.Resumed("alice", 42, SERVER, 0, NEXT_EPOCH, 1, true));
+
+    assertThat(small.state()).isEqualTo(State.JOINED);
+    assertThatThrownBy(() -> small.send(null, "m"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("messages wait to go out after the resume");
+    small.onEvent(new ServerEvent.Accepted(1));
+    long next = small.send(null, "m");
+    assertThat(toServer).as("queued behind the last resent one, not sent yet")
+        .doesNotContain(new ClientRequest.Send(next, null, "m"));
+  }
+
+  @Test
   void aZeroBudgetKeepsNothingWhileReconnecting() {
     ClientSession none = new ClientSession(toServer::add, listener, 0);
     none.hello("alice");
