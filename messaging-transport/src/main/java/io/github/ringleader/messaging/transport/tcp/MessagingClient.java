@@ -742,6 +742,10 @@ public final class MessagingClient implements AutoCloseable {
     if (session.state() == ClientSession.State.JOINED || session.canQueue()) {
       throw new IOException(refusal + " (MessagingClient.Builder.reconnectBufferBytes)");
     }
+    if (session.state() == ClientSession.State.CLOSED) {
+      // The server ended the connection a moment ago; the failover has not taken over yet.
+      throw new IOException("not connected: the server just ended the connection; reconnecting to the cluster");
+    }
     throw new IOException(
         "not connected: reconnecting to the cluster as a new session (the old one cannot be"
             + " resumed), so nothing is kept until it has joined");
