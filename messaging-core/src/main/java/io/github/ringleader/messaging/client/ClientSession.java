@@ -1,6 +1,8 @@
 package io.github.ringleader.messaging.client;
 
 import io.github.ringleader.messaging.protocol.ResumeToken;
+import io.github.ringleader.messaging.protocol.Utf8;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +93,16 @@ public final class ClientSession {
   private @Nullable String name;
   private long nextSeq = 1;
   private final Map<Long, ClientRequest.Send> unanswered = new LinkedHashMap<>();
+  /** What the unanswered messages cost together, by {@link #keptSize}. */
+  private long unansweredBytes;
+  /** The most {@link #unansweredBytes} may reach by keeping a message (see {@link #send}). */
+  private long reconnectBufferBytes = DEFAULT_RECONNECT_BUFFER_BYTES;
+  /**
+   * After a resume: the numbers of the unanswered messages not yet written to the new server, in
+   * order. They go out as answers come, {@link #RESEND_WINDOW} at a time, and new sends queue
+   * behind them; empty otherwise.
+   */
+  private final ArrayDeque<Long> backlog = new ArrayDeque<>();
   /** The session's id, once welcomed (0 before). */
   private long session;
   /** The session's secret, from its welcome: shown to resume it. */
@@ -112,9 +124,68 @@ public final class ClientSession {
   /** Senders whose last message number a session remembers, at most. */
   static final int REMEMBERED_SENDERS = 65_536;
 
+  /**
+   * How many bytes of messages a session keeps, by default, while it waits to be resumed: 8 MiB
+   * (as NATS keeps by default in its reconnect buffer). See {@link #reconnectBufferBytes(long)}.
+   */
+  public static final long DEFAULT_RECONNECT_BUFFER_BYTES = 8L * 1024 * 1024;
+
+  /**
+   * What a kept message costs beyond the UTF-8 bytes of its text and recipient: about its
+   * number, its frame's header and its bookkeeping here. Counted so that a flood of empty
+   * messages is bounded too (the default budget holds at most 131,072 of them).
+   */
+  public static final int KEPT_MESSAGE_OVERHEAD = 64;
+
+  /**
+   * Messages sent again after a resume that may be unanswered at once: the rest wait for answers.
+   * A server takes at most 1,024 of a client's messages at a time and refuses more as busy; a
+   * TCP server stops reading well before (256 by default), so this is what it takes anyway.
+   */
+  static final int RESEND_WINDOW = 256;
+
   public ClientSession(Consumer<ClientRequest> toServer, Listener listener) {
     this.toServer = toServer;
     this.listener = listener;
+  }
+
+  /** A session whose reconnect buffer holds {@code reconnectBufferBytes}: see the setter. */
+  public ClientSession(Consumer<ClientRequest> toServer, Listener listener, long reconnectBufferBytes) {
+    this(toServer, listener);
+    reconnectBufferBytes(reconnectBufferBytes);
+  }
+
+  /**
+   * Sets how many bytes of unanswered messages the session may hold when a send cannot go out at
+   * once (it waits for a resume, or behind the messages sent again after one): a message is kept
+   * only if all unanswered ones together, it included, cost at most this many, by {@link
+   * #keptSize}. 0 keeps nothing: sends fail while the session is not joined.
+   *
+   * @throws IllegalArgumentException if negative
+   */
+  public void reconnectBufferBytes(long bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("reconnectBufferBytes must be >= 0, was " + bytes);
+    }
+    this.reconnectBufferBytes = bytes;
+  }
+
+  public long reconnectBufferBytes() {
+    return reconnectBufferBytes;
+  }
+
+  /** What the unanswered messages cost together, by {@link #keptSize}. */
+  public long unansweredBytes() {
+    return unansweredBytes;
+  }
+
+  /**
+   * What keeping a message costs against the reconnect buffer: the UTF-8 bytes of its text and
+   * recipient, and {@link #KEPT_MESSAGE_OVERHEAD}. Not its encoded frame: the session does not
+   * depend on a wire format (the simulation has none), and the two differ by a few bytes.
+   */
+  public static long keptSize(@Nullable String to, String text) {
+    return (long) Utf8.length(text) + (to == null ? 0 : Utf8.length(to)) + KEPT_MESSAGE_OVERHEAD;
   }
 
   /** Where each Hello and Resume gets its credential (default: none). */
@@ -151,7 +222,7 @@ public final class ClientSession {
       throw new IllegalStateException("hello was already sent");
     }
     this.name = name;
-    unanswered.clear();
+    clearUnanswered();
     session = 0;
     token = ResumeToken.NONE;
     positionEpoch = 0;
@@ -196,7 +267,7 @@ public final class ClientSession {
    */
   public List<ClientRequest.Send> abandon() {
     List<ClientRequest.Send> lost = new ArrayList<>(unanswered.values());
-    unanswered.clear();
+    clearUnanswered();
     // The session is over: nothing more is kept for it, nor can it be resumed.
     session = 0;
     token = ResumeToken.NONE;
@@ -207,39 +278,69 @@ public final class ClientSession {
 
   /**
    * Sends {@code text} to everyone ({@code to} null) or to the client named {@code to}. While the
-   * session is being resumed ({@link #canQueue()}), the message is kept and sent once it is.
+   * session is being resumed ({@link #canQueue()}), or its messages are being sent again after a
+   * resume, the message is kept and sent in its turn, if the reconnect buffer has room for it.
    *
    * @return the message's number, echoed in {@link Listener#onAccepted} or {@link
    *     Listener#onRejected}
-   * @throws IllegalStateException if the session has not joined, or cannot keep more messages
+   * @throws IllegalStateException if the session has not joined and cannot be resumed, or the
+   *     reconnect buffer is full (the message says which: {@link #refusal})
    */
   public long send(@Nullable String to, String text) {
-    boolean now = state == State.JOINED;
-    if (!now && !canQueue()) {
-      throw new IllegalStateException(
-          unanswered.size() >= MAX_QUEUED
-              ? MAX_QUEUED + " messages are waiting for the session to resume"
-              : "not joined (" + state + ")");
+    String refusal = refusal(to, text);
+    if (refusal != null) {
+      throw new IllegalStateException(refusal);
     }
     long seq = nextSeq++;
     ClientRequest.Send send = new ClientRequest.Send(seq, to, text);
     unanswered.put(seq, send);
-    if (now) {
+    unansweredBytes += keptSize(to, text);
+    if (state == State.JOINED && backlog.isEmpty()) {
       toServer.accept(send);
+    } else if (state == State.JOINED) {
+      backlog.add(seq);
+      sendBacklog();
     }
     return seq;
   }
 
   /**
-   * Whether a message sent now is kept for later: the connection was lost and the session can be
-   * resumed (or is being resumed), and fewer than {@link #MAX_QUEUED} messages wait.
+   * Why {@link #send} would refuse this message now, or null if it would send or keep it: the
+   * session has not joined and cannot be resumed, or keeping it would overfill the reconnect
+   * buffer (see {@link #reconnectBufferBytes(long)}).
    */
-  public boolean canQueue() {
-    return (canResume() || state == State.RESUMING) && unanswered.size() < MAX_QUEUED;
+  public @Nullable String refusal(@Nullable String to, String text) {
+    if (state == State.JOINED && backlog.isEmpty()) {
+      return null;
+    }
+    if (state != State.JOINED && !canQueue()) {
+      return name != null && state == State.NEW
+          ? "not joined (NEW): the session cannot be resumed, so nothing is kept until it has joined again"
+          : "not joined (" + state + ")";
+    }
+    if (unansweredBytes + keptSize(to, text) > reconnectBufferBytes) {
+      return "reconnect buffer full: "
+          + unansweredBytes
+          + " bytes of "
+          + unanswered.size()
+          + (state == State.JOINED
+              ? " messages wait to go out after the resume; this one needs "
+              : " messages wait for the session to resume; this one needs ")
+          + keptSize(to, text)
+          + " and the limit is "
+          + reconnectBufferBytes;
+    }
+    return null;
   }
 
-  /** Messages a session waiting to resume keeps, at most (as many as a server takes at once). */
-  public static final int MAX_QUEUED = 256;
+  /**
+   * Whether a message sent now is kept for later: the connection was lost and the session can be
+   * resumed (or is being resumed). It is kept if it fits in the reconnect buffer ({@link
+   * #refusal}).
+   */
+  public boolean canQueue() {
+    return canResume() || state == State.RESUMING;
+  }
 
   public void listUsers() {
     toServer.accept(new ClientRequest.ListUsers());
@@ -286,13 +387,15 @@ public final class ClientSession {
       }
     } else if (event instanceof ServerEvent.Accepted) {
       long seq = ((ServerEvent.Accepted) event).seq();
-      if (unanswered.remove(seq) != null) {
+      if (answered(seq)) {
         listener.onAccepted(seq);
+        sendBacklog();
       }
     } else if (event instanceof ServerEvent.Rejected) {
       ServerEvent.Rejected rejected = (ServerEvent.Rejected) event;
-      if (unanswered.remove(rejected.seq()) != null) {
+      if (answered(rejected.seq())) {
         listener.onRejected(rejected);
+        sendBacklog();
       }
     } else if (event instanceof ServerEvent.Message) {
       ServerEvent.Message message = (ServerEvent.Message) event;
@@ -352,14 +455,45 @@ public final class ClientSession {
       }
     }
     for (long seq : taken) {
-      unanswered.remove(seq);
+      answered(seq);
     }
     listener.onResumed(resumed);
     for (long seq : taken) {
       listener.onAccepted(seq);
     }
-    for (ClientRequest.Send again : new ArrayList<>(unanswered.values())) {
-      toServer.accept(again);
+    backlog.clear();
+    backlog.addAll(unanswered.keySet());
+    sendBacklog();
+  }
+
+  /** Forgets an answered message; false if it was not unanswered. */
+  private boolean answered(long seq) {
+    ClientRequest.Send send = unanswered.remove(seq);
+    if (send == null) {
+      return false;
+    }
+    unansweredBytes -= keptSize(send.to(), send.text());
+    return true;
+  }
+
+  private void clearUnanswered() {
+    unanswered.clear();
+    unansweredBytes = 0;
+    backlog.clear();
+  }
+
+  /**
+   * Writes messages of the backlog, in order, while fewer than {@link #RESEND_WINDOW} written ones
+   * are unanswered (all unanswered messages not in the backlog were written to this server).
+   */
+  private void sendBacklog() {
+    while (state == State.JOINED
+        && !backlog.isEmpty()
+        && unanswered.size() - backlog.size() < RESEND_WINDOW) {
+      ClientRequest.Send next = unanswered.get(backlog.poll());
+      if (next != null) {
+        toServer.accept(next);
+      }
     }
   }
 
@@ -371,6 +505,7 @@ public final class ClientSession {
    */
   public List<ClientRequest.Send> detach() {
     state = State.NEW;
+    backlog.clear(); // a resume sends again all that is unanswered
     return new ArrayList<>(unanswered.values());
   }
 

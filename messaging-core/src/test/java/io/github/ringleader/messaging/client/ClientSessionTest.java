@@ -349,6 +349,157 @@ class ClientSessionTest {
     assertThat(quiet.state()).isEqualTo(State.CLOSED);
   }
 
+  @Test
+  void keptMessagesAreCountedInBytesNotInNumber() {
+    joinAt(EPOCH, 3);
+    session.detach();
+
+    // Far more than the 256 messages a session once kept: the default budget holds them.
+    for (int i = 0; i < 3_000; i++) {
+      session.send(null, "m" + i);
+    }
+
+    assertThat(session.unanswered()).hasSize(3_000);
+    long expected = 0;
+    for (int i = 0; i < 3_000; i++) {
+      expected += ("m" + i).length() + ClientSession.KEPT_MESSAGE_OVERHEAD;
+    }
+    assertThat(session.unansweredBytes()).isEqualTo(expected);
+    assertThat(ClientSession.keptSize("bob", "héllo"))
+        .as("UTF-8 bytes of recipient and text, and the overhead")
+        .isEqualTo(3 + 6 + ClientSession.KEPT_MESSAGE_OVERHEAD);
+  }
+
+  @Test
+  void aFullReconnectBufferRefusesAndSaysHowMuchWaits() {
+    ClientSession small = new ClientSession(toServer::add, listener, 3 * (10 + 64));
+    small.hello("alice");
+    small.onEvent(new ServerEvent.Welcome("alice", 42, SERVER, EPOCH, 3));
+    small.detach();
+    String text = "0123456789"; // 10 bytes: each message costs 74
+    small.send(null, text);
+    small.send(null, text);
+    small.send(null, text);
+
+    assertThatThrownBy(() -> small.send(null, text))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "reconnect buffer full: 222 bytes of 3 messages wait for the session to resume;"
+                + " this one needs 74 and the limit is 222");
+    assertThat(small.unanswered()).hasSize(3);
+    assertThat(small.unansweredBytes()).isEqualTo(222);
+
+    small.resume();
+    small.onEvent(new ServerEvent.Resumed("alice", 42, SERVER, 1, NEXT_EPOCH, 1, true));
+    assertThat(small.unansweredBytes()).as("the taken one is no longer counted").isEqualTo(148);
+  }
+
+  @Test
+  void sendsQueuedBehindTheResentOnesCountAgainstTheSameBudget() {
+    long each = ClientSession.keptSize(null, "m");
+    ClientSession small = new ClientSession(toServer::add, listener, (ClientSession.RESEND_WINDOW + 2) * each);
+    small.hello("alice");
+    small.onEvent(new ServerEvent.Welcome("alice", 42, SERVER, EPOCH, 3));
+    small.detach();
+    for (int i = 0; i < ClientSession.RESEND_WINDOW + 2; i++) {
+      small.send(null, "m");
+    }
+    small.resume();
+    small.onEvent(new ServerEvent.Resumed("alice", 42, SERVER, 0, NEXT_EPOCH, 1, true));
+
+    assertThat(small.state()).isEqualTo(State.JOINED);
+    assertThatThrownBy(() -> small.send(null, "m"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("messages wait to go out after the resume");
+    small.onEvent(new ServerEvent.Accepted(1));
+    long next = small.send(null, "m");
+    assertThat(toServer).as("queued behind the last resent one, not sent yet")
+        .doesNotContain(new ClientRequest.Send(next, null, "m"));
+  }
+
+  @Test
+  void aZeroBudgetKeepsNothingWhileReconnecting() {
+    ClientSession none = new ClientSession(toServer::add, listener, 0);
+    none.hello("alice");
+    none.onEvent(new ServerEvent.Welcome("alice", 42, SERVER, EPOCH, 3));
+    long sent = none.send(null, "sent while joined"); // not limited while joined
+    none.detach();
+
+    assertThat(none.canQueue()).isTrue();
+    assertThatThrownBy(() -> none.send(null, "x"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("reconnect buffer full: ")
+        .hasMessageEndingWith("the limit is 0");
+    assertThat(none.unanswered()).containsOnlyKeys(sent);
+  }
+
+  @Test
+  void aNegativeBudgetIsRefused() {
+    assertThatThrownBy(() -> session.reconnectBufferBytes(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("reconnectBufferBytes must be >= 0, was -1");
+    assertThat(session.reconnectBufferBytes()).isEqualTo(ClientSession.DEFAULT_RECONNECT_BUFFER_BYTES);
+  }
+
+  @Test
+  void aSessionThatCannotBeResumedSaysSoWhenASendIsRefused() {
+    joinAt(EPOCH, 3);
+    session.detach();
+    session.abandon();
+
+    assertThatThrownBy(() -> session.send(null, "x"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "not joined (NEW): the session cannot be resumed, so nothing is kept until it has joined again");
+  }
+
+  @Test
+  void onResumeThousandsOfKeptMessagesGoOutInOrderAWindowAtATime() {
+    joinAt(EPOCH, 3);
+    session.send(null, "before 1");
+    session.send(null, "before 2");
+    session.detach();
+    for (int i = 0; i < 2_998; i++) {
+      session.send(null, "kept " + i);
+    }
+    session.resume();
+    toServer.clear();
+
+    // The cluster had taken message 1 only.
+    session.onEvent(new ServerEvent.Resumed("alice", 42, SERVER, 1, NEXT_EPOCH, 1, true));
+    assertThat(toServer)
+        .as("no more unanswered on the new server than it takes at once")
+        .hasSize(ClientSession.RESEND_WINDOW);
+    // New sends queue behind the kept ones.
+    long late = session.send(null, "sent after the resume");
+    assertThat(toServer).hasSize(ClientSession.RESEND_WINDOW);
+
+    // The server answers what it has, and the rest follows as answers come.
+    int answered = 0;
+    while (answered < toServer.size()) {
+      ClientRequest request = toServer.get(answered++);
+      session.onEvent(new ServerEvent.Accepted(((ClientRequest.Send) request).seq()));
+      long written = toServer.size() - answered;
+      assertThat(written).isLessThanOrEqualTo(ClientSession.RESEND_WINDOW);
+    }
+
+    List<Long> order = new ArrayList<>();
+    for (ClientRequest request : toServer) {
+      order.add(((ClientRequest.Send) request).seq());
+    }
+    List<Long> expected = new ArrayList<>();
+    for (long seq = 2; seq <= late; seq++) {
+      expected.add(seq);
+    }
+    assertThat(order).as("each once, in order").isEqualTo(expected);
+    assertThat(session.unanswered()).isEmpty();
+    assertThat(session.unansweredBytes()).isZero();
+
+    // Once the backlog has drained a send goes out at once again.
+    long next = session.send(null, "now");
+    assertThat(toServer).last().isEqualTo(new ClientRequest.Send(next, null, "now"));
+  }
+
   private void join() {
     session.hello("alice");
     session.onEvent(WELCOME);

@@ -119,6 +119,30 @@ class SessionResumeScenariosTest {
   }
 
   @Test
+  void thousandsOfMessagesKeptWhileResumingAreAllAcceptedOnceInOrderAndNoneRefusedAsBusy() {
+    cluster.crash("server3");
+    cluster.runFor(Duration.ofSeconds(2)); // server3 is failed, charlie's session held
+
+    cluster.resume(charlie, "server1");
+    int count = 3_000; // more than a server takes at once from one client (1,024)
+    for (int i = 0; i < count; i++) {
+      charlie.session().send(null, "k" + i);
+    }
+    assertThat(charlie.session().unanswered()).as("all kept while resuming").hasSize(count);
+    boolean delivered =
+        cluster.runUntil(
+            () -> texts(bob).size() >= count && charlie.session().unanswered().isEmpty(),
+            Duration.ofSeconds(30));
+
+    assertThat(delivered).as("all delivered and answered (seed %d)", cluster.seed()).isTrue();
+    List<String> expected = java.util.stream.IntStream.range(0, count).mapToObj(i -> "k" + i).toList();
+    assertThat(texts(bob)).as("each once, in order").isEqualTo(expected);
+    assertThat(charlie.events()).as("none refused (busy or otherwise)").noneMatch(e -> e instanceof ServerEvent.Rejected);
+    assertThat(charlie.events().stream().filter(e -> e instanceof ServerEvent.Accepted).count())
+        .isEqualTo(count);
+  }
+
+  @Test
   void aDroppedConnectionIsResumedOnAnotherServerAndTheOldServerForgetsIt() {
     charlie.disconnect();
     cluster.runFor(Duration.ofMillis(100));

@@ -92,8 +92,9 @@ import org.slf4j.LoggerFactory;
  * same session id. The server answers ({@code onResumed}); the unanswered messages the cluster
  * had taken are accepted then ({@code onAccepted}), the others are sent again with their numbers,
  * and the messages sent to the client while it moved follow, in order, then new ones — each
- * once (a message had before is dropped). Messages sent while reconnecting are kept (up to 256)
- * and sent with them. If the session has ended (the cluster holds it for its grace period, 30 s
+ * once (a message had before is dropped). Messages sent while reconnecting are kept (up to 8 MiB
+ * of them by default, {@link Builder#reconnectBufferBytes}) and sent after them, in order, as
+ * fast as the server takes them. If the session has ended (the cluster holds it for its grace period, 30 s
  * by default), the client is told ({@code onSessionEnded}, with the messages that will never be
  * answered) and joins afresh under its name ({@code onReconnected}).
  *
@@ -102,6 +103,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class MessagingClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MessagingClient.class);
+
+  /**
+   * How many bytes of messages a client keeps while it fails over, by default (8 MiB): see
+   * {@link Builder#reconnectBufferBytes}.
+   */
+  public static final long DEFAULT_RECONNECT_BUFFER_BYTES =
+      ClientSession.DEFAULT_RECONNECT_BUFFER_BYTES;
 
   /** How long {@link #close()} waits for the server's goodbye before closing the socket. */
   private static final Duration GOODBYE_WAIT = Duration.ofSeconds(1);
@@ -139,7 +147,7 @@ public final class MessagingClient implements AutoCloseable {
     this.name = settings.name;
     this.listener = settings.listener;
     this.servers = servers;
-    this.session = new ClientSession(this::collect, new Relay());
+    this.session = new ClientSession(this::collect, new Relay(), settings.reconnectBufferBytes);
     CredentialSource credential = settings.credential;
     if (credential != null) {
       session.credentials(credential::next);
@@ -199,6 +207,7 @@ public final class MessagingClient implements AutoCloseable {
     private Duration backoffMin = Duration.ofMillis(50);
     private Duration backoffMax = Duration.ofSeconds(2);
     private Duration resumeTimeout = Duration.ofSeconds(15);
+    private long reconnectBufferBytes = DEFAULT_RECONNECT_BUFFER_BYTES;
     private @Nullable ClientTls tls;
     private @Nullable String user;
     private @Nullable Supplier<char[]> secret;
@@ -281,6 +290,26 @@ public final class MessagingClient implements AutoCloseable {
      */
     public Builder resumeTimeout(Duration resumeTimeout) {
       this.resumeTimeout = positive("resumeTimeout", resumeTimeout);
+      return this;
+    }
+
+    /**
+     * How many bytes of messages the client keeps while it fails over (default 8 MiB, {@link
+     * #DEFAULT_RECONNECT_BUFFER_BYTES}): a message sent while the client reconnects is kept, and
+     * sent once its session has resumed, if all its unanswered messages together (those sent
+     * before the connection was lost included) then cost at most this much. A message costs the
+     * UTF-8 bytes of its text and recipient plus {@value ClientSession#KEPT_MESSAGE_OVERHEAD}.
+     * Past it, {@code send} throws an {@link IOException} that says the buffer is full and how
+     * much waits. 0 keeps nothing: every send while reconnecting fails.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder reconnectBufferBytes(long reconnectBufferBytes) {
+      if (reconnectBufferBytes < 0) {
+        throw new IllegalArgumentException(
+            "reconnectBufferBytes must be >= 0, was " + reconnectBufferBytes);
+      }
+      this.reconnectBufferBytes = reconnectBufferBytes;
       return this;
     }
 
@@ -367,7 +396,8 @@ public final class MessagingClient implements AutoCloseable {
       Settings settings =
           new Settings(
               List.copyOf(addresses), joinAs, listener, timeout, balance, failover,
-              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout, tls,
+              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout,
+              reconnectBufferBytes, tls,
               signInAs == null || secretSource == null
                   ? null
                   : new CredentialSource(signInAs, secretSource, clear != null ? clear : () -> {}));
@@ -394,6 +424,7 @@ public final class MessagingClient implements AutoCloseable {
       Duration backoffMin,
       Duration backoffMax,
       Duration resumeTimeout,
+      long reconnectBufferBytes,
       @Nullable ClientTls tls,
       @Nullable CredentialSource credential) {}
 
@@ -652,7 +683,8 @@ public final class MessagingClient implements AutoCloseable {
    * @throws IllegalArgumentException if the text is over 4,096 bytes of UTF-8 or not encodable
    * @throws IllegalStateException if the client is closed
    * @throws IOException if the client is reconnecting and cannot keep the message for its
-   *     resumed session (the session ended, or 256 messages wait), or, without failover, if
+   *     resumed session (the session ended, or its reconnect buffer is full: the message says
+   *     which, and how much waits), or, without failover, if
    *     writing to the socket failed (with failover, a message whose write fails is kept and sent
    *     again once the session has resumed)
    */
@@ -674,7 +706,7 @@ public final class MessagingClient implements AutoCloseable {
       List<byte[]> frames;
       Connection current;
       synchronized (sessionLock) {
-        checkJoined();
+        checkCanSend(to, text);
         seq = session.send(to, text); // while resuming: kept, and sent once resumed
         frames = takeFrames();
         current = connection;
@@ -699,17 +731,24 @@ public final class MessagingClient implements AutoCloseable {
     }
   }
 
-  private void checkJoined() throws IOException {
-    if (session.state() == ClientSession.State.JOINED) {
+  private void checkCanSend(@Nullable String to, String text) throws IOException {
+    String refusal = session.refusal(to, text);
+    if (refusal == null) {
       return;
     }
     if (isClosed() || closing) {
       throw new IllegalStateException("the client is closed");
     }
-    if (session.canQueue()) {
-      return;
+    if (session.state() == ClientSession.State.JOINED || session.canQueue()) {
+      throw new IOException(refusal + " (MessagingClient.Builder.reconnectBufferBytes)");
     }
-    throw new IOException("not connected: reconnecting to the cluster");
+    if (session.state() == ClientSession.State.CLOSED) {
+      // The server ended the connection a moment ago; the failover has not taken over yet.
+      throw new IOException("not connected: the server just ended the connection; reconnecting to the cluster");
+    }
+    throw new IOException(
+        "not connected: reconnecting to the cluster as a new session (the old one cannot be"
+            + " resumed), so nothing is kept until it has joined");
   }
 
   /** Asks who is connected; the answer arrives at {@code onUsers}. */
