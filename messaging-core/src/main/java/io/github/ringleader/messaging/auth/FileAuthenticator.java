@@ -1,6 +1,7 @@
 package io.github.ringleader.messaging.auth;
 
 import io.github.ringleader.messaging.client.Credential;
+import io.github.ringleader.messaging.loop.WorkerPools;
 import io.github.ringleader.messaging.routing.ClientNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,13 +13,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -58,7 +56,7 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
 
   private final Path file;
   private final LongSupplier nanoClock;
-  private final ThreadPoolExecutor pool;
+  private final ExecutorService pool;
   private final UserEntry dummyTemplate;
   private volatile Loaded loaded;
   private long nextCheckNanos;
@@ -75,16 +73,7 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
         new UserEntry("dummy", PasswordHashes.MIN_ITERATIONS, PasswordHashes.newSalt(random), dummyHash, List.of());
     this.loaded = load();
     this.nextCheckNanos = nanoClock.getAsLong() + RELOAD_CHECK_NANOS;
-    AtomicInteger count = new AtomicInteger();
-    this.pool =
-        new ThreadPoolExecutor(
-            threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue),
-            runnable -> {
-              Thread thread = new Thread(runnable, "ringleader-auth-" + count.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            },
-            new ThreadPoolExecutor.AbortPolicy());
+    this.pool = WorkerPools.bounded("ringleader-auth", threads, queue);
   }
 
   /**
