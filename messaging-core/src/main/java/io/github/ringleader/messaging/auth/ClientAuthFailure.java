@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.auth;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 
 /**
  * Why a client's join or resume was refused by authentication, as counted in the node's metrics

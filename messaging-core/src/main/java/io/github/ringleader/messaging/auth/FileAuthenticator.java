@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.auth;
 
-import io.github.ringleader.messaging.client.Credential;
+import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.loop.WorkerPools;
 import io.github.ringleader.messaging.routing.ClientNames;
 import java.io.IOException;

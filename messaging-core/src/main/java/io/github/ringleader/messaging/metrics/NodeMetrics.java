@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.metrics;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.NodeState;
 import io.github.ringleader.messaging.protocol.NodeId;

@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.node;
 
-import io.github.ringleader.messaging.client.ClientLink;
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.election.ElectionOutbox;
 import io.github.ringleader.messaging.election.ElectionTimings;
 import io.github.ringleader.messaging.election.LcrElection;

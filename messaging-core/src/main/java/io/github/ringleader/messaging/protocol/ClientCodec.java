@@ -9,9 +9,9 @@ import static io.github.ringleader.messaging.protocol.CodecException.Reason.TRUN
 import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNKNOWN_TYPE;
 import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNSUPPORTED_VERSION;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.Credential;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.Credential;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.routing.ClientNames;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.routing;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.metrics.LatencyHistogram;
 import java.util.EnumMap;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.sim;
 
-import io.github.ringleader.messaging.client.ClientLink;
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ public final class SimulatedClient {
       this.connection = server.connectClient(this);
     }
 
-    void request(io.github.ringleader.messaging.client.ClientRequest request) {
+    void request(io.github.ringleader.messaging.session.ClientRequest request) {
       if (open) {
         connection.request(request);
       }

@@ -169,7 +169,7 @@ public final class SimulatedCluster {
 
   /** {@link #connect(String, String)} with a listener for the client's events. */
   public SimulatedClient connect(
-      String name, String serverId, io.github.ringleader.messaging.client.ClientSession.@Nullable Listener listener) {
+      String name, String serverId, io.github.ringleader.messaging.session.ClientSession.@Nullable Listener listener) {
     MessagingNode server = node(serverId);
     SimulatedClient client = new SimulatedClient(scheduler, server, clientLatency, listener);
     clients.computeIfAbsent(server.id(), k -> new ArrayList<>()).add(client);

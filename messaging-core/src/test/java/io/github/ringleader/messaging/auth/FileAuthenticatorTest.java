@@ -2,8 +2,8 @@ package io.github.ringleader.messaging.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.Credential;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.Credential;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;

@@ -44,7 +44,7 @@ class NodeMetricsJmxTest {
     assertThat((String[]) server.getAttribute(name, "Members")).containsExactly("server1", "server2");
     assertThat(((TabularData) server.getAttribute(name, "Refusals")).size())
         .as("one row per reason")
-        .isEqualTo(io.github.ringleader.messaging.client.ServerEvent.Reason.values().length);
+        .isEqualTo(io.github.ringleader.messaging.session.ServerEvent.Reason.values().length);
     assertThat(server.getMBeanInfo(name).getOperations()).as("read-only").isEmpty();
 
     cluster.stop("server2");

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.auth.AuthDecision;
 import io.github.ringleader.messaging.auth.FailureThrottle;
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.Credential;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.Credential;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.loop.EventLoop;
 import java.util.ArrayList;
 import java.util.List;

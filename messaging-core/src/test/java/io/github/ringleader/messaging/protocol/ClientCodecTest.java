@@ -3,10 +3,10 @@ package io.github.ringleader.messaging.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.Credential;
-import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.client.ServerEvent.Reason;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.Credential;
+import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent.Reason;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.protocol;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.github.ringleader.messaging.client.ClientRequest;
+import io.github.ringleader.messaging.session.ClientRequest;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.MethodSource;
 

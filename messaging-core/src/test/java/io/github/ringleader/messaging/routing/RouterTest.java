@@ -2,11 +2,11 @@ package io.github.ringleader.messaging.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientLink;
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.client.WithoutPositions;
-import io.github.ringleader.messaging.client.ServerEvent.Reason;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.session.WithoutPositions;
+import io.github.ringleader.messaging.session.ServerEvent.Reason;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
 import io.github.ringleader.messaging.protocol.Forward;

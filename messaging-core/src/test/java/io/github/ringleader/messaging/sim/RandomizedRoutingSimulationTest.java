@@ -2,8 +2,8 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.client.WithoutPositions;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.session.WithoutPositions;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;

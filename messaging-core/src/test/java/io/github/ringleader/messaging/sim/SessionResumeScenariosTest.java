@@ -2,10 +2,10 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientLink;
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.ResumeToken;
 import java.time.Duration;

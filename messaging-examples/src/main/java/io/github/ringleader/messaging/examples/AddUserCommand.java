@@ -112,9 +112,9 @@ final class AddUserCommand {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     int b;
     while ((b = in.read()) >= 0 && b != '\n') {
-      if (bytes.size() >= io.github.ringleader.messaging.client.Credential.MAX_SECRET_BYTES + 1) {
+      if (bytes.size() >= io.github.ringleader.messaging.session.Credential.MAX_SECRET_BYTES + 1) {
         throw new IOException(
-            "the password is longer than " + io.github.ringleader.messaging.client.Credential.MAX_SECRET_BYTES
+            "the password is longer than " + io.github.ringleader.messaging.session.Credential.MAX_SECRET_BYTES
                 + " bytes");
       }
       bytes.write(b);

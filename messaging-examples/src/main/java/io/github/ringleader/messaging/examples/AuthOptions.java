@@ -3,7 +3,7 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.auth.FileAuthenticator;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.routing.ClientNames;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;

@@ -1,10 +1,10 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -3,9 +3,9 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.examples.ChatInput.Command;
 import io.github.ringleader.messaging.examples.ClientConsole.Kind;
 import io.github.ringleader.messaging.routing.ClientNames;
-import io.github.ringleader.messaging.transport.tcp.ClientTls;
-import io.github.ringleader.messaging.transport.tcp.JoinRefusedException;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.client.ClientTls;
+import io.github.ringleader.messaging.client.JoinRefusedException;
+import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -160,7 +160,7 @@ final class ClientCommand {
       } catch (JoinRefusedException e) {
         // A server with --users refuses a client that gave no password: ask for one, if there
         // is a terminal to ask on, and try once more.
-        if (e.code() != io.github.ringleader.messaging.client.ServerEvent.Reason.NOT_AUTHENTICATED
+        if (e.code() != io.github.ringleader.messaging.session.ServerEvent.Reason.NOT_AUTHENTICATED
             || scripted != null) {
           throw e;
         }

@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.examples.ClientConsole.Kind;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;

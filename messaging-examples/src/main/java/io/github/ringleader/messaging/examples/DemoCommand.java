@@ -1,14 +1,14 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;

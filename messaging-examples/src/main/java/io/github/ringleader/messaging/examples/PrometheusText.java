@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.metrics.LatencyHistogram;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
 import io.github.ringleader.messaging.protocol.CodecException;

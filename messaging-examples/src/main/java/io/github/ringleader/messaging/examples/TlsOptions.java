@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.transport.tcp.ClientTls;
+import io.github.ringleader.messaging.client.ClientTls;
 import io.github.ringleader.messaging.transport.tcp.TlsServerSettings;
 import java.io.IOException;
 import java.nio.file.Files;

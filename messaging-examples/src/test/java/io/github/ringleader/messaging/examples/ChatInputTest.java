@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.examples.ChatInput.Problem;
 import io.github.ringleader.messaging.examples.ChatInput.Send;
 import java.util.ArrayList;

@@ -3,9 +3,9 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.LoopbackCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -3,8 +3,8 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.ServerProcesses.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

@@ -3,10 +3,10 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.ServerProcesses.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

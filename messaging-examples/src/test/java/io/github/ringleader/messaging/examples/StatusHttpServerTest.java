@@ -2,10 +2,10 @@ package io.github.ringleader.messaging.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import java.net.URI;
 import java.net.http.HttpClient;

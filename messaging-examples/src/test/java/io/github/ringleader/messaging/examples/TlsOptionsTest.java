@@ -4,10 +4,10 @@ import static io.github.ringleader.messaging.examples.ServerProcesses.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
-import io.github.ringleader.messaging.transport.tcp.ClientTls;
-import io.github.ringleader.messaging.transport.tcp.MessagingClient;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.ClientTls;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.transport.tcp.TlsServerSettings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.micrometer;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.CodecException;

@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ClientSession;
+import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.sim.LinkConditions;
 import io.github.ringleader.messaging.sim.SimulatedClient;
 import io.github.ringleader.messaging.sim.SimulatedCluster;

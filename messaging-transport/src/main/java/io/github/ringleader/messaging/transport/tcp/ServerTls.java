@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.transport.tls.PemFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +44,7 @@ final class ServerTls {
   private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
   /** The only protocol offered: TLS 1.2 and older are refused. */
-  static final String PROTOCOL = "TLSv1.3";
+  static final String PROTOCOL = PemFiles.TLS_PROTOCOL;
 
   /** A certificate that expires sooner than this is warned about at every load. */
   static final Duration EXPIRY_WARNING = Duration.ofDays(30);
@@ -231,7 +232,7 @@ final class ServerTls {
       KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       keys.init(identity, password);
       Path ca = settings.clientCa();
-      TrustManagerFactory trust = ca == null ? null : trustFactory(ca);
+      TrustManagerFactory trust = ca == null ? null : PemFiles.trustFactory(ca);
       SSLContext context = SSLContext.getInstance(PROTOCOL);
       context.init(keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(), null);
       return new Loaded(context, certificate, ca != null);
@@ -240,23 +241,7 @@ final class ServerTls {
     }
   }
 
-  /** Trust in the certificates of {@code pemFile} (a CA, or the peer's own certificate). */
-  static TrustManagerFactory trustFactory(Path pemFile) throws IOException {
-    List<X509Certificate> trusted = PemFiles.certificates(pemFile);
-    try {
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      for (int i = 0; i < trusted.size(); i++) {
-        store.setCertificateEntry("trusted-" + i, trusted.get(i));
-      }
-      TrustManagerFactory factory =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      factory.init(store);
-      return factory;
-    } catch (GeneralSecurityException e) {
-      throw new IOException(pemFile + ": cannot trust these certificates: " + e.getMessage(), e);
-    }
-  }
+
 
   private static KeyStore pkcs12Store(Path file, char[] password) throws IOException {
     if (!Files.isRegularFile(file)) {

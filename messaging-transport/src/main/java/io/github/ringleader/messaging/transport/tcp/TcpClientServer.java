@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.ClientLink;
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
@@ -130,7 +130,7 @@ public final class TcpClientServer implements AutoCloseable {
    * The goodbye a plaintext client gets on a TLS port, in plaintext: the client SDK recognises it
    * and tells its user to configure TLS.
    */
-  static final String TLS_ONLY_GOODBYE = "this port speaks TLS: connect with TLS";
+  public static final String TLS_ONLY_GOODBYE = "this port speaks TLS: connect with TLS";
 
   /**
    * Requests other than sends (a Hello, a ListUsers, ...) of one client that may be unanswered

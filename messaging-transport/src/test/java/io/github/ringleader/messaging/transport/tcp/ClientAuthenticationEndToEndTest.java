@@ -1,5 +1,7 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.JoinRefusedException;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,9 +9,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.ringleader.messaging.auth.FailureThrottle;
 import io.github.ringleader.messaging.auth.FileAuthenticator;
 import io.github.ringleader.messaging.auth.UsersFile;
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.Credential;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.Credential;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -147,7 +149,7 @@ class ClientAuthenticationEndToEndTest {
             client(0, "alice")
                 .credential("alice", "wonderland".toCharArray())
                 .listener(
-                    new io.github.ringleader.messaging.client.ClientSession.Listener() {
+                    new io.github.ringleader.messaging.session.ClientSession.Listener() {
                       @Override
                       public void onResumed(ServerEvent.Resumed r) {
                         resumed.add(r);

@@ -1,10 +1,11 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -266,7 +267,7 @@ class ClientPlacementEndToEndTest {
         .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
   }
 
-  private interface ClientSessionListener extends io.github.ringleader.messaging.client.ClientSession.Listener {}
+  private interface ClientSessionListener extends io.github.ringleader.messaging.session.ClientSession.Listener {}
 
   /** Also records what the failover tells. */
   static final class FailoverRecorder extends TcpTestSupport.Recorder implements ClientSessionListener {
@@ -277,7 +278,7 @@ class ClientPlacementEndToEndTest {
 
     @Override
     public void onConnectionLost(
-        String reason, List<io.github.ringleader.messaging.client.ClientRequest.Send> unconfirmed) {
+        String reason, List<io.github.ringleader.messaging.session.ClientRequest.Send> unconfirmed) {
       lost.add(reason);
     }
 

@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.ClientLink;
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
 import java.io.BufferedInputStream;

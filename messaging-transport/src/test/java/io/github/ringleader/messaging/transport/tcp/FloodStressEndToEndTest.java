@@ -1,9 +1,10 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.NodeListener;
 import java.io.IOException;

@@ -1,8 +1,9 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 
-import io.github.ringleader.messaging.client.ClientSession;
+import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.node.NodeState;

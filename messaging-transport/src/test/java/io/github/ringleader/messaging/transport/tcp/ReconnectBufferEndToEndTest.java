@@ -1,12 +1,13 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

@@ -1,13 +1,14 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;

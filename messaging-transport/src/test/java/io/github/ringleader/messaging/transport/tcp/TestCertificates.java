@@ -13,20 +13,20 @@ import java.util.concurrent.TimeUnit;
  * a temporary directory), as an operator would following docs/security.md. Without openssl the
  * tests fail with a message saying so; they do not skip.
  */
-final class TestCertificates {
-  static final String OPENSSL = "openssl";
+public final class TestCertificates {
+  public static final String OPENSSL = "openssl";
 
   private final Path dir;
 
-  TestCertificates(Path dir) {
+  public TestCertificates(Path dir) {
     this.dir = dir;
   }
 
   /** A key and certificate pair in PEM files. */
-  record Pair(Path certificate, Path key) {}
+  public record Pair(Path certificate, Path key) {}
 
   /** A CA: its certificate (what clients trust) and its key (what signs). */
-  Pair ca(String name) throws IOException {
+  public Pair ca(String name) throws IOException {
     Pair ca = new Pair(dir.resolve(name + ".pem"), dir.resolve(name + ".key"));
     openssl(
         "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -41,7 +41,7 @@ final class TestCertificates {
    * A certificate for {@code cn} signed by {@code ca}, naming 127.0.0.1 and localhost as subject
    * alternative names; {@code keyType} is {@code rsa:2048} or {@code ec}.
    */
-  Pair signed(String name, String cn, Pair ca, String keyType) throws IOException {
+  public Pair signed(String name, String cn, Pair ca, String keyType) throws IOException {
     Pair pair = new Pair(dir.resolve(name + ".pem"), dir.resolve(name + ".key"));
     Path csr = dir.resolve(name + ".csr");
     Path ext = dir.resolve(name + ".ext");
@@ -65,7 +65,7 @@ final class TestCertificates {
   }
 
   /** A self-signed certificate for {@code cn} with 127.0.0.1 and localhost as its names. */
-  Pair selfSigned(String name, String cn, String keyType, int days) throws IOException {
+  public Pair selfSigned(String name, String cn, String keyType, int days) throws IOException {
     Pair pair = new Pair(dir.resolve(name + ".pem"), dir.resolve(name + ".key"));
     List<String> args = new ArrayList<>(List.of("req", "-x509", "-newkey", keyType));
     if (keyType.equals("ec")) {
@@ -81,7 +81,7 @@ final class TestCertificates {
   }
 
   /** Runs openssl with {@code args}; fails with its output if it does not succeed in 30 s. */
-  static String openssl(String... args) throws IOException {
+  public static String openssl(String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(OPENSSL);
     command.addAll(List.of(args));

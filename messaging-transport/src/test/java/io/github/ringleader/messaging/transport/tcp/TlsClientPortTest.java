@@ -1,12 +1,15 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ClientTls;
+import io.github.ringleader.messaging.client.ClientTlsAccess;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
@@ -109,7 +112,7 @@ class TlsClientPortTest {
   }
 
   private SSLSocket tls(ClientTls clientTls) throws IOException {
-    SSLSocket socket = clientTls.handshake(plain(), "127.0.0.1", server().localPort());
+    SSLSocket socket = ClientTlsAccess.handshake(clientTls, plain(), "127.0.0.1", server().localPort());
     sockets.add(socket);
     return socket;
   }
@@ -277,7 +280,7 @@ class TlsClientPortTest {
 
     clock.advance(Duration.ofSeconds(6));
     SSLSocket socket =
-        ClientTls.trusting(ca.certificate()).handshake(late, "127.0.0.1", server().localPort());
+        ClientTlsAccess.handshake(ClientTls.trusting(ca.certificate()), late, "127.0.0.1", server().localPort());
     sockets.add(socket);
     // The server marks the handshake done when it reads the client's Finished; a ping-like
     // request it answers proves it has.

@@ -1,5 +1,7 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ClientTls;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.transport.tcp;
+package io.github.ringleader.messaging.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.client;
+package io.github.ringleader.messaging.session;
 
 import io.github.ringleader.messaging.protocol.ResumeToken;
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.client;
+package io.github.ringleader.messaging.session;
 
 /**
  * A server's side of one client's connection, as a client transport provides it (TCP, or the

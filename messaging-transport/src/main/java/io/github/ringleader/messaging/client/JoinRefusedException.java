@@ -1,6 +1,6 @@
-package io.github.ringleader.messaging.transport.tcp;
+package io.github.ringleader.messaging.client;
 
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;

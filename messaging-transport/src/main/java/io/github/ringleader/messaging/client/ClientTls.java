@@ -1,5 +1,6 @@
-package io.github.ringleader.messaging.transport.tcp;
+package io.github.ringleader.messaging.client;
 
+import io.github.ringleader.messaging.transport.tls.PemFiles;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -84,7 +85,7 @@ public final class ClientTls {
   private static ClientTls build(
       Path trustPem, @Nullable Path certificatePem, @Nullable Path keyPem, boolean verifyHostname)
       throws IOException {
-    TrustManagerFactory trust = ServerTls.trustFactory(Objects.requireNonNull(trustPem, "trustPem"));
+    TrustManagerFactory trust = PemFiles.trustFactory(Objects.requireNonNull(trustPem, "trustPem"));
     KeyManagerFactory keys = null;
     try {
       if (certificatePem != null && keyPem != null) {
@@ -102,7 +103,7 @@ public final class ClientTls {
         keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keys.init(store, password);
       }
-      SSLContext context = SSLContext.getInstance(ServerTls.PROTOCOL);
+      SSLContext context = SSLContext.getInstance(PemFiles.TLS_PROTOCOL);
       context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
       return new ClientTls(context, verifyHostname, trustPem.toString(), keys != null);
     } catch (GeneralSecurityException e) {
@@ -126,7 +127,7 @@ public final class ClientTls {
     }
     try {
       SSLParameters parameters = socket.getSSLParameters();
-      parameters.setProtocols(new String[] {ServerTls.PROTOCOL});
+      parameters.setProtocols(new String[] {PemFiles.TLS_PROTOCOL});
       if (verifyHostname) {
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
       }

@@ -1,10 +1,10 @@
-package io.github.ringleader.messaging.client;
+package io.github.ringleader.messaging.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.client.ClientSession.State;
-import io.github.ringleader.messaging.client.ServerEvent.Reason;
+import io.github.ringleader.messaging.session.ClientSession.State;
+import io.github.ringleader.messaging.session.ServerEvent.Reason;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.ArrayList;
 import java.util.List;

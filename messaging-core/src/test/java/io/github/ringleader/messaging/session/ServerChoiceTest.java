@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.client;
+package io.github.ringleader.messaging.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.transport.tcp;
+package io.github.ringleader.messaging.transport.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -22,6 +23,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Reads PEM files with the JDK alone: X.509 certificates ({@code BEGIN CERTIFICATE}) and
@@ -30,7 +32,7 @@ import java.util.regex.Pattern;
  * ({@code BEGIN EC PRIVATE KEY}, what {@code openssl ecparam -genkey} writes). Every failure is an
  * {@link IOException} whose message names the file and what is wrong with it, never its contents.
  */
-final class PemFiles {
+public final class PemFiles {
   private static final Pattern BLOCK =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
 
@@ -44,8 +46,28 @@ final class PemFiles {
 
   private PemFiles() {}
 
+  /** The only TLS version the client port and the client SDK speak. */
+  public static final String TLS_PROTOCOL = "TLSv1.3";
+
+  /** Trust in the certificates of {@code pemFile} (a CA, or the peer's own certificate). */
+  public static TrustManagerFactory trustFactory(Path pemFile) throws IOException {
+    List<X509Certificate> trusted = PemFiles.certificates(pemFile);
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      for (int i = 0; i < trusted.size(); i++) {
+        store.setCertificateEntry("trusted-" + i, trusted.get(i));
+      }
+      TrustManagerFactory factory =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(store);
+      return factory;
+    } catch (GeneralSecurityException e) {
+      throw new IOException(pemFile + ": cannot trust these certificates: " + e.getMessage(), e);
+    }
+  }
   /** The certificates of {@code file}, in order: the server's own first, then its chain. */
-  static List<X509Certificate> certificates(Path file) throws IOException {
+  public static List<X509Certificate> certificates(Path file) throws IOException {
     String text = read(file);
     List<X509Certificate> certificates = new ArrayList<>();
     CertificateFactory factory;
@@ -76,7 +98,7 @@ final class PemFiles {
   }
 
   /** The one private key of {@code file}, unencrypted, RSA or EC (or any PKCS#8 the JDK reads). */
-  static PrivateKey privateKey(Path file) throws IOException {
+  public static PrivateKey privateKey(Path file) throws IOException {
     String text = read(file);
     Matcher m = BLOCK.matcher(text);
     while (m.find()) {
@@ -108,7 +130,7 @@ final class PemFiles {
    * Whether {@code key} is the private half of {@code certificate}'s public key: it signs a random
    * challenge and the certificate's key checks the signature.
    */
-  static boolean matches(PrivateKey key, X509Certificate certificate) {
+  public static boolean matches(PrivateKey key, X509Certificate certificate) {
     PublicKey publicKey = certificate.getPublicKey();
     if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
       return false;

@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.client;
+package io.github.ringleader.messaging.session;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;

@@ -1,9 +1,10 @@
-package io.github.ringleader.messaging.transport.tcp;
+package io.github.ringleader.messaging.client;
 
-import io.github.ringleader.messaging.client.ClientRequest;
-import io.github.ringleader.messaging.client.ClientSession;
-import io.github.ringleader.messaging.client.Credential;
-import io.github.ringleader.messaging.client.ServerEvent;
+import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.Credential;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.protocol.NodeId;

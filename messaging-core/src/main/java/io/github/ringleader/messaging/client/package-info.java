@@ -1,9 +1,0 @@
-/**
- * The client protocol, independent of TCP: what a client asks of its server ({@link
- * io.github.ringleader.messaging.client.ClientRequest}) and what the server tells it ({@link
- * io.github.ringleader.messaging.client.ServerEvent}), and the link between them.
- */
-@NullMarked
-package io.github.ringleader.messaging.client;
-
-import org.jspecify.annotations.NullMarked;
