@@ -19,10 +19,10 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class ClientCodecBenchmark {
 
-  private final ServerEvent.Message message =
-      new ServerEvent.Message("alice", null, ClusterCodecBenchmark.TEXT_128, 1L << 40, 123_456, 11, 1_001);
-  private final byte[] sendFrame =
-      ClientCodec.encodeRequest(new ClientRequest.Send(1_001, null, ClusterCodecBenchmark.TEXT_128));
+  private final ServerEvent.Message message = new ServerEvent.Message(
+      "alice", null, ClusterCodecBenchmark.TEXT_128, 1L << 40, 123_456, 11, 1_001);
+  private final byte[] sendFrame = ClientCodec.encodeRequest(
+      new ClientRequest.Send(1_001, null, ClusterCodecBenchmark.TEXT_128));
 
   @Benchmark
   public byte[] encodeMessage() {

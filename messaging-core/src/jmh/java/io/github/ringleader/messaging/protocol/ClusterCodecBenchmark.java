@@ -21,16 +21,14 @@ public class ClusterCodecBenchmark {
   /** 128 bytes of ASCII chat text (the text of every chat in the benchmarks). */
   public static final String TEXT_128 = text128();
 
-  private final ClusterEnvelope sequencedChat =
-      new ClusterEnvelope(
-          "ringleader-bench",
-          NodeId.of("server9"),
-          3,
-          new Sequenced(
-              1L << 40, 123_456, new StreamEntry.Chat("alice", 11, 1_001, null, TEXT_128, 1_000)));
-  private final ClusterEnvelope streamAck =
-      new ClusterEnvelope(
-          "ringleader-bench", NodeId.of("server1"), 2, new StreamAck(1L << 40, 123_456, 123_400));
+  private final ClusterEnvelope sequencedChat = new ClusterEnvelope(
+      "ringleader-bench",
+      NodeId.of("server9"),
+      3,
+      new Sequenced(
+          1L << 40, 123_456, new StreamEntry.Chat("alice", 11, 1_001, null, TEXT_128, 1_000)));
+  private final ClusterEnvelope streamAck = new ClusterEnvelope(
+      "ringleader-bench", NodeId.of("server1"), 2, new StreamAck(1L << 40, 123_456, 123_400));
   private final byte[] sequencedChatFrame = ClusterCodec.encode(sequencedChat);
   private final byte[] streamAckFrame = ClusterCodec.encode(streamAck);
 

@@ -43,14 +43,12 @@ public class FrameAuthenticatorBenchmark {
   @Setup
   public void setUp() {
     String text = "x".repeat(textBytes);
-    frame =
-        ClusterCodec.encode(
-            new ClusterEnvelope(
-                "ringleader-bench",
-                NodeId.of("server9"),
-                3,
-                new Sequenced(
-                    1L << 40, 123_456, new StreamEntry.Chat("alice", 11, 1_001, null, text, 1_000))));
+    frame = ClusterCodec.encode(new ClusterEnvelope(
+        "ringleader-bench",
+        NodeId.of("server9"),
+        3,
+        new Sequenced(
+            1L << 40, 123_456, new StreamEntry.Chat("alice", 11, 1_001, null, text, 1_000))));
   }
 
   @Benchmark

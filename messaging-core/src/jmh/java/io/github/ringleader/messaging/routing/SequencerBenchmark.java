@@ -53,14 +53,17 @@ public class SequencerBenchmark {
 
   /** The three senders: one client on each member. */
   private final NodeId[] servers = {A, B, LEADER};
+
   private final String[] names = {"alice", "bob", "carol"};
   private final long[] sessions = {11, 22, 33};
   private final long[] lastClientSeq = new long[3];
   private int nextSender;
 
   private final CountingOutbox outbox = new CountingOutbox();
+
   @SuppressWarnings("NullAway.Init") // set in @Setup
   private Sequencer sequencer;
+
   private long openingHead;
   private long chats;
   private long deliveredEverywhere;
@@ -81,7 +84,12 @@ public class SequencerBenchmark {
 
   private SyncReply reply(int member) {
     return new SyncReply(
-        EPOCH, 0, 0, 0, 1, List.of(),
+        EPOCH,
+        0,
+        0,
+        0,
+        1,
+        List.of(),
         List.of(new StreamEntry.Session(names[member], sessions[member], servers[member], 0)));
   }
 
@@ -91,7 +99,9 @@ public class SequencerBenchmark {
       int s = nextSender();
       long seq = ++lastClientSeq[s];
       sequencer.onForward(
-          servers[s], new StreamEntry.Chat(names[s], sessions[s], seq, null, TEXT_128, seq - 1), NOW);
+          servers[s],
+          new StreamEntry.Chat(names[s], sessions[s], seq, null, TEXT_128, seq - 1),
+          NOW);
     }
     chats += batch;
     acknowledgeAll(sequencer.head());
@@ -127,7 +137,8 @@ public class SequencerBenchmark {
   /** Fails the run if the sequencer dropped a chat: the numbers would measure a no-op. */
   @TearDown(Level.Trial)
   public void check() {
-    if (chats > 0 && (sequencer.head() != openingHead + chats || outbox.sequenced != sequencer.head())) {
+    if (chats > 0
+        && (sequencer.head() != openingHead + chats || outbox.sequenced != sequencer.head())) {
       throw new IllegalStateException(
           "sequenced " + outbox.sequenced + " of " + chats + " chats: " + sequencer);
     }

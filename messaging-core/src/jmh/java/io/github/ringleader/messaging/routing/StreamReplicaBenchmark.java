@@ -57,20 +57,22 @@ public class StreamReplicaBenchmark {
 
   private final CountingOutbox outbox = new CountingOutbox();
   private final CountingSink sink = new CountingSink();
+
   @SuppressWarnings("NullAway.Init") // set in @Setup
   private StreamReplica replica;
+
   private long head;
 
   @Setup(Level.Trial)
   public void enterEpoch() {
     replica = new StreamReplica(SELF, sink, outbox, RETRY);
     replica.onSyncRequest(LEADER, new SyncRequest(EPOCH));
-    List<StreamEntry.Session> directory =
-        List.of(
-            new StreamEntry.Session(names[0], sessions[0], servers[0], 0),
-            new StreamEntry.Session(names[1], sessions[1], servers[1], 0),
-            new StreamEntry.Session(names[2], sessions[2], servers[2], 0));
-    replica.onSequenced(LEADER, new Sequenced(EPOCH, 1, new StreamEntry.Directory(0, 1, directory)), NOW);
+    List<StreamEntry.Session> directory = List.of(
+        new StreamEntry.Session(names[0], sessions[0], servers[0], 0),
+        new StreamEntry.Session(names[1], sessions[1], servers[1], 0),
+        new StreamEntry.Session(names[2], sessions[2], servers[2], 0));
+    replica.onSequenced(
+        LEADER, new Sequenced(EPOCH, 1, new StreamEntry.Directory(0, 1, directory)), NOW);
     replica.onStreamState(LEADER, new StreamState(EPOCH, 1, 1, 0), NOW);
     replica.flush();
     head = 1;
@@ -88,7 +90,9 @@ public class StreamReplicaBenchmark {
       replica.onSequenced(
           LEADER,
           new Sequenced(
-              EPOCH, ++head, new StreamEntry.Chat(names[s], sessions[s], seq, null, TEXT_128, seq - 1)),
+              EPOCH,
+              ++head,
+              new StreamEntry.Chat(names[s], sessions[s], seq, null, TEXT_128, seq - 1)),
           NOW);
     }
     replica.onStreamState(LEADER, new StreamState(EPOCH, head, head, before), NOW);
@@ -102,9 +106,10 @@ public class StreamReplicaBenchmark {
     for (int i = 0; i < batch; i++) {
       int s = nextSender();
       long seq = ++lastClientSeq[s];
-      blackhole.consume(
-          new Sequenced(
-              EPOCH, ++head, new StreamEntry.Chat(names[s], sessions[s], seq, null, TEXT_128, seq - 1)));
+      blackhole.consume(new Sequenced(
+          EPOCH,
+          ++head,
+          new StreamEntry.Chat(names[s], sessions[s], seq, null, TEXT_128, seq - 1)));
     }
     blackhole.consume(new StreamState(EPOCH, head, head, before));
   }

@@ -41,6 +41,9 @@ public record AuthDecision(@Nullable ClientAuthFailure failure, String user, Str
 
   /** The refusal for a user that may not take {@code name}. */
   public static AuthDecision nameNotAllowed(String user, String name) {
-    return refuse(ClientAuthFailure.NAME_NOT_ALLOWED, user, "user " + user + " may not take the name " + name);
+    return refuse(
+        ClientAuthFailure.NAME_NOT_ALLOWED,
+        user,
+        "user " + user + " may not take the name " + name);
   }
 }

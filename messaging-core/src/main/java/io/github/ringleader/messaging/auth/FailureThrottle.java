@@ -49,13 +49,25 @@ public final class FailureThrottle {
   private final Map<String, Strikes> byUser;
 
   public FailureThrottle() {
-    this(DEFAULT_BASE_NANOS, DEFAULT_MAX_ADDRESS_NANOS, DEFAULT_MAX_USER_NANOS, DEFAULT_FORGET_AFTER_NANOS,
+    this(
+        DEFAULT_BASE_NANOS,
+        DEFAULT_MAX_ADDRESS_NANOS,
+        DEFAULT_MAX_USER_NANOS,
+        DEFAULT_FORGET_AFTER_NANOS,
         DEFAULT_MAX_TRACKED);
   }
 
   public FailureThrottle(
-      long baseNanos, long maxAddressNanos, long maxUserNanos, long forgetAfterNanos, int maxTracked) {
-    if (baseNanos < 0 || maxAddressNanos < 0 || maxUserNanos < 0 || forgetAfterNanos <= 0 || maxTracked < 1) {
+      long baseNanos,
+      long maxAddressNanos,
+      long maxUserNanos,
+      long forgetAfterNanos,
+      int maxTracked) {
+    if (baseNanos < 0
+        || maxAddressNanos < 0
+        || maxUserNanos < 0
+        || forgetAfterNanos <= 0
+        || maxTracked < 1) {
       throw new IllegalArgumentException("throttle settings must be >= 0 (forget and tracked > 0)");
     }
     this.baseNanos = baseNanos;
@@ -92,7 +104,9 @@ public final class FailureThrottle {
         startAt - nowNanos,
         userKey.isEmpty()
             ? 0
-            : delay(strike(byUser.computeIfAbsent(userKey, k -> new Strikes()), nowNanos), maxUserNanos));
+            : delay(
+                strike(byUser.computeIfAbsent(userKey, k -> new Strikes()), nowNanos),
+                maxUserNanos));
   }
 
   /**

@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.auth;
 
-import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.loop.WorkerPools;
 import io.github.ringleader.messaging.routing.ClientNames;
+import io.github.ringleader.messaging.session.Credential;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -52,7 +52,11 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
 
   private static final long RELOAD_CHECK_NANOS = 1_000_000_000L;
 
-  private record Loaded(Map<String, UserEntry> users, UserEntry dummy, @Nullable FileTime modified, long size) {}
+  private record Loaded(
+      Map<String, UserEntry> users,
+      UserEntry dummy,
+      @Nullable FileTime modified,
+      long size) {}
 
   private final Path file;
   private final LongSupplier nanoClock;
@@ -63,14 +67,19 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
   /** Runs on the pool before each check; tests use it to hold the pool busy. */
   volatile Runnable beforeCheck = () -> {};
 
-  private FileAuthenticator(Path file, int threads, int queue, LongSupplier nanoClock) throws IOException {
+  private FileAuthenticator(Path file, int threads, int queue, LongSupplier nanoClock)
+      throws IOException {
     this.file = Objects.requireNonNull(file, "file");
     this.nanoClock = nanoClock;
     SecureRandom random = new SecureRandom();
     byte[] dummyHash = new byte[PasswordHashes.HASH_BYTES];
     random.nextBytes(dummyHash);
-    this.dummyTemplate =
-        new UserEntry("dummy", PasswordHashes.MIN_ITERATIONS, PasswordHashes.newSalt(random), dummyHash, List.of());
+    this.dummyTemplate = new UserEntry(
+        "dummy",
+        PasswordHashes.MIN_ITERATIONS,
+        PasswordHashes.newSalt(random),
+        dummyHash,
+        List.of());
     this.loaded = load();
     this.nextCheckNanos = nanoClock.getAsLong() + RELOAD_CHECK_NANOS;
     this.pool = WorkerPools.bounded("ringleader-auth", threads, queue);
@@ -93,9 +102,11 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
   }
 
   /** As {@link #open(Path, int, int)}, with the clock that paces the look at the file. */
-  static FileAuthenticator open(Path file, int threads, int queue, LongSupplier nanoClock) throws IOException {
+  static FileAuthenticator open(Path file, int threads, int queue, LongSupplier nanoClock)
+      throws IOException {
     if (threads < 1 || queue < 1) {
-      throw new IllegalArgumentException("threads and queue must be >= 1, were " + threads + ", " + queue);
+      throw new IllegalArgumentException(
+          "threads and queue must be >= 1, were " + threads + ", " + queue);
     }
     return new FileAuthenticator(file, threads, queue, nanoClock);
   }
@@ -113,20 +124,19 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
     }
     CompletableFuture<AuthDecision> answer = new CompletableFuture<>();
     try {
-      pool.execute(
-          () -> {
-            try {
-              beforeCheck.run();
-              answer.complete(check(attempt.name(), credential));
-            } catch (RuntimeException e) {
-              answer.completeExceptionally(e);
-            }
-          });
+      pool.execute(() -> {
+        try {
+          beforeCheck.run();
+          answer.complete(check(attempt.name(), credential));
+        } catch (RuntimeException e) {
+          answer.completeExceptionally(e);
+        }
+      });
     } catch (RejectedExecutionException e) {
-      answer.complete(
-          AuthDecision.refuse(
-              ClientAuthFailure.BUSY, credential.user(),
-              "too many sign-ins are being checked; try again in a moment"));
+      answer.complete(AuthDecision.refuse(
+          ClientAuthFailure.BUSY,
+          credential.user(),
+          "too many sign-ins are being checked; try again in a moment"));
     }
     return answer;
   }
@@ -140,11 +150,14 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
     char[] secret = credential.secret();
     try {
       if (entry == null) {
-        now.dummy().passwordMatches(secret); // as long as a real check, so unknown names do not show
-        return AuthDecision.refuse(ClientAuthFailure.UNKNOWN_USER, user, AuthDecision.WRONG_CREDENTIAL);
+        now.dummy()
+            .passwordMatches(secret); // as long as a real check, so unknown names do not show
+        return AuthDecision.refuse(
+            ClientAuthFailure.UNKNOWN_USER, user, AuthDecision.WRONG_CREDENTIAL);
       }
       if (!entry.passwordMatches(secret)) {
-        return AuthDecision.refuse(ClientAuthFailure.WRONG_SECRET, user, AuthDecision.WRONG_CREDENTIAL);
+        return AuthDecision.refuse(
+            ClientAuthFailure.WRONG_SECRET, user, AuthDecision.WRONG_CREDENTIAL);
       }
     } finally {
       Arrays.fill(secret, '\0');
@@ -171,10 +184,16 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
       loaded = load();
       log.info("users file {} changed: {} users now", file, loaded.users().size());
     } catch (NoSuchFileException e) {
-      log.warn("users file {} is gone; keeping the {} users read before", file, before.users().size());
+      log.warn(
+          "users file {} is gone; keeping the {} users read before",
+          file,
+          before.users().size());
     } catch (IOException | IllegalArgumentException e) {
-      log.warn("users file {} changed but cannot be used ({}); keeping the {} users read before",
-          file, e.getMessage(), before.users().size());
+      log.warn(
+          "users file {} changed but cannot be used ({}); keeping the {} users read before",
+          file,
+          e.getMessage(),
+          before.users().size());
     }
   }
 

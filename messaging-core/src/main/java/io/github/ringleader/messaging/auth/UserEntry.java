@@ -24,7 +24,8 @@ public final class UserEntry {
    *     the iterations are out of range, the salt or hash has the wrong length, or a pattern is
    *     invalid
    */
-  public UserEntry(String name, int iterations, byte[] salt, byte[] hash, List<String> allowedNames) {
+  public UserEntry(
+      String name, int iterations, byte[] salt, byte[] hash, List<String> allowedNames) {
     String problem = ClientNames.problemWith(name);
     if (problem != null) {
       throw new IllegalArgumentException("invalid user name \"" + name + "\": " + problem);
@@ -40,7 +41,8 @@ public final class UserEntry {
     for (String pattern : allowedNames) {
       String patternProblem = problemWithPattern(pattern);
       if (patternProblem != null) {
-        throw new IllegalArgumentException("invalid name pattern \"" + pattern + "\": " + patternProblem);
+        throw new IllegalArgumentException(
+            "invalid name pattern \"" + pattern + "\": " + patternProblem);
       }
     }
     this.name = name;
@@ -57,8 +59,13 @@ public final class UserEntry {
     }
     for (int i = 0; i < pattern.length(); i++) {
       char c = pattern.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '.' || c == '_' || c == '-' || c == '*';
+      boolean ok = (c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '.'
+          || c == '_'
+          || c == '-'
+          || c == '*';
       if (!ok) {
         return "a pattern may only contain the characters of names and '*'; found '" + c
             + "' at position " + (i + 1);
@@ -150,6 +157,7 @@ public final class UserEntry {
   /** The name, iterations and patterns; never the salt or hash. */
   @Override
   public String toString() {
-    return "UserEntry[" + name + ", " + iterations + " iterations, may also take " + allowedNames + "]";
+    return "UserEntry[" + name + ", " + iterations + " iterations, may also take " + allowedNames
+        + "]";
   }
 }

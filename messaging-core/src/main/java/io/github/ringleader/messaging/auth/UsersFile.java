@@ -33,7 +33,8 @@ import java.util.Set;
  * unique ignoring case. Stateless helpers; see {@code docs/security.md}.
  */
 public final class UsersFile {
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
   private UsersFile() {}
 
@@ -57,8 +58,8 @@ public final class UsersFile {
         throw new IllegalArgumentException(source + " line " + (i + 1) + ": " + e.getMessage(), e);
       }
       if (users.putIfAbsent(ClientNames.key(entry.name()), entry) != null) {
-        throw new IllegalArgumentException(
-            source + " line " + (i + 1) + ": user " + entry.name() + " is listed twice (names ignore case)");
+        throw new IllegalArgumentException(source + " line " + (i + 1) + ": user " + entry.name()
+            + " is listed twice (names ignore case)");
       }
     }
     return users;
@@ -72,13 +73,12 @@ public final class UsersFile {
   static UserEntry parseLine(String line) {
     String[] fields = line.split(":", -1);
     if (fields.length != 5 && fields.length != 6) {
-      throw new IllegalArgumentException(
-          "expected name:" + PasswordHashes.SCHEME + ":iterations:salt:hash[:names], found "
-              + fields.length + " fields");
+      throw new IllegalArgumentException("expected name:" + PasswordHashes.SCHEME
+          + ":iterations:salt:hash[:names], found " + fields.length + " fields");
     }
     if (!fields[1].equals(PasswordHashes.SCHEME)) {
-      throw new IllegalArgumentException(
-          "unknown scheme \"" + fields[1] + "\" (this version knows " + PasswordHashes.SCHEME + ")");
+      throw new IllegalArgumentException("unknown scheme \"" + fields[1] + "\" (this version knows "
+          + PasswordHashes.SCHEME + ")");
     }
     int iterations;
     try {
@@ -108,10 +108,11 @@ public final class UsersFile {
   /** The line for {@code entry}, as {@link #parse} reads it. */
   public static String format(UserEntry entry) {
     Base64.Encoder b64 = Base64.getEncoder();
-    String line =
-        entry.name() + ":" + PasswordHashes.SCHEME + ":" + entry.iterations() + ":"
-            + b64.encodeToString(entry.salt()) + ":" + b64.encodeToString(entry.hash());
-    return entry.allowedNames().isEmpty() ? line : line + ":" + String.join(",", entry.allowedNames());
+    String line = entry.name() + ":" + PasswordHashes.SCHEME + ":" + entry.iterations() + ":"
+        + b64.encodeToString(entry.salt()) + ":" + b64.encodeToString(entry.hash());
+    return entry.allowedNames().isEmpty()
+        ? line
+        : line + ":" + String.join(",", entry.allowedNames());
   }
 
   /**
@@ -125,7 +126,12 @@ public final class UsersFile {
    *     which), the password is empty, or the existing file is not a valid users file
    */
   public static boolean addUser(
-      Path file, String name, char[] password, List<String> allowedNames, int iterations, SecureRandom random)
+      Path file,
+      String name,
+      char[] password,
+      List<String> allowedNames,
+      int iterations,
+      SecureRandom random)
       throws IOException {
     String problem = ClientNames.problemWith(name);
     if (problem != null) {
@@ -135,14 +141,17 @@ public final class UsersFile {
     byte[] hash = PasswordHashes.hash(password, salt, iterations);
     UserEntry entry = new UserEntry(name, iterations, salt, hash, allowedNames);
     Arrays.fill(hash, (byte) 0);
-    List<String> lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : new ArrayList<>();
+    List<String> lines =
+        Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : new ArrayList<>();
     parse(lines, file.toString()); // refuse to rewrite a file that is not a users file
     boolean replaced = false;
     List<String> out = new ArrayList<>();
     for (String line : lines) {
       String stripped = line.strip();
-      if (!stripped.isEmpty() && !stripped.startsWith("#")
-          && ClientNames.key(stripped.substring(0, stripped.indexOf(':'))).equals(ClientNames.key(name))) {
+      if (!stripped.isEmpty()
+          && !stripped.startsWith("#")
+          && ClientNames.key(stripped.substring(0, stripped.indexOf(':')))
+              .equals(ClientNames.key(name))) {
         if (!replaced) {
           out.add(format(entry));
           replaced = true;
@@ -153,7 +162,8 @@ public final class UsersFile {
     }
     if (!replaced) {
       if (lines.isEmpty()) {
-        out.add("# Ringleader users: name:" + PasswordHashes.SCHEME + ":iterations:salt:hash[:other names]");
+        out.add("# Ringleader users: name:" + PasswordHashes.SCHEME
+            + ":iterations:salt:hash[:other names]");
       }
       out.add(format(entry));
     }
@@ -162,7 +172,8 @@ public final class UsersFile {
   }
 
   private static void write(Path file, List<String> lines) throws IOException {
-    Path folder = java.util.Objects.requireNonNull(file.toAbsolutePath().getParent(), "folder of " + file);
+    Path folder =
+        java.util.Objects.requireNonNull(file.toAbsolutePath().getParent(), "folder of " + file);
     Path temp = folder.resolve("." + file.getFileName() + ".tmp");
     Files.deleteIfExists(temp);
     boolean posix = Files.getFileStore(folder).supportsFileAttributeView("posix");

@@ -86,6 +86,7 @@ public final class LcrElection {
   private boolean active;
   /** The highest term this node has seen. */
   private long term;
+
   private boolean warnedTermExhausted;
   private @Nullable NodeId leader;
   /** When, without news, a LEADERLESS or ELECTING node starts a new election. */
@@ -94,13 +95,15 @@ public final class LcrElection {
   private @Nullable NodeId maxForwarded;
   /** Successors that did not acknowledge a token in {@link #term}. */
   private final Set<NodeId> skipped = new HashSet<>();
+
   private final LinkedHashMap<Long, PendingToken> pending = new LinkedHashMap<>();
   private long nextMessageId;
   private int announcementsLeft;
   private long nextAnnouncementNanos = Long.MAX_VALUE;
   private long electionsStarted;
 
-  public LcrElection(NodeId self, MemberView members, ElectionOutbox outbox, ElectionTimings timings) {
+  public LcrElection(
+      NodeId self, MemberView members, ElectionOutbox outbox, ElectionTimings timings) {
     this.self = self;
     this.members = members;
     this.outbox = outbox;
@@ -191,7 +194,9 @@ public final class LcrElection {
   public void onHeartbeat(NodeId from, Heartbeat heartbeat, long nowNanos) {
     if (heartbeat.senderLeads(from)) {
       onLeaderClaim(from, heartbeat.term(), nowNanos);
-    } else if (state == ElectionState.FOLLOWING && from.equals(leader) && heartbeat.term() >= term) {
+    } else if (state == ElectionState.FOLLOWING
+        && from.equals(leader)
+        && heartbeat.term() >= term) {
       becomeLeaderless(nowNanos, "leader " + from + " no longer leads");
     }
   }
@@ -203,7 +208,10 @@ public final class LcrElection {
    * clean stop hands leadership to its successor. Otherwise as {@link #onMemberGone}.
    */
   public void onMemberLeft(NodeId id, long nowNanos) {
-    if (active && state == ElectionState.FOLLOWING && id.equals(leader) && outranksEveryLiveMember()) {
+    if (active
+        && state == ElectionState.FOLLOWING
+        && id.equals(leader)
+        && outranksEveryLiveMember()) {
       pending.values().removeIf(waiting -> waiting.to.equals(id));
       term = nextTerm();
       becomeLeader(nowNanos, "took over from " + id + ", which left");
@@ -271,7 +279,8 @@ public final class LcrElection {
       if (waiting.attempts >= timings.maxAttempts()) {
         pending.remove(waiting.token.messageId());
         skipped.add(waiting.to);
-        log.debug("[{}] {} did not acknowledge the term {} token; skipping it", self, waiting.to, term);
+        log.debug(
+            "[{}] {} did not acknowledge the term {} token; skipping it", self, waiting.to, term);
         sendToken(waiting.token.candidate(), nowNanos);
       } else {
         waiting.attempts++;
@@ -279,7 +288,9 @@ public final class LcrElection {
         outbox.send(waiting.to, waiting.token);
       }
     }
-    if (state == ElectionState.LEADING && announcementsLeft > 0 && nextAnnouncementNanos <= nowNanos) {
+    if (state == ElectionState.LEADING
+        && announcementsLeft > 0
+        && nextAnnouncementNanos <= nowNanos) {
       announcementsLeft--;
       nextAnnouncementNanos =
           announcementsLeft > 0 ? nowNanos + timings.ackTimeoutNanos() : Long.MAX_VALUE;
@@ -330,7 +341,10 @@ public final class LcrElection {
     long next = io.github.ringleader.messaging.protocol.Bounds.nextTerm(term);
     if (next == term && !warnedTermExhausted) {
       warnedTermExhausted = true;
-      log.error("[{}] the election term has reached its bound {}; elections go on in that term", self, term);
+      log.error(
+          "[{}] the election term has reached its bound {}; elections go on in that term",
+          self,
+          term);
     }
     return next;
   }
@@ -363,9 +377,8 @@ public final class LcrElection {
       case FOLLOWING:
       case LEADING:
         NodeId current = leader;
-        stronger =
-            claimTerm > term
-                || (claimTerm == term && current != null && claimant.compareTo(current) > 0);
+        stronger = claimTerm > term
+            || (claimTerm == term && current != null && claimant.compareTo(current) > 0);
         break;
       default:
         stronger = claimTerm >= term;
@@ -385,7 +398,10 @@ public final class LcrElection {
   /** A node that outranks its leader starts the election it will win. */
   private void checkLeaderRank(long nowNanos) {
     NodeId current = leader;
-    if (active && state == ElectionState.FOLLOWING && current != null && self.compareTo(current) > 0) {
+    if (active
+        && state == ElectionState.FOLLOWING
+        && current != null
+        && self.compareTo(current) > 0) {
       startElection(nowNanos, "this node outranks leader " + current);
     }
   }
@@ -442,7 +458,8 @@ public final class LcrElection {
       oldest.next();
       oldest.remove();
     }
-    pending.put(token.messageId(), new PendingToken(next, token, nowNanos + timings.ackTimeoutNanos()));
+    pending.put(
+        token.messageId(), new PendingToken(next, token, nowNanos + timings.ackTimeoutNanos()));
     outbox.send(next, token);
   }
 

@@ -60,12 +60,9 @@ public final class ThreadEventLoop implements EventLoop {
   /** Timers scheduled from other threads, moved into {@link #timers} by the loop. */
   private final ConcurrentLinkedQueue<Timer> newTimers = new ConcurrentLinkedQueue<>();
   /** The loop thread's own. */
-  private final PriorityQueue<Timer> timers =
-      new PriorityQueue<>(
-          (a, b) ->
-              a.dueNanos != b.dueNanos
-                  ? Long.compare(a.dueNanos, b.dueNanos)
-                  : Long.compare(a.order, b.order));
+  private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> a.dueNanos != b.dueNanos
+      ? Long.compare(a.dueNanos, b.dueNanos)
+      : Long.compare(a.order, b.order));
 
   private final AtomicLong timerOrder = new AtomicLong();
   private final Thread thread;
@@ -190,7 +187,9 @@ public final class ThreadEventLoop implements EventLoop {
       timers.add(timer);
     }
     long now = System.nanoTime();
-    while (!closed && (timer = timers.peek()) != null && (timer.cancelled || timer.dueNanos <= now)) {
+    while (!closed
+        && (timer = timers.peek()) != null
+        && (timer.cancelled || timer.dueNanos <= now)) {
       timers.poll();
       if (!timer.cancelled) {
         guarded(timer.task);

@@ -99,18 +99,21 @@ public final class Membership implements MemberView {
    * @throws IllegalArgumentException if {@code from} is this node (the caller filters those)
    */
   public HeartbeatResult onHeartbeat(
-      NodeId from, long incarnation, Heartbeat heartbeat, long nowNanos, List<MembershipChange> changes) {
+      NodeId from,
+      long incarnation,
+      Heartbeat heartbeat,
+      long nowNanos,
+      List<MembershipChange> changes) {
     if (from.equals(self)) {
       throw new IllegalArgumentException("a heartbeat from this node's own id is not a member");
     }
-    MemberInfo info =
-        new MemberInfo(
-            from,
-            incarnation,
-            heartbeat.clientPort(),
-            heartbeat.clients(),
-            heartbeat.capacity(),
-            heartbeat.clientHost());
+    MemberInfo info = new MemberInfo(
+        from,
+        incarnation,
+        heartbeat.clientPort(),
+        heartbeat.clients(),
+        heartbeat.capacity(),
+        heartbeat.clientHost());
     Member member = live.get(from);
     if (member == null) {
       Departed gone = departed.get(from);
@@ -238,10 +241,9 @@ public final class Membership implements MemberView {
     if (!heartbeat.saysTimings()) {
       return ownFailAfterNanos;
     }
-    long bound =
-        ownFailAfterNanos > Long.MAX_VALUE / MAX_TIMEOUT_FACTOR
-            ? Long.MAX_VALUE
-            : ownFailAfterNanos * MAX_TIMEOUT_FACTOR;
+    long bound = ownFailAfterNanos > Long.MAX_VALUE / MAX_TIMEOUT_FACTOR
+        ? Long.MAX_VALUE
+        : ownFailAfterNanos * MAX_TIMEOUT_FACTOR;
     long intervalNanos = heartbeat.intervalMillis() * 1_000_000L; // < 2^31 × 10^6: no overflow
     int missed = heartbeat.missedHeartbeats();
     long asked = intervalNanos > bound / missed ? bound : intervalNanos * missed;

@@ -80,9 +80,8 @@ public final class LatencyHistogram {
       boundsNanos = List.copyOf(boundsNanos);
       counts = List.copyOf(counts);
       if (counts.size() != boundsNanos.size() + 1) {
-        throw new IllegalArgumentException(
-            "counts must have one more entry than boundsNanos, had " + counts.size() + " for "
-                + boundsNanos.size() + " bounds");
+        throw new IllegalArgumentException("counts must have one more entry than boundsNanos, had "
+            + counts.size() + " for " + boundsNanos.size() + " bounds");
       }
     }
 

@@ -37,7 +37,8 @@ public final class NodeMetricsJmx implements NodeMetricsMXBean {
   public static ObjectName objectName(String cluster, NodeId node) {
     try {
       // Cluster names and node ids are letters, digits, '.', '_' and '-': nothing to quote.
-      return new ObjectName(DOMAIN + ":type=MessagingNode,cluster=" + cluster + ",name=" + node.value());
+      return new ObjectName(
+          DOMAIN + ":type=MessagingNode,cluster=" + cluster + ",name=" + node.value());
     } catch (MalformedObjectNameException e) {
       throw new IllegalArgumentException("cannot name the MBean of " + node + " in " + cluster, e);
     }
@@ -48,7 +49,8 @@ public final class NodeMetricsJmx implements NodeMetricsMXBean {
    * it could not (a bean of that name exists: another node with this id and cluster runs in this
    * JVM), which is logged and otherwise harmless.
    */
-  public static @Nullable ObjectName register(String cluster, NodeId node, Supplier<NodeMetrics> metrics) {
+  public static @Nullable ObjectName register(
+      String cluster, NodeId node, Supplier<NodeMetrics> metrics) {
     ObjectName name = objectName(cluster, node);
     try {
       ManagementFactory.getPlatformMBeanServer().registerMBean(new NodeMetricsJmx(metrics), name);

@@ -5,11 +5,11 @@ import io.github.ringleader.messaging.auth.AuthDecision;
 import io.github.ringleader.messaging.auth.Authenticator;
 import io.github.ringleader.messaging.auth.ClientAuthFailure;
 import io.github.ringleader.messaging.auth.FailureThrottle;
+import io.github.ringleader.messaging.loop.EventLoop;
+import io.github.ringleader.messaging.routing.ClientNames;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.loop.EventLoop;
-import io.github.ringleader.messaging.routing.ClientNames;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
@@ -80,7 +80,8 @@ final class ClientAuthGate {
   Map<String, Long> failures() {
     Map<String, Long> byReason = new TreeMap<>();
     for (ClientAuthFailure failure : ClientAuthFailure.values()) {
-      byReason.put("client_" + failure.name().toLowerCase(Locale.ROOT), failures.get(failure.ordinal()));
+      byReason.put(
+          "client_" + failure.name().toLowerCase(Locale.ROOT), failures.get(failure.ordinal()));
     }
     return byReason;
   }
@@ -131,7 +132,8 @@ final class ClientAuthGate {
         }
         return;
       }
-      if (!admitted && (request instanceof ClientRequest.Hello || request instanceof ClientRequest.Resume)) {
+      if (!admitted
+          && (request instanceof ClientRequest.Hello || request instanceof ClientRequest.Resume)) {
         start(request);
       } else {
         target.handle(stripped(request));
@@ -164,28 +166,29 @@ final class ClientAuthGate {
       }
       CompletionStage<AuthDecision> stage;
       try {
-        stage = authenticator.authenticate(new AuthAttempt(nameOf(request), credentialOf(request), peer));
+        stage = authenticator.authenticate(
+            new AuthAttempt(nameOf(request), credentialOf(request), peer));
       } catch (RuntimeException e) {
         audit.warn("client sign-in from {}: the authenticator failed: {}", peer, e.toString());
         decided(request, userKey, null);
         return;
       }
-      stage.whenComplete(
-          (decision, error) -> {
-            if (error != null) {
-              audit.warn("client sign-in from {}: the authenticator failed: {}", peer, error.toString());
-            }
-            loop.execute(() -> decided(request, userKey, error == null ? decision : null));
-          });
+      stage.whenComplete((decision, error) -> {
+        if (error != null) {
+          audit.warn(
+              "client sign-in from {}: the authenticator failed: {}", peer, error.toString());
+        }
+        loop.execute(() -> decided(request, userKey, error == null ? decision : null));
+      });
     }
 
     private void decided(ClientRequest request, String userKey, @Nullable AuthDecision answer) {
       clear(request);
       checking = false;
-      AuthDecision decision =
-          answer != null
-              ? answer
-              : AuthDecision.refuse(ClientAuthFailure.ERROR, "", "the server could not check the credential");
+      AuthDecision decision = answer != null
+          ? answer
+          : AuthDecision.refuse(
+              ClientAuthFailure.ERROR, "", "the server could not check the credential");
       ClientAuthFailure failure = decision.failure();
       if (failure == null) {
         throttle.succeeded(peer, userKey);
@@ -203,7 +206,11 @@ final class ClientAuthGate {
       if (count == 1 || count % 100 == 0) {
         audit.warn(
             "client sign-in refused ({}, {} so far): from {}, user \"{}\", name {}",
-            failure, count, peer, decision.user(), nameOf(request));
+            failure,
+            count,
+            peer,
+            decision.user(),
+            nameOf(request));
       }
       held.forEach(Door::clear);
       held.clear();

@@ -9,15 +9,14 @@ public final class DuplicateNodeIdException extends Exception {
   private final NodeId nodeId;
 
   public DuplicateNodeIdException(NodeId nodeId, String cluster, long runningIncarnation) {
-    super(
-        "node id "
-            + nodeId
-            + " is already in use in cluster '"
-            + cluster
-            + "': a running server with that id (incarnation "
-            + runningIncarnation
-            + ") answered this server's discovery. Stop that server or start this one with"
-            + " another id.");
+    super("node id "
+        + nodeId
+        + " is already in use in cluster '"
+        + cluster
+        + "': a running server with that id (incarnation "
+        + runningIncarnation
+        + ") answered this server's discovery. Stop that server or start this one with"
+        + " another id.");
     this.nodeId = nodeId;
   }
 

@@ -1,8 +1,5 @@
 package io.github.ringleader.messaging.node;
 
-import io.github.ringleader.messaging.session.ClientLink;
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.election.ElectionOutbox;
 import io.github.ringleader.messaging.election.ElectionTimings;
 import io.github.ringleader.messaging.election.LcrElection;
@@ -34,6 +31,9 @@ import io.github.ringleader.messaging.protocol.SyncRequest;
 import io.github.ringleader.messaging.routing.Router;
 import io.github.ringleader.messaging.routing.RoutingConfig;
 import io.github.ringleader.messaging.routing.RoutingOutbox;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;
 import java.time.Duration;
@@ -112,6 +112,7 @@ public final class MessagingNode implements AutoCloseable {
 
   /** Whether a {@link #settle} is queued on the loop. */
   private boolean settleQueued;
+
   private boolean clusterChanged = true;
   private NodeState state = NodeState.NEW;
   private volatile long incarnation;
@@ -131,6 +132,7 @@ public final class MessagingNode implements AutoCloseable {
   private final List<Long> warnedConflicts = new ArrayList<>();
   /** The server list last sent to the clients, and when a change of load alone may be sent. */
   private ServerEvent.@Nullable Servers toldServers;
+
   private long nextLoadNewsNanos = Long.MIN_VALUE;
 
   // ---- read from any thread
@@ -147,48 +149,48 @@ public final class MessagingNode implements AutoCloseable {
     this.transport = transport;
     EventLoop givenLoop = builder.eventLoop;
     this.ownsLoop = givenLoop == null;
-    this.loop = givenLoop != null ? givenLoop : new ThreadEventLoop("ringleader-" + config.nodeId());
+    this.loop =
+        givenLoop != null ? givenLoop : new ThreadEventLoop("ringleader-" + config.nodeId());
     this.fixedIncarnation = builder.incarnation;
     this.jmx = builder.jmx;
     this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
     this.membership =
         new Membership(config.nodeId(), config.failureTimeout().toNanos(), config.maxMembers());
-    this.timingsCheck =
-        new TimingsCheck(config.heartbeatInterval(), config.missedHeartbeats(), config.maxMembers());
-    this.election =
-        new LcrElection(
-            config.nodeId(),
-            membership,
-            new Outbox(),
-            new ElectionTimings(
-                config.electionAckTimeout().toNanos(),
-                config.electionAttempts(),
-                config.electionTimeout().toNanos(),
-                2));
-    this.router =
-        new Router(
-            RoutingConfig.builder(config.nodeId())
-                .capacity(config.capacity())
-                .retryNanos(config.electionAckTimeout().toNanos())
-                .stateIntervalNanos(config.heartbeatInterval().toNanos())
-                .graceNanos(config.sessionGrace().toNanos())
-                .build(),
-            new ToCluster(),
-            () -> incarnation,
-            this::serverWithRoom,
-            this::elderWithRoom,
-            builder.resumeTokenSource != null ? builder.resumeTokenSource : new java.security.SecureRandom());
+    this.timingsCheck = new TimingsCheck(
+        config.heartbeatInterval(), config.missedHeartbeats(), config.maxMembers());
+    this.election = new LcrElection(
+        config.nodeId(),
+        membership,
+        new Outbox(),
+        new ElectionTimings(
+            config.electionAckTimeout().toNanos(),
+            config.electionAttempts(),
+            config.electionTimeout().toNanos(),
+            2));
+    this.router = new Router(
+        RoutingConfig.builder(config.nodeId())
+            .capacity(config.capacity())
+            .retryNanos(config.electionAckTimeout().toNanos())
+            .stateIntervalNanos(config.heartbeatInterval().toNanos())
+            .graceNanos(config.sessionGrace().toNanos())
+            .build(),
+        new ToCluster(),
+        () -> incarnation,
+        this::serverWithRoom,
+        this::elderWithRoom,
+        builder.resumeTokenSource != null
+            ? builder.resumeTokenSource
+            : new java.security.SecureRandom());
     this.rebalancer = new Rebalancer(config.heartbeatInterval().toNanos());
     io.github.ringleader.messaging.auth.Authenticator authenticator = builder.authenticator;
-    this.authGate =
-        authenticator == null
-            ? null
-            : new ClientAuthGate(
-                authenticator,
-                loop,
-                builder.authThrottle != null
-                    ? builder.authThrottle
-                    : new io.github.ringleader.messaging.auth.FailureThrottle());
+    this.authGate = authenticator == null
+        ? null
+        : new ClientAuthGate(
+            authenticator,
+            loop,
+            builder.authThrottle != null
+                ? builder.authThrottle
+                : new io.github.ringleader.messaging.auth.FailureThrottle());
     this.view = snapshot();
   }
 
@@ -267,7 +269,12 @@ public final class MessagingNode implements AutoCloseable {
   public NodeMetrics metrics() {
     ClientAuthGate gate = authGate;
     return recorder.snapshot(
-        view, config.clusterName(), router.counters(), loop.nanoTime(), foreignClusterMessages, transport,
+        view,
+        config.clusterName(),
+        router.counters(),
+        loop.nanoTime(),
+        foreignClusterMessages,
+        transport,
         gate == null ? java.util.Map.of() : gate.failures());
   }
 
@@ -278,22 +285,19 @@ public final class MessagingNode implements AutoCloseable {
    */
   public ClientConnection connectClient(ClientLink link) {
     ClientConnection connection = new ClientConnection();
-    loop.execute(
-        () -> {
-          if (state == NodeState.RUNNING) {
-            connection.id = router.attach(link);
-            ClientAuthGate gate = authGate;
-            if (gate != null) {
-              connection.door = gate.door(link.peer(), connection.new GateTarget());
-            }
-            afterEvent();
-          } else {
-            link.send(
-                new ServerEvent.Goodbye(
-                    "server " + id() + " is not running (" + state + ")"));
-            link.close();
-          }
-        });
+    loop.execute(() -> {
+      if (state == NodeState.RUNNING) {
+        connection.id = router.attach(link);
+        ClientAuthGate gate = authGate;
+        if (gate != null) {
+          connection.door = gate.door(link.peer(), connection.new GateTarget());
+        }
+        afterEvent();
+      } else {
+        link.send(new ServerEvent.Goodbye("server " + id() + " is not running (" + state + ")"));
+        link.close();
+      }
+    });
     return connection;
   }
 
@@ -307,18 +311,17 @@ public final class MessagingNode implements AutoCloseable {
 
     /** Hands the client's next request to the node. */
     public void request(ClientRequest request) {
-      loop.execute(
-          () -> {
-            if (id >= 0 && state == NodeState.RUNNING) {
-              ClientAuthGate.Door d = door;
-              if (d != null) {
-                d.onRequest(request);
-              } else {
-                handle(request);
-              }
-              afterEvent();
-            }
-          });
+      loop.execute(() -> {
+        if (id >= 0 && state == NodeState.RUNNING) {
+          ClientAuthGate.Door d = door;
+          if (d != null) {
+            d.onRequest(request);
+          } else {
+            handle(request);
+          }
+          afterEvent();
+        }
+      });
     }
 
     private void handle(ClientRequest request) {
@@ -332,17 +335,16 @@ public final class MessagingNode implements AutoCloseable {
 
     /** The connection is gone (closed by the client, or broken). */
     public void closed() {
-      loop.execute(
-          () -> {
-            ClientAuthGate.Door d = door;
-            if (d != null) {
-              d.onClosed();
-            }
-            if (id >= 0 && state == NodeState.RUNNING) {
-              router.onClientClosed(id);
-              afterEvent();
-            }
-          });
+      loop.execute(() -> {
+        ClientAuthGate.Door d = door;
+        if (d != null) {
+          d.onClosed();
+        }
+        if (id >= 0 && state == NodeState.RUNNING) {
+          router.onClientClosed(id);
+          afterEvent();
+        }
+      });
     }
 
     /** What the connection's {@link ClientAuthGate.Door} opens onto. */
@@ -400,14 +402,13 @@ public final class MessagingNode implements AutoCloseable {
       return;
     }
     CountDownLatch done = new CountDownLatch(1);
-    loop.execute(
-        () -> {
-          try {
-            doClose();
-          } finally {
-            done.countDown();
-          }
-        });
+    loop.execute(() -> {
+      try {
+        doClose();
+      } finally {
+        done.countDown();
+      }
+    });
     try {
       if (!done.await(1, TimeUnit.SECONDS)) {
         log.warn("[{}] close did not finish within a second; closing the transport anyway", id());
@@ -432,16 +433,14 @@ public final class MessagingNode implements AutoCloseable {
     recorder.started(now);
     incarnation = fixedIncarnation != null ? fixedIncarnation : Math.max(0, loop.epochMillis());
     try {
-      transport.start(
-          envelope -> {
-            // Another cluster's control messages sharing the group get no priority.
-            if (envelope.message().isControl()
-                && envelope.cluster().equals(config.clusterName())) {
-              loop.executeUrgent(() -> onEnvelope(envelope));
-            } else {
-              loop.execute(() -> onEnvelope(envelope));
-            }
-          });
+      transport.start(envelope -> {
+        // Another cluster's control messages sharing the group get no priority.
+        if (envelope.message().isControl() && envelope.cluster().equals(config.clusterName())) {
+          loop.executeUrgent(() -> onEnvelope(envelope));
+        } else {
+          loop.execute(() -> onEnvelope(envelope));
+        }
+      });
     } catch (IOException | RuntimeException e) {
       fail(e);
       return;
@@ -471,8 +470,9 @@ public final class MessagingNode implements AutoCloseable {
 
   private void probe(long now) {
     probesLeft--;
-    nextProbeNanos =
-        probesLeft > 0 ? now + config.discoveryWindow().toNanos() / DISCOVERY_PROBES : Long.MAX_VALUE;
+    nextProbeNanos = probesLeft > 0
+        ? now + config.discoveryWindow().toNanos() / DISCOVERY_PROBES
+        : Long.MAX_VALUE;
     transport.sendToAll(envelope(new Discover()));
   }
 
@@ -614,7 +614,8 @@ public final class MessagingNode implements AutoCloseable {
   private void onHeartbeat(NodeId from, long senderIncarnation, Heartbeat heartbeat, long now) {
     Membership.HeartbeatResult result =
         membership.onHeartbeat(from, senderIncarnation, heartbeat, now, changes);
-    if (result == Membership.HeartbeatResult.STALE || result == Membership.HeartbeatResult.REFUSED) {
+    if (result == Membership.HeartbeatResult.STALE
+        || result == Membership.HeartbeatResult.REFUSED) {
       return;
     }
     // Membership changes reach the election before the claim, so a restarted leader's old life
@@ -630,7 +631,8 @@ public final class MessagingNode implements AutoCloseable {
   private void onOwnIdElsewhere(ClusterEnvelope envelope) {
     ClusterMessage message = envelope.message();
     if (message instanceof IdInUse) {
-      if (state == NodeState.DISCOVERING && ((IdInUse) message).probingIncarnation() == incarnation) {
+      if (state == NodeState.DISCOVERING
+          && ((IdInUse) message).probingIncarnation() == incarnation) {
         fail(new DuplicateNodeIdException(id(), config.clusterName(), envelope.incarnation()));
       }
     } else if (message instanceof Discover) {
@@ -839,11 +841,14 @@ public final class MessagingNode implements AutoCloseable {
     // from looping forever.
     for (int round = 0; round < MAX_SELF_MESSAGES_PER_EVENT; round++) {
       NodeId leader = election.leader();
-      if (clusterChanged || !Objects.equals(leader, routedLeader) || election.term() != routedTerm) {
+      if (clusterChanged
+          || !Objects.equals(leader, routedLeader)
+          || election.term() != routedTerm) {
         clusterChanged = false;
         routedLeader = leader;
         routedTerm = election.term();
-        router.onCluster(leader, election.isLeader(), election.term(), membership.liveMembers(), now);
+        router.onCluster(
+            leader, election.isLeader(), election.term(), membership.liveMembers(), now);
       }
       router.flush(now);
       ClusterMessage message = toSelf.poll();
@@ -888,12 +893,14 @@ public final class MessagingNode implements AutoCloseable {
    */
   /** Asks a client to move if this server is busier than another (see {@link Rebalancer}). */
   private void rebalance(long now) {
-    if (!config.rebalance() || config.sessionGrace().isZero() || config.clientPort() == 0
+    if (!config.rebalance()
+        || config.sessionGrace().isZero()
+        || config.clientPort() == 0
         || !rebalancer.due(now)) {
       return;
     }
-    NodeId target =
-        rebalancer.check(now, config.nodeId(), membership.liveMembers(), router.clientCount(), config.capacity());
+    NodeId target = rebalancer.check(
+        now, config.nodeId(), membership.liveMembers(), router.clientCount(), config.capacity());
     if (target != null
         && router.moveOne(
             now,
@@ -941,14 +948,13 @@ public final class MessagingNode implements AutoCloseable {
   static ServerEvent.Servers servers(ClusterView view) {
     List<ServerEvent.ServerInfo> servers = new ArrayList<>(view.members().size());
     for (MemberInfo member : view.members()) {
-      servers.add(
-          new ServerEvent.ServerInfo(
-              member.id(),
-              member.clientHost(),
-              member.clientPort(),
-              member.clients(),
-              member.capacity(),
-              member.id().equals(view.leader())));
+      servers.add(new ServerEvent.ServerInfo(
+          member.id(),
+          member.clientHost(),
+          member.clientPort(),
+          member.clients(),
+          member.capacity(),
+          member.id().equals(view.leader())));
     }
     int fit = ClientCodec.maxServersThatFit(view.self(), servers);
     return new ServerEvent.Servers(
@@ -957,14 +963,13 @@ public final class MessagingNode implements AutoCloseable {
 
   private ClusterView snapshot() {
     List<MemberInfo> members = new ArrayList<>(membership.size() + 1);
-    MemberInfo me =
-        new MemberInfo(
-            id(),
-            incarnation,
-            config.clientPort(),
-            router.clientCount(),
-            config.capacity(),
-            config.clientHost());
+    MemberInfo me = new MemberInfo(
+        id(),
+        incarnation,
+        config.clientPort(),
+        router.clientCount(),
+        config.capacity(),
+        config.clientHost());
     boolean meAdded = false;
     for (MemberInfo member : membership.liveMembers()) {
       if (!meAdded && member.id().compareTo(id()) > 0) {
@@ -1014,7 +1019,9 @@ public final class MessagingNode implements AutoCloseable {
   private @Nullable NodeId elderWithRoom() {
     MemberInfo eldest = null;
     for (MemberInfo member : membership.liveMembers()) {
-      if (member.hasRoom() && member.clientPort() > 0 && member.incarnation() < incarnation
+      if (member.hasRoom()
+          && member.clientPort() > 0
+          && member.incarnation() < incarnation
           && (eldest == null || member.incarnation() < eldest.incarnation())) {
         eldest = member;
       }
@@ -1250,7 +1257,8 @@ public final class MessagingNode implements AutoCloseable {
      * How repeated failed sign-ins are slowed down (default: a {@link
      * io.github.ringleader.messaging.auth.FailureThrottle} with its defaults). Used on the loop only.
      */
-    public Builder authFailureThrottle(io.github.ringleader.messaging.auth.FailureThrottle throttle) {
+    public Builder authFailureThrottle(
+        io.github.ringleader.messaging.auth.FailureThrottle throttle) {
       this.authThrottle = Objects.requireNonNull(throttle, "throttle");
       return this;
     }

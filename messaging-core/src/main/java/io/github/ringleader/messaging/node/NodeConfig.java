@@ -93,13 +93,15 @@ public record NodeConfig(
     }
     if (duration.getNano() % 1_000_000 != 0 && duration.compareTo(Duration.ofSeconds(1)) < 0) {
       return String.format(java.util.Locale.ROOT, "%.3fms", duration.toNanos() / 1e6)
-              .replaceFirst("\\.?0+ms$", "ms");
+          .replaceFirst("\\.?0+ms$", "ms");
     }
     long millis = duration.toMillis();
     if (millis < 1000 || millis % 100 != 0) {
       return millis + "ms";
     }
-    return millis % 1000 == 0 ? millis / 1000 + "s" : String.format(java.util.Locale.ROOT, "%.1fs", millis / 1000.0);
+    return millis % 1000 == 0
+        ? millis / 1000 + "s"
+        : String.format(java.util.Locale.ROOT, "%.1fs", millis / 1000.0);
   }
 
   static void positive(String name, Duration value) {

@@ -23,6 +23,7 @@ final class NodeMetricsRecorder {
   private static final long SAMPLE_NANOS = 1_000_000_000L;
   /** The window the rates look back over. */
   private static final long RATE_WINDOW_NANOS = 5_000_000_000L;
+
   private static final int RATE_SAMPLES = 8;
 
   private record SlowGauges(int heldSessions, Map<NodeId, Long> replicationLag) {}
@@ -77,9 +78,8 @@ final class NodeMetricsRecorder {
     acceptedRate.sample(nowNanos, counters.accepted());
     deliveredRate.sample(nowNanos, counters.delivered());
     Sequencer sequencer = router.sequencer();
-    slowGauges =
-        new SlowGauges(
-            router.heldSessions(), sequencer == null || !leading ? Map.of() : sequencer.deliveryLag());
+    slowGauges = new SlowGauges(
+        router.heldSessions(), sequencer == null || !leading ? Map.of() : sequencer.deliveryLag());
   }
 
   /** The cluster transport's frame refusals and the client sign-in refusals, in one map. */

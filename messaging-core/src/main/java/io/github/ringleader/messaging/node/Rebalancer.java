@@ -46,7 +46,8 @@ final class Rebalancer {
    * @param clients this server's clients now (its own count is current, the others' are from
    *     their last heartbeats)
    */
-  @Nullable NodeId check(long nowNanos, NodeId self, Collection<MemberInfo> live, int clients, int capacity) {
+  @Nullable
+  NodeId check(long nowNanos, NodeId self, Collection<MemberInfo> live, int clients, int capacity) {
     if (!due(nowNanos)) {
       return null;
     }
@@ -56,11 +57,15 @@ final class Rebalancer {
     }
     MemberInfo best = null;
     for (MemberInfo member : live) {
-      if (member.id().equals(self) || member.clientPort() <= 0 || member.capacity() <= 0
+      if (member.id().equals(self)
+          || member.clientPort() <= 0
+          || member.capacity() <= 0
           || member.clients() >= member.capacity()) {
         continue;
       }
-      if (best == null || (long) member.clients() * best.capacity() < (long) best.clients() * member.capacity()) {
+      if (best == null
+          || (long) member.clients() * best.capacity()
+              < (long) best.clients() * member.capacity()) {
         best = member;
       }
     }

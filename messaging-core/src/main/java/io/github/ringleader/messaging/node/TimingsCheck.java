@@ -49,14 +49,16 @@ final class TimingsCheck {
    * Takes a heartbeat from {@code from}, a live member; returns the warning to log if its timings
    * differ from this node's and from what it announced before, else {@code null}.
    */
-  @Nullable String onHeartbeat(NodeId from, Heartbeat heartbeat) {
+  @Nullable
+  String onHeartbeat(NodeId from, Heartbeat heartbeat) {
     if (!heartbeat.saysTimings()) {
       return null;
     }
     long timings = ((long) heartbeat.intervalMillis() << 16) | heartbeat.missedHeartbeats();
     Long before = seen.put(from, timings);
     if ((before != null && before == timings)
-        || (heartbeat.intervalMillis() == ownIntervalMillis && heartbeat.missedHeartbeats() == ownMissed)) {
+        || (heartbeat.intervalMillis() == ownIntervalMillis
+            && heartbeat.missedHeartbeats() == ownMissed)) {
       return null;
     }
     return warning(from, heartbeat);
@@ -66,26 +68,26 @@ final class TimingsCheck {
     Duration theirs = Duration.ofMillis(heartbeat.intervalMillis());
     long judgedNanos = Membership.memberFailAfterNanos(heartbeat, ownFailAfterNanos);
     Duration asked = theirs.multipliedBy(heartbeat.missedHeartbeats());
-    String consequence =
-        judgedNanos < asked.toNanos()
-            ? "; it asks to be failed only after "
-                + human(asked)
-                + " of silence, more than this server waits for any member ("
-                + human(Duration.ofNanos(judgedNanos))
-                + ", "
-                + Membership.MAX_TIMEOUT_FACTOR
-                + " × its own failure timeout), so "
+    String consequence = judgedNanos < asked.toNanos()
+        ? "; it asks to be failed only after "
+            + human(asked)
+            + " of silence, more than this server waits for any member ("
+            + human(Duration.ofNanos(judgedNanos))
+            + ", "
+            + Membership.MAX_TIMEOUT_FACTOR
+            + " × its own failure timeout), so "
+            + from
+            + " will be seen to fail and rejoin"
+        : judgedNanos > asked.toNanos()
+            ? "; until then this server fails "
                 + from
-                + " will be seen to fail and rejoin"
-            : judgedNanos > asked.toNanos()
-                ? "; until then this server fails "
-                    + from
-                    + " after "
-                    + human(Duration.ofNanos(judgedNanos))
-                    + " of silence, its own failure timeout (never sooner), not the "
-                    + human(asked)
-                    + " it asks for"
-                : "; until then this server fails " + from + " after " + human(asked) + " of silence, as it asks";
+                + " after "
+                + human(Duration.ofNanos(judgedNanos))
+                + " of silence, its own failure timeout (never sooner), not the "
+                + human(asked)
+                + " it asks for"
+            : "; until then this server fails " + from + " after " + human(asked)
+                + " of silence, as it asks";
     return from
         + " sends heartbeats every "
         + human(theirs)

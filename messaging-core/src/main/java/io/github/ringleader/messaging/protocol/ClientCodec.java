@@ -9,10 +9,10 @@ import static io.github.ringleader.messaging.protocol.CodecException.Reason.TRUN
 import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNKNOWN_TYPE;
 import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNSUPPORTED_VERSION;
 
+import io.github.ringleader.messaging.routing.ClientNames;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.routing.ClientNames;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -429,9 +429,8 @@ public final class ClientCodec {
       byte[] secret = credential.utf8();
       try {
         if (secret.length == 0 || secret.length > Credential.MAX_SECRET_BYTES) {
-          throw new IllegalArgumentException(
-              request + " credential secret is " + bytes(secret.length) + " of UTF-8, must be 1.."
-                  + Credential.MAX_SECRET_BYTES);
+          throw new IllegalArgumentException(request + " credential secret is "
+              + bytes(secret.length) + " of UTF-8, must be 1.." + Credential.MAX_SECRET_BYTES);
         }
         u16(secret.length);
         holdsSecret = true;
@@ -473,7 +472,8 @@ public final class ClientCodec {
       }
       if (needed > buf.length) {
         byte[] old = buf;
-        buf = Arrays.copyOf(buf, Math.min(MAX_CLIENT_FRAME_BYTES, Math.max(needed, buf.length * 2)));
+        buf =
+            Arrays.copyOf(buf, Math.min(MAX_CLIENT_FRAME_BYTES, Math.max(needed, buf.length * 2)));
         if (holdsSecret) {
           Arrays.fill(old, (byte) 0);
         }
@@ -575,37 +575,42 @@ public final class ClientCodec {
       throws CodecException {
     Reader in = reader(data, offset, length);
     int type = in.header();
-    ClientRequest request =
-        switch (type) {
-          case HELLO -> new ClientRequest.Hello(in.name("hello name"));
-          case HELLO_SIGNED -> {
-            String name = in.name("hello name");
-            yield new ClientRequest.Hello(name, in.credential("hello"));
-          }
-          case SEND -> {
-            long seq = in.nonNegative("send seq");
-            if (seq > Bounds.MAX_CLIENT_SEQ) {
-              throw new CodecException(
-                  INVALID_FIELD, "send seq must be at most " + Bounds.MAX_CLIENT_SEQ + ", was " + seq);
-            }
-            String to = in.optName("send to");
-            String text = in.utf8("send text", MAX_TEXT_BYTES);
-            yield new ClientRequest.Send(seq, to, text);
-          }
-          case LIST_USERS -> new ClientRequest.ListUsers();
-          case BYE -> new ClientRequest.Bye();
-          case LIST_SERVERS -> new ClientRequest.ListServers();
-          case RESUME, RESUME_SIGNED -> {
-            String name = in.name("resume name");
-            long session = in.nonNegative("resume session");
-            long epoch = in.u64("resume epoch");
-            long seq = in.nonNegative("resume seq");
-            ResumeToken token = new ResumeToken(in.u64("resume token high"), in.u64("resume token low"));
-            yield new ClientRequest.Resume(
-                name, session, epoch, seq, token, type == RESUME_SIGNED ? in.credential("resume") : null);
-          }
-          default -> throw in.unknownType(type, "request", "1..8");
-        };
+    ClientRequest request = switch (type) {
+      case HELLO -> new ClientRequest.Hello(in.name("hello name"));
+      case HELLO_SIGNED -> {
+        String name = in.name("hello name");
+        yield new ClientRequest.Hello(name, in.credential("hello"));
+      }
+      case SEND -> {
+        long seq = in.nonNegative("send seq");
+        if (seq > Bounds.MAX_CLIENT_SEQ) {
+          throw new CodecException(
+              INVALID_FIELD, "send seq must be at most " + Bounds.MAX_CLIENT_SEQ + ", was " + seq);
+        }
+        String to = in.optName("send to");
+        String text = in.utf8("send text", MAX_TEXT_BYTES);
+        yield new ClientRequest.Send(seq, to, text);
+      }
+      case LIST_USERS -> new ClientRequest.ListUsers();
+      case BYE -> new ClientRequest.Bye();
+      case LIST_SERVERS -> new ClientRequest.ListServers();
+      case RESUME, RESUME_SIGNED -> {
+        String name = in.name("resume name");
+        long session = in.nonNegative("resume session");
+        long epoch = in.u64("resume epoch");
+        long seq = in.nonNegative("resume seq");
+        ResumeToken token =
+            new ResumeToken(in.u64("resume token high"), in.u64("resume token low"));
+        yield new ClientRequest.Resume(
+            name,
+            session,
+            epoch,
+            seq,
+            token,
+            type == RESUME_SIGNED ? in.credential("resume") : null);
+      }
+      default -> throw in.unknownType(type, "request", "1..8");
+    };
     in.end(request.getClass().getSimpleName());
     return request;
   }
@@ -621,106 +626,103 @@ public final class ClientCodec {
    * @throws CodecException if those bytes are not exactly one valid event frame
    * @throws IndexOutOfBoundsException if the range does not lie within {@code data}
    */
-  public static ServerEvent decodeEvent(byte[] data, int offset, int length)
-      throws CodecException {
+  public static ServerEvent decodeEvent(byte[] data, int offset, int length) throws CodecException {
     Reader in = reader(data, offset, length);
     int type = in.header();
-    ServerEvent event =
-        switch (type) {
-          case WELCOME -> {
-            String name = in.name("welcome name");
-            long session = in.nonNegative("welcome session");
-            NodeId server = in.nodeId("welcome server");
-            long epoch = in.u64("welcome epoch");
-            long seq = in.nonNegative("welcome seq");
-            ResumeToken token = new ResumeToken(in.u64("welcome token high"), in.u64("welcome token low"));
-            yield new ServerEvent.Welcome(name, session, server, epoch, seq, token);
+    ServerEvent event = switch (type) {
+      case WELCOME -> {
+        String name = in.name("welcome name");
+        long session = in.nonNegative("welcome session");
+        NodeId server = in.nodeId("welcome server");
+        long epoch = in.u64("welcome epoch");
+        long seq = in.nonNegative("welcome seq");
+        ResumeToken token =
+            new ResumeToken(in.u64("welcome token high"), in.u64("welcome token low"));
+        yield new ServerEvent.Welcome(name, session, server, epoch, seq, token);
+      }
+      case REFUSED -> {
+        ServerEvent.Reason code = in.reason("refused code");
+        String reason = in.utf8("refused reason", MAX_REASON_BYTES);
+        NodeId redirect = in.optionalNodeId("refused redirect");
+        yield new ServerEvent.Refused(code, reason, redirect);
+      }
+      case ACCEPTED -> new ServerEvent.Accepted(in.nonNegative("accepted seq"));
+      case REJECTED -> {
+        long seq = in.nonNegative("rejected seq");
+        ServerEvent.Reason code = in.reason("rejected code");
+        String reason = in.utf8("rejected reason", MAX_REASON_BYTES);
+        yield new ServerEvent.Rejected(seq, code, reason);
+      }
+      case MESSAGE -> {
+        String from = in.name("message from");
+        String to = in.optName("message to");
+        String text = in.utf8("message text", MAX_TEXT_BYTES);
+        long epoch = in.u64("message epoch");
+        long seq = in.nonNegative("message seq");
+        long fromSession = in.nonNegative("message fromSession");
+        long fromSeq = in.nonNegative("message fromSeq");
+        yield new ServerEvent.Message(from, to, text, epoch, seq, fromSession, fromSeq);
+      }
+      case PRESENCE -> {
+        String name = in.name("presence name");
+        int joined = in.u8("presence joined");
+        if (joined > 1) {
+          throw new CodecException(INVALID_FIELD, "presence joined must be 0 or 1, was " + joined);
+        }
+        String reason = in.utf8("presence reason", MAX_REASON_BYTES);
+        yield new ServerEvent.Presence(name, joined == 1, reason);
+      }
+      case USERS -> {
+        int count = in.listCount("users count", "users names", MIN_NAME_BYTES);
+        List<String> names = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          names.add(in.name("users names[" + i + "]"));
+        }
+        yield new ServerEvent.Users(names);
+      }
+      case GOODBYE -> new ServerEvent.Goodbye(in.utf8("goodbye reason", MAX_REASON_BYTES));
+      case SERVERS -> {
+        NodeId self = in.nodeId("servers self");
+        int count = in.listCount("servers count", "servers", MIN_SERVER_BYTES);
+        List<ServerEvent.ServerInfo> servers = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          String field = "servers[" + i + "]";
+          NodeId id = in.nodeId(field + " id");
+          String host = in.host(field + " host");
+          int port = in.u16(field + " port");
+          int clients = in.nonNegativeI32(field + " clients");
+          int capacity = in.nonNegativeI32(field + " capacity");
+          int leader = in.u8(field + " leader");
+          if (leader > 1) {
+            throw new CodecException(
+                INVALID_FIELD, field + " leader must be 0 or 1, was " + leader);
           }
-          case REFUSED -> {
-            ServerEvent.Reason code = in.reason("refused code");
-            String reason = in.utf8("refused reason", MAX_REASON_BYTES);
-            NodeId redirect = in.optionalNodeId("refused redirect");
-            yield new ServerEvent.Refused(code, reason, redirect);
-          }
-          case ACCEPTED -> new ServerEvent.Accepted(in.nonNegative("accepted seq"));
-          case REJECTED -> {
-            long seq = in.nonNegative("rejected seq");
-            ServerEvent.Reason code = in.reason("rejected code");
-            String reason = in.utf8("rejected reason", MAX_REASON_BYTES);
-            yield new ServerEvent.Rejected(seq, code, reason);
-          }
-          case MESSAGE -> {
-            String from = in.name("message from");
-            String to = in.optName("message to");
-            String text = in.utf8("message text", MAX_TEXT_BYTES);
-            long epoch = in.u64("message epoch");
-            long seq = in.nonNegative("message seq");
-            long fromSession = in.nonNegative("message fromSession");
-            long fromSeq = in.nonNegative("message fromSeq");
-            yield new ServerEvent.Message(from, to, text, epoch, seq, fromSession, fromSeq);
-          }
-          case PRESENCE -> {
-            String name = in.name("presence name");
-            int joined = in.u8("presence joined");
-            if (joined > 1) {
-              throw new CodecException(
-                  INVALID_FIELD, "presence joined must be 0 or 1, was " + joined);
-            }
-            String reason = in.utf8("presence reason", MAX_REASON_BYTES);
-            yield new ServerEvent.Presence(name, joined == 1, reason);
-          }
-          case USERS -> {
-            int count = in.listCount("users count", "users names", MIN_NAME_BYTES);
-            List<String> names = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-              names.add(in.name("users names[" + i + "]"));
-            }
-            yield new ServerEvent.Users(names);
-          }
-          case GOODBYE -> new ServerEvent.Goodbye(in.utf8("goodbye reason", MAX_REASON_BYTES));
-          case SERVERS -> {
-            NodeId self = in.nodeId("servers self");
-            int count = in.listCount("servers count", "servers", MIN_SERVER_BYTES);
-            List<ServerEvent.ServerInfo> servers = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-              String field = "servers[" + i + "]";
-              NodeId id = in.nodeId(field + " id");
-              String host = in.host(field + " host");
-              int port = in.u16(field + " port");
-              int clients = in.nonNegativeI32(field + " clients");
-              int capacity = in.nonNegativeI32(field + " capacity");
-              int leader = in.u8(field + " leader");
-              if (leader > 1) {
-                throw new CodecException(
-                    INVALID_FIELD, field + " leader must be 0 or 1, was " + leader);
-              }
-              servers.add(
-                  new ServerEvent.ServerInfo(id, host, port, clients, capacity, leader == 1));
-            }
-            yield new ServerEvent.Servers(self, servers);
-          }
-          case RESUMED -> {
-            String name = in.name("resumed name");
-            long session = in.nonNegative("resumed session");
-            NodeId server = in.nodeId("resumed server");
-            long lastSendSeq = in.nonNegative("resumed lastSendSeq");
-            long epoch = in.u64("resumed epoch");
-            long seq = in.nonNegative("resumed seq");
-            int complete = in.u8("resumed complete");
-            if (complete > 1) {
-              throw new CodecException(
-                  INVALID_FIELD, "resumed complete must be 0 or 1, was " + complete);
-            }
-            yield new ServerEvent.Resumed(
-                name, session, server, lastSendSeq, epoch, seq, complete == 1);
-          }
-          case POSITION -> {
-            long epoch = in.u64("position epoch");
-            long seq = in.nonNegative("position seq");
-            yield new ServerEvent.Position(epoch, seq);
-          }
-          default -> throw in.unknownType(type, "event", "65..75");
-        };
+          servers.add(new ServerEvent.ServerInfo(id, host, port, clients, capacity, leader == 1));
+        }
+        yield new ServerEvent.Servers(self, servers);
+      }
+      case RESUMED -> {
+        String name = in.name("resumed name");
+        long session = in.nonNegative("resumed session");
+        NodeId server = in.nodeId("resumed server");
+        long lastSendSeq = in.nonNegative("resumed lastSendSeq");
+        long epoch = in.u64("resumed epoch");
+        long seq = in.nonNegative("resumed seq");
+        int complete = in.u8("resumed complete");
+        if (complete > 1) {
+          throw new CodecException(
+              INVALID_FIELD, "resumed complete must be 0 or 1, was " + complete);
+        }
+        yield new ServerEvent.Resumed(
+            name, session, server, lastSendSeq, epoch, seq, complete == 1);
+      }
+      case POSITION -> {
+        long epoch = in.u64("position epoch");
+        long seq = in.nonNegative("position seq");
+        yield new ServerEvent.Position(epoch, seq);
+      }
+      default -> throw in.unknownType(type, "event", "65..75");
+    };
     in.end(event.getClass().getSimpleName());
     return event;
   }
@@ -736,14 +738,14 @@ public final class ClientCodec {
     if (announced > following) {
       throw new CodecException(
           TRUNCATED,
-          "frame announces " + bytes(announced) + " after its length prefix, only "
-              + following + " follow");
+          "frame announces " + bytes(announced) + " after its length prefix, only " + following
+              + " follow");
     }
     if (announced < following) {
       throw new CodecException(
           LENGTH_MISMATCH,
-          "frame announces " + bytes(announced) + " after its length prefix, but "
-              + following + " follow");
+          "frame announces " + bytes(announced) + " after its length prefix, but " + following
+              + " follow");
     }
     return new Reader(data, offset, offset + length);
   }
@@ -797,8 +799,8 @@ public final class ClientCodec {
       if (pos != end) {
         throw new CodecException(
             LENGTH_MISMATCH,
-            bytes(end - pos) + (end - pos == 1 ? " follows" : " follow") + " the end of the "
-                + what + " body at byte " + (pos - frameStart));
+            bytes(end - pos) + (end - pos == 1 ? " follows" : " follow") + " the end of the " + what
+                + " body at byte " + (pos - frameStart));
       }
     }
 
@@ -833,7 +835,8 @@ public final class ClientCodec {
       return name;
     }
 
-    @Nullable String optName(String field) throws CodecException {
+    @Nullable
+    String optName(String field) throws CodecException {
       int at = pos;
       if (u8(field + " length") == 0) {
         return null;
@@ -864,11 +867,10 @@ public final class ClientCodec {
       }
       need(count, field);
       ByteBuffer in = ByteBuffer.wrap(data, pos, count);
-      CharsetDecoder decoder =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT);
+      CharsetDecoder decoder = StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
       java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(count);
       try {
         java.nio.charset.CoderResult result = decoder.decode(in, chars, true);
@@ -903,7 +905,8 @@ public final class ClientCodec {
       return id;
     }
 
-    @Nullable NodeId optionalNodeId(String field) throws CodecException {
+    @Nullable
+    NodeId optionalNodeId(String field) throws CodecException {
       String text = ascii(field, INVALID_ID);
       if (text.isEmpty()) {
         return null;
@@ -972,18 +975,18 @@ public final class ClientCodec {
         return ascii;
       }
       ByteBuffer in = ByteBuffer.wrap(data, pos, count);
-      CharsetDecoder decoder =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT);
+      CharsetDecoder decoder = StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
       String text;
       try {
         text = decoder.decode(in).toString();
       } catch (CharacterCodingException e) {
         throw new CodecException(
             INVALID_FIELD,
-            field + " is not well-formed UTF-8: invalid sequence at index " + (in.position() - pos));
+            field + " is not well-formed UTF-8: invalid sequence at index "
+                + (in.position() - pos));
       }
       pos += count;
       return text;

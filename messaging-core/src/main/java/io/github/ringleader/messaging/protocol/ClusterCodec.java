@@ -105,13 +105,12 @@ public final class ClusterCodec {
     ClusterMessage message = envelope.message();
     long frameBytes = frameBytes(envelope);
     if (frameBytes > MAX_FRAME_BYTES) {
-      throw new IllegalArgumentException(
-          message.getClass().getSimpleName()
-              + " frame would be "
-              + frameBytes
-              + " bytes, limit is "
-              + MAX_FRAME_BYTES
-              + "; split it into more parts");
+      throw new IllegalArgumentException(message.getClass().getSimpleName()
+          + " frame would be "
+          + frameBytes
+          + " bytes, limit is "
+          + MAX_FRAME_BYTES
+          + "; split it into more parts");
     }
     // So every list in the frame has fewer than 65507 / MIN_SEQUENCED_ENTRY_BYTES (3447)
     // elements, and its count fits its u16.
@@ -125,9 +124,8 @@ public final class ClusterCodec {
     out.putLong(envelope.incarnation());
     writeBody(out, message);
     if (out.hasRemaining()) {
-      throw new AssertionError(
-          "computed " + size + " bytes for a " + message.getClass().getSimpleName()
-              + ", wrote " + out.position());
+      throw new AssertionError("computed " + size + " bytes for a "
+          + message.getClass().getSimpleName() + ", wrote " + out.position());
     }
     return out.array();
   }
@@ -191,8 +189,7 @@ public final class ClusterCodec {
    * @throws IndexOutOfBoundsException if the range does not lie within {@code data} (a fault of
    *     the caller, not of the input)
    */
-  public static ClusterEnvelope decode(byte[] data, int offset, int length)
-      throws CodecException {
+  public static ClusterEnvelope decode(byte[] data, int offset, int length) throws CodecException {
     Objects.checkFromIndexSize(offset, length, data.length);
     if (length < LENGTH_PREFIX_BYTES) {
       throw new CodecException(
@@ -236,7 +233,8 @@ public final class ClusterCodec {
         if (at > offset && remaining < LENGTH_PREFIX_BYTES) {
           throw new CodecException(
               LENGTH_MISMATCH,
-              "datagram has " + bytes(remaining) + " after its last frame, fewer than a length prefix");
+              "datagram has " + bytes(remaining)
+                  + " after its last frame, fewer than a length prefix");
         }
         int frame = frameLength(data, at, remaining);
         // A frame announcing more than is there: decode names what is missing.
@@ -304,8 +302,17 @@ public final class ClusterCodec {
   private static long bodyBytes(ClusterMessage message) {
     if (message instanceof Heartbeat h) {
       NodeId leader = h.knownLeader();
-      return 8 + 2 + 1 + (leader == null ? 0 : leader.value().length()) + 8 + 4 + 4
-          + 1 + h.clientHost().length() + 4 + 2;
+      return 8
+          + 2
+          + 1
+          + (leader == null ? 0 : leader.value().length())
+          + 8
+          + 4
+          + 4
+          + 1
+          + h.clientHost().length()
+          + 4
+          + 2;
     } else if (message instanceof Discover || message instanceof Leave) {
       return 0;
     } else if (message instanceof IdInUse || message instanceof LeaderAnnouncement) {
@@ -667,17 +674,16 @@ public final class ClusterCodec {
           int missed = u16("heartbeat missedHeartbeats");
           return valid(
               "Heartbeat",
-              () ->
-                  new Heartbeat(
-                      sequence,
-                      clientPort,
-                      leader,
-                      term,
-                      clients,
-                      capacity,
-                      clientHost,
-                      intervalMillis,
-                      missed));
+              () -> new Heartbeat(
+                  sequence,
+                  clientPort,
+                  leader,
+                  term,
+                  clients,
+                  capacity,
+                  clientHost,
+                  intervalMillis,
+                  missed));
         }
         case Discover.TYPE -> {
           return new Discover();
@@ -801,8 +807,7 @@ public final class ClusterCodec {
           long session = nonNegative("chat rejected session");
           long clientSeq = nonNegative("chat rejected clientSeq");
           String reason = utf8("chat rejected reason", StreamEntry.MAX_REASON_BYTES);
-          return valid(
-              "ChatRejected", () -> new ChatRejected(from, session, clientSeq, reason));
+          return valid("ChatRejected", () -> new ChatRejected(from, session, clientSeq, reason));
         }
         case Left.CODE -> {
           String name = clientName("left name");
@@ -851,8 +856,8 @@ public final class ClusterCodec {
           List<Session> sessions = sessions("directory");
           return valid("Directory", () -> new Directory(part, parts, sessions));
         }
-        default -> throw new CodecException(
-            INVALID_FIELD, field + " has unknown entry code " + code);
+        default ->
+          throw new CodecException(INVALID_FIELD, field + " has unknown entry code " + code);
       }
     }
 
@@ -874,10 +879,9 @@ public final class ClusterCodec {
         boolean detached = (flags & SESSION_DETACHED) != 0;
         boolean past = (flags & SESSION_PAST) != 0;
         ResumeToken token = token(element + ".token");
-        sessions.add(
-            valid(
-                "Session",
-                () -> new Session(name, session, server, lastClientSeq, detached, past, token)));
+        sessions.add(valid(
+            "Session",
+            () -> new Session(name, session, server, lastClientSeq, detached, past, token)));
       }
       return sessions;
     }
@@ -957,11 +961,10 @@ public final class ClusterCodec {
         return ascii;
       }
       ByteBuffer in = ByteBuffer.wrap(data, pos, count);
-      CharsetDecoder decoder =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT);
+      CharsetDecoder decoder = StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
       String text;
       try {
         text = decoder.decode(in).toString();

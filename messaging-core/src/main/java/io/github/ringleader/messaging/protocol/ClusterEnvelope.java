@@ -32,14 +32,13 @@ public record ClusterEnvelope(
    */
   public static String checkClusterName(String cluster) {
     if (!Checks.isIdText(cluster, MAX_CLUSTER_NAME_LENGTH)) {
-      throw new IllegalArgumentException(
-          "cluster name must be 1 to "
-              + MAX_CLUSTER_NAME_LENGTH
-              + " characters of "
-              + IdChars.ALLOWED
-              + ", was \""
-              + IdChars.escape(cluster)
-              + "\"");
+      throw new IllegalArgumentException("cluster name must be 1 to "
+          + MAX_CLUSTER_NAME_LENGTH
+          + " characters of "
+          + IdChars.ALLOWED
+          + ", was \""
+          + IdChars.escape(cluster)
+          + "\"");
     }
     return cluster;
   }

@@ -62,9 +62,8 @@ public final class ClusterKey {
         continue;
       }
       if (keys.size() == 2) {
-        throw new IllegalArgumentException(
-            source + " holds more than two keys (line " + lineNumber + "); it takes the signing"
-                + " key and at most one more accepted key, one per line");
+        throw new IllegalArgumentException(source + " holds more than two keys (line " + lineNumber
+            + "); it takes the signing" + " key and at most one more accepted key, one per line");
       }
       byte[] key;
       try {
@@ -82,8 +81,7 @@ public final class ClusterKey {
       keys.add(key);
     }
     if (keys.isEmpty()) {
-      throw new IllegalArgumentException(
-          source + " holds no key; generate one with `keygen`");
+      throw new IllegalArgumentException(source + " holds no key; generate one with `keygen`");
     }
     return keys.size() == 1 ? of(keys.get(0)) : of(keys.get(0), keys.get(1));
   }

@@ -145,7 +145,9 @@ public final class FrameAuthenticator {
     final Cipher cipher = cipher();
     final byte[] nonce = new byte[12];
     byte[] context = new byte[0];
-    @Nullable SecretKeySpec key;
+
+    @Nullable
+    SecretKeySpec key;
 
     /** The frame key for the context that the sealed header {@code out[SEALER_AT, to)} holds. */
     SecretKeySpec keyFor(byte[] out, int to) {
@@ -243,9 +245,8 @@ public final class FrameAuthenticator {
               + (frame.length - ClusterCodec.LENGTH_PREFIX_BYTES) + "; cannot seal it");
     }
     if ((frame[6] & 0xFF) != ClusterCodec.VERSION) {
-      throw new IllegalArgumentException(
-          "plain frame version " + (frame[6] & 0xFF) + ", expected " + ClusterCodec.VERSION
-              + "; cannot seal it");
+      throw new IllegalArgumentException("plain frame version " + (frame[6] & 0xFF) + ", expected "
+          + ClusterCodec.VERSION + "; cannot seal it");
     }
     int senderAt = PLAIN_CLUSTER_AT + 1 + (frame[PLAIN_CLUSTER_AT] & 0xFF);
     if (senderAt >= frame.length) {
@@ -439,9 +440,8 @@ public final class FrameAuthenticator {
     for (int i = 0; i < seqs.size(); i++) {
       ClusterEnvelope e = out.get(before + i);
       long seq = seqs.get(i);
-      boolean repeated =
-          seqs.size() > 1
-              && !inThisDatagram.add(List.of(e.cluster(), e.sender(), e.incarnation(), seq));
+      boolean repeated = seqs.size() > 1
+          && !inThisDatagram.add(List.of(e.cluster(), e.sender(), e.incarnation(), seq));
       if (repeated || !replays.isNew(e.cluster(), e.sender(), e.incarnation(), seq)) {
         throw new AuthenticationException(
             AuthFailure.REPLAYED,

@@ -93,19 +93,19 @@ final class FrameKeys {
     private final Context probe = new Context(0, NO_BYTES, 0, 0);
 
     Cache(int capacity) {
-      this.keys =
-          new LinkedHashMap<>(16, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
+      this.keys = new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
 
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Context, SecretKeySpec> eldest) {
-              return size() > capacity;
-            }
-          };
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Context, SecretKeySpec> eldest) {
+          return size() > capacity;
+        }
+      };
     }
 
     /** The cached key for {@code slot} and {@code data[from, to)}, or null. */
-    @Nullable SecretKeySpec get(int slot, byte[] data, int from, int to) {
+    @Nullable
+    SecretKeySpec get(int slot, byte[] data, int from, int to) {
       probe.set(slot, data, from, to);
       SecretKeySpec key = keys.get(probe);
       probe.set(0, NO_BYTES, 0, 0); // keep no reference to a datagram buffer

@@ -80,7 +80,12 @@ public record Heartbeat(
 
   /** A heartbeat that names no client host and does not say the sender's timings. */
   public Heartbeat(
-      long sequence, int clientPort, @Nullable NodeId knownLeader, long term, int clients, int capacity) {
+      long sequence,
+      int clientPort,
+      @Nullable NodeId knownLeader,
+      long term,
+      int clients,
+      int capacity) {
     this(sequence, clientPort, knownLeader, term, clients, capacity, "");
   }
 
@@ -100,11 +105,10 @@ public record Heartbeat(
     }
     for (int i = 0; i < host.length(); i++) {
       char c = host.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')
-              || ".-_:%[]".indexOf(c) >= 0;
+      boolean ok = (c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || ".-_:%[]".indexOf(c) >= 0;
       if (!ok) {
         return String.format("has invalid character U+%04X at index %d", (int) c, i);
       }

@@ -8,7 +8,8 @@ package io.github.ringleader.messaging.protocol;
  */
 public final class IdChars {
   /** The allowed characters of node ids, cluster names and client names, as a reader sees them. */
-  public static final String ALLOWED = "ASCII letters and digits, '.', '_' and '-' ([A-Za-z0-9._-])";
+  public static final String ALLOWED =
+      "ASCII letters and digits, '.', '_' and '-' ([A-Za-z0-9._-])";
 
   private static final String HEX_DIGITS = "0123456789ABCDEF";
 
@@ -50,8 +51,11 @@ public final class IdChars {
       return false;
     }
     int type = Character.getType(c);
-    return type != Character.FORMAT && type != Character.UNASSIGNED && type != Character.PRIVATE_USE
-        && type != Character.SPACE_SEPARATOR && type != Character.LINE_SEPARATOR
+    return type != Character.FORMAT
+        && type != Character.UNASSIGNED
+        && type != Character.PRIVATE_USE
+        && type != Character.SPACE_SEPARATOR
+        && type != Character.LINE_SEPARATOR
         && type != Character.PARAGRAPH_SEPARATOR;
   }
 }

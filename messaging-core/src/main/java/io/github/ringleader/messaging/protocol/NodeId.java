@@ -19,7 +19,6 @@ public final class NodeId implements Comparable<NodeId> {
   /** The longest id, in characters (each character is one byte on the wire). */
   public static final int MAX_LENGTH = 64;
 
-
   private final String value;
 
   private NodeId(String value) {
@@ -126,7 +125,8 @@ public final class NodeId implements Comparable<NodeId> {
     return end;
   }
 
-  private static int compareDigitRuns(String a, int startA, int endA, String b, int startB, int endB) {
+  private static int compareDigitRuns(
+      String a, int startA, int endA, String b, int startB, int endB) {
     while (startA < endA - 1 && a.charAt(startA) == '0') {
       startA++;
     }

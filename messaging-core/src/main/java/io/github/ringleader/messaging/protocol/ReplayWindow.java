@@ -54,15 +54,14 @@ final class ReplayWindow {
     if (maxSenders < 1) {
       throw new IllegalArgumentException("maxSenders must be >= 1, was " + maxSenders);
     }
-    this.senders =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          private static final long serialVersionUID = 1L;
+    this.senders = new LinkedHashMap<>(16, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
 
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Sender, State> eldest) {
-            return size() > maxSenders;
-          }
-        };
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Sender, State> eldest) {
+        return size() > maxSenders;
+      }
+    };
   }
 
   /** Whether the frame would be accepted as new; changes nothing but the senders' recency. */

@@ -45,7 +45,8 @@ public sealed interface StreamEntry
    * @param server the server the client is connected to
    * @param token the secret its client must show to resume the session (see {@link ResumeToken})
    */
-  record Joined(String name, long session, NodeId server, ResumeToken token) implements StreamEntry {
+  record Joined(String name, long session, NodeId server, ResumeToken token)
+      implements StreamEntry {
     public static final byte CODE = 1;
 
     public Joined {
@@ -65,7 +66,8 @@ public sealed interface StreamEntry
   }
 
   /** A join refused, with the reason (the name is taken). */
-  record JoinRefused(String name, long session, NodeId server, String reason) implements StreamEntry {
+  record JoinRefused(String name, long session, NodeId server, String reason)
+      implements StreamEntry {
     public static final byte CODE = 2;
 
     public JoinRefused {
@@ -117,7 +119,12 @@ public sealed interface StreamEntry
     }
 
     /** A chat whose predecessor is numbered one less (a client that numbers 1, 2, 3, ...). */
-    public Chat(String from, long session, long clientSeq, @org.jspecify.annotations.Nullable String to, String text) {
+    public Chat(
+        String from,
+        long session,
+        long clientSeq,
+        @org.jspecify.annotations.Nullable String to,
+        String text) {
       this(from, session, clientSeq, to, text, Math.max(0, clientSeq - 1));
     }
 
@@ -128,7 +135,8 @@ public sealed interface StreamEntry
   }
 
   /** A chat message refused, with the reason (an unknown recipient); numbered as {@link Chat}. */
-  record ChatRejected(String from, long session, long clientSeq, String reason) implements StreamEntry {
+  record ChatRejected(String from, long session, long clientSeq, String reason)
+      implements StreamEntry {
     public static final byte CODE = 4;
 
     public ChatRejected {
@@ -196,8 +204,7 @@ public sealed interface StreamEntry
             "parts must be in 1.." + MAX_DIRECTORY_PARTS + ", was " + parts);
       }
       if (part < 0 || part >= parts) {
-        throw new IllegalArgumentException(
-            "part must be in 0.." + (parts - 1) + ", was " + part);
+        throw new IllegalArgumentException("part must be in 0.." + (parts - 1) + ", was " + part);
       }
       sessions = java.util.List.copyOf(sessions);
     }
@@ -285,7 +292,13 @@ public sealed interface StreamEntry
     }
 
     /** A session without a token. */
-    public Session(String name, long session, NodeId server, long lastClientSeq, boolean detached, boolean past) {
+    public Session(
+        String name,
+        long session,
+        NodeId server,
+        long lastClientSeq,
+        boolean detached,
+        boolean past) {
       this(name, session, server, lastClientSeq, detached, past, ResumeToken.NONE);
     }
 
@@ -295,7 +308,8 @@ public sealed interface StreamEntry
     }
 
     /** An attached, current session with its token. */
-    public Session(String name, long session, NodeId server, long lastClientSeq, ResumeToken token) {
+    public Session(
+        String name, long session, NodeId server, long lastClientSeq, ResumeToken token) {
       this(name, session, server, lastClientSeq, false, false, token);
     }
 

@@ -6,7 +6,8 @@ package io.github.ringleader.messaging.protocol;
  * {@code stable}, which may therefore be delivered; every member has delivered those up to
  * {@code delivered}.
  */
-public record StreamState(long epoch, long head, long stable, long delivered) implements ClusterMessage {
+public record StreamState(long epoch, long head, long stable, long delivered)
+    implements ClusterMessage {
   public static final byte TYPE = 13;
 
   public StreamState {

@@ -22,7 +22,8 @@ public final class ClientNames {
       return "a name must not be empty";
     }
     if (name.length() > MAX_LENGTH) {
-      return "a name must be at most " + MAX_LENGTH + " characters, \"" + IdChars.escape(shorten(name)) + "\" has " + name.length();
+      return "a name must be at most " + MAX_LENGTH + " characters, \""
+          + IdChars.escape(shorten(name)) + "\" has " + name.length();
     }
     // Every character first: "ëlise" breaks the character rule, not the rule on the first one
     // (ë is a letter, only not an ASCII one).
@@ -35,7 +36,8 @@ public final class ClientNames {
       }
     }
     if (!isLetterOrDigit(name.charAt(0))) {
-      return "a name must start with an ASCII letter or digit, not " + IdChars.describe(name.charAt(0));
+      return "a name must start with an ASCII letter or digit, not "
+          + IdChars.describe(name.charAt(0));
     }
     return null;
   }

@@ -22,7 +22,8 @@ public final class Epochs {
 
   /** The {@code flush}-th epoch that {@code leader} (in {@code incarnation}) starts in {@code term}. */
   public static long of(long term, NodeId leader, long incarnation, int flush) {
-    long leaderHash = mix(leader.value().hashCode() * 0x9E3779B97F4A7C15L ^ incarnation) & ((1L << LEADER_BITS) - 1);
+    long leaderHash = mix(leader.value().hashCode() * 0x9E3779B97F4A7C15L ^ incarnation)
+        & ((1L << LEADER_BITS) - 1);
     long termBits = term & ((1L << TERM_BITS) - 1);
     return (termBits << (LEADER_BITS + FLUSH_BITS))
         | (leaderHash << FLUSH_BITS)

@@ -61,9 +61,11 @@ final class Forwarder {
     final StreamEntry request;
     /** Submission order: requests due together leave in it, so a sender's chats stay in order. */
     final long order;
+
     long dueNanos;
     /** When the request was seen in the stream: not sent again before this. */
     long notBeforeNanos;
+
     int sends;
     boolean done;
 
@@ -87,11 +89,9 @@ final class Forwarder {
   private final ArrayDeque<Pending> fresh = new ArrayDeque<>();
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
   private final PriorityQueue<Pending> later =
-      new PriorityQueue<>(
-          (a, b) ->
-              a.dueNanos != b.dueNanos
-                  ? Long.compare(a.dueNanos, b.dueNanos)
-                  : Long.compare(a.order, b.order));
+      new PriorityQueue<>((a, b) -> a.dueNanos != b.dueNanos
+          ? Long.compare(a.dueNanos, b.dueNanos)
+          : Long.compare(a.order, b.order));
   private long submitted;
 
   Forwarder(long retryNanos) {
@@ -225,7 +225,8 @@ final class Forwarder {
     }
     Pending w = liveHead(waiting);
     Pending l = liveHead(later);
-    return Math.min(w == null ? Long.MAX_VALUE : w.dueNanos, l == null ? Long.MAX_VALUE : l.dueNanos);
+    return Math.min(
+        w == null ? Long.MAX_VALUE : w.dueNanos, l == null ? Long.MAX_VALUE : l.dueNanos);
   }
 
   /** Requests in flight. */

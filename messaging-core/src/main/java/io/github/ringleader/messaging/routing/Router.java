@@ -1,8 +1,5 @@
 package io.github.ringleader.messaging.routing;
 
-import io.github.ringleader.messaging.session.ClientLink;
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.Forward;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.ResumeToken;
@@ -12,6 +9,9 @@ import io.github.ringleader.messaging.protocol.StreamEntry;
 import io.github.ringleader.messaging.protocol.StreamState;
 import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -78,11 +78,13 @@ public final class Router implements StreamReplica.Sink {
     long lastClientSeq;
     /** The number of the last chat passed on to the leader: the next one's predecessor. */
     long lastForwarded;
+
     boolean leaveWhenJoined;
     /** Whether that leaving may be resumed (a lost connection) or not (a goodbye). */
     boolean leaveMayResume;
     /** For a resuming client: the position of the last event it received. */
     long resumeEpoch;
+
     long resumeSeq;
     /** When it joined, or was last taken up here (this server's clock, as of its last event). */
     long attachedAtNanos;
@@ -90,6 +92,7 @@ public final class Router implements StreamReplica.Sink {
     final Set<Long> inFlight = new java.util.HashSet<>();
     /** The one chat of this session being timed for {@link RoutingCounters#acceptLatency}, or -1. */
     long timedSeq = -1;
+
     long timedSinceNanos;
     private final RoutingCounters counters;
 
@@ -134,6 +137,7 @@ public final class Router implements StreamReplica.Sink {
   private final Map<Long, LocalSession> bySession = new HashMap<>();
   /** Sessions whose connection closed, until the cluster has them held for their client. */
   private final Map<Long, StreamEntry.Session> detaching = new LinkedHashMap<>();
+
   private final Forwarder pending;
   private final long graceNanos;
   private final java.util.ArrayDeque<Recent> recent = new java.util.ArrayDeque<>();
@@ -270,7 +274,8 @@ public final class Router implements StreamReplica.Sink {
     epochMembers = lives;
     Set<NodeId> members = new TreeSet<>(lives.keySet());
     long epoch = Epochs.of(leadingTerm, self, incarnation.getAsLong(), flushes++);
-    Sequencer next = new Sequencer(self, epoch, members, outbox, retryNanos, stateIntervalNanos, graceNanos);
+    Sequencer next =
+        new Sequencer(self, epoch, members, outbox, retryNanos, stateIntervalNanos, graceNanos);
     sequencer = next;
     next.begin(replica.syncForOwnEpoch(epoch), nowNanos);
   }
@@ -483,7 +488,8 @@ public final class Router implements StreamReplica.Sink {
     }
     LocalSession oldest = null;
     for (LocalSession session : byConnection.values()) {
-      if (session.state == SessionState.JOINED && session.linkOpen
+      if (session.state == SessionState.JOINED
+          && session.linkOpen
           && nowNanos - session.attachedAtNanos >= minAttachedNanos
           && (oldest == null || session.attachedAtNanos < oldest.attachedAtNanos)) {
         oldest = session;
@@ -522,13 +528,17 @@ public final class Router implements StreamReplica.Sink {
   /** Whether a new connection may join (or resume) as {@code name}; refuses it if not. */
   private boolean admits(LocalSession session, String name, long resuming) {
     if (session.state != SessionState.NEW) {
-      session.send(
-          new ServerEvent.Refused(ServerEvent.Reason.PROTOCOL_ERROR, "this connection has already joined", null));
+      session.send(new ServerEvent.Refused(
+          ServerEvent.Reason.PROTOCOL_ERROR, "this connection has already joined", null));
       return false;
     }
     String problem = ClientNames.problemWith(name);
     if (problem != null) {
-      refuse(session, ServerEvent.Reason.INVALID_NAME, "invalid name \"" + name + "\": " + problem, null);
+      refuse(
+          session,
+          ServerEvent.Reason.INVALID_NAME,
+          "invalid name \"" + name + "\": " + problem,
+          null);
       return false;
     }
     if (clientCount() >= capacity) {
@@ -543,9 +553,15 @@ public final class Router implements StreamReplica.Sink {
     }
     String key = ClientNames.key(name);
     for (LocalSession other : byConnection.values()) {
-      if (other.state != SessionState.NEW && other.state != SessionState.LEAVING
-          && other.session != resuming && ClientNames.key(other.name).equals(key)) {
-        refuse(session, ServerEvent.Reason.NAME_TAKEN, "the name " + other.name + " is taken by a connected client", null);
+      if (other.state != SessionState.NEW
+          && other.state != SessionState.LEAVING
+          && other.session != resuming
+          && ClientNames.key(other.name).equals(key)) {
+        refuse(
+            session,
+            ServerEvent.Reason.NAME_TAKEN,
+            "the name " + other.name + " is taken by a connected client",
+            null);
         return false;
       }
     }
@@ -561,7 +577,9 @@ public final class Router implements StreamReplica.Sink {
     session.session = newSessionId();
     session.token = ResumeToken.random(secrets);
     bySession.put(session.session, session);
-    submit(joinKey(session.session), new StreamEntry.Joined(name, session.session, self, session.token));
+    submit(
+        joinKey(session.session),
+        new StreamEntry.Joined(name, session.session, self, session.token));
   }
 
   /**
@@ -573,7 +591,8 @@ public final class Router implements StreamReplica.Sink {
   private long newSessionId() {
     java.util.SplittableRandom ids = sessionIds;
     if (ids == null) {
-      ids = new java.util.SplittableRandom(self.value().hashCode() * 0x9E3779B97F4A7C15L ^ incarnation.getAsLong());
+      ids = new java.util.SplittableRandom(
+          self.value().hashCode() * 0x9E3779B97F4A7C15L ^ incarnation.getAsLong());
       sessionIds = ids;
     }
     long id;
@@ -583,7 +602,8 @@ public final class Router implements StreamReplica.Sink {
     return id;
   }
 
-  private void refuse(LocalSession session, ServerEvent.Reason reason, String text, @Nullable NodeId elsewhere) {
+  private void refuse(
+      LocalSession session, ServerEvent.Reason reason, String text, @Nullable NodeId elsewhere) {
     session.send(new ServerEvent.Refused(reason, text, elsewhere));
     session.close();
     byConnection.remove(session.connection);
@@ -592,46 +612,48 @@ public final class Router implements StreamReplica.Sink {
   private void send(LocalSession session, ClientRequest.Send send) {
     long seq = send.seq();
     if (session.state != SessionState.JOINED) {
-      session.send(new ServerEvent.Rejected(seq, ServerEvent.Reason.PROTOCOL_ERROR, "join before sending"));
+      session.send(
+          new ServerEvent.Rejected(seq, ServerEvent.Reason.PROTOCOL_ERROR, "join before sending"));
       return;
     }
     if (seq > io.github.ringleader.messaging.protocol.Bounds.MAX_CLIENT_SEQ) {
-      session.send(
-          new ServerEvent.Rejected(
-              seq, ServerEvent.Reason.PROTOCOL_ERROR,
-              "message numbers must be at most " + io.github.ringleader.messaging.protocol.Bounds.MAX_CLIENT_SEQ));
+      session.send(new ServerEvent.Rejected(
+          seq,
+          ServerEvent.Reason.PROTOCOL_ERROR,
+          "message numbers must be at most "
+              + io.github.ringleader.messaging.protocol.Bounds.MAX_CLIENT_SEQ));
       return;
     }
     if (seq <= session.lastClientSeq && session.inFlight.contains(seq)) {
       return; // sent again after a resume while still on its way: answered when delivered
     }
     if (seq <= session.lastClientSeq) {
-      session.send(
-          new ServerEvent.Rejected(
-              seq, ServerEvent.Reason.PROTOCOL_ERROR,
-              "message numbers must increase; " + seq + " follows " + session.lastClientSeq));
+      session.send(new ServerEvent.Rejected(
+          seq,
+          ServerEvent.Reason.PROTOCOL_ERROR,
+          "message numbers must increase; " + seq + " follows " + session.lastClientSeq));
       return;
     }
     session.lastClientSeq = seq;
     int bytes = io.github.ringleader.messaging.protocol.Utf8.length(send.text());
     if (bytes > StreamEntry.MAX_TEXT_BYTES) {
-      session.send(
-          new ServerEvent.Rejected(
-              seq, ServerEvent.Reason.BAD_MESSAGE,
-              "the message is " + bytes + " bytes; the limit is " + StreamEntry.MAX_TEXT_BYTES));
+      session.send(new ServerEvent.Rejected(
+          seq,
+          ServerEvent.Reason.BAD_MESSAGE,
+          "the message is " + bytes + " bytes; the limit is " + StreamEntry.MAX_TEXT_BYTES));
       return;
     }
     String to = send.to();
     if (to != null && ClientNames.problemWith(to) != null) {
-      session.send(
-          new ServerEvent.Rejected(seq, ServerEvent.Reason.UNKNOWN_RECIPIENT, "no client named " + to + " is connected"));
+      session.send(new ServerEvent.Rejected(
+          seq, ServerEvent.Reason.UNKNOWN_RECIPIENT, "no client named " + to + " is connected"));
       return;
     }
     if (session.inFlight.size() >= MAX_PENDING_PER_SESSION) {
-      session.send(
-          new ServerEvent.Rejected(
-              seq, ServerEvent.Reason.BUSY,
-              MAX_PENDING_PER_SESSION + " messages are still on their way; wait for their answers"));
+      session.send(new ServerEvent.Rejected(
+          seq,
+          ServerEvent.Reason.BUSY,
+          MAX_PENDING_PER_SESSION + " messages are still on their way; wait for their answers"));
       return;
     }
     long previous = session.lastForwarded;
@@ -666,7 +688,9 @@ public final class Router implements StreamReplica.Sink {
           detach(session, reason);
         } else {
           session.state = SessionState.LEAVING;
-          submit(leaveKey(session.session), new StreamEntry.Left(session.name, session.session, reason));
+          submit(
+              leaveKey(session.session),
+              new StreamEntry.Left(session.name, session.session, reason));
         }
         break;
       case LEAVING:
@@ -686,9 +710,16 @@ public final class Router implements StreamReplica.Sink {
     detaching.put(
         session.session,
         new StreamEntry.Session(
-            session.name, session.session, self, replica.lastClientSeq(session.session), true, false,
+            session.name,
+            session.session,
+            self,
+            replica.lastClientSeq(session.session),
+            true,
+            false,
             session.token));
-    submit(detachKey(session.session), new StreamEntry.Detached(session.name, session.session, reason));
+    submit(
+        detachKey(session.session),
+        new StreamEntry.Detached(session.name, session.session, reason));
   }
 
   /**
@@ -700,7 +731,11 @@ public final class Router implements StreamReplica.Sink {
   private void resume(LocalSession session, ClientRequest.Resume request) {
     String name = request.name();
     if (graceNanos <= 0) {
-      refuse(session, ServerEvent.Reason.SESSION_ENDED, "sessions are not resumed in this cluster; join again", null);
+      refuse(
+          session,
+          ServerEvent.Reason.SESSION_ENDED,
+          "sessions are not resumed in this cluster; join again",
+          null);
       return;
     }
     LocalSession old = bySession.get(request.session());
@@ -710,10 +745,15 @@ public final class Router implements StreamReplica.Sink {
     // The session's id is no secret; its token is. Checked here against what this server knows
     // of the session (the leader checks it again): the same answer as for a session that ended.
     StreamEntry.Session listed = replica.directory().get(request.session());
-    ResumeToken expected =
-        old != null && old.state != SessionState.RESUMING ? old.token : listed != null ? listed.token() : null;
+    ResumeToken expected = old != null && old.state != SessionState.RESUMING
+        ? old.token
+        : listed != null ? listed.token() : null;
     if (expected != null && !expected.matches(request.token())) {
-      refuse(session, ServerEvent.Reason.SESSION_ENDED, "the session of " + name + " has ended; join again", null);
+      refuse(
+          session,
+          ServerEvent.Reason.SESSION_ENDED,
+          "the session of " + name + " has ended; join again",
+          null);
       return;
     }
     session.name = name;
@@ -722,7 +762,11 @@ public final class Router implements StreamReplica.Sink {
     session.resumeEpoch = request.epoch();
     session.resumeSeq = request.seq();
     if (old != null && !ClientNames.key(old.name).equals(ClientNames.key(name))) {
-      refuse(session, ServerEvent.Reason.SESSION_ENDED, "the session of " + name + " has ended; join again", null);
+      refuse(
+          session,
+          ServerEvent.Reason.SESSION_ENDED,
+          "the session of " + name + " has ended; join again",
+          null);
       return;
     }
     if (old != null && old.state == SessionState.JOINED) {
@@ -737,28 +781,41 @@ public final class Router implements StreamReplica.Sink {
       bySession.put(session.session, session);
       // Only what this server has delivered of the session is sure to be sequenced; the client
       // sends the rest again, and those still on their way here are answered when delivered.
-      welcomeBack(session, replica.lastClientSeq(session.session), replica.positionEpoch(), replica.positionSeq());
+      welcomeBack(
+          session,
+          replica.lastClientSeq(session.session),
+          replica.positionEpoch(),
+          replica.positionSeq());
       return;
     }
-    NodeId older = request.seq() != 0 && !knows(request.epoch(), request.seq()) ? elder.get() : null;
+    NodeId older =
+        request.seq() != 0 && !knows(request.epoch(), request.seq()) ? elder.get() : null;
     if (old == null && older != null) {
       // This server came up after the client's last message and cannot send it what it missed;
       // one that has been up longer may.
       refuse(
-          session, ServerEvent.Reason.BUSY,
-          "server " + self + " came up after your last message; " + older + " may have what you missed",
+          session,
+          ServerEvent.Reason.BUSY,
+          "server " + self + " came up after your last message; " + older
+              + " may have what you missed",
           older);
       return;
     }
     if (old != null || detaching.containsKey(request.session())) {
       // Its leaving (or letting go) is on its way to the leader and must be decided first: a
       // resumption overtaking it would be undone by it.
-      refuse(session, ServerEvent.Reason.BUSY, "the session of " + name + " is still joining or leaving here; try again", null);
+      refuse(
+          session,
+          ServerEvent.Reason.BUSY,
+          "the session of " + name + " is still joining or leaving here; try again",
+          null);
       return;
     }
     session.state = SessionState.RESUMING;
     bySession.put(session.session, session);
-    submit(resumeKey(session.session), new StreamEntry.Resumed(name, session.session, self, 0, session.token));
+    submit(
+        resumeKey(session.session),
+        new StreamEntry.Resumed(name, session.session, self, 0, session.token));
   }
 
   /**
@@ -772,9 +829,10 @@ public final class Router implements StreamReplica.Sink {
     for (Recent r : recent) {
       // Refusals of its chats first, whenever they were: the client may not have had them, and
       // would otherwise take those chats, numbered up to lastSendSeq, as accepted.
-      if (r.entry() instanceof StreamEntry.ChatRejected rejected && rejected.session() == session.session) {
-        session.send(
-            new ServerEvent.Rejected(rejected.clientSeq(), ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));
+      if (r.entry() instanceof StreamEntry.ChatRejected rejected
+          && rejected.session() == session.session) {
+        session.send(new ServerEvent.Rejected(
+            rejected.clientSeq(), ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));
       }
       if (!found) {
         found = r.epoch() == session.resumeEpoch && r.seq() == session.resumeSeq;
@@ -783,13 +841,13 @@ public final class Router implements StreamReplica.Sink {
       if (r.entry() instanceof StreamEntry.Chat chat) {
         String to = chat.to();
         if (to == null || ClientNames.key(to).equals(key)) {
-          missed.add(
-              new ServerEvent.Message(
-                  chat.from(), to, chat.text(), r.epoch(), r.seq(), chat.session(), chat.clientSeq()));
+          missed.add(new ServerEvent.Message(
+              chat.from(), to, chat.text(), r.epoch(), r.seq(), chat.session(), chat.clientSeq()));
         }
       }
     }
-    session.send(new ServerEvent.Resumed(session.name, session.session, self, lastSendSeq, epoch, seq, found));
+    session.send(new ServerEvent.Resumed(
+        session.name, session.session, self, lastSendSeq, epoch, seq, found));
     for (ServerEvent.Message message : missed) {
       session.send(message);
     }
@@ -819,7 +877,9 @@ public final class Router implements StreamReplica.Sink {
   public void onDelivered(StreamEntry entry, Map<Long, StreamEntry.Session> directory) {
     counters.countEntry();
     remember(
-        entry instanceof StreamEntry.Chat || entry instanceof StreamEntry.ChatRejected ? entry : null);
+        entry instanceof StreamEntry.Chat || entry instanceof StreamEntry.ChatRejected
+            ? entry
+            : null);
     if (entry instanceof StreamEntry.Joined) {
       StreamEntry.Joined joined = (StreamEntry.Joined) entry;
       pending.remove(joinKey(joined.session()));
@@ -827,16 +887,22 @@ public final class Router implements StreamReplica.Sink {
       if (mine != null && mine.state == SessionState.JOINING) {
         mine.state = SessionState.JOINED;
         mine.attachedAtNanos = lastNowNanos;
-        mine.send(
-            new ServerEvent.Welcome(
-                mine.name, mine.session, self, replica.positionEpoch(), replica.positionSeq(), mine.token));
+        mine.send(new ServerEvent.Welcome(
+            mine.name,
+            mine.session,
+            self,
+            replica.positionEpoch(),
+            replica.positionSeq(),
+            mine.token));
         if (mine.leaveWhenJoined) {
           leave(mine, mine.leaveMayResume ? "lost its connection" : "left", mine.leaveMayResume);
         }
       } else if (mine == null && joined.server().equals(self)) {
         // A join of a client this server no longer has: refused here, and a late copy sequenced
         // by a newer leader. Without this, the session would hold the name with nobody behind it.
-        submit(leaveKey(joined.session()), new StreamEntry.Left(joined.name(), joined.session(), "its client is gone"));
+        submit(
+            leaveKey(joined.session()),
+            new StreamEntry.Left(joined.name(), joined.session(), "its client is gone"));
       }
       tellOthers(joined.session(), new ServerEvent.Presence(joined.name(), true, ""));
     } else if (entry instanceof StreamEntry.JoinRefused) {
@@ -846,11 +912,14 @@ public final class Router implements StreamReplica.Sink {
       if (refused.server().equals(self)) {
         pending.remove(resumeKey(refused.session())); // an earlier attempt elsewhere is not ours
       }
-      if (mine != null && (mine.state == SessionState.JOINING || mine.state == SessionState.RESUMING)) {
+      if (mine != null
+          && (mine.state == SessionState.JOINING || mine.state == SessionState.RESUMING)) {
         bySession.remove(refused.session());
         refuse(
             mine,
-            mine.state == SessionState.JOINING ? ServerEvent.Reason.NAME_TAKEN : ServerEvent.Reason.SESSION_ENDED,
+            mine.state == SessionState.JOINING
+                ? ServerEvent.Reason.NAME_TAKEN
+                : ServerEvent.Reason.SESSION_ENDED,
             refused.reason(),
             null);
       }
@@ -866,10 +935,14 @@ public final class Router implements StreamReplica.Sink {
         }
         sender.send(new ServerEvent.Accepted(chat.clientSeq()));
       }
-      ServerEvent.Message message =
-          new ServerEvent.Message(
-              chat.from(), chat.to(), chat.text(), replica.positionEpoch(), replica.positionSeq(),
-              chat.session(), chat.clientSeq());
+      ServerEvent.Message message = new ServerEvent.Message(
+          chat.from(),
+          chat.to(),
+          chat.text(),
+          replica.positionEpoch(),
+          replica.positionSeq(),
+          chat.session(),
+          chat.clientSeq());
       String to = chat.to();
       String key = to == null ? null : ClientNames.key(to);
       for (LocalSession session : byConnection.values()) {
@@ -889,8 +962,8 @@ public final class Router implements StreamReplica.Sink {
         sender.timedSeq = -1; // a refusal is no measure of delivery
       }
       if (sender != null && sender.inFlight.remove(rejected.clientSeq())) {
-        sender.send(
-            new ServerEvent.Rejected(rejected.clientSeq(), ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));
+        sender.send(new ServerEvent.Rejected(
+            rejected.clientSeq(), ServerEvent.Reason.UNKNOWN_RECIPIENT, rejected.reason()));
       }
     } else if (entry instanceof StreamEntry.Detached) {
       StreamEntry.Detached detached = (StreamEntry.Detached) entry;
@@ -901,7 +974,9 @@ public final class Router implements StreamReplica.Sink {
       if (live != null && live.state == SessionState.JOINED && live.linkOpen) {
         // A late copy of an earlier letting-go held a session whose client is here: take it up
         // again (what it sends meanwhile waits in the pending forwards).
-        submit(resumeKey(session), new StreamEntry.Resumed(detached.name(), session, self, 0, live.token));
+        submit(
+            resumeKey(session),
+            new StreamEntry.Resumed(detached.name(), session, self, 0, live.token));
       }
     } else if (entry instanceof StreamEntry.Resumed) {
       onResumed((StreamEntry.Resumed) entry);
@@ -931,7 +1006,9 @@ public final class Router implements StreamReplica.Sink {
 
   private void onResumed(StreamEntry.Resumed resumed) {
     LocalSession mine = bySession.get(resumed.session());
-    if (resumed.server().equals(self) && mine == null && !pending.contains(detachKey(resumed.session()))) {
+    if (resumed.server().equals(self)
+        && mine == null
+        && !pending.contains(detachKey(resumed.session()))) {
       // A late copy of an earlier resumption put the session back here, where nobody is behind
       // it any more: hold it for its client again, or it would keep the name for good.
       submit(
@@ -979,7 +1056,8 @@ public final class Router implements StreamReplica.Sink {
   }
 
   @Override
-  public void onDirectoryReplaced(Map<Long, StreamEntry.Session> before, Map<Long, StreamEntry.Session> after) {
+  public void onDirectoryReplaced(
+      Map<Long, StreamEntry.Session> before, Map<Long, StreamEntry.Session> after) {
     // Every member of an epoch delivers its directory: its position is one a client may resume
     // from on any of them, including a server that has just come (back).
     remember(null);
@@ -1001,7 +1079,10 @@ public final class Router implements StreamReplica.Sink {
           leaving.close();
           byConnection.remove(leaving.connection);
         }
-        tellOthers(gone.session(), new ServerEvent.Presence(gone.name(), false, "its server " + gone.server() + " is gone"));
+        tellOthers(
+            gone.session(),
+            new ServerEvent.Presence(
+                gone.name(), false, "its server " + gone.server() + " is gone"));
       }
     }
     for (StreamEntry.Session came : after.values()) {
@@ -1023,17 +1104,22 @@ public final class Router implements StreamReplica.Sink {
     for (LocalSession session : byConnection.values()) {
       if (session.state == SessionState.JOINED || session.state == SessionState.LEAVING) {
         reported.add(session.session);
-        sessions.add(
-            new StreamEntry.Session(
-                session.name, session.session, self, replica.lastClientSeq(session.session), false, false,
-                session.token));
+        sessions.add(new StreamEntry.Session(
+            session.name,
+            session.session,
+            self,
+            replica.lastClientSeq(session.session),
+            false,
+            false,
+            session.token));
       }
     }
     // A session still joining here may have been sequenced where this server did not deliver it;
     // it is mentioned (as not current here) so that the leader does not hold it for a resume.
     for (LocalSession session : byConnection.values()) {
       if (session.state == SessionState.JOINING && reported.add(session.session)) {
-        sessions.add(new StreamEntry.Session(session.name, session.session, self, 0, false, true, session.token));
+        sessions.add(new StreamEntry.Session(
+            session.name, session.session, self, 0, false, true, session.token));
       }
     }
     for (StreamEntry.Session held : detaching.values()) {
@@ -1050,8 +1136,7 @@ public final class Router implements StreamReplica.Sink {
       }
       StreamEntry.Session listed = current.get(known.session());
       if (listed != null && (listed.detached() || !listed.server().equals(self))) {
-        sessions.add(
-            listed.withLastClientSeq(known.lastClientSeq()).asPast(false));
+        sessions.add(listed.withLastClientSeq(known.lastClientSeq()).asPast(false));
       } else if (listed == null && !known.server().equals(self)) {
         sessions.add(known.asPast(true));
       }

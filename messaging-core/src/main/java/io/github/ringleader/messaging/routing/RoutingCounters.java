@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.routing;
 
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.metrics.LatencyHistogram;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;

@@ -110,6 +110,7 @@ public final class Sequencer {
   private final Map<Long, Long> lastSequenced = new HashMap<>();
   /** Detached sessions, in the order they detached: when (on this leader's clock) they did. */
   private final LinkedHashMap<Long, Long> detachedSince = new LinkedHashMap<>();
+
   private final Map<Long, TreeMap<Long, StreamEntry.Chat>> held = new HashMap<>();
   /**
    * Sessions this leader refused or saw leave (the most recent few): a late copy of their join is
@@ -117,6 +118,7 @@ public final class Sequencer {
    * split does not close a session here (closing on those lost messages in the simulation).
    */
   private final java.util.LinkedHashSet<Long> closedSessions = new java.util.LinkedHashSet<>();
+
   static final int REMEMBERED_CLOSED_SESSIONS = 8192;
 
   /**
@@ -284,7 +286,8 @@ public final class Sequencer {
     // The directory is what the live members report; it goes first, so carried private
     // messages find their recipients.
     List<StreamEntry.Session> sessions = new ArrayList<>(directory.values());
-    int parts = Math.max(1, (sessions.size() + DIRECTORY_PART_SESSIONS - 1) / DIRECTORY_PART_SESSIONS);
+    int parts =
+        Math.max(1, (sessions.size() + DIRECTORY_PART_SESSIONS - 1) / DIRECTORY_PART_SESSIONS);
     for (int i = 0; i < parts; i++) {
       int from = i * DIRECTORY_PART_SESSIONS;
       int to = Math.min(sessions.size(), from + DIRECTORY_PART_SESSIONS);
@@ -317,7 +320,11 @@ public final class Sequencer {
     resolveNameConflicts(nowNanos);
     log.debug(
         "[{}] epoch {} started with members {}, {} sessions, {} carried entries",
-        self, Epochs.format(epoch), members, directory.size(), carried);
+        self,
+        Epochs.format(epoch),
+        members,
+        directory.size(),
+        carried);
   }
 
   /** Brings the gate's state up to date with an entry carried from an earlier epoch. */
@@ -326,7 +333,8 @@ public final class Sequencer {
       StreamEntry.Joined joined = (StreamEntry.Joined) entry;
       directory.putIfAbsent(
           joined.session(),
-          new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0, joined.token()));
+          new StreamEntry.Session(
+              joined.name(), joined.session(), joined.server(), 0, joined.token()));
       lastSequenced.putIfAbsent(joined.session(), 0L);
     } else if (entry instanceof StreamEntry.Left) {
       forget(((StreamEntry.Left) entry).session());
@@ -351,7 +359,11 @@ public final class Sequencer {
           known != null
               ? known.withServer(resumed.server(), false)
               : new StreamEntry.Session(
-                  resumed.name(), resumed.session(), resumed.server(), resumed.lastClientSeq(), resumed.token()));
+                  resumed.name(),
+                  resumed.session(),
+                  resumed.server(),
+                  resumed.lastClientSeq(),
+                  resumed.token()));
       lastSequenced.merge(resumed.session(), resumed.lastClientSeq(), Math::max);
       detachedSince.remove(resumed.session());
     }
@@ -389,10 +401,9 @@ public final class Sequencer {
         continue;
       }
       // A session in use beats one held for its client; between equals, the lower id wins.
-      StreamEntry.Session loser =
-          first.detached() != session.detached()
-              ? (first.detached() ? first : session)
-              : first.session() <= session.session() ? session : first;
+      StreamEntry.Session loser = first.detached() != session.detached()
+          ? (first.detached() ? first : session)
+          : first.session() <= session.session() ? session : first;
       owner.put(key, loser == session ? first : session);
       append(
           new StreamEntry.Left(
@@ -449,7 +460,9 @@ public final class Sequencer {
         if (ClientNames.key(session.name()).equals(key)) {
           append(
               new StreamEntry.JoinRefused(
-                  join.name(), join.session(), join.server(),
+                  join.name(),
+                  join.session(),
+                  join.server(),
                   "the name " + session.name() + " is taken by a connected client"),
               nowNanos);
           close(join.session());
@@ -457,7 +470,8 @@ public final class Sequencer {
         }
       }
       directory.put(
-          join.session(), new StreamEntry.Session(join.name(), join.session(), join.server(), 0, join.token()));
+          join.session(),
+          new StreamEntry.Session(join.name(), join.session(), join.server(), 0, join.token()));
       lastSequenced.put(join.session(), 0L);
       append(join, nowNanos);
     } else if (request instanceof StreamEntry.Left) {
@@ -473,13 +487,17 @@ public final class Sequencer {
       StreamEntry.Chat chat = (StreamEntry.Chat) request;
       StreamEntry.Session known = directory.get(chat.session());
       Long last = lastSequenced.get(chat.session());
-      if (known == null || known.detached() || !known.server().equals(from)
-          || last == null || chat.clientSeq() <= last) {
+      if (known == null
+          || known.detached()
+          || !known.server().equals(from)
+          || last == null
+          || chat.clientSeq() <= last) {
         return; // not a connected session (or not from its server), or sequenced before
       }
       if (chat.previous() > last) {
         // Its predecessor is not sequenced yet: it waits, so the sender's order holds.
-        TreeMap<Long, StreamEntry.Chat> waiting = held.computeIfAbsent(chat.session(), k -> new TreeMap<>());
+        TreeMap<Long, StreamEntry.Chat> waiting =
+            held.computeIfAbsent(chat.session(), k -> new TreeMap<>());
         if (waiting.size() < HELD_PER_SESSION) {
           waiting.put(chat.clientSeq(), chat);
         }
@@ -517,13 +535,16 @@ public final class Sequencer {
    */
   private void resume(NodeId from, StreamEntry.Resumed request, long nowNanos) {
     StreamEntry.Session known = directory.get(request.session());
-    if (known == null || !ClientNames.key(known.name()).equals(ClientNames.key(request.name()))
+    if (known == null
+        || !ClientNames.key(known.name()).equals(ClientNames.key(request.name()))
         || !known.token().matches(request.token())) {
       // Ended, or asked for by someone who names the session without its secret: to them it is
       // as good as ended.
       append(
           new StreamEntry.JoinRefused(
-              request.name(), request.session(), from,
+              request.name(),
+              request.session(),
+              from,
               "the session of " + request.name() + " has ended; join again"),
           nowNanos);
       return;
@@ -542,7 +563,10 @@ public final class Sequencer {
 
   private StreamEntry.Resumed resumedOn(NodeId server, StreamEntry.Session session) {
     return new StreamEntry.Resumed(
-        session.name(), session.session(), server, lastSequenced.getOrDefault(session.session(), 0L),
+        session.name(),
+        session.session(),
+        server,
+        lastSequenced.getOrDefault(session.session(), 0L),
         session.token());
   }
 
@@ -552,7 +576,10 @@ public final class Sequencer {
     if (to != null && !isConnected(to)) {
       append(
           new StreamEntry.ChatRejected(
-              chat.from(), chat.session(), chat.clientSeq(), "no client named " + to + " is connected"),
+              chat.from(),
+              chat.session(),
+              chat.clientSeq(),
+              "no client named " + to + " is connected"),
           nowNanos);
       return;
     }
@@ -581,8 +608,15 @@ public final class Sequencer {
   public void onStreamAck(NodeId from, StreamAck ack, long nowNanos) {
     Progress member = progress.get(from);
     if (log.isTraceEnabled()) {
-      log.trace("[{}] ack from {} {} ({} known: received {}, head {}, allDelivered {})", self, from, ack,
-          member == null ? "not a member" : "member", member == null ? -1 : member.received, head, allDelivered);
+      log.trace(
+          "[{}] ack from {} {} ({} known: received {}, head {}, allDelivered {})",
+          self,
+          from,
+          ack,
+          member == null ? "not a member" : "member",
+          member == null ? -1 : member.received,
+          head,
+          allDelivered);
     }
     if (phase != Phase.ACTIVE || ack.epoch() != epoch || member == null) {
       return;
@@ -642,7 +676,8 @@ public final class Sequencer {
   private void sendState(long nowNanos) {
     stateDue = false;
     outbox.sendToAll(new StreamState(epoch, head, stable, allDelivered));
-    nextStateNanos = nowNanos + (stable < head || allDelivered < head ? retryNanos : stateIntervalNanos);
+    nextStateNanos =
+        nowNanos + (stable < head || allDelivered < head ? retryNanos : stateIntervalNanos);
   }
 
   public void onTick(long nowNanos) {
@@ -699,8 +734,7 @@ public final class Sequencer {
       close(session.session());
       append(
           new StreamEntry.Left(
-              session.name(), session.session(),
-              "did not come back within " + formatGrace()),
+              session.name(), session.session(), "did not come back within " + formatGrace()),
           nowNanos);
     }
   }

@@ -97,6 +97,7 @@ public final class StreamReplica {
   private final @Nullable StreamEntry[] received = new StreamEntry[RING];
   /** How many slots of {@link #received} hold an entry. */
   private int buffered;
+
   private long receivedContiguous;
   private long delivered;
   private long stableKnown;
@@ -117,6 +118,7 @@ public final class StreamReplica {
   private final LinkedHashMap<Long, Long> deliveredUpTo = new LinkedHashMap<>();
   /** The position of the last entry of this epoch's opening block, once a later entry came. */
   private long openingEnd = -1;
+
   private Map<Long, StreamEntry.Session> directory = new LinkedHashMap<>();
   /**
    * Per session this replica has seen (the most recent {@link #REMEMBERED_SESSIONS}, also after
@@ -133,10 +135,12 @@ public final class StreamReplica {
           return size() > REMEMBERED_SESSIONS;
         }
       };
+
   private final List<StreamEntry.Directory> directoryParts = new ArrayList<>();
   private boolean ackDue;
   /** Where the entry being delivered was first sequenced: its position, the same everywhere. */
   private long positionEpoch;
+
   private long positionSeq;
   private long nextNackNanos = Long.MAX_VALUE;
   private long deliveredCount;
@@ -152,14 +156,23 @@ public final class StreamReplica {
 
   public void onSequenced(NodeId from, Sequenced message, long nowNanos) {
     if (log.isTraceEnabled()) {
-      log.trace("[{}] got {}:{} from {} (in {}, synced {})", self, Epochs.format(message.epoch()), message.seq(), from, Epochs.format(epoch), Epochs.format(syncedFor));
+      log.trace(
+          "[{}] got {}:{} from {} (in {}, synced {})",
+          self,
+          Epochs.format(message.epoch()),
+          message.seq(),
+          from,
+          Epochs.format(epoch),
+          Epochs.format(syncedFor));
     }
     if (!accept(from, message.epoch())) {
       return;
     }
     long seq = message.seq();
     headKnown = Math.max(headKnown, seq);
-    if (seq <= receivedContiguous || seq > receivedContiguous + RECEIVE_WINDOW || seq > delivered + RING) {
+    if (seq <= receivedContiguous
+        || seq > receivedContiguous + RECEIVE_WINDOW
+        || seq > delivered + RING) {
       ackDue = true; // a duplicate, or too far ahead: say where we are
       return;
     }
@@ -257,7 +270,8 @@ public final class StreamReplica {
     int bytes = 0;
     for (SyncReply.SequencedEntry entry : entries) {
       int size = Sizes.of(entry.entry()) + 8;
-      if (bytes + size > SYNC_PART_BYTES && !(currentEntries.isEmpty() && currentSessions.isEmpty())) {
+      if (bytes + size > SYNC_PART_BYTES
+          && !(currentEntries.isEmpty() && currentSessions.isEmpty())) {
         entryParts.add(currentEntries);
         sessionParts.add(currentSessions);
         currentEntries = new ArrayList<>();
@@ -269,7 +283,8 @@ public final class StreamReplica {
     }
     for (StreamEntry.Session session : sessions) {
       int size = Sizes.of(session);
-      if (bytes + size > SYNC_PART_BYTES && !(currentEntries.isEmpty() && currentSessions.isEmpty())) {
+      if (bytes + size > SYNC_PART_BYTES
+          && !(currentEntries.isEmpty() && currentSessions.isEmpty())) {
         entryParts.add(currentEntries);
         sessionParts.add(currentSessions);
         currentEntries = new ArrayList<>();
@@ -283,9 +298,14 @@ public final class StreamReplica {
     sessionParts.add(currentSessions);
     List<SyncReply> parts = new ArrayList<>();
     for (int i = 0; i < entryParts.size(); i++) {
-      parts.add(
-          new SyncReply(
-              newEpoch, epoch, delivered, i, entryParts.size(), entryParts.get(i), sessionParts.get(i)));
+      parts.add(new SyncReply(
+          newEpoch,
+          epoch,
+          delivered,
+          i,
+          entryParts.size(),
+          entryParts.get(i),
+          sessionParts.get(i)));
     }
     return parts;
   }
@@ -376,7 +396,8 @@ public final class StreamReplica {
         && !Epochs.earlierFlushOfSameLeader(messageEpoch, epoch)) {
       // A flush this replica answered has started (the router passes a new epoch's messages only
       // from the leader this server follows). Never an epoch it was in before, nor one of an older
-      // term: a late message of an epoch it left must not take it back, losing what it received. It may have answered a rival leader's flush since,
+      // term: a late message of an epoch it left must not take it back, losing what it received. It
+      // may have answered a rival leader's flush since,
       // in a moment of doubt after a partition healed: the epoch its leader runs is the one.
       syncedFor = messageEpoch;
       enterEpoch(messageEpoch, from);
@@ -404,7 +425,12 @@ public final class StreamReplica {
     openingEnd = -1;
     log.debug(
         "[{}] enters epoch {} (leader {}), leaving {} at {} delivered; {} older entries kept; epochs {}",
-        self, Epochs.format(newEpoch), leader, Epochs.format(epoch), delivered, olderDelivered.size(),
+        self,
+        Epochs.format(newEpoch),
+        leader,
+        Epochs.format(epoch),
+        delivered,
+        olderDelivered.size(),
         deliveredUpTo.keySet().stream().map(Epochs::format).toList());
     epoch = newEpoch;
     epochLeader = leader;
@@ -421,7 +447,8 @@ public final class StreamReplica {
   }
 
   private void scheduleNack(long nowNanos) {
-    if ((headKnown > receivedContiguous || stableKnown > delivered) && nextNackNanos == Long.MAX_VALUE) {
+    if ((headKnown > receivedContiguous || stableKnown > delivered)
+        && nextNackNanos == Long.MAX_VALUE) {
       nextNackNanos = nowNanos + retryNanos;
     }
   }
@@ -446,7 +473,8 @@ public final class StreamReplica {
       buffered--;
       delivered = seq;
       deliveredCount++;
-      boolean opening = entry instanceof StreamEntry.Directory || entry instanceof StreamEntry.Carried;
+      boolean opening =
+          entry instanceof StreamEntry.Directory || entry instanceof StreamEntry.Carried;
       if (!opening && openingEnd < 0) {
         openingEnd = seq - 1;
         if (allDeliveredKnown >= openingEnd) {
@@ -540,7 +568,8 @@ public final class StreamReplica {
       directory.put(
           resumed.session(),
           known == null
-              ? new StreamEntry.Session(resumed.name(), resumed.session(), resumed.server(), 0, resumed.token())
+              ? new StreamEntry.Session(
+                  resumed.name(), resumed.session(), resumed.server(), 0, resumed.token())
               : known.withServer(resumed.server(), false));
       remember(resumed.name(), resumed.session(), resumed.server(), resumed.token());
       StreamEntry.Session record = seen.get(resumed.session());
@@ -554,13 +583,16 @@ public final class StreamReplica {
       }
       directory.put(
           joined.session(),
-          new StreamEntry.Session(joined.name(), joined.session(), joined.server(), 0, joined.token()));
+          new StreamEntry.Session(
+              joined.name(), joined.session(), joined.server(), 0, joined.token()));
       remember(joined.name(), joined.session(), joined.server(), joined.token());
     } else if (entry instanceof StreamEntry.JoinRefused) {
       StreamEntry.JoinRefused refused = (StreamEntry.JoinRefused) entry;
       StreamEntry.Session known = directory.get(refused.session());
-      if (known != null && ClientNames.key(known.name()).equals(ClientNames.key(refused.name()))
-          && known.server().equals(refused.server()) && !known.detached()) {
+      if (known != null
+          && ClientNames.key(known.name()).equals(ClientNames.key(refused.name()))
+          && known.server().equals(refused.server())
+          && !known.detached()) {
         // Two leaders of a split cluster decided this join apart; the join applied here stands.
         // (A refused resume — under another name, or without the session's token, from a server
         // the session is not on — is no such case: its server must hear of it.)
@@ -610,7 +642,12 @@ public final class StreamReplica {
   public String toString() {
     return String.format(
         "replica[%s epoch %s received %d delivered %d stable %d head %d%s]",
-        self, Epochs.format(epoch), receivedContiguous, delivered, stableKnown, headKnown,
+        self,
+        Epochs.format(epoch),
+        receivedContiguous,
+        delivered,
+        stableKnown,
+        headKnown,
         isFrozen() ? " frozen" : "");
   }
 }

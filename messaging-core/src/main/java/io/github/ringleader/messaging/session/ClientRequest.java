@@ -61,7 +61,12 @@ public sealed interface ClientRequest
    * authentication refuses a resume without one, whatever the token.
    */
   record Resume(
-      String name, long session, long epoch, long seq, ResumeToken token, @Nullable Credential credential)
+      String name,
+      long session,
+      long epoch,
+      long seq,
+      ResumeToken token,
+      @Nullable Credential credential)
       implements ClientRequest {
     /** A resume without a credential. */
     public Resume(String name, long session, long epoch, long seq, ResumeToken token) {

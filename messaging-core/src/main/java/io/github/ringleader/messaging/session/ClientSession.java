@@ -109,17 +109,17 @@ public final class ClientSession {
   private ResumeToken token = ResumeToken.NONE;
   /** The position of the last event with one: where a resumed session picks up. */
   private long positionEpoch;
+
   private long positionSeq;
   /** Per sender session (the most recent ones), the highest number of its messages received. */
-  private final Map<Long, Long> lastFrom =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
+  private final Map<Long, Long> lastFrom = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
 
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-          return size() > REMEMBERED_SENDERS;
-        }
-      };
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+      return size() > REMEMBERED_SENDERS;
+    }
+  };
 
   /** Senders whose last message number a session remembers, at most. */
   static final int REMEMBERED_SENDERS = 65_536;
@@ -150,7 +150,8 @@ public final class ClientSession {
   }
 
   /** A session whose reconnect buffer holds {@code reconnectBufferBytes}: see the setter. */
-  public ClientSession(Consumer<ClientRequest> toServer, Listener listener, long reconnectBufferBytes) {
+  public ClientSession(
+      Consumer<ClientRequest> toServer, Listener listener, long reconnectBufferBytes) {
     this(toServer, listener);
     reconnectBufferBytes(reconnectBufferBytes);
   }
@@ -247,8 +248,8 @@ public final class ClientSession {
       throw new IllegalStateException("nothing to resume (" + state + ")");
     }
     state = State.RESUMING;
-    toServer.accept(
-        new ClientRequest.Resume(known, session, positionEpoch, positionSeq, token, credentials.get()));
+    toServer.accept(new ClientRequest.Resume(
+        known, session, positionEpoch, positionSeq, token, credentials.get()));
   }
 
   /** The session's resume token ({@link ResumeToken#NONE} before the first welcome). */

@@ -48,7 +48,13 @@ public sealed interface ServerEvent
    * and {@code seq} are the position of the resumption in the cluster's stream.
    */
   record Resumed(
-      String name, long session, NodeId server, long lastSendSeq, long epoch, long seq, boolean complete)
+      String name,
+      long session,
+      NodeId server,
+      long lastSendSeq,
+      long epoch,
+      long seq,
+      boolean complete)
       implements ServerEvent {}
 
   /**
@@ -74,7 +80,13 @@ public sealed interface ServerEvent
    *     message (the cluster may send one again when every server that delivered it failed)
    */
   record Message(
-      String from, @Nullable String to, String text, long epoch, long seq, long fromSession, long fromSeq)
+      String from,
+      @Nullable String to,
+      String text,
+      long epoch,
+      long seq,
+      long fromSession,
+      long fromSeq)
       implements ServerEvent {
     /** A message without a position or sender numbers. */
     public Message(String from, @Nullable String to, String text) {
@@ -129,17 +141,17 @@ public sealed interface ServerEvent
      * listed, so it stays where the load is already lowest instead of moving back and forth.
      */
     public java.util.Optional<ServerInfo> lessLoadedThanSelf() {
-      java.util.Optional<ServerInfo> best =
-          servers.stream()
-              .filter(ServerInfo::hasRoom)
-              .min(
-                  java.util.Comparator.comparingDouble(ServerInfo::load)
-                      .thenComparing(ServerInfo::id));
+      java.util.Optional<ServerInfo> best = servers.stream()
+          .filter(ServerInfo::hasRoom)
+          .min(
+              java.util.Comparator.comparingDouble(ServerInfo::load).thenComparing(ServerInfo::id));
       java.util.Optional<ServerInfo> here = server(self);
       if (best.isEmpty() || best.get().id().equals(self)) {
         return java.util.Optional.empty();
       }
-      if (here.isPresent() && here.get().hasRoom() && here.get().load() <= best.get().load()) {
+      if (here.isPresent()
+          && here.get().hasRoom()
+          && here.get().load() <= best.get().load()) {
         return java.util.Optional.empty();
       }
       return best;

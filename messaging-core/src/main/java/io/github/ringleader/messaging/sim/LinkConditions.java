@@ -15,7 +15,11 @@ import java.time.Duration;
  * @param reorderRate chance in [0, 1] that a message is held back
  */
 public record LinkConditions(
-    Duration minLatency, Duration maxLatency, double lossRate, double duplicateRate, double reorderRate) {
+    Duration minLatency,
+    Duration maxLatency,
+    double lossRate,
+    double duplicateRate,
+    double reorderRate) {
 
   /** One millisecond of latency, no loss, no duplication, no reordering. */
   public static final LinkConditions PERFECT =

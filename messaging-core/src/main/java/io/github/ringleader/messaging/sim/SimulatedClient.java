@@ -1,9 +1,9 @@
 package io.github.ringleader.messaging.sim;
 
+import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.node.MessagingNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,13 +59,12 @@ public final class SimulatedClient {
 
     @Override
     public void send(ServerEvent event) {
-      later(
-          () -> {
-            if (open && link == this) {
-              events.add(event);
-              session.onEvent(event);
-            }
-          });
+      later(() -> {
+        if (open && link == this) {
+          events.add(event);
+          session.onEvent(event);
+        }
+      });
     }
 
     @Override

@@ -120,15 +120,14 @@ public final class SimulatedCluster {
       lastIncarnation.put(nodeId, incarnation);
     }
     ClusterTransport transport = network.transport(nodeId);
-    MessagingNode.Builder builder =
-        MessagingNode.builder()
-            .nodeId(nodeId)
-            .transport(transport)
-            .eventLoop(loop)
-            .incarnation(incarnation)
-            // Seeded, so that a run replays; production draws resume tokens from SecureRandom.
-            .resumeTokenSource(
-                new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ nodeId.value().hashCode() ^ incarnation));
+    MessagingNode.Builder builder = MessagingNode.builder()
+        .nodeId(nodeId)
+        .transport(transport)
+        .eventLoop(loop)
+        .incarnation(incarnation)
+        // Seeded, so that a run replays; production draws resume tokens from SecureRandom.
+        .resumeTokenSource(new java.util.SplittableRandom(
+            seed * 0x9E3779B97F4A7C15L ^ nodeId.value().hashCode() ^ incarnation));
     configurer.accept(nodeId, builder);
     MessagingNode node = builder.build();
     CompletableFuture<Void> started = node.start();
@@ -169,7 +168,9 @@ public final class SimulatedCluster {
 
   /** {@link #connect(String, String)} with a listener for the client's events. */
   public SimulatedClient connect(
-      String name, String serverId, io.github.ringleader.messaging.session.ClientSession.@Nullable Listener listener) {
+      String name,
+      String serverId,
+      io.github.ringleader.messaging.session.ClientSession.@Nullable Listener listener) {
     MessagingNode server = node(serverId);
     SimulatedClient client = new SimulatedClient(scheduler, server, clientLatency, listener);
     clients.computeIfAbsent(server.id(), k -> new ArrayList<>()).add(client);

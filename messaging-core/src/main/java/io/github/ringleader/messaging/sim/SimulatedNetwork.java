@@ -49,6 +49,7 @@ public final class SimulatedNetwork {
   private final Map<List<NodeId>, LinkConditions> links = new HashMap<>();
   /** Attached endpoints by id; more than one only when two servers wrongly share an id. */
   private final Map<NodeId, List<Endpoint>> endpoints = new LinkedHashMap<>();
+
   private Map<NodeId, Integer> groups = new HashMap<>();
   private int nextIsolatedGroup = -1;
   /**
@@ -56,6 +57,7 @@ public final class SimulatedNetwork {
    * its flight separated its ends, even if the cut healed before it would have arrived.
    */
   private final List<Map<NodeId, Integer>> layouts = new ArrayList<>(List.of(Map.of()));
+
   private final Map<String, long[]> stats = new TreeMap<>();
 
   public SimulatedNetwork(VirtualTimeScheduler scheduler, long seed) {
@@ -350,7 +352,10 @@ public final class SimulatedNetwork {
   private final class Endpoint implements ClusterTransport {
     final NodeId id;
     final @Nullable FrameAuthenticator authenticator;
-    @Nullable Receiver receiver;
+
+    @Nullable
+    Receiver receiver;
+
     boolean closed;
 
     Endpoint(NodeId id, @Nullable ClusterKey key) {

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 class FailureThrottleTest {
   private static final long MS = 1_000_000L;
 
-  private final FailureThrottle throttle = new FailureThrottle(100 * MS, 3_000 * MS, 1_000 * MS, 60_000 * MS, 4);
+  private final FailureThrottle throttle =
+      new FailureThrottle(100 * MS, 3_000 * MS, 1_000 * MS, 60_000 * MS, 4);
 
   @Test
   void eachFailedAttemptFromAnAddressDoublesTheWaitUpToTheCap() {

@@ -16,15 +16,19 @@ class PasswordHashesTest {
   void theRightPasswordMatchesAndAnyOtherDoesNot() {
     byte[] hash = PasswordHashes.hash("s3cret".toCharArray(), SALT, 1_000);
     assertThat(hash).hasSize(PasswordHashes.HASH_BYTES);
-    assertThat(PasswordHashes.matches("s3cret".toCharArray(), SALT, 1_000, hash)).isTrue();
-    assertThat(PasswordHashes.matches("s3creT".toCharArray(), SALT, 1_000, hash)).isFalse();
-    assertThat(PasswordHashes.matches("s3cret".toCharArray(), SALT, 1_001, hash)).isFalse();
+    assertThat(PasswordHashes.matches("s3cret".toCharArray(), SALT, 1_000, hash))
+        .isTrue();
+    assertThat(PasswordHashes.matches("s3creT".toCharArray(), SALT, 1_000, hash))
+        .isFalse();
+    assertThat(PasswordHashes.matches("s3cret".toCharArray(), SALT, 1_001, hash))
+        .isFalse();
     assertThat(PasswordHashes.matches(new char[0], SALT, 1_000, hash)).isFalse();
   }
 
   @Test
   void theHashIsPbkdf2HmacSha256AsRfc8018DefinesIt() throws Exception {
-    // One block of PBKDF2 by hand: U1 = HMAC(P, S || INT(1)), Ui = HMAC(P, Ui-1), T = U1 ^ ... ^ Uc.
+    // One block of PBKDF2 by hand: U1 = HMAC(P, S || INT(1)), Ui = HMAC(P, Ui-1), T = U1 ^ ... ^
+    // Uc.
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec("pässword".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     mac.update(SALT);

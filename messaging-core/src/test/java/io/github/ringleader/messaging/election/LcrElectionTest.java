@@ -44,18 +44,17 @@ class LcrElectionTest {
   private static final NodeId SERVER5 = id("server5");
 
   private final TreeSet<NodeId> live = new TreeSet<>();
-  private final MemberView view =
-      new MemberView() {
-        @Override
-        public Collection<NodeId> liveIds() {
-          return List.copyOf(live);
-        }
+  private final MemberView view = new MemberView() {
+    @Override
+    public Collection<NodeId> liveIds() {
+      return List.copyOf(live);
+    }
 
-        @Override
-        public boolean isLive(NodeId id) {
-          return live.contains(id);
-        }
-      };
+    @Override
+    public boolean isLive(NodeId id) {
+      return live.contains(id);
+    }
+  };
   private final RecordingOutbox outbox = new RecordingOutbox();
 
   private static NodeId id(String value) {
@@ -92,7 +91,9 @@ class LcrElectionTest {
     }
 
     List<Sent> announcements() {
-      return sent.stream().filter(s -> s.message() instanceof LeaderAnnouncement).toList();
+      return sent.stream()
+          .filter(s -> s.message() instanceof LeaderAnnouncement)
+          .toList();
     }
 
     void clear() {
@@ -529,7 +530,8 @@ class LcrElectionTest {
     assertThat(election.electionsStarted()).isEqualTo(1);
     Sent token = outbox.onlyToken();
     assertThat(token.to()).isEqualTo(SERVER4);
-    assertThat(tokenOf(token)).extracting(Election::term, Election::candidate)
+    assertThat(tokenOf(token))
+        .extracting(Election::term, Election::candidate)
         .containsExactly(5L, SERVER3);
   }
 
@@ -547,7 +549,8 @@ class LcrElectionTest {
     assertThat(election.term()).isEqualTo(5);
     assertThat(election.electionsStarted()).as("no election round").isZero();
     assertThat(outbox.tokens()).isEmpty();
-    assertThat(outbox.announcements()).extracting(sent -> ((LeaderAnnouncement) sent.message()).term())
+    assertThat(outbox.announcements())
+        .extracting(sent -> ((LeaderAnnouncement) sent.message()).term())
         .containsExactly(5L);
   }
 
@@ -589,7 +592,8 @@ class LcrElectionTest {
 
     assertThat(election.state()).isEqualTo(ElectionState.ELECTING);
     assertThat(election.term()).isEqualTo(2);
-    assertThat(tokenOf(outbox.onlyToken())).extracting(Election::term, Election::candidate)
+    assertThat(tokenOf(outbox.onlyToken()))
+        .extracting(Election::term, Election::candidate)
         .containsExactly(2L, SERVER3);
   }
 
@@ -624,7 +628,8 @@ class LcrElectionTest {
     assertThat(election.state()).isEqualTo(ElectionState.ELECTING);
     assertThat(election.term()).isEqualTo(2);
     assertThat(election.electionsStarted()).isEqualTo(2);
-    assertThat(tokenOf(outbox.onlyToken())).extracting(Election::term, Election::candidate)
+    assertThat(tokenOf(outbox.onlyToken()))
+        .extracting(Election::term, Election::candidate)
         .containsExactly(2L, SERVER3);
   }
 
@@ -884,7 +889,8 @@ class LcrElectionTest {
     assertThat(election.term()).isEqualTo(2);
     Sent token = outbox.onlyToken();
     assertThat(token.to()).isEqualTo(SERVER4);
-    assertThat(tokenOf(token)).extracting(Election::term, Election::candidate)
+    assertThat(tokenOf(token))
+        .extracting(Election::term, Election::candidate)
         .containsExactly(2L, SERVER3);
   }
 

@@ -50,35 +50,33 @@ class LcrRingTest {
       for (NodeId self : ids) {
         TreeSet<NodeId> others = new TreeSet<>(ids);
         others.remove(self);
-        MemberView view =
-            new MemberView() {
-              @Override
-              public Collection<NodeId> liveIds() {
-                return others;
-              }
+        MemberView view = new MemberView() {
+          @Override
+          public Collection<NodeId> liveIds() {
+            return others;
+          }
 
-              @Override
-              public boolean isLive(NodeId id) {
-                return others.contains(id);
-              }
-            };
-        ElectionOutbox outbox =
-            new ElectionOutbox() {
-              @Override
-              public void send(NodeId to, ClusterMessage message) {
-                if (message instanceof Election) {
-                  tokensSent++;
-                }
-                inFlight.add(new Delivery(self, to, message));
-              }
+          @Override
+          public boolean isLive(NodeId id) {
+            return others.contains(id);
+          }
+        };
+        ElectionOutbox outbox = new ElectionOutbox() {
+          @Override
+          public void send(NodeId to, ClusterMessage message) {
+            if (message instanceof Election) {
+              tokensSent++;
+            }
+            inFlight.add(new Delivery(self, to, message));
+          }
 
-              @Override
-              public void sendToAll(ClusterMessage message) {
-                for (NodeId to : others) {
-                  inFlight.add(new Delivery(self, to, message));
-                }
-              }
-            };
+          @Override
+          public void sendToAll(ClusterMessage message) {
+            for (NodeId to : others) {
+              inFlight.add(new Delivery(self, to, message));
+            }
+          }
+        };
         LcrElection election = new LcrElection(self, view, outbox, TIMINGS);
         election.activate(NOW, LONG_SETTLE);
         nodes.put(self, election);

@@ -22,7 +22,9 @@ class ThreadEventLoopTest {
   }
 
   private static void await(CountDownLatch latch) throws InterruptedException {
-    assertThat(latch.await(10, TimeUnit.SECONDS)).as("the loop ran it within 10 s").isTrue();
+    assertThat(latch.await(10, TimeUnit.SECONDS))
+        .as("the loop ran it within 10 s")
+        .isTrue();
   }
 
   @Test
@@ -32,11 +34,10 @@ class ThreadEventLoopTest {
     CountDownLatch done = new CountDownLatch(1);
     for (int i = 0; i < 1_000; i++) {
       int n = i;
-      loop.execute(
-          () -> {
-            order.add(n);
-            onLoop.compareAndSet(true, loop.inEventLoop());
-          });
+      loop.execute(() -> {
+        order.add(n);
+        onLoop.compareAndSet(true, loop.inEventLoop());
+      });
     }
     loop.execute(done::countDown);
     await(done);
@@ -50,14 +51,13 @@ class ThreadEventLoopTest {
     List<String> order = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
-    loop.execute(
-        () -> {
-          try {
-            release.await(10, TimeUnit.SECONDS); // holds the loop while the queue fills
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    loop.execute(() -> {
+      try {
+        release.await(10, TimeUnit.SECONDS); // holds the loop while the queue fills
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
     int ordinary = 10 * ThreadEventLoop.TASKS_PER_TURN;
     for (int i = 0; i < ordinary; i++) {
       int n = i;
@@ -125,11 +125,10 @@ class ThreadEventLoopTest {
   void afterCloseNothingMoreRuns() throws InterruptedException {
     AtomicInteger ran = new AtomicInteger();
     CountDownLatch closed = new CountDownLatch(1);
-    loop.execute(
-        () -> {
-          loop.close(); // from the loop itself, as a node closing its own loop does
-          closed.countDown();
-        });
+    loop.execute(() -> {
+      loop.close(); // from the loop itself, as a node closing its own loop does
+      closed.countDown();
+    });
     loop.execute(ran::incrementAndGet);
     await(closed);
     assertThat(loop.awaitTermination(5_000)).isTrue();

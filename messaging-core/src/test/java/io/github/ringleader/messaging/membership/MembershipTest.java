@@ -62,7 +62,8 @@ class MembershipTest {
     assertThat(expire(T0 + 30_000_000_000L - 1)).isEmpty();
     assertThat(membership.nextExpiryNanos()).isEqualTo(T0 + 30_000_000_000L);
     assertThat(expire(T0 + 30_000_000_000L)).extracting(c -> c.member().id()).containsExactly(B);
-    assertThat(membership.failureTimeoutNanos(B)).as("remembered after it failed")
+    assertThat(membership.failureTimeoutNanos(B))
+        .as("remembered after it failed")
         .isEqualTo(30_000_000_000L);
     assertThat(membership.failureTimeoutNanos(C)).isEqualTo(FAIL_AFTER);
   }
@@ -70,7 +71,8 @@ class MembershipTest {
   @Test
   void aMemberThatAnnouncesFasterHeartbeatsIsNeverFailedSoonerThanThisNodesOwnTimeout() {
     membership.onHeartbeat(B, 1, announcing(500, 3), T0, changes);
-    assertThat(membership.failureTimeoutNanos(B)).as("1.5 s asked, 6 s at least")
+    assertThat(membership.failureTimeoutNanos(B))
+        .as("1.5 s asked, 6 s at least")
         .isEqualTo(FAIL_AFTER);
     assertThat(expire(T0 + 1_500_000_000L)).isEmpty();
     membership.onHeartbeat(B, 1, announcing(1, 1), T0, changes);
@@ -101,15 +103,19 @@ class MembershipTest {
 
   @Test
   void theTimeoutArithmeticNeitherOverflowsNorIgnoresTheBound() {
-    assertThat(Membership.memberFailAfterNanos(announcing(Integer.MAX_VALUE, 65_535), Long.MAX_VALUE / 3))
+    assertThat(Membership.memberFailAfterNanos(
+            announcing(Integer.MAX_VALUE, 65_535), Long.MAX_VALUE / 3))
         .isEqualTo(Long.MAX_VALUE);
     assertThat(Membership.memberFailAfterNanos(announcing(2_000, 3), 1_000_000_000L))
-        .as("6 s asked, 10 × 1 s allowed").isEqualTo(6_000_000_000L);
+        .as("6 s asked, 10 × 1 s allowed")
+        .isEqualTo(6_000_000_000L);
     assertThat(Membership.memberFailAfterNanos(announcing(2_000, 6), 1_000_000_000L))
-        .as("12 s asked, 10 × 1 s allowed").isEqualTo(10_000_000_000L);
+        .as("12 s asked, 10 × 1 s allowed")
+        .isEqualTo(10_000_000_000L);
     assertThat(Membership.memberFailAfterNanos(heartbeat(0), 1_234L)).isEqualTo(1_234L);
     assertThat(Membership.memberFailAfterNanos(announcing(1, 1), 1_000_000_000L))
-        .as("1 ms asked, 1 s at least").isEqualTo(1_000_000_000L);
+        .as("1 ms asked, 1 s at least")
+        .isEqualTo(1_000_000_000L);
   }
 
   // ------------------------------------------------------------------ joining and refreshing
@@ -162,7 +168,8 @@ class MembershipTest {
 
     assertThat(expire(T0 + FAIL_AFTER)).isEmpty();
     assertThat(membership.nextExpiryNanos()).isEqualTo(T0 + 4_000_000_000L + FAIL_AFTER);
-    assertThat(expire(T0 + 4_000_000_000L + FAIL_AFTER)).extracting(MembershipChange::kind)
+    assertThat(expire(T0 + 4_000_000_000L + FAIL_AFTER))
+        .extracting(MembershipChange::kind)
         .containsExactly(Kind.FAILED);
   }
 
@@ -220,7 +227,10 @@ class MembershipTest {
         .containsExactly(
             new MembershipChange(Kind.RESTARTED, new MemberInfo(B, 7, 5000, 0, 100)),
             new MembershipChange(Kind.JOINED, new MemberInfo(B, 8, 5000, 0, 100)));
-    assertThat(membership.member(B)).isNotNull().extracting(MemberInfo::incarnation).isEqualTo(8L);
+    assertThat(membership.member(B))
+        .isNotNull()
+        .extracting(MemberInfo::incarnation)
+        .isEqualTo(8L);
     assertThat(membership.size()).isEqualTo(1);
   }
 
@@ -233,8 +243,12 @@ class MembershipTest {
 
     assertThat(result).isEqualTo(HeartbeatResult.STALE);
     assertThat(changes).isEmpty();
-    assertThat(membership.member(B)).isNotNull().extracting(MemberInfo::incarnation).isEqualTo(8L);
-    assertThat(expire(T0 + FAIL_AFTER)).extracting(MembershipChange::kind)
+    assertThat(membership.member(B))
+        .isNotNull()
+        .extracting(MemberInfo::incarnation)
+        .isEqualTo(8L);
+    assertThat(expire(T0 + FAIL_AFTER))
+        .extracting(MembershipChange::kind)
         .containsExactly(Kind.FAILED);
   }
 
@@ -285,9 +299,12 @@ class MembershipTest {
 
     MembershipChange change = membership.onLeave(B, 8);
 
-    assertThat(change).isEqualTo(new MembershipChange(Kind.LEFT, new MemberInfo(B, 8, 5000, 0, 100)));
+    assertThat(change)
+        .isEqualTo(new MembershipChange(Kind.LEFT, new MemberInfo(B, 8, 5000, 0, 100)));
     assertThat(membership.isLive(B)).isFalse();
-    assertThat(expire(T0 + FAIL_AFTER)).as("a member that left does not fail later").isEmpty();
+    assertThat(expire(T0 + FAIL_AFTER))
+        .as("a member that left does not fail later")
+        .isEmpty();
   }
 
   @Test
@@ -400,7 +417,8 @@ class MembershipTest {
 
     assertThat(membership.liveIds())
         .containsExactly(id("alpha"), id("server2"), id("server9"), id("server10"), id("server11"));
-    assertThat(membership.liveMembers()).extracting(MemberInfo::id)
+    assertThat(membership.liveMembers())
+        .extracting(MemberInfo::id)
         .containsExactlyElementsOf(membership.liveIds());
   }
 

@@ -17,12 +17,12 @@ class NodeMetricsJmxTest {
   private static final String CLUSTER = "jmx-test";
 
   private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(5)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(2)))
-          .configure((id, node) -> node.clusterName(CLUSTER).jmx(true))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(5)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(2)))
+      .configure((id, node) -> node.clusterName(CLUSTER).jmx(true))
+      .build();
 
   @Test
   void theBeanIsRegisteredWhileTheNodeRunsAndReadsItsMetrics() throws Exception {
@@ -32,7 +32,8 @@ class NodeMetricsJmxTest {
     assertThat(server.isRegistered(name)).isFalse();
 
     cluster.startAll("server1", "server2");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
 
     assertThat(server.isRegistered(name)).isTrue();
     assertThat(server.getAttribute(name, "NodeId")).isEqualTo("server2");
@@ -41,7 +42,8 @@ class NodeMetricsJmxTest {
     assertThat((Long) server.getAttribute(name, "Term")).isPositive();
     assertThat(server.getAttribute(name, "State")).isEqualTo("RUNNING");
     assertThat((Long) server.getAttribute(name, "MembersJoined")).isEqualTo(1L);
-    assertThat((String[]) server.getAttribute(name, "Members")).containsExactly("server1", "server2");
+    assertThat((String[]) server.getAttribute(name, "Members"))
+        .containsExactly("server1", "server2");
     assertThat(((TabularData) server.getAttribute(name, "Refusals")).size())
         .as("one row per reason")
         .isEqualTo(io.github.ringleader.messaging.session.ServerEvent.Reason.values().length);

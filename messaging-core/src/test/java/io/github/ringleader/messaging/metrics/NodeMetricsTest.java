@@ -2,16 +2,16 @@ package io.github.ringleader.messaging.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeState;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.transport.ClusterTransport;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.sim.LinkConditions;
 import io.github.ringleader.messaging.sim.SimulatedClient;
 import io.github.ringleader.messaging.sim.SimulatedCluster;
+import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,23 +19,23 @@ import org.junit.jupiter.api.Test;
 /** {@code MessagingNode.metrics()} follows the cluster, in virtual time. */
 class NodeMetricsTest {
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(11)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-          .configure((id, node) -> node.sessionGrace(Duration.ofSeconds(30)))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(11)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+      .configure((id, node) -> node.sessionGrace(Duration.ofSeconds(30)))
+      .build();
 
   private void threeServersAgree() {
     cluster.startAll("server1", "server2", "server3");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
   }
 
   private SimulatedClient joined(String name, String server) {
     SimulatedClient client = cluster.connect(name, server);
-    assertThat(
-            cluster.runUntil(
-                () -> client.session().state() == ClientSession.State.JOINED, Duration.ofSeconds(5)))
+    assertThat(cluster.runUntil(
+            () -> client.session().state() == ClientSession.State.JOINED, Duration.ofSeconds(5)))
         .as(name + " welcomed")
         .isTrue();
     return client;
@@ -43,24 +43,22 @@ class NodeMetricsTest {
 
   @Test
   void aNewNodeReportsZeroesAndItsOwnIdentity() {
-    try (MessagingNode node =
-        MessagingNode.builder()
-            .nodeId("server1")
-            .transport(
-                new ClusterTransport() {
-                  @Override
-                  public void start(Receiver receiver) {}
+    try (MessagingNode node = MessagingNode.builder()
+        .nodeId("server1")
+        .transport(new ClusterTransport() {
+          @Override
+          public void start(Receiver receiver) {}
 
-                  @Override
-                  public void send(NodeId to, ClusterEnvelope envelope) {}
+          @Override
+          public void send(NodeId to, ClusterEnvelope envelope) {}
 
-                  @Override
-                  public void sendToAll(ClusterEnvelope envelope) {}
+          @Override
+          public void sendToAll(ClusterEnvelope envelope) {}
 
-                  @Override
-                  public void close() {}
-                })
-            .build()) {
+          @Override
+          public void close() {}
+        })
+        .build()) {
       assertNewNodeMetrics(node.metrics());
     }
   }
@@ -74,7 +72,9 @@ class NodeMetricsTest {
     assertThat(metrics.uptimeNanos()).isZero();
     assertThat(metrics.messagesReceived()).isZero();
     assertThat(metrics.acceptLatency().count()).isZero();
-    assertThat(metrics.refusals()).hasSize(ServerEvent.Reason.values().length).allSatisfy((r, n) -> assertThat(n).isZero());
+    assertThat(metrics.refusals())
+        .hasSize(ServerEvent.Reason.values().length)
+        .allSatisfy((r, n) -> assertThat(n).isZero());
   }
 
   @Test
@@ -87,7 +87,8 @@ class NodeMetricsTest {
     assertThat(metrics.leader()).isEqualTo(NodeId.of("server3"));
     assertThat(metrics.isLeader()).isFalse();
     assertThat(metrics.term()).isPositive();
-    assertThat(metrics.members()).extracting(m -> m.id().value())
+    assertThat(metrics.members())
+        .extracting(m -> m.id().value())
         .containsExactly("server1", "server2", "server3");
     assertThat(metrics.membersJoined()).isEqualTo(2);
     assertThat(metrics.leaderChanges()).isGreaterThanOrEqualTo(1);
@@ -101,9 +102,9 @@ class NodeMetricsTest {
     NodeMetrics before = cluster.node("server2").metrics();
 
     cluster.crash("server3");
-    assertThat(
-            cluster.runUntil(
-                () -> NodeId.of("server2").equals(cluster.node("server2").leader()), Duration.ofSeconds(10)))
+    assertThat(cluster.runUntil(
+            () -> NodeId.of("server2").equals(cluster.node("server2").leader()),
+            Duration.ofSeconds(10)))
         .isTrue();
 
     NodeMetrics after = cluster.node("server2").metrics();
@@ -113,7 +114,9 @@ class NodeMetricsTest {
         .as("someone started an election")
         .isGreaterThan(before.electionsStarted() + 0);
     assertThat(after.term()).isGreaterThan(before.term());
-    assertThat(after.members()).extracting(m -> m.id().value()).containsExactly("server1", "server2");
+    assertThat(after.members())
+        .extracting(m -> m.id().value())
+        .containsExactly("server1", "server2");
   }
 
   @Test
@@ -142,7 +145,8 @@ class NodeMetricsTest {
     assertThat(server1.acceptLatency().sumNanos())
         .as("a round trip to the leader on a 1-5 ms network takes a few ms")
         .isGreaterThan(0);
-    assertThat(server1.acceptLatency().quantileUpperBoundNanos(0.99)).isBetween(1_000_000L, 100_000_000L);
+    assertThat(server1.acceptLatency().quantileUpperBoundNanos(0.99))
+        .isBetween(1_000_000L, 100_000_000L);
   }
 
   @Test
@@ -175,10 +179,15 @@ class NodeMetricsTest {
     alice.session().send("nobody", "hello?");
     cluster.runFor(Duration.ofSeconds(2));
 
-    assertThat(cluster.node("server2").metrics().refusals().get(ServerEvent.Reason.NAME_TAKEN)).isEqualTo(1);
-    assertThat(cluster.node("server1").metrics().refusals().get(ServerEvent.Reason.UNKNOWN_RECIPIENT)).isEqualTo(1);
+    assertThat(cluster.node("server2").metrics().refusals().get(ServerEvent.Reason.NAME_TAKEN))
+        .isEqualTo(1);
+    assertThat(
+            cluster.node("server1").metrics().refusals().get(ServerEvent.Reason.UNKNOWN_RECIPIENT))
+        .isEqualTo(1);
     assertThat(cluster.node("server1").metrics().refusalsTotal()).isEqualTo(1);
-    assertThat(cluster.node("server1").metrics().acceptLatency().count()).as("a refusal is not timed").isZero();
+    assertThat(cluster.node("server1").metrics().acceptLatency().count())
+        .as("a refusal is not timed")
+        .isZero();
 
     alice.session().send(null, "anyone?");
     cluster.runFor(Duration.ofSeconds(1));
@@ -200,9 +209,12 @@ class NodeMetricsTest {
       assertThat(cluster.node(id).metrics().heldSessions()).as(id).isEqualTo(1);
     }
     NodeMetrics leader = cluster.node("server3").metrics();
-    assertThat(leader.replicationLag()).containsOnlyKeys(
-        NodeId.of("server1"), NodeId.of("server2"), NodeId.of("server3"));
-    assertThat(leader.replicationLag().values()).allSatisfy(lag -> assertThat(lag).isBetween(0L, 1L));
-    assertThat(cluster.node("server1").metrics().replicationLag()).as("a follower").isEmpty();
+    assertThat(leader.replicationLag())
+        .containsOnlyKeys(NodeId.of("server1"), NodeId.of("server2"), NodeId.of("server3"));
+    assertThat(leader.replicationLag().values())
+        .allSatisfy(lag -> assertThat(lag).isBetween(0L, 1L));
+    assertThat(cluster.node("server1").metrics().replicationLag())
+        .as("a follower")
+        .isEmpty();
   }
 }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.auth.AuthDecision;
 import io.github.ringleader.messaging.auth.FailureThrottle;
+import io.github.ringleader.messaging.loop.EventLoop;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.loop.EventLoop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -55,31 +55,29 @@ class ClientAuthGateTest {
   private final List<ServerEvent> answered = new ArrayList<>();
   private final CompletableFuture<AuthDecision> decision = new CompletableFuture<>();
 
-  private final ClientAuthGate.Door door =
-      new ClientAuthGate(attempt -> decision, new InlineLoop(), new FailureThrottle())
-          .door(
-              "10.0.0.1",
-              new ClientAuthGate.Target() {
-                @Override
-                public boolean open() {
-                  return true;
-                }
+  private final ClientAuthGate.Door door = new ClientAuthGate(
+          attempt -> decision, new InlineLoop(), new FailureThrottle())
+      .door("10.0.0.1", new ClientAuthGate.Target() {
+        @Override
+        public boolean open() {
+          return true;
+        }
 
-                @Override
-                public void handle(ClientRequest request) {
-                  handled.add(request);
-                }
+        @Override
+        public void handle(ClientRequest request) {
+          handled.add(request);
+        }
 
-                @Override
-                public void refuse(ServerEvent.Reason code, String text) {
-                  answered.add(new ServerEvent.Refused(code, text, null));
-                }
+        @Override
+        public void refuse(ServerEvent.Reason code, String text) {
+          answered.add(new ServerEvent.Refused(code, text, null));
+        }
 
-                @Override
-                public void answer(ServerEvent event) {
-                  answered.add(event);
-                }
-              });
+        @Override
+        public void answer(ServerEvent event) {
+          answered.add(event);
+        }
+      });
 
   @Test
   void sendsDuringAnUndecidedSignInGoOnAtOnceAndTheHelloWaitsForTheAnswer() {

@@ -48,14 +48,13 @@ class HeartbeatUnderBacklogTest {
   void heartbeatsKeepTheirIntervalWhileSecondsOfOrdinaryWorkAreQueued() throws Exception {
     RecordingTransport transport = new RecordingTransport();
     ThreadEventLoop loop = new ThreadEventLoop("backlog-test");
-    MessagingNode node =
-        MessagingNode.builder()
-            .nodeId("server1")
-            .transport(transport)
-            .eventLoop(loop)
-            .heartbeatInterval(Duration.ofMillis(INTERVAL_MILLIS))
-            .discoveryWindow(Duration.ZERO)
-            .build();
+    MessagingNode node = MessagingNode.builder()
+        .nodeId("server1")
+        .transport(transport)
+        .eventLoop(loop)
+        .heartbeatInterval(Duration.ofMillis(INTERVAL_MILLIS))
+        .discoveryWindow(Duration.ZERO)
+        .build();
     try {
       node.start().get(5, TimeUnit.SECONDS);
       long start = System.nanoTime();
@@ -66,7 +65,8 @@ class HeartbeatUnderBacklogTest {
       while (System.nanoTime() < end) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // bounded: 1.5 s in all
       }
-      List<Long> during = transport.heartbeatNanos.stream().filter(t -> t > start && t < end).toList();
+      List<Long> during =
+          transport.heartbeatNanos.stream().filter(t -> t > start && t < end).toList();
       long longestGap = 0;
       for (int i = 1; i < during.size(); i++) {
         longestGap = Math.max(longestGap, during.get(i) - during.get(i - 1));

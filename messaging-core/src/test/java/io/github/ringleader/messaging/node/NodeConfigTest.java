@@ -55,8 +55,10 @@ class NodeConfigTest {
 
   @Test
   void unsetTimingsAreDerivedFromTheHeartbeatInterval() {
-    NodeConfig config =
-        MessagingNode.builder().nodeId("server1").heartbeatInterval(Duration.ofMillis(500)).config();
+    NodeConfig config = MessagingNode.builder()
+        .nodeId("server1")
+        .heartbeatInterval(Duration.ofMillis(500))
+        .config();
 
     assertThat(config.discoveryWindow()).as("interval / 2").isEqualTo(Duration.ofMillis(250));
     assertThat(config.electionAckTimeout()).as("interval / 10").isEqualTo(Duration.ofMillis(50));
@@ -65,14 +67,13 @@ class NodeConfigTest {
 
   @Test
   void timingsSetExplicitlyWinOverTheDerivedOnes() {
-    NodeConfig config =
-        MessagingNode.builder()
-            .nodeId("server1")
-            .heartbeatInterval(Duration.ofMillis(500))
-            .discoveryWindow(Duration.ofSeconds(3))
-            .electionAckTimeout(Duration.ofMillis(7))
-            .electionTimeout(Duration.ofSeconds(9))
-            .config();
+    NodeConfig config = MessagingNode.builder()
+        .nodeId("server1")
+        .heartbeatInterval(Duration.ofMillis(500))
+        .discoveryWindow(Duration.ofSeconds(3))
+        .electionAckTimeout(Duration.ofMillis(7))
+        .electionTimeout(Duration.ofSeconds(9))
+        .config();
 
     assertThat(config.discoveryWindow()).isEqualTo(Duration.ofSeconds(3));
     assertThat(config.electionAckTimeout()).isEqualTo(Duration.ofMillis(7));
@@ -81,28 +82,26 @@ class NodeConfigTest {
 
   @Test
   void failureTimeoutIsMissedHeartbeatsTimesTheInterval() {
-    NodeConfig config =
-        MessagingNode.builder()
-            .nodeId("server1")
-            .heartbeatInterval(Duration.ofMillis(300))
-            .missedHeartbeats(5)
-            .config();
+    NodeConfig config = MessagingNode.builder()
+        .nodeId("server1")
+        .heartbeatInterval(Duration.ofMillis(300))
+        .missedHeartbeats(5)
+        .config();
 
     assertThat(config.failureTimeout()).isEqualTo(Duration.ofMillis(1500));
   }
 
   @Test
   void zeroDiscoveryWindowAndZeroCapacityAndPortsAtTheEdgesAreAccepted() {
-    NodeConfig config =
-        MessagingNode.builder()
-            .nodeId("server1")
-            .discoveryWindow(Duration.ZERO)
-            .capacity(0)
-            .clientPort(65535)
-            .missedHeartbeats(1)
-            .electionAttempts(1)
-            .maxMembers(1)
-            .config();
+    NodeConfig config = MessagingNode.builder()
+        .nodeId("server1")
+        .discoveryWindow(Duration.ZERO)
+        .capacity(0)
+        .clientPort(65535)
+        .missedHeartbeats(1)
+        .electionAttempts(1)
+        .maxMembers(1)
+        .config();
 
     assertThat(config.discoveryWindow()).isZero();
     assertThat(config.capacity()).isZero();
@@ -130,24 +129,21 @@ class NodeConfigTest {
             b -> b.heartbeatInterval(Duration.ofSeconds(-1)),
             "heartbeatInterval must be > 0, was -1s"),
         invalid(b -> b.missedHeartbeats(0), "missedHeartbeats must be >= 1, was 0"),
-        invalid(
-            b -> b.missedHeartbeats(65_536), "missedHeartbeats must be <= 65535, was 65536"),
+        invalid(b -> b.missedHeartbeats(65_536), "missedHeartbeats must be <= 65535, was 65536"),
         invalid(b -> b.capacity(-1), "capacity must be >= 0, was -1"),
         invalid(b -> b.clientPort(70000), "clientPort must be in 0..65535, was 70000"),
         invalid(b -> b.clientPort(-1), "clientPort must be in 0..65535, was -1"),
         invalid(
             b -> b.discoveryWindow(Duration.ofMillis(-1)),
             "discoveryWindow must be >= 0, was -1ms"),
-        invalid(
-            b -> b.electionAckTimeout(Duration.ZERO), "electionAckTimeout must be > 0, was 0s"),
+        invalid(b -> b.electionAckTimeout(Duration.ZERO), "electionAckTimeout must be > 0, was 0s"),
         invalid(
             b -> b.electionAckTimeout(Duration.ofMillis(-5)),
             "electionAckTimeout must be > 0, was -5ms"),
         invalid(b -> b.electionAttempts(0), "electionAttempts must be >= 1, was 0"),
         invalid(b -> b.electionTimeout(Duration.ZERO), "electionTimeout must be > 0, was 0s"),
         invalid(
-            b -> b.electionTimeout(Duration.ofSeconds(-4)),
-            "electionTimeout must be > 0, was -4s"),
+            b -> b.electionTimeout(Duration.ofSeconds(-4)), "electionTimeout must be > 0, was -4s"),
         invalid(b -> b.maxMembers(0), "maxMembers must be >= 1, was 0"),
         invalid(
             b -> b.clientHost("my host"),
@@ -161,12 +157,11 @@ class NodeConfigTest {
                 + " \"my cluster\""),
         invalid(
             b -> b.clusterName(""),
-            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
-                + " \"\""),
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was" + " \"\""),
         invalid(
             b -> b.clusterName("c".repeat(65)),
-            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
-                + " \"" + "c".repeat(65) + "\""));
+            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was" + " \""
+                + "c".repeat(65) + "\""));
   }
 
   private static Arguments invalid(Consumer<MessagingNode.Builder> setting, String message) {
@@ -190,9 +185,8 @@ class NodeConfigTest {
 
     assertThatIllegalArgumentException()
         .isThrownBy(() -> builder.nodeId("server 1"))
-        .withMessage(
-            "node id may only contain " + IdChars.ALLOWED + "; found ' ' at position 7 in"
-                + " \"server 1\"");
+        .withMessage("node id may only contain " + IdChars.ALLOWED + "; found ' ' at position 7 in"
+            + " \"server 1\"");
   }
 
   @Test
@@ -237,23 +231,21 @@ class NodeConfigTest {
   @Test
   void configBuiltDirectlyIsValidatedTheSameWay() {
     assertThatIllegalArgumentException()
-        .isThrownBy(
-            () ->
-                new NodeConfig(
-                    NodeId.of("server1"),
-                    "ringleader",
-                    0,
-                    100,
-                    Duration.ZERO,
-                    3,
-                    Duration.ofSeconds(1),
-                    Duration.ofMillis(200),
-                    5,
-                    Duration.ofSeconds(4),
-                    256,
-                    "",
-                    Duration.ofSeconds(30),
-                    true))
+        .isThrownBy(() -> new NodeConfig(
+            NodeId.of("server1"),
+            "ringleader",
+            0,
+            100,
+            Duration.ZERO,
+            3,
+            Duration.ofSeconds(1),
+            Duration.ofMillis(200),
+            5,
+            Duration.ofSeconds(4),
+            256,
+            "",
+            Duration.ofSeconds(30),
+            true))
         .withMessage("heartbeatInterval must be > 0, was 0s");
   }
 

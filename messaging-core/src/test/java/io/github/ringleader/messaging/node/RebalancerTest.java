@@ -19,7 +19,10 @@ class RebalancerTest {
   }
 
   private static List<MemberInfo> cluster(int mine, int second, int third) {
-    return List.of(member("server1", mine, 100), member("server2", second, 100), member("server3", third, 100));
+    return List.of(
+        member("server1", mine, 100),
+        member("server2", second, 100),
+        member("server3", third, 100));
   }
 
   @Test
@@ -28,7 +31,8 @@ class RebalancerTest {
     assertThat(rebalancer.due(SETTLED - 1)).isFalse();
     assertThat(rebalancer.check(SETTLED - 1, ME, cluster(10, 0, 0), 10, 100)).isNull();
     assertThat(rebalancer.due(SETTLED)).isTrue();
-    assertThat(rebalancer.check(SETTLED, ME, cluster(10, 0, 0), 10, 100)).isEqualTo(NodeId.of("server2"));
+    assertThat(rebalancer.check(SETTLED, ME, cluster(10, 0, 0), 10, 100))
+        .isEqualTo(NodeId.of("server2"));
   }
 
   @Test
@@ -45,8 +49,10 @@ class RebalancerTest {
   void atMostOneClientPerInterval() {
     rebalancer.membershipChanged(0);
     assertThat(rebalancer.check(SETTLED, ME, cluster(10, 0, 0), 10, 100)).isNotNull();
-    assertThat(rebalancer.check(SETTLED + INTERVAL - 1, ME, cluster(9, 0, 0), 9, 100)).isNull();
-    assertThat(rebalancer.check(SETTLED + INTERVAL, ME, cluster(9, 1, 0), 9, 100)).isEqualTo(NodeId.of("server3"));
+    assertThat(rebalancer.check(SETTLED + INTERVAL - 1, ME, cluster(9, 0, 0), 9, 100))
+        .isNull();
+    assertThat(rebalancer.check(SETTLED + INTERVAL, ME, cluster(9, 1, 0), 9, 100))
+        .isEqualTo(NodeId.of("server3"));
   }
 
   @Test
@@ -57,7 +63,9 @@ class RebalancerTest {
         .isEqualTo(NodeId.of("server2"));
     Rebalancer other = new Rebalancer(INTERVAL);
     other.membershipChanged(0);
-    assertThat(other.check(SETTLED, ME, cluster(3, 2, 2), 3, 100)).as("3 against 2 would bounce").isNull();
+    assertThat(other.check(SETTLED, ME, cluster(3, 2, 2), 3, 100))
+        .as("3 against 2 would bounce")
+        .isNull();
   }
 
   @Test
@@ -72,7 +80,8 @@ class RebalancerTest {
 
   @Test
   void aServerWithoutClientPortIsNoTarget() {
-    List<MemberInfo> live = List.of(member("server1", 10, 100), new MemberInfo(NodeId.of("server2"), 1, 0, 0, 100));
+    List<MemberInfo> live =
+        List.of(member("server1", 10, 100), new MemberInfo(NodeId.of("server2"), 1, 0, 0, 100));
     rebalancer.membershipChanged(0);
     assertThat(rebalancer.check(SETTLED, ME, live, 10, 100)).isNull();
   }

@@ -26,16 +26,22 @@ class TimingsCheckTest {
                 + " every server with the same heartbeat interval and missed count (--heartbeat,"
                 + " --missed); until then this server fails server4 after 15s of silence, as it"
                 + " asks");
-    assertThat(check.onHeartbeat(SERVER4, announcing(5_000, 3))).as("the same again").isNull();
+    assertThat(check.onHeartbeat(SERVER4, announcing(5_000, 3)))
+        .as("the same again")
+        .isNull();
   }
 
   @Test
   void aChangeOfTimingsIsReportedAgainAndAMatchingMemberNever() {
     assertThat(check.onHeartbeat(SERVER4, announcing(2_000, 3))).isNull();
     assertThat(check.onHeartbeat(SERVER4, announcing(2_000, 5))).contains("every 2s (× 5 missed)");
-    assertThat(check.onHeartbeat(SERVER4, announcing(2_000, 3))).as("back in line").isNull();
+    assertThat(check.onHeartbeat(SERVER4, announcing(2_000, 3)))
+        .as("back in line")
+        .isNull();
     assertThat(check.onHeartbeat(SERVER4, announcing(2_000, 5))).as("out again").isNotNull();
-    assertThat(check.onHeartbeat(SERVER4, new Heartbeat(0, 0, null, 0, 0, 0))).as("not said").isNull();
+    assertThat(check.onHeartbeat(SERVER4, new Heartbeat(0, 0, null, 0, 0, 0)))
+        .as("not said")
+        .isNull();
   }
 
   @Test
@@ -62,7 +68,9 @@ class TimingsCheckTest {
     check.onHeartbeat(NodeId.of("server6"), announcing(5_000, 3)); // forgets server4
 
     assertThat(check.onHeartbeat(SERVER5, announcing(5_000, 3))).isNull();
-    assertThat(check.onHeartbeat(SERVER4, announcing(5_000, 3))).as("forgotten: told again").isNotNull();
+    assertThat(check.onHeartbeat(SERVER4, announcing(5_000, 3)))
+        .as("forgotten: told again")
+        .isNotNull();
   }
 
   @Test

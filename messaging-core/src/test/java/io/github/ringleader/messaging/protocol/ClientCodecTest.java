@@ -29,7 +29,8 @@ class ClientCodecTest {
 
   /** An epoch id as {@code Epochs} makes them: term 3, leader hash a4f2c1, flush 1. */
   /** A resume token as the pinned frames carry it. */
-  private static final ResumeToken TOKEN = new ResumeToken(0x0123456789abcdefL, 0xfedcba9876543210L);
+  private static final ResumeToken TOKEN =
+      new ResumeToken(0x0123456789abcdefL, 0xfedcba9876543210L);
 
   private static final long EPOCH = 0x0000_03a4_f2c1_0001L;
 
@@ -75,7 +76,8 @@ class ClientCodecTest {
         new ServerEvent.Welcome("alice", 5, NodeId.of("server1"), EPOCH, 3),
         new ServerEvent.Welcome("alice", 5, NodeId.of("server1"), TOP_BIT_EPOCH, Long.MAX_VALUE),
         new ServerEvent.Welcome("bob", 0, NodeId.of("s"), Long.MIN_VALUE, 0),
-        new ServerEvent.Welcome("bob", 1, NodeId.of("s"), 2, 3, new ResumeToken(Long.MIN_VALUE, -1)),
+        new ServerEvent.Welcome(
+            "bob", 1, NodeId.of("s"), 2, 3, new ResumeToken(Long.MIN_VALUE, -1)),
         new ServerEvent.Refused(Reason.NAME_TAKEN, "the name alice is taken", null),
         new ServerEvent.Refused(Reason.SERVER_FULL, "full; server2 has room", NodeId.of("server2")),
         new ServerEvent.Refused(Reason.INVALID_NAME, "x".repeat(512), null),
@@ -88,8 +90,7 @@ class ClientCodecTest {
         new ServerEvent.Message(LONGEST_NAME, LONGEST_NAME, "€".repeat(1365)),
         new ServerEvent.Message("alice", null, "hi", EPOCH, 41),
         new ServerEvent.Message("alice", "bob", "hé", TOP_BIT_EPOCH, 1),
-        new ServerEvent.Message(
-            LONGEST_NAME, LONGEST_NAME, "x".repeat(4096), -1L, Long.MAX_VALUE),
+        new ServerEvent.Message(LONGEST_NAME, LONGEST_NAME, "x".repeat(4096), -1L, Long.MAX_VALUE),
         new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41, 6, 3),
         new ServerEvent.Message("alice", null, "", 0, 0, 1, 0),
         new ServerEvent.Message("alice", null, "", 0, 0, 0, 1),
@@ -168,13 +169,21 @@ class ClientCodecTest {
   void checkSendRefusesExactlyWhatEncodingRefusesWithTheSameMessage() {
     String tooLong = "x".repeat(ClientCodec.MAX_TEXT_BYTES + 1);
     String[][] cases = {
-      {null, "hello"}, {"bob", "hi"}, {"bad name", "hi"}, {null, tooLong}, {null, "\uD800 alone"},
-      {null, "é".repeat(ClientCodec.MAX_TEXT_BYTES / 2)}, {null, "é".repeat(ClientCodec.MAX_TEXT_BYTES / 2 + 1)}
+      {null, "hello"},
+      {"bob", "hi"},
+      {"bad name", "hi"},
+      {null, tooLong},
+      {null, "\uD800 alone"},
+      {null, "é".repeat(ClientCodec.MAX_TEXT_BYTES / 2)},
+      {null, "é".repeat(ClientCodec.MAX_TEXT_BYTES / 2 + 1)}
     };
     for (String[] c : cases) {
-      String encodeError = errorOf(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, c[0], c[1])));
+      String encodeError =
+          errorOf(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, c[0], c[1])));
       String checkError = errorOf(() -> ClientCodec.checkSend(c[0], c[1]));
-      assertThat(checkError).as("to=%s, text of %d chars", c[0], c[1].length()).isEqualTo(encodeError);
+      assertThat(checkError)
+          .as("to=%s, text of %d chars", c[0], c[1].length())
+          .isEqualTo(encodeError);
     }
   }
 
@@ -191,7 +200,8 @@ class ClientCodecTest {
   void aPositionIsTheTypeThenTheEpochAndTheSeq() throws CodecException {
     byte[] frame = ClientCodec.encodeEvent(new ServerEvent.Position(0x0102030405060708L, 9));
     assertThat(frame).isEqualTo(hex("00000014 5243014b 0102030405060708 0000000000000009"));
-    assertThat(ClientCodec.decodeEvent(frame)).isEqualTo(new ServerEvent.Position(0x0102030405060708L, 9));
+    assertThat(ClientCodec.decodeEvent(frame))
+        .isEqualTo(new ServerEvent.Position(0x0102030405060708L, 9));
     assertThat(rejectedEvent(hex("00000014 5243014b 0102030405060708 ffffffffffffffff")))
         .hasMessageContaining("position seq");
     assertThat(rejectedEvent(hex("0000000c 5243014b 0102030405060708")).reason())
@@ -204,7 +214,10 @@ class ClientCodecTest {
       ServerEvent.Rejected rejected = new ServerEvent.Rejected(1, reason, reason.name());
       assertThat(ClientCodec.decodeEvent(ClientCodec.encodeEvent(rejected))).isEqualTo(rejected);
     }
-    assertThat(Arrays.stream(Reason.values()).map(ClientCodec::reasonCode).distinct().count())
+    assertThat(Arrays.stream(Reason.values())
+            .map(ClientCodec::reasonCode)
+            .distinct()
+            .count())
         .isEqualTo(Reason.values().length);
   }
 
@@ -220,7 +233,8 @@ class ClientCodecTest {
     byte[] frame = ClientCodec.encodeEvent(users);
     assertThat(frame.length).isLessThanOrEqualTo(ClientCodec.MAX_CLIENT_FRAME_BYTES);
     assertThat(ClientCodec.decodeEvent(frame)).isEqualTo(users);
-    assertThatThrownBy(() -> ClientCodec.encodeEvent(new ServerEvent.Users(names.subList(0, fit + 1))))
+    assertThatThrownBy(
+            () -> ClientCodec.encodeEvent(new ServerEvent.Users(names.subList(0, fit + 1))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("16384");
   }
@@ -233,97 +247,71 @@ class ClientCodecTest {
         .isEqualTo("0000000a524301010561" + "6c696365");
     assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Send(2, "bob", "hé"))))
         .isEqualTo("00000015524301020000000000000002036" + "26f62000368c3a9");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeEvent(new ServerEvent.Welcome("alice", 5, NodeId.of("server2")))))
-        .isEqualTo(
-            "0000003a524301410561" + "6c69636500000000000000050773657276657232"
-                + "0000000000000000" + "0000000000000000"
-                + "0000000000000000" + "0000000000000000");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Welcome("alice", 5, NodeId.of("server2"), EPOCH, 39, TOKEN))))
+    assertThat(HEX.formatHex(
+            ClientCodec.encodeEvent(new ServerEvent.Welcome("alice", 5, NodeId.of("server2")))))
+        .isEqualTo("0000003a524301410561" + "6c69636500000000000000050773657276657232"
+            + "0000000000000000" + "0000000000000000"
+            + "0000000000000000" + "0000000000000000");
+    assertThat(HEX.formatHex(ClientCodec.encodeEvent(
+            new ServerEvent.Welcome("alice", 5, NodeId.of("server2"), EPOCH, 39, TOKEN))))
         .isEqualTo(
             "0000003a" + "52430141" + "05616c696365" + "0000000000000005" + "07736572766572" + "32"
                 + "000003a4f2c10001" + "0000000000000027"
                 + "0123456789abcdef" + "fedcba9876543210");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeEvent(new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41))))
-        .isEqualTo(
-            "00000032" + "52430145" + "03626f62" + "05616c696365" + "00026869"
-                + "000003a4f2c10001" + "0000000000000029"
-                + "0000000000000000" + "0000000000000000");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41, 6, 3))))
-        .isEqualTo(
-            "00000032" + "52430145" + "03626f62" + "05616c696365" + "00026869"
-                + "000003a4f2c10001" + "0000000000000029"
-                + "0000000000000006" + "0000000000000003");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Message("alice", "bob", "hé", TOP_BIT_EPOCH, 41))))
-        .isEqualTo(
-            "00000033" + "52430145" + "05616c696365" + "03626f62" + "000368c3a9"
-                + "800000a4f2c10000" + "0000000000000029"
-                + "0000000000000000" + "0000000000000000");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Message(
-                        "alice", "bob", "hé", TOP_BIT_EPOCH, 41, Long.MAX_VALUE, 1))))
-        .isEqualTo(
-            "00000033" + "52430145" + "05616c696365" + "03626f62" + "000368c3a9"
-                + "800000a4f2c10000" + "0000000000000029"
-                + "7fffffffffffffff" + "0000000000000001");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeRequest(new ClientRequest.Resume("alice", 5, EPOCH, 41, TOKEN))))
-        .isEqualTo(
-            "00000032" + "52430106" + "05616c696365" + "0000000000000005"
-                + "000003a4f2c10001" + "0000000000000029"
-                + "0123456789abcdef" + "fedcba9876543210");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Resumed(
-                        "alice", 5, NodeId.of("server3"), 7, NEXT_EPOCH, 5, true))))
+    assertThat(HEX.formatHex(
+            ClientCodec.encodeEvent(new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41))))
+        .isEqualTo("00000032" + "52430145" + "03626f62" + "05616c696365" + "00026869"
+            + "000003a4f2c10001" + "0000000000000029"
+            + "0000000000000000" + "0000000000000000");
+    assertThat(HEX.formatHex(ClientCodec.encodeEvent(
+            new ServerEvent.Message("bob", "alice", "hi", EPOCH, 41, 6, 3))))
+        .isEqualTo("00000032" + "52430145" + "03626f62" + "05616c696365" + "00026869"
+            + "000003a4f2c10001" + "0000000000000029"
+            + "0000000000000006" + "0000000000000003");
+    assertThat(HEX.formatHex(ClientCodec.encodeEvent(
+            new ServerEvent.Message("alice", "bob", "hé", TOP_BIT_EPOCH, 41))))
+        .isEqualTo("00000033" + "52430145" + "05616c696365" + "03626f62" + "000368c3a9"
+            + "800000a4f2c10000" + "0000000000000029"
+            + "0000000000000000" + "0000000000000000");
+    assertThat(HEX.formatHex(ClientCodec.encodeEvent(
+            new ServerEvent.Message("alice", "bob", "hé", TOP_BIT_EPOCH, 41, Long.MAX_VALUE, 1))))
+        .isEqualTo("00000033" + "52430145" + "05616c696365" + "03626f62" + "000368c3a9"
+            + "800000a4f2c10000" + "0000000000000029"
+            + "7fffffffffffffff" + "0000000000000001");
+    assertThat(HEX.formatHex(
+            ClientCodec.encodeRequest(new ClientRequest.Resume("alice", 5, EPOCH, 41, TOKEN))))
+        .isEqualTo("00000032" + "52430106" + "05616c696365" + "0000000000000005"
+            + "000003a4f2c10001" + "0000000000000029"
+            + "0123456789abcdef" + "fedcba9876543210");
+    assertThat(HEX.formatHex(ClientCodec.encodeEvent(
+            new ServerEvent.Resumed("alice", 5, NodeId.of("server3"), 7, NEXT_EPOCH, 5, true))))
         .isEqualTo(
             "00000033" + "5243014a" + "05616c696365" + "0000000000000005" + "0773657276657233"
                 + "0000000000000007" + "000003a4f2c10002" + "0000000000000005" + "01");
-    assertThat(
-            HEX.formatHex(
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Refused(Reason.SESSION_ENDED, "ended", null))))
+    assertThat(HEX.formatHex(
+            ClientCodec.encodeEvent(new ServerEvent.Refused(Reason.SESSION_ENDED, "ended", null))))
         .isEqualTo("0000000d" + "52430142" + "08" + "0005" + "656e646564" + "00");
     assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Bye())))
         .isEqualTo("0000000452430104");
     assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.ListServers())))
         .isEqualTo("0000000452430105");
-    ServerEvent.Servers servers =
-        new ServerEvent.Servers(
-            NodeId.of("s2"),
-            List.of(
-                new ServerEvent.ServerInfo(NodeId.of("s1"), "", 5001, 10, 100, false),
-                new ServerEvent.ServerInfo(NodeId.of("s2"), "127.0.0.1", 5002, 1, 100, true)));
+    ServerEvent.Servers servers = new ServerEvent.Servers(
+        NodeId.of("s2"),
+        List.of(
+            new ServerEvent.ServerInfo(NodeId.of("s1"), "", 5001, 10, 100, false),
+            new ServerEvent.ServerInfo(NodeId.of("s2"), "127.0.0.1", 5002, 1, 100, true)));
     assertThat(HEX.formatHex(ClientCodec.encodeEvent(servers)))
-        .isEqualTo(
-            "00000030" + "52430149" + "027332" + "0002"
-                + "027331" + "00" + "1389" + "0000000a" + "00000064" + "00"
-                + "027332" + "093132372e302e302e31" + "138a" + "00000001" + "00000064" + "01");
+        .isEqualTo("00000030" + "52430149" + "027332" + "0002"
+            + "027331" + "00" + "1389" + "0000000a" + "00000064" + "00"
+            + "027332" + "093132372e302e302e31" + "138a" + "00000001" + "00000064" + "01");
   }
 
   @Test
   void aServerListAsLargeAsOneFrameHoldsSurvivesARoundTrip() throws CodecException {
     List<ServerEvent.ServerInfo> servers = new ArrayList<>();
     for (int i = 0; i < 256; i++) {
-      servers.add(
-          new ServerEvent.ServerInfo(
-              NodeId.of(String.format("server%058d", i)), "h".repeat(200), 5000, i, 100, i == 0));
+      servers.add(new ServerEvent.ServerInfo(
+          NodeId.of(String.format("server%058d", i)), "h".repeat(200), 5000, i, 100, i == 0));
     }
     NodeId self = servers.get(0).id();
     int fit = ClientCodec.maxServersThatFit(self, servers);
@@ -332,8 +320,8 @@ class ClientCodecTest {
     byte[] frame = ClientCodec.encodeEvent(list);
     assertThat(frame.length).isLessThanOrEqualTo(ClientCodec.MAX_CLIENT_FRAME_BYTES);
     assertThat(ClientCodec.decodeEvent(frame)).isEqualTo(list);
-    assertThatThrownBy(
-            () -> ClientCodec.encodeEvent(new ServerEvent.Servers(self, servers.subList(0, fit + 1))))
+    assertThatThrownBy(() ->
+            ClientCodec.encodeEvent(new ServerEvent.Servers(self, servers.subList(0, fit + 1))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("16384");
   }
@@ -363,7 +351,8 @@ class ClientCodecTest {
     assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, "dave!", "x")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("send to is invalid");
-    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, null, "x".repeat(4097))))
+    assertThatThrownBy(
+            () -> ClientCodec.encodeRequest(new ClientRequest.Send(1, null, "x".repeat(4097))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("send text is 4097 bytes of UTF-8, limit is 4096");
     assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Send(1, null, "a\uD800b")))
@@ -414,28 +403,20 @@ class ClientCodecTest {
 
   @Test
   void encoderRefusesANegativeFromSessionOrFromSeqOfAMessage() {
-    assertThatThrownBy(
-            () ->
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Message("alice", null, "hi", EPOCH, 41, -1, 3)))
+    assertThatThrownBy(() ->
+            ClientCodec.encodeEvent(new ServerEvent.Message("alice", null, "hi", EPOCH, 41, -1, 3)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("message fromSession must be >= 0, was -1");
-    assertThatThrownBy(
-            () ->
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Message("alice", null, "hi", EPOCH, 41, Long.MIN_VALUE, 3)))
+    assertThatThrownBy(() -> ClientCodec.encodeEvent(
+            new ServerEvent.Message("alice", null, "hi", EPOCH, 41, Long.MIN_VALUE, 3)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("message fromSession must be >= 0, was " + Long.MIN_VALUE);
-    assertThatThrownBy(
-            () ->
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Message("alice", null, "hi", EPOCH, 41, 6, -3)))
+    assertThatThrownBy(() ->
+            ClientCodec.encodeEvent(new ServerEvent.Message("alice", null, "hi", EPOCH, 41, 6, -3)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("message fromSeq must be >= 0, was -3");
-    assertThatThrownBy(
-            () ->
-                ClientCodec.encodeEvent(
-                    new ServerEvent.Message("alice", null, "hi", 0, 0, 0, Long.MIN_VALUE)))
+    assertThatThrownBy(() -> ClientCodec.encodeEvent(
+            new ServerEvent.Message("alice", null, "hi", 0, 0, 0, Long.MIN_VALUE)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("message fromSeq must be >= 0, was " + Long.MIN_VALUE);
   }
@@ -492,16 +473,19 @@ class ClientCodecTest {
 
   @Test
   void aSignedHelloIsTypeSevenWithKindUserAndSecretAfterTheName() {
-    assertThat(HEX.formatHex(ClientCodec.encodeRequest(new ClientRequest.Hello("al", credential("bo", "pw")))))
+    assertThat(HEX.formatHex(
+            ClientCodec.encodeRequest(new ClientRequest.Hello("al", credential("bo", "pw")))))
         .isEqualTo("0000000f" + "52430107" + "02616c" + "01" + "02626f" + "0002" + "7077");
   }
 
   @Test
   void aSignedResumeIsTypeEightWithTheCredentialAfterTheToken() throws CodecException {
-    ClientRequest.Resume resume = new ClientRequest.Resume("al", 5, 1, 2, TOKEN, credential("al", "pw"));
+    ClientRequest.Resume resume =
+        new ClientRequest.Resume("al", 5, 1, 2, TOKEN, credential("al", "pw"));
     byte[] frame = ClientCodec.encodeRequest(resume);
     assertThat(frame[7]).isEqualTo((byte) 8);
-    assertThat(HEX.formatHex(frame)).endsWith("0123456789abcdef" + "fedcba9876543210" + "01" + "02616c" + "0002" + "7077");
+    assertThat(HEX.formatHex(frame))
+        .endsWith("0123456789abcdef" + "fedcba9876543210" + "01" + "02616c" + "0002" + "7077");
     assertThat(ClientCodec.decodeRequest(frame)).isEqualTo(resume);
   }
 
@@ -527,25 +511,30 @@ class ClientCodecTest {
     CodecException tooLong = rejectedRequest(hex("0000000d 52430107 02616c 01 02616c 0401"));
     assertThat(tooLong.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
     assertThat(tooLong).hasMessage("hello credential secret is 1025 bytes, must be 1..1024");
-    CodecException announcedMore = rejectedRequest(hex("0000000f 52430107 02616c 01 02616c 0005 7077"));
+    CodecException announcedMore =
+        rejectedRequest(hex("0000000f 52430107 02616c 01 02616c 0005 7077"));
     assertThat(announcedMore.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
     CodecException noCredential = rejectedRequest(hex("00000007 52430107 02616c"));
     assertThat(noCredential.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
-    CodecException trailing = rejectedRequest(hex("00000010 52430107 02616c 01 02616c 0002 7077 00"));
+    CodecException trailing =
+        rejectedRequest(hex("00000010 52430107 02616c 01 02616c 0002 7077 00"));
     assertThat(trailing.reason()).isEqualTo(CodecException.Reason.LENGTH_MISMATCH);
   }
 
   @Test
   void encoderRefusesASecretThatCannotTravel() {
-    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("a", ""))))
+    assertThatThrownBy(
+            () -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("a", ""))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("hello credential secret is 0 bytes of UTF-8, must be 1..1024");
-    assertThatThrownBy(
-            () -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("a", "é".repeat(513)))))
+    assertThatThrownBy(() -> ClientCodec.encodeRequest(
+            new ClientRequest.Hello("a", credential("a", "é".repeat(513)))))
         .hasMessage("hello credential secret is 1026 bytes of UTF-8, must be 1..1024");
-    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("a", "\ud800"))))
+    assertThatThrownBy(() ->
+            ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("a", "\ud800"))))
         .hasMessageContaining("unpaired surrogate");
-    assertThatThrownBy(() -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("-a", "x"))))
+    assertThatThrownBy(
+            () -> ClientCodec.encodeRequest(new ClientRequest.Hello("a", credential("-a", "x"))))
         .hasMessageStartingWith("hello credential user is invalid: ");
   }
 
@@ -583,7 +572,8 @@ class ClientCodecTest {
     byte[] negative = hex("0000000f 52430102 8000000000000001 00 0000");
     assertThat(rejectedRequest(negative)).hasMessageContaining("send seq must be >= 0");
     byte[] overlong = hex("00000011 52430102 0000000000000001 00 0002 c0af");
-    assertThat(rejectedRequest(overlong)).hasMessageContaining("send text is not well-formed UTF-8");
+    assertThat(rejectedRequest(overlong))
+        .hasMessageContaining("send text is not well-formed UTF-8");
     byte[] surrogate = hex("00000012 52430102 0000000000000001 00 0003 eda080");
     assertThat(rejectedRequest(surrogate).reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
     byte[] overLimit = hex("0000000f 52430102 0000000000000001 00 1001");
@@ -619,14 +609,12 @@ class ClientCodecTest {
     String badName = "0000001e 52430106 0120";
     assertThat(
             rejectedRequest(hex(badName + " 0000000000000005 0000000000000000 0000000000000001")))
-        .hasMessage(
-            "resume name is invalid: a name may only contain " + IdChars.ALLOWED
-                + "; found ' ' at position 1");
+        .hasMessage("resume name is invalid: a name may only contain " + IdChars.ALLOWED
+            + "; found ' ' at position 1");
   }
 
   @Test
-  void resumedWithACompleteFlagOtherThanZeroOrOneIsRejectedAsInvalidField()
-      throws CodecException {
+  void resumedWithACompleteFlagOtherThanZeroOrOneIsRejectedAsInvalidField() throws CodecException {
     // name "a", session 5, server "s", lastSendSeq 7, epoch, seq 9, then the flag
     String head = "00000029 5243014a 0161 0000000000000005 0173";
     String upToFlag = head + " 0000000000000007 000003a4f2c10001 0000000000000009";
@@ -637,26 +625,24 @@ class ClientCodecTest {
     assertThat(two).hasMessage("resumed complete must be 0 or 1, was 2");
     assertThat(rejectedEvent(hex(upToFlag + " ff")))
         .hasMessage("resumed complete must be 0 or 1, was 255");
-    assertThat(
-            rejectedEvent(hex(head + " 8000000000000007 000003a4f2c10001 0000000000000009 01")))
+    assertThat(rejectedEvent(hex(head + " 8000000000000007 000003a4f2c10001 0000000000000009 01")))
         .hasMessage("resumed lastSendSeq must be >= 0, was " + (Long.MIN_VALUE + 7));
-    CodecException noServer =
-        rejectedEvent(
-            hex("00000028 5243014a 0161 0000000000000005 00 0000000000000007 000003a4f2c10001"
-                + " 0000000000000009 01"));
+    CodecException noServer = rejectedEvent(
+        hex("00000028 5243014a 0161 0000000000000005 00 0000000000000007 000003a4f2c10001"
+            + " 0000000000000009 01"));
     assertThat(noServer.reason()).isEqualTo(CodecException.Reason.INVALID_ID);
     assertThat(noServer).hasMessage("resumed server is empty");
   }
 
   @Test
-  void welcomeAndMessageWithANegativeSeqAreRejectedButANegativeEpochIsNot()
-      throws CodecException {
+  void welcomeAndMessageWithANegativeSeqAreRejectedButANegativeEpochIsNot() throws CodecException {
     // Welcome "a", session 1, server "s", then epoch and seq, then the token
     String welcome = "00000030 52430141 0161 0000000000000001 0173";
     String noToken = " 0000000000000000 0000000000000000";
     assertThat(rejectedEvent(hex(welcome + " 0000000000000000 8000000000000000" + noToken)))
         .hasMessage("welcome seq must be >= 0, was " + Long.MIN_VALUE);
-    assertThat(ClientCodec.decodeEvent(hex(welcome + " ffffffffffffffff 0000000000000002" + noToken)))
+    assertThat(
+            ClientCodec.decodeEvent(hex(welcome + " ffffffffffffffff 0000000000000002" + noToken)))
         .isEqualTo(new ServerEvent.Welcome("a", 1, NodeId.of("s"), -1, 2));
     // Message from "a" to everyone, text "", then epoch and seq, then fromSession and fromSeq
     String message = "00000029 52430145 0161 00 0000";
@@ -674,8 +660,7 @@ class ClientCodecTest {
     String upToSender = "00000029 52430145 0161 00 0000 000003a4f2c10001 0000000000000003";
     assertThat(ClientCodec.decodeEvent(hex(upToSender + " 0000000000000006 0000000000000002")))
         .isEqualTo(new ServerEvent.Message("a", null, "", EPOCH, 3, 6, 2));
-    CodecException session =
-        rejectedEvent(hex(upToSender + " ffffffffffffffff 0000000000000002"));
+    CodecException session = rejectedEvent(hex(upToSender + " ffffffffffffffff 0000000000000002"));
     assertThat(session.reason()).isEqualTo(CodecException.Reason.INVALID_FIELD);
     assertThat(session).hasMessage("message fromSession must be >= 0, was -1");
     CodecException seq = rejectedEvent(hex(upToSender + " 0000000000000006 8000000000000000"));
@@ -686,7 +671,8 @@ class ClientCodecTest {
   @Test
   void aWelcomeOrMessageWithoutItsPositionIsTruncated() {
     // The layout before positions were added: the frame ends where the position should start.
-    assertThat(rejectedEvent(hex("00000010 52430141 0161 0000000000000001 0173")).reason())
+    assertThat(
+            rejectedEvent(hex("00000010 52430141 0161 0000000000000001 0173")).reason())
         .isEqualTo(CodecException.Reason.TRUNCATED);
     assertThat(rejectedEvent(hex("00000009 52430145 0161 00 0000")))
         .hasMessage("frame ends inside message epoch at byte 13: needs 8 bytes, 0 left");
@@ -700,17 +686,14 @@ class ClientCodecTest {
     assertThat(noSession.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
     assertThat(noSession)
         .hasMessage("frame ends inside message fromSession at byte 29: needs 8 bytes, 0 left");
-    CodecException noSeq =
-        rejectedEvent(
-            hex("00000021 52430145 0161 00 0000 000003a4f2c10001 0000000000000003"
-                + " 0000000000000006"));
+    CodecException noSeq = rejectedEvent(hex(
+        "00000021 52430145 0161 00 0000 000003a4f2c10001 0000000000000003" + " 0000000000000006"));
     assertThat(noSeq.reason()).isEqualTo(CodecException.Reason.TRUNCATED);
     assertThat(noSeq)
         .hasMessage("frame ends inside message fromSeq at byte 37: needs 8 bytes, 0 left");
     CodecException halfASeq =
-        rejectedEvent(
-            hex("00000025 52430145 0161 00 0000 000003a4f2c10001 0000000000000003"
-                + " 0000000000000006 00000000"));
+        rejectedEvent(hex("00000025 52430145 0161 00 0000 000003a4f2c10001 0000000000000003"
+            + " 0000000000000006 00000000"));
     assertThat(halfASeq)
         .hasMessage("frame ends inside message fromSeq at byte 37: needs 8 bytes, 4 left");
   }
@@ -763,7 +746,8 @@ class ClientCodecTest {
   @Test
   void framesBackToBackOnAStreamAreSplitByFrameLength() throws CodecException {
     List<byte[]> frames = requests().map(ClientCodec::encodeRequest).toList();
-    ByteBuffer stream = ByteBuffer.allocate(frames.stream().mapToInt(f -> f.length).sum());
+    ByteBuffer stream =
+        ByteBuffer.allocate(frames.stream().mapToInt(f -> f.length).sum());
     frames.forEach(stream::put);
     byte[] bytes = stream.array();
     List<ClientRequest> decoded = new ArrayList<>();
@@ -814,16 +798,16 @@ class ClientCodecTest {
   // ------------------------------------------------------------------ fuzzing
 
   /** Decodes both ways; fails the test on anything but a result or a CodecException. */
-  private static int decodeBothWays(byte[] input, EnumSet<CodecException.Reason> seen, String where) {
+  private static int decodeBothWays(
+      byte[] input, EnumSet<CodecException.Reason> seen, String where) {
     int decoded = 0;
     for (boolean asRequest : new boolean[] {true, false}) {
       try {
         Object result =
             asRequest ? ClientCodec.decodeRequest(input) : ClientCodec.decodeEvent(input);
-        byte[] again =
-            asRequest
-                ? ClientCodec.encodeRequest((ClientRequest) result)
-                : ClientCodec.encodeEvent((ServerEvent) result);
+        byte[] again = asRequest
+            ? ClientCodec.encodeRequest((ClientRequest) result)
+            : ClientCodec.encodeEvent((ServerEvent) result);
         assertThat(again).as("canonical re-encoding, %s", where).isEqualTo(input);
         decoded++;
       } catch (CodecException e) {
@@ -924,8 +908,11 @@ class ClientCodecTest {
   void typeCodesOfRequestsAndEventsDoNotOverlap() {
     List<Integer> requestTypes =
         requests().map(r -> ClientCodec.encodeRequest(r)[7] & 0xFF).distinct().toList();
-    List<Integer> eventTypes =
-        events().map(e -> ClientCodec.encodeEvent(e)[7] & 0xFF).distinct().sorted().toList();
+    List<Integer> eventTypes = events()
+        .map(e -> ClientCodec.encodeEvent(e)[7] & 0xFF)
+        .distinct()
+        .sorted()
+        .toList();
     assertThat(requestTypes).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8);
     assertThat(eventTypes).isEqualTo(IntStream.rangeClosed(65, 75).boxed().toList());
   }

@@ -16,7 +16,8 @@ class ClientEventFuzzTest {
 
   /** A frame of every event type (and edge values), written by the encoder. */
   static Stream<byte[]> seeds() {
-    return ClientFrames.seeds(ClientCodecTest.events().map(ClientCodec::encodeEvent).toList());
+    return ClientFrames.seeds(
+        ClientCodecTest.events().map(ClientCodec::encodeEvent).toList());
   }
 
   /**

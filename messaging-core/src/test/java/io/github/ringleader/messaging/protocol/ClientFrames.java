@@ -43,11 +43,8 @@ final class ClientFrames<T> {
    * as a TCP stream.
    */
   void check(byte[] input) throws Exception {
-    Outcome<Integer> length =
-        decodeWithin(
-            input.length,
-            () -> ClientCodec.frameLength(input, 0, input.length),
-            CodecException.class);
+    Outcome<Integer> length = decodeWithin(
+        input.length, () -> ClientCodec.frameLength(input, 0, input.length), CodecException.class);
     if (input.length < ClientCodec.LENGTH_PREFIX_BYTES) {
       assertThat(length.value()).isEqualTo(-1);
     } else if (length.decoded()) {
@@ -58,16 +55,14 @@ final class ClientFrames<T> {
           .isEqualTo(CodecException.Reason.OVERSIZED);
     }
 
-    Outcome<T> frame =
-        decodeWithin(
-            input.length, () -> decoder.decode(input, 0, input.length), CodecException.class);
+    Outcome<T> frame = decodeWithin(
+        input.length, () -> decoder.decode(input, 0, input.length), CodecException.class);
     if (frame.decoded()) {
       assertThat(encoder.apply(frame.get())).as("re-encoded").isEqualTo(input);
     }
     byte[] padded = padded(input);
-    Outcome<T> inPadding =
-        decodeWithin(
-            input.length, () -> decoder.decode(padded, 3, input.length), CodecException.class);
+    Outcome<T> inPadding = decodeWithin(
+        input.length, () -> decoder.decode(padded, 3, input.length), CodecException.class);
     assertSameOutcome(inPadding, frame, "the same frame at offset 3 of a larger array");
 
     readAsStream(input);
@@ -83,21 +78,22 @@ final class ClientFrames<T> {
     int start = 0;
     while (true) {
       int at = start;
-      Outcome<Integer> length =
-          decodeWithin(
-              stream.length - at,
-              () -> ClientCodec.frameLength(stream, at, stream.length - at),
-              CodecException.class);
+      Outcome<Integer> length = decodeWithin(
+          stream.length - at,
+          () -> ClientCodec.frameLength(stream, at, stream.length - at),
+          CodecException.class);
       if (!length.decoded()) {
         return; // the server says goodbye and closes
       }
       int frame = length.get();
       if (frame < 0 || stream.length - at < frame) {
-        assertThat(stream.length - at).as("an incomplete frame's bytes")
+        assertThat(stream.length - at)
+            .as("an incomplete frame's bytes")
             .isLessThan(ClientCodec.MAX_CLIENT_FRAME_BYTES);
         return;
       }
-      assertThat(frame).isBetween(ClientCodec.LENGTH_PREFIX_BYTES, ClientCodec.MAX_CLIENT_FRAME_BYTES);
+      assertThat(frame)
+          .isBetween(ClientCodec.LENGTH_PREFIX_BYTES, ClientCodec.MAX_CLIENT_FRAME_BYTES);
       Outcome<T> decoded =
           decodeWithin(frame, () -> decoder.decode(stream, at, frame), CodecException.class);
       if (!decoded.decoded()) {

@@ -16,7 +16,8 @@ class ClientRequestFuzzTest {
 
   /** A frame of every request type (and edge values), written by the encoder. */
   static Stream<byte[]> seeds() {
-    return ClientFrames.seeds(ClientCodecTest.requests().map(ClientCodec::encodeRequest).toList());
+    return ClientFrames.seeds(
+        ClientCodecTest.requests().map(ClientCodec::encodeRequest).toList());
   }
 
   /**

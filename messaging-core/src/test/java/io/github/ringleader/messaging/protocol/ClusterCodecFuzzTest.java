@@ -30,15 +30,14 @@ class ClusterCodecFuzzTest {
    * datagram of several: where the fuzzer starts, so it mutates deep inside valid frames.
    */
   static Stream<byte[]> seeds() {
-    List<byte[]> frames =
-        Stream.of(
-                ClusterCodecTest.samples(),
-                ClusterCodecTest.largest(),
-                ClusterCodecTest.smallest(),
-                RoutingCodecTest.fuzzSamples())
-            .flatMap(s -> s)
-            .map(ClusterCodec::encode)
-            .toList();
+    List<byte[]> frames = Stream.of(
+            ClusterCodecTest.samples(),
+            ClusterCodecTest.largest(),
+            ClusterCodecTest.smallest(),
+            RoutingCodecTest.fuzzSamples())
+        .flatMap(s -> s)
+        .map(ClusterCodec::encode)
+        .toList();
     ByteArrayOutputStream datagram = new ByteArrayOutputStream();
     frames.stream().limit(3).forEach(datagram::writeBytes);
     return Stream.concat(frames.stream(), Stream.of(datagram.toByteArray()));
@@ -62,22 +61,16 @@ class ClusterCodecFuzzTest {
       assertThat(ClusterCodec.frameLength(input, 0, input.length)).isEqualTo(input.length);
     }
     byte[] padded = padded(input);
-    Outcome<ClusterEnvelope> inPadding =
-        decodeWithin(
-            input.length,
-            () -> ClusterCodec.decode(padded, 3, input.length),
-            CodecException.class);
+    Outcome<ClusterEnvelope> inPadding = decodeWithin(
+        input.length, () -> ClusterCodec.decode(padded, 3, input.length), CodecException.class);
     assertSameOutcome(inPadding, frame, "the same frame at offset 3 of a larger array");
 
     checkDecodeAll(input);
   }
 
   private static void checkFrameLength(byte[] input) throws Exception {
-    Outcome<Integer> length =
-        decodeWithin(
-            input.length,
-            () -> ClusterCodec.frameLength(input, 0, input.length),
-            CodecException.class);
+    Outcome<Integer> length = decodeWithin(
+        input.length, () -> ClusterCodec.frameLength(input, 0, input.length), CodecException.class);
     if (input.length < ClusterCodec.LENGTH_PREFIX_BYTES) {
       assertThat(length.value()).isEqualTo(-1);
     } else if (length.decoded()) {
@@ -90,20 +83,19 @@ class ClusterCodecFuzzTest {
   }
 
   private static void checkDecodeAll(byte[] input) throws Exception {
-    Outcome<List<ClusterEnvelope>> all =
-        decodeWithin(
-            input.length,
-            () -> {
-              List<ClusterEnvelope> out = new ArrayList<>(List.of(SENTINEL));
-              try {
-                ClusterCodec.decodeAll(input, 0, input.length, out);
-              } catch (CodecException e) {
-                assertThat(out).as("output after a rejected datagram").containsExactly(SENTINEL);
-                throw e;
-              }
-              return out.subList(1, out.size());
-            },
-            CodecException.class);
+    Outcome<List<ClusterEnvelope>> all = decodeWithin(
+        input.length,
+        () -> {
+          List<ClusterEnvelope> out = new ArrayList<>(List.of(SENTINEL));
+          try {
+            ClusterCodec.decodeAll(input, 0, input.length, out);
+          } catch (CodecException e) {
+            assertThat(out).as("output after a rejected datagram").containsExactly(SENTINEL);
+            throw e;
+          }
+          return out.subList(1, out.size());
+        },
+        CodecException.class);
     if (all.decoded()) {
       assertThat(all.get()).as("frames in the datagram").isNotEmpty();
       ByteArrayOutputStream again = new ByteArrayOutputStream();

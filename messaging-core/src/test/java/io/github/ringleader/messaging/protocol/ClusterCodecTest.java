@@ -127,11 +127,10 @@ class ClusterCodecTest {
 
   @Test
   void aDatagramOfFramesBackToBackDecodesToAllOfThemInOrder() throws CodecException {
-    List<ClusterEnvelope> sent =
-        List.of(
-            envelope(new Heartbeat(0, 0, null, 4, 0, 100)),
-            envelope(new Discover()),
-            envelope(new ElectionAck(3, 12)));
+    List<ClusterEnvelope> sent = List.of(
+        envelope(new Heartbeat(0, 0, null, 4, 0, 100)),
+        envelope(new Discover()),
+        envelope(new ElectionAck(3, 12)));
     ByteBuffer datagram = ByteBuffer.allocate(1024);
     for (ClusterEnvelope e : sent) {
       datagram.put(ClusterCodec.encode(e));
@@ -155,7 +154,8 @@ class ClusterCodecTest {
     broken.put(Reason.LENGTH_MISMATCH, concat(one, two, new byte[] {0, 0}));
     for (Map.Entry<Reason, byte[]> e : broken.entrySet()) {
       List<ClusterEnvelope> decoded = new ArrayList<>();
-      assertThatThrownBy(() -> ClusterCodec.decodeAll(e.getValue(), 0, e.getValue().length, decoded))
+      assertThatThrownBy(
+              () -> ClusterCodec.decodeAll(e.getValue(), 0, e.getValue().length, decoded))
           .isInstanceOf(CodecException.class)
           .satisfies(t -> assertThat(((CodecException) t).reason()).isEqualTo(e.getKey()));
       assertThat(decoded).as("nothing of a broken datagram is handed on").isEmpty();
@@ -163,7 +163,8 @@ class ClusterCodecTest {
   }
 
   private static byte[] concat(byte[]... parts) {
-    ByteBuffer out = ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> p.length).sum());
+    ByteBuffer out =
+        ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> p.length).sum());
     for (byte[] part : parts) {
       out.put(part);
     }
@@ -215,10 +216,9 @@ class ClusterCodecTest {
   // The bytes below are written out by hand from docs/wire-protocol.md, not produced by the
   // codec, so a change to the wire format fails here and has to be made in the spec too.
 
-  private static final String COMMON =
-      "04" + "70726f64" // cluster "prod"
-          + "07" + "73657276657232" // sender "server2"
-          + "0000018bcfe56800"; // incarnation 1700000000000
+  private static final String COMMON = "04" + "70726f64" // cluster "prod"
+      + "07" + "73657276657232" // sender "server2"
+      + "0000018bcfe56800"; // incarnation 1700000000000
 
   static Stream<Arguments> pinnedFrames() {
     return Stream.of(
@@ -245,8 +245,8 @@ class ClusterCodecTest {
             "00000021" + "524c" + "01" + "03" + COMMON + "0000018bcfe567ff"),
         Arguments.of(
             envelope(new Election(3, 12, NodeId.of("server9"))),
-            "00000031" + "524c" + "01" + "04" + COMMON
-                + "0000000000000003" + "000000000000000c" + "07" + "73657276657239"),
+            "00000031" + "524c" + "01" + "04" + COMMON + "0000000000000003" + "000000000000000c"
+                + "07" + "73657276657239"),
         Arguments.of(
             envelope(new ElectionAck(3, 12)),
             "00000029" + "524c" + "01" + "05" + COMMON + "0000000000000003" + "000000000000000c"),
@@ -352,8 +352,13 @@ class ClusterCodecTest {
 
   @Test
   void senderWithANonAsciiByteIsRejectedAsInvalidIdWithoutQuotingIt() {
-    byte[] frame =
-        new RawFrame(Leave.TYPE).str("prod").u8(7).ascii("server").u8(0xC3).i64(1).build();
+    byte[] frame = new RawFrame(Leave.TYPE)
+        .str("prod")
+        .u8(7)
+        .ascii("server")
+        .u8(0xC3)
+        .i64(1)
+        .build();
 
     assertRejected(frame, Reason.INVALID_ID)
         .withMessage("sender id has non-ASCII byte 0xC3 at index 6");
@@ -377,7 +382,8 @@ class ClusterCodecTest {
 
   @Test
   void senderOfSixtyFiveCharactersIsRejectedAsInvalidId() {
-    byte[] frame = new RawFrame(Leave.TYPE).str("prod").str("s".repeat(65)).i64(1).build();
+    byte[] frame =
+        new RawFrame(Leave.TYPE).str("prod").str("s".repeat(65)).i64(1).build();
 
     assertRejected(frame, Reason.INVALID_ID)
         .withMessage("sender id is invalid: node id must be at most 64 characters, was 65");
@@ -385,26 +391,31 @@ class ClusterCodecTest {
 
   @Test
   void invalidCandidateIsRejectedAsInvalidId() {
-    byte[] frame =
-        new RawFrame(Election.TYPE).str("prod").str("a").i64(1).i64(1).i64(1).str("").build();
+    byte[] frame = new RawFrame(Election.TYPE)
+        .str("prod")
+        .str("a")
+        .i64(1)
+        .i64(1)
+        .i64(1)
+        .str("")
+        .build();
 
     assertRejected(frame, Reason.INVALID_ID).withMessage("candidate id is empty");
   }
 
   @Test
   void invalidKnownLeaderIsRejectedAsInvalidId() {
-    byte[] frame =
-        new RawFrame(Heartbeat.TYPE)
-            .str("prod")
-            .str("a")
-            .i64(1)
-            .i64(0)
-            .u16(7000)
-            .str("b c")
-            .i64(0)
-            .i32(0)
-            .i32(1)
-            .build();
+    byte[] frame = new RawFrame(Heartbeat.TYPE)
+        .str("prod")
+        .str("a")
+        .i64(1)
+        .i64(0)
+        .u16(7000)
+        .str("b c")
+        .i64(0)
+        .i32(0)
+        .i32(1)
+        .build();
 
     assertRejected(frame, Reason.INVALID_ID)
         .withMessageStartingWith("heartbeat knownLeader id is invalid")
@@ -424,23 +435,78 @@ class ClusterCodecTest {
     return Stream.of(
         Arguments.of(
             "heartbeat sequence",
-            heartbeat.copy().i64(-1).u16(1).str("").i64(0).i32(0).i32(0).str("").i32(0).u16(0).build(),
+            heartbeat
+                .copy()
+                .i64(-1)
+                .u16(1)
+                .str("")
+                .i64(0)
+                .i32(0)
+                .i32(0)
+                .str("")
+                .i32(0)
+                .u16(0)
+                .build(),
             "invalid Heartbeat: sequence must be >= 0, was -1"),
         Arguments.of(
             "heartbeat term",
-            heartbeat.copy().i64(0).u16(1).str("").i64(Long.MIN_VALUE).i32(0).i32(0).str("").i32(0).u16(0).build(),
+            heartbeat
+                .copy()
+                .i64(0)
+                .u16(1)
+                .str("")
+                .i64(Long.MIN_VALUE)
+                .i32(0)
+                .i32(0)
+                .str("")
+                .i32(0)
+                .u16(0)
+                .build(),
             "invalid Heartbeat: term must be >= 0, was " + Long.MIN_VALUE),
         Arguments.of(
             "heartbeat clients",
-            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(-3).i32(0).str("").i32(0).u16(0).build(),
+            heartbeat
+                .copy()
+                .i64(0)
+                .u16(1)
+                .str("")
+                .i64(0)
+                .i32(-3)
+                .i32(0)
+                .str("")
+                .i32(0)
+                .u16(0)
+                .build(),
             "invalid Heartbeat: clients must be >= 0, was -3"),
         Arguments.of(
             "heartbeat capacity",
-            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(0).i32(-1).str("").i32(0).u16(0).build(),
+            heartbeat
+                .copy()
+                .i64(0)
+                .u16(1)
+                .str("")
+                .i64(0)
+                .i32(0)
+                .i32(-1)
+                .str("")
+                .i32(0)
+                .u16(0)
+                .build(),
             "invalid Heartbeat: capacity must be >= 0, was -1"),
         Arguments.of(
             "heartbeat intervalMillis",
-            heartbeat.copy().i64(0).u16(1).str("").i64(0).i32(0).i32(0).str("").i32(-1).u16(3).build(),
+            heartbeat
+                .copy()
+                .i64(0)
+                .u16(1)
+                .str("")
+                .i64(0)
+                .i32(0)
+                .i32(0)
+                .str("")
+                .i32(-1)
+                .u16(3)
+                .build(),
             "invalid Heartbeat: intervalMillis must be >= 0, was -1"),
         Arguments.of(
             "probingIncarnation",
@@ -448,19 +514,44 @@ class ClusterCodecTest {
             "invalid IdInUse: probingIncarnation must be >= 0, was -2"),
         Arguments.of(
             "election term",
-            new RawFrame(Election.TYPE).str("p").str("a").i64(1).i64(-1).i64(0).str("b").build(),
+            new RawFrame(Election.TYPE)
+                .str("p")
+                .str("a")
+                .i64(1)
+                .i64(-1)
+                .i64(0)
+                .str("b")
+                .build(),
             "invalid Election: term must be >= 0, was -1"),
         Arguments.of(
             "election messageId",
-            new RawFrame(Election.TYPE).str("p").str("a").i64(1).i64(0).i64(-1).str("b").build(),
+            new RawFrame(Election.TYPE)
+                .str("p")
+                .str("a")
+                .i64(1)
+                .i64(0)
+                .i64(-1)
+                .str("b")
+                .build(),
             "invalid Election: messageId must be >= 0, was -1"),
         Arguments.of(
             "election ack messageId",
-            new RawFrame(ElectionAck.TYPE).str("p").str("a").i64(1).i64(0).i64(-9).build(),
+            new RawFrame(ElectionAck.TYPE)
+                .str("p")
+                .str("a")
+                .i64(1)
+                .i64(0)
+                .i64(-9)
+                .build(),
             "invalid ElectionAck: messageId must be >= 0, was -9"),
         Arguments.of(
             "leader announcement term",
-            new RawFrame(LeaderAnnouncement.TYPE).str("p").str("a").i64(1).i64(-1).build(),
+            new RawFrame(LeaderAnnouncement.TYPE)
+                .str("p")
+                .str("a")
+                .i64(1)
+                .i64(-1)
+                .build(),
             "invalid LeaderAnnouncement: term must be >= 0, was -1"));
   }
 
@@ -472,17 +563,23 @@ class ClusterCodecTest {
 
   @Test
   void heartbeatThatSaysHalfItsTimingsIsRejectedAsInvalidField() {
-    RawFrame heartbeat =
-        new RawFrame(Heartbeat.TYPE).str("prod").str("a").i64(1).i64(0).u16(1).str("").i64(0);
-    byte[] intervalOnly = heartbeat.copy().i32(0).i32(0).str("").i32(2000).u16(0).build();
+    RawFrame heartbeat = new RawFrame(Heartbeat.TYPE)
+        .str("prod")
+        .str("a")
+        .i64(1)
+        .i64(0)
+        .u16(1)
+        .str("")
+        .i64(0);
+    byte[] intervalOnly =
+        heartbeat.copy().i32(0).i32(0).str("").i32(2000).u16(0).build();
     byte[] missedOnly = heartbeat.copy().i32(0).i32(0).str("").i32(0).u16(3).build();
 
     assertRejected(intervalOnly, Reason.INVALID_FIELD)
         .withMessage(
             "invalid Heartbeat: intervalMillis and missedHeartbeats are both 0 (timings not said)"
                 + " or both > 0, were 2000 and 0");
-    assertRejected(missedOnly, Reason.INVALID_FIELD)
-        .withMessageEndingWith("were 0 and 3");
+    assertRejected(missedOnly, Reason.INVALID_FIELD).withMessageEndingWith("were 0 and 3");
   }
 
   @Test
@@ -490,15 +587,15 @@ class ClusterCodecTest {
     byte[] frame = new RawFrame(Leave.TYPE).str("prod/eu").str("a").i64(1).build();
 
     assertRejected(frame, Reason.INVALID_FIELD)
-        .withMessage(
-            "cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
-                + " \"prod/eu\"");
+        .withMessage("cluster name must be 1 to 64 characters of " + IdChars.ALLOWED + ", was"
+            + " \"prod/eu\"");
   }
 
   @Test
   void emptyOrOverlongClusterNameIsRejectedAsInvalidField() {
     byte[] empty = new RawFrame(Leave.TYPE).str("").str("a").i64(1).build();
-    byte[] overlong = new RawFrame(Leave.TYPE).str("c".repeat(65)).str("a").i64(1).build();
+    byte[] overlong =
+        new RawFrame(Leave.TYPE).str("c".repeat(65)).str("a").i64(1).build();
 
     assertRejected(empty, Reason.INVALID_FIELD).withMessageContaining("was \"\"");
     assertRejected(overlong, Reason.INVALID_FIELD).withMessageStartingWith("cluster name must");
@@ -506,7 +603,8 @@ class ClusterCodecTest {
 
   @Test
   void clusterNameWithANonAsciiByteIsRejectedAsInvalidField() {
-    byte[] frame = new RawFrame(Leave.TYPE).u8(2).u8(0xFF).u8('x').str("a").i64(1).build();
+    byte[] frame =
+        new RawFrame(Leave.TYPE).u8(2).u8(0xFF).u8('x').str("a").i64(1).build();
 
     assertRejected(frame, Reason.INVALID_FIELD)
         .withMessage("cluster name has non-ASCII byte 0xFF at index 0");
@@ -532,26 +630,22 @@ class ClusterCodecTest {
 
   @Test
   void everyTruncationOfAValidFrameIsRejectedAsTruncated() {
-    validFrames()
-        .forEach(
-            frame -> {
-              for (int length = 0; length < frame.length; length++) {
-                assertRejected(Arrays.copyOf(frame, length), Reason.TRUNCATED);
-              }
-            });
+    validFrames().forEach(frame -> {
+      for (int length = 0; length < frame.length; length++) {
+        assertRejected(Arrays.copyOf(frame, length), Reason.TRUNCATED);
+      }
+    });
   }
 
   @Test
   void everyTruncationWithAMatchingLengthPrefixIsRejectedAsTruncated() {
-    validFrames()
-        .forEach(
-            frame -> {
-              for (int length = 4; length < frame.length; length++) {
-                byte[] cut = Arrays.copyOf(frame, length);
-                ByteBuffer.wrap(cut).putInt(length - 4);
-                assertRejected(cut, Reason.TRUNCATED);
-              }
-            });
+    validFrames().forEach(frame -> {
+      for (int length = 4; length < frame.length; length++) {
+        byte[] cut = Arrays.copyOf(frame, length);
+        ByteBuffer.wrap(cut).putInt(length - 4);
+        assertRejected(cut, Reason.TRUNCATED);
+      }
+    });
   }
 
   // ------------------------------------------------------------------ fuzzing
@@ -757,8 +851,7 @@ class ClusterCodecTest {
 
   // ------------------------------------------------------------------ helpers
 
-  static ThrowableAssertAlternative<CodecException> assertRejected(
-      byte[] input, Reason reason) {
+  static ThrowableAssertAlternative<CodecException> assertRejected(byte[] input, Reason reason) {
     return org.assertj.core.api.Assertions.assertThatExceptionOfType(CodecException.class)
         .as("decoding %s", HEX.formatHex(input))
         .isThrownBy(() -> ClusterCodec.decode(input))

@@ -99,9 +99,8 @@ class FrameAuthenticatorFuzzTest {
     int at = 0;
     while (rest.length - at >= 2) {
       int announced = ((rest[at] & 0xFF) << 8) | (rest[at + 1] & 0xFF);
-      int length =
-          Math.min(
-              Math.min(announced, rest.length - at - 2), FrameAuthenticator.MAX_INNER_FRAME_BYTES);
+      int length = Math.min(
+          Math.min(announced, rest.length - at - 2), FrameAuthenticator.MAX_INNER_FRAME_BYTES);
       byte[] frame = Arrays.copyOfRange(rest, at + 2, at + 2 + length);
       at += 2 + length;
       long seq = at < rest.length ? rest[at++] & 0xFF : 0;
@@ -152,7 +151,8 @@ class FrameAuthenticatorFuzzTest {
       // number ahead of the frame that does not decode is refused first, as a replay.
       if (first.failure() instanceof AuthenticationException replay
           && replay.reason() == AuthFailure.REPLAYED) {
-        assertThat(new HashSet<>(seqs)).as("frame numbers of a datagram refused as a replay")
+        assertThat(new HashSet<>(seqs))
+            .as("frame numbers of a datagram refused as a replay")
             .hasSizeLessThan(seqs.size());
       } else {
         assertThat(first.failure()).isInstanceOf(CodecException.class);

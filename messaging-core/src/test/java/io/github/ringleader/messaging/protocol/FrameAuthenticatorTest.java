@@ -18,10 +18,11 @@ import org.junit.jupiter.api.Test;
 class FrameAuthenticatorTest {
   private static final ClusterKey KEY = ClusterKey.of(filled(1));
   private static final ClusterKey OTHER = ClusterKey.of(filled(2));
-  private static final ClusterEnvelope HEARTBEAT =
-      new ClusterEnvelope(
-          "prod", NodeId.of("server2"), 1_700_000_000_000L,
-          new Heartbeat(42, 7000, NodeId.of("server9"), 3, 17, 100, "10.0.0.2", 2000, 3));
+  private static final ClusterEnvelope HEARTBEAT = new ClusterEnvelope(
+      "prod",
+      NodeId.of("server2"),
+      1_700_000_000_000L,
+      new Heartbeat(42, 7000, NodeId.of("server9"), 3, 17, 100, "10.0.0.2", 2000, 3));
 
   private static byte[] filled(int value) {
     byte[] key = new byte[ClusterKey.KEY_BYTES];
@@ -70,7 +71,9 @@ class FrameAuthenticatorTest {
     byte[] plain = ClusterCodec.encode(HEARTBEAT);
     byte[] sealed = new FrameAuthenticator(KEY).seal(plain);
 
-    assertThat(sealed.length).isEqualTo(plain.length + FrameAuthenticator.OVERHEAD_BYTES).isEqualTo(plain.length + 36);
+    assertThat(sealed.length)
+        .isEqualTo(plain.length + FrameAuthenticator.OVERHEAD_BYTES)
+        .isEqualTo(plain.length + 36);
     assertThat(Arrays.copyOfRange(sealed, 0, 7)).containsExactly(0, 0, 0, 110, 0x52, 0x41, 2);
     assertThat(Arrays.copyOfRange(sealed, 11, 19)).as("frameSeq 0").containsOnly(0);
     assertThat(Arrays.copyOfRange(sealed, 27, HEARTBEAT_HEADER_END))
@@ -139,7 +142,8 @@ class FrameAuthenticatorTest {
     byte[] sealed = new FrameAuthenticator(KEY).seal(plain);
 
     Mac extract = Mac.getInstance("HmacSHA256");
-    extract.init(new SecretKeySpec("ringleader cluster frames v2".getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
+    extract.init(new SecretKeySpec(
+        "ringleader cluster frames v2".getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
     byte[] prk = extract.doFinal(filled(1));
     Mac expand = Mac.getInstance("HmacSHA256");
     expand.init(new SecretKeySpec(prk, "HmacSHA256"));
@@ -154,9 +158,11 @@ class FrameAuthenticatorTest {
     Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
     byte[] nonce = new byte[12];
     System.arraycopy(sealed, 11, nonce, 4, 8); // 0x00000000 | frameSeq
-    gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(frameKey, "AES"), new GCMParameterSpec(128, nonce));
+    gcm.init(
+        Cipher.DECRYPT_MODE, new SecretKeySpec(frameKey, "AES"), new GCMParameterSpec(128, nonce));
     gcm.updateAAD(sealed, 0, HEARTBEAT_HEADER_END);
-    byte[] typeAndBody = gcm.doFinal(sealed, HEARTBEAT_HEADER_END, sealed.length - HEARTBEAT_HEADER_END);
+    byte[] typeAndBody =
+        gcm.doFinal(sealed, HEARTBEAT_HEADER_END, sealed.length - HEARTBEAT_HEADER_END);
 
     assertThat(typeAndBody)
         .isEqualTo(concat(new byte[] {plain[7]}, Arrays.copyOfRange(plain, 29, plain.length)));
@@ -165,10 +171,11 @@ class FrameAuthenticatorTest {
   @Test
   void aChatsTextIsNotInTheSealedFrame() throws Exception {
     String secret = "meet me at the old mill at nine";
-    ClusterEnvelope chat =
-        new ClusterEnvelope(
-            "prod", NodeId.of("server2"), 7,
-            new Sequenced(1L << 40, 1, new StreamEntry.Chat("alice", 11, 1, "bob", secret)));
+    ClusterEnvelope chat = new ClusterEnvelope(
+        "prod",
+        NodeId.of("server2"),
+        7,
+        new Sequenced(1L << 40, 1, new StreamEntry.Chat("alice", 11, 1, "bob", secret)));
     byte[] plain = ClusterCodec.encode(chat);
     byte[] sealed = new FrameAuthenticator(KEY).seal(plain);
 
@@ -194,7 +201,9 @@ class FrameAuthenticatorTest {
         // (A shorter one, or another sender count, moves the header's end: the tag fails.)
         assertThat(malformed(receiver, tampered)).isEqualTo(CodecException.Reason.TRUNCATED);
       } else {
-        assertThat(refusal(receiver, tampered)).as("byte %d flipped", at).isEqualTo(AuthFailure.BAD_MAC);
+        assertThat(refusal(receiver, tampered))
+            .as("byte %d flipped", at)
+            .isEqualTo(AuthFailure.BAD_MAC);
       }
     }
     assertThat(open(receiver, sealed)).as("the genuine frame still opens").hasSize(1);
@@ -227,7 +236,9 @@ class FrameAuthenticatorTest {
       byte[] stub = Arrays.copyOf(sealed, keep);
       stub[0] = stub[1] = stub[2] = 0;
       stub[3] = (byte) (keep - 4);
-      assertThat(malformed(receiver, stub)).as("%d bytes", keep).isEqualTo(CodecException.Reason.TRUNCATED);
+      assertThat(malformed(receiver, stub))
+          .as("%d bytes", keep)
+          .isEqualTo(CodecException.Reason.TRUNCATED);
     }
     assertThat(open(receiver, sealed)).hasSize(1);
   }
@@ -248,8 +259,8 @@ class FrameAuthenticatorTest {
   @Test
   void noNonceRepeatsUnderOneKeyAcrossSendersAndLives() throws Exception {
     // Two senders, the same frame counter: different frame keys.
-    ClusterEnvelope fromServer3 =
-        new ClusterEnvelope("prod", NodeId.of("server3"), HEARTBEAT.incarnation(), HEARTBEAT.message());
+    ClusterEnvelope fromServer3 = new ClusterEnvelope(
+        "prod", NodeId.of("server3"), HEARTBEAT.incarnation(), HEARTBEAT.message());
     byte[] a = new FrameAuthenticator(KEY, 8, 42).seal(ClusterCodec.encode(HEARTBEAT), 0);
     byte[] b = new FrameAuthenticator(KEY, 8, 42).seal(ClusterCodec.encode(fromServer3), 0);
     FrameKeys keys = new FrameKeys(KEY);
@@ -263,7 +274,9 @@ class FrameAuthenticatorTest {
     byte[] first = new FrameAuthenticator(KEY).seal(plain);
     byte[] second = new FrameAuthenticator(KEY).seal(plain);
     assertThat(Arrays.copyOfRange(first, 11, 19)).isEqualTo(Arrays.copyOfRange(second, 11, 19));
-    assertThat(Arrays.copyOfRange(first, 19, 27)).as("sealer").isNotEqualTo(Arrays.copyOfRange(second, 19, 27));
+    assertThat(Arrays.copyOfRange(first, 19, 27))
+        .as("sealer")
+        .isNotEqualTo(Arrays.copyOfRange(second, 19, 27));
     assertThat(Arrays.copyOfRange(first, HEARTBEAT_HEADER_END, first.length))
         .isNotEqualTo(Arrays.copyOfRange(second, HEARTBEAT_HEADER_END, second.length));
 
@@ -318,9 +331,10 @@ class FrameAuthenticatorTest {
   @Test
   void framesBackToBackInOneDatagramOpenInOrder() throws Exception {
     FrameAuthenticator sender = new FrameAuthenticator(KEY);
-    ClusterEnvelope leave = new ClusterEnvelope("prod", NodeId.of("server2"), 1_700_000_000_000L, new Leave());
-    byte[] datagram =
-        concat(sender.seal(ClusterCodec.encode(HEARTBEAT)), sender.seal(ClusterCodec.encode(leave)));
+    ClusterEnvelope leave =
+        new ClusterEnvelope("prod", NodeId.of("server2"), 1_700_000_000_000L, new Leave());
+    byte[] datagram = concat(
+        sender.seal(ClusterCodec.encode(HEARTBEAT)), sender.seal(ClusterCodec.encode(leave)));
 
     assertThat(open(new FrameAuthenticator(KEY), datagram)).containsExactly(HEARTBEAT, leave);
   }
@@ -332,18 +346,23 @@ class FrameAuthenticatorTest {
     byte[] plain = ClusterCodec.encode(HEARTBEAT);
 
     assertThat(open(receiver, sender.seal(plain, 2_000))).hasSize(1);
-    assertThat(open(receiver, sender.seal(plain, 1_500))).as("late, inside the window").hasSize(1);
+    assertThat(open(receiver, sender.seal(plain, 1_500)))
+        .as("late, inside the window")
+        .hasSize(1);
     assertThat(refusal(receiver, sender.seal(plain, 2_000 - ReplayWindow.WINDOW)))
-        .as("below the window").isEqualTo(AuthFailure.REPLAYED);
+        .as("below the window")
+        .isEqualTo(AuthFailure.REPLAYED);
 
     ClusterEnvelope older =
         new ClusterEnvelope("prod", NodeId.of("server2"), 1_600_000_000_000L, new Leave());
     assertThat(refusal(receiver, sender.seal(ClusterCodec.encode(older), 5_000)))
-        .as("an older life").isEqualTo(AuthFailure.REPLAYED);
+        .as("an older life")
+        .isEqualTo(AuthFailure.REPLAYED);
     ClusterEnvelope newer =
         new ClusterEnvelope("prod", NodeId.of("server2"), 1_800_000_000_000L, new Leave());
     assertThat(open(receiver, sender.seal(ClusterCodec.encode(newer), 0)))
-        .as("a new life starts a new window").hasSize(1);
+        .as("a new life starts a new window")
+        .hasSize(1);
     assertThat(refusal(receiver, sender.seal(plain, 2_001))).isEqualTo(AuthFailure.REPLAYED);
   }
 
@@ -364,7 +383,8 @@ class FrameAuthenticatorTest {
     FrameAuthenticator receiver = new FrameAuthenticator(KEY, 8);
     byte[] plain = ClusterCodec.encode(HEARTBEAT);
     for (int life = 0; life < 100; life++) { // a new transport each time: a new sealer, a new key
-      assertThat(open(receiver, new FrameAuthenticator(KEY, 8, life).seal(plain, life))).hasSize(1);
+      assertThat(open(receiver, new FrameAuthenticator(KEY, 8, life).seal(plain, life)))
+          .hasSize(1);
     }
     assertThat(receiver.cachedFrameKeys()).isEqualTo(8);
     FrameKeys.Cache cache = new FrameKeys.Cache(8);
@@ -375,7 +395,9 @@ class FrameAuthenticatorTest {
     }
     assertThat(cache.size()).isEqualTo(8);
     assertThat(cache.get(0, new byte[] {99}, 0, 1)).isNotNull();
-    assertThat(cache.get(0, new byte[] {0}, 0, 1)).as("the eldest was forgotten").isNull();
+    assertThat(cache.get(0, new byte[] {0}, 0, 1))
+        .as("the eldest was forgotten")
+        .isNull();
     assertThat(cache.get(1, new byte[] {99}, 0, 1)).as("another key slot").isNull();
   }
 
@@ -389,9 +411,13 @@ class FrameAuthenticatorTest {
     FrameAuthenticator newKeyOnly = new FrameAuthenticator(ClusterKey.of(newKey));
     byte[] plain = ClusterCodec.encode(HEARTBEAT);
 
-    assertThat(open(new FrameAuthenticator(ClusterKey.of(oldKey, newKey)), onNewKey.seal(plain))).hasSize(1);
-    assertThat(open(new FrameAuthenticator(ClusterKey.of(newKey, oldKey)), onOldKey.seal(plain))).hasSize(1);
-    assertThat(open(onOldKey, rotating.seal(plain))).as("signs with the first key").hasSize(1);
+    assertThat(open(new FrameAuthenticator(ClusterKey.of(oldKey, newKey)), onNewKey.seal(plain)))
+        .hasSize(1);
+    assertThat(open(new FrameAuthenticator(ClusterKey.of(newKey, oldKey)), onOldKey.seal(plain)))
+        .hasSize(1);
+    assertThat(open(onOldKey, rotating.seal(plain)))
+        .as("signs with the first key")
+        .hasSize(1);
     assertThat(refusal(newKeyOnly, onOldKey.seal(plain))).isEqualTo(AuthFailure.BAD_MAC);
     // The frame names its key: the id of the key it was sealed with, whatever its slot.
     assertThat(Arrays.copyOfRange(rotating.seal(plain), 7, 11))
@@ -405,7 +431,8 @@ class FrameAuthenticatorTest {
     String line = generated.signingKeyBase64();
     assertThat(line).hasSize(44).doesNotContain("\n");
     assertThat(ClusterKey.parse(line + "\n", "file k")).isEqualTo(generated);
-    ClusterKey two = ClusterKey.parse("\n " + line + " \r\n" + ClusterKey.of(filled(2)).signingKeyBase64() + "\n\n", "file k");
+    ClusterKey two = ClusterKey.parse(
+        "\n " + line + " \r\n" + ClusterKey.of(filled(2)).signingKeyBase64() + "\n\n", "file k");
     assertThat(two.acceptedKeys()).hasSize(2);
     assertThat(two.signingKey()).isEqualTo(generated.signingKey());
     assertThat(generated.toString()).doesNotContain(line);

@@ -142,8 +142,12 @@ final class FuzzChecks {
       assertThat(actual.value()).as(what).isEqualTo(expected.value());
     } else {
       assertThat(actual.failure()).as(what).isNotNull();
-      assertThat(actual.thrown().getClass()).as(what).isEqualTo(expected.thrown().getClass());
-      assertThat(actual.thrown().getMessage()).as(what).isEqualTo(expected.thrown().getMessage());
+      assertThat(actual.thrown().getClass())
+          .as(what)
+          .isEqualTo(expected.thrown().getClass());
+      assertThat(actual.thrown().getMessage())
+          .as(what)
+          .isEqualTo(expected.thrown().getMessage());
     }
   }
 }

@@ -30,20 +30,22 @@ class FuzzTestLayoutTest {
             "ClientRequestFuzzTest",
             "ClientEventFuzzTest");
     for (Class<?> type : fuzzClasses) {
-      long fuzzTests =
-          Arrays.stream(type.getDeclaredMethods())
-              .filter(m -> m.isAnnotationPresent(FuzzTest.class))
-              .map(Method::getName)
-              .count();
+      long fuzzTests = Arrays.stream(type.getDeclaredMethods())
+          .filter(m -> m.isAnnotationPresent(FuzzTest.class))
+          .map(Method::getName)
+          .count();
       assertThat(fuzzTests).as("@FuzzTest methods in %s", type.getSimpleName()).isEqualTo(1);
     }
   }
 
   private static List<Class<?>> fuzzTestClassesInThisPackage()
       throws URISyntaxException, java.io.IOException {
-    Path dir =
-        Path.of(FuzzTestLayoutTest.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-            .resolve(FuzzTestLayoutTest.class.getPackageName().replace('.', '/'));
+    Path dir = Path.of(FuzzTestLayoutTest.class
+            .getProtectionDomain()
+            .getCodeSource()
+            .getLocation()
+            .toURI())
+        .resolve(FuzzTestLayoutTest.class.getPackageName().replace('.', '/'));
     try (Stream<Path> files = Files.list(dir)) {
       return files
           .map(p -> p.getFileName().toString())

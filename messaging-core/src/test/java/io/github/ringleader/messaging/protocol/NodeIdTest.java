@@ -56,9 +56,8 @@ class NodeIdTest {
   void idWithASpaceIsRejectedNamingTheSpaceAndWhereItIs() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> NodeId.of("server 1"))
-        .withMessage(
-            "node id may only contain " + IdChars.ALLOWED + "; found ' ' at position 7 in"
-                + " \"server 1\"");
+        .withMessage("node id may only contain " + IdChars.ALLOWED + "; found ' ' at position 7 in"
+            + " \"server 1\"");
   }
 
   @Test
@@ -190,8 +189,23 @@ class NodeIdTest {
    */
   private static List<NodeId> randomIds(Random random, int count) {
     String[] pieces = {
-      "0", "1", "01", "001", "2", "9", "10", "99", "12345678901234567890", "a", "b", "A", "z",
-      "-", ".", "_", "server"
+      "0",
+      "1",
+      "01",
+      "001",
+      "2",
+      "9",
+      "10",
+      "99",
+      "12345678901234567890",
+      "a",
+      "b",
+      "A",
+      "z",
+      "-",
+      ".",
+      "_",
+      "server"
     };
     List<NodeId> ids = new ArrayList<>();
     while (ids.size() < count) {

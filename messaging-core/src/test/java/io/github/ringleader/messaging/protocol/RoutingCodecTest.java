@@ -79,11 +79,10 @@ class RoutingCodecTest {
         new Directory(1, 3, List.of(session("alice", 5), session("bob", 6))),
         new Directory(0, 1, List.of(session("alice", 5), detachedSession("bob", 6))),
         new Directory(
-            0, 1,
+            0,
+            1,
             List.of(
-                pastSession("carol", 7, false),
-                pastSession("dave", 8, true),
-                session("erin", 9))));
+                pastSession("carol", 7, false), pastSession("dave", 8, true), session("erin", 9))));
   }
 
   private static Session session(String name, long id) {
@@ -144,16 +143,13 @@ class RoutingCodecTest {
   /** Typical and extreme messages of the six routing types. */
   static Stream<ClusterMessage> messages() {
     List<SequencedEntry> entries =
-        typicalEntries()
-            .map(e -> new SequencedEntry(100 + e.entryCode(), e))
-            .toList();
-    List<Session> sessions =
-        List.of(
-            session("alice", 5),
-            session("bob", 6),
-            detachedSession("carol", 7),
-            pastSession("dave", 8, false),
-            pastSession("erin", 9, true));
+        typicalEntries().map(e -> new SequencedEntry(100 + e.entryCode(), e)).toList();
+    List<Session> sessions = List.of(
+        session("alice", 5),
+        session("bob", 6),
+        detachedSession("carol", 7),
+        pastSession("dave", 8, false),
+        pastSession("erin", 9, true));
     return Stream.of(
         new Forward(new Joined("alice", 5, SERVER2)),
         new Forward(new Chat("alice", 5, 1, null, "hi")),
@@ -166,8 +162,13 @@ class RoutingCodecTest {
         new SyncReply(8, 7, 3, 0, 1, entries.subList(0, 1), sessions.subList(0, 1)),
         new SyncReply(8, 7, 120, 1, 2, entries, sessions),
         new SyncReply(
-            Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE,
-            Integer.MAX_VALUE - 1, Integer.MAX_VALUE, List.of(), sessions),
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            Integer.MAX_VALUE - 1,
+            Integer.MAX_VALUE,
+            List.of(),
+            sessions),
         new Sequenced(0, 0, new Directory(0, 1, List.of())),
         new Sequenced(7, 3, new Chat("alice", 5, 2, "bob", "h\u00e9")),
         new StreamAck(0, 0, 0),
@@ -263,27 +264,23 @@ class RoutingCodecTest {
 
   @Test
   void encodedSizeOfASessionIsWhatItAddsToADirectoryAndToASyncReply() {
-    for (Session s :
-        List.of(
-            session("alice", 5),
-            detachedSession("bob", 6),
-            pastSession("carol", 7, false),
-            pastSession("dave", 8, true),
-            new Session("a", 0, NodeId.of("0"), 0),
-            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Bounds.MAX_CLIENT_SEQ),
-            new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Bounds.MAX_CLIENT_SEQ, true, true))) {
+    for (Session s : List.of(
+        session("alice", 5),
+        detachedSession("bob", 6),
+        pastSession("carol", 7, false),
+        pastSession("dave", 8, true),
+        new Session("a", 0, NodeId.of("0"), 0),
+        new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Bounds.MAX_CLIENT_SEQ),
+        new Session(LONGEST_NAME, Long.MAX_VALUE, LONGEST_ID, Bounds.MAX_CLIENT_SEQ, true, true))) {
       int emptyDirectory =
-          ClusterCodec.encode(envelope(new Sequenced(1, 1, new Directory(0, 1, List.of()))))
-              .length;
-      int oneSession =
-          ClusterCodec.encode(envelope(new Sequenced(1, 1, new Directory(0, 1, List.of(s)))))
-              .length;
+          ClusterCodec.encode(envelope(new Sequenced(1, 1, new Directory(0, 1, List.of())))).length;
+      int oneSession = ClusterCodec.encode(
+              envelope(new Sequenced(1, 1, new Directory(0, 1, List.of(s)))))
+          .length;
       int emptyReply =
-          ClusterCodec.encode(envelope(new SyncReply(1, 0, 0, 0, 1, List.of(), List.of())))
-              .length;
+          ClusterCodec.encode(envelope(new SyncReply(1, 0, 0, 0, 1, List.of(), List.of()))).length;
       int replyWithSession =
-          ClusterCodec.encode(envelope(new SyncReply(1, 0, 0, 0, 1, List.of(), List.of(s))))
-              .length;
+          ClusterCodec.encode(envelope(new SyncReply(1, 0, 0, 0, 1, List.of(), List.of(s)))).length;
 
       assertThat(ClusterCodec.encodedSize(s))
           .isEqualTo(oneSession - emptyDirectory)
@@ -320,24 +317,19 @@ class RoutingCodecTest {
     // + Sequenced 16 + Carried 17 + Chat 1 + from 33 + session and clientSeq 16 + to 33
     // + text (2 + 4096) + previous 8 = 4368.
     List<ClusterMessage> largest = new ArrayList<>();
-    largestEntries()
-        .filter(e -> !(e instanceof Directory))
-        .forEach(
-            e -> {
-              largest.add(new Forward(e));
-              largest.add(new Sequenced(Long.MAX_VALUE, Long.MAX_VALUE, e));
-              if (!(e instanceof Carried)) {
-                largest.add(
-                    new Sequenced(
-                        Long.MAX_VALUE, Long.MAX_VALUE, new Carried(Long.MAX_VALUE, 1, e)));
-              }
-            });
-    int max =
-        largest.stream()
-            .map(m -> new ClusterEnvelope("c".repeat(64), LONGEST_ID, Long.MAX_VALUE, m))
-            .mapToInt(e -> ClusterCodec.encode(e).length)
-            .max()
-            .orElseThrow();
+    largestEntries().filter(e -> !(e instanceof Directory)).forEach(e -> {
+      largest.add(new Forward(e));
+      largest.add(new Sequenced(Long.MAX_VALUE, Long.MAX_VALUE, e));
+      if (!(e instanceof Carried)) {
+        largest.add(
+            new Sequenced(Long.MAX_VALUE, Long.MAX_VALUE, new Carried(Long.MAX_VALUE, 1, e)));
+      }
+    });
+    int max = largest.stream()
+        .map(m -> new ClusterEnvelope("c".repeat(64), LONGEST_ID, Long.MAX_VALUE, m))
+        .mapToInt(e -> ClusterCodec.encode(e).length)
+        .max()
+        .orElseThrow();
 
     assertThat(max).isEqualTo(146 + 16 + 17 + 1 + 33 + 16 + 33 + 2 + 4096 + 8).isEqualTo(4368);
   }
@@ -382,7 +374,8 @@ class RoutingCodecTest {
   }
 
   @Test
-  void syncReplyPackedWithSmallestSessionsAndEntriesFillsTheFrameToWithinASession() throws CodecException {
+  void syncReplyPackedWithSmallestSessionsAndEntriesFillsTheFrameToWithinASession()
+      throws CodecException {
     // Header 29 + SyncReply fixed fields 36 = 65; 50 of the smallest entries with their seq,
     // 19 bytes each; then as many of the smallest sessions, 37 bytes each, as fit:
     // (65507 - 65 - 950) / 37 = 1743, which leave 1 byte unused.
@@ -424,9 +417,8 @@ class RoutingCodecTest {
 
   @Test
   void syncReplyEntryWithANegativeSeqIsRefusedByTheEncoderNotSentAsAnInvalidFrame() {
-    SyncReply reply =
-        new SyncReply(
-            8, 7, 3, 0, 1, List.of(new SequencedEntry(-1, new Left("a", 1, ""))), List.of());
+    SyncReply reply = new SyncReply(
+        8, 7, 3, 0, 1, List.of(new SequencedEntry(-1, new Left("a", 1, ""))), List.of());
 
     assertThatThrownBy(() -> ClusterCodec.encode(envelope(reply)))
         .isInstanceOf(IllegalArgumentException.class)
@@ -437,17 +429,17 @@ class RoutingCodecTest {
 
   // Written out by hand from docs/wire-protocol.md, not produced by the codec.
 
-  private static final String HEAD =
-      "524c01"; // magic "RL", version 1; the type code follows
-  private static final String COMMON =
-      "04" + "70726f64" // cluster "prod"
-          + "07" + "73657276657232" // sender "server2"
-          + "0000018bcfe56800"; // incarnation 1700000000000
+  private static final String HEAD = "524c01"; // magic "RL", version 1; the type code follows
+  private static final String COMMON = "04" + "70726f64" // cluster "prod"
+      + "07" + "73657276657232" // sender "server2"
+      + "0000018bcfe56800"; // incarnation 1700000000000
   private static final String ALICE = "05" + "616c696365";
   private static final String LEFT_BOB_QUIT =
       "05" + "03626f62" + "0000000000000006" + "0004" + "71756974"; // Left("bob", 6, "quit")
   /** A resume token, as the pinned frames carry it: high, then low, 8 bytes each. */
-  private static final ResumeToken TOKEN = new ResumeToken(0x0123456789abcdefL, 0xfedcba9876543210L);
+  private static final ResumeToken TOKEN =
+      new ResumeToken(0x0123456789abcdefL, 0xfedcba9876543210L);
+
   private static final String TOKEN_HEX = "0123456789abcdef" + "fedcba9876543210";
   private static final String NO_TOKEN = "00000000000000000000000000000000";
   private static final String SESSION_ALICE = // Session("alice", 5, server2, 2), attached, TOKEN
@@ -456,11 +448,11 @@ class RoutingCodecTest {
       "03626f62" + "0000000000000006" + "07" + "73657276657233" + "0000000000000004" + "01"
           + NO_TOKEN;
   private static final String SESSION_CAROL_PAST = // Session("carol", 7, server3, 3), past
-      "05" + "6361726f6c" + "0000000000000007" + "07" + "73657276657233" + "0000000000000003"
-          + "02" + NO_TOKEN;
+      "05" + "6361726f6c" + "0000000000000007" + "07" + "73657276657233" + "0000000000000003" + "02"
+          + NO_TOKEN;
   private static final String SESSION_DAVE_DETACHED_PAST = // Session("dave", 8, server2, 0)
-      "04" + "64617665" + "0000000000000008" + "07" + "73657276657232" + "0000000000000000"
-          + "03" + NO_TOKEN;
+      "04" + "64617665" + "0000000000000008" + "07" + "73657276657232" + "0000000000000000" + "03"
+          + NO_TOKEN;
 
   static Stream<Arguments> pinnedFrames() {
     Session alice = new Session("alice", 5, SERVER2, 2, TOKEN);
@@ -470,10 +462,9 @@ class RoutingCodecTest {
     return Stream.of(
         Arguments.of(
             new Forward(new Joined("alice", 5, SERVER2, TOKEN)),
-            "00000040" + HEAD + "08" + COMMON
-                + "01" + ALICE + "0000000000000005" + "07" + "73657276657232" + TOKEN_HEX),
-        Arguments.of(
-            new SyncRequest(7), "00000021" + HEAD + "09" + COMMON + "0000000000000007"),
+            "00000040" + HEAD + "08" + COMMON + "01" + ALICE + "0000000000000005" + "07"
+                + "73657276657232" + TOKEN_HEX),
+        Arguments.of(new SyncRequest(7), "00000021" + HEAD + "09" + COMMON + "0000000000000007"),
         Arguments.of(
             new SyncReply(8, 0, 0, 0, 1, List.of(), List.of()),
             "0000003d" + HEAD + "0a" + COMMON
@@ -481,7 +472,11 @@ class RoutingCodecTest {
                 + "00000000" + "00000001" + "0000" + "0000"),
         Arguments.of(
             new SyncReply(
-                8, 7, 3, 0, 1,
+                8,
+                7,
+                3,
+                0,
+                1,
                 List.of(new SequencedEntry(3, new Left("bob", 6, "quit"))),
                 List.of(alice)),
             "00000087" + HEAD + "0a" + COMMON
@@ -566,8 +561,8 @@ class RoutingCodecTest {
                 + SESSION_DAVE_DETACHED_PAST),
         Arguments.of(
             new StreamAck(7, 12, 10),
-            "00000031" + HEAD + "0c" + COMMON
-                + "0000000000000007" + "000000000000000c" + "000000000000000a"),
+            "00000031" + HEAD + "0c" + COMMON + "0000000000000007" + "000000000000000c"
+                + "000000000000000a"),
         Arguments.of(
             new StreamState(7, 12, 11, 10),
             "00000039" + HEAD + "0d" + COMMON
@@ -679,8 +674,13 @@ class RoutingCodecTest {
   void malformedUtf8IsRejectedAsInvalidFieldWithoutQuotingIt(String hex, int index) {
     byte[] bytes = HEX.parseHex(hex);
     byte[] chat = chatUpToText().u16(bytes.length).bytes(bytes).build();
-    byte[] left =
-        sequenced().u8(Left.CODE).str("bob").i64(6).u16(bytes.length).bytes(bytes).build();
+    byte[] left = sequenced()
+        .u8(Left.CODE)
+        .str("bob")
+        .i64(6)
+        .u16(bytes.length)
+        .bytes(bytes)
+        .build();
 
     assertRejected(chat, Reason.INVALID_FIELD)
         .withMessage("chat text is not well-formed UTF-8: invalid sequence at index " + index);
@@ -704,8 +704,8 @@ class RoutingCodecTest {
                 + " found ' ' at position 3"),
         Arguments.of(
             sequenced().u8(Joined.CODE).str("a".repeat(33)).i64(5).str("server2"),
-            "joined name is invalid: a name must be at most 32 characters, \""
-                + "a".repeat(32) + "\u2026\" has 33"),
+            "joined name is invalid: a name must be at most 32 characters, \"" + "a".repeat(32)
+                + "\u2026\" has 33"),
         Arguments.of(
             sequenced().u8(JoinRefused.CODE).str("al/ce").i64(5).str("server2").utf8(""),
             "join refused name is invalid: a name may only contain " + IdChars.ALLOWED
@@ -728,11 +728,26 @@ class RoutingCodecTest {
             "resumed name is invalid: a name must not be empty"),
         Arguments.of(
             sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(2))
-                .str("b c").i64(6).str("server2").i64(1).u8(0).i64(0).i64(0),
+                .str("b c")
+                .i64(6)
+                .str("server2")
+                .i64(1)
+                .u8(0)
+                .i64(0)
+                .i64(0),
             "directory sessions[1].name is invalid: a name may only contain " + IdChars.ALLOWED
                 + "; found ' ' at position 2"),
         Arguments.of(
-            syncReply(0, 1).u16(0).u16(1).str("").i64(6).str("server2").i64(1).u8(0).i64(0).i64(0),
+            syncReply(0, 1)
+                .u16(0)
+                .u16(1)
+                .str("")
+                .i64(6)
+                .str("server2")
+                .i64(1)
+                .u8(0)
+                .i64(0)
+                .i64(0),
             "sync reply sessions[0].name is invalid: a name must not be empty"));
   }
 
@@ -745,10 +760,21 @@ class RoutingCodecTest {
   @Test
   void badServerIdsAreRejectedAsInvalidId() {
     byte[] empty = sequenced().u8(Joined.CODE).str("alice").i64(5).str("").build();
-    byte[] valid = sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)).build();
-    byte[] badSession =
-        sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("alice").i64(5).str("rack/1").i64(2).u8(0).i64(0).i64(0).build();
+    byte[] valid =
+        sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)).build();
+    byte[] badSession = sequenced()
+        .u8(Directory.CODE)
+        .i32(0)
+        .i32(1)
+        .u16(1)
+        .str("alice")
+        .i64(5)
+        .str("rack/1")
+        .i64(2)
+        .u8(0)
+        .i64(0)
+        .i64(0)
+        .build();
     byte[] resumedNowhere =
         sequenced().u8(Resumed.CODE).str("alice").i64(5).str("").i64(0).build();
 
@@ -772,13 +798,28 @@ class RoutingCodecTest {
 
   @Test
   void carriedEntryCarryingAnotherIsRejectedAsInvalidField() {
-    byte[] inSequenced =
-        sequenced().u8(Carried.CODE).i64(7).i64(3).u8(Carried.CODE).i64(6).i64(1)
-            .u8(Left.CODE).str("bob").i64(6).utf8("").build();
+    byte[] inSequenced = sequenced()
+        .u8(Carried.CODE)
+        .i64(7)
+        .i64(3)
+        .u8(Carried.CODE)
+        .i64(6)
+        .i64(1)
+        .u8(Left.CODE)
+        .str("bob")
+        .i64(6)
+        .utf8("")
+        .build();
     byte[] inForward =
         frame(Forward.TYPE).u8(Carried.CODE).i64(7).i64(3).u8(Carried.CODE).build();
-    byte[] inSyncReply =
-        syncReply(0, 1).u16(1).i64(3).u8(Carried.CODE).i64(7).i64(3).u8(Carried.CODE).build();
+    byte[] inSyncReply = syncReply(0, 1)
+        .u16(1)
+        .i64(3)
+        .u8(Carried.CODE)
+        .i64(7)
+        .i64(3)
+        .u8(Carried.CODE)
+        .build();
 
     for (byte[] frame : List.of(inSequenced, inForward, inSyncReply)) {
       assertRejected(frame, Reason.INVALID_FIELD)
@@ -800,8 +841,8 @@ class RoutingCodecTest {
 
   @Test
   void carriedDirectoryIsAllowed() throws CodecException {
-    assertRoundTrip(
-        envelope(new Sequenced(8, 1, new Carried(7, 3, new Directory(0, 2, List.of())))));
+    assertRoundTrip(envelope(
+        new Sequenced(8, 1, new Carried(7, 3, new Directory(0, 2, List.of())))));
   }
 
   // ------------------------------------------------------------------ resuming sessions
@@ -815,7 +856,9 @@ class RoutingCodecTest {
     int clientSeqAt = 29 + 8 + 8 + 1 + (1 + 5) + 8;
     assertThat(ByteBuffer.wrap(frame, clientSeqAt, 8).getLong()).as("clientSeq").isEqualTo(17);
     // previous is the last field
-    assertThat(ByteBuffer.wrap(frame, frame.length - 8, 8).getLong()).as("previous").isEqualTo(3);
+    assertThat(ByteBuffer.wrap(frame, frame.length - 8, 8).getLong())
+        .as("previous")
+        .isEqualTo(3);
     assertThat(((Sequenced) ClusterCodec.decode(frame).message()).entry()).isEqualTo(chat);
   }
 
@@ -839,10 +882,13 @@ class RoutingCodecTest {
     assertRejected(same, Reason.INVALID_FIELD)
         .withMessage("invalid Chat: previous must be below clientSeq 2, was 2");
     assertRejected(later, Reason.INVALID_FIELD)
-        .withMessage(
-            "invalid Chat: previous must be below clientSeq 2, was " + Long.MAX_VALUE);
-    assertThat(decodes(chatUpToText().utf8("hi").i64(1).build())).as("previous 1").isTrue();
-    assertThat(decodes(chatUpToText().utf8("hi").i64(0).build())).as("previous 0").isTrue();
+        .withMessage("invalid Chat: previous must be below clientSeq 2, was " + Long.MAX_VALUE);
+    assertThat(decodes(chatUpToText().utf8("hi").i64(1).build()))
+        .as("previous 1")
+        .isTrue();
+    assertThat(decodes(chatUpToText().utf8("hi").i64(0).build()))
+        .as("previous 0")
+        .isTrue();
   }
 
   static Stream<Arguments> sessionFlags() {
@@ -870,9 +916,19 @@ class RoutingCodecTest {
           .as("flags of the last session, before its token")
           .isEqualTo((byte) flags);
     }
-    byte[] raw =
-        sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("bob").i64(6).str("server3").i64(4).u8(flags).i64(0).i64(0).build();
+    byte[] raw = sequenced()
+        .u8(Directory.CODE)
+        .i32(0)
+        .i32(1)
+        .u16(1)
+        .str("bob")
+        .i64(6)
+        .str("server3")
+        .i64(4)
+        .u8(flags)
+        .i64(0)
+        .i64(0)
+        .build();
     assertThat(((Directory) ((Sequenced) ClusterCodec.decode(raw).message()).entry()).sessions())
         .containsExactly(session);
   }
@@ -884,8 +940,8 @@ class RoutingCodecTest {
     assertRoundTrip(envelope(new Sequenced(8, 3, new Resumed("bob", 6, SERVER2, 4))));
     assertRoundTrip(envelope(new Forward(new Resumed("bob", 6, SERVER2, 0))));
     // A token is any 128 bits, sign bits included.
-    assertRoundTrip(
-        envelope(new Forward(new Resumed("bob", 6, SERVER2, 0, new ResumeToken(-1, Long.MIN_VALUE)))));
+    assertRoundTrip(envelope(
+        new Forward(new Resumed("bob", 6, SERVER2, 0, new ResumeToken(-1, Long.MIN_VALUE)))));
     assertRoundTrip(
         envelope(new Sequenced(9, 1, new Carried(8, 3, new Resumed("bob", 6, SERVER2, 4)))));
   }
@@ -893,12 +949,28 @@ class RoutingCodecTest {
   @ParameterizedTest
   @ValueSource(ints = {4, 5, 7, 8, 0x40, 0x80, 0x83, 0xFF})
   void sessionFlagsWithUnknownBitsAreRejectedAsInvalidField(int flags) {
-    byte[] inDirectory =
-        sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("alice").i64(5).str("server2").i64(2).u8(flags).i64(0).i64(0).build();
-    byte[] inSyncReply =
-        sessionAlice(syncReply(0, 1).u16(0).u16(2))
-            .str("bob").i64(6).str("server3").i64(4).u8(flags).i64(0).i64(0).build();
+    byte[] inDirectory = sequenced()
+        .u8(Directory.CODE)
+        .i32(0)
+        .i32(1)
+        .u16(1)
+        .str("alice")
+        .i64(5)
+        .str("server2")
+        .i64(2)
+        .u8(flags)
+        .i64(0)
+        .i64(0)
+        .build();
+    byte[] inSyncReply = sessionAlice(syncReply(0, 1).u16(0).u16(2))
+        .str("bob")
+        .i64(6)
+        .str("server3")
+        .i64(4)
+        .u8(flags)
+        .i64(0)
+        .i64(0)
+        .build();
 
     assertRejected(inDirectory, Reason.INVALID_FIELD)
         .withMessage("directory sessions[0].flags has unknown bits set: " + flags);
@@ -910,9 +982,15 @@ class RoutingCodecTest {
   void aSessionWithoutItsFlagsOrItsWholeTokenIsTruncated() {
     // A name long enough for the bytes left to pass the count check (37 for one session); the
     // frame ends after lastClientSeq, or half way through the token.
-    RawFrame upToFlags =
-        sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1)
-            .str("a".repeat(20)).i64(5).str("server2").i64(2);
+    RawFrame upToFlags = sequenced()
+        .u8(Directory.CODE)
+        .i32(0)
+        .i32(1)
+        .u16(1)
+        .str("a".repeat(20))
+        .i64(5)
+        .str("server2")
+        .i64(2);
     byte[] noFlags = upToFlags.build();
     byte[] halfToken = upToFlags.u8(0).i64(7).build();
 
@@ -920,9 +998,8 @@ class RoutingCodecTest {
         .withMessage(
             "frame ends inside directory sessions[0].flags at byte 101: needs 1 byte, 0 left");
     assertRejected(halfToken, Reason.TRUNCATED)
-        .withMessage(
-            "frame ends inside directory sessions[0].token low at byte 110: needs 8 bytes,"
-                + " 0 left");
+        .withMessage("frame ends inside directory sessions[0].token low at byte 110: needs 8 bytes,"
+            + " 0 left");
   }
 
   // ------------------------------------------------------------------ parts
@@ -933,7 +1010,8 @@ class RoutingCodecTest {
         Arguments.of(0, -1, "directory parts must be in 1..65535, was -1"),
         Arguments.of(0, 65_536, "directory parts must be in 1..65535, was 65536"),
         Arguments.of(
-            Integer.MIN_VALUE, Integer.MIN_VALUE,
+            Integer.MIN_VALUE,
+            Integer.MIN_VALUE,
             "directory parts must be in 1..65535, was " + Integer.MIN_VALUE),
         Arguments.of(3, 3, "directory part must be in 0..2, was 3"),
         Arguments.of(-1, 2, "directory part must be in 0..1, was -1"),
@@ -976,10 +1054,8 @@ class RoutingCodecTest {
         Arguments.of(
             syncReply(0, 1).u16(1).i64(-1).bytes(new byte[11]), "sync reply entries[0].seq"),
         Arguments.of(sequenced().u8(Joined.CODE).str("alice").i64(-1), "joined session"),
-        Arguments.of(
-            sequenced().u8(Chat.CODE).str("alice").i64(5).i64(-1), "chat clientSeq"),
-        Arguments.of(
-            chatUpToText().utf8("hi").i64(-1), "chat previous"),
+        Arguments.of(sequenced().u8(Chat.CODE).str("alice").i64(5).i64(-1), "chat clientSeq"),
+        Arguments.of(chatUpToText().utf8("hi").i64(-1), "chat previous"),
         Arguments.of(
             sequenced().u8(ChatRejected.CODE).str("alice").i64(-1), "chat rejected session"),
         Arguments.of(
@@ -994,12 +1070,23 @@ class RoutingCodecTest {
         Arguments.of(sequenced().u8(Carried.CODE).i64(-1), "carried epoch"),
         Arguments.of(sequenced().u8(Carried.CODE).i64(0).i64(-1), "carried seq"),
         Arguments.of(
-            sequenced().u8(Directory.CODE).i32(0).i32(1).u16(1).str("alice").i64(-1)
+            sequenced()
+                .u8(Directory.CODE)
+                .i32(0)
+                .i32(1)
+                .u16(1)
+                .str("alice")
+                .i64(-1)
                 .bytes(new byte[23]),
             "directory sessions[0].session"),
         Arguments.of(
-            sessionAlice(syncReply(0, 1).u16(0).u16(2)).str("bob").i64(6).str("s").i64(-1)
-                .u8(0).bytes(new byte[16]),
+            sessionAlice(syncReply(0, 1).u16(0).u16(2))
+                .str("bob")
+                .i64(6)
+                .str("s")
+                .i64(-1)
+                .u8(0)
+                .bytes(new byte[16]),
             "sync reply sessions[1].lastClientSeq"));
   }
 
@@ -1033,17 +1120,18 @@ class RoutingCodecTest {
 
   @Test
   void sessionCountThatCannotFitInTheRestOfTheFrameIsRejectedBeforeAllocating() {
-    byte[] frame = sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(0xFFFF)).build();
+    byte[] frame =
+        sessionAlice(sequenced().u8(Directory.CODE).i32(0).i32(1).u16(0xFFFF)).build();
 
     assertRejected(frame, Reason.TRUNCATED)
-        .withMessage(
-            "frame ends inside directory sessions at byte 56: 65535 of them need at least"
-                + " 2424795 bytes, 47 left");
+        .withMessage("frame ends inside directory sessions at byte 56: 65535 of them need at least"
+            + " 2424795 bytes, 47 left");
   }
 
   @Test
   void entryCountThatCannotFitInTheRestOfTheFrameIsRejectedBeforeAllocating() {
-    byte[] frame = syncReply(0, 1).u16(2).i64(1).u8(Left.CODE).str("a").i64(1).u16(0).build();
+    byte[] frame =
+        syncReply(0, 1).u16(2).i64(1).u8(Left.CODE).str("a").i64(1).u16(0).build();
 
     assertRejected(frame, Reason.TRUNCATED)
         .withMessage(
@@ -1055,16 +1143,27 @@ class RoutingCodecTest {
   void countThatPassesTheBoundIsStillCheckedElementByElement() {
     // Two sessions announced and the 74 bytes two of the smallest take, but the first is larger,
     // so the second runs out.
-    byte[] frame =
-        sequenced().u8(Directory.CODE).i32(0).i32(1).u16(2)
-            .str("alice").i64(1).str("b").i64(2).u8(0).i64(0).i64(0) // 41 bytes
-            .str("c").i64(1).str("b").bytes(new byte[21]) // 33 bytes
-            .build();
+    byte[] frame = sequenced()
+        .u8(Directory.CODE)
+        .i32(0)
+        .i32(1)
+        .u16(2)
+        .str("alice")
+        .i64(1)
+        .str("b")
+        .i64(2)
+        .u8(0)
+        .i64(0)
+        .i64(0) // 41 bytes
+        .str("c")
+        .i64(1)
+        .str("b")
+        .bytes(new byte[21]) // 33 bytes
+        .build();
 
     assertRejected(frame, Reason.TRUNCATED)
-        .withMessage(
-            "frame ends inside directory sessions[1].token low at byte 126: needs 8 bytes,"
-                + " 4 left");
+        .withMessage("frame ends inside directory sessions[1].token low at byte 126: needs 8 bytes,"
+            + " 4 left");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -1075,26 +1174,23 @@ class RoutingCodecTest {
     ByteBuffer.wrap(padded).putInt(padded.length - 4);
 
     assertRejected(padded, Reason.LENGTH_MISMATCH)
-        .withMessage(
-            "1 byte follows the end of the "
-                + message.getClass().getSimpleName()
-                + " body at byte "
-                + valid.length);
+        .withMessage("1 byte follows the end of the "
+            + message.getClass().getSimpleName()
+            + " body at byte "
+            + valid.length);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("fuzzSamples")
   void everyCutOfARoutingFrameIsRejectedAsTruncated(ClusterEnvelope envelope) {
     byte[] frame = ClusterCodec.encode(envelope);
-    IntStream.range(0, frame.length)
-        .forEach(
-            length -> {
-              byte[] cut = Arrays.copyOf(frame, length);
-              assertRejected(cut, Reason.TRUNCATED);
-              if (length >= 4) { // and with a length prefix that matches the cut
-                ByteBuffer.wrap(cut).putInt(length - 4);
-                assertRejected(cut, Reason.TRUNCATED);
-              }
-            });
+    IntStream.range(0, frame.length).forEach(length -> {
+      byte[] cut = Arrays.copyOf(frame, length);
+      assertRejected(cut, Reason.TRUNCATED);
+      if (length >= 4) { // and with a length prefix that matches the cut
+        ByteBuffer.wrap(cut).putInt(length - 4);
+        assertRejected(cut, Reason.TRUNCATED);
+      }
+    });
   }
 }

@@ -30,68 +30,90 @@ class StreamEntryTest {
 
   static Stream<Arguments> invalidEntries() {
     return Stream.of(
-        rejects(() -> new Chat("alice", 1, 1, null, "a".repeat(4097)),
+        rejects(
+            () -> new Chat("alice", 1, 1, null, "a".repeat(4097)),
             "text is 4097 bytes of UTF-8, limit is 4096"),
-        rejects(() -> new Chat("alice", 1, 1, null, "\u20ac".repeat(1366)), // 1366 chars
+        rejects(
+            () -> new Chat("alice", 1, 1, null, "\u20ac".repeat(1366)), // 1366 chars
             "text is 4098 bytes of UTF-8, limit is 4096"),
-        rejects(() -> new Chat("alice", 1, 1, null, GRINNING.repeat(1025)),
+        rejects(
+            () -> new Chat("alice", 1, 1, null, GRINNING.repeat(1025)),
             "text is 4100 bytes of UTF-8, limit is 4096"),
-        rejects(() -> new Chat("alice", 1, 1, null, "a\uD83Db"),
+        rejects(
+            () -> new Chat("alice", 1, 1, null, "a\uD83Db"),
             "text has an unpaired surrogate at index 1, which UTF-8 cannot encode"),
-        rejects(() -> new Chat("alice", 1, 1, null, "ab\uD83D"),
+        rejects(
+            () -> new Chat("alice", 1, 1, null, "ab\uD83D"),
             "text has an unpaired surrogate at index 2, which UTF-8 cannot encode"),
-        rejects(() -> new Chat("alice", 1, 1, null, "\uDE00"),
+        rejects(
+            () -> new Chat("alice", 1, 1, null, "\uDE00"),
             "text has an unpaired surrogate at index 0, which UTF-8 cannot encode"),
-        rejects(() -> new JoinRefused("alice", 1, SERVER, "\u00df".repeat(257)),
+        rejects(
+            () -> new JoinRefused("alice", 1, SERVER, "\u00df".repeat(257)),
             "reason is 514 bytes of UTF-8, limit is 512"),
-        rejects(() -> new ChatRejected("alice", 1, 1, "r".repeat(513)),
+        rejects(
+            () -> new ChatRejected("alice", 1, 1, "r".repeat(513)),
             "reason is 513 bytes of UTF-8, limit is 512"),
-        rejects(() -> new Left("alice", 1, "\uDBFF"),
+        rejects(
+            () -> new Left("alice", 1, "\uDBFF"),
             "reason has an unpaired surrogate at index 0, which UTF-8 cannot encode"),
         rejects(() -> new Joined("", 1, SERVER), "name is invalid: a name must not be empty"),
         rejects(() -> new Chat("alice", 1, 1, "", "hi"), "to is invalid: a name must not be empty"),
-        rejects(() -> new Chat(".alice", 1, 1, null, "hi"),
+        rejects(
+            () -> new Chat(".alice", 1, 1, null, "hi"),
             "from is invalid: a name must start with an ASCII letter or digit, not '.'"),
-        rejects(() -> new ChatRejected("al ice", 1, 1, ""),
+        rejects(
+            () -> new ChatRejected("al ice", 1, 1, ""),
             "from is invalid: a name may only contain " + IdChars.ALLOWED + "; found"
                 + " ' ' at position 3"),
-        rejects(() -> new Left("a".repeat(33), 1, ""),
+        rejects(
+            () -> new Left("a".repeat(33), 1, ""),
             "name is invalid: a name must be at most 32 characters, \"" + "a".repeat(32)
                 + "\u2026\" has 33"),
-        rejects(() -> new Session("\u00e9", 1, SERVER, 0),
+        rejects(
+            () -> new Session("\u00e9", 1, SERVER, 0),
             "name is invalid: a name may only contain " + IdChars.ALLOWED
                 + "; found '\u00e9' (U+00E9) at position 1"),
         rejects(() -> new Joined("alice", -1, SERVER), "session must be >= 0, was -1"),
         rejects(() -> new JoinRefused("alice", -1, SERVER, ""), "session must be >= 0, was -1"),
         rejects(() -> new Chat("alice", 1, -1, null, ""), "clientSeq must be >= 0, was -1"),
         rejects(() -> new ChatRejected("alice", 1, -2, ""), "clientSeq must be >= 0, was -2"),
-        rejects(() -> new Left("alice", Long.MIN_VALUE, ""),
+        rejects(
+            () -> new Left("alice", Long.MIN_VALUE, ""),
             "session must be >= 0, was " + Long.MIN_VALUE),
         rejects(() -> new Carried(-1, 0, new Left("a", 1, "")), "epoch must be >= 0, was -1"),
         rejects(() -> new Carried(0, -1, new Left("a", 1, "")), "seq must be >= 0, was -1"),
-        rejects(() -> new Carried(1, 1, new Carried(0, 0, new Left("a", 1, ""))),
+        rejects(
+            () -> new Carried(1, 1, new Carried(0, 0, new Left("a", 1, ""))),
             "a carried entry cannot carry another"),
         rejects(() -> new Session("alice", 1, SERVER, -1), "lastClientSeq must be >= 0, was -1"),
-        rejects(() -> new Session("alice", 1, SERVER, -1, true, true),
+        rejects(
+            () -> new Session("alice", 1, SERVER, -1, true, true),
             "lastClientSeq must be >= 0, was -1"),
-        rejects(() -> new Session("alice", -1, SERVER, 0, true, false),
-            "session must be >= 0, was -1"),
+        rejects(
+            () -> new Session("alice", -1, SERVER, 0, true, false), "session must be >= 0, was -1"),
         rejects(() -> new Chat("alice", 1, 1, null, "", -1), "previous must be >= 0, was -1"),
-        rejects(() -> new Chat("alice", 1, 5, null, "", 5),
+        rejects(
+            () -> new Chat("alice", 1, 5, null, "", 5),
             "previous must be below clientSeq 5, was 5"),
-        rejects(() -> new Chat("alice", 1, 5, null, "", 9),
+        rejects(
+            () -> new Chat("alice", 1, 5, null, "", 9),
             "previous must be below clientSeq 5, was 9"),
-        rejects(() -> new Chat("alice", 1, 1, "bob", "", Long.MAX_VALUE),
+        rejects(
+            () -> new Chat("alice", 1, 1, "bob", "", Long.MAX_VALUE),
             "previous must be below clientSeq 1, was " + Long.MAX_VALUE),
-        rejects(() -> new Detached("al ice", 1, ""),
+        rejects(
+            () -> new Detached("al ice", 1, ""),
             "name is invalid: a name may only contain " + IdChars.ALLOWED + "; found"
                 + " ' ' at position 3"),
         rejects(() -> new Detached("alice", -1, ""), "session must be >= 0, was -1"),
-        rejects(() -> new Detached("alice", 1, "r".repeat(513)),
+        rejects(
+            () -> new Detached("alice", 1, "r".repeat(513)),
             "reason is 513 bytes of UTF-8, limit is 512"),
         rejects(() -> new Resumed("alice", -1, SERVER, 0), "session must be >= 0, was -1"),
         rejects(() -> new Resumed("alice", 1, SERVER, -1), "lastClientSeq must be >= 0, was -1"),
-        rejects(() -> new Resumed("al ice", 1, SERVER, 0),
+        rejects(
+            () -> new Resumed("al ice", 1, SERVER, 0),
             "name is invalid: a name may only contain " + IdChars.ALLOWED + "; found"
                 + " ' ' at position 3"),
         rejects(() -> new Directory(0, 0, List.of()), "parts must be in 1..65535, was 0"),
@@ -126,7 +148,8 @@ class StreamEntryTest {
     assertThat(new Chat("alice", 1, 9, null, "", 0).previous()).isZero();
     assertThat(new Chat("alice", 1, 9, null, "", 4).previous()).isEqualTo(4);
     assertThat(new Chat("alice", 1, 9, null, "", 8).previous()).isEqualTo(8);
-    assertThat(new Chat("alice", 1, Bounds.MAX_CLIENT_SEQ, null, "", Bounds.MAX_CLIENT_SEQ - 1).previous())
+    assertThat(new Chat("alice", 1, Bounds.MAX_CLIENT_SEQ, null, "", Bounds.MAX_CLIENT_SEQ - 1)
+            .previous())
         .isEqualTo(Bounds.MAX_CLIENT_SEQ - 1);
     assertThat(new Chat("alice", 1, 0, null, "", 0).previous()).isZero();
   }

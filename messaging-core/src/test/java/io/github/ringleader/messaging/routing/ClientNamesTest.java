@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ClientNamesTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"a", "Z", "7", "alice", "Alice_2", "bob.smith", "x-y", "0day", "a.", "a-", "a_"})
+  @ValueSource(
+      strings = {"a", "Z", "7", "alice", "Alice_2", "bob.smith", "x-y", "0day", "a.", "a-", "a_"})
   void lettersDigitsDotsUnderscoresAndDashesStartingWithALetterOrDigitAreValid(String name) {
     assertThat(ClientNames.problemWith(name)).isNull();
     assertThat(ClientNames.isValid(name)).isTrue();
@@ -92,7 +93,8 @@ class ClientNamesTest {
         .isEqualTo(
             "a name may only contain ASCII letters and digits, '.', '_' and '-' ([A-Za-z0-9._-]);"
                 + " found '\u00eb' (U+00EB) at position 3");
-    assertThat(ClientNames.problemWith("\u00e9mile")).contains("found '\u00e9' (U+00E9) at position 1");
+    assertThat(ClientNames.problemWith("\u00e9mile"))
+        .contains("found '\u00e9' (U+00E9) at position 1");
   }
 
   @Test

@@ -18,7 +18,8 @@ class EpochsTest {
   void theTermOfAnEpochIsTheTermThatStartedIt() {
     assertThat(Epochs.term(Epochs.of(3, LEADER, 1, 0))).isEqualTo(3);
     assertThat(Epochs.term(Epochs.of(3, LEADER, 1, 17))).isEqualTo(3);
-    assertThat(Epochs.term(Epochs.of(3, RIVAL, 99, (1 << Epochs.FLUSH_BITS) - 1))).isEqualTo(3);
+    assertThat(Epochs.term(Epochs.of(3, RIVAL, 99, (1 << Epochs.FLUSH_BITS) - 1)))
+        .isEqualTo(3);
     assertThat(Epochs.term(Epochs.of((1L << Epochs.TERM_BITS) - 1, LEADER, 1, 0)))
         .isEqualTo((1L << Epochs.TERM_BITS) - 1);
   }
@@ -36,7 +37,9 @@ class EpochsTest {
   @Test
   void twoLeadersOfTheSameTermStartDifferentEpochs() {
     assertThat(Epochs.of(4, LEADER, 1, 0)).isNotEqualTo(Epochs.of(4, RIVAL, 1, 0));
-    assertThat(Epochs.of(4, LEADER, 1, 0)).as("a restarted leader").isNotEqualTo(Epochs.of(4, LEADER, 2, 0));
+    assertThat(Epochs.of(4, LEADER, 1, 0))
+        .as("a restarted leader")
+        .isNotEqualTo(Epochs.of(4, LEADER, 2, 0));
   }
 
   @Test
@@ -53,7 +56,9 @@ class EpochsTest {
     assertThat(Epochs.earlierFlushOfSameLeader(first, second)).isTrue();
     assertThat(Epochs.earlierFlushOfSameLeader(first, third)).isTrue();
     assertThat(Epochs.earlierFlushOfSameLeader(second, first)).isFalse();
-    assertThat(Epochs.earlierFlushOfSameLeader(second, second)).as("not earlier than itself").isFalse();
+    assertThat(Epochs.earlierFlushOfSameLeader(second, second))
+        .as("not earlier than itself")
+        .isFalse();
   }
 
   @Test
@@ -61,16 +66,21 @@ class EpochsTest {
     long mine = Epochs.of(4, LEADER, 1, 0);
 
     assertThat(Epochs.earlierFlushOfSameLeader(mine, Epochs.of(4, RIVAL, 1, 5))).isFalse();
-    assertThat(Epochs.earlierFlushOfSameLeader(Epochs.of(4, RIVAL, 1, 0), Epochs.of(4, LEADER, 1, 5)))
+    assertThat(
+            Epochs.earlierFlushOfSameLeader(Epochs.of(4, RIVAL, 1, 0), Epochs.of(4, LEADER, 1, 5)))
         .isFalse();
-    assertThat(Epochs.earlierFlushOfSameLeader(mine, Epochs.of(5, LEADER, 1, 0))).isFalse();
-    assertThat(Epochs.earlierFlushOfSameLeader(mine, Epochs.of(4, LEADER, 2, 1))).as("another life").isFalse();
+    assertThat(Epochs.earlierFlushOfSameLeader(mine, Epochs.of(5, LEADER, 1, 0)))
+        .isFalse();
+    assertThat(Epochs.earlierFlushOfSameLeader(mine, Epochs.of(4, LEADER, 2, 1)))
+        .as("another life")
+        .isFalse();
   }
 
   @Test
   void theReadableFormIsTermDotFlushAtTheLeadersHash() {
     long epoch = Epochs.of(3, LEADER, 1, 1);
-    String hash = Long.toHexString((epoch >>> Epochs.FLUSH_BITS) & ((1L << Epochs.LEADER_BITS) - 1));
+    String hash =
+        Long.toHexString((epoch >>> Epochs.FLUSH_BITS) & ((1L << Epochs.LEADER_BITS) - 1));
 
     assertThat(Epochs.format(epoch)).isEqualTo("3.1@" + hash);
     assertThat(Epochs.format(0)).isEqualTo("0.0@0");

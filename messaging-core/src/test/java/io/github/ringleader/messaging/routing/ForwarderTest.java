@@ -63,9 +63,12 @@ class ForwarderTest {
     forwarder.flush(LEADER, RETRY, outbox);
     forwarder.flush(LEADER, 10 + Forwarder.SEQUENCED_WAIT * RETRY - 1, outbox);
     assertThat(forwards()).isEqualTo(1);
-    assertThat(forwarder.nextDeadlineNanos(LEADER)).isEqualTo(10 + Forwarder.SEQUENCED_WAIT * RETRY);
+    assertThat(forwarder.nextDeadlineNanos(LEADER))
+        .isEqualTo(10 + Forwarder.SEQUENCED_WAIT * RETRY);
     forwarder.flush(LEADER, 10 + Forwarder.SEQUENCED_WAIT * RETRY, outbox);
-    assertThat(forwards()).as("a safety net, in case that epoch never delivers it").isEqualTo(2);
+    assertThat(forwards())
+        .as("a safety net, in case that epoch never delivers it")
+        .isEqualTo(2);
   }
 
   @Test
@@ -89,7 +92,8 @@ class ForwarderTest {
   void removedRequestsAreNeitherSentNorWaitedFor() {
     forwarder.submit(Forwarder.Key.chat(7, 1), chat(1));
     forwarder.submit(Forwarder.Key.chat(7, 2), chat(2));
-    forwarder.submit(Forwarder.Key.of(Forwarder.Kind.LEAVE, 7), new StreamEntry.Left("alice", 7, "bye"));
+    forwarder.submit(
+        Forwarder.Key.of(Forwarder.Kind.LEAVE, 7), new StreamEntry.Left("alice", 7, "bye"));
     forwarder.submit(Forwarder.Key.chat(8, 1), new StreamEntry.Chat("bob", 8, 1, null, "hi", 0));
 
     assertThat(forwarder.remove(Forwarder.Key.chat(7, 2))).isTrue();
@@ -101,7 +105,9 @@ class ForwarderTest {
     forwarder.flush(LEADER, 0, outbox);
     assertThat(outbox.sentTo(LEADER, Forward.class))
         .extracting(Forward::request)
-        .containsExactly(new StreamEntry.Left("alice", 7, "bye"), new StreamEntry.Chat("bob", 8, 1, null, "hi", 0));
+        .containsExactly(
+            new StreamEntry.Left("alice", 7, "bye"),
+            new StreamEntry.Chat("bob", 8, 1, null, "hi", 0));
 
     forwarder.remove(Forwarder.Key.of(Forwarder.Kind.LEAVE, 7));
     forwarder.remove(Forwarder.Key.chat(8, 1));

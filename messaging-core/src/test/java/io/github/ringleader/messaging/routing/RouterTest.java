@@ -2,11 +2,6 @@ package io.github.ringleader.messaging.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.session.ClientLink;
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.session.WithoutPositions;
-import io.github.ringleader.messaging.session.ServerEvent.Reason;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
 import io.github.ringleader.messaging.protocol.Forward;
@@ -25,6 +20,11 @@ import io.github.ringleader.messaging.protocol.StreamEntry.Session;
 import io.github.ringleader.messaging.protocol.StreamState;
 import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.session.ServerEvent.Reason;
+import io.github.ringleader.messaging.session.WithoutPositions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -51,17 +51,18 @@ class RouterTest {
 
   /** The fake leader's first two flushes, in term 1. */
   private static final long E1 = Epochs.of(1, LEADER, 1, 0);
+
   private static final long E2 = Epochs.of(1, LEADER, 1, 1);
   /** The first flush of {@code NEW_LEADER}, in term 2. */
   private static final long NEW_LEADERS_EPOCH = Epochs.of(2, NEW_LEADER, 1, 0);
   /** This server's incarnation. */
   private static final long INCARNATION = 7;
+
   private static final long DAN = 44;
 
   private final RecordingOutbox outbox = new RecordingOutbox();
   private @Nullable NodeId roomElsewhere = ROOMY;
-  private Router router =
-      router(0, () -> roomElsewhere, () -> null);
+  private Router router = router(0, () -> roomElsewhere, () -> null);
   private long now = 1_000;
 
   /** The fake leader's stream. */
@@ -79,8 +80,7 @@ class RouterTest {
 
   /** Starts over with a router that holds lost sessions for a grace period. */
   private void withGrace() {
-    router =
-        router(30_000_000_000L, () -> roomElsewhere, () -> null);
+    router = router(30_000_000_000L, () -> roomElsewhere, () -> null);
     epoch = E2;
     head = 0;
     router.onCluster(LEADER, false, 1, lives(SELF, LEADER, OTHER), now);
@@ -109,7 +109,8 @@ class RouterTest {
     Client alice = join("alice");
 
     assertThat(alice.token.isNone()).isFalse();
-    assertThat(alice.link.events(ServerEvent.Welcome.class)).singleElement()
+    assertThat(alice.link.events(ServerEvent.Welcome.class))
+        .singleElement()
         .satisfies(w -> assertThat(w.token()).isEqualTo(alice.token));
   }
 
@@ -122,13 +123,16 @@ class RouterTest {
     for (ResumeToken guess : List.of(ResumeToken.NONE, nearMiss)) {
       Client impostor = connect();
       impostors.add(impostor);
-      router.onClientRequest(impostor.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, guess));
+      router.onClientRequest(
+          impostor.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, guess));
     }
     router.flush(now);
 
     assertThat(impostors).allSatisfy(i -> {
-      assertThat(i.link.events).singleElement().isInstanceOfSatisfying(
-          ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.SESSION_ENDED));
+      assertThat(i.link.events)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.SESSION_ENDED));
       assertThat(i.link.closed).isTrue();
     });
     assertThat(alice.link.closed).as("the session stays with its client").isFalse();
@@ -139,11 +143,14 @@ class RouterTest {
     deliver(new StreamEntry.Detached("alice", alice.session, "lost its connection"));
     outbox.clear();
     Client late = connect();
-    router.onClientRequest(late.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, nearMiss));
+    router.onClientRequest(
+        late.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, nearMiss));
     router.flush(now);
 
-    assertThat(late.link.events).singleElement().isInstanceOfSatisfying(
-        ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.SESSION_ENDED));
+    assertThat(late.link.events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.SESSION_ENDED));
     assertThat(forwardedRequests()).as("not even asked of the leader").isEmpty();
   }
 
@@ -153,7 +160,8 @@ class RouterTest {
 
     deliver(new StreamEntry.Resumed("alice", 77, SELF, 3));
 
-    assertThat(forwardedRequests()).containsExactly(new StreamEntry.Detached("alice", 77, "lost its connection"));
+    assertThat(forwardedRequests())
+        .containsExactly(new StreamEntry.Detached("alice", 77, "lost its connection"));
   }
 
   @Test
@@ -165,16 +173,20 @@ class RouterTest {
     deliver(forwardedRequests().get(0)); // one is delivered, two is still on its way
 
     Client again = connect();
-    router.onClientRequest(again.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, alice.token));
+    router.onClientRequest(
+        again.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, alice.token));
     router.flush(now);
-    assertThat(again.link.events(ServerEvent.Resumed.class)).singleElement()
-        .satisfies(r -> assertThat(r.lastSendSeq()).as("two is not sequenced yet").isEqualTo(1));
+    assertThat(again.link.events(ServerEvent.Resumed.class))
+        .singleElement()
+        .satisfies(
+            r -> assertThat(r.lastSendSeq()).as("two is not sequenced yet").isEqualTo(1));
     assertThat(alice.link.closed).as("the old connection is let go").isTrue();
 
     send(again, 2, null, "two"); // the client sends it again
     assertThat(again.link.events(ServerEvent.Rejected.class)).as("not refused").isEmpty();
     deliver(new Chat("alice", alice.session, 2, null, "two", 1));
-    assertThat(again.link.events(ServerEvent.Accepted.class)).containsExactly(new ServerEvent.Accepted(2));
+    assertThat(again.link.events(ServerEvent.Accepted.class))
+        .containsExactly(new ServerEvent.Accepted(2));
   }
 
   @Test
@@ -182,10 +194,12 @@ class RouterTest {
     withGrace();
     Client alice = join("alice");
     send(alice, 1, "zed", "psst");
-    deliver(new StreamEntry.ChatRejected("alice", alice.session, 1, "no client named zed is connected"));
+    deliver(new StreamEntry.ChatRejected(
+        "alice", alice.session, 1, "no client named zed is connected"));
 
     Client again = connect();
-    router.onClientRequest(again.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, alice.token));
+    router.onClientRequest(
+        again.connection, new ClientRequest.Resume("alice", alice.session, 0, 0, alice.token));
     router.flush(now);
 
     assertThat(again.link.events).hasSizeGreaterThanOrEqualTo(2);
@@ -198,8 +212,7 @@ class RouterTest {
 
   @Test
   void aServerThatCameUpAfterTheClientsLastMessageSendsItToOneUpLonger() {
-    router =
-        router(30_000_000_000L, () -> roomElsewhere, () -> OTHER);
+    router = router(30_000_000_000L, () -> roomElsewhere, () -> OTHER);
     epoch = E2;
     head = 0;
     router.onCluster(LEADER, false, 1, lives(SELF, LEADER, OTHER), now);
@@ -208,15 +221,18 @@ class RouterTest {
     outbox.clear();
 
     Client alice = connect();
-    router.onClientRequest(alice.connection, new ClientRequest.Resume("alice", 5, E1, 40)); // before E2
+    router.onClientRequest(
+        alice.connection, new ClientRequest.Resume("alice", 5, E1, 40)); // before E2
     Client bob = connect();
     router.onClientRequest(bob.connection, new ClientRequest.Resume("bob", 6, E2, 1)); // known here
     router.flush(now);
 
-    assertThat(alice.link.events).singleElement().isInstanceOfSatisfying(ServerEvent.Refused.class, r -> {
-      assertThat(r.code()).isEqualTo(Reason.BUSY);
-      assertThat(r.redirect()).isEqualTo(OTHER);
-    });
+    assertThat(alice.link.events)
+        .singleElement()
+        .isInstanceOfSatisfying(ServerEvent.Refused.class, r -> {
+          assertThat(r.code()).isEqualTo(Reason.BUSY);
+          assertThat(r.redirect()).isEqualTo(OTHER);
+        });
     assertThat(bob.link.events).as("waits for the leader").isEmpty();
     assertThat(forwardedRequests()).containsExactly(new StreamEntry.Resumed("bob", 6, SELF, 0));
   }
@@ -226,8 +242,10 @@ class RouterTest {
     Client alice = connect();
     router.onClientRequest(alice.connection, new ClientRequest.Resume("alice", 5, 0, 0));
 
-    assertThat(alice.link.events).singleElement().isInstanceOfSatisfying(ServerEvent.Refused.class,
-        r -> assertThat(r.code()).isEqualTo(Reason.SESSION_ENDED));
+    assertThat(alice.link.events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.SESSION_ENDED));
     assertThat(alice.link.closed).isTrue();
   }
 
@@ -240,11 +258,10 @@ class RouterTest {
     hello(client, "-x");
 
     assertThat(client.link.events)
-        .containsExactly(
-            new ServerEvent.Refused(
-                Reason.INVALID_NAME,
-                "invalid name \"-x\": a name must start with an ASCII letter or digit, not '-'",
-                null));
+        .containsExactly(new ServerEvent.Refused(
+            Reason.INVALID_NAME,
+            "invalid name \"-x\": a name must start with an ASCII letter or digit, not '-'",
+            null));
     assertThat(client.link.closed).isTrue();
     assertThat(outbox.sent(Forward.class)).isEmpty();
     assertThat(router.clientCount()).isZero();
@@ -259,11 +276,13 @@ class RouterTest {
 
     hello(late, "dave");
 
-    assertThat(late.link.events).singleElement().isInstanceOfSatisfying(ServerEvent.Refused.class, refused -> {
-      assertThat(refused.code()).isEqualTo(Reason.SERVER_FULL);
-      assertThat(refused.redirect()).isEqualTo(ROOMY);
-      assertThat(refused.reason()).contains(SELF.value()).contains(ROOMY.value());
-    });
+    assertThat(late.link.events)
+        .singleElement()
+        .isInstanceOfSatisfying(ServerEvent.Refused.class, refused -> {
+          assertThat(refused.code()).isEqualTo(Reason.SERVER_FULL);
+          assertThat(refused.redirect()).isEqualTo(ROOMY);
+          assertThat(refused.reason()).contains(SELF.value()).contains(ROOMY.value());
+        });
     assertThat(late.link.closed).isTrue();
     assertThat(router.clientCount()).isEqualTo(CAPACITY);
   }
@@ -294,10 +313,14 @@ class RouterTest {
     hello(second, "ALICE");
     hello(third, "Bob");
 
-    assertThat(second.link.events).singleElement()
-        .isInstanceOfSatisfying(ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.NAME_TAKEN));
-    assertThat(third.link.events).singleElement()
-        .isInstanceOfSatisfying(ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.NAME_TAKEN));
+    assertThat(second.link.events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.NAME_TAKEN));
+    assertThat(third.link.events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.NAME_TAKEN));
     assertThat(second.link.closed).isTrue();
   }
 
@@ -317,7 +340,8 @@ class RouterTest {
     assertThat(alice.link.events).as("received but not stable").isEmpty();
 
     stable();
-    assertThat(WithoutPositions.of(alice.link.events)).containsExactly(new ServerEvent.Welcome("alice", join.session(), SELF));
+    assertThat(WithoutPositions.of(alice.link.events))
+        .containsExactly(new ServerEvent.Welcome("alice", join.session(), SELF));
     assertThat(router.clientCount()).isEqualTo(1);
   }
 
@@ -335,11 +359,13 @@ class RouterTest {
 
     long e = NEW_LEADERS_EPOCH;
     router.onSequenced(NEW_LEADER, new Sequenced(e, 1, new Directory(0, 1, List.of())), now);
-    router.onSequenced(NEW_LEADER, new Sequenced(e, 2, new StreamEntry.Carried(E1, head, join)), now);
+    router.onSequenced(
+        NEW_LEADER, new Sequenced(e, 2, new StreamEntry.Carried(E1, head, join)), now);
     router.onStreamState(NEW_LEADER, new StreamState(e, 2, 2, 0), now);
     router.flush(now);
 
-    assertThat(WithoutPositions.of(alice.link.events)).containsExactly(new ServerEvent.Welcome("alice", join.session(), SELF));
+    assertThat(WithoutPositions.of(alice.link.events))
+        .containsExactly(new ServerEvent.Welcome("alice", join.session(), SELF));
   }
 
   @Test
@@ -359,7 +385,8 @@ class RouterTest {
 
     assertThat(alice.link.events)
         .last()
-        .isInstanceOfSatisfying(ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.PROTOCOL_ERROR));
+        .isInstanceOfSatisfying(
+            ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(Reason.PROTOCOL_ERROR));
     assertThat(outbox.sent(Forward.class)).isEmpty();
   }
 
@@ -370,11 +397,12 @@ class RouterTest {
     Joined join = (Joined) outbox.sentTo(LEADER, Forward.class).get(0).request();
     outbox.clear();
 
-    deliver(new JoinRefused("alice", join.session(), SELF, "the name Alice is taken by a connected client"));
+    deliver(new JoinRefused(
+        "alice", join.session(), SELF, "the name Alice is taken by a connected client"));
 
     assertThat(alice.link.events)
-        .containsExactly(
-            new ServerEvent.Refused(Reason.NAME_TAKEN, "the name Alice is taken by a connected client", null));
+        .containsExactly(new ServerEvent.Refused(
+            Reason.NAME_TAKEN, "the name Alice is taken by a connected client", null));
     assertThat(alice.link.closed).isTrue();
     router.onTick(now + 10 * RETRY);
     router.flush(now + 10 * RETRY);
@@ -400,7 +428,9 @@ class RouterTest {
 
     receive(forwarded.get(0));
     receive(forwarded.get(1));
-    assertThat(alice.link.events(ServerEvent.Accepted.class)).as("not stable yet").isEmpty();
+    assertThat(alice.link.events(ServerEvent.Accepted.class))
+        .as("not stable yet")
+        .isEmpty();
 
     stable();
     assertThat(alice.link.events(ServerEvent.Accepted.class))
@@ -434,10 +464,14 @@ class RouterTest {
     outbox.clear();
     send(joining, 1, null, "still too early");
 
-    assertThat(fresh.link.events).singleElement()
-        .isInstanceOfSatisfying(ServerEvent.Rejected.class, r -> assertThat(r.code()).isEqualTo(Reason.PROTOCOL_ERROR));
-    assertThat(joining.link.events).singleElement()
-        .isInstanceOfSatisfying(ServerEvent.Rejected.class, r -> assertThat(r.code()).isEqualTo(Reason.PROTOCOL_ERROR));
+    assertThat(fresh.link.events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ServerEvent.Rejected.class, r -> assertThat(r.code()).isEqualTo(Reason.PROTOCOL_ERROR));
+    assertThat(joining.link.events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ServerEvent.Rejected.class, r -> assertThat(r.code()).isEqualTo(Reason.PROTOCOL_ERROR));
     assertThat(outbox.sent(Forward.class)).isEmpty();
   }
 
@@ -466,7 +500,8 @@ class RouterTest {
 
     send(alice, 1, "not a name", "psst");
 
-    assertThat(alice.link.events(ServerEvent.Rejected.class)).singleElement()
+    assertThat(alice.link.events(ServerEvent.Rejected.class))
+        .singleElement()
         .satisfies(r -> assertThat(r.code()).isEqualTo(Reason.UNKNOWN_RECIPIENT));
     assertThat(outbox.sent(Forward.class)).isEmpty();
   }
@@ -479,7 +514,8 @@ class RouterTest {
     deliver(new ChatRejected("alice", alice.session, 7, "no client named zed is connected"));
 
     assertThat(alice.link.events(ServerEvent.Rejected.class))
-        .containsExactly(new ServerEvent.Rejected(7, Reason.UNKNOWN_RECIPIENT, "no client named zed is connected"));
+        .containsExactly(new ServerEvent.Rejected(
+            7, Reason.UNKNOWN_RECIPIENT, "no client named zed is connected"));
     assertThat(alice.link.events(ServerEvent.Accepted.class)).isEmpty();
   }
 
@@ -493,7 +529,8 @@ class RouterTest {
 
     send(alice, Router.MAX_PENDING_PER_SESSION + 1, null, "one too many");
 
-    assertThat(alice.link.events(ServerEvent.Rejected.class)).singleElement()
+    assertThat(alice.link.events(ServerEvent.Rejected.class))
+        .singleElement()
         .satisfies(r -> assertThat(r.code()).isEqualTo(Reason.BUSY));
   }
 
@@ -534,7 +571,8 @@ class RouterTest {
     router.onCluster(NEW_LEADER, false, 2, lives(SELF, NEW_LEADER), now + 1);
     router.flush(now + 1);
 
-    assertThat(outbox.sent).containsExactly(new RecordingOutbox.Sent(NEW_LEADER, new Forward(join)));
+    assertThat(outbox.sent)
+        .containsExactly(new RecordingOutbox.Sent(NEW_LEADER, new Forward(join)));
   }
 
   @Test
@@ -578,9 +616,13 @@ class RouterTest {
   void streamMessagesOfAnotherEpochFromAServerThatIsNotTheLeaderAreIgnored() {
     Client alice = join("alice");
     long rivalEpoch = Epochs.of(2, OTHER, 1, 0);
-    router.onSyncRequest(LEADER, new SyncRequest(rivalEpoch)); // answered: only the router keeps it out
+    router.onSyncRequest(
+        LEADER, new SyncRequest(rivalEpoch)); // answered: only the router keeps it out
 
-    router.onSequenced(OTHER, new Sequenced(rivalEpoch, 1, new Chat("dan", DAN, 1, null, "from the other side")), now);
+    router.onSequenced(
+        OTHER,
+        new Sequenced(rivalEpoch, 1, new Chat("dan", DAN, 1, null, "from the other side")),
+        now);
     router.onStreamState(OTHER, new StreamState(rivalEpoch, 1, 1, 0), now);
 
     assertThat(router.replica().epoch()).isEqualTo(E1);
@@ -602,8 +644,10 @@ class RouterTest {
 
     ServerEvent.Message fromDan = new ServerEvent.Message("dan", null, "hello from dan");
     ServerEvent.Message fromAlice = new ServerEvent.Message("alice", null, "hi all");
-    assertThat(WithoutPositions.of(alice.link.events(ServerEvent.Message.class))).containsExactly(fromDan, fromAlice);
-    assertThat(WithoutPositions.of(bob.link.events(ServerEvent.Message.class))).containsExactly(fromDan, fromAlice);
+    assertThat(WithoutPositions.of(alice.link.events(ServerEvent.Message.class)))
+        .containsExactly(fromDan, fromAlice);
+    assertThat(WithoutPositions.of(bob.link.events(ServerEvent.Message.class)))
+        .containsExactly(fromDan, fromAlice);
     assertThat(carol.link.events(ServerEvent.Message.class)).isEmpty();
   }
 
@@ -685,7 +729,8 @@ class RouterTest {
     router.onClientClosed(alice.connection);
     router.flush(now);
 
-    assertThat(forwardedRequests()).containsExactly(new Left("alice", alice.session, "lost its connection"));
+    assertThat(forwardedRequests())
+        .containsExactly(new Left("alice", alice.session, "lost its connection"));
   }
 
   @Test
@@ -699,18 +744,21 @@ class RouterTest {
     deliver(join);
 
     assertThat(alice.link.events).as("the link is gone").isEmpty();
-    assertThat(forwardedRequests()).containsExactly(new Left("alice", join.session(), "lost its connection"));
+    assertThat(forwardedRequests())
+        .containsExactly(new Left("alice", join.session(), "lost its connection"));
   }
 
   @Test
   void aClientWhoseSessionTheStreamEndsIsToldGoodbyeWithTheReason() {
     Client alice = join("alice");
 
-    deliver(new Left("alice", alice.session, "another client took the name alice while the cluster was split"));
+    deliver(new Left(
+        "alice", alice.session, "another client took the name alice while the cluster was split"));
 
     assertThat(alice.link.events)
         .last()
-        .isEqualTo(new ServerEvent.Goodbye("another client took the name alice while the cluster was split"));
+        .isEqualTo(new ServerEvent.Goodbye(
+            "another client took the name alice while the cluster was split"));
     assertThat(alice.link.closed).isTrue();
     assertThat(router.clientCount()).isZero();
   }
@@ -723,7 +771,9 @@ class RouterTest {
 
     router.onClientRequest(alice.connection, new ClientRequest.ListUsers());
 
-    assertThat(alice.link.events).last().isEqualTo(new ServerEvent.Users(List.of("alice", "Bob", "Carol")));
+    assertThat(alice.link.events)
+        .last()
+        .isEqualTo(new ServerEvent.Users(List.of("alice", "Bob", "Carol")));
   }
 
   @Test
@@ -737,7 +787,8 @@ class RouterTest {
 
     assertThat(router.sessionReport())
         .containsExactlyInAnyOrder(
-            new Session("alice", alice.session, SELF, 2, alice.token), new Session("dan", DAN, OTHER, 1));
+            new Session("alice", alice.session, SELF, 2, alice.token),
+            new Session("dan", DAN, OTHER, 1));
   }
 
   // ---------------------------------------------------------------- leading

@@ -55,7 +55,8 @@ class SequencerTest {
   private static final Session CAROL_HERE = new Session("carol", CAROL, SELF, 0);
 
   private final RecordingOutbox outbox = new RecordingOutbox();
-  private final Sequencer sequencer = new Sequencer(SELF, EPOCH, List.of(A, B), outbox, RETRY, STATE_INTERVAL);
+  private final Sequencer sequencer =
+      new Sequencer(SELF, EPOCH, List.of(A, B), outbox, RETRY, STATE_INTERVAL);
   private long now = 1_000;
 
   // ---------------------------------------------------------------- flush
@@ -221,11 +222,10 @@ class SequencerTest {
         now);
     sequencer.onSyncReply(
         B,
-        reply(
-            List.of(
-                new SequencedEntry(0, new Carried(OLDEST, 7, oldest)),
-                new SequencedEntry(2, new Carried(OLDER, 2, c2)),
-                new SequencedEntry(3, new Carried(OLDER, 3, c3)))),
+        reply(List.of(
+            new SequencedEntry(0, new Carried(OLDEST, 7, oldest)),
+            new SequencedEntry(2, new Carried(OLDER, 2, c2)),
+            new SequencedEntry(3, new Carried(OLDER, 3, c3)))),
         now);
 
     List<Sequenced> stream = outbox.toAll(Sequenced.class);
@@ -246,7 +246,8 @@ class SequencerTest {
   void aCarriedJoinOfAClientWhoseServerIsNotAMemberIsFollowedByItsLeft() {
     Joined danJoined = new Joined("dan", DAN, OUTSIDER);
     sequencer.begin(List.of(reply()), now);
-    sequencer.onSyncReply(A, reply(List.of(new SequencedEntry(5, new Carried(OLDER, 5, danJoined)))), now);
+    sequencer.onSyncReply(
+        A, reply(List.of(new SequencedEntry(5, new Carried(OLDER, 5, danJoined)))), now);
     sequencer.onSyncReply(B, reply(), now);
 
     List<StreamEntry> stream = outbox.sequencedEntries();
@@ -262,7 +263,9 @@ class SequencerTest {
     forward(chat("dan", DAN, 1));
     assertThat(outbox.toAll).as("dan is gone").isEmpty();
     forward(new Joined("Dan", NEWCOMER, B));
-    assertThat(outbox.sequencedEntries()).as("and the name is free").containsExactly(new Joined("Dan", NEWCOMER, B));
+    assertThat(outbox.sequencedEntries())
+        .as("and the name is free")
+        .containsExactly(new Joined("Dan", NEWCOMER, B));
   }
 
   @Test
@@ -309,12 +312,14 @@ class SequencerTest {
 
     forward(new Joined("ALICE", NEWCOMER, B));
 
-    assertThat(outbox.sequencedEntries()).singleElement().isInstanceOfSatisfying(JoinRefused.class, refused -> {
-      assertThat(refused.name()).isEqualTo("ALICE");
-      assertThat(refused.session()).isEqualTo(NEWCOMER);
-      assertThat(refused.server()).isEqualTo(B);
-      assertThat(refused.reason()).contains("alice").contains("taken");
-    });
+    assertThat(outbox.sequencedEntries())
+        .singleElement()
+        .isInstanceOfSatisfying(JoinRefused.class, refused -> {
+          assertThat(refused.name()).isEqualTo("ALICE");
+          assertThat(refused.session()).isEqualTo(NEWCOMER);
+          assertThat(refused.server()).isEqualTo(B);
+          assertThat(refused.reason()).contains("alice").contains("taken");
+        });
   }
 
   @Test
@@ -340,7 +345,8 @@ class SequencerTest {
     forward(chat("alice", ALICE, 2));
     forward(chat("alice", ALICE, 1));
 
-    assertThat(outbox.sequencedEntries()).containsExactly(chat("alice", ALICE, 1), chat("alice", ALICE, 2));
+    assertThat(outbox.sequencedEntries())
+        .containsExactly(chat("alice", ALICE, 1), chat("alice", ALICE, 2));
   }
 
   @Test
@@ -382,7 +388,9 @@ class SequencerTest {
     assertThat(stream.get(1)).isEqualTo(toBob);
 
     forward(toNobody);
-    assertThat(outbox.sequencedEntries()).as("a rejected chat is sequenced once too").hasSize(2);
+    assertThat(outbox.sequencedEntries())
+        .as("a rejected chat is sequenced once too")
+        .hasSize(2);
   }
 
   @Test
@@ -466,7 +474,8 @@ class SequencerTest {
     sequencer.onTick(now + RETRY - 1);
     assertThat(outbox.toAll).isEmpty();
     sequencer.onTick(now + RETRY);
-    assertThat(outbox.toAll).as("not delivered everywhere yet: again after the retry interval")
+    assertThat(outbox.toAll)
+        .as("not delivered everywhere yet: again after the retry interval")
         .containsExactly(new StreamState(EPOCH, 1, 1, 0));
 
     outbox.clear();
@@ -478,7 +487,8 @@ class SequencerTest {
     sequencer.onTick(now + STATE_INTERVAL - 1);
     assertThat(outbox.toAll).isEmpty();
     sequencer.onTick(now + STATE_INTERVAL);
-    assertThat(outbox.toAll).as("all delivered: every state interval")
+    assertThat(outbox.toAll)
+        .as("all delivered: every state interval")
         .containsExactly(new StreamState(EPOCH, 1, 1, 1));
   }
 
@@ -585,7 +595,9 @@ class SequencerTest {
 
     forward(chat("dan", DAN, 4)); // e.g. from his cut-off server, which still sees this leader
 
-    assertThat(outbox.toAll).as("a chat from a session that is not connected is dropped").isEmpty();
+    assertThat(outbox.toAll)
+        .as("a chat from a session that is not connected is dropped")
+        .isEmpty();
   }
 
   @Test
@@ -601,7 +613,9 @@ class SequencerTest {
 
     forward(new Joined("bob", 77L, B));
 
-    assertThat(sequencer.head()).as("the opening itself may exceed the window; nothing more").isEqualTo(opening);
+    assertThat(sequencer.head())
+        .as("the opening itself may exceed the window; nothing more")
+        .isEqualTo(opening);
   }
 
   @Test
@@ -613,8 +627,11 @@ class SequencerTest {
 
     forward(join); // B sent it again before the refusal reached it
 
-    assertThat(outbox.sequencedEntries()).as("a request sequenced before is dropped").hasSize(1);
+    assertThat(outbox.sequencedEntries())
+        .as("a request sequenced before is dropped")
+        .hasSize(1);
   }
+
   @Test
   void aRefusedJoinForwardedAgainAfterTheNamesOwnerLeftDoesNotJoinASessionItsServerGaveUp() {
     startWith(List.of(ALICE_ON_A), List.of());
@@ -625,8 +642,11 @@ class SequencerTest {
 
     forward(join); // a copy B sent before the refusal reached it
 
-    assertThat(outbox.sequencedEntries()).as("a request sequenced before is dropped").isEmpty();
+    assertThat(outbox.sequencedEntries())
+        .as("a request sequenced before is dropped")
+        .isEmpty();
   }
+
   @Test
   void aJoinForwardedAgainAfterItsSessionLeftDoesNotBringTheSessionBack() {
     startWith(List.of(), List.of());
@@ -637,25 +657,33 @@ class SequencerTest {
 
     forward(join); // a late copy of the first forward
 
-    assertThat(outbox.sequencedEntries()).as("a request sequenced before is dropped").isEmpty();
+    assertThat(outbox.sequencedEntries())
+        .as("a request sequenced before is dropped")
+        .isEmpty();
   }
+
   @Test
   void aResumeWithoutTheSessionsTokenIsRefusedAndTheSessionStaysWithItsClient() {
     ResumeToken secret = new ResumeToken(0x1234, 0x5678);
     startWith(List.of(new Session("alice", ALICE, A, 0, secret)), List.of());
 
     sequencer.onForward(B, new StreamEntry.Resumed("alice", ALICE, B, 0, ResumeToken.NONE), now);
-    sequencer.onForward(B, new StreamEntry.Resumed("alice", ALICE, B, 0, new ResumeToken(0x1234, 0x5679)), now);
+    sequencer.onForward(
+        B, new StreamEntry.Resumed("alice", ALICE, B, 0, new ResumeToken(0x1234, 0x5679)), now);
     forward(chat("alice", ALICE, 1));
 
     assertThat(outbox.sequencedEntries()).hasSize(3);
     assertThat(outbox.sequencedEntries().subList(0, 2))
-        .allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(
-            JoinRefused.class, r -> assertThat(r.server()).isEqualTo(B)));
-    assertThat(outbox.sequencedEntries().get(2)).as("still alice's, on A").isEqualTo(chat("alice", ALICE, 1));
+        .allSatisfy(e -> assertThat(e)
+            .isInstanceOfSatisfying(
+                JoinRefused.class, r -> assertThat(r.server()).isEqualTo(B)));
+    assertThat(outbox.sequencedEntries().get(2))
+        .as("still alice's, on A")
+        .isEqualTo(chat("alice", ALICE, 1));
 
     sequencer.onForward(B, new StreamEntry.Resumed("alice", ALICE, B, 0, secret), now);
-    assertThat(outbox.sequencedEntries()).last()
+    assertThat(outbox.sequencedEntries())
+        .last()
         .isEqualTo(new StreamEntry.Resumed("alice", ALICE, B, 1, secret));
   }
 

@@ -44,6 +44,7 @@ class StreamReplicaTest {
   private static final long E0 = Epochs.of(0, OTHER, 1, 5);
   /** The first two flushes of {@code LEADER} in term 1. */
   private static final long E1 = Epochs.of(1, LEADER, 1, 0);
+
   private static final long E2 = Epochs.of(1, LEADER, 1, 1);
   /** The first flush of {@code NEXT_LEADER} in term 2. */
   private static final long E3 = Epochs.of(2, NEXT_LEADER, 1, 0);
@@ -133,7 +134,9 @@ class StreamReplicaTest {
     assertThat(sink.epochsStarted).as("same epoch").containsExactly(E1);
 
     flushInto(E2);
-    assertThat(sink.epochsStarted).as("answering a flush does not enter its epoch").containsExactly(E1);
+    assertThat(sink.epochsStarted)
+        .as("answering a flush does not enter its epoch")
+        .containsExactly(E1);
     state(E2, 0, 0, 0);
     assertThat(sink.epochsStarted).containsExactly(E1, E2);
     assertThat(replica.epoch()).isEqualTo(E2);
@@ -186,7 +189,8 @@ class StreamReplicaTest {
     assertThat(replica.epoch()).isEqualTo(E1);
     assertThat(sink.epochsStarted).containsExactly(E1);
     assertThat(sink.delivered).isEmpty();
-    assertThat(outbox.sent).containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 1, 0)));
+    assertThat(outbox.sent)
+        .containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 1, 0)));
   }
 
   @Test
@@ -194,7 +198,8 @@ class StreamReplicaTest {
     NodeId rival = NodeId.of("server3");
     receive(E1, 1, refusal("alice", 1));
     flushInto(E2);
-    replica.onSyncRequest(rival, new SyncRequest(Epochs.of(1, rival, 1, 0))); // the other side of a split
+    replica.onSyncRequest(
+        rival, new SyncRequest(Epochs.of(1, rival, 1, 0))); // the other side of a split
 
     receive(E2, 1, refusal("bob", 2));
     state(E2, 1, 1, 0);
@@ -228,7 +233,8 @@ class StreamReplicaTest {
     assertThat(outbox.isEmpty()).as("nothing is sent before flush").isTrue();
 
     replica.flush();
-    assertThat(outbox.sent).containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 2, 0)));
+    assertThat(outbox.sent)
+        .containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 2, 0)));
 
     outbox.clear();
     replica.flush();
@@ -245,7 +251,8 @@ class StreamReplicaTest {
     state(E1, 2, 1, 0);
     replica.flush();
 
-    assertThat(outbox.sent).containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 2, 1)));
+    assertThat(outbox.sent)
+        .containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 2, 1)));
   }
 
   @Test
@@ -263,7 +270,8 @@ class StreamReplicaTest {
   void aReplicaBehindTheHeadAsksAgainOnTickOnceTheRetryIntervalHasPassed() {
     receive(E1, 3, refusal("carol", 3));
     replica.flush();
-    assertThat(outbox.sent).containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 0, 0)));
+    assertThat(outbox.sent)
+        .containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 0, 0)));
     outbox.clear();
     assertThat(replica.nextDeadlineNanos()).isEqualTo(now + RETRY);
 
@@ -273,7 +281,8 @@ class StreamReplicaTest {
 
     replica.onTick(now + RETRY);
     replica.flush();
-    assertThat(outbox.sent).containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 0, 0)));
+    assertThat(outbox.sent)
+        .containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 0, 0)));
     outbox.clear();
 
     replica.onTick(now + 2 * RETRY);
@@ -292,7 +301,8 @@ class StreamReplicaTest {
     state(E1, 3, 1, 0);
     replica.flush();
 
-    assertThat(outbox.sent).containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 1, 1)));
+    assertThat(outbox.sent)
+        .containsExactly(new RecordingOutbox.Sent(LEADER, new StreamAck(E1, 1, 1)));
   }
 
   @Test
@@ -381,18 +391,17 @@ class StreamReplicaTest {
     replica.onSyncRequest(NEXT_LEADER, new SyncRequest(E3));
 
     assertThat(outbox.sentTo(NEXT_LEADER, SyncReply.class))
-        .containsExactly(
-            new SyncReply(
-                E3,
-                E1,
-                3,
-                0,
-                1,
-                List.of(
-                    new SequencedEntry(3, new Carried(E1, 3, chat("alice", ALICE, 1))),
-                    new SequencedEntry(4, new Carried(E1, 4, chat("alice", ALICE, 2))),
-                    new SequencedEntry(5, new Carried(E1, 5, chat("alice", ALICE, 3)))),
-                report));
+        .containsExactly(new SyncReply(
+            E3,
+            E1,
+            3,
+            0,
+            1,
+            List.of(
+                new SequencedEntry(3, new Carried(E1, 3, chat("alice", ALICE, 1))),
+                new SequencedEntry(4, new Carried(E1, 4, chat("alice", ALICE, 2))),
+                new SequencedEntry(5, new Carried(E1, 5, chat("alice", ALICE, 3)))),
+            report));
   }
 
   @Test
@@ -444,7 +453,8 @@ class StreamReplicaTest {
     NodeId longServer = NodeId.of("s".repeat(NodeId.MAX_LENGTH));
     List<Session> report = new ArrayList<>();
     for (int i = 0; i < 1_000; i++) {
-      report.add(new Session(("c" + i + "-" + name).substring(0, ClientNames.MAX_LENGTH), 1000 + i, longServer, i));
+      report.add(new Session(
+          ("c" + i + "-" + name).substring(0, ClientNames.MAX_LENGTH), 1000 + i, longServer, i));
     }
     sink.report = report;
 
@@ -461,15 +471,16 @@ class StreamReplicaTest {
       assertThat(part.epoch()).isEqualTo(E3);
       assertThat(part.previousEpoch()).isEqualTo(E1);
       assertThat(part.delivered()).isEqualTo(1 + chats);
-      ClusterEnvelope frame =
-          new ClusterEnvelope("c".repeat(ClusterEnvelope.MAX_CLUSTER_NAME_LENGTH), longServer, 1, part);
+      ClusterEnvelope frame = new ClusterEnvelope(
+          "c".repeat(ClusterEnvelope.MAX_CLUSTER_NAME_LENGTH), longServer, 1, part);
       assertThat(ClusterCodec.frameSize(frame)).isLessThanOrEqualTo(ClusterCodec.MAX_FRAME_BYTES);
       part.entries().forEach(e -> entries.add(e.entry()));
       sessions.addAll(part.sessions());
     }
     assertThat(entries).hasSize(1 + chats);
     assertThat(entries.get(0)).isEqualTo(new Carried(E1, 1, new Joined(name, ALICE, OTHER)));
-    assertThat(entries.get(chats)).isEqualTo(new Carried(E1, 1 + chats, new Chat(name, ALICE, chats, null, text)));
+    assertThat(entries.get(chats))
+        .isEqualTo(new Carried(E1, 1 + chats, new Chat(name, ALICE, chats, null, text)));
     assertThat(sessions).isEqualTo(report);
   }
 
@@ -492,7 +503,9 @@ class StreamReplicaTest {
 
     assertThat(sink.delivered)
         .containsExactly(refusal("alice", 1), refusal("bob", 2), refusal("carol", 3));
-    assertThat(replica.delivered()).as("skipped entries still count as stream positions").isEqualTo(4);
+    assertThat(replica.delivered())
+        .as("skipped entries still count as stream positions")
+        .isEqualTo(4);
   }
 
   @Test
@@ -564,10 +577,12 @@ class StreamReplicaTest {
     receive(E1, 3, aliceLeft);
     state(E1, 3, 3, 0);
 
-    assertThat(sink.delivered).containsExactly(joined("alice", ALICE), joined("bob", BOB), aliceLeft);
+    assertThat(sink.delivered)
+        .containsExactly(joined("alice", ALICE), joined("bob", BOB), aliceLeft);
     assertThat(sink.directoryAtDelivery)
         .extracting(Map::keySet)
-        .containsExactly(java.util.Set.of(ALICE), java.util.Set.of(ALICE, BOB), java.util.Set.of(BOB));
+        .containsExactly(
+            java.util.Set.of(ALICE), java.util.Set.of(ALICE, BOB), java.util.Set.of(BOB));
     assertThat(replica.directory()).containsOnlyKeys(BOB);
     assertThat(replica.directory().get(BOB)).isEqualTo(new Session("bob", BOB, OTHER, 0));
   }

@@ -3,9 +3,9 @@ package io.github.ringleader.messaging.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientSession.State;
 import io.github.ringleader.messaging.session.ServerEvent.Reason;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +19,7 @@ class ClientSessionTest {
 
   /** An epoch id (term 3, leader hash a4f2c1, flush 1) and the same leader's next one. */
   private static final long EPOCH = 0x0000_03a4_f2c1_0001L;
+
   private static final long NEXT_EPOCH = EPOCH + 1;
 
   private final List<ClientRequest> toServer = new ArrayList<>();
@@ -67,7 +68,9 @@ class ClientSessionTest {
     assertThat(session.abandon()).extracting(ClientRequest.Send::text).containsExactly("hi");
 
     assertThat(session.canResume()).isFalse();
-    assertThat(session.canQueue()).as("a send now would be lost by the fresh hello").isFalse();
+    assertThat(session.canQueue())
+        .as("a send now would be lost by the fresh hello")
+        .isFalse();
   }
 
   @Test
@@ -156,7 +159,8 @@ class ClientSessionTest {
   @Test
   void aRefusedJoinClosesTheSessionWithTheRefusalsReason() {
     session.hello("alice");
-    ServerEvent.Refused refused = new ServerEvent.Refused(Reason.SERVER_FULL, "full", NodeId.of("server4"));
+    ServerEvent.Refused refused =
+        new ServerEvent.Refused(Reason.SERVER_FULL, "full", NodeId.of("server4"));
 
     session.onEvent(refused);
 
@@ -383,9 +387,8 @@ class ClientSessionTest {
 
     assertThatThrownBy(() -> small.send(null, text))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage(
-            "reconnect buffer full: 222 bytes of 3 messages wait for the session to resume;"
-                + " this one needs 74 and the limit is 222");
+        .hasMessage("reconnect buffer full: 222 bytes of 3 messages wait for the session to resume;"
+            + " this one needs 74 and the limit is 222");
     assertThat(small.unanswered()).hasSize(3);
     assertThat(small.unansweredBytes()).isEqualTo(222);
 
@@ -397,7 +400,8 @@ class ClientSessionTest {
   @Test
   void sendsQueuedBehindTheResentOnesCountAgainstTheSameBudget() {
     long each = ClientSession.keptSize(null, "m");
-    ClientSession small = new ClientSession(toServer::add, listener, (ClientSession.RESEND_WINDOW + 2) * each);
+    ClientSession small =
+        new ClientSession(toServer::add, listener, (ClientSession.RESEND_WINDOW + 2) * each);
     small.hello("alice");
     small.onEvent(new ServerEvent.Welcome("alice", 42, SERVER, EPOCH, 3));
     small.detach();
@@ -413,7 +417,8 @@ class ClientSessionTest {
         .hasMessageContaining("messages wait to go out after the resume");
     small.onEvent(new ServerEvent.Accepted(1));
     long next = small.send(null, "m");
-    assertThat(toServer).as("queued behind the last resent one, not sent yet")
+    assertThat(toServer)
+        .as("queued behind the last resent one, not sent yet")
         .doesNotContain(new ClientRequest.Send(next, null, "m"));
   }
 
@@ -438,7 +443,8 @@ class ClientSessionTest {
     assertThatThrownBy(() -> session.reconnectBufferBytes(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBufferBytes must be >= 0, was -1");
-    assertThat(session.reconnectBufferBytes()).isEqualTo(ClientSession.DEFAULT_RECONNECT_BUFFER_BYTES);
+    assertThat(session.reconnectBufferBytes())
+        .isEqualTo(ClientSession.DEFAULT_RECONNECT_BUFFER_BYTES);
   }
 
   @Test

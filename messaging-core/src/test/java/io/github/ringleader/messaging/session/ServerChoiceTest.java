@@ -48,7 +48,8 @@ class ServerChoiceTest {
 
   @Test
   void aServerWithoutAClientPortIsNeverChosen() {
-    ServerEvent.ServerInfo noPort = new ServerEvent.ServerInfo(NodeId.of("a"), "", 0, 0, 100, false);
+    ServerEvent.ServerInfo noPort =
+        new ServerEvent.ServerInfo(NodeId.of("a"), "", 0, 0, 100, false);
     assertThat(choice("b", noPort, s("b", 50, 100))).isEmpty();
   }
 

@@ -2,7 +2,6 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.AuthFailure;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
@@ -13,6 +12,7 @@ import io.github.ringleader.messaging.protocol.FrameAuthenticator;
 import io.github.ringleader.messaging.protocol.Heartbeat;
 import io.github.ringleader.messaging.protocol.LeaderAnnouncement;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,12 +28,12 @@ class AuthenticatedClusterScenariosTest {
   private static final byte[] KEY_A = filled(1);
   private static final byte[] KEY_B = filled(2);
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(12)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-          .configure((id, node) -> node.heartbeatInterval(Duration.ofMillis(200)))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(12)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+      .configure((id, node) -> node.heartbeatInterval(Duration.ofMillis(200)))
+      .build();
 
   private static byte[] filled(int value) {
     byte[] key = new byte[ClusterKey.KEY_BYTES];
@@ -44,7 +44,8 @@ class AuthenticatedClusterScenariosTest {
   private void startKeyedCluster() {
     cluster.network().setClusterKey(KEY);
     cluster.startAll("server1", "server2", "server3");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
   }
 
   private List<String> members(String id) {
@@ -66,14 +67,17 @@ class AuthenticatedClusterScenariosTest {
     ClusterMessage claim = new LeaderAnnouncement(term + 5);
     ClusterMessage intruder = new Heartbeat(0, 7000, NodeId.of("server99"), term + 5, 0, 100);
     byte[] claimPlain = ClusterCodec.encode(envelope("server1", node1.incarnation(), claim));
-    byte[] intruderPlain =
-        ClusterCodec.encode(envelope("server99", 1, intruder));
+    byte[] intruderPlain = ClusterCodec.encode(envelope("server99", 1, intruder));
     FrameAuthenticator wrongKey = new FrameAuthenticator(ClusterKey.of(filled(9)));
     byte[] genuine = new FrameAuthenticator(KEY).seal(intruderPlain);
     byte[] tampered = genuine.clone();
     tampered[tampered.length - 20] ^= 1; // in the body, before the MAC
-    List<byte[]> forged =
-        List.of(claimPlain, intruderPlain, wrongKey.seal(claimPlain), wrongKey.seal(intruderPlain), tampered);
+    List<byte[]> forged = List.of(
+        claimPlain,
+        intruderPlain,
+        wrongKey.seal(claimPlain),
+        wrongKey.seal(intruderPlain),
+        tampered);
     for (byte[] datagram : forged) {
       for (String to : List.of("server1", "server2", "server3")) {
         assertThat(cluster.network().inject(NodeId.of(to), datagram)).isFalse();
@@ -149,7 +153,8 @@ class AuthenticatedClusterScenariosTest {
   void theKeyRotatesServerByServerWithoutLosingTheCluster() {
     cluster.network().setClusterKey(ClusterKey.of(KEY_A));
     cluster.startAll("server1", "server2", "server3");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
     SimulatedClient alice = cluster.connect("alice", "server1");
     SimulatedClient bob = cluster.connect("bob", "server2");
     cluster.runFor(Duration.ofSeconds(1));

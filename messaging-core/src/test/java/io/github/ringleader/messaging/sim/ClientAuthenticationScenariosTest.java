@@ -42,19 +42,17 @@ class ClientAuthenticationScenariosTest {
       String user = credential.user();
       char[] secret = credential.secret(); // read now: the node clears the credential once decided
       checkedAtNanos.add(scheduler.nanoTime());
-      scheduler.schedule(
-          CHECK_TIME,
-          () -> {
-            String expected = passwords.get(user);
-            if (expected == null || !Arrays.equals(expected.toCharArray(), secret)) {
-              answer.complete(
-                  AuthDecision.refuse(ClientAuthFailure.WRONG_SECRET, user, AuthDecision.WRONG_CREDENTIAL));
-            } else if (!attempt.name().equals(user) && !attempt.name().startsWith(user + "-")) {
-              answer.complete(AuthDecision.nameNotAllowed(user, attempt.name()));
-            } else {
-              answer.complete(AuthDecision.allow(user));
-            }
-          });
+      scheduler.schedule(CHECK_TIME, () -> {
+        String expected = passwords.get(user);
+        if (expected == null || !Arrays.equals(expected.toCharArray(), secret)) {
+          answer.complete(AuthDecision.refuse(
+              ClientAuthFailure.WRONG_SECRET, user, AuthDecision.WRONG_CREDENTIAL));
+        } else if (!attempt.name().equals(user) && !attempt.name().startsWith(user + "-")) {
+          answer.complete(AuthDecision.nameNotAllowed(user, attempt.name()));
+        } else {
+          answer.complete(AuthDecision.allow(user));
+        }
+      });
       return answer;
     };
   }
@@ -62,21 +60,20 @@ class ClientAuthenticationScenariosTest {
   @BeforeEach
   void cluster() {
     VirtualTimeScheduler[] holder = new VirtualTimeScheduler[1];
-    cluster =
-        SimulatedCluster.builder()
-            .seed(23)
-            .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(2)))
-            .configure(
-                (id, node) ->
-                    node.heartbeatInterval(Duration.ofMillis(200))
-                        .sessionGrace(Duration.ofSeconds(5))
-                        .authenticator(attempt -> authenticator(holder[0]).authenticate(attempt))
-                        .authFailureThrottle(
-                            new FailureThrottle(100 * MS, 3_000 * MS, 1_000 * MS, 600_000 * MS, 100)))
-            .build();
+    cluster = SimulatedCluster.builder()
+        .seed(23)
+        .linkConditions(
+            LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(2)))
+        .configure((id, node) -> node.heartbeatInterval(Duration.ofMillis(200))
+            .sessionGrace(Duration.ofSeconds(5))
+            .authenticator(attempt -> authenticator(holder[0]).authenticate(attempt))
+            .authFailureThrottle(
+                new FailureThrottle(100 * MS, 3_000 * MS, 1_000 * MS, 600_000 * MS, 100)))
+        .build();
     holder[0] = cluster.scheduler();
     cluster.startAll("server1", "server2");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
   }
 
   private SimulatedClient signIn(String name, String user, String password, String server) {
@@ -109,11 +106,14 @@ class ClientAuthenticationScenariosTest {
     assertThat(refused.code()).isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
     assertThat(refused.reason()).isEqualTo("wrong user name or secret");
     assertThat(alice.session().unanswered()).isEmpty();
-    assertThat(alice.messages()).extracting(ServerEvent.Message::text).containsExactly("still here");
+    assertThat(alice.messages())
+        .extracting(ServerEvent.Message::text)
+        .containsExactly("still here");
     assertThat(cluster.node("server1").metrics().authenticationFailures())
         .containsEntry("client_wrong_secret", 1L)
         .containsEntry("client_no_credential", 0L);
-    assertThat(cluster.node("server1").metrics().refusals()).containsEntry(ServerEvent.Reason.NOT_AUTHENTICATED, 1L);
+    assertThat(cluster.node("server1").metrics().refusals())
+        .containsEntry(ServerEvent.Reason.NOT_AUTHENTICATED, 1L);
   }
 
   @Test
@@ -122,7 +122,8 @@ class ClientAuthenticationScenariosTest {
     cluster.runFor(Duration.ofMillis(500));
     assertThat(refusal(anonymous).code()).isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
     assertThat(refusal(anonymous).reason()).contains("requires a user name and password");
-    assertThat(cluster.node("server2").metrics().authenticationFailures()).containsEntry("client_no_credential", 1L);
+    assertThat(cluster.node("server2").metrics().authenticationFailures())
+        .containsEntry("client_no_credential", 1L);
   }
 
   @Test
@@ -170,7 +171,8 @@ class ClientAuthenticationScenariosTest {
     long first = checkedAtNanos.get(0);
     assertThat(checkedAtNanos.stream().map(t -> (t - first) / MS).toList())
         .containsExactly(0L, 100L, 300L, 700L, 1_500L);
-    assertThat(cluster.node("server1").metrics().authenticationFailures()).containsEntry("client_wrong_secret", 5L);
+    assertThat(cluster.node("server1").metrics().authenticationFailures())
+        .containsEntry("client_wrong_secret", 5L);
     // The user's own sign-in is slowed by at most the user's cap, and clears the user's strikes.
     SimulatedClient alice = signIn("alice", "alice", "wonderland", "server2");
     assertThat(cluster.runUntil(() -> joined(alice), Duration.ofSeconds(2))).isTrue();

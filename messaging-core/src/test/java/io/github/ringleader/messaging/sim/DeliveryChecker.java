@@ -82,12 +82,7 @@ final class DeliveryChecker {
 
   /** What a client received, as it saw it. */
   private record Receipt(
-      String recipient,
-      String sender,
-      long id,
-      @Nullable String to,
-      long atNanos,
-      MessageKey key) {
+      String recipient, String sender, long id, @Nullable String to, long atNanos, MessageKey key) {
 
     /** The message as this recipient saw it, e.g. "bob#7 (broadcast)". */
     String message() {
@@ -120,6 +115,7 @@ final class DeliveryChecker {
     final String name;
     /** 1 for the client's first session, 2 for the next, ... */
     final int number;
+
     final long connectedAtNanos;
     boolean open = true;
     long disconnectedAtNanos;
@@ -143,7 +139,9 @@ final class DeliveryChecker {
     final String name;
 
     final List<Session> sessions = new ArrayList<>();
-    @Nullable Session current;
+
+    @Nullable
+    Session current;
     /** Receipts reported while the client had no open session (each is also a sanity violation). */
     final List<Receipt> detached = new ArrayList<>();
 
@@ -157,10 +155,12 @@ final class DeliveryChecker {
   private final Map<String, Integer> sentCounts = new HashMap<>();
   /** Every sent message, in the order they were sent. */
   private final List<Sent> sentInOrder = new ArrayList<>();
+
   private final Map<MessageKey, Fate> acks = new LinkedHashMap<>();
   private final Map<MessageKey, Fate> rejects = new LinkedHashMap<>();
   /** Clients by name key, in the order they first appeared. */
   private final Map<String, Client> clients = new LinkedHashMap<>();
+
   private final Map<String, List<Interval>> disturbances = new HashMap<>();
   /** Sanity violations found while recording. */
   private final List<String> recordingProblems = new ArrayList<>();
@@ -173,13 +173,16 @@ final class DeliveryChecker {
     MessageKey key = new MessageKey(nameKey(sender), id);
     Sent previous = sent.get(key);
     if (previous != null) {
-      recordingProblems.add(
-          String.format(
-              Locale.ROOT,
-              "%s%s sent id %d again at %s (first sent at %s as %s); ids must be unique per sender,"
-                  + " the second send is ignored",
-              Kind.SANITY.prefix(), sender, id, time(atNanos), time(previous.sentAtNanos),
-              describe(previous.sender, id, previous.to)));
+      recordingProblems.add(String.format(
+          Locale.ROOT,
+          "%s%s sent id %d again at %s (first sent at %s as %s); ids must be unique per sender,"
+              + " the second send is ignored",
+          Kind.SANITY.prefix(),
+          sender,
+          id,
+          time(atNanos),
+          time(previous.sentAtNanos),
+          describe(previous.sender, id, previous.to)));
       return;
     }
     int order = sentCounts.merge(key.senderKey(), 1, Integer::sum) - 1;
@@ -207,11 +210,13 @@ final class DeliveryChecker {
     Client client = client(recipient);
     Session session = client.current;
     if (session == null) {
-      recordingProblems.add(
-          String.format(
-              Locale.ROOT,
-              "%s%s received %s at %s while not connected",
-              Kind.SANITY.prefix(), recipient, describe(sender, id, to), time(atNanos)));
+      recordingProblems.add(String.format(
+          Locale.ROOT,
+          "%s%s received %s at %s while not connected",
+          Kind.SANITY.prefix(),
+          recipient,
+          describe(sender, id, to),
+          time(atNanos)));
       client.detached.add(receipt);
       return;
     }
@@ -226,12 +231,15 @@ final class DeliveryChecker {
     Client client = client(name);
     Session open = client.current;
     if (open != null) {
-      recordingProblems.add(
-          String.format(
-              Locale.ROOT,
-              "%s%s was welcomed at %s while %s, connected at %s, was still connected: two clients"
-                  + " with the same name (ignoring case)",
-              Kind.SANITY.prefix(), name, time(atNanos), open, time(open.connectedAtNanos)));
+      recordingProblems.add(String.format(
+          Locale.ROOT,
+          "%s%s was welcomed at %s while %s, connected at %s, was still connected: two clients"
+              + " with the same name (ignoring case)",
+          Kind.SANITY.prefix(),
+          name,
+          time(atNanos),
+          open,
+          time(open.connectedAtNanos)));
       open.open = false;
       open.disconnectedAtNanos = atNanos;
     }
@@ -245,11 +253,12 @@ final class DeliveryChecker {
     Client client = client(name);
     Session open = client.current;
     if (open == null) {
-      recordingProblems.add(
-          String.format(
-              Locale.ROOT,
-              "%s%s disconnected at %s but was not connected",
-              Kind.SANITY.prefix(), name, time(atNanos)));
+      recordingProblems.add(String.format(
+          Locale.ROOT,
+          "%s%s disconnected at %s but was not connected",
+          Kind.SANITY.prefix(),
+          name,
+          time(atNanos)));
       return;
     }
     open.open = false;
@@ -264,12 +273,15 @@ final class DeliveryChecker {
    */
   void disturbed(String name, long fromNanos, long toNanos) {
     if (toNanos < fromNanos) {
-      recordingProblems.add(
-          String.format(
-              Locale.ROOT,
-              "%sthe disturbance of %s ends (%s) before it starts (%s); taken as %s..%s",
-              Kind.SANITY.prefix(), name, time(toNanos), time(fromNanos), time(toNanos),
-              time(fromNanos)));
+      recordingProblems.add(String.format(
+          Locale.ROOT,
+          "%sthe disturbance of %s ends (%s) before it starts (%s); taken as %s..%s",
+          Kind.SANITY.prefix(),
+          name,
+          time(toNanos),
+          time(fromNanos),
+          time(toNanos),
+          time(fromNanos)));
     }
     disturbances
         .computeIfAbsent(nameKey(name), k -> new ArrayList<>())
@@ -327,7 +339,10 @@ final class DeliveryChecker {
             String.format(
                 Locale.ROOT,
                 "%s#%d was acknowledged at %s but %s never sent it",
-                acked.sender(), key.id(), time(acked.atNanos()), acked.sender()));
+                acked.sender(),
+                key.id(),
+                time(acked.atNanos()),
+                acked.sender()));
       }
       Fate rejected = rejects.get(key);
       if (rejected != null) {
@@ -336,7 +351,9 @@ final class DeliveryChecker {
             String.format(
                 Locale.ROOT,
                 "%s was both acknowledged (at %s) and rejected (at %s)",
-                describe(key), time(acked.atNanos()), time(rejected.atNanos())));
+                describe(key),
+                time(acked.atNanos()),
+                time(rejected.atNanos())));
       }
     }
     for (Map.Entry<MessageKey, Fate> reject : rejects.entrySet()) {
@@ -347,7 +364,9 @@ final class DeliveryChecker {
             String.format(
                 Locale.ROOT,
                 "%s#%d was rejected at %s but %s never sent it",
-                rejected.sender(), reject.getKey().id(), time(rejected.atNanos()),
+                rejected.sender(),
+                reject.getKey().id(),
+                time(rejected.atNanos()),
                 rejected.sender()));
       }
     }
@@ -377,7 +396,10 @@ final class DeliveryChecker {
           String.format(
               Locale.ROOT,
               "%s received %s at %s, but %s never sent id %d",
-              recipient, receipt.message(), time(receipt.atNanos()), receipt.sender(),
+              recipient,
+              receipt.message(),
+              time(receipt.atNanos()),
+              receipt.sender(),
               receipt.id()));
       return;
     }
@@ -387,7 +409,9 @@ final class DeliveryChecker {
           String.format(
               Locale.ROOT,
               "%s received %s at %s, but it was sent as %s",
-              recipient, receipt.message(), time(receipt.atNanos()),
+              recipient,
+              receipt.message(),
+              time(receipt.atNanos()),
               describe(message.sender, message.id, message.to)));
     }
     if (receipt.atNanos() < message.sentAtNanos) {
@@ -396,7 +420,10 @@ final class DeliveryChecker {
           String.format(
               Locale.ROOT,
               "%s received %s at %s, before it was sent at %s",
-              recipient, receipt.message(), time(receipt.atNanos()), time(message.sentAtNanos)));
+              recipient,
+              receipt.message(),
+              time(receipt.atNanos()),
+              time(message.sentAtNanos)));
     }
     String addressee = message.to;
     if (addressee != null && !nameKey(addressee).equals(nameKey(receipt.recipient()))) {
@@ -405,7 +432,9 @@ final class DeliveryChecker {
           String.format(
               Locale.ROOT,
               "%s received %s at %s, a private message for %s only",
-              recipient, describe(message.sender, message.id, addressee), time(receipt.atNanos()),
+              recipient,
+              describe(message.sender, message.id, addressee),
+              time(receipt.atNanos()),
               addressee));
     }
     Fate rejected = rejects.get(key);
@@ -419,7 +448,9 @@ final class DeliveryChecker {
           String.format(
               Locale.ROOT,
               "%s received %s at %s, but the server rejected it at %s",
-              recipient, describe(message.sender, message.id, message.to), time(receipt.atNanos()),
+              recipient,
+              describe(message.sender, message.id, message.to),
+              time(receipt.atNanos()),
               time(rejected.atNanos())));
     }
   }
@@ -442,7 +473,10 @@ final class DeliveryChecker {
             String.format(
                 Locale.ROOT,
                 "%s received %s twice: at %s and again at %s",
-                session, receipt.message(), time(earlier.atNanos()), time(receipt.atNanos())));
+                session,
+                receipt.message(),
+                time(earlier.atNanos()),
+                time(receipt.atNanos())));
         continue;
       }
       if (receipt.to() == null && !decidedApart(key)) {
@@ -460,9 +494,14 @@ final class DeliveryChecker {
             String.format(
                 Locale.ROOT,
                 "%s received %s at %s after %s at %s, but %s sent id %d before id %d",
-                session, describe(message.sender, message.id, message.to), time(receipt.atNanos()),
-                describe(latestSent.sender, latestSent.id, latestSent.to), time(latest.atNanos()),
-                message.sender, message.id, latestSent.id));
+                session,
+                describe(message.sender, message.id, message.to),
+                time(receipt.atNanos()),
+                describe(latestSent.sender, latestSent.id, latestSent.to),
+                time(latest.atNanos()),
+                message.sender,
+                message.id,
+                latestSent.id));
       } else {
         latestBySender.put(key.senderKey(), receipt);
       }
@@ -522,8 +561,14 @@ final class DeliveryChecker {
                     Locale.ROOT,
                     "%s and %s disagree on the order of broadcasts: %s received %s before %s, %s"
                         + " received %s before %s",
-                    sessions.get(a), sessions.get(b), sessions.get(a), describe(x), describe(y),
-                    sessions.get(b), describe(y), describe(x)));
+                    sessions.get(a),
+                    sessions.get(b),
+                    sessions.get(a),
+                    describe(x),
+                    describe(y),
+                    sessions.get(b),
+                    describe(y),
+                    describe(x)));
             break; // one disagreement per pair is enough to debug it
           }
           previous = message;
@@ -712,8 +757,11 @@ final class DeliveryChecker {
                   Locale.ROOT,
                   "%s, connected from %s to the end, never received %s%s, sent at %s and"
                       + " acknowledged at %s; %s",
-                  session, time(session.connectedAtNanos), own ? "its own " : "",
-                  describe(message.sender, message.id, message.to), time(message.sentAtNanos),
+                  session,
+                  time(session.connectedAtNanos),
+                  own ? "its own " : "",
+                  describe(message.sender, message.id, message.to),
+                  time(message.sentAtNanos),
                   time(acked.atNanos()),
                   own
                       ? "it was not disturbed"
@@ -828,9 +876,8 @@ final class DeliveryChecker {
         lines.addAll(listed.getOrDefault(kind, List.of()));
         int count = counts.getOrDefault(kind, 0);
         if (count > MAX_LISTED_PER_KIND) {
-          lines.add(
-              kind.prefix() + "... and " + (count - MAX_LISTED_PER_KIND) + " more " + kind.tag
-                  + " violations");
+          lines.add(kind.prefix() + "... and " + (count - MAX_LISTED_PER_KIND) + " more " + kind.tag
+              + " violations");
         }
       }
       return lines;

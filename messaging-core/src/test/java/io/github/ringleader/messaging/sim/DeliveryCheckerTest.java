@@ -127,14 +127,10 @@ class DeliveryCheckerTest {
     checker.received("bob", "alice", 1, "carol", ms(20));
 
     assertThat(violations())
-        .anySatisfy(
-            v ->
-                assertThat(v)
-                    .startsWith("[invented] ")
-                    .contains(
-                        "bob (session 1)",
-                        "alice#1 (private to carol)",
-                        "sent as alice#1 (broadcast)"))
+        .anySatisfy(v -> assertThat(v)
+            .startsWith("[invented] ")
+            .contains(
+                "bob (session 1)", "alice#1 (private to carol)", "sent as alice#1 (broadcast)"))
         .noneSatisfy(v -> assertThat(v).startsWith("[loss]"));
   }
 
@@ -263,13 +259,11 @@ class DeliveryCheckerTest {
     assertThat(violations())
         .isNotEmpty()
         .allSatisfy(v -> assertThat(v).startsWith("[total-order] ").contains("carol (session 1)"))
-        .anySatisfy(
-            v ->
-                assertThat(v)
-                    .contains(
-                        "alice (session 1) and carol (session 1) disagree",
-                        "alice (session 1) received alice#1 (broadcast) before bob#1 (broadcast)",
-                        "carol (session 1) received bob#1 (broadcast) before alice#1 (broadcast)"));
+        .anySatisfy(v -> assertThat(v)
+            .contains(
+                "alice (session 1) and carol (session 1) disagree",
+                "alice (session 1) received alice#1 (broadcast) before bob#1 (broadcast)",
+                "carol (session 1) received bob#1 (broadcast) before alice#1 (broadcast)"));
   }
 
   @Test
@@ -351,8 +345,11 @@ class DeliveryCheckerTest {
         .singleElement(as(STRING))
         .startsWith("[loss] ")
         .contains(
-            "carol (session 1)", "never received alice#1 (broadcast)", "sent at t=10.000000ms",
-            "acknowledged at t=11.000000ms", "neither it nor the sender alice was disturbed");
+            "carol (session 1)",
+            "never received alice#1 (broadcast)",
+            "sent at t=10.000000ms",
+            "acknowledged at t=11.000000ms",
+            "neither it nor the sender alice was disturbed");
   }
 
   @Test
@@ -625,13 +622,8 @@ class DeliveryCheckerTest {
 
     assertThat(violations)
         .hasSize(clients - 1)
-        .allSatisfy(
-            v ->
-                assertThat(v)
-                    .startsWith("[total-order] ")
-                    .contains(
-                        "client7 (session 1)",
-                        "client3#250 (broadcast)",
-                        "client4#250 (broadcast)"));
+        .allSatisfy(v -> assertThat(v)
+            .startsWith("[total-order] ")
+            .contains("client7 (session 1)", "client3#250 (broadcast)", "client4#250 (broadcast)"));
   }
 }

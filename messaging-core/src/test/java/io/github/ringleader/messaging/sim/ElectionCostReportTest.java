@@ -46,7 +46,9 @@ class ElectionCostReportTest {
       Cost together = allAtOnce(n);
       // All initiate at once: each smaller candidate dies at the first hop (its successor is
       // higher and has already sent its own id), and the highest id's token makes one lap.
-      assertThat(together.tokens).as("tokens, %d servers starting together", n).isLessThanOrEqualTo(2L * n - 1);
+      assertThat(together.tokens)
+          .as("tokens, %d servers starting together", n)
+          .isLessThanOrEqualTo(2L * n - 1);
       row(table, n, "all at once", together);
 
       Cost best = oneByOne(ids(n, false));
@@ -56,7 +58,8 @@ class ElectionCostReportTest {
 
       Cost worst = oneByOne(ids(n, true));
       // Lowest first: each newcomer k outranks the leader and its token makes one lap of k.
-      assertThat(worst.tokens).as("tokens, %d servers lowest first", n)
+      assertThat(worst.tokens)
+          .as("tokens, %d servers lowest first", n)
           .isLessThanOrEqualTo((long) n * (n + 1) / 2);
       row(table, n, "one by one, lowest first (worst)", worst);
 
@@ -67,14 +70,22 @@ class ElectionCostReportTest {
         Collections.shuffle(order, random);
         sum = sum.plus(oneByOne(order));
       }
-      row(table, n, "one by one, random order (mean of " + RANDOM_ORDERS + ")",
-          new Cost(sum.tokens / RANDOM_ORDERS, sum.acks / RANDOM_ORDERS,
-              sum.announcements / RANDOM_ORDERS, sum.time.dividedBy(RANDOM_ORDERS)));
+      row(
+          table,
+          n,
+          "one by one, random order (mean of " + RANDOM_ORDERS + ")",
+          new Cost(
+              sum.tokens / RANDOM_ORDERS,
+              sum.acks / RANDOM_ORDERS,
+              sum.announcements / RANDOM_ORDERS,
+              sum.time.dividedBy(RANDOM_ORDERS)));
 
       Cost crash = leaderCrash(n);
       // Every survivor detects the crash and may initiate; as when all start at once, the
       // survivors' highest id makes one lap and the rest die at the first hop.
-      assertThat(crash.tokens).as("tokens, %d servers after a leader crash", n).isLessThanOrEqualTo(2L * n);
+      assertThat(crash.tokens)
+          .as("tokens, %d servers after a leader crash", n)
+          .isLessThanOrEqualTo(2L * n);
       row(table, n, "leader crashes", crash);
     }
     Path out = Path.of("target", "election-cost.md");
@@ -84,7 +95,8 @@ class ElectionCostReportTest {
   }
 
   private static void row(StringBuilder table, int n, String start, Cost cost) {
-    table.append(String.format("| %d | %s | %d | %d | %d | %s |%n",
+    table.append(String.format(
+        "| %d | %s | %d | %d | %d | %s |%n",
         n, start, cost.tokens, cost.acks, cost.announcements, format(cost.time)));
   }
 
@@ -144,7 +156,8 @@ class ElectionCostReportTest {
     }
     Cost total = costSince(cluster, start);
     // Report the mean time from one server's start to agreement.
-    return new Cost(total.tokens, total.acks, total.announcements, total.time.dividedBy(order.size()));
+    return new Cost(
+        total.tokens, total.acks, total.announcements, total.time.dividedBy(order.size()));
   }
 
   private static Cost leaderCrash(int n) {

@@ -2,8 +2,6 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.Bounds;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
@@ -16,6 +14,8 @@ import io.github.ringleader.messaging.protocol.Heartbeat;
 import io.github.ringleader.messaging.protocol.LeaderAnnouncement;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.StreamEntry;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,17 +32,18 @@ import org.junit.jupiter.api.Test;
 class ForgedNumbersScenariosTest {
   private static final List<Long> FORGED_TERMS = List.of(Long.MAX_VALUE, 1_000_000_000_000L);
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(5)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-          .configure((id, node) -> node.heartbeatInterval(Duration.ofMillis(200)))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(5)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+      .configure((id, node) -> node.heartbeatInterval(Duration.ofMillis(200)))
+      .build();
 
   @Test
   void termsBeyondTheBoundAreDroppedAndTheClusterStillElectsAndDelivers() {
     cluster.startAll("server1", "server2", "server3");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
     SimulatedClient alice = cluster.connect("alice", "server1");
     SimulatedClient bob = cluster.connect("bob", "server2");
     cluster.runFor(Duration.ofSeconds(1));
@@ -53,14 +54,17 @@ class ForgedNumbersScenariosTest {
     for (long term : FORGED_TERMS) {
       for (String sender : List.of("server1", "server2", "server3")) {
         forged.add(withTerm(sender, new LeaderAnnouncement(Bounds.MAX_TERM), term));
-        forged.add(withTerm(sender, new Heartbeat(7, 0, NodeId.of(sender), Bounds.MAX_TERM, 0, 100), term));
+        forged.add(withTerm(
+            sender, new Heartbeat(7, 0, NodeId.of(sender), Bounds.MAX_TERM, 0, 100), term));
         forged.add(withTerm(sender, new Election(Bounds.MAX_TERM, 1, NodeId.of("server99")), term));
         forged.add(withTerm(sender, new ElectionAck(Bounds.MAX_TERM, 1), term));
       }
     }
     for (byte[] datagram : forged) {
       for (String to : List.of("server1", "server2", "server3")) {
-        assertThat(cluster.network().inject(NodeId.of(to), datagram)).as("decoded").isFalse();
+        assertThat(cluster.network().inject(NodeId.of(to), datagram))
+            .as("decoded")
+            .isFalse();
       }
     }
     assertThat(cluster.network().malformedDropped()).isEqualTo(forged.size() * 3L);
@@ -69,7 +73,8 @@ class ForgedNumbersScenariosTest {
 
     // Elections go on: the leader crashes, the others elect one of themselves, and deliver.
     cluster.crash(leader.value());
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
     for (MessagingNode node : cluster.nodes()) {
       assertThat(node.view().term()).isBetween(1L, 10L);
     }
@@ -87,7 +92,8 @@ class ForgedNumbersScenariosTest {
   @Test
   void aChatNumberedBeyondTheBoundIsDroppedAndDoesNotMuteItsClient() {
     cluster.startAll("server1", "server2", "server3");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
     SimulatedClient alice = cluster.connect("alice", "server1");
     SimulatedClient bob = cluster.connect("bob", "server2");
     cluster.runFor(Duration.ofSeconds(1));
@@ -95,8 +101,8 @@ class ForgedNumbersScenariosTest {
     NodeId leader = cluster.agreedLeader().orElseThrow();
 
     // A chat of alice's session, as if forwarded by her server, numbered 10^15.
-    ClusterMessage chat =
-        new Forward(new StreamEntry.Chat("alice", alice.session().sessionId(), Bounds.MAX_CLIENT_SEQ, null, "x", 0));
+    ClusterMessage chat = new Forward(new StreamEntry.Chat(
+        "alice", alice.session().sessionId(), Bounds.MAX_CLIENT_SEQ, null, "x", 0));
     byte[] forged = patch(envelope("server1", chat), Bounds.MAX_CLIENT_SEQ, 1_000_000_000_000_000L);
     assertThat(cluster.network().inject(leader, forged)).isFalse();
     cluster.runFor(Duration.ofMillis(500));

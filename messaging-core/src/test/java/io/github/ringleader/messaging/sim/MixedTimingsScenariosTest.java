@@ -27,25 +27,24 @@ class MixedTimingsScenariosTest {
   private SimulatedCluster cluster(long oddIntervalMillis) {
     return SimulatedCluster.builder()
         .seed(13)
-        .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-        .configure(
-            (id, node) -> {
-              if (id.value().equals("server4")) {
-                node.heartbeatInterval(Duration.ofMillis(oddIntervalMillis));
-              }
-              node.listener(
-                  new NodeListener() {
-                    @Override
-                    public void onMemberFailed(MemberInfo member) {
-                      failures.add(id + " failed " + member.id());
-                    }
+        .linkConditions(
+            LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+        .configure((id, node) -> {
+          if (id.value().equals("server4")) {
+            node.heartbeatInterval(Duration.ofMillis(oddIntervalMillis));
+          }
+          node.listener(new NodeListener() {
+            @Override
+            public void onMemberFailed(MemberInfo member) {
+              failures.add(id + " failed " + member.id());
+            }
 
-                    @Override
-                    public void onLeaderChanged(@Nullable NodeId leader, long term) {
-                      leaderChanges.add(id + "->" + leader);
-                    }
-                  });
-            })
+            @Override
+            public void onLeaderChanged(@Nullable NodeId leader, long term) {
+              leaderChanges.add(id + "->" + leader);
+            }
+          });
+        })
         .build();
   }
 
@@ -54,12 +53,10 @@ class MixedTimingsScenariosTest {
   void aServerWithAnotherHeartbeatIntervalIsNeitherFailedNorFailsTheOthers(long oddIntervalMillis) {
     SimulatedCluster cluster = cluster(oddIntervalMillis);
     cluster.startAll("server1", "server2", "server4");
-    boolean agreed =
-        cluster.runUntil(
-            () ->
-                cluster.hasSingleAgreedLeader()
-                    && cluster.nodes().stream().allMatch(n -> n.view().members().size() == 3),
-            Duration.ofSeconds(60));
+    boolean agreed = cluster.runUntil(
+        () -> cluster.hasSingleAgreedLeader()
+            && cluster.nodes().stream().allMatch(n -> n.view().members().size() == 3),
+        Duration.ofSeconds(60));
     assertThat(agreed).isTrue();
     assertThat(cluster.agreedLeader()).contains(NodeId.of("server4"));
     failures.clear();
@@ -78,9 +75,8 @@ class MixedTimingsScenariosTest {
     SimulatedCluster cluster = cluster(oddIntervalMillis);
     cluster.startAll("server1", "server2", "server4");
     cluster.runUntil(
-        () ->
-            cluster.hasSingleAgreedLeader()
-                && cluster.nodes().stream().allMatch(n -> n.view().members().size() == 3),
+        () -> cluster.hasSingleAgreedLeader()
+            && cluster.nodes().stream().allMatch(n -> n.view().members().size() == 3),
         Duration.ofSeconds(60));
     // server4 was last heard at most one of its intervals before the crash, so the others fail it
     // between its timeout less an interval and its timeout after the crash; its timeout is the one
@@ -94,7 +90,9 @@ class MixedTimingsScenariosTest {
     boolean inTime = cluster.runUntil(() -> failures.size() >= sent + 2, timeout.plusSeconds(1));
 
     assertThat(tooEarly).as("failed before its own timeout less one interval").isFalse();
-    assertThat(inTime).as("failed within its own timeout (%s) and a second", timeout).isTrue();
+    assertThat(inTime)
+        .as("failed within its own timeout (%s) and a second", timeout)
+        .isTrue();
     assertThat(failures.subList(sent, failures.size()))
         .containsExactlyInAnyOrder("server1 failed server4", "server2 failed server4");
   }

@@ -18,20 +18,17 @@ class PartitionAndPauseScenariosTest {
 
   private final List<String> leaderChanges = new ArrayList<>();
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(11)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-          .configure(
-              (id, node) ->
-                  node.listener(
-                      new NodeListener() {
-                        @Override
-                        public void onLeaderChanged(@Nullable NodeId leader, long term) {
-                          leaderChanges.add(id + "->" + leader);
-                        }
-                      }))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(11)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+      .configure((id, node) -> node.listener(new NodeListener() {
+        @Override
+        public void onLeaderChanged(@Nullable NodeId leader, long term) {
+          leaderChanges.add(id + "->" + leader);
+        }
+      }))
+      .build();
 
   private static List<NodeId> ids(String... ids) {
     List<NodeId> list = new ArrayList<>();
@@ -56,13 +53,11 @@ class PartitionAndPauseScenariosTest {
     List<NodeId> sideA = ids("server1", "server5");
     List<NodeId> sideB = ids("server2", "server3", "server4");
     cluster.network().partition(List.of(sideA, sideB));
-    boolean split =
-        cluster.runUntil(
-            () ->
-                cluster.agreedLeader(sideA).isPresent()
-                    && cluster.agreedLeader(sideB).isPresent()
-                    && cluster.node("server5").view().members().size() == 2,
-            Duration.ofSeconds(15));
+    boolean split = cluster.runUntil(
+        () -> cluster.agreedLeader(sideA).isPresent()
+            && cluster.agreedLeader(sideB).isPresent()
+            && cluster.node("server5").view().members().size() == 2,
+        Duration.ofSeconds(15));
 
     assertThat(split).isTrue();
     assertThat(cluster.agreedLeader(sideA)).contains(NodeId.of("server5"));
@@ -83,9 +78,8 @@ class PartitionAndPauseScenariosTest {
     cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10));
 
     cluster.pause("server3", Duration.ofSeconds(10));
-    boolean failedOver =
-        cluster.runUntil(
-            () -> cluster.agreedLeader(ids("server1", "server2")).isPresent(), Duration.ofSeconds(9));
+    boolean failedOver = cluster.runUntil(
+        () -> cluster.agreedLeader(ids("server1", "server2")).isPresent(), Duration.ofSeconds(9));
     assertThat(failedOver).isTrue();
     assertThat(cluster.agreedLeader(ids("server1", "server2"))).contains(NodeId.of("server2"));
 
@@ -107,25 +101,24 @@ class PartitionAndPauseScenariosTest {
     long term = cluster.node("server3").view().term();
 
     cluster.pause("server1", Duration.ofSeconds(10));
-    boolean dropped =
-        cluster.runUntil(
-            () -> cluster.node("server3").view().member(NodeId.of("server1")).isEmpty(),
-            Duration.ofSeconds(9));
+    boolean dropped = cluster.runUntil(
+        () -> cluster.node("server3").view().member(NodeId.of("server1")).isEmpty(),
+        Duration.ofSeconds(9));
     assertThat(dropped).as("server1 failed in server3's view").isTrue();
     leaderChanges.clear();
 
-    boolean rejoined =
-        cluster.runUntil(
-            () ->
-                cluster.hasSingleAgreedLeader()
-                    && cluster.node("server3").view().members().size() == 3
-                    && cluster.node("server1").view().members().size() == 3,
-            Duration.ofSeconds(10));
+    boolean rejoined = cluster.runUntil(
+        () -> cluster.hasSingleAgreedLeader()
+            && cluster.node("server3").view().members().size() == 3
+            && cluster.node("server1").view().members().size() == 3,
+        Duration.ofSeconds(10));
 
     assertThat(rejoined).isTrue();
     assertThat(cluster.agreedLeader()).contains(NodeId.of("server3"));
     assertThat(cluster.node("server3").view().term()).isEqualTo(term);
-    assertThat(leaderChanges).filteredOn(change -> !change.startsWith("server1")).isEmpty();
+    assertThat(leaderChanges)
+        .filteredOn(change -> !change.startsWith("server1"))
+        .isEmpty();
     leaderChanges.clear();
     cluster.runFor(Duration.ofSeconds(60));
     assertThat(leaderChanges).isEmpty();

@@ -49,6 +49,7 @@ class RandomizedElectionSimulationTest {
    * it may need 10 + 6 s and an election: 20 s covers that.
    */
   static final Duration CONVERGENCE_BOUND = Duration.ofSeconds(20);
+
   static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
   static final Duration FAILURE_TIMEOUT = HEARTBEAT_INTERVAL.multipliedBy(3);
   /** How long agreement must then hold, checked after every event. */
@@ -88,7 +89,10 @@ class RandomizedElectionSimulationTest {
   static final class Outcome {
     final long seed;
     final List<String> timeline = new ArrayList<>();
-    @Nullable String failure;
+
+    @Nullable
+    String failure;
+
     long convergedAfterNanos;
     long events;
 
@@ -101,7 +105,8 @@ class RandomizedElectionSimulationTest {
       text.append("election simulation seed ").append(seed);
       text.append(failure == null ? " passed" : " FAILED: " + failure).append('\n');
       text.append("replay: mvn -pl messaging-core test -Dtest=RandomizedElectionSimulationTest")
-          .append(" -Dringleader.sim.seed=").append(seed)
+          .append(" -Dringleader.sim.seed=")
+          .append(seed)
           .append(" [-Dorg.slf4j.simpleLogger.defaultLogLevel=debug]\n");
       text.append("timeline:\n");
       for (String line : timeline) {
@@ -116,32 +121,29 @@ class RandomizedElectionSimulationTest {
     Random random = new Random(seed * 0x9E3779B97F4A7C15L);
     int size = 3 + random.nextInt(6);
     List<String> ids = pickIds(random, size);
-    LinkConditions faulty =
-        new LinkConditions(
-            Duration.ofMillis(1),
-            Duration.ofMillis(1 + random.nextInt(50)),
-            random.nextDouble() * 0.20,
-            random.nextDouble() * 0.10,
-            random.nextDouble() * 0.10);
+    LinkConditions faulty = new LinkConditions(
+        Duration.ofMillis(1),
+        Duration.ofMillis(1 + random.nextInt(50)),
+        random.nextDouble() * 0.20,
+        random.nextDouble() * 0.10,
+        random.nextDouble() * 0.10);
     VirtualTimeScheduler[] clock = new VirtualTimeScheduler[1];
-    SimulatedCluster cluster =
-        SimulatedCluster.builder()
-            .seed(seed)
-            .linkConditions(faulty)
-            .configure((id, node) -> node.listener(new TimelineRecorder(id, clock, outcome.timeline)))
-            .build();
+    SimulatedCluster cluster = SimulatedCluster.builder()
+        .seed(seed)
+        .linkConditions(faulty)
+        .configure((id, node) -> node.listener(new TimelineRecorder(id, clock, outcome.timeline)))
+        .build();
     VirtualTimeScheduler scheduler = cluster.scheduler();
     clock[0] = scheduler;
     SimulatedNetwork network = cluster.network();
-    outcome.timeline.add(
-        String.format(
-            "%d servers %s; latency 1-%d ms, loss %.1f%%, duplicates %.1f%%, reordered %.1f%%",
-            size,
-            ids,
-            faulty.maxLatency().toMillis(),
-            faulty.lossRate() * 100,
-            faulty.duplicateRate() * 100,
-            faulty.reorderRate() * 100));
+    outcome.timeline.add(String.format(
+        "%d servers %s; latency 1-%d ms, loss %.1f%%, duplicates %.1f%%, reordered %.1f%%",
+        size,
+        ids,
+        faulty.maxLatency().toMillis(),
+        faulty.lossRate() * 100,
+        faulty.duplicateRate() * 100,
+        faulty.reorderRate() * 100));
 
     Map<NodeId, long[]> lastTerm = new HashMap<>();
     List<List<NodeId>> groups = new ArrayList<>();
@@ -149,35 +151,32 @@ class RandomizedElectionSimulationTest {
     boolean[] watching = {false};
     long[] firstAgreement = {-1};
     try {
-      scheduler.afterEachEvent(
-          () -> {
-            checkLocalInvariants(cluster, lastTerm);
-            if (watching[0]) {
-              if (disagreement(cluster, groups) == null) {
-                if (firstAgreement[0] < 0) {
-                  firstAgreement[0] = scheduler.nanoTime();
-                }
-              } else {
-                firstAgreement[0] = -1;
-              }
+      scheduler.afterEachEvent(() -> {
+        checkLocalInvariants(cluster, lastTerm);
+        if (watching[0]) {
+          if (disagreement(cluster, groups) == null) {
+            if (firstAgreement[0] < 0) {
+              firstAgreement[0] = scheduler.nanoTime();
             }
-            if (mustAgree[0]) {
-              String problem = disagreement(cluster, groups);
-              if (problem != null) {
-                throw new InvariantViolation("agreement lost after convergence: " + problem);
-              }
-            }
-          });
+          } else {
+            firstAgreement[0] = -1;
+          }
+        }
+        if (mustAgree[0]) {
+          String problem = disagreement(cluster, groups);
+          if (problem != null) {
+            throw new InvariantViolation("agreement lost after convergence: " + problem);
+          }
+        }
+      });
 
       // Servers start at random moments in the first five seconds.
       for (String id : ids) {
         long at = random.nextInt(5000);
-        scheduler.schedule(
-            Duration.ofMillis(at),
-            () -> {
-              outcome.timeline.add(at(scheduler) + "start " + id);
-              cluster.start(id);
-            });
+        scheduler.schedule(Duration.ofMillis(at), () -> {
+          outcome.timeline.add(at(scheduler) + "start " + id);
+          cluster.start(id);
+        });
       }
       scheduler.runFor(Duration.ofSeconds(5));
 
@@ -216,19 +215,17 @@ class RandomizedElectionSimulationTest {
       // Silence that began before the stop can still fail a member until one failure timeout
       // after it, so agreement counts from then on.
       long settledAt = stoppedAt + FAILURE_TIMEOUT.plus(HEARTBEAT_INTERVAL).toNanos();
-      boolean converged =
-          scheduler.runUntil(
-              () -> scheduler.nanoTime() >= settledAt && disagreement(cluster, groups) == null,
-              CONVERGENCE_BOUND);
+      boolean converged = scheduler.runUntil(
+          () -> scheduler.nanoTime() >= settledAt && disagreement(cluster, groups) == null,
+          CONVERGENCE_BOUND);
       long agreedSince = firstAgreement[0] >= 0 ? firstAgreement[0] : scheduler.nanoTime();
       if (!converged) {
-        outcome.failure =
-            "no agreement within "
-                + CONVERGENCE_BOUND.toSeconds()
-                + " s after the faults stopped: "
-                + disagreement(cluster, groups)
-                + "\n"
-                + describeNodes(cluster);
+        outcome.failure = "no agreement within "
+            + CONVERGENCE_BOUND.toSeconds()
+            + " s after the faults stopped: "
+            + disagreement(cluster, groups)
+            + "\n"
+            + describeNodes(cluster);
         return outcome;
       }
       outcome.convergedAfterNanos = agreedSince - stoppedAt;
@@ -244,7 +241,11 @@ class RandomizedElectionSimulationTest {
   }
 
   private static void injectFault(
-      Random random, SimulatedCluster cluster, List<String> ids, Set<String> down, List<String> timeline) {
+      Random random,
+      SimulatedCluster cluster,
+      List<String> ids,
+      Set<String> down,
+      List<String> timeline) {
     VirtualTimeScheduler scheduler = cluster.scheduler();
     SimulatedNetwork network = cluster.network();
     List<String> up = new ArrayList<>();
@@ -308,7 +309,8 @@ class RandomizedElectionSimulationTest {
       var view = node.view();
       boolean namesItself = node.id().equals(view.leader());
       if (view.isLeader() != namesItself) {
-        throw new InvariantViolation(node.id() + " leads=" + view.isLeader() + " but names leader " + view.leader());
+        throw new InvariantViolation(
+            node.id() + " leads=" + view.isLeader() + " but names leader " + view.leader());
       }
       if (namesItself && view.state() != NodeState.RUNNING) {
         throw new InvariantViolation(node.id() + " leads while " + view.state());
@@ -317,21 +319,24 @@ class RandomizedElectionSimulationTest {
       boolean listsItself = false;
       for (MemberInfo member : view.members()) {
         if (previous != null && previous.compareTo(member.id()) >= 0) {
-          throw new InvariantViolation(node.id() + " view not in strict id order: " + view.members());
+          throw new InvariantViolation(
+              node.id() + " view not in strict id order: " + view.members());
         }
         previous = member.id();
         listsItself |= member.id().equals(node.id());
       }
       NodeId leader = view.leader();
       if (leader != null && view.member(leader).isEmpty()) {
-        throw new InvariantViolation(node.id() + " follows " + leader + ", who is not in its view " + view.members());
+        throw new InvariantViolation(
+            node.id() + " follows " + leader + ", who is not in its view " + view.members());
       }
       if (!listsItself) {
         throw new InvariantViolation(node.id() + " view does not list itself: " + view.members());
       }
       long[] life = lastTerm.get(node.id());
       if (life != null && life[0] == node.incarnation() && view.term() < life[1]) {
-        throw new InvariantViolation(node.id() + " term went down from " + life[1] + " to " + view.term());
+        throw new InvariantViolation(
+            node.id() + " term went down from " + life[1] + " to " + view.term());
       }
       lastTerm.put(node.id(), new long[] {node.incarnation(), view.term()});
     }
@@ -369,7 +374,10 @@ class RandomizedElectionSimulationTest {
       var view = node.view();
       text.append(String.format(
           "%n  %s %s leader=%s term=%d members=%s",
-          node.id(), view.state(), view.leader(), view.term(),
+          node.id(),
+          view.state(),
+          view.leader(),
+          view.term(),
           view.members().stream().map(m -> m.id().value()).toList()));
     }
     return text.toString();

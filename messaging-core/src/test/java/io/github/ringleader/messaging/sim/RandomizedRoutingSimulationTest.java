@@ -2,9 +2,9 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -110,26 +110,31 @@ class RandomizedRoutingSimulationTest {
       this.seed = seed;
       this.random = new Random(seed * 0x5DEECE66DL + 11);
       // Servers with a client port rebalance: busier ones ask clients to move, which resume.
-      this.cluster =
-          SimulatedCluster.builder()
-              .seed(seed)
-              .configure((id, node) -> node.clientPort(5000 + Math.floorMod(id.value().hashCode(), 1000)))
-              .build();
+      this.cluster = SimulatedCluster.builder()
+          .seed(seed)
+          .configure(
+              (id, node) -> node.clientPort(5000 + Math.floorMod(id.value().hashCode(), 1000)))
+          .build();
       this.scheduler = cluster.scheduler();
     }
 
     /** A client name, with its current connection and its message counter. */
     static final class Member {
       final String name;
-      @Nullable SimulatedClient client;
+
+      @Nullable
+      SimulatedClient client;
+
       long nextId = 1;
       /** Lost its connection with its session open, and will resume it (since lostAt). */
       boolean moving;
+
       long lostAt;
       /** Asked a server to resume the session and waits for the answer. */
       boolean resuming;
       /** Where a server that could not resume the session sent it, as the reference client follows. */
-      @Nullable String redirectTo;
+      @Nullable
+      String redirectTo;
 
       Member(String name) {
         this.name = name;
@@ -150,18 +155,20 @@ class RandomizedRoutingSimulationTest {
       for (int n : numbers) {
         serverIds.add("server" + n);
       }
-      LinkConditions faulty =
-          new LinkConditions(
-              Duration.ofMillis(1),
-              Duration.ofMillis(1 + random.nextInt(30)),
-              random.nextDouble() * 0.20,
-              random.nextDouble() * 0.10,
-              random.nextDouble() * 0.10);
+      LinkConditions faulty = new LinkConditions(
+          Duration.ofMillis(1),
+          Duration.ofMillis(1 + random.nextInt(30)),
+          random.nextDouble() * 0.20,
+          random.nextDouble() * 0.10,
+          random.nextDouble() * 0.10);
       cluster.network().setConditions(faulty);
       timeline.add(String.format(
           "servers %s; latency 1-%d ms, loss %.1f%%, duplicates %.1f%%, reordered %.1f%%",
-          serverIds, faulty.maxLatency().toMillis(), faulty.lossRate() * 100,
-          faulty.duplicateRate() * 100, faulty.reorderRate() * 100));
+          serverIds,
+          faulty.maxLatency().toMillis(),
+          faulty.lossRate() * 100,
+          faulty.duplicateRate() * 100,
+          faulty.reorderRate() * 100));
       for (String id : serverIds) {
         cluster.start(id);
       }
@@ -218,7 +225,8 @@ class RandomizedRoutingSimulationTest {
       List<String> problems = new ArrayList<>(checker.violations(lossDeadline, end));
       // Liveness once the faults are over: nobody waits forever to join, no message unanswered.
       {
-        // Liveness once the faults are over: nobody waits forever to join, no message goes unanswered.
+        // Liveness once the faults are over: nobody waits forever to join, no message goes
+        // unanswered.
         for (Member member : members.values()) {
           SimulatedClient c = member.client;
           if (c == null) {
@@ -228,15 +236,16 @@ class RandomizedRoutingSimulationTest {
             problems.add("[liveness] " + member.name + " was never welcomed on " + c.serverId());
           }
           if (member.resuming) {
-            problems.add("[liveness] " + member.name + " never heard whether it resumed on " + c.serverId());
+            problems.add(
+                "[liveness] " + member.name + " never heard whether it resumed on " + c.serverId());
           }
           Recorder recorder = recorders.get(member.name);
           if (recorder != null && c.session().state() == ClientSession.State.JOINED) {
             for (long seq : c.session().unanswered().keySet()) {
               Long sentAt = recorder.sentAt.get(seq);
               if (sentAt != null && sentAt >= quietStart) {
-                problems.add("[liveness] " + member.name + "'s message " + seq + " sent at " + sentAt / 1_000_000
-                    + " ms, after the faults stopped, was never answered");
+                problems.add("[liveness] " + member.name + "'s message " + seq + " sent at "
+                    + sentAt / 1_000_000 + " ms, after the faults stopped, was never answered");
               }
             }
           }
@@ -265,7 +274,8 @@ class RandomizedRoutingSimulationTest {
      * running server, or, if it ended, joining afresh.
      */
     private void reconnectSome() {
-      for (Member member : new TreeSet<>(members.keySet()).stream().map(members::get).toList()) {
+      for (Member member :
+          new TreeSet<>(members.keySet()).stream().map(members::get).toList()) {
         SimulatedClient c = member.client;
         boolean gone = c == null || c.session().state() == ClientSession.State.CLOSED;
         if (!gone || member.resuming || random.nextInt(4) != 0) {
@@ -276,7 +286,9 @@ class RandomizedRoutingSimulationTest {
           if (!up.isEmpty() && !c.isConnected()) {
             String redirect = member.redirectTo;
             member.redirectTo = null;
-            String server = redirect != null && up.contains(redirect) ? redirect : up.get(random.nextInt(up.size()));
+            String server = redirect != null && up.contains(redirect)
+                ? redirect
+                : up.get(random.nextInt(up.size()));
             member.resuming = true;
             timeline.add(at() + member.name + " resumes on " + server);
             cluster.resume(c, server);
@@ -371,7 +383,8 @@ class RandomizedRoutingSimulationTest {
         int cut = 1 + random.nextInt(ids.size() - 1);
         cluster.network().partition(List.of(ids.subList(0, cut), ids.subList(cut, ids.size())));
         startPartition();
-        timeline.add(at() + "partition " + ids.subList(0, cut) + " | " + ids.subList(cut, ids.size()));
+        timeline.add(
+            at() + "partition " + ids.subList(0, cut) + " | " + ids.subList(cut, ids.size()));
       } else if (choice == 3) {
         cluster.network().heal();
         endPartition();
@@ -384,7 +397,9 @@ class RandomizedRoutingSimulationTest {
           SimulatedClient c = member.client;
           if (c != null && c.serverId().equals(frozen)) {
             checker.disturbed(
-                member.name, scheduler.nanoTime(), scheduler.nanoTime() + pause.plus(REGROUP).toNanos());
+                member.name,
+                scheduler.nanoTime(),
+                scheduler.nanoTime() + pause.plus(REGROUP).toNanos());
           }
         }
         timeline.add(at() + "pause " + frozen + " for " + pause.toMillis() + " ms");
@@ -412,10 +427,9 @@ class RandomizedRoutingSimulationTest {
       }
       long now = scheduler.nanoTime();
       for (io.github.ringleader.messaging.node.MessagingNode node : cluster.nodes()) {
-        boolean inside =
-            leader != null
-                && leader.id().equals(node.leader())
-                && leader.view().member(node.id()).isPresent();
+        boolean inside = leader != null
+            && leader.id().equals(node.leader())
+            && leader.view().member(node.id()).isPresent();
         String id = node.id().value();
         Long since = outsideSince.get(id);
         if (!inside && since == null) {
@@ -445,7 +459,8 @@ class RandomizedRoutingSimulationTest {
     private void endPartition() {
       if (partitionedSince >= 0) {
         for (Member member : members.values()) {
-          checker.disturbed(member.name, partitionedSince, scheduler.nanoTime() + REGROUP.toNanos());
+          checker.disturbed(
+              member.name, partitionedSince, scheduler.nanoTime() + REGROUP.toNanos());
         }
         partitionedSince = -1;
       }
@@ -479,9 +494,9 @@ class RandomizedRoutingSimulationTest {
         if (!resumed.complete()) {
           incomplete++;
         }
-        timeline.add(
-            at() + member.name + " resumed on " + resumed.server() + ", sends up to "
-                + resumed.lastSendSeq() + " taken" + (resumed.complete() ? "" : ", SOME MESSAGES LOST"));
+        timeline.add(at() + member.name + " resumed on " + resumed.server() + ", sends up to "
+            + resumed.lastSendSeq() + " taken"
+            + (resumed.complete() ? "" : ", SOME MESSAGES LOST"));
         if (!resumed.complete()) {
           checker.disturbed(member.name, member.lostAt, scheduler.nanoTime());
         }
@@ -496,7 +511,8 @@ class RandomizedRoutingSimulationTest {
         refusedJustNow = true;
         NodeId redirect = refused.redirect();
         member.redirectTo = redirect == null ? null : redirect.value();
-        timeline.add(at() + member.name + " could not resume: " + refused.code() + " " + refused.reason());
+        timeline.add(
+            at() + member.name + " could not resume: " + refused.code() + " " + refused.reason());
         if (refused.code() == ServerEvent.Reason.SESSION_ENDED
             || refused.code() == ServerEvent.Reason.NAME_TAKEN) {
           member.moving = false;
@@ -528,7 +544,11 @@ class RandomizedRoutingSimulationTest {
         int hash = text.lastIndexOf('#');
         received++;
         checker.received(
-            member.name, message.from(), Long.parseLong(text.substring(hash + 1)), message.to(), scheduler.nanoTime());
+            member.name,
+            message.from(),
+            Long.parseLong(text.substring(hash + 1)),
+            message.to(),
+            scheduler.nanoTime());
       }
 
       @Override
@@ -563,13 +583,19 @@ class RandomizedRoutingSimulationTest {
       }
       text.append("servers at the end:\n");
       for (io.github.ringleader.messaging.node.MessagingNode node : cluster.nodes()) {
-        text.append(String.format("  %s leader=%s members=%s %s %s%n",
-            node.id(), node.leader(),
+        text.append(String.format(
+            "  %s leader=%s members=%s %s %s%n",
+            node.id(),
+            node.leader(),
             node.view().members().stream().map(m -> m.id().value()).toList(),
-            node.router().replica(), node.router().sequencer()));
+            node.router().replica(),
+            node.router().sequencer()));
       }
-      text.append("replay: mvn -pl messaging-core test -Dtest=RandomizedRoutingSimulationTest -Dringleader.sim.seed=")
-          .append(seed).append('\n').append("timeline:\n");
+      text.append(
+              "replay: mvn -pl messaging-core test -Dtest=RandomizedRoutingSimulationTest -Dringleader.sim.seed=")
+          .append(seed)
+          .append('\n')
+          .append("timeline:\n");
       for (String line : timeline) {
         text.append("  ").append(line).append('\n');
       }

@@ -2,10 +2,10 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,13 +23,13 @@ import org.junit.jupiter.api.Test;
 class RebalancingScenariosTest {
   private static final Duration HEARTBEAT = Duration.ofMillis(200);
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(5)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-          // A server needs a client port to be sent clients (in the simulation, any number).
-          .configure((id, node) -> node.heartbeatInterval(HEARTBEAT).clientPort(portOf(id)))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(5)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+      // A server needs a client port to be sent clients (in the simulation, any number).
+      .configure((id, node) -> node.heartbeatInterval(HEARTBEAT).clientPort(portOf(id)))
+      .build();
   private final List<SimulatedClient> clients = new ArrayList<>();
   private final Map<SimulatedClient, Integer> moves = new HashMap<>();
 
@@ -39,7 +39,8 @@ class RebalancingScenariosTest {
 
   private void start() {
     cluster.startAll("server1", "server2", "server3");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
   }
 
   private void connect(int count, String server) {
@@ -72,7 +73,9 @@ class RebalancingScenariosTest {
           client.session().listServers();
         }
         if (client.session().state() == ClientSession.State.CLOSED && !client.isConnected()) {
-          ServerEvent last = client.events().isEmpty() ? null : client.events().get(client.events().size() - 1);
+          ServerEvent last = client.events().isEmpty()
+              ? null
+              : client.events().get(client.events().size() - 1);
           if (last instanceof ServerEvent.Refused refused && refused.redirect() != null) {
             cluster.resume(client, refused.redirect().value());
           } else {
@@ -86,7 +89,8 @@ class RebalancingScenariosTest {
 
   private String leastLoaded() {
     return clientsPerServer().entrySet().stream()
-        .min(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+        .min(
+            Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
         .orElseThrow()
         .getKey();
   }
@@ -112,13 +116,14 @@ class RebalancingScenariosTest {
     clients.get(2).session().send(null, "after");
     runWithClients(Duration.ofSeconds(1));
 
-    assertThat(clientsPerServer()).containsExactlyInAnyOrderEntriesOf(
-        Map.of("server1", 2, "server2", 2, "server3", 2));
+    assertThat(clientsPerServer())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("server1", 2, "server2", 2, "server3", 2));
     assertThat(moves.values()).as("moves per client that moved").allMatch(n -> n == 1);
     assertThat(moves).hasSize(4);
     for (SimulatedClient client : clients) {
       assertThat(client.session().state()).isEqualTo(ClientSession.State.JOINED);
-      assertThat(client.messages()).extracting(ServerEvent.Message::text)
+      assertThat(client.messages())
+          .extracting(ServerEvent.Message::text)
           .as("%s got every broadcast once, in order", client.session().name())
           .containsExactly("before", "during", "after");
       assertThat(client.events())
@@ -135,12 +140,13 @@ class RebalancingScenariosTest {
     connect(2, "server3");
     cluster.crash("server3");
     runWithClients(Duration.ofSeconds(3));
-    assertThat(clientsPerServer()).containsExactlyInAnyOrderEntriesOf(Map.of("server1", 3, "server2", 3));
+    assertThat(clientsPerServer())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("server1", 3, "server2", 3));
 
     cluster.start("server3");
     runWithClients(Duration.ofSeconds(6));
-    assertThat(clientsPerServer()).containsExactlyInAnyOrderEntriesOf(
-        Map.of("server1", 2, "server2", 2, "server3", 2));
+    assertThat(clientsPerServer())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("server1", 2, "server2", 2, "server3", 2));
     Map<SimulatedClient, Integer> settled = new HashMap<>(moves);
     runWithClients(Duration.ofSeconds(10));
     assertThat(moves).as("nobody moves once the load is even").isEqualTo(settled);
@@ -171,7 +177,9 @@ class RebalancingScenariosTest {
       runWithClients(Duration.ofMillis(500));
     }
 
-    assertThat(clientsPerServer().get("server3")).as("load moved to the restarted server").isPositive();
+    assertThat(clientsPerServer().get("server3"))
+        .as("load moved to the restarted server")
+        .isPositive();
     List<ServerEvent.Resumed> resumes = new ArrayList<>();
     for (SimulatedClient client : clients) {
       client.events().stream()
@@ -183,19 +191,26 @@ class RebalancingScenariosTest {
 
   @Test
   void rebalancingCanBeSwitchedOff() {
-    SimulatedCluster quiet =
-        SimulatedCluster.builder()
-            .seed(5)
-            .configure((id, node) -> node.heartbeatInterval(HEARTBEAT).clientPort(portOf(id)).rebalance(false))
-            .build();
+    SimulatedCluster quiet = SimulatedCluster.builder()
+        .seed(5)
+        .configure((id, node) ->
+            node.heartbeatInterval(HEARTBEAT).clientPort(portOf(id)).rebalance(false))
+        .build();
     quiet.startAll("server1", "server2", "server3");
-    assertThat(quiet.runUntil(quiet::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(quiet.runUntil(quiet::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
     List<SimulatedClient> crowd = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       crowd.add(quiet.connect("c" + i, "server1"));
     }
     quiet.runFor(Duration.ofSeconds(10));
     assertThat(crowd).allMatch(SimulatedClient::isConnected);
-    assertThat(quiet.node("server1").view().member(NodeId.of("server1")).orElseThrow().clients()).isEqualTo(6);
+    assertThat(quiet
+            .node("server1")
+            .view()
+            .member(NodeId.of("server1"))
+            .orElseThrow()
+            .clients())
+        .isEqualTo(6);
   }
 }

@@ -2,10 +2,10 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.routing.Sequencer;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,19 +28,23 @@ class RoutingCostReportTest {
   private static final int MESSAGES = 200;
   /** One-way latency of every cluster link: one hop. */
   private static final Duration HOP = Duration.ofMillis(1);
+
   private static final Duration CLIENT_LINK = Duration.ofMillis(1);
 
   private static SimulatedCluster cluster(int n, LinkConditions links, long seed) {
-    SimulatedCluster cluster = SimulatedCluster.builder().seed(seed).linkConditions(links).build();
+    SimulatedCluster cluster =
+        SimulatedCluster.builder().seed(seed).linkConditions(links).build();
     for (int i = 1; i <= n; i++) {
       cluster.start("server" + i);
     }
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(20))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(20)))
+        .isTrue();
     cluster.setClientLatency(CLIENT_LINK);
     return cluster;
   }
 
-  private static List<SimulatedClient> oneClientPerServer(SimulatedCluster cluster, int n, Map<String, Long> arrivals) {
+  private static List<SimulatedClient> oneClientPerServer(
+      SimulatedCluster cluster, int n, Map<String, Long> arrivals) {
     List<SimulatedClient> clients = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
       String name = "client" + i;
@@ -52,8 +56,9 @@ class RoutingCostReportTest {
       }));
     }
     assertThat(cluster.runUntil(
-        () -> clients.stream().allMatch(c -> c.session().state() == ClientSession.State.JOINED),
-        Duration.ofSeconds(10))).isTrue();
+            () -> clients.stream().allMatch(c -> c.session().state() == ClientSession.State.JOINED),
+            Duration.ofSeconds(10)))
+        .isTrue();
     cluster.runFor(Duration.ofSeconds(3)); // let the joins' epoch settle
     return clients;
   }
@@ -78,7 +83,8 @@ class RoutingCostReportTest {
     cluster.runFor(Duration.ofSeconds(2));
     Map<String, Double> byType = new HashMap<>();
     long total = 0;
-    for (Map.Entry<String, SimulatedNetwork.Counts> e : cluster.network().stats().entrySet()) {
+    for (Map.Entry<String, SimulatedNetwork.Counts> e :
+        cluster.network().stats().entrySet()) {
       if (e.getKey().equals("Heartbeat")) {
         continue;
       }
@@ -101,8 +107,8 @@ class RoutingCostReportTest {
 
   /** Every client sends about 10 broadcasts a second for 2 s over links losing 10 %. */
   private static Buffers buffersUnderLoss(int n) {
-    SimulatedCluster cluster =
-        cluster(n, LinkConditions.PERFECT.withLatency(HOP, Duration.ofMillis(5)).withLossRate(0.10), 2);
+    SimulatedCluster cluster = cluster(
+        n, LinkConditions.PERFECT.withLatency(HOP, Duration.ofMillis(5)).withLossRate(0.10), 2);
     Map<String, Long> arrivals = new HashMap<>();
     List<SimulatedClient> clients = oneClientPerServer(cluster, n, arrivals);
     int[] maxLog = {0};
@@ -133,30 +139,40 @@ class RoutingCostReportTest {
   @Test
   void routingCostStaysWithinWhatTheProtocolPromisesAndIsReported() throws IOException {
     StringBuilder table = new StringBuilder();
-    table.append("| servers | message | datagrams per message | of which | added latency (cluster round trips) |\n");
+    table.append(
+        "| servers | message | datagrams per message | of which | added latency (cluster round trips) |\n");
     table.append("|---:|---|---:|---|---:|\n");
     for (int n : SIZES) {
       for (boolean broadcast : new boolean[] {true, false}) {
         Cost cost = measure(n, broadcast);
         // One forward, one multicast of the entry, each member acknowledges receipt and delivery,
         // and the leader multicasts the new stable point: about 2n + 3 datagrams.
-        assertThat(cost.perMessage()).as("datagrams per message, %d servers", n).isLessThanOrEqualTo(2.0 * n + 4);
+        assertThat(cost.perMessage())
+            .as("datagrams per message, %d servers", n)
+            .isLessThanOrEqualTo(2.0 * n + 4);
         // Forward, sequence, acknowledge, announce stability: two round trips on the cluster.
         assertThat(cost.meanRoundTrips()).as("round trips, %d servers", n).isLessThanOrEqualTo(2.5);
         StringBuilder parts = new StringBuilder();
         cost.byType().entrySet().stream()
             .sorted(Map.Entry.comparingByKey())
             .forEach(e -> parts.append(String.format("%s %.2f; ", e.getKey(), e.getValue())));
-        table.append(String.format("| %d | %s | %.2f | %s | %.2f |%n",
-            n, broadcast ? "broadcast" : "private", cost.perMessage(), parts.toString().trim(), cost.meanRoundTrips()));
+        table.append(String.format(
+            "| %d | %s | %.2f | %s | %.2f |%n",
+            n,
+            broadcast ? "broadcast" : "private",
+            cost.perMessage(),
+            parts.toString().trim(),
+            cost.meanRoundTrips()));
       }
     }
-    table.append("\n| servers | most entries held by the sequencer | most entries buffered by a replica | deliveries to clients |\n");
+    table.append(
+        "\n| servers | most entries held by the sequencer | most entries buffered by a replica | deliveries to clients |\n");
     table.append("|---:|---:|---:|---:|\n");
     for (int n : SIZES) {
       Buffers buffers = buffersUnderLoss(n);
       assertThat(buffers.sequencerLog()).isLessThanOrEqualTo(1024);
-      table.append(String.format("| %d | %d | %d | %d |%n",
+      table.append(String.format(
+          "| %d | %d | %d | %d |%n",
           n, buffers.sequencerLog(), buffers.replicaBuffer(), buffers.delivered()));
     }
     Path out = Path.of("target", "routing-cost.md");

@@ -2,11 +2,11 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.session.WithoutPositions;
-import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,12 +15,12 @@ import org.junit.jupiter.api.Test;
 /** The usage guide's messaging, in virtual time: clients on different servers talk. */
 class RoutingScenariosTest {
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(3)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-          .configure((id, node) -> node.capacity(id.value().equals("server1") ? 2 : 10))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(3)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+      .configure((id, node) -> node.capacity(id.value().equals("server1") ? 2 : 10))
+      .build();
 
   private SimulatedClient alice;
   private SimulatedClient bob;
@@ -33,11 +33,10 @@ class RoutingScenariosTest {
     alice = cluster.connect("alice", "server1");
     bob = cluster.connect("bob", "server2");
     charlie = cluster.connect("charlie", "server3");
-    boolean joined =
-        cluster.runUntil(
-            () -> List.of(alice, bob, charlie).stream()
-                .allMatch(c -> c.session().state() == ClientSession.State.JOINED),
-            Duration.ofSeconds(5));
+    boolean joined = cluster.runUntil(
+        () -> List.of(alice, bob, charlie).stream()
+            .allMatch(c -> c.session().state() == ClientSession.State.JOINED),
+        Duration.ofSeconds(5));
     assertThat(joined).as("all three welcomed").isTrue();
     cluster.runFor(Duration.ofMillis(500));
   }
@@ -72,8 +71,8 @@ class RoutingScenariosTest {
 
     assertThat(alice.events())
         .filteredOn(e -> e instanceof ServerEvent.Rejected)
-        .containsExactly(
-            new ServerEvent.Rejected(seq, ServerEvent.Reason.UNKNOWN_RECIPIENT, "no client named dave is connected"));
+        .containsExactly(new ServerEvent.Rejected(
+            seq, ServerEvent.Reason.UNKNOWN_RECIPIENT, "no client named dave is connected"));
     assertThat(bob.messages()).isEmpty();
   }
 
@@ -83,10 +82,11 @@ class RoutingScenariosTest {
     cluster.runFor(Duration.ofSeconds(1));
 
     assertThat(otherAlice.events()).hasSize(1);
-    assertThat(otherAlice.events().get(0)).isInstanceOfSatisfying(ServerEvent.Refused.class, refused -> {
-      assertThat(refused.code()).isEqualTo(ServerEvent.Reason.NAME_TAKEN);
-      assertThat(refused.reason()).contains("alice");
-    });
+    assertThat(otherAlice.events().get(0))
+        .isInstanceOfSatisfying(ServerEvent.Refused.class, refused -> {
+          assertThat(refused.code()).isEqualTo(ServerEvent.Reason.NAME_TAKEN);
+          assertThat(refused.reason()).contains("alice");
+        });
     assertThat(otherAlice.isConnected()).isFalse();
   }
 
@@ -96,8 +96,9 @@ class RoutingScenariosTest {
     SimulatedClient second = cluster.connect("dave", "server3");
     cluster.runFor(Duration.ofSeconds(1));
 
-    long welcomed =
-        List.of(first, second).stream().filter(c -> c.session().state() == ClientSession.State.JOINED).count();
+    long welcomed = List.of(first, second).stream()
+        .filter(c -> c.session().state() == ClientSession.State.JOINED)
+        .count();
     assertThat(welcomed).isEqualTo(1);
   }
 
@@ -137,7 +138,9 @@ class RoutingScenariosTest {
         .contains(new ServerEvent.Presence("dave", false, "left"));
     alice.session().listUsers();
     cluster.runFor(Duration.ofMillis(100));
-    assertThat(alice.events()).last().isEqualTo(new ServerEvent.Users(List.of("alice", "bob", "charlie")));
+    assertThat(alice.events())
+        .last()
+        .isEqualTo(new ServerEvent.Users(List.of("alice", "bob", "charlie")));
   }
 
   @Test
@@ -149,15 +152,16 @@ class RoutingScenariosTest {
         .noneMatch(e -> e instanceof ServerEvent.Presence p && p.name().equals("charlie"));
 
     cluster.runFor(MessagingNode.DEFAULT_SESSION_GRACE);
-    assertThat(alice.events()).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(
-        ServerEvent.Presence.class, p -> {
+    assertThat(alice.events())
+        .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ServerEvent.Presence.class, p -> {
           assertThat(p.name()).isEqualTo("charlie");
           assertThat(p.joined()).isFalse();
           assertThat(p.reason()).isEqualTo("did not come back within 30 s");
         }));
     long seq = alice.session().send(null, "still here?");
     cluster.runFor(Duration.ofSeconds(1));
-    assertThat(WithoutPositions.of(bob.messages())).containsExactly(new ServerEvent.Message("alice", null, "still here?"));
+    assertThat(WithoutPositions.of(bob.messages()))
+        .containsExactly(new ServerEvent.Message("alice", null, "still here?"));
     assertThat(alice.events()).contains(new ServerEvent.Accepted(seq));
   }
 }

@@ -2,9 +2,9 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,22 +15,21 @@ import org.junit.jupiter.api.Test;
 class ServerListScenariosTest {
   private static final Duration HEARTBEAT = Duration.ofMillis(200);
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(11)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(3)))
-          .configure(
-              (id, node) ->
-                  node.heartbeatInterval(HEARTBEAT)
-                      .clientPort(5000 + id.value().charAt(id.value().length() - 1) - '0')
-                      .clientHost("127.0.0.1")
-                      .capacity(id.value().equals("server1") ? 4 : 100))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(11)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(3)))
+      .configure((id, node) -> node.heartbeatInterval(HEARTBEAT)
+          .clientPort(5000 + id.value().charAt(id.value().length() - 1) - '0')
+          .clientHost("127.0.0.1")
+          .capacity(id.value().equals("server1") ? 4 : 100))
+      .build();
 
   @BeforeEach
   void threeServers() {
     cluster.startAll("server1", "server2", "server3");
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
     cluster.runFor(HEARTBEAT.multipliedBy(2)); // every server has heard every heartbeat
   }
 
@@ -41,13 +40,12 @@ class ServerListScenariosTest {
     cluster.runFor(Duration.ofMillis(50));
 
     assertThat(someone.events())
-        .containsExactly(
-            new ServerEvent.Servers(
-                NodeId.of("server1"),
-                List.of(
-                    server("server1", 5001, 0, 4, false),
-                    server("server2", 5002, 0, 100, false),
-                    server("server3", 5003, 0, 100, true))));
+        .containsExactly(new ServerEvent.Servers(
+            NodeId.of("server1"),
+            List.of(
+                server("server1", 5001, 0, 4, false),
+                server("server2", 5002, 0, 100, false),
+                server("server3", 5003, 0, 100, true))));
   }
 
   @Test
@@ -62,7 +60,9 @@ class ServerListScenariosTest {
 
     ServerEvent.Servers list = lastServers(newcomer);
     assertThat(list.server(NodeId.of("server1")).orElseThrow().clients()).isEqualTo(3);
-    assertThat(list.lessLoadedThanSelf()).map(ServerEvent.ServerInfo::id).contains(NodeId.of("server2"));
+    assertThat(list.lessLoadedThanSelf())
+        .map(ServerEvent.ServerInfo::id)
+        .contains(NodeId.of("server2"));
   }
 
   @Test
@@ -75,20 +75,22 @@ class ServerListScenariosTest {
     cluster.runUntil(
         () -> {
           ServerEvent.Servers last = lastServersOrNull(alice);
-          return last != null && last.servers().size() == 2 && last.servers().get(1).leader();
+          return last != null
+              && last.servers().size() == 2
+              && last.servers().get(1).leader();
         },
         Duration.ofSeconds(5));
     assertThat(lastServers(alice).servers())
         .extracting(ServerEvent.ServerInfo::id)
         .containsExactly(NodeId.of("server1"), NodeId.of("server2"));
-    assertThat(lastServers(alice).server(NodeId.of("server2")).orElseThrow().leader()).isTrue();
+    assertThat(lastServers(alice).server(NodeId.of("server2")).orElseThrow().leader())
+        .isTrue();
 
     cluster.restart("server3");
-    boolean back =
-        cluster.runUntil(
-            () -> lastServers(alice).servers().size() == 3
-                && lastServers(alice).server(NodeId.of("server3")).orElseThrow().leader(),
-            Duration.ofSeconds(5));
+    boolean back = cluster.runUntil(
+        () -> lastServers(alice).servers().size() == 3
+            && lastServers(alice).server(NodeId.of("server3")).orElseThrow().leader(),
+        Duration.ofSeconds(5));
     assertThat(back).as("server3 back in alice's list, as leader").isTrue();
   }
 
@@ -111,7 +113,8 @@ class ServerListScenariosTest {
     assertThat(joined).isBetween(40, 98);
     // One per interval of the burst, plus the first and the last (after the burst) at most.
     assertThat(news).hasSizeBetween(2, 3 + 2);
-    assertThat(news.get(news.size() - 1).server(NodeId.of("server2")).orElseThrow().clients())
+    assertThat(
+            news.get(news.size() - 1).server(NodeId.of("server2")).orElseThrow().clients())
         .as("the last news has the final count")
         .isEqualTo(joined + 1);
   }

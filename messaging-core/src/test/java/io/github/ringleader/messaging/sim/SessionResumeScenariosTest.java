@@ -2,12 +2,12 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.ResumeToken;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,12 +21,12 @@ import org.junit.jupiter.api.Test;
 class SessionResumeScenariosTest {
   private static final Duration GRACE = Duration.ofSeconds(5);
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(11)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-          .configure((id, node) -> node.heartbeatInterval(Duration.ofMillis(200)).sessionGrace(GRACE))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(11)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+      .configure((id, node) -> node.heartbeatInterval(Duration.ofMillis(200)).sessionGrace(GRACE))
+      .build();
 
   private SimulatedClient alice;
   private SimulatedClient bob;
@@ -39,11 +39,10 @@ class SessionResumeScenariosTest {
     alice = cluster.connect("alice", "server1");
     bob = cluster.connect("bob", "server2");
     charlie = cluster.connect("charlie", "server3");
-    boolean joined =
-        cluster.runUntil(
-            () -> List.of(alice, bob, charlie).stream()
-                .allMatch(c -> c.session().state() == ClientSession.State.JOINED),
-            Duration.ofSeconds(5));
+    boolean joined = cluster.runUntil(
+        () -> List.of(alice, bob, charlie).stream()
+            .allMatch(c -> c.session().state() == ClientSession.State.JOINED),
+        Duration.ofSeconds(5));
     assertThat(joined).as("joined (seed %d)", cluster.seed()).isTrue();
     cluster.runFor(Duration.ofMillis(200));
   }
@@ -62,8 +61,8 @@ class SessionResumeScenariosTest {
     alice.session().send(null, "three");
     cluster.runFor(Duration.ofSeconds(1));
 
-    assertThat(charlie.events()).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(
-        ServerEvent.Resumed.class, r -> {
+    assertThat(charlie.events())
+        .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ServerEvent.Resumed.class, r -> {
           assertThat(r.name()).isEqualTo("charlie");
           assertThat(r.server().value()).isEqualTo("server2");
           assertThat(r.complete()).isTrue();
@@ -96,26 +95,29 @@ class SessionResumeScenariosTest {
     cluster.runFor(Duration.ofSeconds(1));
 
     assertThat(texts(watcher)).containsExactly("m1", "m2", "m3", "m4", "m5", "m6");
-    assertThat(texts(mover)).as("its own broadcasts come back once each")
+    assertThat(texts(mover))
+        .as("its own broadcasts come back once each")
         .containsExactly("m1", "m2", "m3", "m4", "m5", "m6");
     assertThat(mover.session().unanswered()).as("every send answered").isEmpty();
-    ServerEvent.Resumed resumed =
-        mover.events().stream()
-            .filter(e -> e instanceof ServerEvent.Resumed)
-            .map(e -> (ServerEvent.Resumed) e)
-            .findFirst()
-            .orElseThrow();
-    List<Long> acceptedAfterwards =
-        mover.events().stream()
-            .dropWhile(e -> !(e instanceof ServerEvent.Resumed))
-            .filter(e -> e instanceof ServerEvent.Accepted)
-            .map(e -> ((ServerEvent.Accepted) e).seq())
-            .toList();
-    assertThat(resumed.lastSendSeq()).as("m1 to m3 were sequenced before the crash, m4 and m5 not").isEqualTo(3);
+    ServerEvent.Resumed resumed = mover.events().stream()
+        .filter(e -> e instanceof ServerEvent.Resumed)
+        .map(e -> (ServerEvent.Resumed) e)
+        .findFirst()
+        .orElseThrow();
+    List<Long> acceptedAfterwards = mover.events().stream()
+        .dropWhile(e -> !(e instanceof ServerEvent.Resumed))
+        .filter(e -> e instanceof ServerEvent.Accepted)
+        .map(e -> ((ServerEvent.Accepted) e).seq())
+        .toList();
+    assertThat(resumed.lastSendSeq())
+        .as("m1 to m3 were sequenced before the crash, m4 and m5 not")
+        .isEqualTo(3);
     assertThat(acceptedAfterwards)
         .as("the rest were sent again and accepted once each")
         .containsExactlyElementsOf(
-            java.util.stream.LongStream.rangeClosed(resumed.lastSendSeq() + 1, 6).boxed().toList());
+            java.util.stream.LongStream.rangeClosed(resumed.lastSendSeq() + 1, 6)
+                .boxed()
+                .toList());
   }
 
   @Test
@@ -129,16 +131,22 @@ class SessionResumeScenariosTest {
       charlie.session().send(null, "k" + i);
     }
     assertThat(charlie.session().unanswered()).as("all kept while resuming").hasSize(count);
-    boolean delivered =
-        cluster.runUntil(
-            () -> texts(bob).size() >= count && charlie.session().unanswered().isEmpty(),
-            Duration.ofSeconds(30));
+    boolean delivered = cluster.runUntil(
+        () -> texts(bob).size() >= count && charlie.session().unanswered().isEmpty(),
+        Duration.ofSeconds(30));
 
-    assertThat(delivered).as("all delivered and answered (seed %d)", cluster.seed()).isTrue();
-    List<String> expected = java.util.stream.IntStream.range(0, count).mapToObj(i -> "k" + i).toList();
+    assertThat(delivered)
+        .as("all delivered and answered (seed %d)", cluster.seed())
+        .isTrue();
+    List<String> expected =
+        java.util.stream.IntStream.range(0, count).mapToObj(i -> "k" + i).toList();
     assertThat(texts(bob)).as("each once, in order").isEqualTo(expected);
-    assertThat(charlie.events()).as("none refused (busy or otherwise)").noneMatch(e -> e instanceof ServerEvent.Rejected);
-    assertThat(charlie.events().stream().filter(e -> e instanceof ServerEvent.Accepted).count())
+    assertThat(charlie.events())
+        .as("none refused (busy or otherwise)")
+        .noneMatch(e -> e instanceof ServerEvent.Rejected);
+    assertThat(charlie.events().stream()
+            .filter(e -> e instanceof ServerEvent.Accepted)
+            .count())
         .isEqualTo(count);
   }
 
@@ -168,8 +176,11 @@ class SessionResumeScenariosTest {
     SimulatedClient impostor = cluster.connect("Charlie", "server1");
     cluster.runFor(Duration.ofMillis(500));
 
-    assertThat(impostor.events()).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(
-        ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(ServerEvent.Reason.NAME_TAKEN)));
+    assertThat(impostor.events())
+        .anySatisfy(e -> assertThat(e)
+            .isInstanceOfSatisfying(
+                ServerEvent.Refused.class,
+                r -> assertThat(r.code()).isEqualTo(ServerEvent.Reason.NAME_TAKEN)));
   }
 
   @Test
@@ -178,16 +189,22 @@ class SessionResumeScenariosTest {
     cluster.runFor(GRACE.plusSeconds(1));
 
     assertThat(presenceOf(alice, "charlie"))
-        .containsExactly(new ServerEvent.Presence("charlie", false, "did not come back within 5 s"));
+        .containsExactly(
+            new ServerEvent.Presence("charlie", false, "did not come back within 5 s"));
 
     cluster.resume(charlie, "server2");
     cluster.runFor(Duration.ofMillis(500));
-    assertThat(charlie.events()).last().isInstanceOfSatisfying(
-        ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(ServerEvent.Reason.SESSION_ENDED));
+    assertThat(charlie.events())
+        .last()
+        .isInstanceOfSatisfying(
+            ServerEvent.Refused.class,
+            r -> assertThat(r.code()).isEqualTo(ServerEvent.Reason.SESSION_ENDED));
 
     SimulatedClient newcomer = cluster.connect("charlie", "server1");
     cluster.runFor(Duration.ofMillis(500));
-    assertThat(newcomer.session().state()).as("the name is free again").isEqualTo(ClientSession.State.JOINED);
+    assertThat(newcomer.session().state())
+        .as("the name is free again")
+        .isEqualTo(ClientSession.State.JOINED);
   }
 
   @Test
@@ -216,30 +233,39 @@ class SessionResumeScenariosTest {
 
     // Everything bob could present: alice's id and name, a position, and for the secret none,
     // his own (the only one he has seen) and a guess. On each server, alice's old one included.
-    List<ResumeToken> guesses =
-        List.of(ResumeToken.NONE, bob.session().resumeToken(), ResumeToken.random(new java.util.SplittableRandom(1)));
+    List<ResumeToken> guesses = List.of(
+        ResumeToken.NONE,
+        bob.session().resumeToken(),
+        ResumeToken.random(new java.util.SplittableRandom(1)));
     List<List<ServerEvent>> answers = new java.util.ArrayList<>();
     for (String server : List.of("server1", "server2", "server3")) {
       for (ResumeToken guess : guesses) {
         List<ServerEvent> heard = new java.util.ArrayList<>();
         answers.add(heard);
-        MessagingNode.ClientConnection connection = cluster.node(server).connectClient(recorder(heard));
+        MessagingNode.ClientConnection connection =
+            cluster.node(server).connectClient(recorder(heard));
         connection.request(
             new ClientRequest.Resume("alice", seen.fromSession(), seen.epoch(), seen.seq(), guess));
       }
     }
     cluster.runFor(Duration.ofSeconds(1));
 
-    assertThat(answers).hasSize(9).allSatisfy(heard -> assertThat(heard)
-        .noneMatch(e -> e instanceof ServerEvent.Resumed || e instanceof ServerEvent.Message)
-        .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(
-            ServerEvent.Refused.class, r -> assertThat(r.code()).isEqualTo(ServerEvent.Reason.SESSION_ENDED))));
+    assertThat(answers)
+        .hasSize(9)
+        .allSatisfy(heard -> assertThat(heard)
+            .noneMatch(e -> e instanceof ServerEvent.Resumed || e instanceof ServerEvent.Message)
+            .anySatisfy(e -> assertThat(e)
+                .isInstanceOfSatisfying(
+                    ServerEvent.Refused.class,
+                    r -> assertThat(r.code()).isEqualTo(ServerEvent.Reason.SESSION_ENDED))));
     bob.session().send("alice", "for alice only");
     cluster.runFor(Duration.ofMillis(300));
 
     cluster.resume(alice, "server3");
     cluster.runFor(Duration.ofSeconds(1));
-    assertThat(alice.session().state()).as("the owner resumes").isEqualTo(ClientSession.State.JOINED);
+    assertThat(alice.session().state())
+        .as("the owner resumes")
+        .isEqualTo(ClientSession.State.JOINED);
     assertThat(texts(alice)).containsExactly("hello", "for alice only");
     assertThat(presenceOf(bob, "alice")).as("nobody saw alice leave").noneMatch(p -> !p.joined());
   }
@@ -258,7 +284,8 @@ class SessionResumeScenariosTest {
   }
 
   private int clientsOf(String server) {
-    io.github.ringleader.messaging.protocol.NodeId id = io.github.ringleader.messaging.protocol.NodeId.of(server);
+    io.github.ringleader.messaging.protocol.NodeId id =
+        io.github.ringleader.messaging.protocol.NodeId.of(server);
     return cluster.node(server).view().member(id).orElseThrow().clients();
   }
 

@@ -39,14 +39,12 @@ class SimulatedNetworkTest {
       SimulatedNetwork net, NodeId id, List<String> log, List<ClusterEnvelope> received)
       throws IOException {
     ClusterTransport transport = net.transport(id);
-    transport.start(
-        envelope -> {
-          long sequence = ((Heartbeat) envelope.message()).sequence();
-          log.add(
-              id.value() + "<-" + envelope.sender().value() + ":" + sequence + "@"
-                  + net.scheduler().nanoTime() / 1_000);
-          received.add(envelope);
-        });
+    transport.start(envelope -> {
+      long sequence = ((Heartbeat) envelope.message()).sequence();
+      log.add(id.value() + "<-" + envelope.sender().value() + ":" + sequence + "@"
+          + net.scheduler().nanoTime() / 1_000);
+      received.add(envelope);
+    });
     return transport;
   }
 
@@ -342,8 +340,8 @@ class SimulatedNetworkTest {
         new LinkConditions(Duration.ofMillis(1), Duration.ofMillis(20), 0.2, 0.3, 0.3));
     List<String> log = new ArrayList<>();
     List<ClusterEnvelope> ignored = new ArrayList<>();
-    List<ClusterTransport> endpoints =
-        List.of(attach(net, A, log, ignored), attach(net, B, log, ignored), attach(net, C, log, ignored));
+    List<ClusterTransport> endpoints = List.of(
+        attach(net, A, log, ignored), attach(net, B, log, ignored), attach(net, C, log, ignored));
     List<NodeId> ids = List.of(A, B, C);
     for (int i = 0; i < 60; i++) {
       int from = i % 3;
@@ -366,13 +364,17 @@ class SimulatedNetworkTest {
 
     assertThat(second).isEqualTo(first);
     // The run is busy enough to be worth comparing: copies were lost, duplicated and reordered.
-    List<String> copies = first.stream().map(d -> d.substring(0, d.indexOf('@'))).toList();
-    List<Integer> sequences =
-        copies.stream().map(d -> Integer.parseInt(d.substring(d.indexOf(':') + 1))).toList();
+    List<String> copies =
+        first.stream().map(d -> d.substring(0, d.indexOf('@'))).toList();
+    List<Integer> sequences = copies.stream()
+        .map(d -> Integer.parseInt(d.substring(d.indexOf(':') + 1)))
+        .toList();
     long distinct = copies.stream().distinct().count();
     assertThat(distinct).as("distinct copies of 72 addressed").isLessThan(72);
     assertThat(distinct).as("distinct copies delivered").isLessThan(copies.size());
-    assertThat(sequences).as("delivery order").isNotEqualTo(sequences.stream().sorted().toList());
+    assertThat(sequences)
+        .as("delivery order")
+        .isNotEqualTo(sequences.stream().sorted().toList());
   }
 
   @Test

@@ -22,11 +22,11 @@ class UsageGuideScenariosTest {
   /** What an election may add on top of detection: a few ack timeouts on a healthy network. */
   private static final Duration ELECTION_BOUND = Duration.ofSeconds(1);
 
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(7)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(7)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
+      .build();
 
   @Test
   void threeServersElectServer3AndEveryoneAgrees() {
@@ -37,7 +37,8 @@ class UsageGuideScenariosTest {
     assertThat(agreed).as("agreement within 10 s").isTrue();
     assertThat(cluster.agreedLeader()).contains(NodeId.of("server3"));
     for (var node : cluster.nodes()) {
-      assertThat(node.view().members()).extracting(m -> m.id().value())
+      assertThat(node.view().members())
+          .extracting(m -> m.id().value())
           .containsExactly("server1", "server2", "server3");
       assertThat(node.isLeader()).isEqualTo(node.id().value().equals("server3"));
     }
@@ -51,16 +52,18 @@ class UsageGuideScenariosTest {
 
     long crashedAt = cluster.scheduler().nanoTime();
     cluster.crash("server3");
-    boolean agreed =
-        cluster.runUntil(
-            () -> cluster.agreedLeader().map(id -> id.value().equals("server2")).orElse(false),
-            FAILURE_DETECTION.plus(ELECTION_BOUND));
+    boolean agreed = cluster.runUntil(
+        () -> cluster.agreedLeader().map(id -> id.value().equals("server2")).orElse(false),
+        FAILURE_DETECTION.plus(ELECTION_BOUND));
 
-    assertThat(agreed).as("server2 agreed on within detection time + election bound").isTrue();
+    assertThat(agreed)
+        .as("server2 agreed on within detection time + election bound")
+        .isTrue();
     Duration took = Duration.ofNanos(cluster.scheduler().nanoTime() - crashedAt);
     assertThat(took).isGreaterThanOrEqualTo(FAILURE_DETECTION.minus(HEARTBEAT));
     for (var node : cluster.nodes()) {
-      assertThat(node.view().members()).extracting(m -> m.id().value())
+      assertThat(node.view().members())
+          .extracting(m -> m.id().value())
           .containsExactly("server1", "server2");
     }
   }
@@ -107,7 +110,8 @@ class UsageGuideScenariosTest {
     assertThat(cluster.agreedLeader()).contains(NodeId.of("server3"));
     assertThat(cluster.node("server3").incarnation()).isGreaterThan(oldIncarnation);
     assertThat(cluster.node("server1").view().member(NodeId.of("server3")))
-        .hasValueSatisfying(m -> assertThat(m.incarnation()).isEqualTo(cluster.node("server3").incarnation()));
+        .hasValueSatisfying(
+            m -> assertThat(m.incarnation()).isEqualTo(cluster.node("server3").incarnation()));
   }
 
   @Test
@@ -147,11 +151,10 @@ class UsageGuideScenariosTest {
 
   @Test
   void twoClustersSharingOneNetworkIgnoreEachOther() {
-    SimulatedCluster shared =
-        SimulatedCluster.builder()
-            .seed(5)
-            .configure((id, node) -> node.clusterName(id.value().equals("server3") ? "blue" : "green"))
-            .build();
+    SimulatedCluster shared = SimulatedCluster.builder()
+        .seed(5)
+        .configure((id, node) -> node.clusterName(id.value().equals("server3") ? "blue" : "green"))
+        .build();
     shared.startAll("server1", "server2", "server3");
     shared.runFor(Duration.ofSeconds(10));
 
@@ -159,7 +162,8 @@ class UsageGuideScenariosTest {
         .contains(NodeId.of("server2"));
     assertThat(shared.node("server3").isLeader()).isTrue();
     assertThat(shared.node("server3").view().members()).hasSize(1);
-    assertThat(shared.node("server1").view().members()).extracting(m -> m.id().value())
+    assertThat(shared.node("server1").view().members())
+        .extracting(m -> m.id().value())
         .containsExactly("server1", "server2");
     assertThat(shared.node("server3").foreignClusterMessages()).isPositive();
   }

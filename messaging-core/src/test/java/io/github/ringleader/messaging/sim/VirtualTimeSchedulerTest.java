@@ -308,12 +308,11 @@ class VirtualTimeSchedulerTest {
 
   @Test
   void failingCheckStopsTheRunRightAfterTheEventThatBrokeIt() {
-    scheduler.afterEachEvent(
-        () -> {
-          if (ran.size() == 2) {
-            throw new IllegalStateException("invariant broken");
-          }
-        });
+    scheduler.afterEachEvent(() -> {
+      if (ran.size() == 2) {
+        throw new IllegalStateException("invariant broken");
+      }
+    });
     for (int i = 1; i <= 4; i++) {
       scheduler.schedule(Duration.ofMillis(i), record("e" + i));
     }

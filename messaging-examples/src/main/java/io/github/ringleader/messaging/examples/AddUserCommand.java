@@ -34,7 +34,8 @@ final class AddUserCommand {
           + "options:\n"
           + "  --may-take <patterns>      other names the user may take, comma-separated; '*'\n"
           + "                             matches any run of characters, e.g. bot-*,monitor\n"
-          + "  --iterations <n>           PBKDF2 iterations (default " + PasswordHashes.DEFAULT_ITERATIONS + ")\n"
+          + "  --iterations <n>           PBKDF2 iterations (default "
+          + PasswordHashes.DEFAULT_ITERATIONS + ")\n"
           + "  --help                     show this help\n";
 
   private AddUserCommand() {}
@@ -56,7 +57,8 @@ final class AddUserCommand {
           }
           String value = args.get(++i);
           if (arg.equals("--iterations")) {
-            iterations = ClusterOptions.integer(arg, value, PasswordHashes.MIN_ITERATIONS, PasswordHashes.MAX_ITERATIONS);
+            iterations = ClusterOptions.integer(
+                arg, value, PasswordHashes.MIN_ITERATIONS, PasswordHashes.MAX_ITERATIONS);
           } else {
             for (String pattern : value.split(",", -1)) {
               mayTake.add(pattern.strip());
@@ -69,8 +71,8 @@ final class AddUserCommand {
         }
       }
       if (positional.size() != 2) {
-        throw new UsageException(
-            "adduser takes <file> and <name>, got " + positional.size() + " argument(s): " + positional);
+        throw new UsageException("adduser takes <file> and <name>, got " + positional.size()
+            + " argument(s): " + positional);
       }
       String problem = ClientNames.problemWith(positional.get(1));
       if (problem != null) {
@@ -93,7 +95,8 @@ final class AddUserCommand {
         err.println("error: no password on standard input (the first line is empty)");
         return 1;
       }
-      boolean replaced = UsersFile.addUser(file, name, password, mayTake, iterations, new SecureRandom());
+      boolean replaced =
+          UsersFile.addUser(file, name, password, mayTake, iterations, new SecureRandom());
       out.println((replaced ? "replaced user " : "added user ") + name + " in " + file);
       return 0;
     } catch (IllegalArgumentException e) {
@@ -113,21 +116,19 @@ final class AddUserCommand {
     int b;
     while ((b = in.read()) >= 0 && b != '\n') {
       if (bytes.size() >= io.github.ringleader.messaging.session.Credential.MAX_SECRET_BYTES + 1) {
-        throw new IOException(
-            "the password is longer than " + io.github.ringleader.messaging.session.Credential.MAX_SECRET_BYTES
-                + " bytes");
+        throw new IOException("the password is longer than "
+            + io.github.ringleader.messaging.session.Credential.MAX_SECRET_BYTES + " bytes");
       }
       bytes.write(b);
     }
     byte[] line = bytes.toByteArray();
     int end = line.length > 0 && line[line.length - 1] == '\r' ? line.length - 1 : line.length;
     try {
-      CharBuffer chars =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(line, 0, end));
+      CharBuffer chars = StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(line, 0, end));
       char[] password = new char[chars.remaining()];
       chars.get(password);
       if (chars.hasArray()) {

@@ -1,9 +1,9 @@
 package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.auth.FileAuthenticator;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.routing.ClientNames;
-import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -36,7 +36,8 @@ final class AuthOptions {
       "  --user <name>              sign in as <name> (default: the client's <name>), for a\n"
           + "                             server started with --users\n"
           + "  --password-file <file>     read the password from the first line of <file>; else\n"
-          + "                             from $" + PASSWORD_VARIABLE + "; else, if the server asks for\n"
+          + "                             from $" + PASSWORD_VARIABLE
+          + "; else, if the server asks for\n"
           + "                             one, it is prompted for on the terminal (not echoed)\n";
 
   private @Nullable Path usersFile;
@@ -132,7 +133,8 @@ final class AuthOptions {
         throw new UsageException("--password-file: cannot read " + file + ": " + e);
       }
       try {
-        return nonEmpty(firstLine(bytes), "--password-file: " + file + " holds an empty first line");
+        return nonEmpty(
+            firstLine(bytes), "--password-file: " + file + " holds an empty first line");
       } finally {
         Arrays.fill(bytes, (byte) 0);
       }
@@ -162,12 +164,11 @@ final class AuthOptions {
     }
     CharBuffer chars;
     try {
-      chars =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes, 0, end));
+      chars = StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, 0, end));
     } catch (CharacterCodingException e) {
       throw new UsageException("--password-file: the first line is not UTF-8");
     }
@@ -180,7 +181,8 @@ final class AuthOptions {
   }
 
   /** Signs {@code client} in as the user for {@code clientName} with {@code password} (copied). */
-  MessagingClient.Builder applyTo(MessagingClient.Builder client, String clientName, char[] password) {
+  MessagingClient.Builder applyTo(
+      MessagingClient.Builder client, String clientName, char[] password) {
     return client.credential(user(clientName), password);
   }
 }

@@ -1,10 +1,10 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -117,7 +117,6 @@ final class BenchCommand {
   private final LatencyRecorder privateRtt = new LatencyRecorder(MAX_SAMPLES);
   private volatile boolean finished;
 
-
   private BenchCommand(
       PrintStream out, int servers, int clients, int seconds, int rate, int size, int port) {
     this.out = out;
@@ -165,7 +164,8 @@ final class BenchCommand {
             scenario = ClusterOptions.value(arg, it);
             if (!SCENARIOS.contains(scenario)) {
               throw new UsageException(
-                  "--scenario must be one of mixed, fanout, steady, rtt, all, was \"" + scenario + "\"");
+                  "--scenario must be one of mixed, fanout, steady, rtt, all, was \"" + scenario
+                      + "\"");
             }
             break;
           case "--processes":
@@ -217,26 +217,28 @@ final class BenchCommand {
         }
       }
       if (processes && !connect.isEmpty()) {
-        throw new UsageException("--processes starts servers, --connect uses running ones: give one of them");
+        throw new UsageException(
+            "--processes starts servers, --connect uses running ones: give one of them");
       }
       if (scenario == null) {
         scenario = processes || !connect.isEmpty() ? "all" : "mixed";
       }
       boolean mixed = scenario.equals("mixed");
       if (mixed && !scenarioOnly.isEmpty()) {
-        throw new UsageException(
-            scenarioOnly.get(0) + " applies to --scenario fanout, steady, rtt or all, not to mixed");
+        throw new UsageException(scenarioOnly.get(0)
+            + " applies to --scenario fanout, steady, rtt or all, not to mixed");
       }
       if (!mixed && !mixedOnly.isEmpty()) {
-        throw new UsageException(
-            mixedOnly.get(0) + " applies to --scenario mixed only (fanout and steady take --subscribers)");
+        throw new UsageException(mixedOnly.get(0)
+            + " applies to --scenario mixed only (fanout and steady take --subscribers)");
       }
       rate = rateText == null
           ? (mixed ? 200 : 5000)
           : ClusterOptions.integer("--rate", rateText, 1, mixed ? 5000 : 1_000_000);
       size = sizeOption != null ? sizeOption : mixed ? 100 : 128;
       if (warmup >= seconds) {
-        throw new UsageException("--warmup must be shorter than --seconds (" + seconds + "), was " + warmup);
+        throw new UsageException(
+            "--warmup must be shorter than --seconds (" + seconds + "), was " + warmup);
       }
       if (!mixed) {
         int where = connect.isEmpty() ? servers : connect.size();
@@ -245,9 +247,20 @@ final class BenchCommand {
             scenario.equals("all") ? List.of("fanout", "steady", "rtt") : List.of(scenario);
         return ScenarioBench.run(
             new ScenarioBench.Settings(
-                run, processes, connect, servers, subscribers != null ? subscribers : 2 * where,
-                seconds, count, rate, pingRate, size, window, warmup),
-            out, progressOn(err));
+                run,
+                processes,
+                connect,
+                servers,
+                subscribers != null ? subscribers : 2 * where,
+                seconds,
+                count,
+                rate,
+                pingRate,
+                size,
+                window,
+                warmup),
+            out,
+            progressOn(err));
       }
     } catch (UsageException e) {
       return e.report(err, USAGE);
@@ -257,7 +270,8 @@ final class BenchCommand {
     try {
       port = ClusterOptions.freeUdpPort();
     } catch (IOException e) {
-      err.println("error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
+      err.println(
+          "error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
       return 1;
     }
     BenchCommand bench = new BenchCommand(out, servers, clients, seconds, rate, size, port);
@@ -309,17 +323,19 @@ final class BenchCommand {
       InProcessServer server = running.get(i % servers);
       Client client = new Client(name);
       try {
-        client.connection =
-            MessagingClient.connect(
-                "127.0.0.1", server.tcp().localPort(), name, client, Duration.ofSeconds(5));
+        client.connection = MessagingClient.connect(
+            "127.0.0.1", server.tcp().localPort(), name, client, Duration.ofSeconds(5));
       } catch (IOException | RuntimeException e) {
-        say("FAILED: %s could not join through %s: %s", name, server.id(), String.valueOf(e.getMessage()));
+        say(
+            "FAILED: %s could not join through %s: %s",
+            name, server.id(), String.valueOf(e.getMessage()));
         return 1;
       }
       clients.add(client);
     }
     say("%d clients connected.", clientCount);
-    // Warm up: every client broadcasts once; when everyone has everything, the cluster knows them all.
+    // Warm up: every client broadcasts once; when everyone has everything, the cluster knows them
+    // all.
     for (Client c : clients) {
       try {
         c.connection().send("W|" + c.name);
@@ -329,7 +345,9 @@ final class BenchCommand {
       }
     }
     long warmupsExpected = (long) clientCount * clientCount;
-    if (!await(() -> warmups.get() >= warmupsExpected, Duration.ofSeconds(15),
+    if (!await(
+        () -> warmups.get() >= warmupsExpected,
+        Duration.ofSeconds(15),
         "every client to hear every other client's hello")) {
       return 1;
     }
@@ -347,9 +365,13 @@ final class BenchCommand {
         LockSupport.parkNanos(Math.min(due - now, Progress.TERMINAL_EVERY_NANOS));
       }
       long elapsed = now - start;
-      progress.update(() -> String.format(Locale.ROOT, "bench: %d s of %d s, %s accepted (%s/s so far), %s"
-              + " deliveries", Math.min(elapsed / 1_000_000_000L, seconds), seconds,
-          Progress.count(accepted.get()), Progress.count(Math.round(accepted.get() / Math.max(elapsed / 1e9, 1e-3))),
+      progress.update(() -> String.format(
+          Locale.ROOT,
+          "bench: %d s of %d s, %s accepted (%s/s so far), %s" + " deliveries",
+          Math.min(elapsed / 1_000_000_000L, seconds),
+          seconds,
+          Progress.count(accepted.get()),
+          Progress.count(Math.round(accepted.get() / Math.max(elapsed / 1e9, 1e-3))),
           Progress.count(totalDeliveries.get())));
       maxLagNanos = Math.max(maxLagNanos, now - due);
       Client sender = clients.get(id % clientCount);
@@ -392,29 +414,38 @@ final class BenchCommand {
     say("");
     say("Report");
     say("  servers, clients          %d, %d", servers, clientCount);
-    say("  sending took              %.3f s (target %d s; worst lag behind schedule %.3f ms)",
+    say(
+        "  sending took              %.3f s (target %d s; worst lag behind schedule %.3f ms)",
         (sendEnd - start) / 1e9, seconds, maxLagNanos / 1e6);
     say("  broadcasts sent           %d", total);
     say("  accepted                  %d", accepted.get());
-    say("  rejected                  %d%s", rejected.get(),
+    say(
+        "  rejected                  %d%s",
+        rejected.get(),
         rejections.isEmpty() ? "" : " (reasons, private texts included: " + rejections + ")");
     if (sendErrors.get() > 0 || unanswered > 0) {
       say("  send errors, unanswered   %d, %d", sendErrors.get(), unanswered);
     }
-    say("  deliveries                %d (expected %d = %d x %d)", delivered, expected, total, clientCount);
-    say("  delivered/s               %.1f (over %.3f s, first send to last delivery)",
+    say(
+        "  deliveries                %d (expected %d = %d x %d)",
+        delivered, expected, total, clientCount);
+    say(
+        "  delivered/s               %.1f (over %.3f s, first send to last delivery)",
         delivered / (elapsed / 1e9), elapsed / 1e9);
-    say("  private round trips       %d sent, %d accepted, %d rejected, %d answered",
+    say(
+        "  private round trips       %d sent, %d accepted, %d rejected, %d answered",
         pingsSent.get(), privateAccepted.get(), privateRejected.get(), pongsReceived.get());
     say("  broadcast latency (ms)    %s", broadcastLatency.summary());
     say("  private RTT (ms)          %s", privateRtt.summary());
     if (missing > 0) {
-      say("FAILED: %d accepted broadcasts did not reach every client (%d deliveries missing).",
+      say(
+          "FAILED: %d accepted broadcasts did not reach every client (%d deliveries missing).",
           missing, missingDeliveries);
       return 1;
     }
     if (unanswered > 0) {
-      say("FAILED: %d broadcasts got no answer from their server (%d could not be sent).",
+      say(
+          "FAILED: %d broadcasts got no answer from their server (%d could not be sent).",
           unanswered, sendErrors.get());
       return 1;
     }
@@ -423,16 +454,15 @@ final class BenchCommand {
   }
 
   private void start(String id) throws IOException {
-    running.add(
-        InProcessServer.start(
-            id,
-            MessagingNode.builder()
-                .clusterName(cluster)
-                .heartbeatInterval(HEARTBEAT)
-                .missedHeartbeats(MISSED)
-                .capacity(clientCount),
-            port,
-            0));
+    running.add(InProcessServer.start(
+        id,
+        MessagingNode.builder()
+            .clusterName(cluster)
+            .heartbeatInterval(HEARTBEAT)
+            .missedHeartbeats(MISSED)
+            .capacity(clientCount),
+        port,
+        0));
   }
 
   private boolean agreed() {
@@ -523,7 +553,11 @@ final class BenchCommand {
     }
 
     void sendBroadcast(int id) {
-      String text = pad(new StringBuilder("B|").append(id).append('|').append(System.nanoTime()).append('|'));
+      String text = pad(new StringBuilder("B|")
+          .append(id)
+          .append('|')
+          .append(System.nanoTime())
+          .append('|'));
       try {
         long seq = connection().send(text);
         sent(seq, id);
@@ -533,7 +567,11 @@ final class BenchCommand {
     }
 
     void sendPing(String to, int id) {
-      String text = pad(new StringBuilder("P|").append(id).append('|').append(System.nanoTime()).append('|'));
+      String text = pad(new StringBuilder("P|")
+          .append(id)
+          .append('|')
+          .append(System.nanoTime())
+          .append('|'));
       try {
         long seq = connection().send(to, text);
         pingsSent.incrementAndGet();

@@ -77,8 +77,8 @@ final class ChatInput {
       case "exit":
         return new Quit();
       default:
-        return new Problem(
-            "unknown command \"" + TerminalText.printable(shorten(words[0])) + "\"; type \"help\" for the commands");
+        return new Problem("unknown command \"" + TerminalText.printable(shorten(words[0]))
+            + "\"; type \"help\" for the commands");
     }
   }
 
@@ -106,8 +106,8 @@ final class ChatInput {
     }
     String problem = ClientNames.problemWith(parts[0]);
     if (problem != null) {
-      return new Problem("not sent: no user can be called \"" + TerminalText.printable(shorten(parts[0]))
-          + "\": " + problem);
+      return new Problem("not sent: no user can be called \""
+          + TerminalText.printable(shorten(parts[0])) + "\": " + problem);
     }
     return checked(parts[0], parts[1]);
   }
@@ -116,9 +116,11 @@ final class ChatInput {
   private static Command checked(@Nullable String to, String text) {
     int bytes = text.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_TEXT_BYTES) {
-      return new Problem(String.format(Locale.ROOT,
+      return new Problem(String.format(
+          Locale.ROOT,
           "not sent: the message is %,d bytes, the limit is %,d; split it into shorter messages",
-          bytes, MAX_TEXT_BYTES));
+          bytes,
+          MAX_TEXT_BYTES));
     }
     return new Send(to, text);
   }

@@ -83,47 +83,44 @@ final class ChildServers implements AutoCloseable {
 
   private void startOne(String id, int port, String cluster, int mcastPort) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command =
-        List.of(
-            java,
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
-            "server",
-            id,
-            String.valueOf(port),
-            "--cluster",
-            cluster,
-            "--mcast-port",
-            String.valueOf(mcastPort),
-            // Every client of the benchmark comes from this host: the per-address limits would be
-            // the ones on the whole server (up to 1,000 subscribers join at once).
-            "--max-connections-per-address",
-            String.valueOf(TcpServerConfig.DEFAULT_MAX_CONNECTIONS),
-            "--max-joins-per-second-per-address",
-            "0",
-            "--parent",
-            String.valueOf(ProcessHandle.current().pid()));
+    List<String> command = List.of(
+        java,
+        "-cp",
+        System.getProperty("java.class.path"),
+        Main.class.getName(),
+        "server",
+        id,
+        String.valueOf(port),
+        "--cluster",
+        cluster,
+        "--mcast-port",
+        String.valueOf(mcastPort),
+        // Every client of the benchmark comes from this host: the per-address limits would be
+        // the ones on the whole server (up to 1,000 subscribers join at once).
+        "--max-connections-per-address",
+        String.valueOf(TcpServerConfig.DEFAULT_MAX_CONNECTIONS),
+        "--max-joins-per-second-per-address",
+        "0",
+        "--parent",
+        String.valueOf(ProcessHandle.current().pid()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     Child child = new Child(id, port, process);
     synchronized (this) {
       children.add(child);
     }
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader in =
-                  new BufferedReader(
-                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                  child.line(line);
-                }
-              } catch (IOException e) {
-                // the process is gone
-              }
-            },
-            "bench-log-" + id);
+    Thread reader = new Thread(
+        () -> {
+          try (BufferedReader in = new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+              child.line(line);
+            }
+          } catch (IOException e) {
+            // the process is gone
+          }
+        },
+        "bench-log-" + id);
     reader.setDaemon(true);
     reader.start();
   }

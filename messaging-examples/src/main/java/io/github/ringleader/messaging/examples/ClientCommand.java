@@ -1,11 +1,11 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.examples.ChatInput.Command;
-import io.github.ringleader.messaging.examples.ClientConsole.Kind;
-import io.github.ringleader.messaging.routing.ClientNames;
 import io.github.ringleader.messaging.client.ClientTls;
 import io.github.ringleader.messaging.client.JoinRefusedException;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.examples.ChatInput.Command;
+import io.github.ringleader.messaging.examples.ClientConsole.Kind;
+import io.github.ringleader.messaging.routing.ClientNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -26,17 +26,16 @@ import org.jspecify.annotations.Nullable;
  * server, so the name is free again at once.
  */
 final class ClientCommand {
-  static final String COMMANDS =
-      "commands:\n"
-          + "  send <text>                send to everyone\n"
-          + "  send <user> <text>         send privately to <user>, a connected user\n"
-          + "  msg <user> <text>          send privately to <user>, never to everyone\n"
-          + "  all <text>                 send to everyone, whatever the first word\n"
-          + "  users                      list the connected users\n"
-          + "  servers                    list the servers: address, clients/capacity, leader\n"
-          + "  help                       show the commands\n"
-          + "  quit                       leave (so do Ctrl+D and Ctrl+C)\n"
-          + "After each send a line says where it went: \"→ everyone\" or \"→ bob (private)\".\n";
+  static final String COMMANDS = "commands:\n"
+      + "  send <text>                send to everyone\n"
+      + "  send <user> <text>         send privately to <user>, a connected user\n"
+      + "  msg <user> <text>          send privately to <user>, never to everyone\n"
+      + "  all <text>                 send to everyone, whatever the first word\n"
+      + "  users                      list the connected users\n"
+      + "  servers                    list the servers: address, clients/capacity, leader\n"
+      + "  help                       show the commands\n"
+      + "  quit                       leave (so do Ctrl+D and Ctrl+C)\n"
+      + "After each send a line says where it went: \"→ everyone\" or \"→ bob (private)\".\n";
 
   static final String USAGE =
       "usage: java -jar messaging-examples.jar client <name> <host> <port> [options]\n"
@@ -76,21 +75,33 @@ final class ClientCommand {
       out.print(USAGE);
       return 0;
     }
-    return run(args, (name, users) -> {
-      if (stdin == System.in && out == System.out && TerminalConsole.onTerminal()) {
-        Terminal terminal = TerminalConsole.systemTerminal();
-        if (terminal != null) {
-          return new TerminalConsole(terminal, name, users, System.getenv());
-        }
-      }
-      return new PlainConsole(
-          stdin, out, out == System.out ? PlainConsole.stdoutCharset() : StandardCharsets.UTF_8);
-    }, System.getenv(), err);
+    return run(
+        args,
+        (name, users) -> {
+          if (stdin == System.in && out == System.out && TerminalConsole.onTerminal()) {
+            Terminal terminal = TerminalConsole.systemTerminal();
+            if (terminal != null) {
+              return new TerminalConsole(terminal, name, users, System.getenv());
+            }
+          }
+          return new PlainConsole(
+              stdin,
+              out,
+              out == System.out ? PlainConsole.stdoutCharset() : StandardCharsets.UTF_8);
+        },
+        System.getenv(),
+        err);
   }
 
   /** As {@link #run(List, InputStream, PrintStream, PrintStream)} with {@code env} as the environment (for tests). */
-  static int run(List<String> args, InputStream stdin, PrintStream out, Map<String, String> env, PrintStream err) {
-    return run(args, (name, users) -> new PlainConsole(stdin, out, StandardCharsets.UTF_8), env, err);
+  static int run(
+      List<String> args,
+      InputStream stdin,
+      PrintStream out,
+      Map<String, String> env,
+      PrintStream err) {
+    return run(
+        args, (name, users) -> new PlainConsole(stdin, out, StandardCharsets.UTF_8), env, err);
   }
 
   /** Runs the client on {@code terminal}, with {@code env} as the environment (for tests). */
@@ -116,8 +127,8 @@ final class ClientCommand {
     ClientPrinter[] printer = new ClientPrinter[1];
     ClientConsole console;
     try {
-      console = consoles.open(options.name,
-          () -> printer[0] == null ? List.of() : printer[0].others());
+      console =
+          consoles.open(options.name, () -> printer[0] == null ? List.of() : printer[0].others());
     } catch (IOException e) {
       err.println("error: cannot open the terminal: " + e.getMessage());
       return 1;
@@ -135,13 +146,12 @@ final class ClientCommand {
   private static MessagingClient connect(
       Options options, AuthOptions auth, char @Nullable [] password, ClientPrinter printer)
       throws IOException {
-    MessagingClient.Builder builder =
-        MessagingClient.builder()
-            .address(options.host, options.port)
-            .name(options.name)
-            .listener(printer)
-            .timeout(options.timeout)
-            .balance(options.balance);
+    MessagingClient.Builder builder = MessagingClient.builder()
+        .address(options.host, options.port)
+        .name(options.name)
+        .listener(printer)
+        .timeout(options.timeout)
+        .balance(options.balance);
     ClientTls tls = options.tls;
     if (tls != null) {
       builder.tls(tls);
@@ -150,8 +160,12 @@ final class ClientCommand {
   }
 
   private static int connectAndRun(
-      Options options, AuthOptions auth, char @Nullable [] scripted, ClientPrinter printer,
-      ClientConsole console, PrintStream err) {
+      Options options,
+      AuthOptions auth,
+      char @Nullable [] scripted,
+      ClientPrinter printer,
+      ClientConsole console,
+      PrintStream err) {
     MessagingClient joined;
     char @Nullable [] typed = null;
     try {
@@ -189,10 +203,12 @@ final class ClientCommand {
     MessagingClient client = joined;
     // Ctrl+C outside the line editor, or SIGTERM: say goodbye, so the name is free at once
     // instead of held for the cluster's grace period.
-    Thread leave = new Thread(() -> {
-      client.close();
-      console.close();
-    }, "client-leave");
+    Thread leave = new Thread(
+        () -> {
+          client.close();
+          console.close();
+        },
+        "client-leave");
     Runtime.getRuntime().addShutdownHook(leave);
     try {
       // Know who is connected before reading commands: "send bob ..." is private only if bob is.
@@ -267,7 +283,9 @@ final class ClientCommand {
     int port;
     Duration timeout = Duration.ofSeconds(5);
     boolean balance = true;
-    @Nullable ClientTls tls;
+
+    @Nullable
+    ClientTls tls;
 
     static Options parse(List<String> args) throws UsageException {
       Options options = new Options();
@@ -288,8 +306,8 @@ final class ClientCommand {
         }
       }
       if (positional.size() != 3) {
-        throw new UsageException(
-            "client takes <name>, <host> and <port>, got " + positional.size() + " argument(s): " + positional);
+        throw new UsageException("client takes <name>, <host> and <port>, got " + positional.size()
+            + " argument(s): " + positional);
       }
       options.name = positional.get(0);
       @Nullable String problem = ClientNames.problemWith(options.name);

@@ -29,7 +29,8 @@ interface ClientConsole extends AutoCloseable {
    * The next line typed, or null when the user is done: the input ended (EOF, Ctrl+D) or the
    * user interrupted (Ctrl+C).
    */
-  @Nullable String readLine() throws IOException;
+  @Nullable
+  String readLine() throws IOException;
 
   /**
    * Asks for a secret (a password) without showing it, or returns null where that cannot be done

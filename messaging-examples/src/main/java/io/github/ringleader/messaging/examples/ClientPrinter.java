@@ -1,10 +1,10 @@
 package io.github.ringleader.messaging.examples;
 
+import io.github.ringleader.messaging.examples.ClientConsole.Kind;
+import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.examples.ClientConsole.Kind;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -33,6 +33,7 @@ final class ClientPrinter implements ClientSession.Listener {
   private final Set<String> users = new ConcurrentSkipListSet<>(String.CASE_INSENSITIVE_ORDER);
   /** Who left during this session and has not come back, oldest first. */
   private final Set<String> left = Collections.synchronizedSet(new LinkedHashSet<>());
+
   private final CountDownLatch firstUserList = new CountDownLatch(1);
   private final AtomicInteger serverListsToPrint = new AtomicInteger();
   private volatile ServerEvent.@Nullable Servers servers;
@@ -101,16 +102,24 @@ final class ClientPrinter implements ClientSession.Listener {
 
   @Override
   public void onSessionEnded(String reason, List<ClientRequest.Send> unconfirmed) {
-    line(Kind.PROBLEM, "the session could not be resumed (" + TerminalText.printable(reason)
-        + "); joining again as " + self + " (messages sent to you meanwhile are lost)");
+    line(
+        Kind.PROBLEM,
+        "the session could not be resumed (" + TerminalText.printable(reason)
+            + "); joining again as " + self + " (messages sent to you meanwhile are lost)");
     for (ClientRequest.Send send : unconfirmed) {
-      line(Kind.PROBLEM, "not confirmed (may not have been delivered): " + TerminalText.printable(send.text()));
+      line(
+          Kind.PROBLEM,
+          "not confirmed (may not have been delivered): " + TerminalText.printable(send.text()));
     }
   }
 
   @Override
   public void onResumed(ServerEvent.Resumed resumed) {
-    line(Kind.STATUS, (moving ? "moved to " : "reconnected to ") + resumed.server() + addressOf(resumed.server()));
+    line(
+        Kind.STATUS,
+        (moving ? "moved to " : "reconnected to ")
+            + resumed.server()
+            + addressOf(resumed.server()));
     moving = false;
     if (!resumed.complete()) {
       line(Kind.PROBLEM, "some messages sent to you while you were away could not be kept");
@@ -120,7 +129,9 @@ final class ClientPrinter implements ClientSession.Listener {
   @Override
   public void onReconnecting(int round, String lastError, Duration nextRoundWithin) {
     if (round == 1 || round % 10 == 0) {
-      line(Kind.STATUS, "still reconnecting (attempt " + round + "): " + TerminalText.printable(lastError));
+      line(
+          Kind.STATUS,
+          "still reconnecting (attempt " + round + "): " + TerminalText.printable(lastError));
     }
   }
 
@@ -153,10 +164,9 @@ final class ClientPrinter implements ClientSession.Listener {
   /** Where the client reached {@code server}: as the server list says, else as given. */
   private String addressOf(NodeId server) {
     ServerEvent.Servers list = servers;
-    String listed =
-        list == null
-            ? null
-            : list.server(server).filter(s -> s.port() > 0).map(this::address).orElse(null);
+    String listed = list == null
+        ? null
+        : list.server(server).filter(s -> s.port() > 0).map(this::address).orElse(null);
     return " (" + (listed != null ? listed : givenHost + ":" + givenPort) + ")";
   }
 
@@ -167,7 +177,9 @@ final class ClientPrinter implements ClientSession.Listener {
   @Override
   public void onMessage(ServerEvent.Message message) {
     if (message.to() != null) {
-      line(Kind.PRIVATE, "[private] " + message.from() + ": " + TerminalText.printable(message.text()));
+      line(
+          Kind.PRIVATE,
+          "[private] " + message.from() + ": " + TerminalText.printable(message.text()));
     } else {
       line(Kind.MESSAGE, message.from() + ": " + TerminalText.printable(message.text()));
     }
@@ -195,8 +207,12 @@ final class ClientPrinter implements ClientSession.Listener {
         }
       }
       users.remove(presence.name());
-      line(Kind.PRESENCE, "* " + presence.name() + " left"
-          + (presence.reason().equals("left") ? "" : " (" + TerminalText.printable(presence.reason()) + ")"));
+      line(
+          Kind.PRESENCE,
+          "* " + presence.name() + " left"
+              + (presence.reason().equals("left")
+                  ? ""
+                  : " (" + TerminalText.printable(presence.reason()) + ")"));
     }
   }
 
@@ -219,9 +235,11 @@ final class ClientPrinter implements ClientSession.Listener {
       return; // a refused join: connect() reports it, once
     }
     // "bye" answers the user's own goodbye: no problem to colour.
-    line("bye".equals(reason) ? Kind.STATUS : Kind.PROBLEM, reason == null
-        ? "disconnected: the connection to the server broke"
-        : "disconnected: " + TerminalText.printable(reason));
+    line(
+        "bye".equals(reason) ? Kind.STATUS : Kind.PROBLEM,
+        reason == null
+            ? "disconnected: the connection to the server broke"
+            : "disconnected: " + TerminalText.printable(reason));
   }
 
   @Override

@@ -42,19 +42,32 @@ final class ClusterOptions {
   /** The environment variable that may hold the cluster key (the text of a key file). */
   static final String KEY_VARIABLE = "RINGLEADER_CLUSTER_KEY";
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("ringleader.server");
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger("ringleader.server");
 
   Duration heartbeat = Duration.ofSeconds(2);
   int missed = 3;
-  @Nullable String group;
-  @Nullable Integer mcastPort;
-  @Nullable String networkInterface;
-  @Nullable Integer ttl;
+
+  @Nullable
+  String group;
+
+  @Nullable
+  Integer mcastPort;
+
+  @Nullable
+  String networkInterface;
+
+  @Nullable
+  Integer ttl;
+
   int capacity = 100;
   String cluster = "ringleader";
   Duration grace = MessagingNode.DEFAULT_SESSION_GRACE;
   boolean rebalance = true;
-  @Nullable String clusterKeyFile;
+
+  @Nullable
+  String clusterKeyFile;
+
   boolean insecure;
   /** Where {@link #KEY_VARIABLE} is looked up; tests replace it. */
   java.util.Map<String, String> environment = System.getenv();
@@ -177,16 +190,16 @@ final class ClusterOptions {
   }
 
   /** The key from --cluster-key, else from the environment, else null. */
-  @Nullable ClusterKey clusterKey() throws UsageException {
+  @Nullable
+  ClusterKey clusterKey() throws UsageException {
     String file = clusterKeyFile;
     if (file != null) {
       String text;
       try {
         text = java.nio.file.Files.readString(java.nio.file.Path.of(file));
       } catch (java.io.IOException | RuntimeException e) {
-        throw new UsageException(
-            "--cluster-key: cannot read key file " + file + " (" + e
-                + "); create one with: java -jar messaging-examples.jar keygen > " + file);
+        throw new UsageException("--cluster-key: cannot read key file " + file + " (" + e
+            + "); create one with: java -jar messaging-examples.jar keygen > " + file);
       }
       return parseKey(text, "--cluster-key: key file " + file);
     }

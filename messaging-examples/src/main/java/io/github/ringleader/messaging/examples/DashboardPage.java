@@ -107,11 +107,13 @@ final class DashboardPage implements HttpHandler {
     int open = html.indexOf("<" + tag + ">");
     int close = html.indexOf("</" + tag + ">");
     if (open < 0 || close < open || html.indexOf("<" + tag + ">", open + 1) >= 0) {
-      throw new IllegalStateException(RESOURCE + " must have exactly one plain <" + tag + "> element");
+      throw new IllegalStateException(
+          RESOURCE + " must have exactly one plain <" + tag + "> element");
     }
     String content = html.substring(open + tag.length() + 2, close);
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8));
       return "'sha256-" + Base64.getEncoder().encodeToString(digest) + "'";
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JDK", e);

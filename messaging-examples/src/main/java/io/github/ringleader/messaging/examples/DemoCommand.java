@@ -1,14 +1,14 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
@@ -55,7 +55,9 @@ final class DemoCommand {
     final MessagingNode node;
     final ThreadEventLoop loop;
     final UdpMulticastTransport transport;
-    @Nullable TcpClientServer clients;
+
+    @Nullable
+    TcpClientServer clients;
 
     Running(MessagingNode node, ThreadEventLoop loop, UdpMulticastTransport transport) {
       this.node = node;
@@ -98,7 +100,8 @@ final class DemoCommand {
     try {
       port = ClusterOptions.freeUdpPort();
     } catch (IOException e) {
-      err.println("error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
+      err.println(
+          "error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
       return 1;
     }
     DemoCommand demo = new DemoCommand(out, heartbeat, port);
@@ -123,7 +126,8 @@ final class DemoCommand {
     for (String id : List.of("server1", "server2", "server3")) {
       start(id);
     }
-    if (!await(() -> agreedLeader("server3"), Duration.ofSeconds(10), "all three to agree on server3")) {
+    if (!await(
+        () -> agreedLeader("server3"), Duration.ofSeconds(10), "all three to agree on server3")) {
       return false;
     }
     say("   All three agree: server3 leads.");
@@ -163,15 +167,16 @@ final class DemoCommand {
     say(
         "   server1 and server2 agree on server2, %d ms after the crash (failure detection: at most %s"
             + " after the last heartbeat; then the election).",
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashedAt),
-        NodeConfig.format(detection));
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashedAt), NodeConfig.format(detection));
     try {
       bob.send("Still here, alice?");
     } catch (IOException e) {
       say("   FAILED: bob could not send: %s", String.valueOf(e.getMessage()));
       return false;
     }
-    if (!await(() -> received.contains("alice got bob: Still here, alice?"), Duration.ofSeconds(5),
+    if (!await(
+        () -> received.contains("alice got bob: Still here, alice?"),
+        Duration.ofSeconds(5),
         "bob's message to reach alice")) {
       return false;
     }
@@ -208,16 +213,15 @@ final class DemoCommand {
     ThreadEventLoop loop = new ThreadEventLoop("demo-" + id);
     UdpMulticastTransport transport =
         new UdpMulticastTransport(UdpTransportConfig.builder().port(port).build());
-    MessagingNode node =
-        MessagingNode.builder()
-            .nodeId(id)
-            .clusterName(cluster)
-            .heartbeatInterval(heartbeat)
-            .missedHeartbeats(MISSED)
-            .transport(transport)
-            .eventLoop(loop)
-            .listener(new Narrator(id))
-            .build();
+    MessagingNode node = MessagingNode.builder()
+        .nodeId(id)
+        .clusterName(cluster)
+        .heartbeatInterval(heartbeat)
+        .missedHeartbeats(MISSED)
+        .transport(transport)
+        .eventLoop(loop)
+        .listener(new Narrator(id))
+        .build();
     running.put(id, new Running(node, loop, transport));
     node.start();
   }
@@ -239,29 +243,29 @@ final class DemoCommand {
     }
     // Every client of the demo comes from 127.0.0.1: no limit per address, on open connections
     // or on joins.
-    TcpClientServer server =
-        TcpClientServer.start(
-            TcpServerConfig.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .maxConnectionsPerAddress(TcpServerConfig.DEFAULT_MAX_CONNECTIONS)
-                .maxJoinsPerSecondPerAddress(0)
-                .build(),
-            r.node);
+    TcpClientServer server = TcpClientServer.start(
+        TcpServerConfig.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .maxConnectionsPerAddress(TcpServerConfig.DEFAULT_MAX_CONNECTIONS)
+            .maxJoinsPerSecondPerAddress(0)
+            .build(),
+        r.node);
     r.clients = server;
     return server.localPort();
   }
 
   private @Nullable MessagingClient join(String name, String server) {
     try {
-      MessagingClient client =
-          MessagingClient.connect(
-              "127.0.0.1", acceptClients(server), name, new Listener(name), Duration.ofSeconds(5));
+      MessagingClient client = MessagingClient.connect(
+          "127.0.0.1", acceptClients(server), name, new Listener(name), Duration.ofSeconds(5));
       clients.add(client);
       say("   %s connected to %s", name, server);
       return client;
     } catch (IOException e) {
-      say("   FAILED: %s could not join through %s: %s", name, server, String.valueOf(e.getMessage()));
+      say(
+          "   FAILED: %s could not join through %s: %s",
+          name, server, String.valueOf(e.getMessage()));
       return null;
     }
   }
@@ -299,7 +303,10 @@ final class DemoCommand {
     }
     say("   FAILED: waited %s for %s.", NodeConfig.format(limit), what);
     for (Map.Entry<String, Running> e : running.entrySet()) {
-      say("   %s follows %s, sees %s", e.getKey(), String.valueOf(e.getValue().node.leader()),
+      say(
+          "   %s follows %s, sees %s",
+          e.getKey(),
+          String.valueOf(e.getValue().node.leader()),
           e.getValue().node.view().members().stream().map(m -> m.id().value()).toList());
     }
     return false;
@@ -320,8 +327,8 @@ final class DemoCommand {
 
     @Override
     public void onMessage(ServerEvent.Message message) {
-      String line =
-          name + " got " + (message.to() != null ? "[private] " : "") + message.from() + ": " + message.text();
+      String line = name + " got " + (message.to() != null ? "[private] " : "") + message.from()
+          + ": " + message.text();
       received.add(line);
       say("   %s", line);
     }
@@ -329,7 +336,9 @@ final class DemoCommand {
     @Override
     public void onClosed(@Nullable String reason) {
       if (!finished) {
-        say("   %s is disconnected%s", name, reason == null ? " (its server is gone)" : ": " + reason);
+        say(
+            "   %s is disconnected%s",
+            name, reason == null ? " (its server is gone)" : ": " + reason);
       }
     }
   }
@@ -346,14 +355,15 @@ final class DemoCommand {
       if (finished) {
         return;
       }
-      say(
-          "   %6.3fs  %s: %s",
-          (System.nanoTime() - startNanos) / 1e9, id, what);
+      say("   %6.3fs  %s: %s", (System.nanoTime() - startNanos) / 1e9, id, what);
     }
 
     @Override
     public void onLeaderChanged(@Nullable NodeId leader, long term) {
-      note(leader == null ? "no leader, electing (term " + term + ")" : "leader is " + leader + " (term " + term + ")");
+      note(
+          leader == null
+              ? "no leader, electing (term " + term + ")"
+              : "leader is " + leader + " (term " + term + ")");
     }
 
     @Override

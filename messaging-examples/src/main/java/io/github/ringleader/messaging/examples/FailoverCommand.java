@@ -1,12 +1,12 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -81,10 +81,18 @@ final class FailoverCommand {
   private final Map<String, InProcessServer> running = new LinkedHashMap<>();
   private final List<Client> clients = new ArrayList<>();
 
-
   private FailoverCommand(
-      PrintStream out, int runs, int clients, boolean crash, Duration heartbeat, int missed,
-      Duration pingInterval, Duration pingTimeout, Duration grace, Duration timeout, int group) {
+      PrintStream out,
+      int runs,
+      int clients,
+      boolean crash,
+      Duration heartbeat,
+      int missed,
+      Duration pingInterval,
+      Duration pingTimeout,
+      Duration grace,
+      Duration timeout,
+      int group) {
     this.out = out;
     this.runs = runs;
     this.clientCount = clients;
@@ -159,9 +167,8 @@ final class FailoverCommand {
         }
       }
       if (pingTimeout.compareTo(pingInterval) < 0) {
-        throw new UsageException(
-            "--ping-timeout (" + NodeConfig.format(pingTimeout) + ") must be at least --ping-interval ("
-                + NodeConfig.format(pingInterval) + ")");
+        throw new UsageException("--ping-timeout (" + NodeConfig.format(pingTimeout)
+            + ") must be at least --ping-interval (" + NodeConfig.format(pingInterval) + ")");
       }
     } catch (UsageException e) {
       return e.report(err, USAGE);
@@ -170,12 +177,22 @@ final class FailoverCommand {
     try {
       group = ClusterOptions.freeUdpPort();
     } catch (IOException e) {
-      err.println("error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
+      err.println(
+          "error: cannot find a free UDP port on 127.0.0.1: " + String.valueOf(e.getMessage()));
       return 1;
     }
-    FailoverCommand command =
-        new FailoverCommand(
-            out, runs, clients, crash, heartbeat, missed, pingInterval, pingTimeout, grace, timeout, group);
+    FailoverCommand command = new FailoverCommand(
+        out,
+        runs,
+        clients,
+        crash,
+        heartbeat,
+        missed,
+        pingInterval,
+        pingTimeout,
+        grace,
+        timeout,
+        group);
     command.progress = BenchCommand.progressOn(err);
     try {
       return command.play();
@@ -196,8 +213,14 @@ final class FailoverCommand {
     say(
         "Mode %s, %d runs, %d clients a run; heartbeat %s x %d missed, client ping %s / timeout %s,"
             + " join timeout %s, resume timeout 15s and backoff 50ms-2s (client defaults), grace %s.",
-        crash ? "crash" : "stop", runs, clientCount, NodeConfig.format(heartbeat), missed,
-        NodeConfig.format(pingInterval), NodeConfig.format(pingTimeout), NodeConfig.format(timeout),
+        crash ? "crash" : "stop",
+        runs,
+        clientCount,
+        NodeConfig.format(heartbeat),
+        missed,
+        NodeConfig.format(pingInterval),
+        NodeConfig.format(pingTimeout),
+        NodeConfig.format(timeout),
         NodeConfig.format(grace));
     try {
       for (int i = 0; i < SERVERS; i++) {
@@ -226,7 +249,8 @@ final class FailoverCommand {
       int victim = (run - 1) % SERVERS;
       String victimId = serverId(victim);
       int connecting = run;
-      status = () -> String.format(Locale.ROOT, "failover: run %d of %d, connecting clients", connecting, runs);
+      status = () -> String.format(
+          Locale.ROOT, "failover: run %d of %d, connecting clients", connecting, runs);
       if (!connectClients(run)) {
         return 1;
       }
@@ -236,21 +260,30 @@ final class FailoverCommand {
       boolean wasLeader = lost.node().isLeader();
       long lostAt = System.nanoTime();
       int thisRun = run;
-      status = () -> String.format(Locale.ROOT, "failover: run %d of %d, %s %s %.1f s ago, %d of %d clients back",
-          thisRun, runs, crash ? "crashed" : "stopped", victimId, (System.nanoTime() - lostAt) / 1e9,
-          moving.stream().filter(Client::settled).count(), moving.size());
+      status = () -> String.format(
+          Locale.ROOT,
+          "failover: run %d of %d, %s %s %.1f s ago, %d of %d clients back",
+          thisRun,
+          runs,
+          crash ? "crashed" : "stopped",
+          victimId,
+          (System.nanoTime() - lostAt) / 1e9,
+          moving.stream().filter(Client::settled).count(),
+          moving.size());
       if (crash) {
         crash(victimId);
       } else {
         stop(victimId);
       }
-      boolean finished =
-          await(() -> moving.stream().allMatch(Client::settled), runLimit,
-              "every client of " + victimId + " to resume or join afresh");
+      boolean finished = await(
+          () -> moving.stream().allMatch(Client::settled),
+          runLimit,
+          "every client of " + victimId + " to resume or join afresh");
       List<Client> resumed = moving.stream().filter(c -> c.resumedAt != 0).toList();
       long ended = moving.stream().filter(c -> c.endedAt != 0).count();
       long afresh = moving.stream().filter(c -> c.rejoinedAt != 0).count();
-      long untold = moving.stream().filter(c -> c.rejoinedAt != 0 && c.endedAt == 0).count();
+      long untold =
+          moving.stream().filter(c -> c.rejoinedAt != 0 && c.endedAt == 0).count();
       resumedTotal += resumed.size();
       endedTotal += (int) ended;
       afreshTotal += (int) afresh;
@@ -264,8 +297,11 @@ final class FailoverCommand {
         long first = resumed.stream().mapToLong(c -> c.resumedAt).min().orElseThrow();
         long last = resumed.stream().mapToLong(c -> c.resumedAt).max().orElseThrow();
         double lastMs = (last - lostAt) / 1e6;
-        times = String.format(Locale.ROOT, "last resumed after %.1f ms (first after %.1f ms)",
-            lastMs, (first - lostAt) / 1e6);
+        times = String.format(
+            Locale.ROOT,
+            "last resumed after %.1f ms (first after %.1f ms)",
+            lastMs,
+            (first - lostAt) / 1e6);
         if (resumed.size() == moving.size()) {
           lastResumeMillis.add(lastMs);
         } else {
@@ -276,25 +312,36 @@ final class FailoverCommand {
         long back = moving.stream().mapToLong(Client::backAt).max().orElseThrow();
         lastBackMillis.add((back - lostAt) / 1e6);
         if (afresh > 0) {
-          times += String.format(Locale.ROOT, "; last back (resumed or afresh) after %.1f ms", (back - lostAt) / 1e6);
+          times += String.format(
+              Locale.ROOT, "; last back (resumed or afresh) after %.1f ms", (back - lostAt) / 1e6);
         }
       }
       say(
           "run %d: %s %s (%s) with %d clients: %d resumed, %d ended, %d joined afresh%s; %s",
-          run, crash ? "crashed" : "stopped", victimId, wasLeader ? "leader" : "follower", moving.size(),
-          resumed.size(), ended, afresh,
-          untold > 0 ? " (" + untold + " without being told their session ended)" : "", times);
+          run,
+          crash ? "crashed" : "stopped",
+          victimId,
+          wasLeader ? "leader" : "follower",
+          moving.size(),
+          resumed.size(),
+          ended,
+          afresh,
+          untold > 0 ? " (" + untold + " without being told their session ended)" : "",
+          times);
       closeClients();
       if (run < runs) {
-        status = () -> String.format(Locale.ROOT, "failover: run %d of %d done, restarting %s", thisRun, runs,
-            victimId);
+        status = () -> String.format(
+            Locale.ROOT, "failover: run %d of %d done, restarting %s", thisRun, runs, victimId);
         try {
           start(victim);
         } catch (IOException e) {
           say("FAILED: cannot restart %s: %s", victimId, String.valueOf(e.getMessage()));
           return 1;
         }
-        if (!await(this::agreed, settle(), "the servers to agree on a leader after restarting " + victimId)) {
+        if (!await(
+            this::agreed,
+            settle(),
+            "the servers to agree on a leader after restarting " + victimId)) {
           return 1;
         }
       }
@@ -305,21 +352,27 @@ final class FailoverCommand {
       say("  last client resumed (ms)  no run in which every client resumed");
     } else {
       List<Double> sorted = lastResumeMillis.stream().sorted().toList();
-      say("  last client resumed (ms)  median %.1f  max %.1f  (over %d runs)",
+      say(
+          "  last client resumed (ms)  median %.1f  max %.1f  (over %d runs)",
           median(sorted), sorted.get(sorted.size() - 1), sorted.size());
     }
     if (afreshTotal > 0 && !lastBackMillis.isEmpty()) {
       List<Double> sorted = lastBackMillis.stream().sorted().toList();
-      say("  last client back (ms)     median %.1f  max %.1f  (resumed or joined afresh, over %d runs)",
+      say(
+          "  last client back (ms)     median %.1f  max %.1f  (resumed or joined afresh, over %d runs)",
           median(sorted), sorted.get(sorted.size() - 1), sorted.size());
     }
-    say("  resumed, ended            %d, %d (of %d clients of lost servers)", resumedTotal, endedTotal, movingTotal);
+    say(
+        "  resumed, ended            %d, %d (of %d clients of lost servers)",
+        resumedTotal, endedTotal, movingTotal);
     if (afreshTotal > 0) {
-      say("  joined afresh             %d (new sessions; %d of them never told onSessionEnded)", afreshTotal,
-          untoldTotal);
+      say(
+          "  joined afresh             %d (new sessions; %d of them never told onSessionEnded)",
+          afreshTotal, untoldTotal);
     }
     if (!allFinished) {
-      say("FAILED: in some run a client neither resumed nor joined afresh within %s.",
+      say(
+          "FAILED: in some run a client neither resumed nor joined afresh within %s.",
           NodeConfig.format(runLimit));
       return 1;
     }
@@ -394,7 +447,9 @@ final class FailoverCommand {
     NodeId leader = null;
     for (InProcessServer s : running.values()) {
       NodeId l = s.node().leader();
-      if (l == null || (leader != null && !leader.equals(l)) || s.node().view().members().size() != SERVERS) {
+      if (l == null
+          || (leader != null && !leader.equals(l))
+          || s.node().view().members().size() != SERVERS) {
         return false;
       }
       leader = l;
@@ -408,15 +463,14 @@ final class FailoverCommand {
       int home = i % SERVERS;
       String name = String.format(Locale.ROOT, "r%d-c%d", run, i + 1);
       Client client = new Client(name);
-      MessagingClient.Builder builder =
-          MessagingClient.builder()
-              .name(name)
-              .listener(client)
-              .balance(false)
-              .failover(true)
-              .pingInterval(pingInterval)
-              .pingTimeout(pingTimeout)
-              .timeout(timeout);
+      MessagingClient.Builder builder = MessagingClient.builder()
+          .name(name)
+          .listener(client)
+          .balance(false)
+          .failover(true)
+          .pingInterval(pingInterval)
+          .pingTimeout(pingTimeout)
+          .timeout(timeout);
       builder.address("127.0.0.1", ports[home]);
       for (int s = 0; s < SERVERS; s++) {
         if (s != home) {
@@ -428,7 +482,9 @@ final class FailoverCommand {
         client.connection = connection;
         client.serverAtStart = connection.welcome().server().value();
       } catch (IOException | RuntimeException e) {
-        say("FAILED: %s could not join through %s: %s", name, serverId(home), String.valueOf(e.getMessage()));
+        say(
+            "FAILED: %s could not join through %s: %s",
+            name, serverId(home), String.valueOf(e.getMessage()));
         return false;
       }
       clients.add(client);

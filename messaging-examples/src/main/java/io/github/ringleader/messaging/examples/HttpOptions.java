@@ -12,6 +12,7 @@ final class HttpOptions {
 
   /** 0: no HTTP. */
   int port;
+
   String host = "127.0.0.1";
 
   /**

@@ -9,23 +9,22 @@ import java.util.List;
  * {@code bench}, {@code failover}, {@code keygen}, {@code adduser}.
  */
 public final class Main {
-  static final String USAGE =
-      "usage: java -jar messaging-examples.jar <command> [arguments]\n"
-          + "\n"
-          + "commands:\n"
-          + "  demo                       a 3-server cluster on this machine: election, leader crash,\n"
-          + "                             re-election, clean stop; exits when done\n"
-          + "  bench [opts]               load generator: a cluster on this machine, many clients,\n"
-          + "                             throughput and latency report (see: bench --help)\n"
-          + "  failover [opts]            failover measurement: a cluster on this machine, a server\n"
-          + "                             crashed or stopped again and again, time until its clients\n"
-          + "                             have resumed their sessions (see: failover --help)\n"
-          + "  server <id> <port> [opts]  run one server (see: server --help)\n"
-          + "  client <name> <host> <port>  join as <name> through a server (see: client --help)\n"
-          + "  keygen                     print a new random cluster key: keygen > cluster.key\n"
-          + "  adduser <file> <name>      add a client user to a users file for server --users,\n"
-          + "                             password from standard input (see: adduser --help)\n"
-          + "  --help                     show this help\n";
+  static final String USAGE = "usage: java -jar messaging-examples.jar <command> [arguments]\n"
+      + "\n"
+      + "commands:\n"
+      + "  demo                       a 3-server cluster on this machine: election, leader crash,\n"
+      + "                             re-election, clean stop; exits when done\n"
+      + "  bench [opts]               load generator: a cluster on this machine, many clients,\n"
+      + "                             throughput and latency report (see: bench --help)\n"
+      + "  failover [opts]            failover measurement: a cluster on this machine, a server\n"
+      + "                             crashed or stopped again and again, time until its clients\n"
+      + "                             have resumed their sessions (see: failover --help)\n"
+      + "  server <id> <port> [opts]  run one server (see: server --help)\n"
+      + "  client <name> <host> <port>  join as <name> through a server (see: client --help)\n"
+      + "  keygen                     print a new random cluster key: keygen > cluster.key\n"
+      + "  adduser <file> <name>      add a client user to a users file for server --users,\n"
+      + "                             password from standard input (see: adduser --help)\n"
+      + "  --help                     show this help\n";
 
   private Main() {}
 
@@ -60,9 +59,9 @@ public final class Main {
       case "failover":
         return FailoverCommand.run(rest, out, err);
       case "keygen":
-        out.println(
-            io.github.ringleader.messaging.protocol.ClusterKey.generate(new java.security.SecureRandom())
-                .signingKeyBase64());
+        out.println(io.github.ringleader.messaging.protocol.ClusterKey.generate(
+                new java.security.SecureRandom())
+            .signingKeyBase64());
         return 0;
       case "client":
         return ClientCommand.run(rest, stdin, out, err);

@@ -66,7 +66,10 @@ final class NodeTimeline implements NodeListener {
 
   @Override
   public void onMemberFailed(MemberInfo member) {
-    add("failed", member.id().value(), currentTerm(),
+    add(
+        "failed",
+        member.id().value(),
+        currentTerm(),
         // No figure: each member is judged by the timeout it announces (at least this server's
         // own), which the listener is not told; the server's log line gives it.
         member.id() + " failed (silent for its failure timeout, or restarted)");

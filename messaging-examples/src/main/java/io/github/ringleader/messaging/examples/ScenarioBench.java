@@ -1,11 +1,11 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.examples.BenchCommand.LatencyRecorder;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -51,6 +51,7 @@ final class ScenarioBench {
   private static final Duration DRAIN = Duration.ofSeconds(10);
   /** After sending, how long to wait for answers and deliveries in all, and without any coming. */
   private static final Duration DRAIN_MAX = Duration.ofSeconds(60);
+
   private static final Duration STALL = Duration.ofSeconds(5);
   private static final Duration START_LIMIT = Duration.ofSeconds(30);
   private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
@@ -60,7 +61,9 @@ final class ScenarioBench {
   private final Settings settings;
   private final PrintStream out;
   /** Makes this run's client names unique, should an earlier run's sessions still be held. */
-  private final String tag = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36, 36L * 36 * 36 * 36), 36);
+  private final String tag =
+      Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36, 36L * 36 * 36 * 36), 36);
+
   private final List<MessagingClient> open = new ArrayList<>();
   /** Messages sent before this time (System.nanoTime) are checked but not in the latencies. */
   private volatile long measureFrom;
@@ -86,8 +89,13 @@ final class ScenarioBench {
       List<InetSocketAddress> addresses;
       if (!settings.connect().isEmpty()) {
         addresses = settings.connect();
-        say("Ringleader bench against running servers %s.", String.join(", ",
-            addresses.stream().map(a -> a.getHostString() + ":" + a.getPort()).toList()));
+        say(
+            "Ringleader bench against running servers %s.",
+            String.join(
+                ", ",
+                addresses.stream()
+                    .map(a -> a.getHostString() + ":" + a.getPort())
+                    .toList()));
       } else {
         int mcastPort;
         try {
@@ -105,9 +113,9 @@ final class ScenarioBench {
             children = ChildServers.start(settings.servers(), cluster, mcastPort);
             ChildServers started = children;
             if (!await(
-                () -> started.ready() || started.exited() != null,
-                START_LIMIT,
-                "the server processes to accept clients")
+                    () -> started.ready() || started.exited() != null,
+                    START_LIMIT,
+                    "the server processes to accept clients")
                 || started.exited() != null) {
               showLogs(started);
               return 1;
@@ -119,8 +127,8 @@ final class ScenarioBench {
                     + " multicast port %d on loopback.",
                 settings.servers(), cluster, mcastPort);
             for (int i = 1; i <= settings.servers(); i++) {
-              inProcess.add(
-                  InProcessServer.start("server" + i, MessagingNode.builder().clusterName(cluster), mcastPort, 0));
+              inProcess.add(InProcessServer.start(
+                  "server" + i, MessagingNode.builder().clusterName(cluster), mcastPort, 0));
             }
             addresses = new ArrayList<>();
             for (InProcessServer s : inProcess) {
@@ -197,10 +205,12 @@ final class ScenarioBench {
           InetSocketAddress a = addresses.get(i);
           if (probes[i] == null) {
             try {
-              probes[i] =
-                  MessagingClient.connect(
-                      a.getHostString(), a.getPort(), "probe" + (i + 1) + "-" + (++attempts[i]) + "." + tag,
-                      new ClientSession.Listener() {}, Duration.ofSeconds(2));
+              probes[i] = MessagingClient.connect(
+                  a.getHostString(),
+                  a.getPort(),
+                  "probe" + (i + 1) + "-" + (++attempts[i]) + "." + tag,
+                  new ClientSession.Listener() {},
+                  Duration.ofSeconds(2));
             } catch (IOException | RuntimeException e) {
               last = a + ": " + e.getMessage();
               all = false;
@@ -214,9 +224,11 @@ final class ScenarioBench {
             last = a + ": " + e.getMessage();
           }
           ServerEvent.Servers list = p.servers();
-          NodeId leader =
-              list.servers().stream().filter(ServerEvent.ServerInfo::leader).map(ServerEvent.ServerInfo::id)
-                  .findFirst().orElse(null);
+          NodeId leader = list.servers().stream()
+              .filter(ServerEvent.ServerInfo::leader)
+              .map(ServerEvent.ServerInfo::id)
+              .findFirst()
+              .orElse(null);
           if (leader == null
               || (agreed != null && !agreed.equals(leader))
               || (expected > 0 && list.servers().size() != expected)
@@ -245,7 +257,8 @@ final class ScenarioBench {
   }
 
   private void join(Peer peer, InetSocketAddress at) throws IOException {
-    MessagingClient c = MessagingClient.connect(at.getHostString(), at.getPort(), peer.name, peer, JOIN_TIMEOUT);
+    MessagingClient c =
+        MessagingClient.connect(at.getHostString(), at.getPort(), peer.name, peer, JOIN_TIMEOUT);
     synchronized (open) {
       open.add(c);
     }
@@ -273,12 +286,16 @@ final class ScenarioBench {
   private int publish(List<InetSocketAddress> addresses, boolean steady) {
     String what = steady ? "Steady" : "Fan-out";
     int subs = settings.subscribers();
-    int total = steady ? (int) Math.min(settings.count(), (long) settings.rate() * settings.seconds()) : settings.count();
+    int total = steady
+        ? (int) Math.min(settings.count(), (long) settings.rate() * settings.seconds())
+        : settings.count();
     if (steady) {
-      say("%s: 1 publisher, %d subscribers, %d-byte messages, %d/s for %d s (%d messages).",
+      say(
+          "%s: 1 publisher, %d subscribers, %d-byte messages, %d/s for %d s (%d messages).",
           what, subs, settings.size(), settings.rate(), settings.seconds(), total);
     } else {
-      say("%s: 1 publisher, %d subscribers, %d-byte messages, as fast as accepted (at most %d"
+      say(
+          "%s: 1 publisher, %d subscribers, %d-byte messages, as fast as accepted (at most %d"
               + " unanswered), up to %d messages or %d s.",
           what, subs, settings.size(), settings.window(), total, settings.seconds());
     }
@@ -307,20 +324,25 @@ final class ScenarioBench {
       say("FAILED: the publisher could not send: %s", e.getMessage());
       return 1;
     }
-    if (!await(() -> subscribers.stream().allMatch(s -> s.warm), DRAIN, "every subscriber to hear the publisher")) {
+    if (!await(
+        () -> subscribers.stream().allMatch(s -> s.warm),
+        DRAIN,
+        "every subscriber to hear the publisher")) {
       return 1;
     }
 
     long start = System.nanoTime();
     measureFrom = start + TimeUnit.SECONDS.toNanos(settings.warmup());
     long end = start + TimeUnit.SECONDS.toNanos(settings.seconds());
-    Thread sender = new Thread(() -> {
-      if (steady) {
-        pub.sendSteady(start, end);
-      } else {
-        pub.sendFlat(end);
-      }
-    }, "bench-publisher");
+    Thread sender = new Thread(
+        () -> {
+          if (steady) {
+            pub.sendSteady(start, end);
+          } else {
+            pub.sendFlat(end);
+          }
+        },
+        "bench-publisher");
     sender.setDaemon(true);
     sender.start();
     String name = steady ? "steady" : "fanout";
@@ -330,9 +352,14 @@ final class ScenarioBench {
       if (sender.isAlive()) {
         progress.update(() -> {
           long elapsed = System.nanoTime() - start;
-          return String.format(Locale.ROOT, "bench: %s %d s of %d s, %s sent, %s accepted (%s/s so far),"
-                  + " %s deliveries", name, Math.min(elapsed / 1_000_000_000L, settings.seconds()),
-              settings.seconds(), Progress.count(pub.sentCount.get()), Progress.count(pub.accepted.get()),
+          return String.format(
+              Locale.ROOT,
+              "bench: %s %d s of %d s, %s sent, %s accepted (%s/s so far)," + " %s deliveries",
+              name,
+              Math.min(elapsed / 1_000_000_000L, settings.seconds()),
+              settings.seconds(),
+              Progress.count(pub.sentCount.get()),
+              Progress.count(pub.accepted.get()),
               Progress.count(Math.round(pub.accepted.get() / Math.max(elapsed / 1e9, 1e-3))),
               Progress.count(deliveries(subscribers)));
         });
@@ -348,8 +375,13 @@ final class ScenarioBench {
         () -> pub.answered() >= sent
             && subscribers.stream().allMatch(s -> s.received() >= pub.accepted.get()),
         () -> pub.answered() + deliveries(subscribers),
-        () -> String.format(Locale.ROOT, "bench: %s draining, %s of %s answered, %s deliveries", name,
-            Progress.count(pub.answered()), Progress.count(sent), Progress.count(deliveries(subscribers))));
+        () -> String.format(
+            Locale.ROOT,
+            "bench: %s draining, %s of %s answered, %s deliveries",
+            name,
+            Progress.count(pub.answered()),
+            Progress.count(sent),
+            Progress.count(deliveries(subscribers))));
     long lastAccept = pub.lastAnswerNanos.get();
     long lastDelivery = subscribers.stream().mapToLong(s -> s.lastNanos).max().orElse(start);
     BitSet accepted = pub.acceptedSet();
@@ -358,29 +390,41 @@ final class ScenarioBench {
     long unanswered = sent - accepted.cardinality() - refused.cardinality();
 
     say("");
-    say("%s report (%s)", what, steady ? "latency from each message's scheduled send time" : "send time to delivery");
+    say(
+        "%s report (%s)",
+        what, steady ? "latency from each message's scheduled send time" : "send time to delivery");
     if (steady) {
-      say("  sending took              %.3f s (target %d s; worst lag behind schedule %.3f ms)",
+      say(
+          "  sending took              %.3f s (target %d s; worst lag behind schedule %.3f ms)",
           (sendEnd - start) / 1e9, settings.seconds(), pub.maxLagNanos / 1e6);
     }
-    say("  sent                      %d in %.3f s%s", sent, (sendEnd - start) / 1e9,
+    say(
+        "  sent                      %d in %.3f s%s",
+        sent,
+        (sendEnd - start) / 1e9,
         !steady && sent < total ? " (stopped by the time limit)" : "");
-    say("  accepted                  %d (%.1f/s, first send to last answer)", acc,
-        acc / Math.max(1e-9, (Math.max(lastAccept, start) - start) / 1e9));
-    say("  rejected, unanswered      %d, %d%s", refused.cardinality(), unanswered,
+    say(
+        "  accepted                  %d (%.1f/s, first send to last answer)",
+        acc, acc / Math.max(1e-9, (Math.max(lastAccept, start) - start) / 1e9));
+    say(
+        "  rejected, unanswered      %d, %d%s",
+        refused.cardinality(),
+        unanswered,
         pub.rejections.isEmpty() ? "" : " (reasons: " + pub.rejections + ")");
     if (pub.sendErrors.get() > 0) {
       say("  send errors               %d", pub.sendErrors.get());
     }
     long delivered = deliveries(subscribers);
     say("  deliveries                %d (expected %d = %d x %d)", delivered, acc * subs, acc, subs);
-    say("  deliveries/s              %.1f (first send to last delivery, %.3f s)",
+    say(
+        "  deliveries/s              %.1f (first send to last delivery, %.3f s)",
         delivered / Math.max(1e-9, (lastDelivery - start) / 1e9), (lastDelivery - start) / 1e9);
     say("  latency (ms)              %s%s", all.summary(), warmupNote());
     say("    on the publisher's server %s", same.summary());
     say("    on other servers        %s", other.summary());
-    say("  %-22s %-10s %10s %8s %8s %12s %10s", "subscriber", "server", "received", "lost", "doubled",
-        "out of order", "unexpected");
+    say(
+        "  %-22s %-10s %10s %8s %8s %12s %10s",
+        "subscriber", "server", "received", "lost", "doubled", "out of order", "unexpected");
     long lost = 0;
     long doubled = 0;
     long reordered = 0;
@@ -391,31 +435,54 @@ final class ScenarioBench {
       doubled += c.doubled();
       reordered += c.reordered();
       unexpected += c.unexpected();
-      say("  %-22s %-10s %10d %8d %8d %12d %10d", s.name, s.server, c.received(), c.lost(), c.doubled(),
-          c.reordered(), c.unexpected());
+      say(
+          "  %-22s %-10s %10d %8d %8d %12d %10d",
+          s.name, s.server, c.received(), c.lost(), c.doubled(), c.reordered(), c.unexpected());
     }
-    say("  total                                %10d %8d %8d %12d %10d", delivered, lost, doubled, reordered,
-        unexpected);
+    say(
+        "  total                                %10d %8d %8d %12d %10d",
+        delivered, lost, doubled, reordered, unexpected);
     double acceptedPerSecond = acc / Math.max(1e-9, (Math.max(lastAccept, start) - start) / 1e9);
     if (steady && acceptedPerSecond < 0.9 * settings.rate()) {
-      say("  note: the cluster accepted %.0f/s of the %d/s offered; the rest waited in line (see"
-              + " the latency)", acceptedPerSecond, settings.rate());
+      say(
+          "  note: the cluster accepted %.0f/s of the %d/s offered; the rest waited in line (see"
+              + " the latency)",
+          acceptedPerSecond, settings.rate());
     }
-    return verdict(what, lost, doubled, reordered, unexpected, unanswered + pub.sendErrors.get(),
-        String.format(Locale.ROOT, "all %d accepted messages reached all %d subscribers once, in order", acc, subs));
+    return verdict(
+        what,
+        lost,
+        doubled,
+        reordered,
+        unexpected,
+        unanswered + pub.sendErrors.get(),
+        String.format(
+            Locale.ROOT,
+            "all %d accepted messages reached all %d subscribers once, in order",
+            acc,
+            subs));
   }
 
   private String warmupNote() {
-    return settings.warmup() == 0 ? "" : ", sent in the first " + settings.warmup() + " s not counted";
+    return settings.warmup() == 0
+        ? ""
+        : ", sent in the first " + settings.warmup() + " s not counted";
   }
 
-  private int verdict(String what, long lost, long doubled, long reordered, long unexpected, long unanswered,
+  private int verdict(
+      String what,
+      long lost,
+      long doubled,
+      long reordered,
+      long unexpected,
+      long unanswered,
       String ok) {
     if (lost + doubled + reordered + unexpected + unanswered == 0) {
       say("OK %s: %s.", what.toLowerCase(Locale.ROOT), ok);
       return 0;
     }
-    say("FAILED %s: lost %d, doubled %d, out of order %d, not accepted but delivered %d, unanswered %d.",
+    say(
+        "FAILED %s: lost %d, doubled %d, out of order %d, not accepted but delivered %d, unanswered %d.",
         what.toLowerCase(Locale.ROOT), lost, doubled, reordered, unexpected, unanswered);
     return 1;
   }
@@ -432,8 +499,10 @@ final class ScenarioBench {
    */
   private int roundTrips(List<InetSocketAddress> addresses) {
     int total = (int) Math.min(settings.count(), (long) settings.pingRate() * settings.seconds());
-    say("Round trip: private ping on one server, pong on another, one at a time, at most %d/s for %d s"
-            + " (%d pings), %d-byte messages.", settings.pingRate(), settings.seconds(), total, settings.size());
+    say(
+        "Round trip: private ping on one server, pong on another, one at a time, at most %d/s for %d s"
+            + " (%d pings), %d-byte messages.",
+        settings.pingRate(), settings.seconds(), total, settings.size());
     Pinger ping = new Pinger(total);
     Ponger pong = new Ponger(total);
     try {
@@ -470,40 +539,70 @@ final class ScenarioBench {
         Thread.currentThread().interrupt();
         break;
       }
-      progress.update(() -> String.format(Locale.ROOT, "bench: rtt %d s of %d s, %s round trips",
-          Math.min((System.nanoTime() - start) / 1_000_000_000L, settings.seconds()), settings.seconds(),
+      progress.update(() -> String.format(
+          Locale.ROOT,
+          "bench: rtt %d s of %d s, %s round trips",
+          Math.min((System.nanoTime() - start) / 1_000_000_000L, settings.seconds()),
+          settings.seconds(),
           Progress.count(ping.got.received)));
     }
     long sendEnd = System.nanoTime();
     int pings = sent;
-    drain(() -> ping.answered() >= pings && pong.answered() >= pong.got.received(),
+    drain(
+        () -> ping.answered() >= pings && pong.answered() >= pong.got.received(),
         () -> ping.answered() + pong.answered(),
-        () -> String.format(Locale.ROOT, "bench: rtt draining, %s of %s pings answered",
-            Progress.count(ping.answered()), Progress.count(pings)));
+        () -> String.format(
+            Locale.ROOT,
+            "bench: rtt draining, %s of %s pings answered",
+            Progress.count(ping.answered()),
+            Progress.count(pings)));
     Subscriber.Count atPong = pong.got.count(ping.acceptedSet(), ping.rejectedSet());
     Subscriber.Count atPing = ping.got.count(pong.acceptedSet(), pong.rejectedSet());
     say("");
     say("Round trip report (%s -> %s -> %s)", ping.server, pong.server, ping.server);
-    say("  round trips               %d of %d pings in %.3f s (%.1f/s)", ping.got.received, pings,
-        (sendEnd - start) / 1e9, ping.got.received / Math.max(1e-9, (sendEnd - start) / 1e9));
-    say("  rejected                  %d pings, %d pongs%s", ping.rejected.get(), pong.rejected.get(),
-        ping.rejections.isEmpty() && pong.rejections.isEmpty() ? ""
+    say(
+        "  round trips               %d of %d pings in %.3f s (%.1f/s)",
+        ping.got.received,
+        pings,
+        (sendEnd - start) / 1e9,
+        ping.got.received / Math.max(1e-9, (sendEnd - start) / 1e9));
+    say(
+        "  rejected                  %d pings, %d pongs%s",
+        ping.rejected.get(),
+        pong.rejected.get(),
+        ping.rejections.isEmpty() && pong.rejections.isEmpty()
+            ? ""
             : " (reasons: " + ping.rejections + " " + pong.rejections + ")");
     say("  RTT (ms)                  %s%s", ping.latency.summary(), warmupNote());
-    say("  pings at %-16s received %d, lost %d, doubled %d, out of order %d", pong.name, atPong.received(),
-        atPong.lost(), atPong.doubled(), atPong.reordered());
-    say("  pongs at %-16s received %d, lost %d, doubled %d, out of order %d", ping.name, atPing.received(),
-        atPing.lost(), atPing.doubled(), atPing.reordered());
-    return verdict("round trip", atPong.lost() + atPing.lost(), atPong.doubled() + atPing.doubled(),
-        atPong.reordered() + atPing.reordered(), atPong.unexpected() + atPing.unexpected(),
-        (pings - ping.answered()) + (pong.got.received() - pong.answered()) + timedOut + pong.sendErrors.get(),
+    say(
+        "  pings at %-16s received %d, lost %d, doubled %d, out of order %d",
+        pong.name, atPong.received(), atPong.lost(), atPong.doubled(), atPong.reordered());
+    say(
+        "  pongs at %-16s received %d, lost %d, doubled %d, out of order %d",
+        ping.name, atPing.received(), atPing.lost(), atPing.doubled(), atPing.reordered());
+    return verdict(
+        "round trip",
+        atPong.lost() + atPing.lost(),
+        atPong.doubled() + atPing.doubled(),
+        atPong.reordered() + atPing.reordered(),
+        atPong.unexpected() + atPing.unexpected(),
+        (pings - ping.answered())
+            + (pong.got.received() - pong.answered())
+            + timedOut
+            + pong.sendErrors.get(),
         String.format(Locale.ROOT, "all %d pings answered once, in order", pings));
   }
 
   // ---------------------------------------------------------------- clients
 
   private String message(char kind, int seq, long nanos) {
-    StringBuilder text = new StringBuilder().append(kind).append('|').append(seq).append('|').append(nanos).append('|');
+    StringBuilder text = new StringBuilder()
+        .append(kind)
+        .append('|')
+        .append(seq)
+        .append('|')
+        .append(nanos)
+        .append('|');
     while (text.length() < settings.size()) {
       text.append('.');
     }
@@ -518,7 +617,9 @@ final class ScenarioBench {
       return new long[0];
     }
     try {
-      return new long[] {Long.parseLong(text, 2, second, 10), Long.parseLong(text, second + 1, third, 10)};
+      return new long[] {
+        Long.parseLong(text, 2, second, 10), Long.parseLong(text, second + 1, third, 10)
+      };
     } catch (NumberFormatException e) {
       return new long[0];
     }
@@ -536,6 +637,7 @@ final class ScenarioBench {
     final ConcurrentHashMap<String, Long> rejections = new ConcurrentHashMap<>();
     /** SDK number → the bench's sequence number, or the answer when it came first (see #sent). */
     private final ConcurrentHashMap<Long, Long> pending = new ConcurrentHashMap<>();
+
     private final BitSet acceptedSet = new BitSet();
     private final BitSet rejectedSet = new BitSet();
 
@@ -633,7 +735,8 @@ final class ScenarioBench {
 
   private final class Publisher extends Peer {
     final int total;
-    final java.util.concurrent.atomic.AtomicInteger sentCount = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger sentCount =
+        new java.util.concurrent.atomic.AtomicInteger();
     volatile long sendEnd;
     volatile long maxLagNanos;
 
@@ -656,7 +759,8 @@ final class ScenarioBench {
         if (rejected.get() > rejectedSeen) {
           // Refused (BUSY, say): let half the window drain before going on.
           rejectedSeen = rejected.get();
-          while (sentCount.get() - answered() > settings.window() / 2 && System.nanoTime() - end < 0) {
+          while (sentCount.get() - answered() > settings.window() / 2
+              && System.nanoTime() - end < 0) {
             LockSupport.parkNanos(100_000);
           }
         }
@@ -704,6 +808,7 @@ final class ScenarioBench {
     private final LatencyRecorder all;
     /** Latency of subscribers on the publisher's server, or of those on others. */
     volatile LatencyRecorder near;
+
     volatile boolean warm;
     volatile long lastNanos;
 
@@ -717,7 +822,6 @@ final class ScenarioBench {
     long received() {
       return got.received();
     }
-
 
     @Override
     public void onMessage(ServerEvent.Message m) {
@@ -828,7 +932,8 @@ final class ScenarioBench {
       lost.andNot(seen);
       BitSet unexpected = (BitSet) seen.clone();
       unexpected.and(rejected);
-      return new Subscriber.Count(received, lost.cardinality(), doubled, reordered, unexpected.cardinality());
+      return new Subscriber.Count(
+          received, lost.cardinality(), doubled, reordered, unexpected.cardinality());
     }
   }
 
@@ -846,7 +951,8 @@ final class ScenarioBench {
    * Waits until {@code done}, while {@code progress} keeps moving: at most {@link #DRAIN_MAX}, and
    * gives up after {@link #STALL} without progress; reports once a second.
    */
-  private void drain(BooleanSupplier done, java.util.function.LongSupplier moved, Supplier<String> report) {
+  private void drain(
+      BooleanSupplier done, java.util.function.LongSupplier moved, Supplier<String> report) {
     long start = System.nanoTime();
     long lastMove = start;
     long last = moved.getAsLong();
@@ -880,7 +986,9 @@ final class ScenarioBench {
 
   private void showLogs(ChildServers servers) {
     for (ChildServers.Child c : servers.children()) {
-      say("--- %s (%s), last lines:", c.id, c.process.isAlive() ? "running" : "exited " + c.process.exitValue());
+      say(
+          "--- %s (%s), last lines:",
+          c.id, c.process.isAlive() ? "running" : "exited " + c.process.exitValue());
       say("%s", c.tail(20));
     }
   }

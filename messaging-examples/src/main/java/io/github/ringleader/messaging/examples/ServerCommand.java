@@ -75,8 +75,8 @@ final class ServerCommand {
       auth.takeServerOptionsFrom(rest);
       List<String> positional = options.parse(rest);
       if (positional.size() != 2) {
-        throw new UsageException(
-            "server takes <id> and <port>, got " + positional.size() + " argument(s): " + positional);
+        throw new UsageException("server takes <id> and <port>, got " + positional.size()
+            + " argument(s): " + positional);
       }
       String problem = NodeId.problemWith(positional.get(0));
       if (problem != null) {
@@ -97,37 +97,36 @@ final class ServerCommand {
     String advertised = loopback ? "127.0.0.1" : advertisedHost(transportConfig);
     UdpMulticastTransport transport = new UdpMulticastTransport(transportConfig);
     NodeTimeline timeline = new NodeTimeline(System::currentTimeMillis);
-    MessagingNode node =
-        options
-            .applyTo(auth.applyTo(MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised)))
-            .transport(transport)
-            .listener(timeline)
-            .jmx(true)
-            .build();
+    MessagingNode node = options
+        .applyTo(auth.applyTo(
+            MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised)))
+        .transport(transport)
+        .listener(timeline)
+        .jmx(true)
+        .build();
     CountDownLatch stopped = new CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean stopping =
+        new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<TcpClientServer> listener =
         new java.util.concurrent.atomic.AtomicReference<>();
     StatusHttpServer httpServer = null;
     if (http.enabled()) {
       try {
-        httpServer =
-            StatusHttpServer.start(
-                http.host,
-                http.port,
-                new StatusHttpServer.Sources(
-                    node,
-                    timeline,
-                    () -> {
-                      TcpClientServer tcp = listener.get();
-                      return tcp == null ? null : tcp.stats();
-                    },
-                    transport::stats,
-                    System::currentTimeMillis));
+        httpServer = StatusHttpServer.start(
+            http.host,
+            http.port,
+            new StatusHttpServer.Sources(
+                node,
+                timeline,
+                () -> {
+                  TcpClientServer tcp = listener.get();
+                  return tcp == null ? null : tcp.stats();
+                },
+                transport::stats,
+                System::currentTimeMillis));
       } catch (java.io.IOException | RuntimeException e) {
-        err.println(
-            "error: cannot serve HTTP on " + http.host + ":" + http.port + ": "
-                + (e.getMessage() != null ? e.getMessage() : e.toString()));
+        err.println("error: cannot serve HTTP on " + http.host + ":" + http.port + ": "
+            + (e.getMessage() != null ? e.getMessage() : e.toString()));
         node.close();
         return 1;
       }
@@ -136,23 +135,22 @@ final class ServerCommand {
     // One hook, in order: the node says goodbye to its clients (they resume elsewhere) and leaves
     // the cluster; the goodbyes get out; then the client listener closes. (Separate hooks would
     // run at once, and the listener could close before the goodbyes were written.)
-    Thread hook =
-        new Thread(
-            () -> {
-              stopping.set(true);
-              log.info("stopping {}: leaving the cluster", id);
-              node.close();
-              TcpClientServer tcp = listener.get();
-              if (tcp != null) {
-                Waiting.until(() -> tcp.stats().open() == 0, java.time.Duration.ofSeconds(1), 10);
-                tcp.close();
-              }
-              if (endpoints != null) {
-                endpoints.close();
-              }
-              stopped.countDown();
-            },
-            "ringleader-shutdown");
+    Thread hook = new Thread(
+        () -> {
+          stopping.set(true);
+          log.info("stopping {}: leaving the cluster", id);
+          node.close();
+          TcpClientServer tcp = listener.get();
+          if (tcp != null) {
+            Waiting.until(() -> tcp.stats().open() == 0, java.time.Duration.ofSeconds(1), 10);
+            tcp.close();
+          }
+          if (endpoints != null) {
+            endpoints.close();
+          }
+          stopped.countDown();
+        },
+        "ringleader-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     log.info(
         "server {} on client port {}, cluster '{}', multicast {}:{} via {} (TTL {}), heartbeat {} × {}"
@@ -181,7 +179,10 @@ final class ServerCommand {
       clients = TcpClientServer.start(limits.config(bind, port).withTls(tls), node);
       log.info(
           "clients connect on {}:{} (announced to clients as {}:{})",
-          bind, clients.localPort(), advertised.isEmpty() ? "?" : advertised, port);
+          bind,
+          clients.localPort(),
+          advertised.isEmpty() ? "?" : advertised,
+          port);
     } catch (ExecutionException e) {
       if (stopping.get()) {
         // Ctrl+C or SIGTERM while it was starting: the hook stops it, and that is all to say.

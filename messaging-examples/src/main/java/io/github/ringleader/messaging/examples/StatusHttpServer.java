@@ -79,21 +79,19 @@ final class StatusHttpServer implements AutoCloseable {
     limitRequestAndResponseTimes();
     HttpServer server = HttpServer.create(address, 16);
     AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
-            2,
-            task -> {
-              Thread thread = new Thread(task, "ringleader-http-" + threads.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
+    ExecutorService executor = Executors.newFixedThreadPool(2, task -> {
+      Thread thread = new Thread(task, "ringleader-http-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
     StatusHttpServer status = new StatusHttpServer(server, executor, sources);
     server.createContext("/", status::handle);
     server.setExecutor(executor);
     server.start();
     log.info(
         "HTTP endpoints on http://{}:{}/ (/healthz /readyz /metrics /status)",
-        server.getAddress().getAddress().getHostAddress(), server.getAddress().getPort());
+        server.getAddress().getAddress().getHostAddress(),
+        server.getAddress().getPort());
     return status;
   }
 
@@ -146,7 +144,8 @@ final class StatusHttpServer implements AutoCloseable {
         response = Response.text(404, "not found: " + exchange.getRequestURI().getPath() + "\n");
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-        response = Response.text(405, "method " + method + " not allowed: these endpoints only read\n");
+        response =
+            Response.text(405, "method " + method + " not allowed: these endpoints only read\n");
       } else {
         response = answer(route);
       }
@@ -176,7 +175,9 @@ final class StatusHttpServer implements AutoCloseable {
   /** 200 when running, with a leader, listening for clients and not full; else 503 and why. */
   static Response readiness(Sources s) {
     String problem = notReady(s.node().metrics(), s.tcp().get());
-    return problem == null ? Response.text(200, "ready\n") : Response.text(503, "not ready: " + problem + "\n");
+    return problem == null
+        ? Response.text(200, "ready\n")
+        : Response.text(503, "not ready: " + problem + "\n");
   }
 
   static @Nullable String notReady(NodeMetrics m, @Nullable TcpServerStats tcp) {
@@ -196,13 +197,17 @@ final class StatusHttpServer implements AutoCloseable {
   }
 
   private static Response metrics(Sources s) {
-    return new Response(200, PrometheusText.CONTENT_TYPE, PrometheusText.render(s.node().metrics(), s.tcp().get(), s.udp().get()));
+    return new Response(
+        200,
+        PrometheusText.CONTENT_TYPE,
+        PrometheusText.render(s.node().metrics(), s.tcp().get(), s.udp().get()));
   }
 
   private static Response status(Sources s) {
     return new Response(
         200,
         "application/json",
-        StatusJson.render(s.node().metrics(), s.timeline().events(), s.epochMillis().getAsLong()) + "\n");
+        StatusJson.render(
+                s.node().metrics(), s.timeline().events(), s.epochMillis().getAsLong()) + "\n");
   }
 }

@@ -40,7 +40,10 @@ final class TerminalConsole implements ClientConsole {
    * A console on {@code terminal} for the user {@code self}; {@code users} gives the connected
    * users' names for completion, {@code env} the environment ({@code NO_COLOR}).
    */
-  TerminalConsole(Terminal terminal, String self, Supplier<? extends Iterable<String>> users,
+  TerminalConsole(
+      Terminal terminal,
+      String self,
+      Supplier<? extends Iterable<String>> users,
       Map<String, String> env) {
     this.terminal = terminal;
     this.prompt = self + "> ";
@@ -53,15 +56,14 @@ final class TerminalConsole implements ClientConsole {
     DefaultParser parser = new DefaultParser().quoteChars(new char[0]).escapeChars(new char[0]);
     parser.setEofOnUnclosedQuote(false);
     parser.setEofOnEscapedNewLine(false);
-    this.reader =
-        LineReaderBuilder.builder()
-            .terminal(terminal)
-            .appName("ringleader")
-            .parser(parser)
-            .completer((r, line, candidates) -> complete(line, users, candidates))
-            .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-            .variable(LineReader.BELL_STYLE, "none")
-            .build();
+    this.reader = LineReaderBuilder.builder()
+        .terminal(terminal)
+        .appName("ringleader")
+        .parser(parser)
+        .completer((r, line, candidates) -> complete(line, users, candidates))
+        .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+        .variable(LineReader.BELL_STYLE, "none")
+        .build();
   }
 
   /** The system terminal, or null if JLine cannot open one (then the caller reads plain lines). */

@@ -77,9 +77,8 @@ final class TlsOptions {
       if (o.cert != null || o.key != null) {
         throw new UsageException("give either --tls-pkcs12 or --tls-cert and --tls-key, not both");
       }
-      settings =
-          TlsServerSettings.pkcs12(
-              o.pkcs12, env.getOrDefault(PKCS12_PASSWORD_ENV, "").toCharArray());
+      settings = TlsServerSettings.pkcs12(
+          o.pkcs12, env.getOrDefault(PKCS12_PASSWORD_ENV, "").toCharArray());
     } else if (o.cert == null) {
       throw new UsageException("--tls-key needs --tls-cert (the certificate chain, PEM)");
     } else if (o.key == null) {
@@ -122,10 +121,9 @@ final class TlsOptions {
               : "--tls-client-cert needs --tls-client-key (its private key, PEM)");
     }
     try {
-      ClientTls tls =
-          o.clientCert == null || o.clientKey == null
-              ? ClientTls.trusting(o.trust)
-              : ClientTls.trusting(o.trust, o.clientCert, o.clientKey);
+      ClientTls tls = o.clientCert == null || o.clientKey == null
+          ? ClientTls.trusting(o.trust)
+          : ClientTls.trusting(o.trust, o.clientCert, o.clientKey);
       return o.noHostnameCheck ? tls.withoutHostnameVerification() : tls;
     } catch (IOException e) {
       throw new UsageException("TLS: " + e.getMessage());

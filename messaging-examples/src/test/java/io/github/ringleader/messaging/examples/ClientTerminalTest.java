@@ -3,15 +3,14 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.LoopbackCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,14 +55,20 @@ class ClientTerminalTest {
     }
 
     boolean got(String from, @org.jspecify.annotations.Nullable String to, String text) {
-      return messages.stream().anyMatch(m -> m.from().equals(from)
-          && java.util.Objects.equals(m.to(), to) && m.text().equals(text));
+      return messages.stream()
+          .anyMatch(m -> m.from().equals(from)
+              && java.util.Objects.equals(m.to(), to)
+              && m.text().equals(text));
     }
   }
 
   private MessagingClient sdkClient(String name, int port, Inbox inbox) throws IOException {
     MessagingClient client = MessagingClient.builder()
-        .address("127.0.0.1", port).name(name).listener(inbox).balance(false).connect();
+        .address("127.0.0.1", port)
+        .name(name)
+        .listener(inbox)
+        .balance(false)
+        .connect();
     toClose.add(client);
     return client;
   }
@@ -80,8 +85,10 @@ class ClientTerminalTest {
       // discipline (Ctrl+C raises SIGINT), what the client draws collects in "shown".
       terminal = new LineDisciplineTerminal("test", type, shown, StandardCharsets.UTF_8);
       terminal.setSize(new Size(400, 50));
-      Thread client = new Thread(() -> status.complete(ClientCommand.run(
-          List.of(args), terminal, env, new PrintStream(err, true, StandardCharsets.UTF_8))), "typed client");
+      Thread client = new Thread(
+          () -> status.complete(ClientCommand.run(
+              List.of(args), terminal, env, new PrintStream(err, true, StandardCharsets.UTF_8))),
+          "typed client");
       client.setDaemon(true);
       client.start();
       toClose.add(this);
@@ -107,7 +114,8 @@ class ClientTerminalTest {
 
     @Override
     public String toString() {
-      return "screen:\n" + String.join("\n", screen().lines()) + "\nerr: " + err.toString(StandardCharsets.UTF_8);
+      return "screen:\n" + String.join("\n", screen().lines()) + "\nerr: "
+          + err.toString(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -128,51 +136,69 @@ class ClientTerminalTest {
     LoopbackCluster cluster = cluster(1);
     Inbox bobHeard = new Inbox();
     MessagingClient bob = sdkClient("bob", cluster.port(1), bobHeard);
-    Typist alice = new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
+    Typist alice =
+        new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
 
     alice.type("send bob hel");
-    await(() -> alice.screen().lastLine().equals("alice> send bob hel"), () -> "the half-typed line\n" + alice);
+    await(
+        () -> alice.screen().lastLine().equals("alice> send bob hel"),
+        () -> "the half-typed line\n" + alice);
     bob.send("are you there?");
 
     await(() -> alice.shows("bob: are you there?"), () -> "bob's message\n" + alice);
     List<String> lines = alice.screen().lines();
     assertThat(lines.get(lines.size() - 2)).isEqualTo("bob: are you there?");
-    assertThat(lines.get(lines.size() - 1)).as("the line being typed, drawn again").isEqualTo("alice> send bob hel");
+    assertThat(lines.get(lines.size() - 1))
+        .as("the line being typed, drawn again")
+        .isEqualTo("alice> send bob hel");
 
     alice.type("lo\r");
-    await(() -> bobHeard.got("alice", "bob", "hello"), () -> "bob to get the finished line\n" + alice);
+    await(
+        () -> bobHeard.got("alice", "bob", "hello"),
+        () -> "bob to get the finished line\n" + alice);
     await(() -> alice.shows("→ bob (private)"), () -> "where it went\n" + alice);
   }
 
   @Test
   void privateMessagesAndPresenceAreColouredOnATerminalWithColours() throws Exception {
     LoopbackCluster cluster = cluster(1);
-    Typist alice = new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
+    Typist alice =
+        new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
     MessagingClient bob = sdkClient("bob", cluster.port(1), new Inbox());
     bob.send("alice", "psst");
     bob.send("hello all");
 
-    await(() -> alice.shows("[private] bob: psst") && alice.shows("bob: hello all"), () -> "bob's messages\n" + alice);
+    await(
+        () -> alice.shows("[private] bob: psst") && alice.shows("bob: hello all"),
+        () -> "bob's messages\n" + alice);
     assertThat(alice.raw())
         .containsPattern(ESC + "\\[[0-9;]*m\\[private\\] bob: psst")
         .containsPattern(ESC + "\\[[0-9;]*m\\* bob joined");
-    assertThat(alice.raw()).as("a message to everyone is not coloured")
+    assertThat(alice.raw())
+        .as("a message to everyone is not coloured")
         .doesNotContainPattern(ESC + "\\[[0-9;]*m" + "bob: hello all");
   }
 
   @Test
   void noColourWithNoColorSetOrOnADumbTerminal() throws Exception {
     LoopbackCluster cluster = cluster(1);
-    Typist alice = new Typist("xterm-256color", Map.of("NO_COLOR", "1"),
-        "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
-    Typist carol = new Typist("dumb", NO_ENV, "carol", "127.0.0.1", String.valueOf(cluster.port(1)));
+    Typist alice = new Typist(
+        "xterm-256color",
+        Map.of("NO_COLOR", "1"),
+        "alice",
+        "127.0.0.1",
+        String.valueOf(cluster.port(1)));
+    Typist carol =
+        new Typist("dumb", NO_ENV, "carol", "127.0.0.1", String.valueOf(cluster.port(1)));
     MessagingClient bob = sdkClient("bob", cluster.port(1), new Inbox());
     bob.send("alice", "psst");
     bob.send("carol", "psst");
 
-    await(() -> alice.shows("[private] bob: psst") && carol.shows("[private] bob: psst"),
+    await(
+        () -> alice.shows("[private] bob: psst") && carol.shows("[private] bob: psst"),
         () -> "bob's messages\n" + alice + "\n" + carol);
-    assertThat(alice.raw()).as(alice.raw().replace(ESC, "<ESC>"))
+    assertThat(alice.raw())
+        .as(alice.raw().replace(ESC, "<ESC>"))
         .doesNotContainPattern(ESC + "\\[[0-9;]*[1-9][0-9;]*m");
     assertThat(carol.raw()).doesNotContain(ESC);
   }
@@ -182,10 +208,12 @@ class ClientTerminalTest {
     LoopbackCluster cluster = cluster(1);
     Inbox bobHeard = new Inbox();
     sdkClient("bob", cluster.port(1), bobHeard);
-    Typist alice = new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
+    Typist alice =
+        new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
 
     alice.type("send b\t");
-    await(() -> alice.screen().lastLine().equals("alice> send bob"), () -> "bob completed\n" + alice);
+    await(
+        () -> alice.screen().lastLine().equals("alice> send bob"), () -> "bob completed\n" + alice);
     alice.type("hi\r");
     await(() -> bobHeard.got("alice", "bob", "hi"), () -> "bob to get it privately\n" + alice);
 
@@ -196,17 +224,27 @@ class ClientTerminalTest {
   @Test
   void afterAReconnectTheLineBeingTypedIsDrawnAgainUnderTheNews() throws Exception {
     LoopbackCluster cluster = cluster(2);
-    Typist alice = new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)), "--no-balance");
+    Typist alice = new Typist(
+        "xterm-256color",
+        NO_ENV,
+        "alice",
+        "127.0.0.1",
+        String.valueOf(cluster.port(1)),
+        "--no-balance");
     alice.type("send everyone hal");
-    await(() -> alice.screen().lastLine().equals("alice> send everyone hal"), () -> "the half-typed line\n" + alice);
+    await(
+        () -> alice.screen().lastLine().equals("alice> send everyone hal"),
+        () -> "the half-typed line\n" + alice);
 
     cluster.nodes.get(0).close(); // server1 stops: it says goodbye, alice moves to server2
     cluster.servers.get(0).close();
 
-    await(() -> alice.screen().lines().stream().anyMatch(l -> l.startsWith("reconnected to server2")),
+    await(
+        () -> alice.screen().lines().stream().anyMatch(l -> l.startsWith("reconnected to server2")),
         () -> "alice reconnected\n" + alice);
     List<String> lines = alice.screen().lines();
-    assertThat(lines.get(lines.size() - 2)).startsWith("reconnected to server2 (127.0.0.1:" + cluster.port(2) + ")");
+    assertThat(lines.get(lines.size() - 2))
+        .startsWith("reconnected to server2 (127.0.0.1:" + cluster.port(2) + ")");
     assertThat(lines.get(lines.size() - 1)).isEqualTo("alice> send everyone hal");
   }
 
@@ -215,14 +253,18 @@ class ClientTerminalTest {
     LoopbackCluster cluster = cluster(1);
     Inbox bobHeard = new Inbox();
     MessagingClient bob = sdkClient("bob", cluster.port(1), bobHeard);
-    Typist alice = new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
+    Typist alice =
+        new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
 
     alice.type("send dave the code is 1234\r");
-    await(() -> bobHeard.got("alice", null, "dave the code is 1234"), () -> "the broadcast\n" + alice);
+    await(
+        () -> bobHeard.got("alice", null, "dave the code is 1234"),
+        () -> "the broadcast\n" + alice);
     await(() -> alice.shows("→ everyone"), () -> "where it went\n" + alice);
 
     alice.type("all bob is late today\r");
-    await(() -> bobHeard.got("alice", null, "bob is late today"), () -> "all: to everyone\n" + alice);
+    await(
+        () -> bobHeard.got("alice", null, "bob is late today"), () -> "all: to everyone\n" + alice);
     alice.type("msg bob just you\r");
     await(() -> bobHeard.got("alice", "bob", "just you"), () -> "msg: private\n" + alice);
     await(() -> alice.shows("→ bob (private)"), () -> "where it went\n" + alice);
@@ -233,20 +275,28 @@ class ClientTerminalTest {
     sdkClient("carol", cluster.port(1), carolHeard);
     await(() -> alice.shows("* carol joined"), () -> "carol\n" + alice);
     alice.type("send bob the secret is 42\r");
-    await(() -> alice.screen().lines().stream().anyMatch(l -> l.startsWith("not sent: bob has left")),
+    await(
+        () -> alice.screen().lines().stream().anyMatch(l -> l.startsWith("not sent: bob has left")),
         () -> "the send held back\n" + alice);
-    alice.type("send " + "x".repeat(5000) + "\r"); // a terminal's line discipline would cut it at 4,095
-    await(() -> alice.raw().contains("not sent: the message is 5,000 bytes, the limit is 4,096"),
+    alice.type(
+        "send " + "x".repeat(5000) + "\r"); // a terminal's line discipline would cut it at 4,095
+    await(
+        () -> alice.raw().contains("not sent: the message is 5,000 bytes, the limit is 4,096"),
         () -> "the too-long line refused in one line\n" + alice);
     alice.type("all marker\r");
-    await(() -> carolHeard.got("alice", null, "marker"), () -> "carol hears the next broadcast\n" + alice);
-    assertThat(carolHeard.messages).extracting(ServerEvent.Message::text).doesNotContain("bob the secret is 42");
+    await(
+        () -> carolHeard.got("alice", null, "marker"),
+        () -> "carol hears the next broadcast\n" + alice);
+    assertThat(carolHeard.messages)
+        .extracting(ServerEvent.Message::text)
+        .doesNotContain("bob the secret is 42");
   }
 
   @Test
   void ctrlCLeavesCleanlySoTheNameIsFreeAtOnce() throws Exception {
     LoopbackCluster cluster = cluster(1);
-    Typist alice = new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
+    Typist alice =
+        new Typist("xterm-256color", NO_ENV, "alice", "127.0.0.1", String.valueOf(cluster.port(1)));
     alice.type("send half");
     alice.type("\u0003");
 
@@ -277,17 +327,22 @@ class ClientTerminalTest {
     bob.send("bob", "warming up"); // bob is connected before alice's script runs
 
     int[] status = new int[1];
-    String shown = piped(cluster.port(1),
-        "send " + "x".repeat(100 * 1024) + "\nsend bob Hi Bob\nsend Hello everyone!\nquit\n", status);
+    String shown = piped(
+        cluster.port(1),
+        "send " + "x".repeat(100 * 1024) + "\nsend bob Hi Bob\nsend Hello everyone!\nquit\n",
+        status);
 
     assertThat(status[0]).as(shown).isZero();
     assertThat(shown)
         .doesNotContain(ESC)
         .doesNotContain("Exception")
-        .contains("not sent: the message is 102,400 bytes, the limit is 4,096; split it into shorter messages\n")
+        .contains(
+            "not sent: the message is 102,400 bytes, the limit is 4,096; split it into shorter messages\n")
         .contains("→ bob (private)\n")
         .contains("→ everyone\n");
-    await(() -> bobHeard.got("alice", "bob", "Hi Bob") && bobHeard.got("alice", null, "Hello everyone!"),
+    await(
+        () -> bobHeard.got("alice", "bob", "Hi Bob")
+            && bobHeard.got("alice", null, "Hello everyone!"),
         () -> "bob to get both");
   }
 
@@ -308,14 +363,24 @@ class ClientTerminalTest {
   @Test
   void aPipedClientStoppedBySigtermSaysGoodbyeSoTheNameIsFreeAtOnce() throws Exception {
     LoopbackCluster cluster = cluster(1);
-    String javaCommand = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "client", "alice", "127.0.0.1", String.valueOf(cluster.port(1)))
-        .redirectErrorStream(true).start();
+    String javaCommand =
+        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process process = new ProcessBuilder(
+            javaCommand,
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "client",
+            "alice",
+            "127.0.0.1",
+            String.valueOf(cluster.port(1)))
+        .redirectErrorStream(true)
+        .start();
     toClose.add(process::destroyForcibly);
     StringBuffer output = new StringBuffer();
     Thread reader = new Thread(() -> {
-      try (java.io.Reader in = new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+      try (java.io.Reader in =
+          new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
         char[] buffer = new char[4096];
         for (int n; (n = in.read(buffer)) >= 0; ) {
           output.append(buffer, 0, n);

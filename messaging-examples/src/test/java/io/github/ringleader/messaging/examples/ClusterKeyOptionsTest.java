@@ -16,15 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** keygen, --cluster-key, RINGLEADER_CLUSTER_KEY and the refusal to run unauthenticated off-host. */
 class ClusterKeyOptionsTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private static String keygen() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int status =
-        Main.run(
-            List.of("keygen"),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    int status = Main.run(
+        List.of("keygen"),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     assertThat(status).isZero();
     return out.toString(StandardCharsets.UTF_8);
   }
@@ -51,9 +51,11 @@ class ClusterKeyOptionsTest {
     Path one = Files.writeString(dir.resolve("one.key"), keygen());
     Path two = Files.writeString(dir.resolve("two.key"), keygen() + keygen());
 
-    ClusterKey key = options(Map.of(), "--cluster-key", one.toString()).transportConfig().clusterKey();
+    ClusterKey key =
+        options(Map.of(), "--cluster-key", one.toString()).transportConfig().clusterKey();
     assertThat(key).isEqualTo(ClusterKey.parse(Files.readString(one), "x"));
-    ClusterKey both = options(Map.of(), "--cluster-key", two.toString()).transportConfig().clusterKey();
+    ClusterKey both =
+        options(Map.of(), "--cluster-key", two.toString()).transportConfig().clusterKey();
     assertThat(both).isNotNull();
     assertThat(java.util.Objects.requireNonNull(both).acceptedKeys()).hasSize(2);
   }
@@ -61,7 +63,8 @@ class ClusterKeyOptionsTest {
   @Test
   void theKeyMayComeFromTheEnvironmentAndWithoutEitherThereIsNone() throws Exception {
     String text = keygen();
-    assertThat(options(Map.of(ClusterOptions.KEY_VARIABLE, text)).transportConfig().clusterKey())
+    assertThat(
+            options(Map.of(ClusterOptions.KEY_VARIABLE, text)).transportConfig().clusterKey())
         .isEqualTo(ClusterKey.parse(text, "x"));
     assertThat(options(Map.of()).transportConfig().clusterKey()).isNull();
   }
@@ -69,7 +72,8 @@ class ClusterKeyOptionsTest {
   @Test
   void aMissingOrBadKeyFileIsRefusedWithAMessageSayingWhatToDo() throws Exception {
     Path missing = dir.resolve("missing.key");
-    assertThatThrownBy(() -> options(Map.of(), "--cluster-key", missing.toString()).transportConfig())
+    assertThatThrownBy(
+            () -> options(Map.of(), "--cluster-key", missing.toString()).transportConfig())
         .isInstanceOf(UsageException.class)
         .hasMessageContaining("--cluster-key: cannot read key file " + missing)
         .hasMessageContaining("keygen > " + missing);
@@ -80,15 +84,21 @@ class ClusterKeyOptionsTest {
         .hasMessageStartingWith("--cluster-key: key file " + bad + ", line 1: not base64")
         .hasMessageNotContaining("secret-but-not-base64");
 
-    assertThatThrownBy(() -> options(Map.of(ClusterOptions.KEY_VARIABLE, "AAAA")).transportConfig())
-        .hasMessageStartingWith("environment variable RINGLEADER_CLUSTER_KEY, line 1: a cluster key is 32 bytes");
+    assertThatThrownBy(
+            () -> options(Map.of(ClusterOptions.KEY_VARIABLE, "AAAA")).transportConfig())
+        .hasMessageStartingWith(
+            "environment variable RINGLEADER_CLUSTER_KEY, line 1: a cluster key is 32 bytes");
   }
 
   @Test
   void onlyANetworkInterfaceWithoutKeyAndWithoutInsecureIsRefused() {
-    assertThat(ClusterOptions.refusal(true, false, false)).as("loopback, first run").isNull();
+    assertThat(ClusterOptions.refusal(true, false, false))
+        .as("loopback, first run")
+        .isNull();
     assertThat(ClusterOptions.refusal(false, true, false)).as("network, keyed").isNull();
-    assertThat(ClusterOptions.refusal(false, false, true)).as("network, --insecure").isNull();
+    assertThat(ClusterOptions.refusal(false, false, true))
+        .as("network, --insecure")
+        .isNull();
     assertThat(ClusterOptions.refusal(false, false, false))
         .contains("keygen > cluster.key")
         .contains("--cluster-key cluster.key")

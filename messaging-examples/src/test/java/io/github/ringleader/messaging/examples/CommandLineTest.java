@@ -41,16 +41,21 @@ class CommandLineTest {
   @Test
   void helpGoesToStandardOutputAndExits0() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("demo").contains("server <id> <port>");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("demo")
+        .contains("server <id> <port>");
     assertThat(run("server", "--help")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--heartbeat").contains("--mcast-port")
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--heartbeat")
+        .contains("--mcast-port")
         .contains("--ttl <0..255>");
   }
 
   @Test
   void ttlIsParsedInItsRangeAndPassedToTheTransport() throws UsageException {
     ClusterOptions options = new ClusterOptions();
-    assertThat(options.parse(List.of("server1", "--ttl", "2", "5001"))).containsExactly("server1", "5001");
+    assertThat(options.parse(List.of("server1", "--ttl", "2", "5001")))
+        .containsExactly("server1", "5001");
     assertThat(options.ttl).isEqualTo(2);
     assertThat(options.transportConfig().ttl()).isEqualTo(2);
 
@@ -64,7 +69,9 @@ class CommandLineTest {
     ClusterOptions options = new ClusterOptions();
     options.parse(List.of());
     assertThat(options.ttl).isNull();
-    assertThat(options.transportConfig().ttl()).as("default interface: loopback").isZero();
+    assertThat(options.transportConfig().ttl())
+        .as("default interface: loopback")
+        .isZero();
     ClusterOptions lo = new ClusterOptions();
     lo.parse(List.of("--interface", "lo"));
     assertThat(lo.transportConfig().ttl()).isZero();
@@ -95,12 +102,25 @@ class CommandLineTest {
         .contains("--idle-timeout <duration>");
 
     ClientLimitOptions limits = new ClientLimitOptions();
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                "server1", "--max-in-flight", "1000", "5001", "--max-request-rate", "0",
-                "--request-burst", "5", "--max-queued-frames", "99", "--max-queued-bytes", "65536",
-                "--max-connections", "7", "--idle-timeout", "0s", "--ttl", "1"));
+    List<String> args = new java.util.ArrayList<>(List.of(
+        "server1",
+        "--max-in-flight",
+        "1000",
+        "5001",
+        "--max-request-rate",
+        "0",
+        "--request-burst",
+        "5",
+        "--max-queued-frames",
+        "99",
+        "--max-queued-bytes",
+        "65536",
+        "--max-connections",
+        "7",
+        "--idle-timeout",
+        "0s",
+        "--ttl",
+        "1"));
     limits.takeFrom(args);
     assertThat(args).containsExactly("server1", "5001", "--ttl", "1");
     io.github.ringleader.messaging.transport.tcp.TcpServerConfig config =
@@ -129,11 +149,8 @@ class CommandLineTest {
         .contains("--hello-timeout <duration>");
 
     ClientLimitOptions limits = new ClientLimitOptions();
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                "server1", "--max-connections-per-address", "3", "5001", "--hello-timeout",
-                "500ms"));
+    List<String> args = new java.util.ArrayList<>(List.of(
+        "server1", "--max-connections-per-address", "3", "5001", "--hello-timeout", "500ms"));
     limits.takeFrom(args);
     assertThat(args).containsExactly("server1", "5001");
     io.github.ringleader.messaging.transport.tcp.TcpServerConfig config =
@@ -145,7 +162,8 @@ class CommandLineTest {
     off.takeFrom(new java.util.ArrayList<>(List.of("--hello-timeout", "0s")));
     assertThat(off.config("127.0.0.1", 5001).helloTimeout()).isZero();
 
-    assertThat(run("server", "server1", "5001", "--max-connections-per-address", "0")).isEqualTo(2);
+    assertThat(run("server", "server1", "5001", "--max-connections-per-address", "0"))
+        .isEqualTo(2);
     assertThat(err()).contains("--max-connections-per-address must be in 1..");
     assertThat(run("server", "server1", "5001", "--max-connections-per-address", "many"))
         .isEqualTo(2);
@@ -164,11 +182,8 @@ class CommandLineTest {
         .contains("--join-burst <n>");
 
     ClientLimitOptions limits = new ClientLimitOptions();
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                "server1", "--max-joins-per-second-per-address", "3", "5001", "--join-burst",
-                "7"));
+    List<String> args = new java.util.ArrayList<>(
+        List.of("server1", "--max-joins-per-second-per-address", "3", "5001", "--join-burst", "7"));
     limits.takeFrom(args);
     assertThat(args).containsExactly("server1", "5001");
     io.github.ringleader.messaging.transport.tcp.TcpServerConfig config =
@@ -209,16 +224,20 @@ class CommandLineTest {
     assertThat(new ClientLimitOptions().config("127.0.0.1", 5001).maxInFlightSendsAllClients())
         .isEqualTo(1024);
 
-    assertThat(run("server", "server1", "5001", "--max-in-flight-all-clients", "-5")).isEqualTo(2);
+    assertThat(run("server", "server1", "5001", "--max-in-flight-all-clients", "-5"))
+        .isEqualTo(2);
     assertThat(err()).contains("--max-in-flight-all-clients must be in 0..");
-    assertThat(run("server", "server1", "5001", "--max-in-flight-all-clients", "x")).isEqualTo(2);
+    assertThat(run("server", "server1", "5001", "--max-in-flight-all-clients", "x"))
+        .isEqualTo(2);
     assertThat(err()).contains("--max-in-flight-all-clients takes a whole number, was \"x\"");
   }
 
   @Test
   void serverWithoutPortSaysWhatIsMissing() {
     assertThat(run("server", "server1")).isEqualTo(2);
-    assertThat(err()).contains("server takes <id> and <port>, got 1 argument(s)").contains("usage:");
+    assertThat(err())
+        .contains("server takes <id> and <port>, got 1 argument(s)")
+        .contains("usage:");
   }
 
   @Test
@@ -236,7 +255,8 @@ class CommandLineTest {
   @Test
   void badOptionValuesNameTheOption() {
     assertThat(run("server", "server1", "5001", "--heartbeat", "soon")).isEqualTo(2);
-    assertThat(err()).contains("--heartbeat takes a duration such as 200ms, 2s or 1m, was \"soon\"");
+    assertThat(err())
+        .contains("--heartbeat takes a duration such as 200ms, 2s or 1m, was \"soon\"");
     assertThat(run("server", "server1", "5001", "--missed", "0")).isEqualTo(2);
     assertThat(err()).contains("--missed must be in 1..1000, was 0");
     assertThat(run("server", "server1", "5001", "--group", "10.0.0.1")).isEqualTo(2);
@@ -264,7 +284,9 @@ class CommandLineTest {
   @Test
   void clientWithMissingArgumentsPrintsTheUsage() {
     assertThat(run("client", "alice", "localhost")).isEqualTo(2);
-    assertThat(err()).contains("client takes <name>, <host> and <port>, got 2").contains("commands:");
+    assertThat(err())
+        .contains("client takes <name>, <host> and <port>, got 2")
+        .contains("commands:");
   }
 
   @Test

@@ -17,7 +17,12 @@ import org.jspecify.annotations.Nullable;
  * @param timeline the timeline, newest first
  */
 record DashboardView(
-    String status, int polls, String leader, String term, String connection, List<Server> servers,
+    String status,
+    int polls,
+    String leader,
+    String term,
+    String connection,
+    List<Server> servers,
     List<Event> timeline) {
 
   /** One entry of the server list: {@code state} is live, failed or left; {@code text} as shown. */
@@ -48,20 +53,32 @@ record DashboardView(
       """;
 
   static DashboardView read(HeadlessChromium.Page page) {
-    Map<String, @Nullable Object> v = HeadlessChromium.object(page.evaluate(SCRIPT), "the dashboard");
+    Map<String, @Nullable Object> v =
+        HeadlessChromium.object(page.evaluate(SCRIPT), "the dashboard");
     List<Server> servers = HeadlessChromium.array(v.get("servers"), "servers").stream()
         .map(o -> HeadlessChromium.object(o, "server"))
-        .map(m -> new Server(str(m.get("id")), str(m.get("state")), Boolean.TRUE.equals(m.get("leader")),
+        .map(m -> new Server(
+            str(m.get("id")),
+            str(m.get("state")),
+            Boolean.TRUE.equals(m.get("leader")),
             str(m.get("text"))))
         .toList();
     List<Event> timeline = HeadlessChromium.array(v.get("timeline"), "timeline").stream()
         .map(o -> HeadlessChromium.object(o, "event"))
-        .map(m -> new Event(str(m.get("kind")), m.get("member") == null ? null : str(m.get("member")),
+        .map(m -> new Event(
+            str(m.get("kind")),
+            m.get("member") == null ? null : str(m.get("member")),
             str(m.get("text"))))
         .toList();
     Object polls = v.get("polls");
-    return new DashboardView(str(v.get("status")), polls instanceof Number n ? n.intValue() : 0,
-        str(v.get("leader")), str(v.get("term")), str(v.get("connection")), servers, timeline);
+    return new DashboardView(
+        str(v.get("status")),
+        polls instanceof Number n ? n.intValue() : 0,
+        str(v.get("leader")),
+        str(v.get("term")),
+        str(v.get("connection")),
+        servers,
+        timeline);
   }
 
   private static String str(@Nullable Object o) {
@@ -69,7 +86,10 @@ record DashboardView(
   }
 
   List<String> liveServers() {
-    return servers.stream().filter(s -> s.state().equals("live")).map(Server::id).toList();
+    return servers.stream()
+        .filter(s -> s.state().equals("live"))
+        .map(Server::id)
+        .toList();
   }
 
   boolean hasEvent(String kind, String member) {
@@ -83,11 +103,13 @@ record DashboardView(
   /** Several lines saying what is on the page, for a failure message. */
   @Override
   public String toString() {
-    return "dashboard: " + status + " after " + polls + " polls (" + connection + "), leader '" + leader
-        + "', term " + term + "\n  servers:\n" + servers.stream()
+    return "dashboard: " + status + " after " + polls + " polls (" + connection + "), leader '"
+        + leader
+        + "', term " + term + "\n  servers:\n"
+        + servers.stream()
             .map(s -> "    [" + s.state() + (s.leader() ? ", leader" : "") + "] " + s.text())
             .collect(Collectors.joining("\n"))
-        + "\n  timeline:\n" + timeline.stream().limit(20)
-            .map(e -> "    " + e.text()).collect(Collectors.joining("\n"));
+        + "\n  timeline:\n"
+        + timeline.stream().limit(20).map(e -> "    " + e.text()).collect(Collectors.joining("\n"));
   }
 }

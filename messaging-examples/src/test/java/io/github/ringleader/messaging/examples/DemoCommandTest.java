@@ -19,11 +19,10 @@ class DemoCommandTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    int status =
-        Main.run(
-            List.of("demo", "--heartbeat", "100ms"),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+    int status = Main.run(
+        List.of("demo", "--heartbeat", "100ms"),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
 
     String shown = out.toString(StandardCharsets.UTF_8);
     assertThat(status).as(shown + err.toString(StandardCharsets.UTF_8)).isZero();

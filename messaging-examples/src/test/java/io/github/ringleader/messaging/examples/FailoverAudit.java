@@ -101,7 +101,8 @@ final class FailoverAudit {
       for (Map.Entry<Long, String> e : unconfirmed.entrySet()) {
         String before = byNumber.putIfAbsent(e.getKey(), e.getValue());
         if (before != null && !before.equals(e.getValue())) {
-          problems.add(name + ": number " + e.getKey() + " is " + before + " but was listed unconfirmed as " + e.getValue());
+          problems.add(name + ": number " + e.getKey() + " is " + before
+              + " but was listed unconfirmed as " + e.getValue());
         }
       }
       return byNumber;
@@ -146,7 +147,8 @@ final class FailoverAudit {
       synchronized (r.tried) {
         for (Map.Entry<String, @Nullable Long> e : r.tried.entrySet()) {
           String target = r.targets.get(e.getKey());
-          Send s = new Send(e.getKey(), r.name, number(e.getKey()), "*".equals(target) ? null : target);
+          Send s =
+              new Send(e.getKey(), r.name, number(e.getKey()), "*".equals(target) ? null : target);
           s.numbered = e.getValue() != null;
           sends.put(e.getKey(), s);
         }
@@ -205,11 +207,13 @@ final class FailoverAudit {
         }
         int times = s.deliveries.merge(r.name, 1, Integer::sum);
         if (times == 2) {
-          problems.add(r.name + ": received " + s.text + " twice (epoch/seq " + m.epoch() + "/" + m.seq() + ")");
+          problems.add(r.name + ": received " + s.text + " twice (epoch/seq " + m.epoch() + "/"
+              + m.seq() + ")");
         }
         Integer last = lastFrom.get(s.from);
         if (last != null && s.n <= last) {
-          problems.add(r.name + ": received " + s.text + " after " + s.from + "#" + last + " (sender order broken)");
+          problems.add(r.name + ": received " + s.text + " after " + s.from + "#" + last
+              + " (sender order broken)");
         }
         lastFrom.put(s.from, last == null ? s.n : Math.max(last, s.n));
         if (s.to == null) {
@@ -238,7 +242,10 @@ final class FailoverAudit {
           }
         }
       } else if (!s.deliveries.isEmpty()) {
-        problems.add(s.text + " was " + (s.rejected > 0 ? "rejected" : s.numbered ? "never answered" : "never numbered (send threw)")
+        problems.add(s.text + " was "
+            + (s.rejected > 0
+                ? "rejected"
+                : s.numbered ? "never answered" : "never numbered (send threw)")
             + " yet reached " + s.deliveries.keySet());
       }
     }
@@ -260,8 +267,8 @@ final class FailoverAudit {
             continue;
           }
           if (p < last) {
-            problems.add("broadcast order differs: " + records.get(b).name + " has " + lastText + " before "
-                + text + ", " + records.get(a).name + " the other way round");
+            problems.add("broadcast order differs: " + records.get(b).name + " has " + lastText
+                + " before " + text + ", " + records.get(a).name + " the other way round");
             break;
           }
           last = p;
@@ -276,7 +283,10 @@ final class FailoverAudit {
   String summary() {
     return String.format(
         "%d sends tried, %d accepted, %d rejected, %d threw in send(), %d deliveries",
-        records.stream().mapToInt(r -> r.tried.size()).sum(), acceptedCount, rejectedCount, threwCount,
+        records.stream().mapToInt(r -> r.tried.size()).sum(),
+        acceptedCount,
+        rejectedCount,
+        threwCount,
         deliveryCount);
   }
 

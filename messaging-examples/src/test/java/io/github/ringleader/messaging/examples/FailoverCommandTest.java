@@ -26,21 +26,36 @@ class FailoverCommandTest {
   }
 
   private static final String[] FAST = {
-    "--runs", "2", "--clients", "6", "--heartbeat", "100ms", "--missed", "3",
-    "--ping-interval", "100ms", "--ping-timeout", "500ms"
+    "--runs",
+    "2",
+    "--clients",
+    "6",
+    "--heartbeat",
+    "100ms",
+    "--missed",
+    "3",
+    "--ping-interval",
+    "100ms",
+    "--ping-timeout",
+    "500ms"
   };
 
   private void assertReport(String verb, String mode) {
     String shown = out.toString(StandardCharsets.UTF_8);
     assertThat(shown)
         .as(shown + err.toString(StandardCharsets.UTF_8))
-        .contains("Mode " + mode + ", 2 runs, 6 clients a run; heartbeat 100ms x 3 missed, client ping 100ms"
+        .contains("Mode " + mode
+            + ", 2 runs, 6 clients a run; heartbeat 100ms x 3 missed, client ping 100ms"
             + " / timeout 500ms, join timeout 5s, resume timeout 15s")
-        .containsPattern("run 1: " + verb + " server1 \\((leader|follower)\\) with 2 clients: 2 resumed, 0 ended, 0 joined afresh;"
+        .containsPattern("run 1: " + verb
+            + " server1 \\((leader|follower)\\) with 2 clients: 2 resumed, 0 ended, 0 joined afresh;"
             + " last resumed after [0-9.]+ ms \\(first after [0-9.]+ ms\\)")
-        .containsPattern("run 2: " + verb + " server2 \\((leader|follower)\\) with 2 clients: 2 resumed, 0 ended, 0 joined afresh;")
+        .containsPattern(
+            "run 2: " + verb
+                + " server2 \\((leader|follower)\\) with 2 clients: 2 resumed, 0 ended, 0 joined afresh;")
         .contains("Report (" + mode + ", 2 runs)")
-        .containsPattern("last client resumed \\(ms\\)  median [0-9.]+  max [0-9.]+  \\(over 2 runs\\)")
+        .containsPattern(
+            "last client resumed \\(ms\\)  median [0-9.]+  max [0-9.]+  \\(over 2 runs\\)")
         .contains("resumed, ended            4, 0 (of 4 clients of lost servers)")
         .contains("OK: every run finished.")
         .doesNotContain("FAILED");

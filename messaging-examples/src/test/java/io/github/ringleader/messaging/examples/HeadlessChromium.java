@@ -64,8 +64,10 @@ final class HeadlessChromium implements AutoCloseable {
   private final Path profile;
   private final String httpBase;
   private final Deque<String> stderr;
-  private final HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder()
+      .proxy(HttpClient.Builder.NO_PROXY)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
   private final List<Page> pages = new ArrayList<>();
 
   private HeadlessChromium(Process process, Path profile, String httpBase, Deque<String> stderr) {
@@ -81,7 +83,8 @@ final class HeadlessChromium implements AutoCloseable {
     if (!configured.isBlank()) {
       Path path = Path.of(configured);
       if (!Files.isExecutable(path)) {
-        throw new AssertionError("-Dchromium.path=" + configured + " is not an executable file; " + INSTALL_HINT);
+        throw new AssertionError(
+            "-Dchromium.path=" + configured + " is not an executable file; " + INSTALL_HINT);
       }
       return path;
     }
@@ -128,42 +131,47 @@ final class HeadlessChromium implements AutoCloseable {
         .start();
     Deque<String> lines = new ArrayDeque<>();
     CompletableFuture<String> devtools = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          Matcher m = DEVTOOLS.matcher(line);
-          if (m.find()) {
-            devtools.complete(m.group(1));
-          }
-          synchronized (lines) {
-            if (lines.size() == KEPT_LINES) {
-              lines.removeFirst();
+    Thread reader = new Thread(
+        () -> {
+          try (BufferedReader in = new BufferedReader(
+              new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+              Matcher m = DEVTOOLS.matcher(line);
+              if (m.find()) {
+                devtools.complete(m.group(1));
+              }
+              synchronized (lines) {
+                if (lines.size() == KEPT_LINES) {
+                  lines.removeFirst();
+                }
+                lines.addLast(line);
+              }
             }
-            lines.addLast(line);
+          } catch (IOException e) {
+            // the browser is gone
           }
-        }
-      } catch (IOException e) {
-        // the browser is gone
-      }
-      devtools.completeExceptionally(new IOException("chromium exited before it listened"));
-    }, "chromium-stderr");
+          devtools.completeExceptionally(new IOException("chromium exited before it listened"));
+        },
+        "chromium-stderr");
     reader.setDaemon(true);
     reader.start();
     HeadlessChromium browser = null;
     try {
       String ws = devtools.get(START_LIMIT.toSeconds(), TimeUnit.SECONDS);
       URI uri = URI.create(ws);
-      browser = new HeadlessChromium(process, profile, "http://" + uri.getHost() + ":" + uri.getPort(), lines);
+      browser = new HeadlessChromium(
+          process, profile, "http://" + uri.getHost() + ":" + uri.getPort(), lines);
       return browser;
     } catch (ExecutionException | TimeoutException e) {
       String output;
       synchronized (lines) {
         output = String.join("\n", lines);
       }
-      throw new IOException("chromium (" + executable + ") did not start its DevTools endpoint within "
-          + START_LIMIT + ": " + e + "\n" + output, e);
+      throw new IOException(
+          "chromium (" + executable + ") did not start its DevTools endpoint within " + START_LIMIT
+              + ": " + e + "\n" + output,
+          e);
     } finally {
       if (browser == null) {
         stopTree(process);
@@ -174,14 +182,15 @@ final class HeadlessChromium implements AutoCloseable {
 
   /** A new tab with a {@code width} x {@code height} viewport, showing about:blank. */
   Page newPage(int width, int height) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(httpBase + "/json/new?"
-            + URLEncoder.encode("about:blank", StandardCharsets.UTF_8)))
+    HttpRequest request = HttpRequest.newBuilder(URI.create(
+            httpBase + "/json/new?" + URLEncoder.encode("about:blank", StandardCharsets.UTF_8)))
         .timeout(CALL_LIMIT)
         .PUT(HttpRequest.BodyPublishers.noBody())
         .build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
-      throw new IOException("PUT /json/new answered " + response.statusCode() + ": " + response.body());
+      throw new IOException(
+          "PUT /json/new answered " + response.statusCode() + ": " + response.body());
     }
     Map<String, @Nullable Object> target = object(JsonParser.parse(response.body()), "/json/new");
     String ws = String.valueOf(target.get("webSocketDebuggerUrl"));
@@ -190,8 +199,10 @@ final class HeadlessChromium implements AutoCloseable {
     page.call("Page.enable", "{}");
     page.call("Runtime.enable", "{}");
     page.call("Log.enable", "{}");
-    page.call("Emulation.setDeviceMetricsOverride",
-        "{\"width\":" + width + ",\"height\":" + height + ",\"deviceScaleFactor\":1,\"mobile\":false}");
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        "{\"width\":" + width + ",\"height\":" + height
+            + ",\"deviceScaleFactor\":1,\"mobile\":false}");
     return page;
   }
 
@@ -276,15 +287,18 @@ final class HeadlessChromium implements AutoCloseable {
   static final class Page implements WebSocket.Listener {
     private final WebSocket socket;
     private final AtomicInteger ids = new AtomicInteger();
-    private final Map<Integer, CompletableFuture<Map<String, @Nullable Object>>> waiting = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<Map<String, @Nullable Object>>> waiting =
+        new ConcurrentHashMap<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final StringBuilder frame = new StringBuilder();
     private volatile @Nullable Throwable closedBy;
 
     private Page(HttpClient http, URI ws) throws IOException, InterruptedException {
       try {
-        this.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-            .buildAsync(ws, this).get(CALL_LIMIT.toSeconds(), TimeUnit.SECONDS);
+        this.socket = http.newWebSocketBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .buildAsync(ws, this)
+            .get(CALL_LIMIT.toSeconds(), TimeUnit.SECONDS);
       } catch (ExecutionException | TimeoutException e) {
         throw new IOException("cannot open the DevTools WebSocket " + ws + ": " + e, e);
       }
@@ -299,7 +313,8 @@ final class HeadlessChromium implements AutoCloseable {
       int id = ids.incrementAndGet();
       CompletableFuture<Map<String, @Nullable Object>> answer = new CompletableFuture<>();
       waiting.put(id, answer);
-      String message = "{\"id\":" + id + ",\"method\":" + quote(method) + ",\"params\":" + paramsJson + "}";
+      String message =
+          "{\"id\":" + id + ",\"method\":" + quote(method) + ",\"params\":" + paramsJson + "}";
       try {
         synchronized (socket) {
           socket.sendText(message, true).get(CALL_LIMIT.toSeconds(), TimeUnit.SECONDS);
@@ -313,7 +328,8 @@ final class HeadlessChromium implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(method + " interrupted", e);
       } catch (ExecutionException | TimeoutException e) {
-        throw new IllegalStateException(method + " got no answer within " + CALL_LIMIT + ": " + e, e);
+        throw new IllegalStateException(
+            method + " got no answer within " + CALL_LIMIT + ": " + e, e);
       } finally {
         waiting.remove(id);
       }
@@ -331,9 +347,12 @@ final class HeadlessChromium implements AutoCloseable {
      * The value of a JavaScript expression, copied out as JSON ({@code returnByValue}): a map, list,
      * string, double, boolean or null. An exception in the page fails the call with its text.
      */
-    @Nullable Object evaluate(String expression) {
-      Map<String, @Nullable Object> result = call("Runtime.evaluate",
-          "{\"expression\":" + quote(expression) + ",\"returnByValue\":true,\"awaitPromise\":true}");
+    @Nullable
+    Object evaluate(String expression) {
+      Map<String, @Nullable Object> result = call(
+          "Runtime.evaluate",
+          "{\"expression\":" + quote(expression)
+              + ",\"returnByValue\":true,\"awaitPromise\":true}");
       if (result.get("exceptionDetails") != null) {
         throw new IllegalStateException("the page threw: " + result.get("exceptionDetails"));
       }
@@ -342,7 +361,8 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** Makes the page report {@code prefers-color-scheme: light} (or dark), for a screenshot. */
     void colorScheme(String scheme) {
-      call("Emulation.setEmulatedMedia",
+      call(
+          "Emulation.setEmulatedMedia",
           "{\"features\":[{\"name\":\"prefers-color-scheme\",\"value\":" + quote(scheme) + "}]}");
     }
 
@@ -363,7 +383,8 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     @Override
-    public @Nullable CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+    public @Nullable CompletionStage<?> onText(
+        WebSocket webSocket, CharSequence data, boolean last) {
       frame.append(data);
       if (last) {
         String message = frame.toString();
@@ -390,14 +411,16 @@ final class HeadlessChromium implements AutoCloseable {
         return;
       }
       Object method = parsed.get("method");
-      if ("Runtime.exceptionThrown".equals(method) || "Log.entryAdded".equals(method)
+      if ("Runtime.exceptionThrown".equals(method)
+          || "Log.entryAdded".equals(method)
           || "Runtime.consoleAPICalled".equals(method)) {
         problems.add(method + " " + parsed.get("params"));
       }
     }
 
     @Override
-    public @Nullable CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    public @Nullable CompletionStage<?> onClose(
+        WebSocket webSocket, int statusCode, String reason) {
       fail(new IOException("DevTools closed the connection: " + statusCode + " " + reason));
       return null;
     }

@@ -30,8 +30,8 @@ class HttpOptionsTest {
   @Test
   void theOptionsAreTakenOutOfTheArgumentsWithTheirValues() throws UsageException {
     HttpOptions http = new HttpOptions();
-    List<String> args =
-        new ArrayList<>(List.of("server1", "--http-port", "8080", "5001", "--http-host", "0.0.0.0"));
+    List<String> args = new ArrayList<>(
+        List.of("server1", "--http-port", "8080", "5001", "--http-host", "0.0.0.0"));
 
     http.takeFrom(args);
 
@@ -53,7 +53,9 @@ class HttpOptionsTest {
   @Test
   void theServerHelpListsTheOptions() {
     assertThat(run("server", "--help")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--http-port <port>").contains("--http-host <address>");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--http-port <port>")
+        .contains("--http-host <address>");
   }
 
   @Test
@@ -72,11 +74,20 @@ class HttpOptionsTest {
 
   @Test
   void anUnknownHostIsNamedInOneLineWithExit1() {
-    int status =
-        run("server", "server1", "5001", "--http-port", "1", "--http-host", "no-such-host.invalid", "--cluster", "http-unknown");
+    int status = run(
+        "server",
+        "server1",
+        "5001",
+        "--http-port",
+        "1",
+        "--http-host",
+        "no-such-host.invalid",
+        "--cluster",
+        "http-unknown");
 
     assertThat(status).isEqualTo(1);
-    assertThat(err()).isEqualTo("error: cannot serve HTTP on no-such-host.invalid:1: unknown host\n");
+    assertThat(err())
+        .isEqualTo("error: cannot serve HTTP on no-such-host.invalid:1: unknown host\n");
   }
 
   @Test
@@ -84,7 +95,14 @@ class HttpOptionsTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();
 
-      int status = run("server", "server1", "5001", "--http-port", String.valueOf(port), "--cluster", "http-taken");
+      int status = run(
+          "server",
+          "server1",
+          "5001",
+          "--http-port",
+          String.valueOf(port),
+          "--cluster",
+          "http-taken");
 
       assertThat(status).isEqualTo(1);
       assertThat(err()).startsWith("error: cannot serve HTTP on 127.0.0.1:" + port + ": ");

@@ -123,14 +123,30 @@ final class JsonParser {
       }
       char e = text.charAt(at++);
       switch (e) {
-        case '"': out.append('"'); break;
-        case '\\': out.append('\\'); break;
-        case '/': out.append('/'); break;
-        case 'b': out.append('\b'); break;
-        case 'f': out.append('\f'); break;
-        case 'n': out.append('\n'); break;
-        case 'r': out.append('\r'); break;
-        case 't': out.append('\t'); break;
+        case '"':
+          out.append('"');
+          break;
+        case '\\':
+          out.append('\\');
+          break;
+        case '/':
+          out.append('/');
+          break;
+        case 'b':
+          out.append('\b');
+          break;
+        case 'f':
+          out.append('\f');
+          break;
+        case 'n':
+          out.append('\n');
+          break;
+        case 'r':
+          out.append('\r');
+          break;
+        case 't':
+          out.append('\t');
+          break;
         case 'u':
           out.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
           at += 4;

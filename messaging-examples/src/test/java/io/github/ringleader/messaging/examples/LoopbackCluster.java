@@ -31,7 +31,8 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   /** As {@link #LoopbackCluster(int)}, each node's builder adjusted by {@code customise}. */
-  LoopbackCluster(int size, java.util.function.UnaryOperator<MessagingNode.Builder> customise) throws Exception {
+  LoopbackCluster(int size, java.util.function.UnaryOperator<MessagingNode.Builder> customise)
+      throws Exception {
     int group;
     try (DatagramChannel probe = DatagramChannel.open()) {
       probe.bind(new InetSocketAddress(0));
@@ -40,27 +41,29 @@ final class LoopbackCluster implements AutoCloseable {
     String cluster = "loopback-" + ProcessHandle.current().pid() + "-" + group;
     for (int i = 1; i <= size; i++) {
       CompletableFuture<MessagingNode> node = new CompletableFuture<>();
-      TcpClientServer tcp =
-          TcpClientServer.start(
-              TcpServerConfig.builder().host("127.0.0.1").port(0).build(),
-              link -> TcpClientServer.ClientAcceptor.of(node.join()).connect(link));
+      TcpClientServer tcp = TcpClientServer.start(
+          TcpServerConfig.builder().host("127.0.0.1").port(0).build(),
+          link -> TcpClientServer.ClientAcceptor.of(node.join()).connect(link));
       servers.add(tcp);
-      node.complete(
-          customise.apply(MessagingNode.builder())
-              .nodeId("server" + i)
-              .clusterName(cluster)
-              .clientPort(tcp.localPort())
-              .clientHost("127.0.0.1")
-              .heartbeatInterval(Duration.ofMillis(100))
-              .discoveryWindow(Duration.ofMillis(200))
-              .rebalance(false)
-              .transport(new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build()))
-              .build());
+      node.complete(customise
+          .apply(MessagingNode.builder())
+          .nodeId("server" + i)
+          .clusterName(cluster)
+          .clientPort(tcp.localPort())
+          .clientHost("127.0.0.1")
+          .heartbeatInterval(Duration.ofMillis(100))
+          .discoveryWindow(Duration.ofMillis(200))
+          .rebalance(false)
+          .transport(
+              new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build()))
+          .build());
       nodes.add(node.join());
       node.join().start().get();
     }
     NodeId highest = NodeId.of("server" + size);
-    await(() -> nodes.stream().allMatch(n -> highest.equals(n.leader()) && n.view().members().size() == size),
+    await(
+        () -> nodes.stream()
+            .allMatch(n -> highest.equals(n.leader()) && n.view().members().size() == size),
         () -> "server" + size + " to lead all " + size);
   }
 

@@ -50,6 +50,7 @@ class NetnsClusterTest {
   private static final Duration FORMING = Duration.ofSeconds(30);
   /** Detection (3 × 100 ms) and an election, with a wide margin for a busy machine. */
   private static final Duration REACTING = Duration.ofSeconds(10);
+
   private static final String GROUP = "239.255.77.77";
   /** How often to ask the servers: each question starts a process per host. */
   private static final Duration POLL = Duration.ofMillis(150);
@@ -58,7 +59,8 @@ class NetnsClusterTest {
   private final ServerProcesses processes = new ServerProcesses();
   private final List<ClientProcess> clients = new ArrayList<>();
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @BeforeAll
   static void needNamespaces() {
@@ -72,7 +74,9 @@ class NetnsClusterTest {
     processes.close();
     if (lab != null) {
       lab.close();
-      assertThat(NetnsLab.listNamespaces()).as("namespaces left behind").doesNotContainAnyElementsOf(lab.namespaces());
+      assertThat(NetnsLab.listNamespaces())
+          .as("namespaces left behind")
+          .doesNotContainAnyElementsOf(lab.namespaces());
     }
   }
 
@@ -85,7 +89,8 @@ class NetnsClusterTest {
   // --- the tests ---------------------------------------------------------------------------
 
   @Test
-  void keyedServersOnThreeHostsFormOneClusterWhoseClientsTalkAcrossHostsAndSurviveALeaderCrash() throws Exception {
+  void keyedServersOnThreeHostsFormOneClusterWhoseClientsTalkAcrossHostsAndSurviveALeaderCrash()
+      throws Exception {
     NetnsLab net = lab(3);
     Path key = keygen();
     List<ServerProcesses.Server> servers = startAll(net, "--cluster-key", key.toString());
@@ -94,25 +99,38 @@ class NetnsClusterTest {
     for (ServerProcesses.Server server : servers) {
       assertThat(server.log).anyMatch(l -> l.contains("via veth0 (TTL 1)"));
       assertThat(server.log)
-          .anyMatch(l -> l.contains("cluster frames are encrypted and authenticated with the cluster key"));
+          .anyMatch(l ->
+              l.contains("cluster frames are encrypted and authenticated with the cluster key"));
     }
     // Each server announces its own host's address to clients, which is reachable from the others.
     Map<String, Object> status = status(net.host(1));
     assertThat(status).isNotNull();
-    assertThat(clientAddresses(status)).containsExactly(
-        "server1=10.201.0.1:" + CLIENT_PORT, "server2=10.201.0.2:" + CLIENT_PORT, "server3=10.201.0.3:" + CLIENT_PORT);
+    assertThat(clientAddresses(status))
+        .containsExactly(
+            "server1=10.201.0.1:" + CLIENT_PORT,
+            "server2=10.201.0.2:" + CLIENT_PORT,
+            "server3=10.201.0.3:" + CLIENT_PORT);
 
     // alice on host 1 through server1; bob on host 3 through server2, across the bridge.
     ClientProcess alice = startClient(net.host(1), "alice", net.host(1).address);
     ClientProcess bob = startClient(net.host(3), "bob", net.host(2).address);
-    await(() -> alice.printed("connected to server1") && bob.printed("connected to server2 (10.201.0.2:7001)"),
-        FORMING, () -> "both clients to join:\n" + alice.tail() + "\n" + bob.tail());
+    await(
+        () -> alice.printed("connected to server1")
+            && bob.printed("connected to server2 (10.201.0.2:7001)"),
+        FORMING,
+        () -> "both clients to join:\n" + alice.tail() + "\n" + bob.tail());
     // Bob's join is in the stream before alice's send: she has seen him join, or found him there.
-    await(() -> alice.printed("* bob joined") || alice.lines.stream().anyMatch(
-            l -> l.startsWith("users: ") && List.of(l.substring(7).split(", ")).contains("bob")),
-        REACTING, () -> "alice to see bob:\n" + alice.tail());
+    await(
+        () -> alice.printed("* bob joined")
+            || alice.lines.stream()
+                .anyMatch(l -> l.startsWith("users: ")
+                    && List.of(l.substring(7).split(", ")).contains("bob")),
+        REACTING,
+        () -> "alice to see bob:\n" + alice.tail());
     alice.type("send hello from host 1");
-    await(() -> bob.printed("alice: hello from host 1"), REACTING,
+    await(
+        () -> bob.printed("alice: hello from host 1"),
+        REACTING,
         () -> "bob (host 3, server2) to get alice's message (host 1, server1):\n" + bob.tail());
 
     // The leader's host loses its server (SIGKILL: no goodbye, only silence): the other two elect
@@ -121,7 +139,9 @@ class NetnsClusterTest {
     awaitOneCluster(net, List.of(net.host(1), net.host(2)), "server2");
     assertThat(servers.get(0).log).anyMatch(l -> l.contains("server3 failed"));
     alice.type("send after the crash");
-    await(() -> bob.printed("alice: after the crash"), REACTING,
+    await(
+        () -> bob.printed("alice: after the crash"),
+        REACTING,
         () -> "bob to get alice's message under the new leader:\n" + bob.tail());
   }
 
@@ -135,24 +155,31 @@ class NetnsClusterTest {
 
     awaitOneCluster(net, net.hosts(), "server3");
     for (ServerProcesses.Server server : servers) {
-      assertThat(server.log).anyMatch(l -> l.contains("[WARN]")
-          && l.contains("--insecure: cluster traffic on veth0 is NOT encrypted or authenticated"));
       assertThat(server.log)
-          .anyMatch(l -> l.contains("cluster frames are neither encrypted nor authenticated (no cluster key)"));
+          .anyMatch(l -> l.contains("[WARN]")
+              && l.contains(
+                  "--insecure: cluster traffic on veth0 is NOT encrypted or authenticated"));
+      assertThat(server.log)
+          .anyMatch(l -> l.contains(
+              "cluster frames are neither encrypted nor authenticated (no cluster key)"));
       assertThat(server.log).anyMatch(l -> l.contains("via veth0 (TTL 1)"));
     }
   }
 
   @Test
-  void aServerOnANetworkInterfaceWithoutKeyOrInsecureRefusesToStartAndSaysWhatToDo() throws Exception {
+  void aServerOnANetworkInterfaceWithoutKeyOrInsecureRefusesToStartAndSaysWhatToDo()
+      throws Exception {
     NetnsLab net = lab(1);
     ServerProcesses.Server server = startServer(net.host(1));
 
-    assertThat(server.process.waitFor(30, TimeUnit.SECONDS)).as("the server to stop by itself").isTrue();
+    assertThat(server.process.waitFor(30, TimeUnit.SECONDS))
+        .as("the server to stop by itself")
+        .isTrue();
     assertThat(server.process.exitValue()).isEqualTo(2);
     await(() -> server.logEnded, REACTING, "the server's output to end");
     assertThat(server.log)
-        .anyMatch(l -> l.contains("error: cluster traffic on a network interface must be authenticated"))
+        .anyMatch(
+            l -> l.contains("error: cluster traffic on a network interface must be authenticated"))
         .anyMatch(l -> l.contains("java -jar messaging-examples.jar keygen > cluster.key"))
         .anyMatch(l -> l.contains("--cluster-key cluster.key"))
         .anyMatch(l -> l.contains("pass --insecure"))
@@ -173,9 +200,15 @@ class NetnsClusterTest {
     awaitOneCluster(net, net.hosts(), "server3");
     for (NetnsLab.Host host : net.hosts()) {
       String rules = net.iptables(host, "-L", "INPUT", "-v", "-x", "-n");
-      assertThat(packets(rules, "group-ttl-1")).as("group datagrams with TTL 1 into %s", host).isPositive();
-      assertThat(packets(rules, "group-other-ttl")).as("group datagrams with another TTL into %s", host).isZero();
-      assertThat(packets(rules, "statistic mode random")).as("datagrams the loss dropped on %s", host).isPositive();
+      assertThat(packets(rules, "group-ttl-1"))
+          .as("group datagrams with TTL 1 into %s", host)
+          .isPositive();
+      assertThat(packets(rules, "group-other-ttl"))
+          .as("group datagrams with another TTL into %s", host)
+          .isZero();
+      assertThat(packets(rules, "statistic mode random"))
+          .as("datagrams the loss dropped on %s", host)
+          .isPositive();
     }
   }
 
@@ -191,7 +224,10 @@ class NetnsClusterTest {
 
     // Each has sent plenty (20 datagrams: 2 s of heartbeats) and leads alone...
     for (NetnsLab.Host host : net.hosts()) {
-      await(() -> datagramsSent(net, host) >= 20, FORMING, POLL,
+      await(
+          () -> datagramsSent(net, host) >= 20,
+          FORMING,
+          POLL,
           () -> "server" + host.number + " to send 20 datagrams\n" + logs());
       awaitOneCluster(net, List.of(host), "server" + host.number);
     }
@@ -199,7 +235,8 @@ class NetnsClusterTest {
     for (NetnsLab.Host host : net.hosts()) {
       String rules = net.iptables(host, "-L", "INPUT", "-v", "-x", "-n");
       assertThat(packets(rules, "group-ttl-1") + packets(rules, "group-other-ttl"))
-          .as("group datagrams from the other host into %s", host).isZero();
+          .as("group datagrams from the other host into %s", host)
+          .isZero();
     }
     assertThat(processes.servers().get(0).log).anyMatch(l -> l.contains("via veth0 (TTL 0)"));
   }
@@ -232,7 +269,9 @@ class NetnsClusterTest {
   private Path keygen() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = Main.run(List.of("keygen"), new PrintStream(out, true, StandardCharsets.UTF_8),
+    int status = Main.run(
+        List.of("keygen"),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(status).as("keygen: %s", err).isZero();
     Path key = dir.resolve("cluster.key");
@@ -240,7 +279,8 @@ class NetnsClusterTest {
     return key;
   }
 
-  private List<ServerProcesses.Server> startAll(NetnsLab net, String... options) throws IOException {
+  private List<ServerProcesses.Server> startAll(NetnsLab net, String... options)
+      throws IOException {
     List<ServerProcesses.Server> servers = new ArrayList<>();
     for (NetnsLab.Host host : net.hosts()) {
       servers.add(startServer(host, options));
@@ -252,16 +292,24 @@ class NetnsClusterTest {
    * {@code server<n> 7001 --interface veth0 ...} on host n (a later {@code --interface} in {@code
    * options} wins); it stops by itself if this JVM dies.
    */
-  private ServerProcesses.Server startServer(NetnsLab.Host host, String... options) throws IOException {
+  private ServerProcesses.Server startServer(NetnsLab.Host host, String... options)
+      throws IOException {
     List<String> all = new ArrayList<>(List.of(
-        "--interface", NetnsLab.HOST_INTERFACE,
-        "--heartbeat", HEARTBEAT.toMillis() + "ms", "--missed", String.valueOf(MISSED),
-        "--http-port", String.valueOf(HTTP_PORT),
-        "--parent", String.valueOf(ProcessHandle.current().pid())));
+        "--interface",
+        NetnsLab.HOST_INTERFACE,
+        "--heartbeat",
+        HEARTBEAT.toMillis() + "ms",
+        "--missed",
+        String.valueOf(MISSED),
+        "--http-port",
+        String.valueOf(HTTP_PORT),
+        "--parent",
+        String.valueOf(ProcessHandle.current().pid())));
     all.addAll(List.of(options));
     // The key comes only from what each test passes, never from this JVM's environment.
     List<String> launcher = host.command(List.of("env", "-u", ClusterOptions.KEY_VARIABLE));
-    return processes.start(launcher, "server" + host.number, CLIENT_PORT, all.toArray(String[]::new));
+    return processes.start(
+        launcher, "server" + host.number, CLIENT_PORT, all.toArray(String[]::new));
   }
 
   /** Host {@code host}'s server's {@code /status}, or null while it does not answer. */
@@ -289,7 +337,8 @@ class NetnsClusterTest {
     Set<String> expected = new TreeSet<>();
     hosts.forEach(h -> expected.add("server" + h.number));
     Map<NetnsLab.Host, String> last = new java.util.concurrent.ConcurrentHashMap<>();
-    await(() -> hosts.stream().allMatch(h -> {
+    await(
+        () -> hosts.stream().allMatch(h -> {
           Map<String, Object> status = status(h);
           last.put(h, String.valueOf(status));
           return status != null
@@ -297,9 +346,10 @@ class NetnsClusterTest {
               && leader.equals(status.get("leader"))
               && memberIds(status).equals(expected);
         }),
-        FORMING, POLL,
-        () -> "servers " + expected + " to agree that " + leader + " leads them; last /status: " + last
-            + "\n" + logs());
+        FORMING,
+        POLL,
+        () -> "servers " + expected + " to agree that " + leader + " leads them; last /status: "
+            + last + "\n" + logs());
   }
 
   private static Set<String> memberIds(Map<String, Object> status) {
@@ -342,10 +392,45 @@ class NetnsClusterTest {
    * group-other-ttl} any other. Its own multicast, looped back, is not counted.
    */
   private static void countGroupArrivals(NetnsLab net, NetnsLab.Host host) throws IOException {
-    net.iptables(host, "-A", "INPUT", "-i", NetnsLab.HOST_INTERFACE, "!", "-s", host.address, "-d", GROUP,
-        "-m", "ttl", "--ttl-eq", "1", "-m", "comment", "--comment", "group-ttl-1");
-    net.iptables(host, "-A", "INPUT", "-i", NetnsLab.HOST_INTERFACE, "!", "-s", host.address, "-d", GROUP,
-        "-m", "ttl", "!", "--ttl-eq", "1", "-m", "comment", "--comment", "group-other-ttl");
+    net.iptables(
+        host,
+        "-A",
+        "INPUT",
+        "-i",
+        NetnsLab.HOST_INTERFACE,
+        "!",
+        "-s",
+        host.address,
+        "-d",
+        GROUP,
+        "-m",
+        "ttl",
+        "--ttl-eq",
+        "1",
+        "-m",
+        "comment",
+        "--comment",
+        "group-ttl-1");
+    net.iptables(
+        host,
+        "-A",
+        "INPUT",
+        "-i",
+        NetnsLab.HOST_INTERFACE,
+        "!",
+        "-s",
+        host.address,
+        "-d",
+        GROUP,
+        "-m",
+        "ttl",
+        "!",
+        "--ttl-eq",
+        "1",
+        "-m",
+        "comment",
+        "--comment",
+        "group-other-ttl");
   }
 
   /** {@code ringleader_cluster_datagrams_sent_total} of {@code host}'s server, 0 while it does not answer. */
@@ -373,10 +458,12 @@ class NetnsClusterTest {
 
   // --- clients -------------------------------------------------------------------------------
 
-  private ClientProcess startClient(NetnsLab.Host host, String name, String serverAddress) throws IOException {
+  private ClientProcess startClient(NetnsLab.Host host, String name, String serverAddress)
+      throws IOException {
     List<String> command = new ArrayList<>(host.command(ServerProcesses.mainCommand(
         "client", name, serverAddress, String.valueOf(CLIENT_PORT), "--no-balance")));
-    ClientProcess client = new ClientProcess(name, new ProcessBuilder(command).redirectErrorStream(true).start());
+    ClientProcess client = new ClientProcess(
+        name, new ProcessBuilder(command).redirectErrorStream(true).start());
     clients.add(client);
     return client;
   }
@@ -392,17 +479,19 @@ class NetnsClusterTest {
       this.name = name;
       this.process = process;
       this.in = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-      Thread reader = new Thread(() -> {
-        try (BufferedReader out = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = out.readLine()) != null) {
-            lines.add(line);
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-      }, "client-" + name);
+      Thread reader = new Thread(
+          () -> {
+            try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+              String line;
+              while ((line = out.readLine()) != null) {
+                lines.add(line);
+              }
+            } catch (IOException e) {
+              // the process is gone
+            }
+          },
+          "client-" + name);
       reader.setDaemon(true);
       reader.start();
     }
@@ -418,7 +507,8 @@ class NetnsClusterTest {
 
     String tail() {
       List<String> all = List.copyOf(lines);
-      return "--- " + name + "\n" + String.join("\n", all.subList(Math.max(0, all.size() - 15), all.size()));
+      return "--- " + name + "\n"
+          + String.join("\n", all.subList(Math.max(0, all.size() - 15), all.size()));
     }
 
     @Override

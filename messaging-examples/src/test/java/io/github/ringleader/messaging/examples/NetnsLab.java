@@ -37,7 +37,8 @@ final class NetnsLab implements AutoCloseable {
 
   private static final String PREFIX = "rlnet-";
   private static final String SUBNET = "10.201.0.";
-  private static final Pattern LAB_NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-[0-9a-f]+-\\w+");
+  private static final Pattern LAB_NAME =
+      Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-[0-9a-f]+-\\w+");
   private static final long COMMAND_SECONDS = 20;
 
   /** Reads commands' output: a thread per stream (the common pool may have one thread). */
@@ -178,8 +179,20 @@ final class NetnsLab implements AutoCloseable {
       String ns = host.namespace;
       run(List.of("ip", "netns", "add", ns));
       // Both ends are made inside the lab's namespaces: the veth never exists in the caller's.
-      run(List.of("ip", "-n", sw, "link", "add", host.switchPort, "type", "veth",
-          "peer", "name", HOST_INTERFACE, "netns", ns));
+      run(List.of(
+          "ip",
+          "-n",
+          sw,
+          "link",
+          "add",
+          host.switchPort,
+          "type",
+          "veth",
+          "peer",
+          "name",
+          HOST_INTERFACE,
+          "netns",
+          ns));
       run(List.of("ip", "-n", sw, "link", "set", host.switchPort, "master", "br0"));
       run(List.of("ip", "-n", sw, "link", "set", host.switchPort, "up"));
       run(List.of("ip", "-n", ns, "link", "set", "lo", "up"));
@@ -223,8 +236,20 @@ final class NetnsLab implements AutoCloseable {
     if (!(probability > 0 && probability < 1)) {
       throw new IllegalArgumentException("a probability in (0, 1), was " + probability);
     }
-    iptables(host, "-A", "INPUT", "-i", HOST_INTERFACE, "-m", "statistic", "--mode", "random",
-        "--probability", String.valueOf(probability), "-j", "DROP");
+    iptables(
+        host,
+        "-A",
+        "INPUT",
+        "-i",
+        HOST_INTERFACE,
+        "-m",
+        "statistic",
+        "--mode",
+        "random",
+        "--probability",
+        String.valueOf(probability),
+        "-j",
+        "DROP");
   }
 
   /**
@@ -253,9 +278,10 @@ final class NetnsLab implements AutoCloseable {
    * {@code GET <path>} of {@code http://127.0.0.1:<port>} inside {@code host}, through bash's
    * {@code /dev/tcp} (no curl needed): the body, or null if nothing answered.
    */
-  @Nullable String httpGet(Host host, int port, String path) {
-    String script = "exec 3<>/dev/tcp/127.0.0.1/" + port
-        + " && printf 'GET " + path + " HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && cat <&3";
+  @Nullable
+  String httpGet(Host host, int port, String path) {
+    String script = "exec 3<>/dev/tcp/127.0.0.1/" + port + " && printf 'GET " + path
+        + " HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && cat <&3";
     try {
       String response = run(host.command(List.of("bash", "-c", script)));
       int body = response.indexOf("\r\n\r\n");
@@ -378,13 +404,16 @@ final class NetnsLab implements AutoCloseable {
     // Read both streams on their own threads, so neither pipe fills and blocks the command, and
     // a command that hangs with its output open still meets the deadline below.
     java.util.concurrent.CompletableFuture<byte[]> out =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), READERS);
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> readAll(process.getInputStream()), READERS);
     java.util.concurrent.CompletableFuture<byte[]> err =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()), READERS);
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> readAll(process.getErrorStream()), READERS);
     try {
       if (!process.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new IOException(String.join(" ", command) + ": no answer in " + COMMAND_SECONDS + " s");
+        throw new IOException(
+            String.join(" ", command) + ": no answer in " + COMMAND_SECONDS + " s");
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();

@@ -31,10 +31,13 @@ class NetnsLabTest {
       assertThat(interfaceNames()).as("interfaces of this namespace").isEqualTo(linksBefore);
       assertThat(addresses()).as("addresses of this namespace").isEqualTo(addressesBefore);
       for (NetnsLab.Host host : lab.hosts()) {
-        String veth = NetnsLab.run(List.of("ip", "-n", host.namespace, "-o", "addr", "show", NetnsLab.HOST_INTERFACE));
+        String veth = NetnsLab.run(
+            List.of("ip", "-n", host.namespace, "-o", "addr", "show", NetnsLab.HOST_INTERFACE));
         assertThat(veth).contains("inet " + host.address + "/24");
-        assertThat(NetnsLab.run(List.of("ip", "-n", host.namespace, "link", "show", NetnsLab.HOST_INTERFACE)))
-            .contains("MULTICAST").contains("LOWER_UP");
+        assertThat(NetnsLab.run(
+                List.of("ip", "-n", host.namespace, "link", "show", NetnsLab.HOST_INTERFACE)))
+            .contains("MULTICAST")
+            .contains("LOWER_UP");
       }
       assertThat(lab.host(2).address).isEqualTo("10.201.0.2");
     }
@@ -46,17 +49,21 @@ class NetnsLabTest {
   void aCutLinkLosesItsCarrierUntilRestored() throws Exception {
     try (NetnsLab lab = NetnsLab.create(1)) {
       NetnsLab.Host host = lab.host(1);
-      List<String> show = List.of("ip", "-n", host.namespace, "link", "show", NetnsLab.HOST_INTERFACE);
+      List<String> show =
+          List.of("ip", "-n", host.namespace, "link", "show", NetnsLab.HOST_INTERFACE);
       lab.cutLink(host);
       assertThat(NetnsLab.run(show)).contains("NO-CARRIER");
       lab.restoreLink(host);
-      ServerProcesses.await(() -> {
-        try {
-          return NetnsLab.run(show).contains("LOWER_UP");
-        } catch (java.io.IOException e) {
-          return false;
-        }
-      }, java.time.Duration.ofSeconds(5), "the carrier to come back");
+      ServerProcesses.await(
+          () -> {
+            try {
+              return NetnsLab.run(show).contains("LOWER_UP");
+            } catch (java.io.IOException e) {
+              return false;
+            }
+          },
+          java.time.Duration.ofSeconds(5),
+          "the carrier to come back");
     }
   }
 
@@ -81,7 +88,13 @@ class NetnsLabTest {
     for (String line : NetnsLab.run(List.of("ip", "-o", "addr", "show")).split("\n")) {
       String[] fields = line.trim().split("\\s+");
       if (fields.length > 3) {
-        addresses.append(fields[1]).append(' ').append(fields[2]).append(' ').append(fields[3]).append('\n');
+        addresses
+            .append(fields[1])
+            .append(' ')
+            .append(fields[2])
+            .append(' ')
+            .append(fields[3])
+            .append('\n');
       }
     }
     return addresses.toString();

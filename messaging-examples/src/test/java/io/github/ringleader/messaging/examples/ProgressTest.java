@@ -34,8 +34,9 @@ class ProgressTest {
       at(ms, progress, "bench: fanout " + ms / 1000 + " s of 30 s");
     }
 
-    assertThat(shown()).isEqualTo(
-        "bench: fanout 5 s of 30 s" + System.lineSeparator() + "bench: fanout 10 s of 30 s" + System.lineSeparator());
+    assertThat(shown())
+        .isEqualTo("bench: fanout 5 s of 30 s" + System.lineSeparator()
+            + "bench: fanout 10 s of 30 s" + System.lineSeparator());
     assertThat(built).as("lines built").isEqualTo(2);
   }
 

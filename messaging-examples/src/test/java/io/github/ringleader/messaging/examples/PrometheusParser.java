@@ -20,9 +20,11 @@ final class PrometheusParser {
   static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
   private static final Pattern HELP = Pattern.compile("# HELP (\\S+) (.*)");
-  private static final Pattern TYPE = Pattern.compile("# TYPE (\\S+) (counter|gauge|histogram|summary|untyped)");
+  private static final Pattern TYPE =
+      Pattern.compile("# TYPE (\\S+) (counter|gauge|histogram|summary|untyped)");
   private static final Pattern SAMPLE = Pattern.compile("(\\S+?)(\\{.*\\})? (\\S+)");
-  private static final Set<String> TYPES = Set.of("counter", "gauge", "histogram", "summary", "untyped");
+  private static final Set<String> TYPES =
+      Set.of("counter", "gauge", "histogram", "summary", "untyped");
 
   record Sample(String name, Map<String, String> labels, double value) {}
 
@@ -44,7 +46,8 @@ final class PrometheusParser {
       try {
         p.line(line);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("line " + lineNo + " \"" + line + "\": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "line " + lineNo + " \"" + line + "\": " + e.getMessage(), e);
       }
     }
     for (String family : p.types.keySet()) {

@@ -3,9 +3,9 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.ServerProcesses.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,10 +35,19 @@ class RealProcessClusterTest {
   }
 
   /** Starts {@code java ... Main server <id> <port>} and collects its log lines. */
-  private ServerProcesses.Server startServer(String id, int port, int group, String cluster) throws IOException {
-    return processes.start(id, port,
-        "--heartbeat", HEARTBEAT.toMillis() + "ms", "--missed", String.valueOf(MISSED),
-        "--mcast-port", String.valueOf(group), "--cluster", cluster);
+  private ServerProcesses.Server startServer(String id, int port, int group, String cluster)
+      throws IOException {
+    return processes.start(
+        id,
+        port,
+        "--heartbeat",
+        HEARTBEAT.toMillis() + "ms",
+        "--missed",
+        String.valueOf(MISSED),
+        "--mcast-port",
+        String.valueOf(group),
+        "--cluster",
+        cluster);
   }
 
   private static final class Inbox implements ClientSession.Listener {
@@ -64,7 +73,8 @@ class RealProcessClusterTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (true) {
       try {
-        MessagingClient client = MessagingClient.connect("127.0.0.1", port, name, inbox, Duration.ofSeconds(2));
+        MessagingClient client =
+            MessagingClient.connect("127.0.0.1", port, name, inbox, Duration.ofSeconds(2));
         clients.add(client);
         return client;
       } catch (IOException notYet) {
@@ -80,14 +90,18 @@ class RealProcessClusterTest {
   void server2TakesOverWhenServer3IsKilledAndTheOthersClientsKeepTalking() throws Exception {
     int group = ServerProcesses.freeUdpPort();
     String cluster = "procs-" + ProcessHandle.current().pid();
-    int[] ports = {ServerProcesses.freeTcpPort(), ServerProcesses.freeTcpPort(), ServerProcesses.freeTcpPort()};
+    int[] ports = {
+      ServerProcesses.freeTcpPort(), ServerProcesses.freeTcpPort(), ServerProcesses.freeTcpPort()
+    };
     List<ServerProcesses.Server> servers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       servers.add(startServer("server" + (i + 1), ports[i], group, cluster));
     }
-    await(() -> servers.stream().allMatch(s -> s.logged("leader is server3")
-            || s.logged("this node is the leader")),
-        Duration.ofSeconds(20), "server3 to be elected by all three processes");
+    await(
+        () -> servers.stream()
+            .allMatch(s -> s.logged("leader is server3") || s.logged("this node is the leader")),
+        Duration.ofSeconds(20),
+        "server3 to be elected by all three processes");
 
     Inbox alice = new Inbox();
     Inbox bob = new Inbox();
@@ -96,19 +110,27 @@ class RealProcessClusterTest {
     join("bob", ports[1], bob);
     join("charlie", ports[2], charlie);
     a.send("Hello everyone!");
-    await(() -> bob.got("Hello everyone!") && charlie.got("Hello everyone!"), Duration.ofSeconds(10),
+    await(
+        () -> bob.got("Hello everyone!") && charlie.got("Hello everyone!"),
+        Duration.ofSeconds(10),
         "the broadcast to reach bob and charlie");
 
     long killedAt = System.nanoTime();
     servers.get(2).process.destroyForcibly().waitFor();
     Duration bound = HEARTBEAT.multipliedBy(MISSED).plus(Duration.ofSeconds(3));
-    await(() -> servers.get(0).logged("leader is server2") && servers.get(1).logged("this node is the leader"),
-        bound, "server2 to be elected after the kill");
+    await(
+        () -> servers.get(0).logged("leader is server2")
+            && servers.get(1).logged("this node is the leader"),
+        bound,
+        "server2 to be elected after the kill");
     Duration took = Duration.ofNanos(System.nanoTime() - killedAt);
     assertThat(took).isLessThan(bound);
     await(() -> charlie.closed, Duration.ofSeconds(5), "charlie to notice his server is gone");
 
     a.send("bob", "still there?");
-    await(() -> bob.got("still there?"), Duration.ofSeconds(10), "alice's private message to reach bob");
+    await(
+        () -> bob.got("still there?"),
+        Duration.ofSeconds(10),
+        "alice's private message to reach bob");
   }
 }

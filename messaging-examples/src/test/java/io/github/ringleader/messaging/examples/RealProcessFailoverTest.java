@@ -3,10 +3,10 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.ServerProcesses.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.client.MessagingClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -152,11 +152,21 @@ class RealProcessFailoverTest {
 
     String describe() {
       ServerEvent.Welcome w = welcome;
-      return String.format(Locale.ROOT, "%s (home %d, session %s, lost %s, resumed %s, ended %s, reconnected %s,"
+      return String.format(
+          Locale.ROOT,
+          "%s (home %d, session %s, lost %s, resumed %s, ended %s, reconnected %s,"
               + " closed %s, failed rounds %d)",
-          name, home + 1, w == null ? "?" : w.session(), lost,
-          resumed.stream().map(r -> r.server() + "/session " + r.session() + "/complete " + r.complete()).toList(),
-          ended, reconnected, closed, failedRounds.get());
+          name,
+          home + 1,
+          w == null ? "?" : w.session(),
+          lost,
+          resumed.stream()
+              .map(r -> r.server() + "/session " + r.session() + "/complete " + r.complete())
+              .toList(),
+          ended,
+          reconnected,
+          closed,
+          failedRounds.get());
     }
   }
 
@@ -164,24 +174,49 @@ class RealProcessFailoverTest {
     long started = System.nanoTime();
     long seed = System.nanoTime();
     Random random = new Random(seed);
-    String settings = String.format(Locale.ROOT,
+    String settings = String.format(
+        Locale.ROOT,
         "seed %d, %s, heartbeat %d ms x %d missed, grace %s, ping %d/%d ms, backoff %d-%d ms, %d clients,"
             + " %d+%d+%d rounds paced %d ms",
-        seed, kill ? "SIGKILL" : "SIGTERM", HEARTBEAT.toMillis(), MISSED, GRACE, PING_INTERVAL.toMillis(),
-        PING_TIMEOUT.toMillis(), BACKOFF_MIN.toMillis(), BACKOFF_MAX.toMillis(), CLIENTS, ROUNDS_BEFORE,
-        ROUNDS_DURING, ROUNDS_AFTER, TimeUnit.NANOSECONDS.toMillis(PACE_NANOS));
+        seed,
+        kill ? "SIGKILL" : "SIGTERM",
+        HEARTBEAT.toMillis(),
+        MISSED,
+        GRACE,
+        PING_INTERVAL.toMillis(),
+        PING_TIMEOUT.toMillis(),
+        BACKOFF_MIN.toMillis(),
+        BACKOFF_MAX.toMillis(),
+        CLIENTS,
+        ROUNDS_BEFORE,
+        ROUNDS_DURING,
+        ROUNDS_AFTER,
+        TimeUnit.NANOSECONDS.toMillis(PACE_NANOS));
 
     int group = ServerProcesses.freeUdpPort();
     String cluster = "failover-" + ProcessHandle.current().pid() + (kill ? "-kill" : "-stop");
     List<ServerProcesses.Server> servers = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
-      servers.add(processes.start("server" + i, ServerProcesses.freeTcpPort(),
-          "--heartbeat", HEARTBEAT.toMillis() + "ms", "--missed", String.valueOf(MISSED),
-          "--mcast-port", String.valueOf(group), "--cluster", cluster, "--grace", GRACE.toSeconds() + "s"));
+      servers.add(processes.start(
+          "server" + i,
+          ServerProcesses.freeTcpPort(),
+          "--heartbeat",
+          HEARTBEAT.toMillis() + "ms",
+          "--missed",
+          String.valueOf(MISSED),
+          "--mcast-port",
+          String.valueOf(group),
+          "--cluster",
+          cluster,
+          "--grace",
+          GRACE.toSeconds() + "s"));
     }
-    await(() -> servers.stream().allMatch(s -> s.logged("leader is server3") || s.logged("this node is the leader"))
+    await(
+        () -> servers.stream()
+                .allMatch(s -> s.logged("leader is server3") || s.logged("this node is the leader"))
             && servers.stream().allMatch(s -> s.logged("clients connect on")),
-        Duration.ofSeconds(20), () -> "the three servers to agree on server3 and take clients [" + settings + "]\n"
+        Duration.ofSeconds(20),
+        () -> "the three servers to agree on server3 and take clients [" + settings + "]\n"
             + logs(servers));
 
     for (int i = 0; i < CLIENTS; i++) {
@@ -204,13 +239,16 @@ class RealProcessFailoverTest {
       }
       peer.client = builder.connect();
       ServerEvent.Welcome w = peer.client.welcome();
-      assertThat(w.server().value()).as("%s joined its home server [%s]", peer.name, settings)
+      assertThat(w.server().value())
+          .as("%s joined its home server [%s]", peer.name, settings)
           .isEqualTo("server" + (peer.home + 1));
     }
     // Every client hears of every other before the traffic starts (a private message to a name
     // the cluster does not know yet would be rejected): a first round of broadcasts.
     traffic(random, 1, 1, true);
-    await(() -> peers.stream().allMatch(p -> p.record.received.size() >= CLIENTS), Duration.ofSeconds(10),
+    await(
+        () -> peers.stream().allMatch(p -> p.record.received.size() >= CLIENTS),
+        Duration.ofSeconds(10),
         () -> "every client to have the first round [" + settings + "]");
 
     // The lost server: the leader when killed, a follower when stopped; it has clients either way.
@@ -218,12 +256,14 @@ class RealProcessFailoverTest {
     List<Peer> moving = peers.stream().filter(p -> p.home == victim).toList();
     assertThat(moving).isNotEmpty();
     AtomicInteger round = new AtomicInteger(1);
-    Thread sender = new Thread(() -> {
-      for (int r = 2; r <= ROUNDS_BEFORE + ROUNDS_DURING; r++) {
-        traffic(random, r, r, false);
-        round.set(r);
-      }
-    }, "traffic");
+    Thread sender = new Thread(
+        () -> {
+          for (int r = 2; r <= ROUNDS_BEFORE + ROUNDS_DURING; r++) {
+            traffic(random, r, r, false);
+            round.set(r);
+          }
+        },
+        "traffic");
     sender.setDaemon(true);
     sender.start();
     await(() -> round.get() >= ROUNDS_BEFORE, Duration.ofSeconds(10), "the traffic to get going");
@@ -234,11 +274,16 @@ class RealProcessFailoverTest {
     } else {
       gone.process.destroy();
     }
-    assertThat(gone.process.waitFor(10, TimeUnit.SECONDS)).as("%s to exit", gone.id).isTrue();
+    assertThat(gone.process.waitFor(10, TimeUnit.SECONDS))
+        .as("%s to exit", gone.id)
+        .isTrue();
 
-    await(() -> moving.stream().allMatch(p -> !p.resumed.isEmpty()) || peers.stream().anyMatch(p -> !p.ended.isEmpty()),
+    await(
+        () -> moving.stream().allMatch(p -> !p.resumed.isEmpty())
+            || peers.stream().anyMatch(p -> !p.ended.isEmpty()),
         Duration.ofSeconds(10),
-        () -> "every client of " + gone.id + " to resume [" + settings + "]\n" + describe() + logs(servers));
+        () -> "every client of " + gone.id + " to resume [" + settings + "]\n" + describe()
+            + logs(servers));
     long resumedAt = System.nanoTime();
     sender.join(TimeUnit.SECONDS.toMillis(15));
     assertThat(sender.isAlive()).as("the traffic thread to finish").isFalse();
@@ -247,19 +292,28 @@ class RealProcessFailoverTest {
     int firstAfter = ROUNDS_BEFORE + ROUNDS_DURING + 1;
     traffic(random, firstAfter, ROUNDS, false);
 
-    await(() -> peers.stream().allMatch(p -> p.record.unansweredCount() == 0), Duration.ofSeconds(10),
-        () -> "every send to be answered [" + settings + "]\n" + peers.stream()
-            .map(p -> p.name + ": " + p.record.unansweredCount() + " unanswered").collect(Collectors.joining(", ")));
+    await(
+        () -> peers.stream().allMatch(p -> p.record.unansweredCount() == 0),
+        Duration.ofSeconds(10),
+        () -> "every send to be answered [" + settings + "]\n"
+            + peers.stream()
+                .map(p -> p.name + ": " + p.record.unansweredCount() + " unanswered")
+                .collect(Collectors.joining(", ")));
     // Everything accepted is on its way; wait for the expected deliveries, then a while longer for
     // any duplicate to show.
     long expected = expectedDeliveries();
     ServerProcesses.within(() -> received() >= expected, Duration.ofSeconds(10));
     Thread.sleep(DRAIN.toMillis());
 
-    String context = String.format(Locale.ROOT,
+    String context = String.format(
+        Locale.ROOT,
         "[%s; %s lost %d ms into the run, its %d clients all resumed %d ms after]%n%s",
-        settings, gone.id, TimeUnit.NANOSECONDS.toMillis(lostAt - started), moving.size(),
-        TimeUnit.NANOSECONDS.toMillis(resumedAt - lostAt), describe());
+        settings,
+        gone.id,
+        TimeUnit.NANOSECONDS.toMillis(lostAt - started),
+        moving.size(),
+        TimeUnit.NANOSECONDS.toMillis(resumedAt - lostAt),
+        describe());
 
     for (Peer p : peers) {
       assertThat(p.ended).as("%s's session ended %s", p.name, context).isEmpty();
@@ -267,31 +321,48 @@ class RealProcessFailoverTest {
       assertThat(p.closed).as("%s was closed %s", p.name, context).isEmpty();
     }
     for (Peer p : moving) {
-      ServerEvent.Welcome first = java.util.Objects.requireNonNull(p.welcome, p.name + " was welcomed");
+      ServerEvent.Welcome first =
+          java.util.Objects.requireNonNull(p.welcome, p.name + " was welcomed");
       assertThat(p.lost).as("%s noticed the loss %s", p.name, context).isNotEmpty();
       if (!kill) {
         // SIGTERM: the server's shutdown hook says goodbye before the listener closes.
-        assertThat(p.lost.get(0)).as("%s was told why %s", p.name, context)
+        assertThat(p.lost.get(0))
+            .as("%s was told why %s", p.name, context)
             .isEqualTo("the server said goodbye: server " + gone.id + " is shutting down");
       }
       assertThat(p.resumed).as("%s resumed %s", p.name, context).isNotEmpty();
       for (ServerEvent.Resumed r : p.resumed) {
-        assertThat(r.session()).as("%s resumed its own session %s", p.name, context).isEqualTo(first.session());
-        assertThat(r.server().value()).as("%s resumed elsewhere %s", p.name, context).isNotEqualTo(gone.id);
-        assertThat(r.complete()).as("%s had everything replayed %s", p.name, context).isTrue();
+        assertThat(r.session())
+            .as("%s resumed its own session %s", p.name, context)
+            .isEqualTo(first.session());
+        assertThat(r.server().value())
+            .as("%s resumed elsewhere %s", p.name, context)
+            .isNotEqualTo(gone.id);
+        assertThat(r.complete())
+            .as("%s had everything replayed %s", p.name, context)
+            .isTrue();
       }
     }
 
     FailoverAudit audit = new FailoverAudit(peers.stream().map(p -> p.record).toList());
     List<String> problems = audit.check();
     assertThat(problems)
-        .as("delivery audit: %s %s%n%s", audit.summary(), context,
+        .as(
+            "delivery audit: %s %s%n%s",
+            audit.summary(),
+            context,
             problems.stream().limit(40).collect(Collectors.joining("\n"))
                 + (problems.size() > 40 ? "\n... " + (problems.size() - 40) + " more" : ""))
         .isEmpty();
 
-    System.out.printf(Locale.ROOT, "%s: %s; %s lost, its %d clients resumed %d ms after; %s%n",
-        kill ? "kill" : "stop", settings, gone.id, moving.size(), TimeUnit.NANOSECONDS.toMillis(resumedAt - lostAt),
+    System.out.printf(
+        Locale.ROOT,
+        "%s: %s; %s lost, its %d clients resumed %d ms after; %s%n",
+        kill ? "kill" : "stop",
+        settings,
+        gone.id,
+        moving.size(),
+        TimeUnit.NANOSECONDS.toMillis(resumedAt - lostAt),
         audit.summary());
 
     // The traffic went on after the failover: the moved clients' last sends were accepted and
@@ -300,7 +371,9 @@ class RealProcessFailoverTest {
       String last = p.name + "#" + ROUNDS;
       Long seq = p.record.tried.get(last);
       assertThat(seq).as("%s sent %s after resuming %s", p.name, last, context).isNotNull();
-      assertThat(p.record.accepted).as("%s's %s accepted %s", p.name, last, context).contains(seq);
+      assertThat(p.record.accepted)
+          .as("%s's %s accepted %s", p.name, last, context)
+          .contains(seq);
     }
   }
 
@@ -355,6 +428,8 @@ class RealProcessFailoverTest {
   }
 
   private static String logs(List<ServerProcesses.Server> servers) {
-    return servers.stream().map(s -> "--- " + s.id + "\n" + s.tail(30)).collect(Collectors.joining("\n"));
+    return servers.stream()
+        .map(s -> "--- " + s.id + "\n" + s.tail(30))
+        .collect(Collectors.joining("\n"));
   }
 }

@@ -73,18 +73,20 @@ final class ServerProcesses implements AutoCloseable {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     Server server = new Server(id, port, process);
     servers.add(server);
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          server.log.add(line);
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-      server.logEnded = true;
-    }, "log-" + id);
+    Thread reader = new Thread(
+        () -> {
+          try (BufferedReader in = new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+              server.log.add(line);
+            }
+          } catch (IOException e) {
+            // the process is gone
+          }
+          server.logEnded = true;
+        },
+        "log-" + id);
     reader.setDaemon(true);
     reader.start();
     return server;
@@ -93,8 +95,8 @@ final class ServerProcesses implements AutoCloseable {
   /** {@code java -cp <this class path> Main <args>}: the example's command line in a new JVM. */
   static List<String> mainCommand(String... args) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(
-        java, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> command = new ArrayList<>(
+        List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(List.of(args));
     return command;
   }
@@ -133,7 +135,8 @@ final class ServerProcesses implements AutoCloseable {
   }
 
   /** Waits, polling every 20 ms, until {@code condition} holds; fails the test after {@code limit}. */
-  static void await(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
+  static void await(BooleanSupplier condition, Duration limit, String what)
+      throws InterruptedException {
     await(condition, limit, () -> what);
   }
 
@@ -147,12 +150,15 @@ final class ServerProcesses implements AutoCloseable {
    * As {@link #await(BooleanSupplier, Duration, Supplier)}, polling every {@code pause}: for a
    * condition that is costly to check (one that starts processes, say).
    */
-  static void await(BooleanSupplier condition, Duration limit, Duration pause, Supplier<String> what)
+  static void await(
+      BooleanSupplier condition, Duration limit, Duration pause, Supplier<String> what)
       throws InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        assertThat(condition.getAsBoolean()).as("waited %s for %s", limit, what.get()).isTrue();
+        assertThat(condition.getAsBoolean())
+            .as("waited %s for %s", limit, what.get())
+            .isTrue();
         return;
       }
       Thread.sleep(pause.toMillis());

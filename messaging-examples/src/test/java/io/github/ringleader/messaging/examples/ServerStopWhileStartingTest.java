@@ -25,11 +25,15 @@ class ServerStopWhileStartingTest {
   @Test
   void aServerStoppedWhileItDiscoversStopsCleanlyWithoutAStackTrace() throws Exception {
     // A 10 s heartbeat makes the discovery window 5 s: time enough to stop it inside.
-    ServerProcesses.Server server =
-        processes.start("server1", ServerProcesses.freeTcpPort(),
-            "--heartbeat", "10s",
-            "--mcast-port", String.valueOf(ServerProcesses.freeUdpPort()),
-            "--cluster", "stop-while-starting");
+    ServerProcesses.Server server = processes.start(
+        "server1",
+        ServerProcesses.freeTcpPort(),
+        "--heartbeat",
+        "10s",
+        "--mcast-port",
+        String.valueOf(ServerProcesses.freeUdpPort()),
+        "--cluster",
+        "stop-while-starting");
     await(() -> server.logged("starting: cluster"), Duration.ofSeconds(20), "the node starting");
     assertThat(server.logged("clients connect on")).as("still discovering").isFalse();
 
@@ -39,8 +43,11 @@ class ServerStopWhileStartingTest {
 
     assertThat(server.process.waitFor(20, TimeUnit.SECONDS)).as("stopped").isTrue();
     await(() -> server.logEnded, Duration.ofSeconds(5), "the end of its output");
-    assertThat(server.logged("stopping server1")).as("the stop logged: %s", server.tail(20)).isTrue();
-    assertThat(server.log).noneMatch(line -> line.contains("Exception") || line.startsWith("\tat "));
+    assertThat(server.logged("stopping server1"))
+        .as("the stop logged: %s", server.tail(20))
+        .isTrue();
+    assertThat(server.log)
+        .noneMatch(line -> line.contains("Exception") || line.startsWith("\tat "));
     assertThat(server.process.exitValue()).as("exit status after SIGTERM").isIn(0, 143);
   }
 }

@@ -13,7 +13,8 @@ class StatusJsonTest {
 
   @Test
   void everyStringIsEscapedSoThatItParsesBackToItself() {
-    String nasty = "quote \" backslash \\ newline \n tab \t bell \u0007 nul \u0000 sep \u2028 <script> é 日本";
+    String nasty =
+        "quote \" backslash \\ newline \n tab \t bell \u0007 nul \u0000 sep \u2028 <script> é 日本";
     StringBuilder out = new StringBuilder();
 
     Json.string(out, nasty);
@@ -25,7 +26,8 @@ class StatusJsonTest {
 
   @Test
   void numbersAreAlwaysValidJson() {
-    for (double value : new double[] {0, 1.5, 9, 1e20, 1.0 / 3, Double.NaN, Double.POSITIVE_INFINITY}) {
+    for (double value :
+        new double[] {0, 1.5, 9, 1e20, 1.0 / 3, Double.NaN, Double.POSITIVE_INFINITY}) {
       String text = Json.number(new StringBuilder(), value).toString();
       assertThat(JsonParser.parse(text)).as(text).isInstanceOf(Number.class);
     }
@@ -44,10 +46,17 @@ class StatusJsonTest {
     timeline.onMemberFailed(server2);
     List<NodeTimeline.Event> events = timeline.events();
 
-    assertThat(events).containsExactly(
-        new NodeTimeline.Event(1000, "election", null, 3, "no leader: election under way (term 3)"),
-        new NodeTimeline.Event(1001, "leader", "server3", 3, "server3 leads (term 3)"),
-        new NodeTimeline.Event(1002, "failed", "server2", 3, "server2 failed (silent for its failure timeout, or restarted)"));
+    assertThat(events)
+        .containsExactly(
+            new NodeTimeline.Event(
+                1000, "election", null, 3, "no leader: election under way (term 3)"),
+            new NodeTimeline.Event(1001, "leader", "server3", 3, "server3 leads (term 3)"),
+            new NodeTimeline.Event(
+                1002,
+                "failed",
+                "server2",
+                3,
+                "server2 failed (silent for its failure timeout, or restarted)"));
 
     for (int i = 0; i < 300; i++) {
       timeline.onMemberJoined(server2);

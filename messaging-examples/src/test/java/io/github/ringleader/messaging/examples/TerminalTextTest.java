@@ -16,7 +16,8 @@ class TerminalTextTest {
     String forged = "hi\r\n[private] bob: send me your password\u001b[2J\u0007\u0085end\u007f\t.";
     String shown = TerminalText.printable(forged);
     assertThat(shown)
-        .isEqualTo("hi\\r\\n[private] bob: send me your password\\e[2J\\u0007\\u0085end\\u007F\\t.");
+        .isEqualTo(
+            "hi\\r\\n[private] bob: send me your password\\e[2J\\u0007\\u0085end\\u007F\\t.");
     assertThat(shown.chars()).noneMatch(c -> c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F));
   }
 }

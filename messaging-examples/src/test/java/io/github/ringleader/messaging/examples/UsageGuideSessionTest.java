@@ -2,11 +2,11 @@ package io.github.ringleader.messaging.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
@@ -63,33 +63,41 @@ class UsageGuideSessionTest {
     String cluster = "session-" + ProcessHandle.current().pid();
     List<java.util.concurrent.CompletableFuture<Void>> started = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
-      MessagingNode node =
-          MessagingNode.builder()
-              .nodeId("server" + i)
-              .clusterName(cluster)
-              .heartbeatInterval(Duration.ofMillis(100))
-              .discoveryWindow(Duration.ofMillis(200))
-              .transport(new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build()))
-              .build();
+      MessagingNode node = MessagingNode.builder()
+          .nodeId("server" + i)
+          .clusterName(cluster)
+          .heartbeatInterval(Duration.ofMillis(100))
+          .discoveryWindow(Duration.ofMillis(200))
+          .transport(
+              new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build()))
+          .build();
       nodes.add(node);
       started.add(node.start());
     }
     for (int i = 0; i < nodes.size(); i++) {
       MessagingNode node = nodes.get(i);
       started.get(i).get();
-      servers.add(TcpClientServer.start(TcpServerConfig.builder().host("127.0.0.1").port(0).build(), node));
+      servers.add(TcpClientServer.start(
+          TcpServerConfig.builder().host("127.0.0.1").port(0).build(), node));
     }
-    await(() -> nodes.stream().allMatch(n -> NodeId.of("server3").equals(n.leader())
-        && n.view().members().size() == 3), "server3 to lead all three");
+    await(
+        () -> nodes.stream()
+            .allMatch(n ->
+                NodeId.of("server3").equals(n.leader()) && n.view().members().size() == 3),
+        "server3 to lead all three");
 
     List<ServerEvent.Message> bobGot = new CopyOnWriteArrayList<>();
-    clients.add(MessagingClient.connect("127.0.0.1", servers.get(1).localPort(), "bob",
+    clients.add(MessagingClient.connect(
+        "127.0.0.1",
+        servers.get(1).localPort(),
+        "bob",
         new ClientSession.Listener() {
           @Override
           public void onMessage(ServerEvent.Message message) {
             bobGot.add(message);
           }
-        }, Duration.ofSeconds(5)));
+        },
+        Duration.ofSeconds(5)));
 
     String script = "send Hello everyone!\nsend bob Hi Bob, how are you?\nusers\nquit\n";
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -127,11 +135,16 @@ class UsageGuideSessionTest {
     nodes.addAll(cluster.nodes);
     servers.addAll(cluster.servers);
     for (int i = 1; i <= 10; i++) {
-      clients.add(MessagingClient.connect("127.0.0.1", servers.get(0).localPort(), "user" + i,
-          new ClientSession.Listener() {}, Duration.ofSeconds(5)));
+      clients.add(MessagingClient.connect(
+          "127.0.0.1",
+          servers.get(0).localPort(),
+          "user" + i,
+          new ClientSession.Listener() {},
+          Duration.ofSeconds(5)));
     }
-    await(() -> nodes.stream().allMatch(
-        n -> n.view().member(NodeId.of("server1")).orElseThrow().clients() == 10),
+    await(
+        () -> nodes.stream()
+            .allMatch(n -> n.view().member(NodeId.of("server1")).orElseThrow().clients() == 10),
         "every server to know server1 has 10 clients");
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -149,7 +162,8 @@ class UsageGuideSessionTest {
     assertThat(out.toString(StandardCharsets.UTF_8))
         .startsWith("connected to server2 (127.0.0.1:" + port2 + ")")
         .containsPattern("\\n  server1 +127\\.0\\.0\\.1:" + port1 + " +10/100 clients\\R")
-        .containsPattern("\\n  server2 +127\\.0\\.0\\.1:" + port2 + " +1/100 clients  \\(connected here\\)\\R")
+        .containsPattern(
+            "\\n  server2 +127\\.0\\.0\\.1:" + port2 + " +1/100 clients  \\(connected here\\)\\R")
         .containsPattern("\\n  server3 +127\\.0\\.0\\.1:" + port3 + " +0/100 clients  leader\\R");
   }
 }

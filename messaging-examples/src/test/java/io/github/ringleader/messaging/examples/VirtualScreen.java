@@ -100,7 +100,7 @@ final class VirtualScreen {
           }
         }
       }
-      default -> { } // colours (m) and the rest do not move text
+      default -> {} // colours (m) and the rest do not move text
     }
   }
 

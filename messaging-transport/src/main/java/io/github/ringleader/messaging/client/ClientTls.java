@@ -92,9 +92,8 @@ public final class ClientTls {
         List<X509Certificate> chain = PemFiles.certificates(certificatePem);
         PrivateKey key = PemFiles.privateKey(keyPem);
         if (!PemFiles.matches(key, chain.get(0))) {
-          throw new IOException(
-              "the private key in " + keyPem + " does not match the certificate in "
-                  + certificatePem);
+          throw new IOException("the private key in " + keyPem
+              + " does not match the certificate in " + certificatePem);
         }
         char[] password = "ringleader".toCharArray(); // of the in-memory store only
         KeyStore store = KeyStore.getInstance("PKCS12");
@@ -136,9 +135,8 @@ public final class ClientTls {
       return socket;
     } catch (SocketTimeoutException e) {
       socket.close();
-      throw new SocketTimeoutException(
-          "no answer to the TLS handshake from " + host + ":" + port + " in time (is it a"
-              + " Ringleader server, and not overloaded?)");
+      throw new SocketTimeoutException("no answer to the TLS handshake from " + host + ":" + port
+          + " in time (is it a" + " Ringleader server, and not overloaded?)");
     } catch (SSLException e) {
       socket.close();
       throw new SSLHandshakeException(explain(e, host, port));
@@ -154,7 +152,8 @@ public final class ClientTls {
    */
   String explainAfterHandshake(SSLException e, String where) {
     String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-    boolean refused = reason.contains("bad_certificate") || reason.contains("unknown_ca")
+    boolean refused = reason.contains("bad_certificate")
+        || reason.contains("unknown_ca")
         || reason.contains("certificate_unknown");
     if (presentsCertificate && (refused || reason.contains("certificate_required"))) {
       // A client certificate whose issuer the server does not list is not even offered: the
@@ -195,13 +194,14 @@ public final class ClientTls {
       return "server " + where + " closed the connection during the TLS handshake (it may be full,"
           + " or refusing this address: its log says which)";
     }
-    if (reason.contains("PKIX path") || reason.contains("unable to find valid certification path")) {
+    if (reason.contains("PKIX path")
+        || reason.contains("unable to find valid certification path")) {
       return "TLS handshake with " + where + " failed: its certificate is not trusted by "
           + trustSource + " (" + reason + ")";
     }
     if (reason.contains("No subject alternative") || reason.contains("subject alternative names")) {
-      return "TLS handshake with " + where + " failed: its certificate does not name " + host
-          + " (" + reason + ")";
+      return "TLS handshake with " + where + " failed: its certificate does not name " + host + " ("
+          + reason + ")";
     }
     return "TLS handshake with " + where + " failed: " + reason;
   }

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.client;
 
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
@@ -14,9 +14,8 @@ public final class JoinRefusedException extends IOException {
   private final @Nullable NodeId redirect;
 
   JoinRefusedException(String name, ServerEvent.Refused refused) {
-    super(
-        "server refused \"" + name + "\": " + refused.code() + ": " + refused.reason()
-            + (refused.redirect() != null ? " (redirect to " + refused.redirect() + ")" : ""));
+    super("server refused \"" + name + "\": " + refused.code() + ": " + refused.reason()
+        + (refused.redirect() != null ? " (redirect to " + refused.redirect() + ")" : ""));
     this.code = refused.code();
     this.reason = refused.reason();
     this.redirect = refused.redirect();

@@ -1,13 +1,13 @@
 package io.github.ringleader.messaging.client;
 
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
+import io.github.ringleader.messaging.protocol.ClientCodec;
+import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.CodecException;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -139,7 +139,8 @@ public final class MessagingClient implements AutoCloseable {
   private volatile ServerEvent.Servers servers;
   private volatile ServerEvent.@Nullable Welcome welcome;
   /** The welcome (or refusal) the current join attempt waits for. */
-  private volatile CompletableFuture<ServerEvent.Welcome> pendingWelcome = new CompletableFuture<>();
+  private volatile CompletableFuture<ServerEvent.Welcome> pendingWelcome =
+      new CompletableFuture<>();
   /** Set by {@link #close()}: a lost connection is then the end, not a reason to reconnect. */
   private volatile boolean closing;
 
@@ -153,14 +154,11 @@ public final class MessagingClient implements AutoCloseable {
     if (credential != null) {
       session.credentials(credential::next);
     }
-    ScheduledThreadPoolExecutor executor =
-        new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread thread = new Thread(runnable, "ringleader-client-timer-" + settings.name);
-              thread.setDaemon(true);
-              return thread;
-            });
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread thread = new Thread(runnable, "ringleader-client-timer-" + settings.name);
+      thread.setDaemon(true);
+      return thread;
+    });
     executor.setRemoveOnCancelPolicy(true);
     this.timer = executor;
   }
@@ -247,7 +245,8 @@ public final class MessagingClient implements AutoCloseable {
     private @Nullable Runnable clearSecret;
 
     private Builder credential(String user, Supplier<char[]> secret, Runnable clear) {
-      String problem = io.github.ringleader.messaging.routing.ClientNames.problemWith(Objects.requireNonNull(user, "user"));
+      String problem = io.github.ringleader.messaging.routing.ClientNames.problemWith(
+          Objects.requireNonNull(user, "user"));
       if (problem != null) {
         throw new IllegalArgumentException("credential user is invalid: " + problem);
       }
@@ -394,14 +393,23 @@ public final class MessagingClient implements AutoCloseable {
       Supplier<char[]> secretSource = secret;
       String signInAs = user;
       Runnable clear = clearSecret;
-      Settings settings =
-          new Settings(
-              List.copyOf(addresses), joinAs, listener, timeout, balance, failover,
-              pingInterval, pingTimeout, backoffMin, backoffMax, resumeTimeout,
-              reconnectBufferBytes, tls,
-              signInAs == null || secretSource == null
-                  ? null
-                  : new CredentialSource(signInAs, secretSource, clear != null ? clear : () -> {}));
+      Settings settings = new Settings(
+          List.copyOf(addresses),
+          joinAs,
+          listener,
+          timeout,
+          balance,
+          failover,
+          pingInterval,
+          pingTimeout,
+          backoffMin,
+          backoffMax,
+          resumeTimeout,
+          reconnectBufferBytes,
+          tls,
+          signInAs == null || secretSource == null
+              ? null
+              : new CredentialSource(signInAs, secretSource, clear != null ? clear : () -> {}));
       return firstJoin(settings);
     }
 
@@ -454,9 +462,14 @@ public final class MessagingClient implements AutoCloseable {
         try {
           chosen = probe(there, settings, deadline);
           closeQuietly(first.socket);
-          log.debug("{}: {} has more room than {}; joining there", settings.name, there, first.address);
+          log.debug(
+              "{}: {} has more room than {}; joining there", settings.name, there, first.address);
         } catch (IOException e) {
-          log.debug("{}: cannot reach the less-loaded {} ({}); staying", settings.name, there, e.toString());
+          log.debug(
+              "{}: cannot reach the less-loaded {} ({}); staying",
+              settings.name,
+              there,
+              e.toString());
         }
       }
     }
@@ -469,7 +482,11 @@ public final class MessagingClient implements AutoCloseable {
         if (redirect == null) {
           throw e;
         }
-        log.debug("{}: {} is full; following its redirect to {}", settings.name, chosen.address, redirect);
+        log.debug(
+            "{}: {} is full; following its redirect to {}",
+            settings.name,
+            chosen.address,
+            redirect);
         client.join(probe(redirect, settings, deadline), deadline);
       }
     } catch (IOException | RuntimeException e) {
@@ -615,9 +632,8 @@ public final class MessagingClient implements AutoCloseable {
       return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       joining.abort();
-      throw new SocketTimeoutException(
-          "no answer to joining as \"" + name + "\" from " + describe(at.address) + " within "
-              + human(settings.timeout));
+      throw new SocketTimeoutException("no answer to joining as \"" + name + "\" from "
+          + describe(at.address) + " within " + human(settings.timeout));
     } catch (ExecutionException e) {
       joining.abort();
       Throwable cause = e.getCause();
@@ -723,7 +739,11 @@ public final class MessagingClient implements AutoCloseable {
           }
           // The message is kept: it goes again once the session has resumed (or is reported in
           // onSessionEnded). Throwing would invite the caller to send it twice.
-          log.debug("{}: writing send {} failed ({}); it goes again after the failover", name, seq, e.toString());
+          log.debug(
+              "{}: writing send {} failed ({}); it goes again after the failover",
+              name,
+              seq,
+              e.toString());
         }
       }
       return seq;
@@ -745,7 +765,8 @@ public final class MessagingClient implements AutoCloseable {
     }
     if (session.state() == ClientSession.State.CLOSED) {
       // The server ended the connection a moment ago; the failover has not taken over yet.
-      throw new IOException("not connected: the server just ended the connection; reconnecting to the cluster");
+      throw new IOException(
+          "not connected: the server just ended the connection; reconnecting to the cluster");
     }
     throw new IOException(
         "not connected: reconnecting to the cluster as a new session (the old one cannot be"
@@ -789,7 +810,10 @@ public final class MessagingClient implements AutoCloseable {
     try {
       request(s -> {}); // nothing new: only what is queued
     } catch (IOException e) {
-      log.debug("{}: sending again after resuming failed: {}", name, e.toString()); // the reader sees the loss
+      log.debug(
+          "{}: sending again after resuming failed: {}",
+          name,
+          e.toString()); // the reader sees the loss
     }
   }
 
@@ -853,9 +877,9 @@ public final class MessagingClient implements AutoCloseable {
       toWrite.add(ClientCodec.encodeRequest(request));
     } finally {
       // Encoded (or not encodable): the request's credential is of no more use here.
-      Credential credential =
-          request instanceof ClientRequest.Hello h ? h.credential()
-              : request instanceof ClientRequest.Resume r ? r.credential() : null;
+      Credential credential = request instanceof ClientRequest.Hello h
+          ? h.credential()
+          : request instanceof ClientRequest.Resume r ? r.credential() : null;
       if (credential != null) {
         credential.clear();
       }
@@ -890,9 +914,8 @@ public final class MessagingClient implements AutoCloseable {
     }
     long silent = System.nanoTime() - current.lastHeardNanos;
     if (silent > settings.pingTimeout.toNanos()) {
-      current.lostBecause(
-          "no answer from " + serverName(current) + " for "
-              + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
+      current.lostBecause("no answer from " + serverName(current) + " for "
+          + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
       current.abort();
       return;
     }
@@ -940,15 +963,12 @@ public final class MessagingClient implements AutoCloseable {
   }
 
   private void scheduleReconnect(NodeId lost, InetSocketAddress lostAt, int round, long since) {
-    long ceiling =
-        Math.min(
-            settings.backoffMax.toNanos(),
-            settings.backoffMin.toNanos() << Math.min(round, 20));
+    long ceiling = Math.min(
+        settings.backoffMax.toNanos(), settings.backoffMin.toNanos() << Math.min(round, 20));
     // "Full jitter": anywhere from nothing to the ceiling, so clients spread out.
     long delay = round == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
     try {
-      timer.schedule(
-          () -> reconnect(lost, lostAt, round, since), delay, TimeUnit.NANOSECONDS);
+      timer.schedule(() -> reconnect(lost, lostAt, round, since), delay, TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       log.debug("{}: closed while reconnecting", name);
     }
@@ -972,7 +992,8 @@ public final class MessagingClient implements AutoCloseable {
       }
       // The cluster answers a resume once it has let go of the lost server, which after a crash
       // takes its failure detection time: a resume may wait longer than a join.
-      long deadline = System.nanoTime() + (resume ? settings.resumeTimeout : settings.timeout).toNanos();
+      long deadline =
+          System.nanoTime() + (resume ? settings.resumeTimeout : settings.timeout).toNanos();
       try {
         Probe probe = probe(candidate, settings, deadline);
         ServerEvent.Welcome welcomed;
@@ -993,7 +1014,9 @@ public final class MessagingClient implements AutoCloseable {
           }
         }
         log.debug(
-            "{}: reconnected to {} after {} ms", name, welcomed.server(),
+            "{}: reconnected to {} after {} ms",
+            name,
+            welcomed.server(),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
         return;
       } catch (JoinRefusedException e) {
@@ -1001,7 +1024,10 @@ public final class MessagingClient implements AutoCloseable {
             || e.code() == ServerEvent.Reason.NOT_AUTHORIZED) {
           // The credential is no longer good (a changed password, a removed user): trying again
           // would only be refused again, and count as guessing. The client ends.
-          log.warn("{}: the cluster no longer accepts this client's credential ({}); giving up", name, e.reason());
+          log.warn(
+              "{}: the cluster no longer accepts this client's credential ({}); giving up",
+              name,
+              e.reason());
           boolean toldAlready;
           synchronized (sessionLock) {
             // The refusal closed the session without telling the listener (it was reconnecting).
@@ -1028,8 +1054,8 @@ public final class MessagingClient implements AutoCloseable {
     int next = round + 1;
     String why = String.join("; ", failures);
     log.debug("{}: reconnect round {} failed: {}", name, next, why);
-    long wait =
-        Math.min(settings.backoffMax.toNanos(), settings.backoffMin.toNanos() << Math.min(next, 20));
+    long wait = Math.min(
+        settings.backoffMax.toNanos(), settings.backoffMin.toNanos() << Math.min(next, 20));
     call(() -> listener.onReconnecting(next, why, Duration.ofNanos(wait)));
     scheduleReconnect(lost, lostAt, next, since);
   }
@@ -1054,10 +1080,9 @@ public final class MessagingClient implements AutoCloseable {
     Set<InetSocketAddress> order = new LinkedHashSet<>();
     known.servers().stream()
         .filter(s -> s.port() > 0 && !s.id().equals(lost))
-        .sorted(
-            Comparator.comparing((ServerEvent.ServerInfo s) -> !s.hasRoom())
-                .thenComparingDouble(ServerEvent.ServerInfo::load)
-                .thenComparing(ServerEvent.ServerInfo::id))
+        .sorted(Comparator.comparing((ServerEvent.ServerInfo s) -> !s.hasRoom())
+            .thenComparingDouble(ServerEvent.ServerInfo::load)
+            .thenComparing(ServerEvent.ServerInfo::id))
         .forEach(s -> order.add(reach(s, lostAt.getHostString())));
     order.add(lostAt);
     order.addAll(settings.addresses);
@@ -1105,7 +1130,8 @@ public final class MessagingClient implements AutoCloseable {
 
     void awaitEnd(Duration wait) {
       try {
-        if (Thread.currentThread() != reader && !ended.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+        if (Thread.currentThread() != reader
+            && !ended.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
           log.debug("{}: the reader did not end within {}", name, wait);
         }
       } catch (InterruptedException e) {
@@ -1170,8 +1196,8 @@ public final class MessagingClient implements AutoCloseable {
 
     private void pendingWelcomeFails(String why) {
       if (!welcomed) {
-        pendingWelcome.completeExceptionally(
-            new IOException("the connection closed before the server welcomed \"" + name + "\": " + why));
+        pendingWelcome.completeExceptionally(new IOException(
+            "the connection closed before the server welcomed \"" + name + "\": " + why));
       }
     }
   }
@@ -1271,8 +1297,8 @@ public final class MessagingClient implements AutoCloseable {
 
     @Override
     public void onResumed(ServerEvent.Resumed r) {
-      ServerEvent.Welcome w =
-          new ServerEvent.Welcome(r.name(), r.session(), r.server(), r.epoch(), r.seq(), session.resumeToken());
+      ServerEvent.Welcome w = new ServerEvent.Welcome(
+          r.name(), r.session(), r.server(), r.epoch(), r.seq(), session.resumeToken());
       welcome = w;
       Connection current = connection;
       if (current != null) {
@@ -1325,9 +1351,8 @@ public final class MessagingClient implements AutoCloseable {
 
     @Override
     public void onClosed(@Nullable String reason) {
-      pendingWelcome.completeExceptionally(
-          new IOException(
-              "the server ended the session before welcoming \"" + name + "\": " + reason));
+      pendingWelcome.completeExceptionally(new IOException(
+          "the server ended the session before welcoming \"" + name + "\": " + reason));
       if (!reconnecting()) {
         toNotify.add(() -> listener.onClosed(reason));
       }

@@ -1,9 +1,9 @@
 package io.github.ringleader.messaging.micrometer;
 
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
@@ -70,52 +70,137 @@ public final class RingleaderMeterBinder implements MeterBinder {
     }
     UdpMulticastTransport udp = transport;
     if (udp != null) {
-      counter(registry, "ringleader.cluster.frames.received", tags, "Cluster frames received and decoded.",
-          udp, t -> t.stats().received());
-      counter(registry, "ringleader.cluster.frames.sent", tags, "Cluster frames accepted for sending.",
-          udp, t -> t.stats().sent());
-      counter(registry, "ringleader.cluster.datagrams.sent", tags, "Cluster datagrams accepted for sending.",
-          udp, t -> t.stats().datagramsSent());
+      counter(
+          registry,
+          "ringleader.cluster.frames.received",
+          tags,
+          "Cluster frames received and decoded.",
+          udp,
+          t -> t.stats().received());
+      counter(
+          registry,
+          "ringleader.cluster.frames.sent",
+          tags,
+          "Cluster frames accepted for sending.",
+          udp,
+          t -> t.stats().sent());
+      counter(
+          registry,
+          "ringleader.cluster.datagrams.sent",
+          tags,
+          "Cluster datagrams accepted for sending.",
+          udp,
+          t -> t.stats().datagramsSent());
     }
   }
 
   private void bindNode(MeterRegistry registry, Tags tags) {
-    gauge(registry, "ringleader.members", tags, "Live servers in this node's view, itself included.",
+    gauge(
+        registry,
+        "ringleader.members",
+        tags,
+        "Live servers in this node's view, itself included.",
         m -> m.members().size());
     gauge(registry, "ringleader.term", tags, "The leader's election term.", NodeMetrics::term);
-    gauge(registry, "ringleader.leader", tags, "1 when this node is the leader.", m -> m.isLeader() ? 1 : 0);
-    gauge(registry, "ringleader.leader.known", tags, "1 when this node follows a leader, 0 during an election.",
+    gauge(
+        registry,
+        "ringleader.leader",
+        tags,
+        "1 when this node is the leader.",
+        m -> m.isLeader() ? 1 : 0);
+    gauge(
+        registry,
+        "ringleader.leader.known",
+        tags,
+        "1 when this node follows a leader, 0 during an election.",
         m -> m.leader() == null ? 0 : 1);
-    gauge(registry, "ringleader.clients", tags, "Clients connected to this node.", NodeMetrics::clientsConnected);
-    gauge(registry, "ringleader.clients.capacity", tags, "The most clients this node accepts.",
+    gauge(
+        registry,
+        "ringleader.clients",
+        tags,
+        "Clients connected to this node.",
+        NodeMetrics::clientsConnected);
+    gauge(
+        registry,
+        "ringleader.clients.capacity",
+        tags,
+        "The most clients this node accepts.",
         NodeMetrics::capacity);
-    gauge(registry, "ringleader.sessions.held", tags, "Sessions held for a client to resume.",
+    gauge(
+        registry,
+        "ringleader.sessions.held",
+        tags,
+        "Sessions held for a client to resume.",
         NodeMetrics::heldSessions);
-    gauge(registry, "ringleader.replication.lag.max", tags,
+    gauge(
+        registry,
+        "ringleader.replication.lag.max",
+        tags,
         "On the leader: the most entries a member has not reported delivered.",
-        m -> m.replicationLag().values().stream().mapToLong(Long::longValue).max().orElse(0));
-    TimeGauge.builder("ringleader.uptime", node, TimeUnit.NANOSECONDS, n -> n.metrics().uptimeNanos())
+        m -> m.replicationLag().values().stream()
+            .mapToLong(Long::longValue)
+            .max()
+            .orElse(0));
+    TimeGauge.builder(
+            "ringleader.uptime", node, TimeUnit.NANOSECONDS, n -> n.metrics().uptimeNanos())
         .tags(tags)
         .description("Time since the node started.")
         .register(registry);
 
-    nodeCounter(registry, "ringleader.elections.started", tags, "Elections this node started.",
+    nodeCounter(
+        registry,
+        "ringleader.elections.started",
+        tags,
+        "Elections this node started.",
         NodeMetrics::electionsStarted);
-    nodeCounter(registry, "ringleader.leader.changes", tags, "Changes of the leader this node follows.",
+    nodeCounter(
+        registry,
+        "ringleader.leader.changes",
+        tags,
+        "Changes of the leader this node follows.",
         NodeMetrics::leaderChanges);
-    nodeCounter(registry, "ringleader.members.joined", tags, "Servers seen joining.", NodeMetrics::membersJoined);
-    nodeCounter(registry, "ringleader.members.failed", tags, "Servers declared failed.",
+    nodeCounter(
+        registry,
+        "ringleader.members.joined",
+        tags,
+        "Servers seen joining.",
+        NodeMetrics::membersJoined);
+    nodeCounter(
+        registry,
+        "ringleader.members.failed",
+        tags,
+        "Servers declared failed.",
         NodeMetrics::failuresDetected);
-    nodeCounter(registry, "ringleader.members.left", tags, "Servers that said they were leaving.",
+    nodeCounter(
+        registry,
+        "ringleader.members.left",
+        tags,
+        "Servers that said they were leaving.",
         NodeMetrics::membersLeft);
-    nodeCounter(registry, "ringleader.messages.received", tags,
-        "Chats this node's clients sent that went on to the leader.", NodeMetrics::messagesReceived);
-    nodeCounter(registry, "ringleader.messages.accepted", tags,
-        "Chats of this node's clients sequenced and delivered (accepted).", NodeMetrics::messagesAccepted);
-    nodeCounter(registry, "ringleader.messages.delivered", tags,
-        "Chats handed to this node's clients, one per recipient.", NodeMetrics::messagesDelivered);
-    nodeCounter(registry, "ringleader.stream.entries.delivered", tags,
-        "Entries of the sequenced stream delivered here.", NodeMetrics::entriesDelivered);
+    nodeCounter(
+        registry,
+        "ringleader.messages.received",
+        tags,
+        "Chats this node's clients sent that went on to the leader.",
+        NodeMetrics::messagesReceived);
+    nodeCounter(
+        registry,
+        "ringleader.messages.accepted",
+        tags,
+        "Chats of this node's clients sequenced and delivered (accepted).",
+        NodeMetrics::messagesAccepted);
+    nodeCounter(
+        registry,
+        "ringleader.messages.delivered",
+        tags,
+        "Chats handed to this node's clients, one per recipient.",
+        NodeMetrics::messagesDelivered);
+    nodeCounter(
+        registry,
+        "ringleader.stream.entries.delivered",
+        tags,
+        "Entries of the sequenced stream delivered here.",
+        NodeMetrics::entriesDelivered);
     FunctionTimer.builder(
             "ringleader.messages.accept.latency",
             node,
@@ -126,18 +211,33 @@ public final class RingleaderMeterBinder implements MeterBinder {
         .description("From a client's send reaching this node to its delivery here (sampled).")
         .register(registry);
     for (ServerEvent.Reason reason : ServerEvent.Reason.values()) {
-      nodeCounter(registry, "ringleader.refusals", tags.and("reason", lower(reason.name())),
-          "Client requests refused or rejected, by reason.", m -> m.refusals().getOrDefault(reason, 0L));
+      nodeCounter(
+          registry,
+          "ringleader.refusals",
+          tags.and("reason", lower(reason.name())),
+          "Client requests refused or rejected, by reason.",
+          m -> m.refusals().getOrDefault(reason, 0L));
     }
-    nodeCounter(registry, "ringleader.cluster.frames.dropped", tags.and("reason", "foreign_cluster"),
-        "Cluster frames dropped, by reason.", NodeMetrics::foreignFrames);
+    nodeCounter(
+        registry,
+        "ringleader.cluster.frames.dropped",
+        tags.and("reason", "foreign_cluster"),
+        "Cluster frames dropped, by reason.",
+        NodeMetrics::foreignFrames);
     NodeMetrics now = node.metrics();
     for (String reason : now.framesDropped().keySet()) {
-      nodeCounter(registry, "ringleader.cluster.frames.dropped", tags.and("reason", reason),
-          "Cluster frames dropped, by reason.", m -> m.framesDropped().getOrDefault(reason, 0L));
+      nodeCounter(
+          registry,
+          "ringleader.cluster.frames.dropped",
+          tags.and("reason", reason),
+          "Cluster frames dropped, by reason.",
+          m -> m.framesDropped().getOrDefault(reason, 0L));
     }
     for (String reason : now.authenticationFailures().keySet()) {
-      nodeCounter(registry, "ringleader.cluster.auth.failures", tags.and("reason", reason),
+      nodeCounter(
+          registry,
+          "ringleader.cluster.auth.failures",
+          tags.and("reason", reason),
           "Cluster frames refused by the cluster key check, by reason.",
           m -> m.authenticationFailures().getOrDefault(reason, 0L));
     }
@@ -145,24 +245,55 @@ public final class RingleaderMeterBinder implements MeterBinder {
 
   private static void bindClients(MeterRegistry registry, Tags tags, TcpClientServer tcp) {
     Gauge.builder("ringleader.client.connections.open", tcp, t -> t.stats().open())
-        .tags(tags).description("Client connections open now.").register(registry);
-    counter(registry, "ringleader.client.connections.accepted", tags, "Client connections accepted.",
-        tcp, t -> t.stats().accepted());
+        .tags(tags)
+        .description("Client connections open now.")
+        .register(registry);
+    counter(
+        registry,
+        "ringleader.client.connections.accepted",
+        tags,
+        "Client connections accepted.",
+        tcp,
+        t -> t.stats().accepted());
     for (TcpServerStats.CloseReason reason : TcpServerStats.CloseReason.values()) {
-      counter(registry, "ringleader.client.connections.closed", tags.and("reason", lower(reason.name())),
-          "Client connections closed, by why.", tcp, t -> t.stats().closed(reason));
+      counter(
+          registry,
+          "ringleader.client.connections.closed",
+          tags.and("reason", lower(reason.name())),
+          "Client connections closed, by why.",
+          tcp,
+          t -> t.stats().closed(reason));
     }
     for (CodecException.Reason reason : CodecException.Reason.values()) {
-      counter(registry, "ringleader.client.frames.malformed", tags.and("reason", lower(reason.name())),
-          "Malformed client frames, by the rule broken.", tcp, t -> t.stats().malformed(reason));
+      counter(
+          registry,
+          "ringleader.client.frames.malformed",
+          tags.and("reason", lower(reason.name())),
+          "Malformed client frames, by the rule broken.",
+          tcp,
+          t -> t.stats().malformed(reason));
     }
-    counter(registry, "ringleader.client.frames.received", tags, "Client frames received.",
-        tcp, t -> t.stats().framesIn());
-    counter(registry, "ringleader.client.frames.sent", tags, "Frames written to clients.",
-        tcp, t -> t.stats().framesOut());
+    counter(
+        registry,
+        "ringleader.client.frames.received",
+        tags,
+        "Client frames received.",
+        tcp,
+        t -> t.stats().framesIn());
+    counter(
+        registry,
+        "ringleader.client.frames.sent",
+        tags,
+        "Frames written to clients.",
+        tcp,
+        t -> t.stats().framesOut());
   }
 
-  private void gauge(MeterRegistry registry, String name, Tags tags, String description,
+  private void gauge(
+      MeterRegistry registry,
+      String name,
+      Tags tags,
+      String description,
       ToDoubleFunction<NodeMetrics> value) {
     Gauge.builder(name, node, n -> value.applyAsDouble(n.metrics()))
         .tags(tags)
@@ -170,15 +301,24 @@ public final class RingleaderMeterBinder implements MeterBinder {
         .register(registry);
   }
 
-  private void nodeCounter(MeterRegistry registry, String name, Tags tags, String description,
+  private void nodeCounter(
+      MeterRegistry registry,
+      String name,
+      Tags tags,
+      String description,
       ToDoubleFunction<NodeMetrics> value) {
     counter(registry, name, tags, description, node, n -> value.applyAsDouble(n.metrics()));
   }
 
   // No base units on counters and gauges: the name says what is counted, and a registry that
   // appends the unit (Prometheus) would repeat it (ringleader_messages_delivered_messages_total).
-  private static <T> void counter(MeterRegistry registry, String name, Tags tags, String description,
-      T source, ToDoubleFunction<T> value) {
+  private static <T> void counter(
+      MeterRegistry registry,
+      String name,
+      Tags tags,
+      String description,
+      T source,
+      ToDoubleFunction<T> value) {
     FunctionCounter.builder(name, source, value)
         .tags(tags)
         .description(description)

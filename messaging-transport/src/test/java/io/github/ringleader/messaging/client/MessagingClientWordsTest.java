@@ -20,9 +20,11 @@ class MessagingClientWordsTest {
 
   @Test
   void aFailureWithoutAMessageIsStillSaidInWords() {
-    assertThat(MessagingClient.why(new EOFException())).isEqualTo("the server closed the connection");
+    assertThat(MessagingClient.why(new EOFException()))
+        .isEqualTo("the server closed the connection");
     assertThat(MessagingClient.why(new SocketException())).isEqualTo("SocketException");
-    assertThat(MessagingClient.why(new IOException("Connection refused"))).isEqualTo("Connection refused");
+    assertThat(MessagingClient.why(new IOException("Connection refused")))
+        .isEqualTo("Connection refused");
   }
 
   @Test
@@ -38,9 +40,13 @@ class MessagingClientWordsTest {
       });
       closer.start();
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> MessagingClient.builder()
-              .address("127.0.0.1", closing.getLocalPort()).name("alice").timeout(Duration.ofSeconds(5)).connect())
+              .address("127.0.0.1", closing.getLocalPort())
+              .name("alice")
+              .timeout(Duration.ofSeconds(5))
+              .connect())
           .isInstanceOf(IOException.class)
-          .hasMessage("cannot connect to 127.0.0.1:" + closing.getLocalPort() + ": the server closed the connection");
+          .hasMessage("cannot connect to 127.0.0.1:" + closing.getLocalPort()
+              + ": the server closed the connection");
       closer.join(5000);
     }
   }

@@ -18,11 +18,11 @@ import org.junit.jupiter.api.Test;
 /** The Micrometer binding reads the node's metrics as the cluster runs (in virtual time). */
 class RingleaderMeterBinderTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final SimulatedCluster cluster =
-      SimulatedCluster.builder()
-          .seed(21)
-          .linkConditions(LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(3)))
-          .build();
+  private final SimulatedCluster cluster = SimulatedCluster.builder()
+      .seed(21)
+      .linkConditions(
+          LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(3)))
+      .build();
 
   private double counter(String name) {
     return registry.get(name).tag("node", "server1").functionCounter().count();
@@ -36,7 +36,8 @@ class RingleaderMeterBinderTest {
   void metersFollowTheNodeAndCarryItsTags() {
     cluster.startAll("server1", "server2");
     new RingleaderMeterBinder(cluster.node("server1")).bindTo(registry);
-    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10))).isTrue();
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
 
     assertThat(gauge("ringleader.members")).isEqualTo(2);
     assertThat(gauge("ringleader.leader")).isZero();
@@ -44,7 +45,8 @@ class RingleaderMeterBinderTest {
     assertThat(counter("ringleader.messages.accepted")).isZero();
 
     SimulatedClient alice = cluster.connect("alice", "server1");
-    cluster.runUntil(() -> alice.session().state() == ClientSession.State.JOINED, Duration.ofSeconds(5));
+    cluster.runUntil(
+        () -> alice.session().state() == ClientSession.State.JOINED, Duration.ofSeconds(5));
     for (int i = 0; i < 4; i++) {
       alice.session().send(null, "m" + i);
     }
@@ -55,12 +57,22 @@ class RingleaderMeterBinderTest {
     assertThat(counter("ringleader.messages.received")).isEqualTo(5);
     assertThat(counter("ringleader.messages.accepted")).isEqualTo(4);
     assertThat(counter("ringleader.messages.delivered")).isEqualTo(4);
-    assertThat(registry.get("ringleader.refusals").tags("node", "server1", "reason", "unknown_recipient")
-        .functionCounter().count()).isEqualTo(1);
-    assertThat(registry.get("ringleader.messages.accept.latency").functionTimer().count()).isPositive();
-    assertThat(registry.get("ringleader.messages.accept.latency").functionTimer().totalTime(TimeUnit.MILLISECONDS))
+    assertThat(registry
+            .get("ringleader.refusals")
+            .tags("node", "server1", "reason", "unknown_recipient")
+            .functionCounter()
+            .count())
+        .isEqualTo(1);
+    assertThat(
+            registry.get("ringleader.messages.accept.latency").functionTimer().count())
         .isPositive();
-    assertThat(registry.get("ringleader.uptime").timeGauge().value(TimeUnit.SECONDS)).isPositive();
+    assertThat(registry
+            .get("ringleader.messages.accept.latency")
+            .functionTimer()
+            .totalTime(TimeUnit.MILLISECONDS))
+        .isPositive();
+    assertThat(registry.get("ringleader.uptime").timeGauge().value(TimeUnit.SECONDS))
+        .isPositive();
 
     cluster.crash("server2");
     cluster.runFor(Duration.ofSeconds(10));
@@ -73,9 +85,12 @@ class RingleaderMeterBinderTest {
   void namesFollowMicrometersConventionsAndEveryMeterIsTagged() throws Exception {
     cluster.startAll("server1");
     UdpMulticastTransport udp = new UdpMulticastTransport(); // not started: its counters read 0
-    try (TcpClientServer tcp =
-        TcpClientServer.start(TcpServerConfig.builder().host("127.0.0.1").port(0).build(), cluster.node("server1"))) {
-      new RingleaderMeterBinder(cluster.node("server1")).clientServer(tcp).transport(udp).bindTo(registry);
+    try (TcpClientServer tcp = TcpClientServer.start(
+        TcpServerConfig.builder().host("127.0.0.1").port(0).build(), cluster.node("server1"))) {
+      new RingleaderMeterBinder(cluster.node("server1"))
+          .clientServer(tcp)
+          .transport(udp)
+          .bindTo(registry);
 
       assertThat(registry.getMeters()).hasSizeGreaterThan(40);
       for (Meter meter : registry.getMeters()) {
@@ -84,10 +99,19 @@ class RingleaderMeterBinderTest {
         assertThat(meter.getId().getTag("node")).isEqualTo("server1");
         assertThat(meter.getId().getTag("cluster")).isEqualTo("ringleader");
       }
-      assertThat(registry.get("ringleader.client.connections.open").gauge().value()).isZero();
-      assertThat(registry.get("ringleader.cluster.frames.received").functionCounter().count()).isZero();
-      assertThat(registry.get("ringleader.client.connections.closed").tag("reason", "slow_reader")
-          .functionCounter().count()).isZero();
+      assertThat(registry.get("ringleader.client.connections.open").gauge().value())
+          .isZero();
+      assertThat(registry
+              .get("ringleader.cluster.frames.received")
+              .functionCounter()
+              .count())
+          .isZero();
+      assertThat(registry
+              .get("ringleader.client.connections.closed")
+              .tag("reason", "slow_reader")
+              .functionCounter()
+              .count())
+          .isZero();
     }
   }
 
@@ -96,8 +120,13 @@ class RingleaderMeterBinderTest {
     UdpMulticastTransport udp = new UdpMulticastTransport();
 
     assertThat(udp.droppedFrames())
-        .containsKeys("malformed_truncated", "malformed_bad_magic", "unknown_destination", "outbound_dropped",
-            "send_error", "receiver_failure")
+        .containsKeys(
+            "malformed_truncated",
+            "malformed_bad_magic",
+            "unknown_destination",
+            "outbound_dropped",
+            "send_error",
+            "receiver_failure")
         .allSatisfy((reason, count) -> {
           assertThat(reason).matches("[a-z0-9_]+");
           assertThat(count).isZero();

@@ -62,8 +62,8 @@ final class AddressLimits {
   AddressLimits(int maxOpen, int joinsPerSecond, int joinBurst, int maxResting) {
     if (maxOpen < 1 || joinsPerSecond < 0 || joinBurst < 1 || maxResting < 1) {
       throw new IllegalArgumentException(
-          "maxOpen, joinBurst and maxResting must be >= 1 and joinsPerSecond >= 0, were "
-              + maxOpen + ", " + joinBurst + ", " + maxResting + " and " + joinsPerSecond);
+          "maxOpen, joinBurst and maxResting must be >= 1 and joinsPerSecond >= 0, were " + maxOpen
+              + ", " + joinBurst + ", " + maxResting + " and " + joinsPerSecond);
     }
     this.maxOpen = maxOpen;
     this.joinsPerSecond = joinsPerSecond;
@@ -82,9 +82,8 @@ final class AddressLimits {
       return Admission.TOO_MANY_OPEN;
     }
     if (entry == null) {
-      entry =
-          new Entry(
-              joinsPerSecond == 0 ? null : new TokenBucket(joinsPerSecond, joinBurst, nowNanos));
+      entry = new Entry(
+          joinsPerSecond == 0 ? null : new TokenBucket(joinsPerSecond, joinBurst, nowNanos));
     }
     TokenBucket bucket = entry.joins;
     if (bucket != null && bucket.take(nowNanos) > 0) {

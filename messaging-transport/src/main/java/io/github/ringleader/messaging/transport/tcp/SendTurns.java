@@ -82,7 +82,8 @@ final class SendTurns<C> {
    * budget is used up. The caller lets it hand on its held send ({@link #tryTake} says yes to it
    * once) and then calls {@link #endTurn}.
    */
-  @Nullable C nextTurn() {
+  @Nullable
+  C nextTurn() {
     if (waiting.isEmpty() || inFlight.get() >= maxInFlight) {
       return null;
     }

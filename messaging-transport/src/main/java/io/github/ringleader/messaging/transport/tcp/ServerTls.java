@@ -56,13 +56,15 @@ final class ServerTls {
   private volatile Loaded current;
   /** What the files were when last checked: their hash, or why they could not be read. */
   private String lastSeen;
+
   private long nextCheckNanos;
   private int reloads;
 
   /** An identity loaded from the files as they were ({@code seen}). */
   private record Loaded(SSLContext context, X509Certificate certificate, boolean needClientAuth) {}
 
-  private ServerTls(TlsServerSettings settings, Clock wallClock, long nowNanos, Loaded first, String seen) {
+  private ServerTls(
+      TlsServerSettings settings, Clock wallClock, long nowNanos, Loaded first, String seen) {
     this.settings = settings;
     this.wallClock = wallClock;
     this.checkIntervalNanos = settings.reloadCheckInterval().toNanos();
@@ -138,7 +140,8 @@ final class ServerTls {
       Loaded next = loadFiles(settings);
       current = next;
       reloads++;
-      logIdentity(next.certificate(), wallClock, "reloaded the TLS certificate; new connections get it");
+      logIdentity(
+          next.certificate(), wallClock, "reloaded the TLS certificate; new connections get it");
       return true;
     } catch (IOException e) {
       log.error(
@@ -171,8 +174,8 @@ final class ServerTls {
       return "EXPIRED at " + notAfter + ": clients will refuse it";
     }
     if (notAfter.isBefore(now.plus(EXPIRY_WARNING))) {
-      return "expires soon, at " + notAfter + " (in " + Duration.between(now, notAfter).toDays()
-          + " days)";
+      return "expires soon, at " + notAfter + " (in "
+          + Duration.between(now, notAfter).toDays() + " days)";
     }
     return null;
   }
@@ -229,7 +232,8 @@ final class ServerTls {
       identity = KeyStore.getInstance("PKCS12");
       identity.load(null, null);
       identity.setKeyEntry("server", key, password, chain.toArray(new Certificate[0]));
-      KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory keys =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       keys.init(identity, password);
       Path ca = settings.clientCa();
       TrustManagerFactory trust = ca == null ? null : PemFiles.trustFactory(ca);
@@ -240,8 +244,6 @@ final class ServerTls {
       throw new IOException("cannot set up TLS with this key material: " + e.getMessage(), e);
     }
   }
-
-
 
   private static KeyStore pkcs12Store(Path file, char[] password) throws IOException {
     if (!Files.isRegularFile(file)) {
@@ -266,9 +268,12 @@ final class ServerTls {
       throw new IllegalStateException("SHA-256 is missing from this JDK", e);
     }
     ByteArrayOutputStream all = new ByteArrayOutputStream();
-    for (@Nullable Path file :
-        Arrays.asList(
-            settings.certificateChain(), settings.privateKey(), settings.pkcs12(), settings.clientCa())) {
+    for (@Nullable
+    Path file : Arrays.asList(
+        settings.certificateChain(),
+        settings.privateKey(),
+        settings.pkcs12(),
+        settings.clientCa())) {
       if (file == null) {
         continue;
       }

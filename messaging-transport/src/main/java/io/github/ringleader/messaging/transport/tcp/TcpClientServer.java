@@ -1,11 +1,11 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.session.ClientLink;
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.session.ClientLink;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
 import io.github.ringleader.messaging.transport.udp.LogThrottle;
 import java.io.IOException;
@@ -246,18 +246,16 @@ public final class TcpClientServer implements AutoCloseable {
     this.nanoClock = nanoClock;
     this.closeGraceNanos = config.closeGrace().toNanos();
     TlsServerSettings tlsSettings = config.tls();
-    this.tls =
-        tlsSettings == null
-            ? null
-            : ServerTls.load(tlsSettings, java.time.Clock.systemUTC(), nanoClock.getAsLong());
+    this.tls = tlsSettings == null
+        ? null
+        : ServerTls.load(tlsSettings, java.time.Clock.systemUTC(), nanoClock.getAsLong());
 
     this.turns = new SendTurns<>(config.maxInFlightSendsAllClients());
-    this.byAddress =
-        new AddressLimits(
-            config.maxConnectionsPerAddress(),
-            config.maxJoinsPerSecondPerAddress(),
-            config.joinBurstPerAddress(),
-            config.maxConnections());
+    this.byAddress = new AddressLimits(
+        config.maxConnectionsPerAddress(),
+        config.maxJoinsPerSecondPerAddress(),
+        config.joinBurstPerAddress(),
+        config.maxConnections());
     this.selector = Selector.open();
     try {
       this.serverChannel = ServerSocketChannel.open();
@@ -295,9 +293,13 @@ public final class TcpClientServer implements AutoCloseable {
     server.thread.start();
     TlsServerSettings tlsSettings = config.tls();
     log.info(
-        "listening for clients on {}:{}{}", config.host(), server.localPort,
-        tlsSettings == null ? "" : " (TLS 1.3 only"
-            + (tlsSettings.clientCa() != null ? ", client certificates required)" : ")"));
+        "listening for clients on {}:{}{}",
+        config.host(),
+        server.localPort,
+        tlsSettings == null
+            ? ""
+            : " (TLS 1.3 only"
+                + (tlsSettings.clientCa() != null ? ", client certificates required)" : ")"));
     return server;
   }
 
@@ -320,7 +322,8 @@ public final class TcpClientServer implements AutoCloseable {
    * The port's TLS identity, or null when it speaks plaintext; for tests, which reload it by hand
    * ({@link ServerTls#reloadIfChanged()}).
    */
-  @Nullable ServerTls tls() {
+  @Nullable
+  ServerTls tls() {
     return tls;
   }
 
@@ -381,10 +384,9 @@ public final class TcpClientServer implements AutoCloseable {
     long helloNanos = config.helloTimeout().toNanos();
     long shortestNanos =
         idleNanos == 0 ? helloNanos : helloNanos == 0 ? idleNanos : Math.min(idleNanos, helloNanos);
-    long sweepMillis =
-        shortestNanos == 0
-            ? config.closeGrace().toMillis()
-            : Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(shortestNanos) / 4));
+    long sweepMillis = shortestNanos == 0
+        ? config.closeGrace().toMillis()
+        : Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(shortestNanos) / 4));
     sweepMillis = Math.max(10, Math.min(sweepMillis, config.closeGrace().toMillis()));
     long sweepNanos = TimeUnit.MILLISECONDS.toNanos(sweepMillis);
     long nextSweepNanos = nanoClock.getAsLong() + sweepNanos;
@@ -481,8 +483,7 @@ public final class TcpClientServer implements AutoCloseable {
       if (connections.size() >= config.maxConnections()) {
         closedBy.incrementAndGet(CloseReason.TOO_MANY_CONNECTIONS.ordinal());
         log.warn(
-            "refusing a client connection: already {} open (maxConnections)",
-            connections.size());
+            "refusing a client connection: already {} open (maxConnections)", connections.size());
         refuse(
             channel,
             "server full: already " + connections.size() + " connections (limit "
@@ -504,14 +505,15 @@ public final class TcpClientServer implements AutoCloseable {
         continue;
       }
       if (admission == AddressLimits.Admission.TOO_MANY_OPEN) {
-        String reason =
-            "too many connections from " + address.getHostAddress() + " (limit "
-                + config.maxConnectionsPerAddress() + ")";
+        String reason = "too many connections from " + address.getHostAddress() + " (limit "
+            + config.maxConnectionsPerAddress() + ")";
         long count = closedBy.incrementAndGet(CloseReason.TOO_MANY_FROM_ADDRESS.ordinal());
         if (LogThrottle.worthLogging(count)) {
           audit.warn(
               "refused a client connection from {}: {} (refusal {} for this reason)",
-              address.getHostAddress(), reason, count);
+              address.getHostAddress(),
+              reason,
+              count);
         }
         refuse(channel, reason);
         continue;
@@ -541,15 +543,16 @@ public final class TcpClientServer implements AutoCloseable {
   }
 
   private void refuseJoin(SocketChannel channel, InetAddress address) {
-    String reason =
-        "too many joins from " + address.getHostAddress() + ": at most "
-            + config.maxJoinsPerSecondPerAddress() + " a second";
+    String reason = "too many joins from " + address.getHostAddress() + ": at most "
+        + config.maxJoinsPerSecondPerAddress() + " a second";
     closedBy.incrementAndGet(CloseReason.TOO_MANY_JOINS_FROM_ADDRESS.ordinal());
     long count = ++joinsRefused;
     if (LogThrottle.worthLogging(count)) {
       audit.warn(
           "refused a client connection from {}: {} (refusal {} for this reason)",
-          address.getHostAddress(), reason, count);
+          address.getHostAddress(),
+          reason,
+          count);
     }
     refuse(channel, reason);
   }
@@ -658,7 +661,8 @@ public final class TcpClientServer implements AutoCloseable {
         c.closeNow(c.closingReason);
       } else {
         log.info("closing {}: sent nothing for {}", c, config.idleTimeout());
-        c.goodbyeAndClose("idle for more than " + config.idleTimeout().toMillis() + " ms", CloseReason.IDLE);
+        c.goodbyeAndClose(
+            "idle for more than " + config.idleTimeout().toMillis() + " ms", CloseReason.IDLE);
       }
     }
     for (Connection c : notJoined) {
@@ -670,7 +674,9 @@ public final class TcpClientServer implements AutoCloseable {
           audit.warn(
               "closing a client connection from {}: did not complete the TLS handshake within {}"
                   + " ms (closure {} for this reason)",
-              c.address.getHostAddress(), config.helloTimeout().toMillis(), count);
+              c.address.getHostAddress(),
+              config.helloTimeout().toMillis(),
+              count);
         }
         c.closeNow(CloseReason.TLS_HANDSHAKE_TIMEOUT);
         continue;
@@ -680,7 +686,9 @@ public final class TcpClientServer implements AutoCloseable {
       if (LogThrottle.worthLogging(count)) {
         audit.warn(
             "closing a client connection from {}: {} (closure {} for this reason)",
-            c.address.getHostAddress(), reason, count);
+            c.address.getHostAddress(),
+            reason,
+            count);
       }
       c.goodbyeAndClose(reason, CloseReason.HELLO_TIMEOUT);
     }
@@ -737,14 +745,17 @@ public final class TcpClientServer implements AutoCloseable {
     private final @Nullable TlsChannel tlsChannel;
     /** Whether the node welcomed the client or resumed its session; set by {@link #send}. */
     private volatile boolean joined;
+
     private @Nullable SelectionKey key;
     private @Nullable ClientHandler handler;
     private final ByteBuffer in = ByteBuffer.allocate(ClientCodec.MAX_CLIENT_FRAME_BYTES);
     /** Frames being written, in order, the first maybe partly; unused slots null. */
     private final @Nullable ByteBuffer[] writing = new ByteBuffer[WRITE_BATCH];
+
     private long lastInboundNanos = nanoClock.getAsLong();
     /** When a close after flushing began (0 = not closing); the grace runs from here. */
     private long closingSince;
+
     private CloseReason closingReason = CloseReason.SERVER_CLOSED;
     private boolean closed;
     private ReadState readState = ReadState.READING;
@@ -754,11 +765,11 @@ public final class TcpClientServer implements AutoCloseable {
     private @Nullable ClientRequest held;
     /** While {@link ReadState#PAUSED_FOR_RATE}: when to read on. */
     private long resumeAtNanos;
-    private final @Nullable TokenBucket rate =
-        config.maxRequestsPerSecond() == 0
-            ? null
-            : new TokenBucket(
-                config.maxRequestsPerSecond(), config.requestBurst(), nanoClock.getAsLong());
+
+    private final @Nullable TokenBucket rate = config.maxRequestsPerSecond() == 0
+        ? null
+        : new TokenBucket(
+            config.maxRequestsPerSecond(), config.requestBurst(), nanoClock.getAsLong());
 
     // ---- shared with the threads that call send and close
     private final Queue<byte[]> outbound = new ConcurrentLinkedQueue<>();
@@ -772,6 +783,7 @@ public final class TcpClientServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Requests other than sends handed to the node and not answered yet; as {@link #inFlight}. */
     private final AtomicInteger otherInFlight = new AtomicInteger();
+
     private volatile boolean closeRequested;
     private volatile @Nullable String overflow;
     private volatile boolean gone;
@@ -889,7 +901,9 @@ public final class TcpClientServer implements AutoCloseable {
         if (fit < users.names().size()) {
           log.warn(
               "{}: {} users do not fit one frame; sending the first {}",
-              remote, users.names().size(), fit);
+              remote,
+              users.names().size(),
+              fit);
           return new ServerEvent.Users(users.names().subList(0, fit));
         }
       }
@@ -966,7 +980,9 @@ public final class TcpClientServer implements AutoCloseable {
           if (LogThrottle.worthLogging(failures)) {
             audit.warn(
                 "TLS handshake with a client from {} failed: {} (failure {})",
-                address.getHostAddress(), e.getMessage(), failures);
+                address.getHostAddress(),
+                e.getMessage(),
+                failures);
           }
           drainBeforeClose(channel); // so the alert is read, not lost to a reset
           closeNow(CloseReason.TLS_HANDSHAKE_FAILED);
@@ -1012,7 +1028,8 @@ public final class TcpClientServer implements AutoCloseable {
       if (LogThrottle.worthLogging(count)) {
         audit.warn(
             "plaintext client on a TLS port from {}; closed it (closure {} for this reason)",
-            address.getHostAddress(), count);
+            address.getHostAddress(),
+            count);
       }
       refuse(channel, TLS_ONLY_GOODBYE);
       closeNow(CloseReason.PLAINTEXT_ON_TLS_PORT);

@@ -348,7 +348,8 @@ public final class TcpServerConfig {
     }
 
     public Builder maxQueuedBytes(long maxQueuedBytes) {
-      if (maxQueuedBytes < io.github.ringleader.messaging.protocol.ClientCodec.MAX_CLIENT_FRAME_BYTES) {
+      if (maxQueuedBytes
+          < io.github.ringleader.messaging.protocol.ClientCodec.MAX_CLIENT_FRAME_BYTES) {
         throw new IllegalArgumentException(
             "maxQueuedBytes must be >= one frame (16384), was " + maxQueuedBytes);
       }
@@ -359,7 +360,7 @@ public final class TcpServerConfig {
     public Builder idleTimeout(Duration idleTimeout) {
       if (idleTimeout.isNegative()) {
         throw new IllegalArgumentException("idleTimeout must be >= 0, was "
-                + io.github.ringleader.messaging.node.NodeConfig.format(idleTimeout));
+            + io.github.ringleader.messaging.node.NodeConfig.format(idleTimeout));
       }
       this.idleTimeout = idleTimeout;
       return this;
@@ -406,7 +407,7 @@ public final class TcpServerConfig {
     public Builder helloTimeout(Duration helloTimeout) {
       if (helloTimeout.isNegative()) {
         throw new IllegalArgumentException("helloTimeout must be >= 0, was "
-                + io.github.ringleader.messaging.node.NodeConfig.format(helloTimeout));
+            + io.github.ringleader.messaging.node.NodeConfig.format(helloTimeout));
       }
       this.helloTimeout = helloTimeout;
       return this;
@@ -433,7 +434,8 @@ public final class TcpServerConfig {
       if (maxInFlightSends < 1 || maxInFlightSends > MAX_IN_FLIGHT_SENDS_LIMIT) {
         throw new IllegalArgumentException(
             "maxInFlightSends must be in 1.." + MAX_IN_FLIGHT_SENDS_LIMIT
-                + " (below the node's " + (MAX_IN_FLIGHT_SENDS_LIMIT + 1) + " unanswered sends, beyond which it answers BUSY), was "
+                + " (below the node's " + (MAX_IN_FLIGHT_SENDS_LIMIT + 1)
+                + " unanswered sends, beyond which it answers BUSY), was "
                 + maxInFlightSends);
       }
       this.maxInFlightSends = maxInFlightSends;

@@ -48,10 +48,12 @@ final class TlsChannel {
   private ByteBuffer appIn;
   /** Records wrapped and not written to the socket yet (write mode). */
   private ByteBuffer netOut;
+
   private boolean firstByteSeen;
   private boolean handshakeDone;
   /** The last unwrap wanted more bytes than {@link #netIn} holds: only the socket can help. */
   private boolean underflow;
+
   private boolean inboundClosed;
 
   /** The first byte was not that of a TLS record: a plaintext client on a TLS port. */
@@ -247,7 +249,8 @@ final class TlsChannel {
         noteFinished(result);
         switch (result.getStatus()) {
           case OK:
-            if (result.bytesConsumed() == 0 && result.bytesProduced() == 0
+            if (result.bytesConsumed() == 0
+                && result.bytesProduced() == 0
                 && engine.getHandshakeStatus() != HandshakeStatus.NEED_TASK
                 && engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
               return;

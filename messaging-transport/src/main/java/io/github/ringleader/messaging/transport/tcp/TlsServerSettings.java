@@ -47,14 +47,20 @@ public final class TlsServerSettings {
     return new TlsServerSettings(
         Objects.requireNonNull(certificateChain, "certificateChain"),
         Objects.requireNonNull(privateKey, "privateKey"),
-        null, new char[0], null, DEFAULT_RELOAD_CHECK_INTERVAL);
+        null,
+        new char[0],
+        null,
+        DEFAULT_RELOAD_CHECK_INTERVAL);
   }
 
   /** A PKCS12 file holding one private key entry (its certificate chain with it). */
   public static TlsServerSettings pkcs12(Path file, char[] password) {
     return new TlsServerSettings(
-        null, null, Objects.requireNonNull(file, "file"),
-        Objects.requireNonNull(password, "password").clone(), null,
+        null,
+        null,
+        Objects.requireNonNull(file, "file"),
+        Objects.requireNonNull(password, "password").clone(),
+        null,
         DEFAULT_RELOAD_CHECK_INTERVAL);
   }
 
@@ -64,8 +70,12 @@ public final class TlsServerSettings {
    */
   public TlsServerSettings requireClientCertificates(Path caPem) {
     return new TlsServerSettings(
-        certificateChain, privateKey, pkcs12, pkcs12Password,
-        Objects.requireNonNull(caPem, "caPem"), reloadCheckInterval);
+        certificateChain,
+        privateKey,
+        pkcs12,
+        pkcs12Password,
+        Objects.requireNonNull(caPem, "caPem"),
+        reloadCheckInterval);
   }
 
   /**

@@ -8,5 +8,4 @@
 @NullMarked
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
 import org.jspecify.annotations.NullMarked;

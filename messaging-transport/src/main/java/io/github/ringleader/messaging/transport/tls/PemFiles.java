@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.KeyFactory;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
@@ -42,7 +42,9 @@ public final class PemFiles {
   };
 
   /** id-ecPublicKey, 1.2.840.10045.2.1, as DER. */
-  private static final byte[] EC_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+  private static final byte[] EC_OID = {
+    0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01
+  };
 
   private PemFiles() {}
 
@@ -88,7 +90,8 @@ public final class PemFiles {
       } catch (CertificateException e) {
         throw new IOException(
             file + ": certificate " + (certificates.size() + 1) + " is not valid X.509: "
-                + e.getMessage(), e);
+                + e.getMessage(),
+            e);
       }
     }
     if (certificates.isEmpty()) {
@@ -107,7 +110,8 @@ public final class PemFiles {
         case "PRIVATE KEY":
           return pkcs8(file, base64(file, type, m.group(2)));
         case "RSA PRIVATE KEY":
-          return pkcs8(file, wrap(RSA_OID, new byte[] {0x05, 0x00}, base64(file, type, m.group(2))));
+          return pkcs8(
+              file, wrap(RSA_OID, new byte[] {0x05, 0x00}, base64(file, type, m.group(2))));
         case "EC PRIVATE KEY":
           byte[] sec1 = base64(file, type, m.group(2));
           return pkcs8(file, wrap(EC_OID, curveOf(file, sec1), sec1));
@@ -116,7 +120,7 @@ public final class PemFiles {
               file + ": the private key is encrypted; write it unencrypted (openssl ... -nodes, or"
                   + " openssl pkcs8 -topk8 -nocrypt) and protect the file with its permissions");
         default:
-          // a certificate or parameters in the same file: look on
+        // a certificate or parameters in the same file: look on
       }
     }
     if (text.contains("Proc-Type: 4,ENCRYPTED")) {
@@ -135,30 +139,27 @@ public final class PemFiles {
     if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
       return false;
     }
-    String algorithm =
-        switch (key.getAlgorithm()) {
-          case "RSA" -> "SHA256withRSA";
-          case "EC" -> "SHA256withECDSA";
-          case "RSASSA-PSS" -> "RSASSA-PSS";
-          default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA sign under their own names
-        };
+    String algorithm = switch (key.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC" -> "SHA256withECDSA";
+      case "RSASSA-PSS" -> "RSASSA-PSS";
+      default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA sign under their own names
+    };
     try {
       byte[] challenge = new byte[32];
       new SecureRandom().nextBytes(challenge);
       Signature signer = Signature.getInstance(algorithm);
       if (algorithm.equals("RSASSA-PSS")) {
-        signer.setParameter(
-            new java.security.spec.PSSParameterSpec(
-                "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+        signer.setParameter(new java.security.spec.PSSParameterSpec(
+            "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
       }
       signer.initSign(key);
       signer.update(challenge);
       byte[] signature = signer.sign();
       Signature verifier = Signature.getInstance(algorithm);
       if (algorithm.equals("RSASSA-PSS")) {
-        verifier.setParameter(
-            new java.security.spec.PSSParameterSpec(
-                "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+        verifier.setParameter(new java.security.spec.PSSParameterSpec(
+            "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
       }
       verifier.initVerify(publicKey);
       verifier.update(challenge);

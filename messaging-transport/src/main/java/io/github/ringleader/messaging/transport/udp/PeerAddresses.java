@@ -24,15 +24,14 @@ final class PeerAddresses {
     }
     this.capacity = capacity;
     // Insertion order; heard() re-inserts, so the eldest entry is the member heard longest ago.
-    this.addresses =
-        new LinkedHashMap<>(16, 0.75f, false) {
-          private static final long serialVersionUID = 1L;
+    this.addresses = new LinkedHashMap<>(16, 0.75f, false) {
+      private static final long serialVersionUID = 1L;
 
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Key, InetSocketAddress> eldest) {
-            return size() > PeerAddresses.this.capacity;
-          }
-        };
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Key, InetSocketAddress> eldest) {
+        return size() > PeerAddresses.this.capacity;
+      }
+    };
   }
 
   /** Records that {@code id} of {@code cluster} was just heard from {@code source}. */
@@ -43,7 +42,8 @@ final class PeerAddresses {
   }
 
   /** Where {@code id} of {@code cluster} was last heard from, or null if never (or forgotten). */
-  @Nullable InetSocketAddress addressOf(String cluster, NodeId id) {
+  @Nullable
+  InetSocketAddress addressOf(String cluster, NodeId id) {
     return addresses.get(new Key(cluster, id));
   }
 

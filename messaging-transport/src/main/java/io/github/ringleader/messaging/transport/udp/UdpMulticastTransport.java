@@ -3,10 +3,10 @@ package io.github.ringleader.messaging.transport.udp;
 import io.github.ringleader.messaging.protocol.AuthFailure;
 import io.github.ringleader.messaging.protocol.AuthenticationException;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
-import io.github.ringleader.messaging.protocol.ClusterKey;
-import io.github.ringleader.messaging.protocol.FrameAuthenticator;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
+import io.github.ringleader.messaging.protocol.ClusterKey;
 import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.protocol.FrameAuthenticator;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.Closeable;
@@ -123,6 +123,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
    * queued data, so a flood of data cannot delay a heartbeat into a false failure.
    */
   private final ArrayBlockingQueue<Outbound> urgent = new ArrayBlockingQueue<>(URGENT_QUEUE);
+
   private final Object lifecycle = new Object();
   private volatile LifeState lifeState = LifeState.NEW;
   private volatile @Nullable Io io;
@@ -133,6 +134,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
   /** Filled for every reason here and never changed after, so any thread may read it. */
   private final Map<CodecException.Reason, AtomicLong> malformed =
       new EnumMap<>(CodecException.Reason.class);
+
   private final Map<AuthFailure, AtomicLong> refused = new EnumMap<>(AuthFailure.class);
   private final @Nullable FrameAuthenticator authenticator;
   private final AtomicLong unknownDestination = new AtomicLong();
@@ -171,9 +173,8 @@ public final class UdpMulticastTransport implements ClusterTransport {
   @Override
   public Map<String, Long> droppedFrames() {
     Map<String, Long> dropped = new java.util.TreeMap<>();
-    malformed.forEach(
-        (reason, count) ->
-            dropped.put("malformed_" + reason.name().toLowerCase(java.util.Locale.ROOT), count.get()));
+    malformed.forEach((reason, count) ->
+        dropped.put("malformed_" + reason.name().toLowerCase(java.util.Locale.ROOT), count.get()));
     dropped.put("unknown_destination", unknownDestination.get());
     dropped.put("outbound_dropped", droppedOutbound.get());
     dropped.put("send_error", sendErrors.get());
@@ -185,8 +186,8 @@ public final class UdpMulticastTransport implements ClusterTransport {
   @Override
   public Map<String, Long> authenticationFailures() {
     Map<String, Long> failures = new java.util.TreeMap<>();
-    refused.forEach(
-        (reason, count) -> failures.put(reason.name().toLowerCase(java.util.Locale.ROOT), count.get()));
+    refused.forEach((reason, count) ->
+        failures.put(reason.name().toLowerCase(java.util.Locale.ROOT), count.get()));
     return failures;
   }
 
@@ -418,6 +419,7 @@ public final class UdpMulticastTransport implements ClusterTransport {
      * and one Ethernet frame's payload elsewhere, so a batch is never fragmented on the way.
      */
     private final int maxBatchBytes;
+
     private final SilenceHint silenceHint;
 
     private Io(
@@ -454,7 +456,8 @@ public final class UdpMulticastTransport implements ClusterTransport {
         multicast.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         setReceiveBuffer(multicast, config);
         setMulticastOptions(multicast, config);
-        InetSocketAddress groupBind = new InetSocketAddress(groupBindAddress(config), config.port());
+        InetSocketAddress groupBind =
+            new InetSocketAddress(groupBindAddress(config), config.port());
         try {
           multicast.bind(groupBind);
         } catch (IOException e) {

@@ -276,12 +276,11 @@ public final class UdpTransportConfig {
         found = NetworkInterface.getByName(nameOrAddress);
       }
       if (found == null) {
-        throw new IllegalArgumentException(
-            "networkInterface \""
-                + nameOrAddress
-                + "\" is neither the name nor an address of an interface of this host;"
-                + " interfaces: "
-                + interfaceNames());
+        throw new IllegalArgumentException("networkInterface \""
+            + nameOrAddress
+            + "\" is neither the name nor an address of an interface of this host;"
+            + " interfaces: "
+            + interfaceNames());
       }
       return found;
     } catch (UnknownHostException e) {
@@ -487,9 +486,8 @@ public final class UdpTransportConfig {
             "maxOutboundQueue must be >= 1, was " + maxOutboundQueue);
       }
       if (silenceHintAfter.isNegative()) {
-        throw new IllegalArgumentException(
-            "silenceHintAfter must be >= 0 (0: no hint), was "
-                + io.github.ringleader.messaging.node.NodeConfig.format(silenceHintAfter));
+        throw new IllegalArgumentException("silenceHintAfter must be >= 0 (0: no hint), was "
+            + io.github.ringleader.messaging.node.NodeConfig.format(silenceHintAfter));
       }
       String nifName = networkInterface;
       NetworkInterface nif = nifName == null ? loopbackInterface() : resolveInterface(nifName);
@@ -513,12 +511,11 @@ public final class UdpTransportConfig {
       if (text != null) {
         address = parseIpv4(text);
         if (address == null) {
-          throw new IllegalArgumentException(
-              "group must be an IPv4 address literal such as "
-                  + DEFAULT_GROUP
-                  + ", was \""
-                  + text
-                  + "\"");
+          throw new IllegalArgumentException("group must be an IPv4 address literal such as "
+              + DEFAULT_GROUP
+              + ", was \""
+              + text
+              + "\"");
         }
       }
       if (address == null) {
@@ -552,11 +549,10 @@ public final class UdpTransportConfig {
         Inet4Address implied =
             defaultBindAddress(isLoopback(nif), Collections.list(nif.getInetAddresses()));
         if (implied == null) {
-          throw new IllegalArgumentException(
-              "networkInterface "
-                  + nif.getName()
-                  + " has no IPv4 address (the transport speaks IPv4); name another interface or"
-                  + " set bindAddress");
+          throw new IllegalArgumentException("networkInterface "
+              + nif.getName()
+              + " has no IPv4 address (the transport speaks IPv4); name another interface or"
+              + " set bindAddress");
         }
         return implied;
       }
@@ -573,15 +569,13 @@ public final class UdpTransportConfig {
       }
       if (address.isMulticastAddress()) {
         throw new IllegalArgumentException(
-            "bindAddress must be a unicast address of this host, was "
-                + address.getHostAddress());
+            "bindAddress must be a unicast address of this host, was " + address.getHostAddress());
       }
       if (!address.isLoopbackAddress() && !isLocal(address)) {
-        throw new IllegalArgumentException(
-            "bindAddress "
-                + address.getHostAddress()
-                + " is not an address of this host; interfaces: "
-                + interfaceNames());
+        throw new IllegalArgumentException("bindAddress "
+            + address.getHostAddress()
+            + " is not an address of this host; interfaces: "
+            + interfaceNames());
       }
       return (Inet4Address) address;
     }

@@ -18,8 +18,7 @@ class AddressLimitsTest {
 
   private static InetAddress address(int n) {
     try {
-      return InetAddress.getByAddress(
-          new byte[] {10, (byte) (n >> 16), (byte) (n >> 8), (byte) n});
+      return InetAddress.getByAddress(new byte[] {10, (byte) (n >> 16), (byte) (n >> 8), (byte) n});
     } catch (UnknownHostException e) {
       throw new AssertionError(e);
     }

@@ -1,18 +1,17 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.client.JoinRefusedException;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.auth.FailureThrottle;
 import io.github.ringleader.messaging.auth.FileAuthenticator;
 import io.github.ringleader.messaging.auth.UsersFile;
+import io.github.ringleader.messaging.client.JoinRefusedException;
+import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.ClientCodec;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -32,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * other clients carry on, a resume needs the credential too, and failures are counted.
  */
 class ClientAuthenticationEndToEndTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
+
   private LoopbackCluster cluster;
   private FileAuthenticator authenticator;
   private final TcpTestSupport.Recorder aliceHeard = new TcpTestSupport.Recorder();
@@ -44,16 +45,14 @@ class ClientAuthenticationEndToEndTest {
     UsersFile.addUser(users, "alice", "wonderland".toCharArray(), List.of(), 1_000, random);
     UsersFile.addUser(users, "ops", "pager".toCharArray(), List.of("ops-*"), 1_000, random);
     authenticator = FileAuthenticator.open(users);
-    cluster =
-        LoopbackCluster.builder("auth-e2e")
-            .servers(2)
-            .sessionGrace(Duration.ofSeconds(5))
-            .advertiseClientPorts()
-            .eachNode(
-                (number, node) ->
-                    node.authenticator(authenticator)
-                        .authFailureThrottle(new FailureThrottle(1_000_000L, 20_000_000L, 10_000_000L, 60_000_000_000L, 100)))
-            .start();
+    cluster = LoopbackCluster.builder("auth-e2e")
+        .servers(2)
+        .sessionGrace(Duration.ofSeconds(5))
+        .advertiseClientPorts()
+        .eachNode((number, node) -> node.authenticator(authenticator)
+            .authFailureThrottle(
+                new FailureThrottle(1_000_000L, 20_000_000L, 10_000_000L, 60_000_000_000L, 100)))
+        .start();
   }
 
   @AfterEach
@@ -63,7 +62,10 @@ class ClientAuthenticationEndToEndTest {
   }
 
   private MessagingClient.Builder client(int server, String name) {
-    return MessagingClient.builder().address("127.0.0.1", cluster.port(server)).name(name).balance(false);
+    return MessagingClient.builder()
+        .address("127.0.0.1", cluster.port(server))
+        .name(name)
+        .balance(false);
   }
 
   private JoinRefusedException refused(MessagingClient.Builder builder) {
@@ -74,14 +76,17 @@ class ClientAuthenticationEndToEndTest {
 
   @Test
   void theRightPasswordJoinsAndAWrongOrMissingOneIsRefusedWhileOthersCarryOn() throws Exception {
-    MessagingClient alice =
-        cluster.join(client(0, "alice").listener(aliceHeard).credential("alice", "wonderland".toCharArray()));
-    MessagingClient ops = cluster.join(client(1, "ops").credential("ops", () -> "pager".toCharArray()));
+    MessagingClient alice = cluster.join(
+        client(0, "alice").listener(aliceHeard).credential("alice", "wonderland".toCharArray()));
+    MessagingClient ops =
+        cluster.join(client(1, "ops").credential("ops", () -> "pager".toCharArray()));
 
-    JoinRefusedException wrong = refused(client(0, "ops-2").credential("ops", "pagr".toCharArray()));
+    JoinRefusedException wrong =
+        refused(client(0, "ops-2").credential("ops", "pagr".toCharArray()));
     assertThat(wrong.code()).isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
     assertThat(wrong.reason()).isEqualTo("wrong user name or secret");
-    JoinRefusedException unknown = refused(client(0, "mallory").credential("mallory", "x".toCharArray()));
+    JoinRefusedException unknown =
+        refused(client(0, "mallory").credential("mallory", "x".toCharArray()));
     assertThat(unknown.reason()).isEqualTo(wrong.reason());
     JoinRefusedException missing = refused(client(0, "ops-3"));
     assertThat(missing.code()).isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
@@ -95,7 +100,8 @@ class ClientAuthenticationEndToEndTest {
         .containsEntry("client_wrong_secret", 1L)
         .containsEntry("client_unknown_user", 1L)
         .containsEntry("client_no_credential", 1L);
-    assertThat(cluster.node(0).metrics().refusals()).containsEntry(ServerEvent.Reason.NOT_AUTHENTICATED, 3L);
+    assertThat(cluster.node(0).metrics().refusals())
+        .containsEntry(ServerEvent.Reason.NOT_AUTHENTICATED, 3L);
   }
 
   @Test
@@ -103,19 +109,28 @@ class ClientAuthenticationEndToEndTest {
     JoinRefusedException e = refused(client(0, "alice").credential("ops", "pager".toCharArray()));
     assertThat(e.code()).isEqualTo(ServerEvent.Reason.NOT_AUTHORIZED);
     assertThat(e.reason()).isEqualTo("user ops may not take the name alice");
-    assertThat(cluster.join(client(0, "ops-night").credential("ops", "pager".toCharArray())).isClosed()).isFalse();
-    assertThat(cluster.node(0).metrics().authenticationFailures()).containsEntry("client_name_not_allowed", 1L);
+    assertThat(cluster
+            .join(client(0, "ops-night").credential("ops", "pager".toCharArray()))
+            .isClosed())
+        .isFalse();
+    assertThat(cluster.node(0).metrics().authenticationFailures())
+        .containsEntry("client_name_not_allowed", 1L);
   }
 
   @Test
   void repeatedFailuresAreCountedAndTheServerStillAnswersEveryone() throws Exception {
     for (int i = 0; i < 5; i++) {
-      assertThat(refused(client(1, "alice").credential("alice", ("guess" + i).toCharArray())).code())
+      assertThat(refused(client(1, "alice").credential("alice", ("guess" + i).toCharArray()))
+              .code())
           .isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
     }
-    assertThat(cluster.node(1).metrics().authenticationFailures()).containsEntry("client_wrong_secret", 5L);
+    assertThat(cluster.node(1).metrics().authenticationFailures())
+        .containsEntry("client_wrong_secret", 5L);
     // The user's own sign-in still gets through (its wait is capped, never a lock-out).
-    assertThat(cluster.join(client(1, "alice").credential("alice", "wonderland".toCharArray())).isClosed()).isFalse();
+    assertThat(cluster
+            .join(client(1, "alice").credential("alice", "wonderland".toCharArray()))
+            .isClosed())
+        .isFalse();
   }
 
   @Test
@@ -128,14 +143,25 @@ class ClientAuthenticationEndToEndTest {
     await(() -> "alice's session held", () -> cluster.node(1).metrics().heldSessions() == 1);
 
     try (Socket bare = connect(1)) {
-      write(bare, new ClientRequest.Resume("alice", welcome.session(), welcome.epoch(), welcome.seq(), welcome.token()));
+      write(
+          bare,
+          new ClientRequest.Resume(
+              "alice", welcome.session(), welcome.epoch(), welcome.seq(), welcome.token()));
       ServerEvent answer = answer(bare);
       assertThat(answer).isInstanceOf(ServerEvent.Refused.class);
-      assertThat(((ServerEvent.Refused) answer).code()).isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
+      assertThat(((ServerEvent.Refused) answer).code())
+          .isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
     }
     try (Socket signed = connect(1)) {
-      write(signed, new ClientRequest.Resume(
-          "alice", welcome.session(), welcome.epoch(), welcome.seq(), welcome.token(), credential()));
+      write(
+          signed,
+          new ClientRequest.Resume(
+              "alice",
+              welcome.session(),
+              welcome.epoch(),
+              welcome.seq(),
+              welcome.token(),
+              credential()));
       ServerEvent answer = answer(signed);
       assertThat(answer).isInstanceOf(ServerEvent.Resumed.class);
     }
@@ -143,18 +169,16 @@ class ClientAuthenticationEndToEndTest {
 
   @Test
   void theSdkShowsItsCredentialAgainWhenItResumesAfterItsServerStops() throws Exception {
-    java.util.concurrent.CopyOnWriteArrayList<ServerEvent.Resumed> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
-    MessagingClient alice =
-        cluster.join(
-            client(0, "alice")
-                .credential("alice", "wonderland".toCharArray())
-                .listener(
-                    new io.github.ringleader.messaging.session.ClientSession.Listener() {
-                      @Override
-                      public void onResumed(ServerEvent.Resumed r) {
-                        resumed.add(r);
-                      }
-                    }));
+    java.util.concurrent.CopyOnWriteArrayList<ServerEvent.Resumed> resumed =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    MessagingClient alice = cluster.join(client(0, "alice")
+        .credential("alice", "wonderland".toCharArray())
+        .listener(new io.github.ringleader.messaging.session.ClientSession.Listener() {
+          @Override
+          public void onResumed(ServerEvent.Resumed r) {
+            resumed.add(r);
+          }
+        }));
     cluster.node(0).close(); // a clean stop: alice is told goodbye and resumes on server2
     await(() -> "alice resumes on server2", () -> !resumed.isEmpty());
     assertThat(resumed.get(0).server().value()).isEqualTo("server2");
@@ -164,28 +188,35 @@ class ClientAuthenticationEndToEndTest {
   @Test
   void aClientWhoseUserWasRemovedGivesUpInsteadOfRetryingWhenItMustSignInAgain() throws Exception {
     TcpTestSupport.Recorder heard = new TcpTestSupport.Recorder();
-    MessagingClient ops = cluster.join(client(0, "ops").listener(heard).credential("ops", "pager".toCharArray()));
+    MessagingClient ops =
+        cluster.join(client(0, "ops").listener(heard).credential("ops", "pager".toCharArray()));
     Path users = dir.resolve("users.txt");
     java.nio.file.Files.write(
         users,
-        java.nio.file.Files.readAllLines(users).stream().filter(line -> !line.startsWith("ops:")).toList());
+        java.nio.file.Files.readAllLines(users).stream()
+            .filter(line -> !line.startsWith("ops:"))
+            .toList());
     java.nio.file.Files.setLastModifiedTime(
         users, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
     // The file is looked at again at most once a second, when someone signs in.
-    await(
-        () -> "the authenticator to forget ops",
-        () -> {
-          try {
-            cluster.join(client(1, "alice").credential("alice", "wonderland".toCharArray())).close();
-          } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-          }
-          return !authenticator.users().containsKey("ops");
-        });
+    await(() -> "the authenticator to forget ops", () -> {
+      try {
+        cluster
+            .join(client(1, "alice").credential("alice", "wonderland".toCharArray()))
+            .close();
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+      return !authenticator.users().containsKey("ops");
+    });
     cluster.node(0).close(); // ops must resume on server2, which no longer knows the user
     await(() -> "ops to give up", ops::isClosed);
-    assertThat(heard.closed).singleElement().asString().contains("no longer accepts this client's credential");
-    assertThat(cluster.node(1).metrics().authenticationFailures().get("client_unknown_user")).isPositive();
+    assertThat(heard.closed)
+        .singleElement()
+        .asString()
+        .contains("no longer accepts this client's credential");
+    assertThat(cluster.node(1).metrics().authenticationFailures().get("client_unknown_user"))
+        .isPositive();
   }
 
   private static Credential credential() {
@@ -203,7 +234,8 @@ class ClientAuthenticationEndToEndTest {
   private static ServerEvent answer(Socket socket) throws Exception {
     while (true) {
       ServerEvent event = TcpTestSupport.readOne(socket);
-      if (event instanceof ServerEvent.Welcome || event instanceof ServerEvent.Resumed
+      if (event instanceof ServerEvent.Welcome
+          || event instanceof ServerEvent.Resumed
           || event instanceof ServerEvent.Refused) {
         return event;
       }
@@ -215,5 +247,4 @@ class ClientAuthenticationEndToEndTest {
     out.write(ClientCodec.encodeRequest(request));
     out.flush();
   }
-
 }

@@ -1,12 +1,12 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -31,11 +31,10 @@ class ClientPlacementEndToEndTest {
   void startCluster(org.junit.jupiter.api.TestInfo test) throws Exception {
     // Placement is under test: no client may be moved meanwhile, except where rebalancing is.
     boolean rebalance = test.getTags().contains("rebalancing");
-    cluster =
-        LoopbackCluster.builder("placement")
-            .advertiseClientPorts()
-            .eachNode((number, node) -> node.capacity(number == 1 ? 12 : 100).rebalance(rebalance))
-            .start();
+    cluster = LoopbackCluster.builder("placement")
+        .advertiseClientPorts()
+        .eachNode((number, node) -> node.capacity(number == 1 ? 12 : 100).rebalance(rebalance))
+        .start();
   }
 
   @AfterEach
@@ -79,8 +78,8 @@ class ClientPlacementEndToEndTest {
   void aClientThatDoesNotAskForBalancingStaysWhereItConnected() throws IOException {
     fillServer1With(10);
 
-    MessagingClient stays =
-        join(MessagingClient.builder().address("127.0.0.1", port(1)).name("stays").balance(false));
+    MessagingClient stays = join(
+        MessagingClient.builder().address("127.0.0.1", port(1)).name("stays").balance(false));
 
     assertThat(stays.welcome().server()).isEqualTo(NodeId.of("server1"));
   }
@@ -89,14 +88,16 @@ class ClientPlacementEndToEndTest {
   void balancedClientsSpreadOverTheServersAndNeverBounce() throws IOException {
     List<NodeId> landed = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      landed.add(
-          join(MessagingClient.builder().address("127.0.0.1", port(1)).name("u" + i))
-              .welcome()
-              .server());
+      landed.add(join(MessagingClient.builder().address("127.0.0.1", port(1)).name("u" + i))
+          .welcome()
+          .server());
       int expected = i + 1;
       await(
           () -> "server1 knows of " + expected + " clients",
-          () -> cluster.node(0).view().members().stream().mapToInt(m -> m.clients()).sum() == expected);
+          () -> cluster.node(0).view().members().stream()
+                  .mapToInt(m -> m.clients())
+                  .sum()
+              == expected);
     }
     // server1 has room for 12, the others for 100: the first goes to server1 (all empty), then
     // the lighter servers take turns.
@@ -109,8 +110,8 @@ class ClientPlacementEndToEndTest {
   void aFullServerRedirectsTheClientToAServerWithRoom() throws IOException {
     fillServer1With(12);
 
-    MessagingClient redirected =
-        join(MessagingClient.builder().address("127.0.0.1", port(1)).name("late").balance(false));
+    MessagingClient redirected = join(
+        MessagingClient.builder().address("127.0.0.1", port(1)).name("late").balance(false));
 
     assertThat(redirected.welcome().server()).isNotEqualTo(NodeId.of("server1"));
   }
@@ -121,13 +122,11 @@ class ClientPlacementEndToEndTest {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closedPort = socket.getLocalPort();
     }
-    MessagingClient client =
-        join(
-            MessagingClient.builder()
-                .address("127.0.0.1", closedPort)
-                .address("127.0.0.1", port(2))
-                .name("patient")
-                .balance(false));
+    MessagingClient client = join(MessagingClient.builder()
+        .address("127.0.0.1", closedPort)
+        .address("127.0.0.1", port(2))
+        .name("patient")
+        .balance(false));
 
     assertThat(client.welcome().server()).isEqualTo(NodeId.of("server2"));
   }
@@ -141,14 +140,12 @@ class ClientPlacementEndToEndTest {
       closed1 = a.getLocalPort();
       closed2 = b.getLocalPort();
     }
-    assertThatThrownBy(
-            () ->
-                MessagingClient.builder()
-                    .address("127.0.0.1", closed1)
-                    .address("127.0.0.1", closed2)
-                    .name("nobody")
-                    .timeout(TIMEOUT)
-                    .connect())
+    assertThatThrownBy(() -> MessagingClient.builder()
+            .address("127.0.0.1", closed1)
+            .address("127.0.0.1", closed2)
+            .name("nobody")
+            .timeout(TIMEOUT)
+            .connect())
         .isInstanceOf(IOException.class)
         .hasMessageStartingWith("cannot connect to any of 2 servers: ")
         .hasMessageContaining("127.0.0.1:" + closed1 + ": ")
@@ -158,15 +155,16 @@ class ClientPlacementEndToEndTest {
   @Test
   void aClientKeepsACurrentListOfTheServersWithTheLeaderMarked() throws IOException {
     TcpTestSupport.Recorder recorder = new TcpTestSupport.Recorder();
-    MessagingClient alice =
-        join(
-            MessagingClient.builder()
-                .address("127.0.0.1", port(1))
-                .name("alice")
-                .listener(recorder)
-                .balance(false));
+    MessagingClient alice = join(MessagingClient.builder()
+        .address("127.0.0.1", port(1))
+        .name("alice")
+        .listener(recorder)
+        .balance(false));
     assertThat(alice.servers().servers())
-        .extracting(ServerEvent.ServerInfo::id, ServerEvent.ServerInfo::port, ServerEvent.ServerInfo::leader)
+        .extracting(
+            ServerEvent.ServerInfo::id,
+            ServerEvent.ServerInfo::port,
+            ServerEvent.ServerInfo::leader)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(NodeId.of("server1"), port(1), false),
             org.assertj.core.groups.Tuple.tuple(NodeId.of("server2"), port(2), false),
@@ -183,13 +181,12 @@ class ClientPlacementEndToEndTest {
   @Test
   void aServerThatStopsSaysGoodbyeToItsClients() throws IOException {
     TcpTestSupport.Recorder recorder = new TcpTestSupport.Recorder();
-    join(
-        MessagingClient.builder()
-            .address("127.0.0.1", port(1))
-            .name("alice")
-            .listener(recorder)
-            .balance(false)
-            .failover(false));
+    join(MessagingClient.builder()
+        .address("127.0.0.1", port(1))
+        .name("alice")
+        .listener(recorder)
+        .balance(false)
+        .failover(false));
 
     cluster.node(0).close();
 
@@ -203,14 +200,18 @@ class ClientPlacementEndToEndTest {
     TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
     MessagingClient aliceClient = join(fastFailover("alice", 1, alice));
     long session = aliceClient.welcome().session();
-    MessagingClient bobClient =
-        join(MessagingClient.builder().address("127.0.0.1", port(2)).name("bob").listener(bob).balance(false));
+    MessagingClient bobClient = join(MessagingClient.builder()
+        .address("127.0.0.1", port(2))
+        .name("bob")
+        .listener(bob)
+        .balance(false));
 
     cluster.node(0).close();
     bobClient.send("alice", "did you move?"); // while alice moves, or just before
 
     await(() -> "alice resumed: " + alice.lost, () -> !alice.resumed.isEmpty());
-    assertThat(alice.lost).containsExactly("the server said goodbye: server server1 is shutting down");
+    assertThat(alice.lost)
+        .containsExactly("the server said goodbye: server server1 is shutting down");
     assertThat(alice.resumed.get(0).server()).isNotEqualTo(NodeId.of("server1"));
     assertThat(alice.resumed.get(0).session()).as("the same session").isEqualTo(session);
     assertThat(alice.reconnected).as("not a new session").isEmpty();
@@ -218,7 +219,9 @@ class ClientPlacementEndToEndTest {
     await(() -> "alice got bob's message: " + alice.messages, () -> alice.hasText("did you move?"));
     aliceClient.send("bob", "still here");
     await(() -> "bob hears alice again", () -> bob.hasText("still here"));
-    assertThat(alice.messages.stream().map(ServerEvent.Message::text).toList()).as("once").containsOnlyOnce("did you move?");
+    assertThat(alice.messages.stream().map(ServerEvent.Message::text).toList())
+        .as("once")
+        .containsOnlyOnce("did you move?");
     assertThat(bob.presences).as("bob never saw alice leave").noneMatch(p -> !p.joined());
   }
 
@@ -248,9 +251,12 @@ class ClientPlacementEndToEndTest {
       assertThat(r.resumed).as("c%d moved at most once", i).hasSizeLessThanOrEqualTo(1);
     }
     crowd.get(0).send("after the moves");
-    await(() -> "everyone got it", () -> recorders.stream().allMatch(r -> r.hasText("after the moves")));
+    await(
+        () -> "everyone got it",
+        () -> recorders.stream().allMatch(r -> r.hasText("after the moves")));
     for (FailoverRecorder r : recorders) {
-      assertThat(r.messages.stream().map(ServerEvent.Message::text).toList()).containsOnlyOnce("after the moves");
+      assertThat(r.messages.stream().map(ServerEvent.Message::text).toList())
+          .containsOnlyOnce("after the moves");
       assertThat(r.presences).as("nobody was seen leaving").noneMatch(p -> !p.joined());
     }
   }
@@ -267,10 +273,12 @@ class ClientPlacementEndToEndTest {
         .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
   }
 
-  private interface ClientSessionListener extends io.github.ringleader.messaging.session.ClientSession.Listener {}
+  private interface ClientSessionListener
+      extends io.github.ringleader.messaging.session.ClientSession.Listener {}
 
   /** Also records what the failover tells. */
-  static final class FailoverRecorder extends TcpTestSupport.Recorder implements ClientSessionListener {
+  static final class FailoverRecorder extends TcpTestSupport.Recorder
+      implements ClientSessionListener {
     final List<String> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<ServerEvent.Welcome> reconnected = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<ServerEvent.Resumed> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -278,7 +286,8 @@ class ClientPlacementEndToEndTest {
 
     @Override
     public void onConnectionLost(
-        String reason, List<io.github.ringleader.messaging.session.ClientRequest.Send> unconfirmed) {
+        String reason,
+        List<io.github.ringleader.messaging.session.ClientRequest.Send> unconfirmed) {
       lost.add(reason);
     }
 

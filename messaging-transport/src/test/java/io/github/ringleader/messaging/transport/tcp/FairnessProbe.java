@@ -1,10 +1,10 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.protocol.ClientCodec;
+import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.CodecException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -55,8 +55,10 @@ class FairnessProbe {
   void measure() throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     List<Socket> sockets = new ArrayList<>();
-    try (LoopbackCluster cluster =
-            LoopbackCluster.builder("probe-" + ProcessHandle.current().pid()).servers(1).start();
+    try (LoopbackCluster cluster = LoopbackCluster.builder(
+                "probe-" + ProcessHandle.current().pid())
+            .servers(1)
+            .start();
         TcpClientServer server = countingServer(cluster)) {
       long floodEnds = System.nanoTime() + FLOOD_LIMIT_NANOS;
       for (int f = 1; f <= FLOODERS; f++) {
@@ -78,7 +80,9 @@ class FairnessProbe {
         long seq = i + 1;
         long before = floodAccepted.get();
         long sentAt = System.nanoTime();
-        quiet.getOutputStream().write(ClientCodec.encodeRequest(new ClientRequest.Send(seq, "quiet", "q")));
+        quiet
+            .getOutputStream()
+            .write(ClientCodec.encodeRequest(new ClientRequest.Send(seq, "quiet", "q")));
         ServerEvent event;
         do {
           event = read(in); // the socket's read timeout bounds this
@@ -93,10 +97,16 @@ class FairnessProbe {
           Locale.ROOT,
           "PROBE flooders=%d budget=%d %s: flooders' sends accepted before the quiet one's"
               + " p50 %d p99 %d max %d; quiet latency ms p50 %.1f p99 %.1f max %.1f; %s%n",
-          FLOODERS, BUDGET, LIST ? "ListUsers flood" : "send flood",
-          floodBefore[SAMPLES / 2], floodBefore[SAMPLES * 99 / 100], floodBefore[SAMPLES - 1],
-          latencyNanos[SAMPLES / 2] / 1e6, latencyNanos[SAMPLES * 99 / 100] / 1e6,
-          latencyNanos[SAMPLES - 1] / 1e6, server.stats());
+          FLOODERS,
+          BUDGET,
+          LIST ? "ListUsers flood" : "send flood",
+          floodBefore[SAMPLES / 2],
+          floodBefore[SAMPLES * 99 / 100],
+          floodBefore[SAMPLES - 1],
+          latencyNanos[SAMPLES / 2] / 1e6,
+          latencyNanos[SAMPLES * 99 / 100] / 1e6,
+          latencyNanos[SAMPLES - 1] / 1e6,
+          server.stats());
     } finally {
       stop.set(true);
       for (Socket socket : sockets) {
@@ -109,31 +119,33 @@ class FairnessProbe {
   private TcpClientServer countingServer(LoopbackCluster cluster) throws IOException {
     TcpClientServer.ClientAcceptor node = TcpClientServer.ClientAcceptor.of(cluster.node(0));
     return TcpClientServer.start(
-        TcpServerConfig.builder().host("127.0.0.1").port(0).maxInFlightSendsAllClients(BUDGET).build(),
-        link ->
-            node.connect(
-                new ClientLink() {
-                  private volatile boolean quiet;
+        TcpServerConfig.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .maxInFlightSendsAllClients(BUDGET)
+            .build(),
+        link -> node.connect(new ClientLink() {
+          private volatile boolean quiet;
 
-                  @Override
-                  public void send(ServerEvent event) {
-                    if (event instanceof ServerEvent.Welcome welcome) {
-                      quiet = welcome.name().equals("quiet");
-                    } else if (event instanceof ServerEvent.Accepted) {
-                      if (quiet) {
-                        floodAcceptedAtQuiet.set(floodAccepted.get());
-                      } else {
-                        floodAccepted.incrementAndGet();
-                      }
-                    }
-                    link.send(event);
-                  }
+          @Override
+          public void send(ServerEvent event) {
+            if (event instanceof ServerEvent.Welcome welcome) {
+              quiet = welcome.name().equals("quiet");
+            } else if (event instanceof ServerEvent.Accepted) {
+              if (quiet) {
+                floodAcceptedAtQuiet.set(floodAccepted.get());
+              } else {
+                floodAccepted.incrementAndGet();
+              }
+            }
+            link.send(event);
+          }
 
-                  @Override
-                  public void close() {
-                    link.close();
-                  }
-                }));
+          @Override
+          public void close() {
+            link.close();
+          }
+        }));
   }
 
   private static void start(Runnable task) {
@@ -179,9 +191,11 @@ class FairnessProbe {
     return socket;
   }
 
-  private static DataInputStream hello(Socket socket, String name) throws IOException, CodecException {
+  private static DataInputStream hello(Socket socket, String name)
+      throws IOException, CodecException {
     socket.getOutputStream().write(ClientCodec.encodeRequest(new ClientRequest.Hello(name)));
-    DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+    DataInputStream in =
+        new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
     while (!(read(in) instanceof ServerEvent.Welcome)) {
       // skip what comes before the welcome
     }

@@ -1,12 +1,12 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.NodeListener;
+import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,23 +44,20 @@ class FloodStressEndToEndTest {
 
   @BeforeEach
   void startCluster() throws Exception {
-    cluster =
-        LoopbackCluster.builder("flood-stress")
-            .eachNode((number, node) -> node.heartbeatInterval(HEARTBEAT))
-            .listener(
-                id ->
-                    new NodeListener() {
-                      @Override
-                      public void onMemberFailed(MemberInfo member) {
-                        falseAlarms.add(id + " took " + member.id() + " for dead");
-                      }
+    cluster = LoopbackCluster.builder("flood-stress")
+        .eachNode((number, node) -> node.heartbeatInterval(HEARTBEAT))
+        .listener(id -> new NodeListener() {
+          @Override
+          public void onMemberFailed(MemberInfo member) {
+            falseAlarms.add(id + " took " + member.id() + " for dead");
+          }
 
-                      @Override
-                      public void onMemberLeft(MemberInfo member) {
-                        falseAlarms.add(id + " saw " + member.id() + " leave");
-                      }
-                    })
-            .start();
+          @Override
+          public void onMemberLeft(MemberInfo member) {
+            falseAlarms.add(id + " saw " + member.id() + " leave");
+          }
+        })
+        .start();
   }
 
   @AfterEach
@@ -94,18 +91,17 @@ class FloodStressEndToEndTest {
     for (int i = 0; i < FLOODERS; i++) {
       MessagingClient client = flooders.get(i);
       String name = names.get(i);
-      Thread sender =
-          new Thread(
-              () -> {
-                try {
-                  for (int n = 1; n <= MESSAGES_EACH; n++) {
-                    client.send(name + " " + n);
-                  }
-                } catch (IOException e) {
-                  throw new IllegalStateException(e);
-                }
-              },
-              "flooder-" + name);
+      Thread sender = new Thread(
+          () -> {
+            try {
+              for (int n = 1; n <= MESSAGES_EACH; n++) {
+                client.send(name + " " + n);
+              }
+            } catch (IOException e) {
+              throw new IllegalStateException(e);
+            }
+          },
+          "flooder-" + name);
       senders.add(sender);
       sender.start();
     }
@@ -156,7 +152,9 @@ class FloodStressEndToEndTest {
         }
       }
       assertThat(lastQuiet)
-          .as("%s got the quiet clients' last message at %d of %d", receiver.getKey(), lastQuiet, got.size())
+          .as(
+              "%s got the quiet clients' last message at %d of %d",
+              receiver.getKey(), lastQuiet, got.size())
           .isLessThan(got.size() / 2);
     }
     assertThat(falseAlarms).as("no server was taken for dead under the flood").isEmpty();
@@ -164,7 +162,8 @@ class FloodStressEndToEndTest {
 
   private static String counts(Map<String, TcpTestSupport.Recorder> recorders) {
     StringBuilder out = new StringBuilder();
-    recorders.forEach((name, r) -> out.append(name).append('=').append(r.messages.size()).append(' '));
+    recorders.forEach(
+        (name, r) -> out.append(name).append('=').append(r.messages.size()).append(' '));
     return out.toString().trim();
   }
 }

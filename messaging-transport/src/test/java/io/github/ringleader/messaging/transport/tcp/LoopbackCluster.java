@@ -1,13 +1,13 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 
-import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.node.NodeState;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport;
 import java.io.IOException;
@@ -65,8 +65,7 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   /** Connects {@code name} to server {@code index + 1}; the client is closed with the cluster. */
-  MessagingClient join(int index, String name, ClientSession.Listener listener)
-      throws IOException {
+  MessagingClient join(int index, String name, ClientSession.Listener listener) throws IOException {
     return track(
         MessagingClient.connect("127.0.0.1", port(index), name, listener, TcpTestSupport.WAIT));
   }
@@ -170,9 +169,9 @@ final class LoopbackCluster implements AutoCloseable {
           // The client port goes into the heartbeats, so the TCP server binds first and hands its
           // connections to the node once the node exists.
           CompletableFuture<MessagingNode> built = new CompletableFuture<>();
-          TcpClientServer tcp =
-              TcpClientServer.start(
-                  tcpConfig(), link -> TcpClientServer.ClientAcceptor.of(built.join()).connect(link));
+          TcpClientServer tcp = TcpClientServer.start(
+              tcpConfig(),
+              link -> TcpClientServer.ClientAcceptor.of(built.join()).connect(link));
           cluster.servers.add(tcp);
           node.clientPort(tcp.localPort()).clientHost("127.0.0.1");
           started.add(startNode(cluster, node, number, groupPort, built));

@@ -1,10 +1,10 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
@@ -46,8 +46,11 @@ class ReconnectBufferEndToEndTest {
     SendingOnLoss alice = new SendingOnLoss(count);
     alice.client.set(cluster.join(failover("alice").listener(alice)));
     TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
-    cluster.join(
-        MessagingClient.builder().address("127.0.0.1", cluster.port(1)).name("bob").listener(bob).balance(false));
+    cluster.join(MessagingClient.builder()
+        .address("127.0.0.1", cluster.port(1))
+        .name("bob")
+        .listener(bob)
+        .balance(false));
     alice.client().send(null, "before");
     await(() -> "bob had alice's first message", () -> bob.hasText("before"));
 
@@ -55,17 +58,23 @@ class ReconnectBufferEndToEndTest {
 
     await(
         Duration.ofSeconds(30),
-        () -> "bob had all of alice's messages: " + bob.messages.size() + ", refused " + alice.refused,
+        () -> "bob had all of alice's messages: " + bob.messages.size() + ", refused "
+            + alice.refused,
         () -> bob.messages.size() >= count + 1 || !alice.refused.isEmpty());
     assertThat(alice.refused).as("no send refused").isEmpty();
     assertThat(alice.resumed).as("the same session, resumed").hasSize(1);
     List<String> expected = IntStream.range(0, count).mapToObj(i -> "m" + i).toList();
-    List<String> received =
-        bob.messages.stream().filter(m -> m.from().equals("alice")).map(ServerEvent.Message::text).toList();
+    List<String> received = bob.messages.stream()
+        .filter(m -> m.from().equals("alice"))
+        .map(ServerEvent.Message::text)
+        .toList();
     assertThat(received.get(0)).isEqualTo("before");
     assertThat(received.subList(1, received.size())).as("each once, in order").isEqualTo(expected);
     await(() -> "alice had every answer", () -> alice.accepted.size() == count + 1);
-    assertThat(alice.accepted).as("accepted in order, once each").isSorted().doesNotHaveDuplicates();
+    assertThat(alice.accepted)
+        .as("accepted in order, once each")
+        .isSorted()
+        .doesNotHaveDuplicates();
     assertThat(alice.rejected).isEmpty();
   }
 
@@ -73,7 +82,8 @@ class ReconnectBufferEndToEndTest {
   void pastItsBudgetASendDuringAFailoverSaysTheBufferIsFullAndHowMuchWaits() throws IOException {
     long perMessage = ClientSession.keptSize(null, "m0");
     SendingOnLoss alice = new SendingOnLoss(10);
-    alice.client.set(cluster.join(failover("alice").listener(alice).reconnectBufferBytes(3 * perMessage)));
+    alice.client.set(
+        cluster.join(failover("alice").listener(alice).reconnectBufferBytes(3 * perMessage)));
 
     cluster.node(0).close();
 
@@ -81,8 +91,9 @@ class ReconnectBufferEndToEndTest {
     assertThat(alice.refused)
         .as("the 4th to the 10th are refused")
         .hasSize(7)
-        .allSatisfy(message -> assertThat(message).isEqualTo(
-            "reconnect buffer full: " + 3 * perMessage + " bytes of 3 messages wait for the session"
+        .allSatisfy(message -> assertThat(message)
+            .isEqualTo("reconnect buffer full: " + 3 * perMessage
+                + " bytes of 3 messages wait for the session"
                 + " to resume; this one needs " + perMessage + " and the limit is " + 3 * perMessage
                 + " (MessagingClient.Builder.reconnectBufferBytes)"));
     await(() -> "the three kept were accepted", () -> alice.accepted.size() == 3);
@@ -96,7 +107,10 @@ class ReconnectBufferEndToEndTest {
     cluster.node(0).close();
 
     await(() -> "alice resumed", () -> !alice.resumed.isEmpty());
-    assertThat(alice.refused).singleElement().asString().startsWith("reconnect buffer full: 0 bytes of 0 messages");
+    assertThat(alice.refused)
+        .singleElement()
+        .asString()
+        .startsWith("reconnect buffer full: 0 bytes of 0 messages");
     assertThatThrownBy(() -> MessagingClient.builder().reconnectBufferBytes(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBufferBytes must be >= 0, was -1");

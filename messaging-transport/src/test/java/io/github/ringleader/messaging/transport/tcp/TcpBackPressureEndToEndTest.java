@@ -4,9 +4,9 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.ClientCodec;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -25,7 +25,8 @@ class TcpBackPressureEndToEndTest {
   @Test
   void aClientPipeliningFourTimesTheNodesBusyBoundHasEverySendAcceptedInOrder() throws Exception {
     TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
-    try (LoopbackCluster cluster = LoopbackCluster.builder("tcp-back-pressure").servers(1).start();
+    try (LoopbackCluster cluster =
+            LoopbackCluster.builder("tcp-back-pressure").servers(1).start();
         Socket alice = new Socket()) {
       TcpClientServer tcp = cluster.server(0);
       cluster.join(0, "bob", bob);
@@ -50,10 +51,9 @@ class TcpBackPressureEndToEndTest {
         }
       }
       assertThat(answers)
-          .containsExactlyElementsOf(
-              LongStream.rangeClosed(1, total)
-                  .mapToObj(ServerEvent.Accepted::new)
-                  .collect(Collectors.toList()));
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, total)
+              .mapToObj(ServerEvent.Accepted::new)
+              .collect(Collectors.toList()));
       List<String> expected =
           LongStream.rangeClosed(1, total).mapToObj(i -> "m" + i).collect(Collectors.toList());
       await(() -> "bob has every message", () -> bob.messages.size() == total);

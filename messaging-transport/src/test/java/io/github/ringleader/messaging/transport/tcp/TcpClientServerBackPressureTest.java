@@ -4,10 +4,10 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -49,15 +49,14 @@ class TcpClientServerBackPressureTest {
   /** Starts a server whose sessions refuse any send beyond {@code busyAbove} unanswered. */
   private TcpClientServer start(TcpServerConfig.Builder config, int busyAbove, LongSupplier clock)
       throws IOException {
-    TcpClientServer server =
-        TcpClientServer.start(
-            config.host("127.0.0.1").port(0).build(),
-            link -> {
-              FakeSession session = new FakeSession(link, busyAbove);
-              sessions.add(session);
-              return session;
-            },
-            clock);
+    TcpClientServer server = TcpClientServer.start(
+        config.host("127.0.0.1").port(0).build(),
+        link -> {
+          FakeSession session = new FakeSession(link, busyAbove);
+          sessions.add(session);
+          return session;
+        },
+        clock);
     started = server;
     return server;
   }
@@ -133,7 +132,8 @@ class TcpClientServerBackPressureTest {
     }
 
     int sends() {
-      return (int) requests.stream().filter(r -> r instanceof ClientRequest.Send).count();
+      return (int)
+          requests.stream().filter(r -> r instanceof ClientRequest.Send).count();
     }
 
     List<Long> sendSeqs() {
@@ -149,42 +149,41 @@ class TcpClientServerBackPressureTest {
    * them wait, or all {@code total} have arrived; ends when all are answered, or after the wait.
    */
   private void answerInBatches(FakeSession session, int total, int batch) {
-    Thread t =
-        new Thread(
-            () -> {
-              long deadline = System.nanoTime() + TcpTestSupport.WAIT.toNanos();
-              int answered = 0;
-              while (answered < total && !stopping.get() && System.nanoTime() - deadline < 0) {
-                if (session.withheld.size() >= batch || session.sends() == total) {
-                  answered += session.release();
-                } else {
-                  LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-                }
-              }
-            },
-            "fake-node-loop");
+    Thread t = new Thread(
+        () -> {
+          long deadline = System.nanoTime() + TcpTestSupport.WAIT.toNanos();
+          int answered = 0;
+          while (answered < total && !stopping.get() && System.nanoTime() - deadline < 0) {
+            if (session.withheld.size() >= batch || session.sends() == total) {
+              answered += session.release();
+            } else {
+              LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+          }
+        },
+        "fake-node-loop");
     t.setDaemon(true);
     threads.add(t);
     t.start();
   }
 
   /** Writes {@code frames} on a thread of its own (the writes block while the server pauses). */
-  private AtomicReference<@Nullable Throwable> writeInBackground(Socket socket, List<byte[]> frames) {
+  private AtomicReference<@Nullable Throwable> writeInBackground(
+      Socket socket, List<byte[]> frames) {
     AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                OutputStream out = socket.getOutputStream();
-                for (byte[] frame : frames) {
-                  out.write(frame);
-                }
-                out.flush();
-              } catch (IOException | RuntimeException e) {
-                failure.set(e);
-              }
-            },
-            "raw-client-writer");
+    Thread t = new Thread(
+        () -> {
+          try {
+            OutputStream out = socket.getOutputStream();
+            for (byte[] frame : frames) {
+              out.write(frame);
+            }
+            out.flush();
+          } catch (IOException | RuntimeException e) {
+            failure.set(e);
+          }
+        },
+        "raw-client-writer");
     t.setDaemon(true);
     threads.add(t);
     t.start();
@@ -336,7 +335,8 @@ class TcpClientServerBackPressureTest {
         // The sweep that finds the quiet one idle looks at the paused one too, in the same pass.
         assertThat(TcpTestSupport.readUntilClosed(quiet))
             .containsExactly(new ServerEvent.Goodbye("idle for more than 200 ms"));
-        await(() -> "the quiet one's handler hears of it", () -> quietSession.closedCalls.get() == 1);
+        await(
+            () -> "the quiet one's handler hears of it", () -> quietSession.closedCalls.get() == 1);
       }
       assertThat(server().stats().closed(CloseReason.IDLE)).isEqualTo(1);
       assertThat(pausedSession.closedCalls.get()).isZero();
@@ -372,11 +372,13 @@ class TcpClientServerBackPressureTest {
       assertThat(session.sends()).isEqualTo(6);
 
       clock.advance(Duration.ofSeconds(1)); // a full bucket, no more
-      await(() -> "paused 3 times: " + server().stats(), () -> server().stats().pausedForRate() == 3);
+      await(
+          () -> "paused 3 times: " + server().stats(), () -> server().stats().pausedForRate() == 3);
       assertThat(session.sends()).isEqualTo(11);
 
       clock.advance(Duration.ofSeconds(1));
-      await(() -> "paused 4 times: " + server().stats(), () -> server().stats().pausedForRate() == 4);
+      await(
+          () -> "paused 4 times: " + server().stats(), () -> server().stats().pausedForRate() == 4);
       assertThat(session.sends()).isEqualTo(16);
 
       clock.advance(Duration.ofSeconds(1)); // the last 4 fit in the bucket
@@ -434,7 +436,8 @@ class TcpClientServerBackPressureTest {
         // The sweep that finds the quiet one idle looks at the paused one too, in the same pass.
         assertThat(TcpTestSupport.readUntilClosed(quiet))
             .containsExactly(new ServerEvent.Goodbye("idle for more than 200 ms"));
-        await(() -> "the quiet one's handler hears of it", () -> quietSession.closedCalls.get() == 1);
+        await(
+            () -> "the quiet one's handler hears of it", () -> quietSession.closedCalls.get() == 1);
       }
       assertThat(server().stats().pausedNow()).isEqualTo(1);
 

@@ -4,11 +4,11 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.protocol.ClientCodec;
+import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -50,28 +50,25 @@ class TcpClientServerFairnessTest {
   }
 
   private void start(TcpServerConfig.Builder config) throws IOException {
-    started =
-        TcpClientServer.start(
-            config.host("127.0.0.1").port(0).build(),
-            link ->
-                new TcpClientServer.ClientHandler() {
-                  private String name = "?";
+    started = TcpClientServer.start(
+        config.host("127.0.0.1").port(0).build(), link -> new TcpClientServer.ClientHandler() {
+          private String name = "?";
 
-                  @Override
-                  public void request(ClientRequest request) {
-                    if (request instanceof ClientRequest.Hello hello) {
-                      name = hello.name();
-                      link.send(new ServerEvent.Welcome(hello.name(), 1, NodeId.of("server1")));
-                    } else if (request instanceof ClientRequest.Send send) {
-                      sequencerQueue.add(new Queued(name, send.seq(), link));
-                    } else if (request instanceof ClientRequest.ListUsers) {
-                      unansweredQueries.add(link);
-                    }
-                  }
+          @Override
+          public void request(ClientRequest request) {
+            if (request instanceof ClientRequest.Hello hello) {
+              name = hello.name();
+              link.send(new ServerEvent.Welcome(hello.name(), 1, NodeId.of("server1")));
+            } else if (request instanceof ClientRequest.Send send) {
+              sequencerQueue.add(new Queued(name, send.seq(), link));
+            } else if (request instanceof ClientRequest.ListUsers) {
+              unansweredQueries.add(link);
+            }
+          }
 
-                  @Override
-                  public void closed() {}
-                });
+          @Override
+          public void closed() {}
+        });
   }
 
   @AfterEach
@@ -119,9 +116,8 @@ class TcpClientServerFairnessTest {
     sendAll(quiet, "quiet", 1);
     await(
         () -> "the server has read the quiet client's send: " + server().stats(),
-        () ->
-            sequencerQueue.stream().anyMatch(q -> q.from().equals("quiet"))
-                || server().stats().pausedNow() == FLOODERS + 1);
+        () -> sequencerQueue.stream().anyMatch(q -> q.from().equals("quiet"))
+            || server().stats().pausedNow() == FLOODERS + 1);
 
     int before = 0;
     while (true) {
@@ -205,7 +201,8 @@ class TcpClientServerFairnessTest {
     asker.getOutputStream().write(frames.toByteArray());
     int bound = TcpClientServer.MAX_OTHER_REQUESTS_IN_FLIGHT;
     await(
-        () -> "the server stops reading at " + bound + " unanswered: " + server().stats(),
+        () ->
+            "the server stops reading at " + bound + " unanswered: " + server().stats(),
         () -> unansweredQueries.size() == bound && server().stats().pausedNow() == 1);
 
     Objects.requireNonNull(unansweredQueries.poll()).send(new ServerEvent.Users(List.of("asker")));

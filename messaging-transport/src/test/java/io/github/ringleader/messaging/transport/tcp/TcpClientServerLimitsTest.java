@@ -1,16 +1,16 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -48,24 +48,23 @@ class TcpClientServerLimitsTest {
   }
 
   private void start(TcpServerConfig.Builder config, LongSupplier nanoClock) throws IOException {
-    started =
-        TcpClientServer.start(
-            config.host("127.0.0.1").port(0).build(),
-            link -> {
-              connects.incrementAndGet();
-              return new TcpClientServer.ClientHandler() {
-                @Override
-                public void request(ClientRequest request) {
-                  if (request instanceof ClientRequest.Hello hello) {
-                    link.send(new ServerEvent.Welcome(hello.name(), 1, NodeId.of("server1")));
-                  }
-                }
+    started = TcpClientServer.start(
+        config.host("127.0.0.1").port(0).build(),
+        link -> {
+          connects.incrementAndGet();
+          return new TcpClientServer.ClientHandler() {
+            @Override
+            public void request(ClientRequest request) {
+              if (request instanceof ClientRequest.Hello hello) {
+                link.send(new ServerEvent.Welcome(hello.name(), 1, NodeId.of("server1")));
+              }
+            }
 
-                @Override
-                public void closed() {}
-              };
-            },
-            nanoClock);
+            @Override
+            public void closed() {}
+          };
+        },
+        nanoClock);
   }
 
   @AfterEach
@@ -120,14 +119,12 @@ class TcpClientServerLimitsTest {
     connectFrom("127.0.0.1");
     await(() -> "the first connection is handed to the node", () -> connects.get() == 1);
 
-    assertThatThrownBy(
-            () ->
-                MessagingClient.connect(
-                    "127.0.0.1",
-                    server().localPort(),
-                    "bob",
-                    new TcpTestSupport.Recorder(),
-                    Duration.ofSeconds(5)))
+    assertThatThrownBy(() -> MessagingClient.connect(
+            "127.0.0.1",
+            server().localPort(),
+            "bob",
+            new TcpTestSupport.Recorder(),
+            Duration.ofSeconds(5)))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("too many connections from 127.0.0.1 (limit 1)");
   }
@@ -180,14 +177,17 @@ class TcpClientServerLimitsTest {
     for (int i = 0; i < 2; i++) {
       Socket churn = connectFrom("127.0.0.1");
       int expected = i + 1;
-      await(() -> "connection " + expected + " is handed to the node", () -> connects.get() == expected);
+      await(
+          () -> "connection " + expected + " is handed to the node",
+          () -> connects.get() == expected);
       churn.close();
     }
     await(() -> "both are closed", () -> server().stats().open() == 0);
 
     Socket third = connectFrom("127.0.0.1");
     assertThat(readUntilClosed(third))
-        .containsExactly(new ServerEvent.Goodbye("too many joins from 127.0.0.1: at most 2 a second"));
+        .containsExactly(
+            new ServerEvent.Goodbye("too many joins from 127.0.0.1: at most 2 a second"));
     assertThat(server().stats().closed(CloseReason.TOO_MANY_JOINS_FROM_ADDRESS)).isEqualTo(1);
     assertThat(connects.get()).as("the node never heard of the refused one").isEqualTo(2);
 
@@ -202,7 +202,8 @@ class TcpClientServerLimitsTest {
     assertThat(readOne(again)).isInstanceOf(ServerEvent.Welcome.class);
     Socket tooSoon = connectFrom("127.0.0.1");
     assertThat(readUntilClosed(tooSoon))
-        .containsExactly(new ServerEvent.Goodbye("too many joins from 127.0.0.1: at most 2 a second"));
+        .containsExactly(
+            new ServerEvent.Goodbye("too many joins from 127.0.0.1: at most 2 a second"));
     assertThat(server().stats().closed(CloseReason.TOO_MANY_JOINS_FROM_ADDRESS)).isEqualTo(2);
     assertThat(server().stats().open()).isEqualTo(2);
   }

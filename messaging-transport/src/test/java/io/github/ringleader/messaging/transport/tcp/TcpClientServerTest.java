@@ -5,11 +5,11 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOn
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.protocol.ClientCodec;
+import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,9 +18,9 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,23 +41,21 @@ class TcpClientServerTest {
 
   private TcpClientServer start(TcpServerConfig.Builder config) throws IOException {
     TcpClientServer server =
-        TcpClientServer.start(
-            config.host("127.0.0.1").port(0).build(),
-            link -> {
-              links.add(link);
-              return new TcpClientServer.ClientHandler() {
-                @Override
-                public void request(ClientRequest request) {
-                  requests.add(request);
-                  link.send(new ServerEvent.Message("echo", null, request.toString()));
-                }
+        TcpClientServer.start(config.host("127.0.0.1").port(0).build(), link -> {
+          links.add(link);
+          return new TcpClientServer.ClientHandler() {
+            @Override
+            public void request(ClientRequest request) {
+              requests.add(request);
+              link.send(new ServerEvent.Message("echo", null, request.toString()));
+            }
 
-                @Override
-                public void closed() {
-                  closedCalls.incrementAndGet();
-                }
-              };
-            });
+            @Override
+            public void closed() {
+              closedCalls.incrementAndGet();
+            }
+          };
+        });
     started = server;
     return server;
   }
@@ -105,13 +103,13 @@ class TcpClientServerTest {
   @Test
   void aMalformedFrameGetsAGoodbyeWithTheReasonAndClosesOnlyThatConnection() throws Exception {
     start(TcpServerConfig.builder());
-    try (Socket good = connect(); Socket bad = connect()) {
+    try (Socket good = connect();
+        Socket bad = connect()) {
       bad.getOutputStream().write(new byte[] {0, 0, 0, 4, 'R', 'L', 1, 4});
       List<ServerEvent> events = readUntilClosed(bad);
       assertThat(events)
-          .containsExactly(
-              new ServerEvent.Goodbye(
-                  "malformed frame: frame starts with magic 0x52 0x4C, expected 0x52 0x43 (\"RC\")"));
+          .containsExactly(new ServerEvent.Goodbye(
+              "malformed frame: frame starts with magic 0x52 0x4C, expected 0x52 0x43 (\"RC\")"));
 
       good.getOutputStream().write(ClientCodec.encodeRequest(new ClientRequest.Hello("bob")));
       assertThat(readOne(good)).isInstanceOf(ServerEvent.Message.class);
@@ -164,10 +162,7 @@ class TcpClientServerTest {
 
   @Test
   void aClientThatStopsReadingIsDisconnectedWhenItsQueueIsFull() throws Exception {
-    start(
-        TcpServerConfig.builder()
-            .maxQueuedFrames(16)
-            .socketSendBufferBytes(4096));
+    start(TcpServerConfig.builder().maxQueuedFrames(16).socketSendBufferBytes(4096));
     try (Socket slow = new Socket()) {
       slow.setReceiveBufferSize(4096);
       slow.connect(new InetSocketAddress("127.0.0.1", server().localPort()), 2000);
@@ -203,7 +198,8 @@ class TcpClientServerTest {
   @Test
   void closeClosesEveryConnectionAndTellsTheirHandlers() throws Exception {
     start(TcpServerConfig.builder());
-    try (Socket a = connect(); Socket b = connect()) {
+    try (Socket a = connect();
+        Socket b = connect()) {
       await(() -> "both links exist", () -> links.size() == 2);
       server().close();
       assertThat(readUntilClosed(a)).isEmpty();

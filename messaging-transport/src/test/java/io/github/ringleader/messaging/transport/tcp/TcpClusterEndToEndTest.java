@@ -1,15 +1,15 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.client.JoinRefusedException;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ringleader.messaging.client.JoinRefusedException;
+import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -38,11 +38,10 @@ class TcpClusterEndToEndTest {
 
   @BeforeEach
   void startCluster() throws Exception {
-    cluster =
-        LoopbackCluster.builder("tcp-e2e")
-            .sessionGrace(Duration.ofSeconds(1))
-            .serverConfig(tcp -> tcp.maxQueuedFrames(64).socketSendBufferBytes(8192))
-            .start();
+    cluster = LoopbackCluster.builder("tcp-e2e")
+        .sessionGrace(Duration.ofSeconds(1))
+        .serverConfig(tcp -> tcp.maxQueuedFrames(64).socketSendBufferBytes(8192))
+        .start();
     join(0, "alice", alice);
     join(1, "bob", bob);
     join(2, "charlie", charlie);
@@ -92,21 +91,17 @@ class TcpClusterEndToEndTest {
 
   @Test
   void aSecondAliceIsRefusedWithNameTakenWhereverSheConnects() {
-    assertThatThrownBy(
-            () ->
-                MessagingClient.connect(
-                    "127.0.0.1",
-                    cluster.server(2).localPort(),
-                    "Alice",
-                    new TcpTestSupport.Recorder(),
-                    TIMEOUT))
-        .isInstanceOfSatisfying(
-            JoinRefusedException.class,
-            e -> {
-              assertThat(e.code()).isEqualTo(ServerEvent.Reason.NAME_TAKEN);
-              assertThat(e.redirect()).isNull();
-              assertThat(e).hasMessageContaining("NAME_TAKEN").hasMessageContaining("taken");
-            });
+    assertThatThrownBy(() -> MessagingClient.connect(
+            "127.0.0.1",
+            cluster.server(2).localPort(),
+            "Alice",
+            new TcpTestSupport.Recorder(),
+            TIMEOUT))
+        .isInstanceOfSatisfying(JoinRefusedException.class, e -> {
+          assertThat(e.code()).isEqualTo(ServerEvent.Reason.NAME_TAKEN);
+          assertThat(e.redirect()).isNull();
+          assertThat(e).hasMessageContaining("NAME_TAKEN").hasMessageContaining("taken");
+        });
   }
 
   @Test
@@ -127,8 +122,7 @@ class TcpClusterEndToEndTest {
   }
 
   @Test
-  void garbageTruncatedAndOversizedFramesAreRefusedWhileAliceAndBobKeepTalking()
-      throws Exception {
+  void garbageTruncatedAndOversizedFramesAreRefusedWhileAliceAndBobKeepTalking() throws Exception {
     int port = cluster.server(0).localPort();
     byte[] hello = ClientCodec.encodeRequest(new ClientRequest.Hello("mallory"));
     byte[][] attacks = {

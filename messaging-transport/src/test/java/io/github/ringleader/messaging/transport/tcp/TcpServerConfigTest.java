@@ -45,28 +45,40 @@ class TcpServerConfigTest {
     TcpServerConfig config = TcpServerConfig.builder().build();
     assertThat(config.maxConnectionsPerAddress()).isEqualTo(64);
     assertThat(config.helloTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
-    assertThat(TcpServerConfig.builder().helloTimeout(java.time.Duration.ZERO).build().helloTimeout())
+    assertThat(TcpServerConfig.builder()
+            .helloTimeout(java.time.Duration.ZERO)
+            .build()
+            .helloTimeout())
         .isZero();
     assertThatThrownBy(() -> TcpServerConfig.builder().maxConnectionsPerAddress(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxConnectionsPerAddress must be >= 1, was 0");
-    assertThatThrownBy(() -> TcpServerConfig.builder().helloTimeout(java.time.Duration.ofMillis(-1)))
+    assertThatThrownBy(
+            () -> TcpServerConfig.builder().helloTimeout(java.time.Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("helloTimeout must be >= 0, was ");
   }
 
   @Test
   void withTlsKeepsEveryOtherSetting() {
-    TcpServerConfig config =
-        TcpServerConfig.builder()
-            .host("0.0.0.0").port(7001).maxQueuedFrames(7).maxQueuedBytes(70_000)
-            .idleTimeout(java.time.Duration.ofSeconds(7)).maxConnections(77)
-            .maxConnectionsPerAddress(3).maxJoinsPerSecondPerAddress(5).joinBurstPerAddress(9)
-            .helloTimeout(java.time.Duration.ofSeconds(3))
-            .closeGrace(java.time.Duration.ofMillis(700)).socketSendBufferBytes(7777)
-            .maxInFlightSends(17).maxInFlightSendsAllClients(71).maxRequestsPerSecond(1700)
-            .requestBurst(170)
-            .build();
+    TcpServerConfig config = TcpServerConfig.builder()
+        .host("0.0.0.0")
+        .port(7001)
+        .maxQueuedFrames(7)
+        .maxQueuedBytes(70_000)
+        .idleTimeout(java.time.Duration.ofSeconds(7))
+        .maxConnections(77)
+        .maxConnectionsPerAddress(3)
+        .maxJoinsPerSecondPerAddress(5)
+        .joinBurstPerAddress(9)
+        .helloTimeout(java.time.Duration.ofSeconds(3))
+        .closeGrace(java.time.Duration.ofMillis(700))
+        .socketSendBufferBytes(7777)
+        .maxInFlightSends(17)
+        .maxInFlightSendsAllClients(71)
+        .maxRequestsPerSecond(1700)
+        .requestBurst(170)
+        .build();
     TlsServerSettings tls =
         TlsServerSettings.pem(java.nio.file.Path.of("c.pem"), java.nio.file.Path.of("k.pem"));
 
@@ -82,9 +94,10 @@ class TcpServerConfigTest {
     TcpServerConfig config = TcpServerConfig.builder().build();
     assertThat(config.maxJoinsPerSecondPerAddress()).isEqualTo(10);
     assertThat(config.joinBurstPerAddress()).isEqualTo(20);
-    assertThat(
-            TcpServerConfig.builder().maxJoinsPerSecondPerAddress(0).build()
-                .maxJoinsPerSecondPerAddress())
+    assertThat(TcpServerConfig.builder()
+            .maxJoinsPerSecondPerAddress(0)
+            .build()
+            .maxJoinsPerSecondPerAddress())
         .isZero();
     assertThatThrownBy(() -> TcpServerConfig.builder().maxJoinsPerSecondPerAddress(-1))
         .isInstanceOf(IllegalArgumentException.class)
@@ -97,9 +110,10 @@ class TcpServerConfigTest {
   @Test
   void theBudgetOfAllClientsHasADefaultAndZeroMeansNone() {
     assertThat(TcpServerConfig.builder().build().maxInFlightSendsAllClients()).isEqualTo(1024);
-    assertThat(
-            TcpServerConfig.builder().maxInFlightSendsAllClients(0).build()
-                .maxInFlightSendsAllClients())
+    assertThat(TcpServerConfig.builder()
+            .maxInFlightSendsAllClients(0)
+            .build()
+            .maxInFlightSendsAllClients())
         .isZero();
     assertThatThrownBy(() -> TcpServerConfig.builder().maxInFlightSendsAllClients(-1))
         .isInstanceOf(IllegalArgumentException.class)

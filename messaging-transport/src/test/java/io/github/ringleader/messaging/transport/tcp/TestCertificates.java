@@ -29,11 +29,25 @@ public final class TestCertificates {
   public Pair ca(String name) throws IOException {
     Pair ca = new Pair(dir.resolve(name + ".pem"), dir.resolve(name + ".key"));
     openssl(
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-        "-keyout", ca.key().toString(), "-out", ca.certificate().toString(), "-days", "30",
-        "-subj", "/CN=" + name,
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        ca.key().toString(),
+        "-out",
+        ca.certificate().toString(),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=" + name,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign");
     return ca;
   }
 
@@ -47,20 +61,31 @@ public final class TestCertificates {
     Path ext = dir.resolve(name + ".ext");
     Files.writeString(
         ext,
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-            + "extendedKeyUsage=serverAuth,clientAuth\n",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n" + "extendedKeyUsage=serverAuth,clientAuth\n",
         StandardCharsets.US_ASCII);
     List<String> request = new ArrayList<>(List.of("req", "-newkey", keyType));
     if (keyType.equals("ec")) {
       request.addAll(List.of("-pkeyopt", "ec_paramgen_curve:P-256"));
     }
-    request.addAll(
-        List.of("-nodes", "-keyout", pair.key().toString(), "-out", csr.toString(), "-subj", "/CN=" + cn));
+    request.addAll(List.of(
+        "-nodes", "-keyout", pair.key().toString(), "-out", csr.toString(), "-subj", "/CN=" + cn));
     openssl(request.toArray(new String[0]));
     openssl(
-        "x509", "-req", "-in", csr.toString(), "-CA", ca.certificate().toString(),
-        "-CAkey", ca.key().toString(), "-CAcreateserial", "-out", pair.certificate().toString(),
-        "-days", "30", "-extfile", ext.toString());
+        "x509",
+        "-req",
+        "-in",
+        csr.toString(),
+        "-CA",
+        ca.certificate().toString(),
+        "-CAkey",
+        ca.key().toString(),
+        "-CAcreateserial",
+        "-out",
+        pair.certificate().toString(),
+        "-days",
+        "30",
+        "-extfile",
+        ext.toString());
     return pair;
   }
 
@@ -71,11 +96,18 @@ public final class TestCertificates {
     if (keyType.equals("ec")) {
       args.addAll(List.of("-pkeyopt", "ec_paramgen_curve:P-256"));
     }
-    args.addAll(
-        List.of(
-            "-nodes", "-keyout", pair.key().toString(), "-out", pair.certificate().toString(),
-            "-days", Integer.toString(days), "-subj", "/CN=" + cn,
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"));
+    args.addAll(List.of(
+        "-nodes",
+        "-keyout",
+        pair.key().toString(),
+        "-out",
+        pair.certificate().toString(),
+        "-days",
+        Integer.toString(days),
+        "-subj",
+        "/CN=" + cn,
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost"));
     openssl(args.toArray(new String[0]));
     return pair;
   }
@@ -91,7 +123,8 @@ public final class TestCertificates {
     } catch (IOException e) {
       throw new AssertionError(
           "these TLS tests make their certificates with the openssl command, which could not be"
-              + " run (" + e.getMessage() + "): install openssl (e.g. apt-get install openssl)", e);
+              + " run (" + e.getMessage() + "): install openssl (e.g. apt-get install openssl)",
+          e);
     }
     process.getOutputStream().close();
     try {
@@ -106,7 +139,8 @@ public final class TestCertificates {
     }
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (process.exitValue() != 0) {
-      throw new AssertionError("openssl failed (" + process.exitValue() + "): " + command + "\n" + output);
+      throw new AssertionError(
+          "openssl failed (" + process.exitValue() + "): " + command + "\n" + output);
     }
     return output;
   }

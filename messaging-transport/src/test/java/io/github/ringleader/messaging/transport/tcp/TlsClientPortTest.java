@@ -1,17 +1,17 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.client.ClientTls;
-import io.github.ringleader.messaging.client.ClientTlsAccess;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.ClientTls;
+import io.github.ringleader.messaging.client.ClientTlsAccess;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
 import io.github.ringleader.messaging.transport.tcp.TestCertificates.Pair;
 import java.io.IOException;
@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * TestCertificates}), and {@code openssl s_client} is one of the clients.
  */
 class TlsClientPortTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private TestCertificates certs;
   private Pair ca;
@@ -67,23 +68,22 @@ class TlsClientPortTest {
 
   private TcpClientServer start(TcpServerConfig.Builder config, LongSupplier clock)
       throws IOException {
-    started =
-        TcpClientServer.start(
-            config.host("127.0.0.1").port(0).build(),
-            link -> new TcpClientServer.ClientHandler() {
-              @Override
-              public void request(ClientRequest request) {
-                if (request instanceof ClientRequest.Hello hello) {
-                  link.send(new ServerEvent.Welcome(hello.name(), 1, NodeId.of("server1")));
-                } else if (request instanceof ClientRequest.ListServers) {
-                  link.send(new ServerEvent.Servers(NodeId.of("server1"), List.of()));
-                }
-              }
+    started = TcpClientServer.start(
+        config.host("127.0.0.1").port(0).build(),
+        link -> new TcpClientServer.ClientHandler() {
+          @Override
+          public void request(ClientRequest request) {
+            if (request instanceof ClientRequest.Hello hello) {
+              link.send(new ServerEvent.Welcome(hello.name(), 1, NodeId.of("server1")));
+            } else if (request instanceof ClientRequest.ListServers) {
+              link.send(new ServerEvent.Servers(NodeId.of("server1"), List.of()));
+            }
+          }
 
-              @Override
-              public void closed() {}
-            },
-            clock);
+          @Override
+          public void closed() {}
+        },
+        clock);
     return started;
   }
 
@@ -112,7 +112,8 @@ class TlsClientPortTest {
   }
 
   private SSLSocket tls(ClientTls clientTls) throws IOException {
-    SSLSocket socket = ClientTlsAccess.handshake(clientTls, plain(), "127.0.0.1", server().localPort());
+    SSLSocket socket =
+        ClientTlsAccess.handshake(clientTls, plain(), "127.0.0.1", server().localPort());
     sockets.add(socket);
     return socket;
   }
@@ -147,7 +148,8 @@ class TlsClientPortTest {
   void theSdkJoinsOverTlsTrustingTheCa() throws Exception {
     start(TcpServerConfig.builder().tls(serverTls()));
 
-    try (MessagingClient client = sdk("alice").tls(ClientTls.trusting(ca.certificate())).connect()) {
+    try (MessagingClient client =
+        sdk("alice").tls(ClientTls.trusting(ca.certificate())).connect()) {
       assertThat(client.welcome().name()).isEqualTo("alice");
     }
   }
@@ -157,7 +159,8 @@ class TlsClientPortTest {
     start(TcpServerConfig.builder().tls(serverTls()));
     Pair otherCa = certs.ca("other-ca");
 
-    assertThatThrownBy(() -> sdk("alice").tls(ClientTls.trusting(otherCa.certificate())).connect())
+    assertThatThrownBy(
+            () -> sdk("alice").tls(ClientTls.trusting(otherCa.certificate())).connect())
         .isInstanceOf(IOException.class)
         .hasMessageContaining("TLS handshake with 127.0.0.1:" + server().localPort() + " failed")
         .hasMessageContaining("not trusted by " + otherCa.certificate());
@@ -174,9 +177,23 @@ class TlsClientPortTest {
     Path key = dir.resolve("elsewhere.key");
     Path cert = dir.resolve("elsewhere.pem");
     TestCertificates.openssl(
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-        "-keyout", key.toString(), "-out", cert.toString(), "-days", "30",
-        "-subj", "/CN=elsewhere.example", "-addext", "subjectAltName=DNS:elsewhere.example");
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key.toString(),
+        "-out",
+        cert.toString(),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=elsewhere.example",
+        "-addext",
+        "subjectAltName=DNS:elsewhere.example");
     start(TcpServerConfig.builder().tls(TlsServerSettings.pem(cert, key)));
 
     assertThatThrownBy(() -> sdk("alice").tls(ClientTls.trusting(cert)).connect())
@@ -209,19 +226,22 @@ class TlsClientPortTest {
   void aTlsClientOnAPlaintextPortIsToldTheServerDoesNotSpeakTls() throws Exception {
     start(TcpServerConfig.builder());
 
-    assertThatThrownBy(() -> sdk("alice").tls(ClientTls.trusting(ca.certificate())).connect())
+    assertThatThrownBy(
+            () -> sdk("alice").tls(ClientTls.trusting(ca.certificate())).connect())
         .isInstanceOf(IOException.class)
         .hasMessageContaining("server 127.0.0.1:" + server().localPort() + " does not speak TLS");
   }
 
   @Test
-  void aTlsClientRefusedAtAcceptIsClosedWithoutPlaintextAndToldTheHandshakeEnded() throws Exception {
+  void aTlsClientRefusedAtAcceptIsClosedWithoutPlaintextAndToldTheHandshakeEnded()
+      throws Exception {
     start(TcpServerConfig.builder().tls(serverTls()).maxConnectionsPerAddress(1));
     SSLSocket first = tls(ClientTls.trusting(ca.certificate()));
     send(first, new ClientRequest.Hello("alice"));
     assertThat(readOne(first)).isInstanceOf(ServerEvent.Welcome.class);
 
-    assertThatThrownBy(() -> sdk("bob").tls(ClientTls.trusting(ca.certificate())).connect())
+    assertThatThrownBy(
+            () -> sdk("bob").tls(ClientTls.trusting(ca.certificate())).connect())
         .isInstanceOf(IOException.class)
         .hasMessageContaining("closed the connection during the TLS handshake")
         .hasMessageNotContaining("does not speak TLS");
@@ -235,21 +255,24 @@ class TlsClientPortTest {
     // Nothing of the client protocol can go out before the handshake, so there is no goodbye to
     // flush: the close does not wait for the closing grace (30 s here) with a frame that cannot
     // leave.
-    started =
-        TcpClientServer.start(
-            TcpServerConfig.builder().host("127.0.0.1").port(0).tls(serverTls())
-                .closeGrace(Duration.ofSeconds(30)).build(),
-            link -> {
-              link.send(new ServerEvent.Goodbye("not now"));
-              link.close();
-              return new TcpClientServer.ClientHandler() {
-                @Override
-                public void request(ClientRequest request) {}
+    started = TcpClientServer.start(
+        TcpServerConfig.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .tls(serverTls())
+            .closeGrace(Duration.ofSeconds(30))
+            .build(),
+        link -> {
+          link.send(new ServerEvent.Goodbye("not now"));
+          link.close();
+          return new TcpClientServer.ClientHandler() {
+            @Override
+            public void request(ClientRequest request) {}
 
-                @Override
-                public void closed() {}
-              };
-            });
+            @Override
+            public void closed() {}
+          };
+        });
     Socket socket = plain();
 
     assertThat(socket.getInputStream().read()).as("closed without a byte").isEqualTo(-1);
@@ -279,8 +302,8 @@ class TlsClientPortTest {
     await(() -> "both accepted", () -> server().stats().open() == 2);
 
     clock.advance(Duration.ofSeconds(6));
-    SSLSocket socket =
-        ClientTlsAccess.handshake(ClientTls.trusting(ca.certificate()), late, "127.0.0.1", server().localPort());
+    SSLSocket socket = ClientTlsAccess.handshake(
+        ClientTls.trusting(ca.certificate()), late, "127.0.0.1", server().localPort());
     sockets.add(socket);
     // The server marks the handshake done when it reads the client's Finished; a ping-like
     // request it answers proves it has.
@@ -301,15 +324,24 @@ class TlsClientPortTest {
     start(TcpServerConfig.builder().tls(serverTls()));
     String port = Integer.toString(server().localPort());
 
-    SClient tls13 =
-        sClient("-connect", "127.0.0.1:" + port, "-tls1_3", "-CAfile", ca.certificate().toString(),
-            "-verify_return_error", "-brief");
+    SClient tls13 = sClient(
+        "-connect",
+        "127.0.0.1:" + port,
+        "-tls1_3",
+        "-CAfile",
+        ca.certificate().toString(),
+        "-verify_return_error",
+        "-brief");
     assertThat(tls13.exit()).as(tls13.output()).isZero();
     assertThat(tls13.output()).contains("Protocol version: TLSv1.3").contains("Verification: OK");
 
-    SClient tls12 =
-        sClient("-connect", "127.0.0.1:" + port, "-tls1_2", "-CAfile", ca.certificate().toString(),
-            "-brief");
+    SClient tls12 = sClient(
+        "-connect",
+        "127.0.0.1:" + port,
+        "-tls1_2",
+        "-CAfile",
+        ca.certificate().toString(),
+        "-brief");
     assertThat(tls12.exit()).as(tls12.output()).isNotZero();
     assertThat(tls12.output()).doesNotContain("Protocol version: TLSv1.2");
     await(
@@ -359,24 +391,25 @@ class TlsClientPortTest {
     Pair stray = certs.signed("stray", "localhost", ca, "ec");
     replace(stray.certificate(), serverPair.certificate());
     assertThat(serverTls.reloadIfChanged()).isFalse();
-    assertThat(servedCertificate(tls(clientTls)).getSerialNumber()).isEqualTo(second.getSerialNumber());
+    assertThat(servedCertificate(tls(clientTls)).getSerialNumber())
+        .isEqualTo(second.getSerialNumber());
 
     // Garbage in the certificate file: the same.
     Files.writeString(serverPair.certificate(), "not a certificate\n");
     assertThat(serverTls.reloadIfChanged()).isFalse();
-    assertThat(servedCertificate(tls(clientTls)).getSerialNumber()).isEqualTo(second.getSerialNumber());
+    assertThat(servedCertificate(tls(clientTls)).getSerialNumber())
+        .isEqualTo(second.getSerialNumber());
     assertThat(serverTls.reloads()).isEqualTo(1);
   }
 
   @Test
   void theFilesAreCheckedForChangesOnTheirIntervalOnly() throws Exception {
     long[] now = {0};
-    ServerTls serverTls =
-        ServerTls.load(
-            TlsServerSettings.pem(serverPair.certificate(), serverPair.key())
-                .reloadCheckInterval(Duration.ofSeconds(5)),
-            java.time.Clock.systemUTC(),
-            now[0]);
+    ServerTls serverTls = ServerTls.load(
+        TlsServerSettings.pem(serverPair.certificate(), serverPair.key())
+            .reloadCheckInterval(Duration.ofSeconds(5)),
+        java.time.Clock.systemUTC(),
+        now[0]);
     X509Certificate first = serverTls.certificate();
     Pair renewed = certs.signed("renewed", "localhost", ca, "ec");
     replace(renewed.key(), serverPair.key());
@@ -386,7 +419,9 @@ class TlsClientPortTest {
     assertThat(serverTls.certificate()).isEqualTo(first);
     assertThat(serverTls.reloadIfDue(TimeUnit.SECONDS.toNanos(5))).isTrue();
     assertThat(serverTls.certificate().getSerialNumber()).isNotEqualTo(first.getSerialNumber());
-    assertThat(serverTls.reloadIfDue(TimeUnit.SECONDS.toNanos(10))).as("unchanged").isFalse();
+    assertThat(serverTls.reloadIfDue(TimeUnit.SECONDS.toNanos(10)))
+        .as("unchanged")
+        .isFalse();
   }
 
   @Test
@@ -395,23 +430,25 @@ class TlsClientPortTest {
     Pair alice = certs.signed("alice", "alice", clientCa, "ec");
     Pair otherCa = certs.ca("rogue-ca");
     Pair mallory = certs.signed("mallory", "mallory", otherCa, "ec");
-    start(TcpServerConfig.builder().tls(serverTls().requireClientCertificates(clientCa.certificate())));
+    start(TcpServerConfig.builder()
+        .tls(serverTls().requireClientCertificates(clientCa.certificate())));
 
-    try (MessagingClient client =
-        sdk("alice")
-            .tls(ClientTls.trusting(ca.certificate(), alice.certificate(), alice.key()))
-            .connect()) {
+    try (MessagingClient client = sdk("alice")
+        .tls(ClientTls.trusting(ca.certificate(), alice.certificate(), alice.key()))
+        .connect()) {
       assertThat(client.welcome().name()).isEqualTo("alice");
     }
-    assertThatThrownBy(() -> sdk("anon").tls(ClientTls.trusting(ca.certificate())).connect())
-        .isInstanceOf(IOException.class)
-        .hasMessageMatching("(?s).*(requires a client certificate|may require a client certificate).*");
     assertThatThrownBy(
-            () -> sdk("mallory")
-                .tls(ClientTls.trusting(ca.certificate(), mallory.certificate(), mallory.key()))
-                .connect())
+            () -> sdk("anon").tls(ClientTls.trusting(ca.certificate())).connect())
         .isInstanceOf(IOException.class)
-        .hasMessageMatching("(?s).*(refused the client certificate|may have refused the client certificate).*");
+        .hasMessageMatching(
+            "(?s).*(requires a client certificate|may require a client certificate).*");
+    assertThatThrownBy(() -> sdk("mallory")
+            .tls(ClientTls.trusting(ca.certificate(), mallory.certificate(), mallory.key()))
+            .connect())
+        .isInstanceOf(IOException.class)
+        .hasMessageMatching(
+            "(?s).*(refused the client certificate|may have refused the client certificate).*");
     // (In TLS 1.3 the server checks the client's certificate after the client's side of the
     // handshake is done: the client hears the alert, or, if the server's close wins the race, sees
     // the connection closed; either way it says the certificate is the likely cause.)
@@ -426,11 +463,11 @@ class TlsClientPortTest {
     Pair clientCa = certs.ca("client-ca");
     Pair alice = certs.signed("alice", "alice", clientCa, "ec");
 
-    try (MessagingClient anonymous = sdk("anon").tls(ClientTls.trusting(ca.certificate())).connect();
-        MessagingClient withCertificate =
-            sdk("alice")
-                .tls(ClientTls.trusting(ca.certificate(), alice.certificate(), alice.key()))
-                .connect()) {
+    try (MessagingClient anonymous =
+            sdk("anon").tls(ClientTls.trusting(ca.certificate())).connect();
+        MessagingClient withCertificate = sdk("alice")
+            .tls(ClientTls.trusting(ca.certificate(), alice.certificate(), alice.key()))
+            .connect()) {
       assertThat(anonymous.isConnected()).isTrue();
       assertThat(withCertificate.isConnected()).isTrue();
     }
@@ -440,15 +477,13 @@ class TlsClientPortTest {
   void badKeyMaterialStopsTheServerFromStartingWithTheReason() throws Exception {
     Pair stray = certs.signed("stray", "localhost", ca, "ec");
 
-    assertThatThrownBy(
-            () -> start(TcpServerConfig.builder()
-                .tls(TlsServerSettings.pem(serverPair.certificate(), stray.key()))))
+    assertThatThrownBy(() -> start(TcpServerConfig.builder()
+            .tls(TlsServerSettings.pem(serverPair.certificate(), stray.key()))))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("the private key in " + stray.key())
         .hasMessageContaining("does not match the certificate in " + serverPair.certificate());
-    assertThatThrownBy(
-            () -> start(TcpServerConfig.builder()
-                .tls(TlsServerSettings.pem(dir.resolve("missing.pem"), stray.key()))))
+    assertThatThrownBy(() -> start(TcpServerConfig.builder()
+            .tls(TlsServerSettings.pem(dir.resolve("missing.pem"), stray.key()))))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("missing.pem: no such file");
   }
@@ -457,8 +492,16 @@ class TlsClientPortTest {
   void aPkcs12FileServesLikeThePemPair() throws Exception {
     Path p12 = dir.resolve("server.p12");
     TestCertificates.openssl(
-        "pkcs12", "-export", "-in", serverPair.certificate().toString(),
-        "-inkey", serverPair.key().toString(), "-out", p12.toString(), "-passout", "pass:secret");
+        "pkcs12",
+        "-export",
+        "-in",
+        serverPair.certificate().toString(),
+        "-inkey",
+        serverPair.key().toString(),
+        "-out",
+        p12.toString(),
+        "-passout",
+        "pass:secret");
     start(TcpServerConfig.builder().tls(TlsServerSettings.pkcs12(p12, "secret".toCharArray())));
 
     SSLSocket socket = tls(ClientTls.trusting(ca.certificate()));

@@ -1,10 +1,10 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.client.ClientTls;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.ClientTls;
+import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.transport.tcp.TestCertificates.Pair;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * than the server's per-client window) arrives whole and in order.
  */
 class TlsEndToEndTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private @Nullable LoopbackCluster cluster;
 
@@ -45,19 +46,21 @@ class TlsEndToEndTest {
   }
 
   private LoopbackCluster start(int servers, int maxInFlight) throws Exception {
-    LoopbackCluster started =
-        LoopbackCluster.builder("tls-e2e")
-            .servers(servers)
-            .advertiseClientPorts()
-            .serverConfig(b -> b.maxInFlightSends(maxInFlight)
-                .tls(TlsServerSettings.pem(server.certificate(), server.key())))
-            .start();
+    LoopbackCluster started = LoopbackCluster.builder("tls-e2e")
+        .servers(servers)
+        .advertiseClientPorts()
+        .serverConfig(b -> b.maxInFlightSends(maxInFlight)
+            .tls(TlsServerSettings.pem(server.certificate(), server.key())))
+        .start();
     cluster = started;
     return started;
   }
 
   private MessagingClient.Builder client(LoopbackCluster c, int server, String name) {
-    return MessagingClient.builder().address("127.0.0.1", c.port(server)).name(name).tls(clientTls);
+    return MessagingClient.builder()
+        .address("127.0.0.1", c.port(server))
+        .name(name)
+        .tls(clientTls);
   }
 
   @Test
@@ -73,8 +76,10 @@ class TlsEndToEndTest {
     bobClient.send("hello alice, over TLS");
 
     await(() -> "alice got bob's message", () -> alice.hasText("hello alice, over TLS"));
-    assertThat(c.server(0).stats().closed()).doesNotContainKeys(
-        TcpServerStats.CloseReason.PLAINTEXT_ON_TLS_PORT, TcpServerStats.CloseReason.TLS_HANDSHAKE_FAILED);
+    assertThat(c.server(0).stats().closed())
+        .doesNotContainKeys(
+            TcpServerStats.CloseReason.PLAINTEXT_ON_TLS_PORT,
+            TcpServerStats.CloseReason.TLS_HANDSHAKE_FAILED);
   }
 
   @Test
@@ -83,15 +88,17 @@ class TlsEndToEndTest {
     ClientPlacementEndToEndTest.FailoverRecorder alice =
         new ClientPlacementEndToEndTest.FailoverRecorder();
     TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
-    MessagingClient aliceClient =
-        c.join(client(c, 0, "alice").listener(alice).balance(false)
-            .reconnectBackoff(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(100)));
+    MessagingClient aliceClient = c.join(client(c, 0, "alice")
+        .listener(alice)
+        .balance(false)
+        .reconnectBackoff(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(100)));
     long session = aliceClient.welcome().session();
     c.join(client(c, 1, "bob").listener(bob).balance(false));
 
     c.node(0).close();
 
-    await(() -> "alice resumed: " + alice.lost + " " + alice.rounds, () -> !alice.resumed.isEmpty());
+    await(
+        () -> "alice resumed: " + alice.lost + " " + alice.rounds, () -> !alice.resumed.isEmpty());
     assertThat(alice.resumed.get(0).session()).as("the same session").isEqualTo(session);
     assertThat(aliceClient.serverAddress()).isEqualTo("127.0.0.1:" + c.port(1));
     aliceClient.send("bob", "resumed over TLS");
@@ -111,7 +118,8 @@ class TlsEndToEndTest {
       alice.send(i + " " + padding);
     }
 
-    await(() -> "bob got all " + count + " (has " + bob.messages.size() + ")",
+    await(
+        () -> "bob got all " + count + " (has " + bob.messages.size() + ")",
         () -> bob.messages.size() >= count);
     Set<Integer> seen = new HashSet<>();
     int expected = 0;
@@ -121,6 +129,8 @@ class TlsEndToEndTest {
       seen.add(n);
     }
     assertThat(seen).hasSize(count);
-    assertThat(c.server(0).stats().pausedForInFlight()).as("the window paused reading").isPositive();
+    assertThat(c.server(0).stats().pausedForInFlight())
+        .as("the window paused reading")
+        .isPositive();
   }
 }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** PEM certificates and keys in the forms openssl writes them, the errors for bad files, and the expiry warning. */
 class PemFilesTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void readsTheRsaAndEcKeysOfOpensslReqAsPkcs8() throws Exception {
@@ -40,7 +41,8 @@ class PemFilesTest {
     TestCertificates.openssl("genrsa", "-traditional", "-out", rsa.toString(), "2048");
     assertThat(Files.readString(rsa)).contains("-----BEGIN RSA PRIVATE KEY-----");
     Path ec = dir.resolve("ec.key");
-    TestCertificates.openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec.toString());
+    TestCertificates.openssl(
+        "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec.toString());
     assertThat(Files.readString(ec)).contains("-----BEGIN EC PRIVATE KEY-----");
 
     assertThat(PemFiles.privateKey(rsa).getAlgorithm()).isEqualTo("RSA");
@@ -49,9 +51,19 @@ class PemFilesTest {
     // And they match certificates made from them.
     Path ecCert = dir.resolve("ec.pem");
     TestCertificates.openssl(
-        "req", "-x509", "-key", ec.toString(), "-out", ecCert.toString(), "-days", "1",
-        "-subj", "/CN=ec");
-    assertThat(PemFiles.matches(PemFiles.privateKey(ec), PemFiles.certificates(ecCert).get(0))).isTrue();
+        "req",
+        "-x509",
+        "-key",
+        ec.toString(),
+        "-out",
+        ecCert.toString(),
+        "-days",
+        "1",
+        "-subj",
+        "/CN=ec");
+    assertThat(PemFiles.matches(
+            PemFiles.privateKey(ec), PemFiles.certificates(ecCert).get(0)))
+        .isTrue();
   }
 
   @Test
@@ -60,11 +72,13 @@ class PemFilesTest {
     Pair ca = certs.ca("ca");
     Pair leaf = certs.signed("leaf", "localhost", ca, "ec");
     Path chain = dir.resolve("chain.pem");
-    Files.writeString(chain, Files.readString(leaf.certificate()) + Files.readString(ca.certificate()));
+    Files.writeString(
+        chain, Files.readString(leaf.certificate()) + Files.readString(ca.certificate()));
 
     List<X509Certificate> read = PemFiles.certificates(chain);
 
-    assertThat(read).extracting(c -> c.getSubjectX500Principal().getName())
+    assertThat(read)
+        .extracting(c -> c.getSubjectX500Principal().getName())
         .containsExactly("CN=localhost", "CN=ca");
   }
 
@@ -84,7 +98,8 @@ class PemFilesTest {
   void badFilesAreNamedWithWhatIsWrong() throws Exception {
     Path missing = dir.resolve("missing.pem");
     assertThatThrownBy(() -> PemFiles.certificates(missing))
-        .isInstanceOf(IOException.class).hasMessage(missing + ": no such file");
+        .isInstanceOf(IOException.class)
+        .hasMessage(missing + ": no such file");
 
     Path text = dir.resolve("text.pem");
     Files.writeString(text, "hello\n");
@@ -100,8 +115,16 @@ class PemFilesTest {
 
     Path encrypted = dir.resolve("encrypted.key");
     TestCertificates.openssl(
-        "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-        "-aes-128-cbc", "-pass", "pass:secret", "-out", encrypted.toString());
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-aes-128-cbc",
+        "-pass",
+        "pass:secret",
+        "-out",
+        encrypted.toString());
     assertThatThrownBy(() -> PemFiles.privateKey(encrypted))
         .hasMessageContaining(encrypted + ": the private key is encrypted");
   }

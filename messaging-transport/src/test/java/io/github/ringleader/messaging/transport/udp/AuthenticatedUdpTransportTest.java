@@ -74,24 +74,22 @@ class AuthenticatedUdpTransportTest {
     UdpMulticastTransport transportA =
         new UdpMulticastTransport(testConfig(groupPort).clusterKey(KEY).build());
     toClose.add(transportA);
-    transportA.start(
-        envelope -> {
-          if (UdpTestSupport.tagOf(envelope) == 0) {
-            holding.countDown(); // holds A's I/O thread while the test fills its queues
-            try {
-              release.await(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-        });
+    transportA.start(envelope -> {
+      if (UdpTestSupport.tagOf(envelope) == 0) {
+        holding.countDown(); // holds A's I/O thread while the test fills its queues
+        try {
+          release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
     RecordingReceiver b = new RecordingReceiver();
     // Released, A sends the whole queue at once: ~17 datagrams of 16 KiB, more than a default
     // socket buffer (208 KiB on Linux) holds if B's thread is slow to drain it, and UDP drops
     // what does not fit. What this test is about is the replay window, not the kernel's buffer.
-    UdpMulticastTransport transportB =
-        new UdpMulticastTransport(
-            testConfig(groupPort).clusterKey(KEY).receiveBufferBytes(4 << 20).build());
+    UdpMulticastTransport transportB = new UdpMulticastTransport(
+        testConfig(groupPort).clusterKey(KEY).receiveBufferBytes(4 << 20).build());
     toClose.add(transportB);
     transportB.start(b);
     transportA.sendToAll(tagged("alpha", "server-a", 0));
@@ -120,21 +118,23 @@ class AuthenticatedUdpTransportTest {
     DatagramChannel intruder = intruder();
     InetSocketAddress atB = transportB.localUnicastAddress();
     byte[] plain = ClusterCodec.encode(tagged("alpha", "server-x", 2));
-    byte[] wrongKey =
-        new FrameAuthenticator(ClusterKey.of(filled(9))).seal(ClusterCodec.encode(tagged("alpha", "server-x", 3)));
+    byte[] wrongKey = new FrameAuthenticator(ClusterKey.of(filled(9)))
+        .seal(ClusterCodec.encode(tagged("alpha", "server-x", 3)));
     FrameAuthenticator insider = new FrameAuthenticator(KEY); // what a key holder sent, recorded
     byte[] genuine = insider.seal(ClusterCodec.encode(tagged("alpha", "server-x", 10)));
     byte[] tampered = insider.seal(ClusterCodec.encode(tagged("alpha", "server-x", 4)));
     tampered[tampered.length - 17] ^= 1; // the last byte of the body
     byte[] sentinel = insider.seal(ClusterCodec.encode(tagged("alpha", "server-x", 5)));
 
-    for (byte[] datagram : List.of(plain, wrongKey, genuine, tampered, genuine, genuine, sentinel)) {
+    for (byte[] datagram :
+        List.of(plain, wrongKey, genuine, tampered, genuine, genuine, sentinel)) {
       intruder.send(ByteBuffer.wrap(datagram), atB);
     }
     // One socket to one socket on loopback arrives in order: once the sentinel is in, all are.
     b.awaitTag(5);
 
-    assertThat(b.received().stream().map(UdpTestSupport::tagOf).toList()).containsExactly(1L, 10L, 5L);
+    assertThat(b.received().stream().map(UdpTestSupport::tagOf).toList())
+        .containsExactly(1L, 10L, 5L);
     assertThat(transportB.refused(AuthFailure.NO_MAC)).isEqualTo(1);
     assertThat(transportB.refused(AuthFailure.BAD_MAC)).isEqualTo(2);
     assertThat(transportB.refused(AuthFailure.REPLAYED)).isEqualTo(2);
@@ -149,10 +149,17 @@ class AuthenticatedUdpTransportTest {
 
     transportOpen.sendToAll(tagged("alpha", "server-open", 1));
     transportKeyed.sendToAll(tagged("alpha", "server-keyed", 2));
-    await(WAIT, () -> "the keyed transport refused the plain datagram",
+    await(
+        WAIT,
+        () -> "the keyed transport refused the plain datagram",
         () -> transportKeyed.refused(AuthFailure.NO_MAC) >= 1);
-    await(WAIT, () -> "the keyless transport dropped the authenticated datagram",
-        () -> transportOpen.stats().malformed(io.github.ringleader.messaging.protocol.CodecException.Reason.BAD_MAGIC) >= 1);
+    await(
+        WAIT,
+        () -> "the keyless transport dropped the authenticated datagram",
+        () -> transportOpen
+                .stats()
+                .malformed(io.github.ringleader.messaging.protocol.CodecException.Reason.BAD_MAGIC)
+            >= 1);
     keyed.awaitTag(2); // its own multicast comes back to it
 
     assertThat(keyed.received().stream().map(UdpTestSupport::tagOf)).doesNotContain(1L);

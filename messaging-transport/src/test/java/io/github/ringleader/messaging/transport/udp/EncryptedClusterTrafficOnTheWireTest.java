@@ -42,12 +42,11 @@ import org.junit.jupiter.api.Test;
 class EncryptedClusterTrafficOnTheWireTest {
   private static final ClusterKey KEY = ClusterKey.of(filled(1));
   private static final String SECRET = "the vault code is 4-8-15-16-23-42";
-  private static final ClusterEnvelope PRIVATE_CHAT =
-      new ClusterEnvelope(
-          "alpha",
-          NodeId.of("server-a"),
-          1,
-          new Sequenced(1L << 40, 1, new StreamEntry.Chat("alice", 11, 1, "bob", SECRET)));
+  private static final ClusterEnvelope PRIVATE_CHAT = new ClusterEnvelope(
+      "alpha",
+      NodeId.of("server-a"),
+      1,
+      new Sequenced(1L << 40, 1, new StreamEntry.Chat("alice", 11, 1, "bob", SECRET)));
 
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private int groupPort;

@@ -51,17 +51,17 @@ class UdpClusterEndToEndTest {
   }
 
   private MessagingNode node(String id) {
-    UdpMulticastTransport transport = new UdpMulticastTransport(testConfig(groupPort).build());
+    UdpMulticastTransport transport =
+        new UdpMulticastTransport(testConfig(groupPort).build());
     transports.add(transport);
-    MessagingNode node =
-        MessagingNode.builder()
-            .nodeId(id)
-            .clusterName("udp-e2e")
-            .transport(transport)
-            .heartbeatInterval(Duration.ofMillis(100))
-            .missedHeartbeats(3)
-            .discoveryWindow(Duration.ofMillis(200))
-            .build();
+    MessagingNode node = MessagingNode.builder()
+        .nodeId(id)
+        .clusterName("udp-e2e")
+        .transport(transport)
+        .heartbeatInterval(Duration.ofMillis(100))
+        .missedHeartbeats(3)
+        .discoveryWindow(Duration.ofMillis(200))
+        .build();
     nodes.add(node);
     return node;
   }
@@ -116,7 +116,8 @@ class UdpClusterEndToEndTest {
         AGREEMENT,
         () -> "server1 and server2 follow server2: " + leaders(server1, server2),
         () -> allFollow("server2", server1, server2));
-    assertThat(server1.view().members()).extracting(m -> m.id().value())
+    assertThat(server1.view().members())
+        .extracting(m -> m.id().value())
         .containsExactly("server1", "server2");
   }
 

@@ -107,17 +107,16 @@ class UdpMulticastTransportTest {
     CountDownLatch holding = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     // A's receiver runs on A's I/O thread: holding it there lets sends pile up in the queue.
-    ClusterTransport.Receiver blocking =
-        envelope -> {
-          if (tagOf(envelope) == 0) {
-            holding.countDown();
-            try {
-              release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-        };
+    ClusterTransport.Receiver blocking = envelope -> {
+      if (tagOf(envelope) == 0) {
+        holding.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
     UdpMulticastTransport transportA = transport(testConfig(groupPort));
     transportA.start(blocking);
     RecordingReceiver b = new RecordingReceiver();
@@ -148,17 +147,16 @@ class UdpMulticastTransportTest {
     CountDownLatch holding = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     UdpMulticastTransport transportA = transport(testConfig(groupPort));
-    transportA.start(
-        envelope -> {
-          if (tagOf(envelope) == 0) {
-            holding.countDown();
-            try {
-              release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-        });
+    transportA.start(envelope -> {
+      if (tagOf(envelope) == 0) {
+        holding.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
     RecordingReceiver b = new RecordingReceiver();
     started(b);
     transportA.sendToAll(tagged("alpha", "server-a", 0)); // comes back to A and holds its thread
@@ -214,13 +212,14 @@ class UdpMulticastTransportTest {
     // foreign clusters' messages.
     c.awaitTag(1);
     a.awaitTag(2);
-    assertThat(c.received()).filteredOn(e -> tagOf(e) == 1)
-        .extracting(ClusterEnvelope::cluster).containsOnly("alpha");
+    assertThat(c.received())
+        .filteredOn(e -> tagOf(e) == 1)
+        .extracting(ClusterEnvelope::cluster)
+        .containsOnly("alpha");
   }
 
   @Test
-  void pointToPointAddressesAreKeptPerClusterSoEqualIdsInTwoClustersDoNotMix()
-      throws IOException {
+  void pointToPointAddressesAreKeptPerClusterSoEqualIdsInTwoClustersDoNotMix() throws IOException {
     RecordingReceiver alpha = new RecordingReceiver();
     RecordingReceiver beta = new RecordingReceiver();
     RecordingReceiver b = new RecordingReceiver();
@@ -245,8 +244,7 @@ class UdpMulticastTransportTest {
   }
 
   @Test
-  void malformedDatagramsAreDroppedAndCountedByReasonAndValidOnesStillArrive()
-      throws IOException {
+  void malformedDatagramsAreDroppedAndCountedByReasonAndValidOnesStillArrive() throws IOException {
     RecordingReceiver a = new RecordingReceiver();
     UdpMulticastTransport transportA = started(a);
     DatagramChannel intruder = intruder();
@@ -264,18 +262,18 @@ class UdpMulticastTransportTest {
     byte[] largestDatagram = new byte[ClusterCodec.MAX_FRAME_BYTES]; // zero magic
     ByteBuffer.wrap(largestDatagram).putInt(ClusterCodec.MAX_FRAME_BYTES - 4);
 
-    for (byte[] garbage :
-        List.of(
-            randomAfterPrefix,
-            truncated,
-            oversizedPrefix,
-            wrongVersion,
-            trailingByte,
-            new byte[0],
-            largestDatagram)) {
+    for (byte[] garbage : List.of(
+        randomAfterPrefix,
+        truncated,
+        oversizedPrefix,
+        wrongVersion,
+        trailingByte,
+        new byte[0],
+        largestDatagram)) {
       intruder.send(ByteBuffer.wrap(garbage), unicast);
     }
-    intruder.send(ByteBuffer.wrap("not a frame".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+    intruder.send(
+        ByteBuffer.wrap("not a frame".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
         groupAddress());
     // Datagrams from one socket to one socket arrive in order on loopback, and the I/O thread
     // counts each before it reads the next: once both valid frames are in, every drop is counted.
@@ -314,21 +312,20 @@ class UdpMulticastTransportTest {
     CountDownLatch releaseReceiver = new CountDownLatch(1);
     AtomicInteger delivered = new AtomicInteger();
     UdpMulticastTransport transportA = transport(testConfig(groupPort).maxOutboundQueue(4));
-    transportA.start(
-        envelope -> {
-          if (envelope.sender().value().equals("blocker")) {
-            // Holds the I/O thread (against the receiver contract, on purpose) so that nothing
-            // drains the queue while the test fills it.
-            receiverEntered.countDown();
-            try {
-              releaseReceiver.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          } else {
-            delivered.incrementAndGet();
-          }
-        });
+    transportA.start(envelope -> {
+      if (envelope.sender().value().equals("blocker")) {
+        // Holds the I/O thread (against the receiver contract, on purpose) so that nothing
+        // drains the queue while the test fills it.
+        receiverEntered.countDown();
+        try {
+          releaseReceiver.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      } else {
+        delivered.incrementAndGet();
+      }
+    });
     intruder()
         .send(
             ByteBuffer.wrap(ClusterCodec.encode(tagged("alpha", "blocker", 0))),
@@ -350,12 +347,11 @@ class UdpMulticastTransportTest {
   void aReceiverThatThrowsIsCountedAndTheTransportCarriesOn() throws IOException {
     RecordingReceiver b = new RecordingReceiver();
     UdpMulticastTransport transportA = transport(testConfig(groupPort));
-    transportA.start(
-        envelope -> {
-          if (tagOf(envelope) == 1) {
-            throw new IllegalStateException("receiver bug");
-          }
-        });
+    transportA.start(envelope -> {
+      if (tagOf(envelope) == 1) {
+        throw new IllegalStateException("receiver bug");
+      }
+    });
     UdpMulticastTransport transportB = started(b);
 
     transportB.sendToAll(tagged("alpha", "server-b", 1));
@@ -427,8 +423,7 @@ class UdpMulticastTransportTest {
   void aFixedUnicastPortIsWhereTheTransportSendsFromAndListens() throws IOException {
     int unicastPort = freeUdpPort();
     RecordingReceiver b = new RecordingReceiver();
-    UdpMulticastTransport transportA =
-        transport(testConfig(groupPort).unicastPort(unicastPort));
+    UdpMulticastTransport transportA = transport(testConfig(groupPort).unicastPort(unicastPort));
     transportA.start(new RecordingReceiver());
     started(b);
 

@@ -52,21 +52,30 @@ class UdpTransportConfigTest {
     String name = "";
     for (java.net.NetworkInterface candidate :
         java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
-      if (name.isEmpty() && candidate.isUp() && !candidate.isLoopback()
+      if (name.isEmpty()
+          && candidate.isUp()
+          && !candidate.isLoopback()
           && candidate.inetAddresses().anyMatch(a -> a instanceof java.net.Inet4Address)) {
         name = candidate.getName();
       }
     }
-    org.junit.jupiter.api.Assumptions.assumeFalse(name.isEmpty(), "this host has no non-loopback IPv4 interface");
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        name.isEmpty(), "this host has no non-loopback IPv4 interface");
 
-    assertThat(UdpTransportConfig.builder().networkInterface(name).build().ttl()).isEqualTo(1);
-    assertThat(UdpTransportConfig.builder().networkInterface(name).ttl(0).build().ttl()).isZero();
-    assertThat(UdpTransportConfig.builder().networkInterface(name).ttl(4).build().ttl()).isEqualTo(4);
+    assertThat(UdpTransportConfig.builder().networkInterface(name).build().ttl())
+        .isEqualTo(1);
+    assertThat(
+            UdpTransportConfig.builder().networkInterface(name).ttl(0).build().ttl())
+        .isZero();
+    assertThat(
+            UdpTransportConfig.builder().networkInterface(name).ttl(4).build().ttl())
+        .isEqualTo(4);
   }
 
   @Test
   void anInterfaceCanBeNamedByOneOfItsAddresses() {
-    UdpTransportConfig config = UdpTransportConfig.builder().networkInterface("127.0.0.1").build();
+    UdpTransportConfig config =
+        UdpTransportConfig.builder().networkInterface("127.0.0.1").build();
 
     assertThat(config.interfaceName()).isEqualTo("lo");
     assertThat(config.bindAddress().getHostAddress()).isEqualTo("127.0.0.1");
@@ -74,17 +83,21 @@ class UdpTransportConfigTest {
 
   @Test
   void toBuilderRoundTrips() {
-    UdpTransportConfig config =
-        UdpTransportConfig.builder().group("239.1.2.3").port(6000).ttl(1).unicastPort(6001)
-            .receiveBufferBytes(1 << 20).maxOutboundQueue(8)
-            .silenceHintAfter(Duration.ZERO).build();
+    UdpTransportConfig config = UdpTransportConfig.builder()
+        .group("239.1.2.3")
+        .port(6000)
+        .ttl(1)
+        .unicastPort(6001)
+        .receiveBufferBytes(1 << 20)
+        .maxOutboundQueue(8)
+        .silenceHintAfter(Duration.ZERO)
+        .build();
 
     assertThat(config.toBuilder().build().toString()).isEqualTo(config.toString());
     assertThat(config.toString())
-        .isEqualTo(
-            "UdpTransportConfig{group=239.1.2.3:6000, interface=lo, ttl=1,"
-                + " bindAddress=127.0.0.1, unicastPort=6001, receiveBufferBytes=1048576,"
-                + " maxOutboundQueue=8, silenceHintAfter=0s}");
+        .isEqualTo("UdpTransportConfig{group=239.1.2.3:6000, interface=lo, ttl=1,"
+            + " bindAddress=127.0.0.1, unicastPort=6001, receiveBufferBytes=1048576,"
+            + " maxOutboundQueue=8, silenceHintAfter=0s}");
   }
 
   @Test
@@ -96,11 +109,12 @@ class UdpTransportConfigTest {
 
   @Test
   void aGroupThatIsNotAnIpv4LiteralIsRefusedWithoutALookup() throws Exception {
-    assertThatThrownBy(() -> UdpTransportConfig.builder().group("ringleader.example").build())
-        .hasMessage(
-            "group must be an IPv4 address literal such as 239.255.77.77, was"
-                + " \"ringleader.example\"");
-    assertThatThrownBy(() -> UdpTransportConfig.builder().group("239.255.77.256").build())
+    assertThatThrownBy(
+            () -> UdpTransportConfig.builder().group("ringleader.example").build())
+        .hasMessage("group must be an IPv4 address literal such as 239.255.77.77, was"
+            + " \"ringleader.example\"");
+    assertThatThrownBy(
+            () -> UdpTransportConfig.builder().group("239.255.77.256").build())
         .hasMessageStartingWith("group must be an IPv4 address literal");
     InetAddress ipv6Group = ipv6(0xff02, 0, 0, 0, 0, 0, 0, 1);
     assertThatThrownBy(() -> UdpTransportConfig.builder().group(ipv6Group).build())
@@ -129,21 +143,24 @@ class UdpTransportConfigTest {
         .hasMessage("receiveBufferBytes must be >= 0 (0: system default), was -1");
     assertThatThrownBy(() -> UdpTransportConfig.builder().maxOutboundQueue(0).build())
         .hasMessage("maxOutboundQueue must be >= 1, was 0");
-    assertThatThrownBy(
-            () -> UdpTransportConfig.builder().silenceHintAfter(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(() -> UdpTransportConfig.builder()
+            .silenceHintAfter(Duration.ofSeconds(-1))
+            .build())
         .hasMessage("silenceHintAfter must be >= 0 (0: no hint), was -1s");
   }
 
   @Test
   void anUnknownInterfaceIsRefusedListingTheInterfacesThereAre() {
-    assertThatThrownBy(() -> UdpTransportConfig.builder().networkInterface("nosuch0").build())
+    assertThatThrownBy(
+            () -> UdpTransportConfig.builder().networkInterface("nosuch0").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(
             "networkInterface \"nosuch0\" is neither the name nor an address of an interface of"
                 + " this host; interfaces: ")
         .hasMessageContaining("lo");
     // TEST-NET-3, reserved for documentation: no host has it.
-    assertThatThrownBy(() -> UdpTransportConfig.builder().networkInterface("203.0.113.9").build())
+    assertThatThrownBy(
+            () -> UdpTransportConfig.builder().networkInterface("203.0.113.9").build())
         .hasMessageStartingWith("networkInterface \"203.0.113.9\" is neither the name nor");
   }
 
@@ -152,18 +169,26 @@ class UdpTransportConfigTest {
     assertThatThrownBy(() -> UdpTransportConfig.builder().bindAddress("0.0.0.0").build())
         .hasMessageStartingWith(
             "bindAddress must be a specific address of this host, not the wildcard 0.0.0.0:");
-    assertThatThrownBy(() -> UdpTransportConfig.builder().bindAddress("203.0.113.9").build())
+    assertThatThrownBy(
+            () -> UdpTransportConfig.builder().bindAddress("203.0.113.9").build())
         .hasMessageStartingWith("bindAddress 203.0.113.9 is not an address of this host;");
-    assertThatThrownBy(() -> UdpTransportConfig.builder().bindAddress("239.1.1.1").build())
+    assertThatThrownBy(
+            () -> UdpTransportConfig.builder().bindAddress("239.1.1.1").build())
         .hasMessage("bindAddress must be a unicast address of this host, was 239.1.1.1");
-    assertThatThrownBy(() -> UdpTransportConfig.builder().bindAddress("localhost").build())
+    assertThatThrownBy(
+            () -> UdpTransportConfig.builder().bindAddress("localhost").build())
         .hasMessage(
             "bindAddress must be an IPv4 address literal such as 127.0.0.1, was \"localhost\"");
     InetAddress ipv6Loopback = ipv6(0, 0, 0, 0, 0, 0, 0, 1);
-    assertThatThrownBy(() -> UdpTransportConfig.builder().bindAddress(ipv6Loopback).build())
+    assertThatThrownBy(
+            () -> UdpTransportConfig.builder().bindAddress(ipv6Loopback).build())
         .hasMessage("bindAddress must be an IPv4 address, was 0:0:0:0:0:0:0:1");
-    assertThat(UdpTransportConfig.builder().bindAddress("127.0.0.2").build().bindAddress()
-        .getHostAddress()).isEqualTo("127.0.0.2");
+    assertThat(UdpTransportConfig.builder()
+            .bindAddress("127.0.0.2")
+            .build()
+            .bindAddress()
+            .getHostAddress())
+        .isEqualTo("127.0.0.2");
   }
 
   @Test
