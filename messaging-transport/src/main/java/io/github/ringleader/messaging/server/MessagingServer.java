@@ -221,8 +221,7 @@ public final class MessagingServer implements AutoCloseable {
     synchronized (lock) {
       MessagingNode n = node;
       if (n == null) {
-        throw new IllegalStateException(
-            "server is not started (" + phase.name().toLowerCase() + ")");
+        throw notOpen();
       }
       return n;
     }
@@ -248,19 +247,26 @@ public final class MessagingServer implements AutoCloseable {
     synchronized (lock) {
       UdpMulticastTransport t = transport;
       if (t == null) {
-        throw new IllegalStateException(
-            "server is not started (" + phase.name().toLowerCase() + ")");
+        throw notOpen();
       }
       return t.stats();
     }
+  }
+
+  /** Why there is nothing to answer with (called holding the lock). */
+  private IllegalStateException notOpen() {
+    return new IllegalStateException(
+        phase == Phase.NEW
+            ? "server " + nodeName() + " is not started"
+            : "server " + nodeName()
+                + " was closed before it opened (its start failed or was cut short)");
   }
 
   private TcpClientServer openListener() {
     synchronized (lock) {
       TcpClientServer tcp = listener;
       if (tcp == null) {
-        throw new IllegalStateException(
-            "server is not started (" + phase.name().toLowerCase() + ")");
+        throw notOpen();
       }
       return tcp;
     }

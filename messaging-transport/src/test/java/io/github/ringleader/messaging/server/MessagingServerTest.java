@@ -24,6 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,6 +115,31 @@ class MessagingServerTest {
   }
 
   @Test
+  void closeWhileTheNodeDiscoversFailsTheStartAndClosesThePort() throws Exception {
+    // A 20 s heartbeat makes the discovery window 10 s: the close comes well inside it.
+    MessagingNode.Builder slow = MessagingNode.builder()
+        .nodeId("server1")
+        .clusterName(cluster)
+        .heartbeatInterval(Duration.ofSeconds(20));
+    MessagingServer server = MessagingServer.builder()
+        .node(slow)
+        .cluster(UdpTestSupport.testConfig(UdpTestSupport.freeUdpPort()).build())
+        .clients(TcpServerConfig.builder().host("127.0.0.1").port(0).build())
+        .build();
+    toClose.add(server);
+    CompletableFuture<Void> running = server.startAsync();
+    assertThat(server.node().state()).isIn(NodeState.NEW, NodeState.DISCOVERING);
+    int port = server.clientPort();
+
+    server.close();
+
+    assertThatThrownBy(() -> running.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> connect(port).close()).isInstanceOf(ConnectException.class);
+  }
+
+  @Test
   void aTakenClientPortFailsTheStartNamingTheAddress() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();
@@ -125,7 +153,7 @@ class MessagingServerTest {
           .hasMessageStartingWith("cannot accept clients on 127.0.0.1:" + port + ": ");
       assertThatThrownBy(server::node)
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("not started");
+          .hasMessageContaining("was closed before it opened");
       assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class);
     }
   }
