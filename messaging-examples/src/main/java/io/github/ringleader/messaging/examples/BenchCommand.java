@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
@@ -94,7 +95,7 @@ final class BenchCommand {
   private final int port;
   private final String cluster = "bench-" + ProcessHandle.current().pid();
 
-  private final List<InProcessServer> running = new ArrayList<>();
+  private final List<MessagingServer> running = new ArrayList<>();
   private final List<Client> clients = new ArrayList<>();
 
   /** Broadcasts by id: deliveries so far, and what the server answered. */
@@ -320,15 +321,15 @@ final class BenchCommand {
     say("Servers agree on leader %s.", String.valueOf(running.get(0).node().leader()));
     for (int i = 0; i < clientCount; i++) {
       String name = "b" + (i + 1);
-      InProcessServer server = running.get(i % servers);
+      MessagingServer server = running.get(i % servers);
       Client client = new Client(name);
       try {
         client.connection = MessagingClient.connect(
-            "127.0.0.1", server.tcp().localPort(), name, client, Duration.ofSeconds(5));
+            "127.0.0.1", server.clientPort(), name, client, Duration.ofSeconds(5));
       } catch (IOException | RuntimeException e) {
         say(
             "FAILED: %s could not join through %s: %s",
-            name, server.id(), String.valueOf(e.getMessage()));
+            name, server.node().id(), String.valueOf(e.getMessage()));
         return 1;
       }
       clients.add(client);
@@ -454,7 +455,7 @@ final class BenchCommand {
   }
 
   private void start(String id) throws IOException {
-    running.add(InProcessServer.start(
+    running.add(LoopbackServers.start(
         id,
         MessagingNode.builder()
             .clusterName(cluster)
@@ -470,7 +471,7 @@ final class BenchCommand {
     if (leader == null) {
       return false;
     }
-    for (InProcessServer s : running) {
+    for (MessagingServer s : running) {
       if (!leader.equals(s.node().leader()) || s.node().view().members().size() != running.size()) {
         return false;
       }
@@ -487,7 +488,7 @@ final class BenchCommand {
       }
     });
     clients.clear();
-    running.forEach(InProcessServer::stop);
+    running.forEach(MessagingServer::close);
     running.clear();
   }
 

@@ -1,17 +1,14 @@
 package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
-import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -46,32 +43,10 @@ final class DemoCommand {
   private final int port;
   private final String cluster = "demo-" + ProcessHandle.current().pid();
   private final long startNanos = System.nanoTime();
-  private final Map<String, Running> running = new LinkedHashMap<>();
+  private final Map<String, MessagingServer> running = new LinkedHashMap<>();
   private final List<MessagingClient> clients = new ArrayList<>();
   private final List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean finished;
-
-  private static final class Running {
-    final MessagingNode node;
-    final ThreadEventLoop loop;
-    final UdpMulticastTransport transport;
-
-    @Nullable
-    TcpClientServer clients;
-
-    Running(MessagingNode node, ThreadEventLoop loop, UdpMulticastTransport transport) {
-      this.node = node;
-      this.loop = loop;
-      this.transport = transport;
-    }
-
-    void stopClients() {
-      TcpClientServer c = clients;
-      if (c != null) {
-        c.close();
-      }
-    }
-  }
 
   private DemoCommand(PrintStream out, Duration heartbeat, int port) {
     this.out = out;
@@ -191,11 +166,9 @@ final class DemoCommand {
     say("");
     say("5. Stopping server3 cleanly: it says goodbye, so nobody waits for failure detection.");
     long stoppedAt = System.nanoTime();
-    Running leaving = running.remove("server3");
+    MessagingServer leaving = running.remove("server3");
     if (leaving != null) {
-      leaving.stopClients();
-      leaving.node.close();
-      leaving.loop.close();
+      leaving.close();
     }
     if (!await(() -> agreedLeader("server2"), detection, "server2 to take over at once")) {
       return false;
@@ -210,55 +183,43 @@ final class DemoCommand {
   }
 
   private void start(String id) {
-    ThreadEventLoop loop = new ThreadEventLoop("demo-" + id);
-    UdpMulticastTransport transport =
-        new UdpMulticastTransport(UdpTransportConfig.builder().port(port).build());
-    MessagingNode node = MessagingNode.builder()
-        .nodeId(id)
-        .clusterName(cluster)
-        .heartbeatInterval(heartbeat)
-        .missedHeartbeats(MISSED)
-        .transport(transport)
-        .eventLoop(loop)
-        .listener(new Narrator(id))
-        .build();
-    running.put(id, new Running(node, loop, transport));
-    node.start();
+    try {
+      running.put(
+          id,
+          LoopbackServers.start(
+              id,
+              MessagingNode.builder()
+                  .clusterName(cluster)
+                  .heartbeatInterval(heartbeat)
+                  .missedHeartbeats(MISSED)
+                  .listener(new Narrator(id)),
+              port,
+              0));
+    } catch (IOException e) {
+      say("   FAILED: %s could not start: %s", id, String.valueOf(e.getMessage()));
+    }
   }
 
   private void crash(String id) {
-    Running victim = running.remove(id);
+    MessagingServer victim = running.remove(id);
     if (victim != null) {
-      victim.loop.close();
-      victim.transport.close();
-      victim.stopClients();
+      victim.terminate();
     }
   }
 
-  /** Accepts clients on a free loopback port for server {@code id}; returns the port. */
-  private int acceptClients(String id) throws IOException {
-    Running r = running.get(id);
+  /** The loopback port where server {@code id} accepts clients. */
+  private int clientPort(String id) throws IOException {
+    MessagingServer r = running.get(id);
     if (r == null) {
       throw new IOException(id + " is not running");
     }
-    // Every client of the demo comes from 127.0.0.1: no limit per address, on open connections
-    // or on joins.
-    TcpClientServer server = TcpClientServer.start(
-        TcpServerConfig.builder()
-            .host("127.0.0.1")
-            .port(0)
-            .maxConnectionsPerAddress(TcpServerConfig.DEFAULT_MAX_CONNECTIONS)
-            .maxJoinsPerSecondPerAddress(0)
-            .build(),
-        r.node);
-    r.clients = server;
-    return server.localPort();
+    return r.clientPort();
   }
 
   private @Nullable MessagingClient join(String name, String server) {
     try {
       MessagingClient client = MessagingClient.connect(
-          "127.0.0.1", acceptClients(server), name, new Listener(name), Duration.ofSeconds(5));
+          "127.0.0.1", clientPort(server), name, new Listener(name), Duration.ofSeconds(5));
       clients.add(client);
       say("   %s connected to %s", name, server);
       return client;
@@ -274,23 +235,21 @@ final class DemoCommand {
     for (MessagingClient client : clients) {
       client.close();
     }
-    for (Running r : new ArrayList<>(running.values())) {
-      r.stopClients();
-      r.node.close();
-      r.loop.close();
+    for (MessagingServer r : new ArrayList<>(running.values())) {
+      r.close();
     }
     running.clear();
   }
 
   /** Whether every running server follows {@code leader}, which is running and leads. */
   private boolean agreedLeader(String leader) {
-    Running chosen = running.get(leader);
-    if (chosen == null || !chosen.node.isLeader()) {
+    MessagingServer chosen = running.get(leader);
+    if (chosen == null || !chosen.node().isLeader()) {
       return false;
     }
-    for (Running r : running.values()) {
-      if (!NodeId.of(leader).equals(r.node.leader())
-          || r.node.view().members().size() != running.size()) {
+    for (MessagingServer r : running.values()) {
+      if (!NodeId.of(leader).equals(r.node().leader())
+          || r.node().view().members().size() != running.size()) {
         return false;
       }
     }
@@ -302,12 +261,12 @@ final class DemoCommand {
       return true;
     }
     say("   FAILED: waited %s for %s.", NodeConfig.format(limit), what);
-    for (Map.Entry<String, Running> e : running.entrySet()) {
+    for (Map.Entry<String, MessagingServer> e : running.entrySet()) {
       say(
           "   %s follows %s, sees %s",
           e.getKey(),
-          String.valueOf(e.getValue().node.leader()),
-          e.getValue().node.view().members().stream().map(m -> m.id().value()).toList());
+          String.valueOf(e.getValue().node().leader()),
+          e.getValue().node().view().members().stream().map(m -> m.id().value()).toList());
     }
     return false;
   }

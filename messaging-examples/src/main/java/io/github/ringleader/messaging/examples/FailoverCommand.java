@@ -4,6 +4,7 @@ import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
@@ -78,7 +79,7 @@ final class FailoverCommand {
   private final int group;
   private final String cluster = "failover-" + ProcessHandle.current().pid();
   private final int[] ports = new int[SERVERS];
-  private final Map<String, InProcessServer> running = new LinkedHashMap<>();
+  private final Map<String, MessagingServer> running = new LinkedHashMap<>();
   private final List<Client> clients = new ArrayList<>();
 
   private FailoverCommand(
@@ -256,7 +257,7 @@ final class FailoverCommand {
       }
       List<Client> moving =
           clients.stream().filter(c -> victimId.equals(c.serverAtStart)).toList();
-      InProcessServer lost = Objects.requireNonNull(running.get(victimId));
+      MessagingServer lost = Objects.requireNonNull(running.get(victimId));
       boolean wasLeader = lost.node().isLeader();
       long lostAt = System.nanoTime();
       int thisRun = run;
@@ -410,7 +411,7 @@ final class FailoverCommand {
     String id = serverId(index);
     running.put(
         id,
-        InProcessServer.start(
+        LoopbackServers.start(
             id,
             MessagingNode.builder()
                 .clusterName(cluster)
@@ -418,25 +419,24 @@ final class FailoverCommand {
                 .missedHeartbeats(missed)
                 .capacity(clientCount)
                 .sessionGrace(grace)
-                .clientHost("127.0.0.1")
-                .clientPort(ports[index]),
+                .clientHost("127.0.0.1"),
             group,
             ports[index]));
   }
 
   /** As kill -9 would: the server stops in its tracks, its sockets close, no goodbye, no leave. */
   private void crash(String id) {
-    InProcessServer victim = running.remove(id);
+    MessagingServer victim = running.remove(id);
     if (victim != null) {
-      victim.crash();
+      victim.terminate();
     }
   }
 
   /** As a clean shutdown: goodbye to its clients, leave to the cluster, then the listener closes. */
   private void stop(String id) {
-    InProcessServer victim = running.remove(id);
+    MessagingServer victim = running.remove(id);
     if (victim != null) {
-      victim.stop();
+      victim.close();
     }
   }
 
@@ -445,7 +445,7 @@ final class FailoverCommand {
       return false;
     }
     NodeId leader = null;
-    for (InProcessServer s : running.values()) {
+    for (MessagingServer s : running.values()) {
       NodeId l = s.node().leader();
       if (l == null
           || (leader != null && !leader.equals(l))
@@ -504,7 +504,7 @@ final class FailoverCommand {
 
   private void stopAll() {
     closeClients();
-    running.values().forEach(InProcessServer::stop);
+    running.values().forEach(MessagingServer::close);
     running.clear();
   }
 

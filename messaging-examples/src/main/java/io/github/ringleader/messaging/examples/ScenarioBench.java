@@ -4,6 +4,7 @@ import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.examples.BenchCommand.LatencyRecorder;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
@@ -84,7 +85,7 @@ final class ScenarioBench {
   private int run() {
     String cluster = "bench-" + ProcessHandle.current().pid() + "-" + tag;
     ChildServers children = null;
-    List<InProcessServer> inProcess = new ArrayList<>();
+    List<MessagingServer> inProcess = new ArrayList<>();
     try {
       List<InetSocketAddress> addresses;
       if (!settings.connect().isEmpty()) {
@@ -127,12 +128,12 @@ final class ScenarioBench {
                     + " multicast port %d on loopback.",
                 settings.servers(), cluster, mcastPort);
             for (int i = 1; i <= settings.servers(); i++) {
-              inProcess.add(InProcessServer.start(
+              inProcess.add(LoopbackServers.start(
                   "server" + i, MessagingNode.builder().clusterName(cluster), mcastPort, 0));
             }
             addresses = new ArrayList<>();
-            for (InProcessServer s : inProcess) {
-              addresses.add(new InetSocketAddress("127.0.0.1", s.tcp().localPort()));
+            for (MessagingServer s : inProcess) {
+              addresses.add(new InetSocketAddress("127.0.0.1", s.clientPort()));
             }
           }
         } catch (IOException e) {
@@ -179,7 +180,7 @@ final class ScenarioBench {
         children.close();
         say("Server processes stopped.");
       }
-      inProcess.forEach(InProcessServer::stop);
+      inProcess.forEach(MessagingServer::close);
     }
   }
 

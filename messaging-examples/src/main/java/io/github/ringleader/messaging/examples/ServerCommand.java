@@ -3,8 +3,7 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.PrintStream;
 import java.util.List;
@@ -95,20 +94,24 @@ final class ServerCommand {
     boolean loopback = isLoopback(transportConfig);
     String bind = loopback ? "127.0.0.1" : "0.0.0.0";
     String advertised = loopback ? "127.0.0.1" : advertisedHost(transportConfig);
-    UdpMulticastTransport transport = new UdpMulticastTransport(transportConfig);
     NodeTimeline timeline = new NodeTimeline(System::currentTimeMillis);
-    MessagingNode node = options
-        .applyTo(auth.applyTo(
-            MessagingNode.builder().nodeId(id).clientPort(port).clientHost(advertised)))
-        .transport(transport)
-        .listener(timeline)
-        .jmx(true)
+    MessagingServer server = MessagingServer.builder()
+        .node(options
+            .applyTo(auth.applyTo(MessagingNode.builder().nodeId(id).clientHost(advertised)))
+            .listener(timeline)
+            .jmx(true))
+        .cluster(transportConfig)
+        .clients(limits.config(bind, port).withTls(tls))
         .build();
     CountDownLatch stopped = new CountDownLatch(1);
     java.util.concurrent.atomic.AtomicBoolean stopping =
         new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicReference<TcpClientServer> listener =
+    // The node exists once the server starts (after the HTTP port, so a taken HTTP port stops it
+    // before it joins); its listener counts once clients are welcome (the node runs).
+    java.util.concurrent.atomic.AtomicReference<@Nullable MessagingServer> opened =
         new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean accepting =
+        new java.util.concurrent.atomic.AtomicBoolean();
     StatusHttpServer httpServer = null;
     if (http.enabled()) {
       try {
@@ -116,35 +119,35 @@ final class ServerCommand {
             http.host,
             http.port,
             new StatusHttpServer.Sources(
-                node,
+                () -> {
+                  MessagingServer s = opened.get();
+                  return s == null ? null : s.metrics();
+                },
                 timeline,
                 () -> {
-                  TcpClientServer tcp = listener.get();
-                  return tcp == null ? null : tcp.stats();
+                  MessagingServer s = opened.get();
+                  return s == null || !accepting.get() ? null : s.clientStats();
                 },
-                transport::stats,
+                () -> {
+                  MessagingServer s = opened.get();
+                  return s == null ? null : s.clusterStats();
+                },
                 System::currentTimeMillis));
       } catch (java.io.IOException | RuntimeException e) {
         err.println("error: cannot serve HTTP on " + http.host + ":" + http.port + ": "
             + (e.getMessage() != null ? e.getMessage() : e.toString()));
-        node.close();
         return 1;
       }
     }
     StatusHttpServer endpoints = httpServer;
-    // One hook, in order: the node says goodbye to its clients (they resume elsewhere) and leaves
-    // the cluster; the goodbyes get out; then the client listener closes. (Separate hooks would
-    // run at once, and the listener could close before the goodbyes were written.)
+    // One hook, in order: the server stops (the node says goodbye to its clients, which resume
+    // elsewhere, and leaves the cluster; the goodbyes get out; then the client listener closes),
+    // then the HTTP endpoints. (Separate hooks would run at once.)
     Thread hook = new Thread(
         () -> {
           stopping.set(true);
           log.info("stopping {}: leaving the cluster", id);
-          node.close();
-          TcpClientServer tcp = listener.get();
-          if (tcp != null) {
-            Waiting.until(() -> tcp.stats().open() == 0, java.time.Duration.ofSeconds(1), 10);
-            tcp.close();
-          }
+          server.close();
           if (endpoints != null) {
             endpoints.close();
           }
@@ -173,14 +176,17 @@ final class ServerCommand {
                 + key.acceptedKeys().size()
                 + (key.acceptedKeys().size() == 1 ? " key)" : " keys: sealing with the first)"));
     log.info(auth.describe());
-    TcpClientServer clients;
+    java.util.concurrent.CompletableFuture<Void> running = server.startAsync();
+    if (!running.isCompletedExceptionally()) {
+      opened.set(server);
+    }
     try {
-      node.start().get();
-      clients = TcpClientServer.start(limits.config(bind, port).withTls(tls), node);
+      running.get();
+      accepting.set(true);
       log.info(
           "clients connect on {}:{} (announced to clients as {}:{})",
           bind,
-          clients.localPort(),
+          server.clientPort(),
           advertised.isEmpty() ? "?" : advertised,
           port);
     } catch (ExecutionException e) {
@@ -189,9 +195,18 @@ final class ServerCommand {
         return 0;
       }
       // The node has logged why (a taken id: DuplicateNodeIdException; a transport that could
-      // not bind: the IOException).
+      // not bind: the IOException). A client port that could not be bound, before the node was
+      // made, is said here.
+      Throwable cause = e.getCause();
+      if (opened.get() == null && cause != null) {
+        Throwable bindError = cause instanceof java.io.IOException ? cause.getCause() : null;
+        err.println(
+            bindError != null
+                ? "error: cannot accept clients on port " + port + ": " + bindError.getMessage()
+                : "error: " + cause.getMessage());
+      }
       removeHook(hook);
-      node.close();
+      server.close();
       if (endpoints != null) {
         endpoints.close();
       }
@@ -199,19 +214,7 @@ final class ServerCommand {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
-    } catch (java.io.IOException e) {
-      if (stopping.get()) {
-        return 0;
-      }
-      err.println("error: cannot accept clients on port " + port + ": " + e.getMessage());
-      removeHook(hook);
-      node.close();
-      if (endpoints != null) {
-        endpoints.close();
-      }
-      return 1;
     }
-    listener.set(clients);
     if (parent > 0) {
       java.util.Optional<ProcessHandle> watched = ProcessHandle.of(parent);
       if (watched.isEmpty()) {

@@ -3,7 +3,6 @@ package io.github.ringleader.messaging.examples;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
-import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeState;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats;
 import io.github.ringleader.messaging.transport.udp.UdpTransportStats;
@@ -42,9 +41,12 @@ final class StatusHttpServer implements AutoCloseable {
     }
   }
 
-  /** What the endpoints read: the node, its timeline, and the listener and transport if any. */
+  /**
+   * What the endpoints read: the node's metrics (null in the moment before the node exists), its
+   * timeline, and the listener and transport if any.
+   */
   record Sources(
-      MessagingNode node,
+      Supplier<@Nullable NodeMetrics> metrics,
       NodeTimeline timeline,
       Supplier<@Nullable TcpServerStats> tcp,
       Supplier<@Nullable UdpTransportStats> udp,
@@ -174,7 +176,8 @@ final class StatusHttpServer implements AutoCloseable {
 
   /** 200 when running, with a leader, listening for clients and not full; else 503 and why. */
   static Response readiness(Sources s) {
-    String problem = notReady(s.node().metrics(), s.tcp().get());
+    NodeMetrics m = s.metrics().get();
+    String problem = m == null ? "the node is starting" : notReady(m, s.tcp().get());
     return problem == null
         ? Response.text(200, "ready\n")
         : Response.text(503, "not ready: " + problem + "\n");
@@ -197,17 +200,27 @@ final class StatusHttpServer implements AutoCloseable {
   }
 
   private static Response metrics(Sources s) {
+    NodeMetrics m = s.metrics().get();
+    if (m == null) {
+      return STARTING;
+    }
     return new Response(
         200,
         PrometheusText.CONTENT_TYPE,
-        PrometheusText.render(s.node().metrics(), s.tcp().get(), s.udp().get()));
+        PrometheusText.render(m, s.tcp().get(), s.udp().get()));
   }
 
+  /** The answer of /metrics and /status in the moment before the node exists. */
+  private static final Response STARTING = Response.text(503, "the node is starting\n");
+
   private static Response status(Sources s) {
+    NodeMetrics m = s.metrics().get();
+    if (m == null) {
+      return STARTING;
+    }
     return new Response(
         200,
         "application/json",
-        StatusJson.render(
-                s.node().metrics(), s.timeline().events(), s.epochMillis().getAsLong()) + "\n");
+        StatusJson.render(m, s.timeline().events(), s.epochMillis().getAsLong()) + "\n");
   }
 }

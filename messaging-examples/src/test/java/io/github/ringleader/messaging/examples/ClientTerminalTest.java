@@ -236,8 +236,7 @@ class ClientTerminalTest {
         () -> alice.screen().lastLine().equals("alice> send everyone hal"),
         () -> "the half-typed line\n" + alice);
 
-    cluster.nodes.get(0).close(); // server1 stops: it says goodbye, alice moves to server2
-    cluster.servers.get(0).close();
+    cluster.servers.get(0).close(); // server1 stops: it says goodbye, alice moves to server2
 
     await(
         () -> alice.screen().lines().stream().anyMatch(l -> l.startsWith("reconnected to server2")),

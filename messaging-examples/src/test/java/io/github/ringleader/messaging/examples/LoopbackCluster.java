@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -23,8 +21,8 @@ import java.util.function.Supplier;
  * so server lists name where to reconnect.
  */
 final class LoopbackCluster implements AutoCloseable {
+  final List<MessagingServer> servers = new ArrayList<>();
   final List<MessagingNode> nodes = new ArrayList<>();
-  final List<TcpClientServer> servers = new ArrayList<>();
 
   LoopbackCluster(int size) throws Exception {
     this(size, node -> node);
@@ -39,36 +37,37 @@ final class LoopbackCluster implements AutoCloseable {
       group = ((InetSocketAddress) probe.getLocalAddress()).getPort();
     }
     String cluster = "loopback-" + ProcessHandle.current().pid() + "-" + group;
-    for (int i = 1; i <= size; i++) {
-      CompletableFuture<MessagingNode> node = new CompletableFuture<>();
-      TcpClientServer tcp = TcpClientServer.start(
-          TcpServerConfig.builder().host("127.0.0.1").port(0).build(),
-          link -> TcpClientServer.ClientAcceptor.of(node.join()).connect(link));
-      servers.add(tcp);
-      node.complete(customise
-          .apply(MessagingNode.builder())
-          .nodeId("server" + i)
-          .clusterName(cluster)
-          .clientPort(tcp.localPort())
-          .clientHost("127.0.0.1")
-          .heartbeatInterval(Duration.ofMillis(100))
-          .discoveryWindow(Duration.ofMillis(200))
-          .rebalance(false)
-          .transport(
-              new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build()))
-          .build());
-      nodes.add(node.join());
-      node.join().start().get();
+    try {
+      for (int i = 1; i <= size; i++) {
+        MessagingServer server = MessagingServer.builder()
+            .node(customise
+                .apply(MessagingNode.builder())
+                .nodeId("server" + i)
+                .clusterName(cluster)
+                .clientHost("127.0.0.1")
+                .heartbeatInterval(Duration.ofMillis(100))
+                .discoveryWindow(Duration.ofMillis(200))
+                .rebalance(false))
+            .cluster(UdpTransportConfig.builder().port(group).build())
+            .clients(TcpServerConfig.builder().host("127.0.0.1").port(0).build())
+            .build();
+        servers.add(server);
+        server.start();
+        nodes.add(server.node());
+      }
+      NodeId highest = NodeId.of("server" + size);
+      await(
+          () -> nodes.stream()
+              .allMatch(n -> highest.equals(n.leader()) && n.view().members().size() == size),
+          () -> "server" + size + " to lead all " + size);
+    } catch (Exception | AssertionError e) {
+      close();
+      throw e;
     }
-    NodeId highest = NodeId.of("server" + size);
-    await(
-        () -> nodes.stream()
-            .allMatch(n -> highest.equals(n.leader()) && n.view().members().size() == size),
-        () -> "server" + size + " to lead all " + size);
   }
 
   int port(int server) {
-    return servers.get(server - 1).localPort();
+    return servers.get(server - 1).clientPort();
   }
 
   /** Waits up to 15 s for {@code condition}; fails with {@code what} otherwise. */
@@ -84,7 +83,6 @@ final class LoopbackCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    servers.forEach(TcpClientServer::close);
-    nodes.forEach(MessagingNode::close);
+    servers.forEach(MessagingServer::close);
   }
 }

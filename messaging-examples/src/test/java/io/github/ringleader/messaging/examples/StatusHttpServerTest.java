@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
@@ -40,7 +41,7 @@ class StatusHttpServerTest {
     }
   }
 
-  private record Served(InProcessServer server, NodeTimeline timeline, StatusHttpServer http) {
+  private record Served(MessagingServer server, NodeTimeline timeline, StatusHttpServer http) {
     String url(String path) {
       return "http://127.0.0.1:" + http.port() + path;
     }
@@ -48,31 +49,25 @@ class StatusHttpServerTest {
 
   private Served serve(String id, int mcastPort) throws Exception {
     NodeTimeline timeline = new NodeTimeline(System::currentTimeMillis);
-    int clientPort; // announced in heartbeats, so chosen before the node starts
-    try (java.net.ServerSocket probe =
-        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      clientPort = probe.getLocalPort();
-    }
-    InProcessServer server = InProcessServer.start(
+    MessagingServer server = LoopbackServers.start(
         id,
         MessagingNode.builder()
             .clusterName(cluster)
             .heartbeatInterval(HEARTBEAT)
             .discoveryWindow(Duration.ofMillis(200))
             .clientHost("127.0.0.1")
-            .clientPort(clientPort)
             .listener(timeline),
         mcastPort,
-        clientPort);
-    toClose.add(server::stop);
+        0);
+    toClose.add(server);
     StatusHttpServer endpoints = StatusHttpServer.start(
         "127.0.0.1",
         0,
         new StatusHttpServer.Sources(
-            server.node(),
+            server::metrics,
             timeline,
-            server.tcp()::stats,
-            server.transport()::stats,
+            server::clientStats,
+            server::clusterStats,
             System::currentTimeMillis));
     toClose.add(endpoints);
     return new Served(server, timeline, endpoints);
@@ -130,7 +125,7 @@ class StatusHttpServerTest {
         "127.0.0.1",
         0,
         new StatusHttpServer.Sources(
-            node, new NodeTimeline(() -> 0L), () -> null, () -> null, () -> 0L));
+            node::metrics, new NodeTimeline(() -> 0L), () -> null, () -> null, () -> 0L));
     toClose.add(endpoints);
     return endpoints;
   }
@@ -219,10 +214,10 @@ class StatusHttpServerTest {
       }
     };
     MessagingClient alice = MessagingClient.connect(
-        "127.0.0.1", one.server().tcp().localPort(), "alice", listener, Duration.ofSeconds(5));
+        "127.0.0.1", one.server().clientPort(), "alice", listener, Duration.ofSeconds(5));
     toClose.add(alice::close);
     MessagingClient bob = MessagingClient.connect(
-        "127.0.0.1", two.server().tcp().localPort(), "bob", listener, Duration.ofSeconds(5));
+        "127.0.0.1", two.server().clientPort(), "bob", listener, Duration.ofSeconds(5));
     toClose.add(bob::close);
     for (int i = 0; i < 5; i++) {
       alice.send("hello " + i);
@@ -263,7 +258,7 @@ class StatusHttpServerTest {
         .containsEntry("capacity", 100L)
         .containsEntry("self", true)
         .containsEntry("leader", false)
-        .containsEntry("clientAddress", "127.0.0.1:" + one.server().tcp().localPort());
+        .containsEntry("clientAddress", "127.0.0.1:" + one.server().clientPort());
     assertThat(members.get(1)).containsEntry("self", false).containsEntry("leader", true);
     assertThat(status.get("clients")).isEqualTo(Map.of("connected", 1L, "heldSessions", 0L));
     Map<String, Object> messages = object(status.get("messages"));
@@ -283,7 +278,7 @@ class StatusHttpServerTest {
       assertThat(event).containsOnlyKeys("time", "kind", "member", "term", "text");
     }
 
-    two.server().stop();
+    two.server().close();
     await(() -> one.server().node().view().members().size() == 1, "server2 gone");
     Map<String, Object> after = object(JsonParser.parse(get(one.url("/status")).body()));
     List<Map<String, Object>> later = objects(after.get("events"));
@@ -299,7 +294,7 @@ class StatusHttpServerTest {
     List<ServerEvent.Message> received = new CopyOnWriteArrayList<>();
     MessagingClient alice = MessagingClient.connect(
         "127.0.0.1",
-        s.server().tcp().localPort(),
+        s.server().clientPort(),
         "alice",
         new ClientSession.Listener() {
           @Override

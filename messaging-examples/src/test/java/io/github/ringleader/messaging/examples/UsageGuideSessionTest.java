@@ -7,21 +7,16 @@ import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
-import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
-import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,22 +26,22 @@ import org.junit.jupiter.api.Test;
  * bob Hi Bob, how are you?}, {@code users}, {@code quit}), bob listens through the SDK.
  */
 class UsageGuideSessionTest {
-  private final List<MessagingNode> nodes = new ArrayList<>();
-  private final List<TcpClientServer> servers = new ArrayList<>();
   private final List<MessagingClient> clients = new ArrayList<>();
+  private @Nullable LoopbackCluster cluster;
 
   @AfterEach
   void stopEverything() {
     clients.forEach(MessagingClient::close);
-    servers.forEach(TcpClientServer::close);
-    nodes.forEach(MessagingNode::close);
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
-  private static int freeUdpPort() throws Exception {
-    try (DatagramChannel probe = DatagramChannel.open()) {
-      probe.bind(new InetSocketAddress(0));
-      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
-    }
+  /** Three servers on loopback, server3 leading; their client ports are in the heartbeats. */
+  private LoopbackCluster threeServers() throws Exception {
+    LoopbackCluster started = new LoopbackCluster(3);
+    cluster = started;
+    return started;
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -59,37 +54,12 @@ class UsageGuideSessionTest {
 
   @Test
   void aliceBroadcastsAndWritesPrivatelyToBobOnAnotherServer() throws Exception {
-    int group = freeUdpPort();
-    String cluster = "session-" + ProcessHandle.current().pid();
-    List<java.util.concurrent.CompletableFuture<Void>> started = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      MessagingNode node = MessagingNode.builder()
-          .nodeId("server" + i)
-          .clusterName(cluster)
-          .heartbeatInterval(Duration.ofMillis(100))
-          .discoveryWindow(Duration.ofMillis(200))
-          .transport(
-              new UdpMulticastTransport(UdpTransportConfig.builder().port(group).build()))
-          .build();
-      nodes.add(node);
-      started.add(node.start());
-    }
-    for (int i = 0; i < nodes.size(); i++) {
-      MessagingNode node = nodes.get(i);
-      started.get(i).get();
-      servers.add(TcpClientServer.start(
-          TcpServerConfig.builder().host("127.0.0.1").port(0).build(), node));
-    }
-    await(
-        () -> nodes.stream()
-            .allMatch(n ->
-                NodeId.of("server3").equals(n.leader()) && n.view().members().size() == 3),
-        "server3 to lead all three");
+    LoopbackCluster cluster = threeServers();
 
     List<ServerEvent.Message> bobGot = new CopyOnWriteArrayList<>();
     clients.add(MessagingClient.connect(
         "127.0.0.1",
-        servers.get(1).localPort(),
+        cluster.port(2),
         "bob",
         new ClientSession.Listener() {
           @Override
@@ -103,7 +73,7 @@ class UsageGuideSessionTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = ClientCommand.run(
-        List.of("alice", "127.0.0.1", String.valueOf(servers.get(0).localPort())),
+        List.of("alice", "127.0.0.1", String.valueOf(cluster.port(1))),
         new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)),
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -111,7 +81,7 @@ class UsageGuideSessionTest {
     assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
     String shown = out.toString(StandardCharsets.UTF_8);
     assertThat(shown)
-        .startsWith("connected to server1 (127.0.0.1:" + servers.get(0).localPort() + ")")
+        .startsWith("connected to server1 (127.0.0.1:" + cluster.port(1) + ")")
         .contains("users: alice, bob")
         .doesNotContain("not delivered");
     await(() -> bobGot.size() == 2, "bob to receive both messages");
@@ -131,13 +101,12 @@ class UsageGuideSessionTest {
   void withTenClientsOnServer1TheExampleClientIsPlacedElsewhereAndListsTheServers()
       throws Exception {
     // Client ports in the heartbeats; no rebalancing: placement is under test, nobody may move.
-    LoopbackCluster cluster = new LoopbackCluster(3);
-    nodes.addAll(cluster.nodes);
-    servers.addAll(cluster.servers);
+    LoopbackCluster cluster = threeServers();
+    List<MessagingNode> nodes = cluster.nodes;
     for (int i = 1; i <= 10; i++) {
       clients.add(MessagingClient.connect(
           "127.0.0.1",
-          servers.get(0).localPort(),
+          cluster.port(1),
           "user" + i,
           new ClientSession.Listener() {},
           Duration.ofSeconds(5)));
@@ -150,15 +119,15 @@ class UsageGuideSessionTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = ClientCommand.run(
-        List.of("dave", "localhost", String.valueOf(servers.get(0).localPort())),
+        List.of("dave", "localhost", String.valueOf(cluster.port(1))),
         new ByteArrayInputStream("servers\nquit\n".getBytes(StandardCharsets.UTF_8)),
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
 
     assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
-    int port1 = servers.get(0).localPort();
-    int port2 = servers.get(1).localPort();
-    int port3 = servers.get(2).localPort();
+    int port1 = cluster.port(1);
+    int port2 = cluster.port(2);
+    int port3 = cluster.port(3);
     assertThat(out.toString(StandardCharsets.UTF_8))
         .startsWith("connected to server2 (127.0.0.1:" + port2 + ")")
         .containsPattern("\\n  server1 +127\\.0\\.0\\.1:" + port1 + " +10/100 clients\\R")

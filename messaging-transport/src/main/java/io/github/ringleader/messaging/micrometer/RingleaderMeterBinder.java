@@ -3,10 +3,12 @@ package io.github.ringleader.messaging.micrometer;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
+import io.github.ringleader.messaging.transport.udp.UdpTransportStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -17,6 +19,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  * reasons of refusals and dropped frames are a {@code reason} tag.
  *
  * <pre>{@code
+ * new RingleaderMeterBinder(server).bindTo(registry);   // a started MessagingServer
  * new RingleaderMeterBinder(node).clientServer(tcp).transport(udp).bindTo(registry);
  * }</pre>
  *
@@ -40,8 +44,18 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RingleaderMeterBinder implements MeterBinder {
   private final MessagingNode node;
+  private @Nullable MessagingServer server;
   private @Nullable TcpClientServer clientServer;
   private @Nullable UdpMulticastTransport transport;
+
+  /**
+   * Binds the metrics of {@code server}'s node, client listener and cluster transport. The server
+   * must be started ({@link MessagingServer#node()}).
+   */
+  public RingleaderMeterBinder(MessagingServer server) {
+    this.node = server.node();
+    this.server = server;
+  }
 
   /** Binds {@code node}'s metrics. */
   public RingleaderMeterBinder(MessagingNode node) {
@@ -64,34 +78,46 @@ public final class RingleaderMeterBinder implements MeterBinder {
   public void bindTo(MeterRegistry registry) {
     Tags tags = Tags.of("node", node.id().value(), "cluster", node.config().clusterName());
     bindNode(registry, tags);
+    MessagingServer whole = server;
+    if (whole != null) {
+      bindClients(registry, tags, whole, MessagingServer::clientStats);
+      bindTransport(registry, tags, whole, MessagingServer::clusterStats);
+      return;
+    }
     TcpClientServer tcp = clientServer;
     if (tcp != null) {
-      bindClients(registry, tags, tcp);
+      bindClients(registry, tags, tcp, TcpClientServer::stats);
     }
     UdpMulticastTransport udp = transport;
     if (udp != null) {
-      counter(
-          registry,
-          "ringleader.cluster.frames.received",
-          tags,
-          "Cluster frames received and decoded.",
-          udp,
-          t -> t.stats().received());
-      counter(
-          registry,
-          "ringleader.cluster.frames.sent",
-          tags,
-          "Cluster frames accepted for sending.",
-          udp,
-          t -> t.stats().sent());
-      counter(
-          registry,
-          "ringleader.cluster.datagrams.sent",
-          tags,
-          "Cluster datagrams accepted for sending.",
-          udp,
-          t -> t.stats().datagramsSent());
+      bindTransport(registry, tags, udp, UdpMulticastTransport::stats);
     }
+  }
+
+  /** The cluster transport's counters, read from {@code udp} (held weakly) by {@code stats}. */
+  private static <T> void bindTransport(
+      MeterRegistry registry, Tags tags, T udp, Function<T, UdpTransportStats> stats) {
+    counter(
+        registry,
+        "ringleader.cluster.frames.received",
+        tags,
+        "Cluster frames received and decoded.",
+        udp,
+        t -> stats.apply(t).received());
+    counter(
+        registry,
+        "ringleader.cluster.frames.sent",
+        tags,
+        "Cluster frames accepted for sending.",
+        udp,
+        t -> stats.apply(t).sent());
+    counter(
+        registry,
+        "ringleader.cluster.datagrams.sent",
+        tags,
+        "Cluster datagrams accepted for sending.",
+        udp,
+        t -> stats.apply(t).datagramsSent());
   }
 
   private void bindNode(MeterRegistry registry, Tags tags) {
@@ -243,8 +269,9 @@ public final class RingleaderMeterBinder implements MeterBinder {
     }
   }
 
-  private static void bindClients(MeterRegistry registry, Tags tags, TcpClientServer tcp) {
-    Gauge.builder("ringleader.client.connections.open", tcp, t -> t.stats().open())
+  private static <T> void bindClients(
+      MeterRegistry registry, Tags tags, T tcp, Function<T, TcpServerStats> stats) {
+    Gauge.builder("ringleader.client.connections.open", tcp, t -> stats.apply(t).open())
         .tags(tags)
         .description("Client connections open now.")
         .register(registry);
@@ -254,7 +281,7 @@ public final class RingleaderMeterBinder implements MeterBinder {
         tags,
         "Client connections accepted.",
         tcp,
-        t -> t.stats().accepted());
+        t -> stats.apply(t).accepted());
     for (TcpServerStats.CloseReason reason : TcpServerStats.CloseReason.values()) {
       counter(
           registry,
@@ -262,7 +289,7 @@ public final class RingleaderMeterBinder implements MeterBinder {
           tags.and("reason", lower(reason.name())),
           "Client connections closed, by why.",
           tcp,
-          t -> t.stats().closed(reason));
+          t -> stats.apply(t).closed(reason));
     }
     for (CodecException.Reason reason : CodecException.Reason.values()) {
       counter(
@@ -271,7 +298,7 @@ public final class RingleaderMeterBinder implements MeterBinder {
           tags.and("reason", lower(reason.name())),
           "Malformed client frames, by the rule broken.",
           tcp,
-          t -> t.stats().malformed(reason));
+          t -> stats.apply(t).malformed(reason));
     }
     counter(
         registry,
@@ -279,14 +306,14 @@ public final class RingleaderMeterBinder implements MeterBinder {
         tags,
         "Client frames received.",
         tcp,
-        t -> t.stats().framesIn());
+        t -> stats.apply(t).framesIn());
     counter(
         registry,
         "ringleader.client.frames.sent",
         tags,
         "Frames written to clients.",
         tcp,
-        t -> t.stats().framesOut());
+        t -> stats.apply(t).framesOut());
   }
 
   private void gauge(

@@ -2,6 +2,8 @@ package io.github.ringleader.messaging.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.sim.LinkConditions;
 import io.github.ringleader.messaging.sim.SimulatedClient;
@@ -112,6 +114,41 @@ class RingleaderMeterBinderTest {
               .functionCounter()
               .count())
           .isZero();
+    }
+  }
+
+  @Test
+  void aStartedServersListenerAndTransportAreBoundWithItsNode() throws Exception {
+    int group = io.github.ringleader.messaging.transport.udp.UdpTestSupport.freeUdpPort();
+    try (MessagingServer server = MessagingServer.builder()
+        .node(MessagingNode.builder()
+            .nodeId("server1")
+            .clusterName("meters-" + group)
+            .heartbeatInterval(Duration.ofMillis(100))
+            .discoveryWindow(Duration.ofMillis(100)))
+        .cluster(io.github.ringleader.messaging.transport.udp.UdpTestSupport.testConfig(group)
+            .build())
+        .clients(TcpServerConfig.builder().host("127.0.0.1").port(0).build())
+        .build()) {
+      server.start();
+      new RingleaderMeterBinder(server).bindTo(registry);
+
+      assertThat(registry
+              .get("ringleader.members")
+              .tag("cluster", "meters-" + group)
+              .gauge())
+          .isNotNull();
+      try (java.net.Socket client = new java.net.Socket("127.0.0.1", server.clientPort())) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (gauge("ringleader.client.connections.open") != 1
+            || counter("ringleader.cluster.frames.sent") == 0) {
+          assertThat(System.nanoTime() - deadline)
+              .as("an open connection and a heartbeat sent, within 10 s")
+              .isNegative();
+          Thread.sleep(5);
+        }
+      }
+      assertThat(counter("ringleader.client.connections.accepted")).isEqualTo(1);
     }
   }
 

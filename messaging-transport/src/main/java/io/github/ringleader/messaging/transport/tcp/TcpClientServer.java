@@ -239,6 +239,9 @@ public final class TcpClientServer implements AutoCloseable {
   private final AtomicLong pausedForTurn = new AtomicLong();
   private final AtomicLong pausedNow = new AtomicLong();
 
+  /** Notified whenever the last open connection closes ({@link #awaitNoConnections}). */
+  private final Object lastClosed = new Object();
+
   private TcpClientServer(TcpServerConfig config, ClientAcceptor acceptor, LongSupplier nanoClock)
       throws IOException {
     this.config = config;
@@ -354,6 +357,26 @@ public final class TcpClientServer implements AutoCloseable {
         pausedForRate.get(),
         pausedForTurn.get(),
         pausedNow.get());
+  }
+
+  /**
+   * Waits until no connection is open (each closed by its client, the node or a limit), at most
+   * {@code timeout}; returns whether none is. A server shutting down calls it after its node has
+   * said goodbye to every client, so the goodbyes are written before {@link #close()} cuts the
+   * sockets. It does not stop new connections from being accepted meanwhile.
+   */
+  public boolean awaitNoConnections(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lastClosed) {
+      while (open.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(lastClosed, left);
+      }
+      return true;
+    }
   }
 
   /**
@@ -1327,7 +1350,11 @@ public final class TcpClientServer implements AutoCloseable {
       connections.remove(this);
       byAddress.closed(address, nanoClock.getAsLong());
       turns.release(inFlight.getAndSet(0)); // answers still to come for them count no more
-      open.decrementAndGet();
+      if (open.decrementAndGet() == 0) {
+        synchronized (lastClosed) {
+          lastClosed.notifyAll();
+        }
+      }
       if (readState != ReadState.READING) {
         pausedNow.decrementAndGet(); // it may linger in waitingForRate; it is skipped there
       }

@@ -179,7 +179,7 @@ class ClientAuthenticationEndToEndTest {
             resumed.add(r);
           }
         }));
-    cluster.node(0).close(); // a clean stop: alice is told goodbye and resumes on server2
+    cluster.server(0).close(); // a clean stop: alice is told goodbye and resumes on server2
     await(() -> "alice resumes on server2", () -> !resumed.isEmpty());
     assertThat(resumed.get(0).server().value()).isEqualTo("server2");
     assertThat(alice.isClosed()).isFalse();
@@ -209,7 +209,7 @@ class ClientAuthenticationEndToEndTest {
       }
       return !authenticator.users().containsKey("ops");
     });
-    cluster.node(0).close(); // ops must resume on server2, which no longer knows the user
+    cluster.server(0).close(); // ops must resume on server2, which no longer knows the user
     await(() -> "ops to give up", ops::isClosed);
     assertThat(heard.closed)
         .singleElement()

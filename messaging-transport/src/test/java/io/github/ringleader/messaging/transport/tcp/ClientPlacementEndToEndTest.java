@@ -170,7 +170,7 @@ class ClientPlacementEndToEndTest {
             org.assertj.core.groups.Tuple.tuple(NodeId.of("server2"), port(2), false),
             org.assertj.core.groups.Tuple.tuple(NodeId.of("server3"), port(3), true));
 
-    cluster.node(2).close();
+    cluster.server(2).close();
 
     await(
         () -> "alice's list without server3, server2 leading: " + alice.servers(),
@@ -188,7 +188,7 @@ class ClientPlacementEndToEndTest {
         .balance(false)
         .failover(false));
 
-    cluster.node(0).close();
+    cluster.server(0).close();
 
     await(() -> "alice told why: " + recorder.closed, () -> !recorder.closed.isEmpty());
     assertThat(recorder.closed).containsExactly("server server1 is shutting down");
@@ -206,7 +206,7 @@ class ClientPlacementEndToEndTest {
         .listener(bob)
         .balance(false));
 
-    cluster.node(0).close();
+    cluster.server(0).close();
     bobClient.send("alice", "did you move?"); // while alice moves, or just before
 
     await(() -> "alice resumed: " + alice.lost, () -> !alice.resumed.isEmpty());

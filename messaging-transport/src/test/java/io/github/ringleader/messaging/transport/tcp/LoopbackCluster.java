@@ -5,10 +5,9 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeListener;
-import io.github.ringleader.messaging.node.NodeState;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport;
 import java.io.IOException;
 import java.time.Duration;
@@ -23,20 +22,19 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Whole servers on this host, for the end-to-end tests: server1 … serverN, each a {@link
- * MessagingNode} over its own {@link UdpMulticastTransport} on one loopback group (TTL 0, bound
- * to 127.0.0.1) with quick timings (heartbeat 100 ms, failed after 3 missed, discovery 200 ms),
- * and each serving clients over TCP on 127.0.0.1 at a port of its own choosing.
+ * MessagingServer} multicasting on one loopback group (TTL 0, bound to 127.0.0.1) with quick
+ * timings (heartbeat 100 ms, failed after 3 missed, discovery 200 ms), and serving clients over TCP
+ * on 127.0.0.1 at a port of its own choosing, which its heartbeats announce.
  *
  * <p>{@link Builder#start()} returns once every node runs and all follow serverN (the highest
- * id) and know all N members. {@link #close()} closes, in order, the clients made through {@link
- * #join}, the TCP servers, the nodes still running, and the transports.
+ * id) and know all N members. {@link #close()} closes the clients made through {@link #join},
+ * then the servers.
  */
 final class LoopbackCluster implements AutoCloseable {
   private static final Duration HEARTBEAT = Duration.ofMillis(100);
 
-  private final List<UdpMulticastTransport> transports = new ArrayList<>();
+  private final List<MessagingServer> servers = new ArrayList<>();
   private final List<MessagingNode> nodes = new ArrayList<>();
-  private final List<TcpClientServer> servers = new ArrayList<>();
   private final List<MessagingClient> clients = new ArrayList<>();
 
   private LoopbackCluster() {}
@@ -54,14 +52,14 @@ final class LoopbackCluster implements AutoCloseable {
     return nodes;
   }
 
-  /** The TCP server of server {@code index + 1}. */
-  TcpClientServer server(int index) {
+  /** Server {@code index + 1}. */
+  MessagingServer server(int index) {
     return servers.get(index);
   }
 
   /** The client port of server {@code index + 1}. */
   int port(int index) {
-    return servers.get(index).localPort();
+    return servers.get(index).clientPort();
   }
 
   /** Connects {@code name} to server {@code index + 1}; the client is closed with the cluster. */
@@ -83,15 +81,7 @@ final class LoopbackCluster implements AutoCloseable {
   @Override
   public void close() {
     clients.forEach(MessagingClient::close);
-    servers.forEach(TcpClientServer::close);
-    for (MessagingNode node : nodes) {
-      // A stopped or failed node has closed its loop, and close() would wait a full second for a
-      // loop that will never answer; skip those.
-      if (node.state() != NodeState.STOPPED && node.state() != NodeState.FAILED) {
-        node.close();
-      }
-    }
-    transports.forEach(UdpMulticastTransport::close);
+    servers.forEach(MessagingServer::close);
   }
 
   /** What the tests vary; everything else is as the class comment says. */
@@ -139,9 +129,9 @@ final class LoopbackCluster implements AutoCloseable {
     }
 
     /**
-     * Puts each server's client address (127.0.0.1 and its TCP port) in its heartbeats, so that
-     * clients can be balanced and redirected. The TCP servers then start before their nodes and
-     * hand connections over once the node exists; otherwise they start once a leader is known.
+     * Puts each server's client host (127.0.0.1) in its heartbeats too and lets the nodes
+     * rebalance, so that clients can be balanced and redirected. Without it the nodes do not
+     * rebalance, so that no client is moved under a test that places its clients by hand.
      */
     Builder advertiseClientPorts() {
       this.advertiseClientPorts = true;
@@ -164,19 +154,36 @@ final class LoopbackCluster implements AutoCloseable {
       int groupPort = UdpTestSupport.freeUdpPort();
       List<CompletableFuture<Void>> started = new ArrayList<>();
       for (int number = 1; number <= count; number++) {
-        MessagingNode.Builder node = MessagingNode.builder();
+        String id = "server" + number;
+        MessagingNode.Builder node = MessagingNode.builder()
+            .nodeId(id)
+            .clusterName(clusterName)
+            .heartbeatInterval(HEARTBEAT)
+            .missedHeartbeats(3)
+            .discoveryWindow(Duration.ofMillis(200));
         if (advertiseClientPorts) {
-          // The client port goes into the heartbeats, so the TCP server binds first and hands its
-          // connections to the node once the node exists.
-          CompletableFuture<MessagingNode> built = new CompletableFuture<>();
-          TcpClientServer tcp = TcpClientServer.start(
-              tcpConfig(),
-              link -> TcpClientServer.ClientAcceptor.of(built.join()).connect(link));
-          cluster.servers.add(tcp);
-          node.clientPort(tcp.localPort()).clientHost("127.0.0.1");
-          started.add(startNode(cluster, node, number, groupPort, built));
+          node.clientHost("127.0.0.1");
         } else {
-          started.add(startNode(cluster, node, number, groupPort, new CompletableFuture<>()));
+          node.rebalance(false);
+        }
+        if (sessionGrace != null) {
+          node.sessionGrace(sessionGrace);
+        }
+        if (listener != null) {
+          node.listener(listener.apply(id));
+        }
+        eachNode.accept(number, node);
+        MessagingServer server = MessagingServer.builder()
+            .node(node)
+            .cluster(UdpTestSupport.testConfig(groupPort).build())
+            .clients(tcpConfig())
+            .build();
+        cluster.servers.add(server);
+        // All at once, as servers of a cluster usually come up, then wait for each.
+        CompletableFuture<Void> running = server.startAsync();
+        started.add(running);
+        if (!running.isCompletedExceptionally()) {
+          cluster.nodes.add(server.node());
         }
       }
       for (CompletableFuture<Void> future : started) {
@@ -187,41 +194,6 @@ final class LoopbackCluster implements AutoCloseable {
           () -> "all follow " + leader + " and know each other",
           () -> cluster.nodes.stream()
               .allMatch(n -> leader.equals(n.leader()) && n.view().members().size() == count));
-      if (!advertiseClientPorts) {
-        for (MessagingNode node : cluster.nodes) {
-          cluster.servers.add(TcpClientServer.start(tcpConfig(), node));
-        }
-      }
-    }
-
-    private CompletableFuture<Void> startNode(
-        LoopbackCluster cluster,
-        MessagingNode.Builder builder,
-        int number,
-        int groupPort,
-        CompletableFuture<MessagingNode> built) {
-      UdpMulticastTransport transport =
-          new UdpMulticastTransport(UdpTestSupport.testConfig(groupPort).build());
-      cluster.transports.add(transport);
-      String id = "server" + number;
-      builder
-          .nodeId(id)
-          .clusterName(clusterName)
-          .transport(transport)
-          .heartbeatInterval(HEARTBEAT)
-          .missedHeartbeats(3)
-          .discoveryWindow(Duration.ofMillis(200));
-      if (sessionGrace != null) {
-        builder.sessionGrace(sessionGrace);
-      }
-      if (listener != null) {
-        builder.listener(listener.apply(id));
-      }
-      eachNode.accept(number, builder);
-      MessagingNode node = builder.build();
-      built.complete(node);
-      cluster.nodes.add(node);
-      return node.start();
     }
 
     private TcpServerConfig tcpConfig() {

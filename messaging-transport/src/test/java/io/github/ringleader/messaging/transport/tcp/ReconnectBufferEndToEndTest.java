@@ -54,7 +54,7 @@ class ReconnectBufferEndToEndTest {
     alice.client().send(null, "before");
     await(() -> "bob had alice's first message", () -> bob.hasText("before"));
 
-    cluster.node(0).close(); // alice's server stops; she fails over to another
+    cluster.server(0).close(); // alice's server stops; she fails over to another
 
     await(
         Duration.ofSeconds(30),
@@ -85,7 +85,7 @@ class ReconnectBufferEndToEndTest {
     alice.client.set(
         cluster.join(failover("alice").listener(alice).reconnectBufferBytes(3 * perMessage)));
 
-    cluster.node(0).close();
+    cluster.server(0).close();
 
     await(() -> "alice resumed", () -> !alice.resumed.isEmpty());
     assertThat(alice.refused)
@@ -104,7 +104,7 @@ class ReconnectBufferEndToEndTest {
     SendingOnLoss alice = new SendingOnLoss(1);
     alice.client.set(cluster.join(failover("alice").listener(alice).reconnectBufferBytes(0)));
 
-    cluster.node(0).close();
+    cluster.server(0).close();
 
     await(() -> "alice resumed", () -> !alice.resumed.isEmpty());
     assertThat(alice.refused)

@@ -5,6 +5,7 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOn
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.protocol.ClientCodec;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.ByteArrayOutputStream;
@@ -28,9 +29,9 @@ class TcpBackPressureEndToEndTest {
     try (LoopbackCluster cluster =
             LoopbackCluster.builder("tcp-back-pressure").servers(1).start();
         Socket alice = new Socket()) {
-      TcpClientServer tcp = cluster.server(0);
+      MessagingServer server = cluster.server(0);
       cluster.join(0, "bob", bob);
-      alice.connect(new InetSocketAddress("127.0.0.1", tcp.localPort()), 2000);
+      alice.connect(new InetSocketAddress("127.0.0.1", server.clientPort()), 2000);
       alice.setSoTimeout((int) TcpTestSupport.WAIT.toMillis());
       alice.getOutputStream().write(ClientCodec.encodeRequest(new ClientRequest.Hello("alice")));
       assertThat(readOne(alice)).isInstanceOf(ServerEvent.Welcome.class);

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.ringleader.messaging.client.JoinRefusedException;
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.protocol.ClientCodec;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
@@ -92,11 +93,7 @@ class TcpClusterEndToEndTest {
   @Test
   void aSecondAliceIsRefusedWithNameTakenWhereverSheConnects() {
     assertThatThrownBy(() -> MessagingClient.connect(
-            "127.0.0.1",
-            cluster.server(2).localPort(),
-            "Alice",
-            new TcpTestSupport.Recorder(),
-            TIMEOUT))
+            "127.0.0.1", cluster.port(2), "Alice", new TcpTestSupport.Recorder(), TIMEOUT))
         .isInstanceOfSatisfying(JoinRefusedException.class, e -> {
           assertThat(e.code()).isEqualTo(ServerEvent.Reason.NAME_TAKEN);
           assertThat(e.redirect()).isNull();
@@ -123,7 +120,7 @@ class TcpClusterEndToEndTest {
 
   @Test
   void garbageTruncatedAndOversizedFramesAreRefusedWhileAliceAndBobKeepTalking() throws Exception {
-    int port = cluster.server(0).localPort();
+    int port = cluster.port(0);
     byte[] hello = ClientCodec.encodeRequest(new ClientRequest.Hello("mallory"));
     byte[][] attacks = {
       "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
@@ -143,8 +140,8 @@ class TcpClusterEndToEndTest {
       await(() -> "bob still hears alice", () -> bob.hasText("still here " + attack.length));
       await(() -> "accepted", () -> alice.accepted.contains(seq));
     }
-    assertThat(cluster.server(0).stats().malformedTotal()).isEqualTo(3);
-    assertThat(cluster.server(0).stats().closed(CloseReason.MALFORMED)).isEqualTo(3);
+    assertThat(cluster.server(0).clientStats().malformedTotal()).isEqualTo(3);
+    assertThat(cluster.server(0).clientStats().closed(CloseReason.MALFORMED)).isEqualTo(3);
     assertThat(clients.get(0).isClosed()).isFalse();
   }
 
@@ -156,10 +153,10 @@ class TcpClusterEndToEndTest {
 
   @Test
   void aClientThatNeverReadsIsDisconnectedWithoutStallingTheOthers() throws Exception {
-    TcpClientServer server2 = cluster.server(1);
+    MessagingServer server2 = cluster.server(1);
     try (Socket slow = new Socket()) {
       slow.setReceiveBufferSize(4096);
-      slow.connect(new InetSocketAddress("127.0.0.1", server2.localPort()), 2000);
+      slow.connect(new InetSocketAddress("127.0.0.1", server2.clientPort()), 2000);
       slow.getOutputStream().write(ClientCodec.encodeRequest(new ClientRequest.Hello("slowpoke")));
       await(
           () -> "alice sees slowpoke join",
@@ -167,7 +164,7 @@ class TcpClusterEndToEndTest {
 
       String text = "x".repeat(4000);
       int sent = 0;
-      while (server2.stats().closed(CloseReason.SLOW_READER) == 0) {
+      while (server2.clientStats().closed(CloseReason.SLOW_READER) == 0) {
         assertThat(sent).as("flooding should trip the queue bound").isLessThan(2000);
         long seq = clients.get(0).send(text + sent);
         sent++;

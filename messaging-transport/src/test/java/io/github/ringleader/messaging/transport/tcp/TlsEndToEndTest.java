@@ -76,7 +76,7 @@ class TlsEndToEndTest {
     bobClient.send("hello alice, over TLS");
 
     await(() -> "alice got bob's message", () -> alice.hasText("hello alice, over TLS"));
-    assertThat(c.server(0).stats().closed())
+    assertThat(c.server(0).clientStats().closed())
         .doesNotContainKeys(
             TcpServerStats.CloseReason.PLAINTEXT_ON_TLS_PORT,
             TcpServerStats.CloseReason.TLS_HANDSHAKE_FAILED);
@@ -95,7 +95,7 @@ class TlsEndToEndTest {
     long session = aliceClient.welcome().session();
     c.join(client(c, 1, "bob").listener(bob).balance(false));
 
-    c.node(0).close();
+    c.server(0).close();
 
     await(
         () -> "alice resumed: " + alice.lost + " " + alice.rounds, () -> !alice.resumed.isEmpty());
@@ -129,7 +129,7 @@ class TlsEndToEndTest {
       seen.add(n);
     }
     assertThat(seen).hasSize(count);
-    assertThat(c.server(0).stats().pausedForInFlight())
+    assertThat(c.server(0).clientStats().pausedForInFlight())
         .as("the window paused reading")
         .isPositive();
   }
