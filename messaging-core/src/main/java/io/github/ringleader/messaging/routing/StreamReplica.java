@@ -396,9 +396,9 @@ public final class StreamReplica {
         && !Epochs.earlierFlushOfSameLeader(messageEpoch, epoch)) {
       // A flush this replica answered has started (the router passes a new epoch's messages only
       // from the leader this server follows). Never an epoch it was in before, nor one of an older
-      // term: a late message of an epoch it left must not take it back, losing what it received. It
-      // may have answered a rival leader's flush since,
-      // in a moment of doubt after a partition healed: the epoch its leader runs is the one.
+      // term: a late message of an epoch it left must not take it back, losing what it received.
+      // It may have answered a rival leader's flush since, in a moment of doubt after a partition
+      // healed: the epoch its leader runs is the one.
       syncedFor = messageEpoch;
       enterEpoch(messageEpoch, from);
       return true;
