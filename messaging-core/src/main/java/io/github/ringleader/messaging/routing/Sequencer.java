@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
@@ -56,7 +57,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The epoch's members are fixed: the leader starts a new epoch whenever its view changes.
  */
-public final class Sequencer {
+public final class Sequencer implements Ticking {
   private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
 
   /** Entries sequenced but not yet delivered by every member, at most. */
@@ -687,6 +688,7 @@ public final class Sequencer {
         nowNanos + (stable < head || allDelivered < head ? retryNanos : stateIntervalNanos);
   }
 
+  @Override
   public void onTick(long nowNanos) {
     if (phase == Phase.SYNCING) {
       if (nextSyncRetryNanos <= nowNanos) {
@@ -706,6 +708,7 @@ public final class Sequencer {
     }
   }
 
+  @Override
   public long nextDeadlineNanos() {
     if (phase == Phase.SYNCING) {
       return nextSyncRetryNanos;

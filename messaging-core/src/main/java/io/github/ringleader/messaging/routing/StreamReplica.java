@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Sequenced;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>A pure state machine: messages and time in; deliveries to a {@link Sink}, messages to a
  * {@link RoutingOutbox}.
  */
-public final class StreamReplica {
+public final class StreamReplica implements Ticking {
   private static final Logger log = LoggerFactory.getLogger(StreamReplica.class);
 
   /** Receives what the replica delivers. */
@@ -320,6 +321,7 @@ public final class StreamReplica {
   }
 
   /** Asks again for missing entries while the leader has more than this replica. */
+  @Override
   public void onTick(long nowNanos) {
     if (nextNackNanos <= nowNanos) {
       nextNackNanos = Long.MAX_VALUE;
@@ -330,6 +332,7 @@ public final class StreamReplica {
     }
   }
 
+  @Override
   public long nextDeadlineNanos() {
     return nextNackNanos;
   }
