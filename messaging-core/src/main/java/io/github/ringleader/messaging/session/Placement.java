@@ -42,7 +42,9 @@ public final class Placement {
 
   /** Whether {@code server} accepts another client: it takes clients and is below capacity. */
   public static boolean hasRoom(Candidate server) {
-    return server.takesClients() && server.clients() < server.capacity();
+    // capacity > 0 as well: a negative client count, which no valid heartbeat or list carries,
+    // must not make room where there is none.
+    return server.takesClients() && server.capacity() > 0 && server.clients() < server.capacity();
   }
 
   /** {@code clients / capacity} as a number, for display; a server with capacity 0 is infinite. */

@@ -23,6 +23,9 @@ class PlacementTest {
     assertThat(Placement.hasRoom(server("a", 5000, 10, 10))).as("full").isFalse();
     assertThat(Placement.hasRoom(server("a", 5000, 0, 0))).as("capacity 0").isFalse();
     assertThat(Placement.hasRoom(server("a", 0, 0, 10))).as("no client port").isFalse();
+    assertThat(Placement.hasRoom(server("a", 5000, -1, 0)))
+        .as("capacity 0, whatever the count")
+        .isFalse();
   }
 
   @Test
