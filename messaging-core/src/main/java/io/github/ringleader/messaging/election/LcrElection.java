@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.election;
 
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.membership.MemberView;
 import io.github.ringleader.messaging.protocol.Election;
 import io.github.ringleader.messaging.protocol.ElectionAck;
@@ -57,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * <p>None of this needs a quorum, so each connected group of servers elects its own leader while
  * a partition lasts, and the groups converge on one leader, the highest live id, once it heals.
  */
-public final class LcrElection {
+public final class LcrElection implements Ticking {
   private static final Logger log = LoggerFactory.getLogger(LcrElection.class);
 
   /** Bounds the tokens waiting for acknowledgement; a lap forwards each candidate once. */
@@ -262,6 +263,7 @@ public final class LcrElection {
   }
 
   /** Retransmits, skips silent successors, repeats announcements and applies the timeouts. */
+  @Override
   public void onTick(long nowNanos) {
     if (!active) {
       return;
@@ -305,7 +307,8 @@ public final class LcrElection {
     }
   }
 
-  /** The earliest time {@link #onTick} has work to do, or {@link Long#MAX_VALUE}. */
+  /** The earliest time {@link #onTick} has work to do, or {@link Ticking#NONE}. */
+  @Override
   public long nextDeadlineNanos() {
     if (!active) {
       return Long.MAX_VALUE;

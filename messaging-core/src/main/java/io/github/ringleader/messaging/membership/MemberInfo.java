@@ -1,6 +1,7 @@
 package io.github.ringleader.messaging.membership;
 
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.session.Placement;
 
 /**
  * What a node knows of one live server, from that server's latest heartbeat (or, for the node
@@ -14,7 +15,8 @@ import io.github.ringleader.messaging.protocol.NodeId;
  * @param clientHost the host clients reach it at, or empty if it does not say
  */
 public record MemberInfo(
-    NodeId id, long incarnation, int clientPort, int clients, int capacity, String clientHost) {
+    NodeId id, long incarnation, int clientPort, int clients, int capacity, String clientHost)
+    implements Placement.Candidate {
 
   /** A member that does not say at which host its clients reach it. */
   public MemberInfo(NodeId id, long incarnation, int clientPort, int clients, int capacity) {
@@ -26,11 +28,20 @@ public record MemberInfo(
    * for a full one. A server with capacity 0 counts as full.
    */
   public double load() {
-    return capacity == 0 ? Double.POSITIVE_INFINITY : (double) clients / capacity;
+    return Placement.load(this);
   }
 
-  /** Whether the server accepts another client. */
+  /** Whether the server announces a client port (a server without one takes no clients). */
+  @Override
+  public boolean takesClients() {
+    return clientPort > 0;
+  }
+
+  /**
+   * Whether the server accepts another client: it takes clients and is below capacity (see {@link
+   * Placement#hasRoom}).
+   */
   public boolean hasRoom() {
-    return clients < capacity;
+    return Placement.hasRoom(this);
   }
 }

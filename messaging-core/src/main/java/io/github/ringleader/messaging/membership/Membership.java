@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.membership;
 
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.protocol.Heartbeat;
 import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.ArrayList;
@@ -34,8 +35,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Bounds.</b> At most {@code maxMembers} live members and as many remembered departed ids;
  * heartbeats from further unknown ids are refused, so no input grows the view without bound.
+ *
+ * <p><b>Time.</b> As a {@link Ticking} part its deadline is the moment the next member would fail
+ * if it stays silent; a tick fails the silent ones, and the owner takes those changes with {@link
+ * #takeChanges}. Heartbeats and leaves return their changes directly.
  */
-public final class Membership implements MemberView {
+public final class Membership implements MemberView, Ticking {
 
   /** What a heartbeat did to the view. */
   public enum HeartbeatResult {
@@ -73,6 +78,8 @@ public final class Membership implements MemberView {
   private final TreeMap<NodeId, Member> live = new TreeMap<>();
   /** Each departed member, oldest departure first. */
   private final LinkedHashMap<NodeId, Departed> departed = new LinkedHashMap<>();
+  /** What {@link #onTick} failed, until {@link #takeChanges}. */
+  private final List<MembershipChange> expired = new ArrayList<>();
 
   /**
    * @param self this node's id; heartbeats claiming it are never added to the view
@@ -172,6 +179,25 @@ public final class Membership implements MemberView {
     return new MembershipChange(MembershipChange.Kind.LEFT, member.info);
   }
 
+  /**
+   * Fails every member silent for the failure timeout as of {@code nowNanos}: {@link #expire}, with
+   * the changes kept until the owner takes them ({@link #takeChanges}), which it does right after
+   * the tick.
+   */
+  @Override
+  public void onTick(long nowNanos) {
+    expire(nowNanos, expired);
+  }
+
+  /**
+   * Moves the changes the last ticks made (members failed for silence) to {@code into}, oldest
+   * first, and forgets them.
+   */
+  public void takeChanges(List<MembershipChange> into) {
+    into.addAll(expired);
+    expired.clear();
+  }
+
   /** Fails every member silent for the failure timeout as of {@code nowNanos}. */
   public void expire(long nowNanos, List<MembershipChange> changes) {
     List<Member> failed = new ArrayList<>();
@@ -208,8 +234,9 @@ public final class Membership implements MemberView {
     }
   }
 
-  /** When the next member will fail if it stays silent, or {@link Long#MAX_VALUE} if none. */
-  public long nextExpiryNanos() {
+  /** When the next member will fail if it stays silent, or {@link Ticking#NONE} if none. */
+  @Override
+  public long nextDeadlineNanos() {
     long next = Long.MAX_VALUE;
     for (Member member : live.values()) {
       next = Math.min(next, member.lastHeardNanos + member.failAfterNanos);

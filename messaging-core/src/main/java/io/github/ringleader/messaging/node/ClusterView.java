@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.node;
 
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.protocol.NodeId;
-import java.util.Comparator;
+import io.github.ringleader.messaging.session.Placement;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -36,11 +36,9 @@ public record ClusterView(
 
   /**
    * The member with the lowest load ({@code clients / capacity}) that has room, lowest id first
-   * among equals; empty if every server is full.
+   * among equals; empty if every server is full or takes no clients (see {@link Placement}).
    */
   public Optional<MemberInfo> leastLoaded() {
-    return members.stream()
-        .filter(MemberInfo::hasRoom)
-        .min(Comparator.comparingDouble(MemberInfo::load).thenComparing(MemberInfo::id));
+    return Placement.leastLoadedWithRoom(members);
   }
 }

@@ -5,6 +5,7 @@ import io.github.ringleader.messaging.election.ElectionTimings;
 import io.github.ringleader.messaging.election.LcrElection;
 import io.github.ringleader.messaging.loop.EventLoop;
 import io.github.ringleader.messaging.loop.ThreadEventLoop;
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.membership.Membership;
 import io.github.ringleader.messaging.membership.MembershipChange;
@@ -33,6 +34,7 @@ import io.github.ringleader.messaging.routing.RoutingConfig;
 import io.github.ringleader.messaging.routing.RoutingOutbox;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.Placement;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;
@@ -74,8 +76,14 @@ import org.slf4j.LoggerFactory;
  * node heartbeats every interval and takes part in elections; with no leader found it starts one.
  * {@link #close()} tells the others it is leaving, so they do not wait for the failure detector.
  *
+ * <p><b>Time.</b> Every timed part is a {@link Ticking}: {@link Discovery}, the failure detector
+ * ({@link Membership}), the {@link Heartbeater}, the election, and while running the {@link
+ * Router}, the {@link ServerListNews} and the {@link Rebalancer}. The node keeps one wake-up on the
+ * loop, at the earliest of their deadlines, and then ticks them all in that order.
+ *
  * <p><b>Threads.</b> All protocol state is touched only on the event loop. The public methods are
- * safe to call from any thread: queries read an immutable {@link ClusterView} snapshot published
+ * safe to call from any thread, except {@link #router()} (a look inside for tests and tools, to be
+ * touched on the loop only): queries read an immutable {@link ClusterView} snapshot published
  * after each event ({@link #metrics()} also reads counters the loop keeps), and changes are handed
  * to the loop.
  */
@@ -84,9 +92,6 @@ public final class MessagingNode implements AutoCloseable {
 
   /** Bounds the messages a node handles from itself after one event (see settleRouting). */
   private static final int MAX_SELF_MESSAGES_PER_EVENT = 1_000_000;
-
-  /** How many times the start-up probe is sent during the discovery window, against loss. */
-  private static final int DISCOVERY_PROBES = 3;
 
   private final NodeConfig config;
   private final ClusterTransport transport;
@@ -102,7 +107,18 @@ public final class MessagingNode implements AutoCloseable {
   private final TimingsCheck timingsCheck;
   private final LcrElection election;
   private final Router router;
+  private final Discovery discovery;
+  private final Heartbeater heartbeater;
   private final Rebalancer rebalancer;
+  private final ServerListNews serverListNews;
+  /**
+   * The timed parts that run from the start (discovery on), in the order a wake-up ticks them:
+   * discovery may make the node running, silent members fail before the heartbeat that reports the
+   * leader goes, and the election hears of them first.
+   */
+  private final List<Ticking> controlParts;
+  /** The timed parts that run only while the node runs, ticked after {@link #controlParts}. */
+  private final List<Ticking> runningParts;
   /** With client authentication: the gate every join and resume passes (null: none). */
   private final @Nullable ClientAuthGate authGate;
   /** Messages this node sent to itself (or its own copy of a send to all), handled after the event. */
@@ -117,10 +133,6 @@ public final class MessagingNode implements AutoCloseable {
   private NodeState state = NodeState.NEW;
   private volatile long incarnation;
   private long heartbeatSequence;
-  private long nextHeartbeatNanos = Long.MAX_VALUE;
-  private long discoveryEndsNanos = Long.MAX_VALUE;
-  private long nextProbeNanos = Long.MAX_VALUE;
-  private int probesLeft;
   private @Nullable NodeId reportedLeader;
   private long reportedTerm;
   private long wakeupNanos = Long.MAX_VALUE;
@@ -130,10 +142,6 @@ public final class MessagingNode implements AutoCloseable {
   private EventLoop.@Nullable Cancellable wakeup;
   private final List<MembershipChange> changes = new ArrayList<>();
   private final List<Long> warnedConflicts = new ArrayList<>();
-  /** The server list last sent to the clients, and when a change of load alone may be sent. */
-  private ServerEvent.@Nullable Servers toldServers;
-
-  private long nextLoadNewsNanos = Long.MIN_VALUE;
 
   // ---- read from any thread
   private volatile ClusterView view;
@@ -181,7 +189,29 @@ public final class MessagingNode implements AutoCloseable {
         builder.resumeTokenSource != null
             ? builder.resumeTokenSource
             : new java.security.SecureRandom());
-    this.rebalancer = new Rebalancer(config.heartbeatInterval().toNanos());
+    long interval = config.heartbeatInterval().toNanos();
+    this.discovery = new Discovery(config.discoveryWindow().toNanos(), new Discovery.Host() {
+      @Override
+      public void sendProbe() {
+        transport.sendToAll(envelope(new Discover()));
+      }
+
+      @Override
+      public void windowClosed(long nowNanos) {
+        becomeRunning(nowNanos);
+      }
+    });
+    this.heartbeater = new Heartbeater(interval, () -> transport.sendToAll(envelope(heartbeat())));
+    this.rebalancer =
+        new Rebalancer(interval, config.nodeId(), config.capacity(), new RebalancerHost());
+    this.serverListNews = new ServerListNews(interval, new ServerListClients());
+    this.controlParts = List.of(discovery, membership, heartbeater, election);
+    // Moving a client needs somewhere it can go (a client port here and there) and a session that
+    // waits for it to resume.
+    boolean rebalances =
+        config.rebalance() && !config.sessionGrace().isZero() && config.clientPort() != 0;
+    this.runningParts =
+        rebalances ? List.of(router, serverListNews, rebalancer) : List.of(router, serverListNews);
     io.github.ringleader.messaging.auth.Authenticator authenticator = builder.authenticator;
     this.authGate = authenticator == null
         ? null
@@ -457,30 +487,13 @@ public final class MessagingNode implements AutoCloseable {
         NodeConfig.format(config.heartbeatInterval()),
         config.missedHeartbeats(),
         NodeConfig.format(config.discoveryWindow()));
-    long window = config.discoveryWindow().toNanos();
-    if (window == 0) {
-      becomeRunning(now);
-    } else {
-      discoveryEndsNanos = now + window;
-      probesLeft = DISCOVERY_PROBES;
-      probe(now);
-    }
+    discovery.start(now);
     afterEvent();
   }
 
-  private void probe(long now) {
-    probesLeft--;
-    nextProbeNanos = probesLeft > 0
-        ? now + config.discoveryWindow().toNanos() / DISCOVERY_PROBES
-        : Long.MAX_VALUE;
-    transport.sendToAll(envelope(new Discover()));
-  }
-
   private void becomeRunning(long now) {
-    discoveryEndsNanos = Long.MAX_VALUE;
-    nextProbeNanos = Long.MAX_VALUE;
     transition(NodeState.RUNNING);
-    sendHeartbeat(now);
+    heartbeater.start(now);
     election.activate(now, config.electionAckTimeout().toNanos());
     started.complete(null);
   }
@@ -664,22 +677,17 @@ public final class MessagingNode implements AutoCloseable {
       return;
     }
     long now = loop.nanoTime();
-    if (state == NodeState.DISCOVERING) {
-      if (now >= discoveryEndsNanos) {
-        becomeRunning(now);
-      } else if (now >= nextProbeNanos) {
-        probe(now);
-      }
-    }
     excuseLocalStall(now);
-    membership.expire(now, changes);
-    applyMembershipChanges(now);
-    if (state == NodeState.RUNNING && now >= nextHeartbeatNanos) {
-      sendHeartbeat(now);
+    // Every part is ticked, not only those due: a tick does only what is due (the Ticking
+    // contract), and the membership changes a tick makes reach the election before it ticks.
+    for (Ticking part : controlParts) {
+      part.onTick(now);
+      applyMembershipChanges(now);
     }
-    election.onTick(now);
     if (state == NodeState.RUNNING) {
-      router.onTick(now);
+      for (Ticking part : runningParts) {
+        part.onTick(now);
+      }
     }
     afterEvent();
   }
@@ -708,6 +716,7 @@ public final class MessagingNode implements AutoCloseable {
   }
 
   private void applyMembershipChanges(long now) {
+    membership.takeChanges(changes);
     if (!changes.isEmpty()) {
       clusterChanged = true;
       rebalancer.membershipChanged(now);
@@ -752,15 +761,6 @@ public final class MessagingNode implements AutoCloseable {
     changes.clear();
   }
 
-  private void sendHeartbeat(long now) {
-    transport.sendToAll(envelope(heartbeat()));
-    long interval = config.heartbeatInterval().toNanos();
-    nextHeartbeatNanos =
-        nextHeartbeatNanos == Long.MAX_VALUE || now - nextHeartbeatNanos >= interval
-            ? now + interval
-            : nextHeartbeatNanos + interval;
-  }
-
   private Heartbeat heartbeat() {
     return new Heartbeat(
         heartbeatSequence++,
@@ -786,7 +786,8 @@ public final class MessagingNode implements AutoCloseable {
       // behind whatever data is queued (routing's own deadlines are set there, once it has
       // flushed). At least a millisecond on, so that no deadline left in the past can spin the
       // timer lane.
-      wakeUpBy(Math.max(controlDeadline(), loop.nanoTime() + MIN_CONTROL_WAKEUP_NANOS));
+      wakeUpBy(Math.max(
+          Ticking.earliestDeadline(controlParts), loop.nanoTime() + MIN_CONTROL_WAKEUP_NANOS));
     }
     if (!settleQueued) {
       settleQueued = true;
@@ -803,20 +804,14 @@ public final class MessagingNode implements AutoCloseable {
     if (state != NodeState.DISCOVERING && state != NodeState.RUNNING) {
       return;
     }
+    long deadline = Ticking.earliestDeadline(controlParts);
     if (state == NodeState.RUNNING) {
       settleRouting(now);
-      tellClientsOfServers(now);
-      rebalance(now);
+      serverListNews.onChange(now);
+      deadline = Math.min(deadline, Ticking.earliestDeadline(runningParts));
     }
     recorder.maybeSample(now, router, election.isLeader());
-    wakeUpBy(Math.min(controlDeadline(), router.nextDeadlineNanos()));
-  }
-
-  /** When the control plane — heartbeats, failure detection, election, discovery — needs the node. */
-  private long controlDeadline() {
-    return Math.min(
-        Math.min(nextHeartbeatNanos, membership.nextExpiryNanos()),
-        Math.min(election.nextDeadlineNanos(), Math.min(discoveryEndsNanos, nextProbeNanos)));
+    wakeUpBy(deadline);
   }
 
   /** Keeps one wake-up scheduled, at {@code deadline} if that is earlier than the one set. */
@@ -887,61 +882,48 @@ public final class MessagingNode implements AutoCloseable {
     view = snapshot();
   }
 
-  /**
-   * Tells the clients of a change to the server list: at once when a server came or went or the
-   * leader changed, at most once per heartbeat interval when only loads changed.
-   */
-  /** Asks a client to move if this server is busier than another (see {@link Rebalancer}). */
-  private void rebalance(long now) {
-    if (!config.rebalance()
-        || config.sessionGrace().isZero()
-        || config.clientPort() == 0
-        || !rebalancer.due(now)) {
-      return;
+  /** What the {@link Rebalancer} reads from this node, and asks of it. */
+  private final class RebalancerHost implements Rebalancer.Host {
+    @Override
+    public List<MemberInfo> liveMembers() {
+      return membership.liveMembers();
     }
-    NodeId target = rebalancer.check(
-        now, config.nodeId(), membership.liveMembers(), router.clientCount(), config.capacity());
-    if (target != null
-        && router.moveOne(
-            now,
-            2L * Rebalancer.SETTLE_INTERVALS * config.heartbeatInterval().toNanos(),
-            "server " + config.nodeId() + " is busier than " + target + "; please move")) {
-      log.info("[{}] asked a client to move to a less-loaded server ({})", config.nodeId(), target);
-    }
-  }
 
-  private void tellClientsOfServers(long now) {
-    if (router.clientCount() == 0) {
-      return;
+    @Override
+    public int clients() {
+      return router.clientCount();
     }
-    ServerEvent.Servers servers = servers(view);
-    ServerEvent.Servers told = toldServers;
-    if (servers.equals(told)) {
-      return;
-    }
-    if (told != null && sameServersAndLeader(servers, told) && now < nextLoadNewsNanos) {
-      return; // the heartbeat wake-up comes back here in time
-    }
-    toldServers = servers;
-    nextLoadNewsNanos = now + config.heartbeatInterval().toNanos();
-    router.tellJoined(servers);
-  }
 
-  private static boolean sameServersAndLeader(ServerEvent.Servers a, ServerEvent.Servers b) {
-    if (a.servers().size() != b.servers().size()) {
-      return false;
-    }
-    for (int i = 0; i < a.servers().size(); i++) {
-      ServerEvent.ServerInfo x = a.servers().get(i);
-      ServerEvent.ServerInfo y = b.servers().get(i);
-      if (!x.id().equals(y.id())
-          || x.leader() != y.leader()
-          || x.port() != y.port()
-          || !x.host().equals(y.host())) {
-        return false;
+    @Override
+    public void moveOneTo(NodeId target, long nowNanos) {
+      if (router.moveOne(
+          nowNanos,
+          2L * Rebalancer.SETTLE_INTERVALS * config.heartbeatInterval().toNanos(),
+          "server " + config.nodeId() + " is busier than " + target + "; please move")) {
+        log.info(
+            "[{}] asked a client to move to a less-loaded server ({})", config.nodeId(), target);
       }
     }
-    return true;
+  }
+
+  /** The clients {@link ServerListNews} tells: this node's, through the router. */
+  private final class ServerListClients implements ServerListNews.Clients {
+    @Override
+    public int count() {
+      return router.clientCount();
+    }
+
+    @Override
+    public ServerEvent.Servers current() {
+      // The view published after the last event; a wake-up that runs before a queued settling
+      // sees it one event old, and that settling tells any change of servers or leader at once.
+      return servers(view);
+    }
+
+    @Override
+    public void tell(ServerEvent.Servers servers) {
+      router.tellJoined(servers);
+    }
   }
 
   /** The live servers as clients see them, as many as fit one frame. */
@@ -1014,13 +996,14 @@ public final class MessagingNode implements AutoCloseable {
     }
   }
 
-  /** The least-loaded other live server with room, for a client this full server turns away. */
-  /** The live server with room that has been up longest, if it has been up longer than this one. */
+  /**
+   * The live server with room that has been up longest, if it has been up longer than this one
+   * (see {@link Placement#hasRoom}).
+   */
   private @Nullable NodeId elderWithRoom() {
     MemberInfo eldest = null;
     for (MemberInfo member : membership.liveMembers()) {
       if (member.hasRoom()
-          && member.clientPort() > 0
           && member.incarnation() < incarnation
           && (eldest == null || member.incarnation() < eldest.incarnation())) {
         eldest = member;
@@ -1029,14 +1012,14 @@ public final class MessagingNode implements AutoCloseable {
     return eldest == null ? null : eldest.id();
   }
 
+  /**
+   * The least-loaded other live server with room, for a client this full server turns away: by the
+   * one {@link Placement} rule, so never a server that takes no clients.
+   */
   private @Nullable NodeId serverWithRoom() {
-    MemberInfo best = null;
-    for (MemberInfo member : membership.liveMembers()) {
-      if (member.hasRoom() && (best == null || member.load() < best.load())) {
-        best = member;
-      }
-    }
-    return best == null ? null : best.id();
+    return Placement.leastLoadedWithRoom(membership.liveMembers())
+        .map(MemberInfo::id)
+        .orElse(null);
   }
 
   /** Wraps election messages in envelopes; the election itself never sees the transport. */
@@ -1054,13 +1037,13 @@ public final class MessagingNode implements AutoCloseable {
 
   // ---------------------------------------------------------------- builder
 
+  /** How long a session waits for its client to resume it, unless configured. */
+  public static final Duration DEFAULT_SESSION_GRACE = Duration.ofSeconds(30);
+
   /**
    * Builds a {@link MessagingNode}. Only {@link #nodeId} and {@link #transport} are required; the
    * defaults match the usage guide (heartbeat every 2 s, failed after 3 missed).
    */
-  /** How long a session waits for its client to resume it, unless configured. */
-  public static final Duration DEFAULT_SESSION_GRACE = Duration.ofSeconds(30);
-
   public static final class Builder {
     private @Nullable NodeId nodeId;
     private String clusterName = "ringleader";

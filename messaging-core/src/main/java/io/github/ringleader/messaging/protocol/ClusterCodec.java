@@ -43,9 +43,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #encode} never fails for an envelope the model lets exist whose frame fits in
  *       {@link #MAX_FRAME_BYTES}, and never produces a larger frame. Only a {@link
  *       StreamEntry.Directory} and a {@link SyncReply} (or a message carrying a directory) can
- *       grow that large; their senders split them into parts, measuring with {@link
- *       #frameSize}, {@link #encodedSize(StreamEntry)} and {@link
- *       #encodedSize(StreamEntry.Session)}.
+ *       grow that large; their senders split them into parts. Today they pack by generous
+ *       estimates (a fixed number of sessions per directory part in the sequencer, estimated
+ *       sizes per entry and session for a sync reply); {@link #frameSize}, {@link
+ *       #encodedSize(StreamEntry)} and {@link #encodedSize(StreamEntry.Session)} give the exact
+ *       sizes to pack with.
  *   <li>The encoding is canonical: {@link #decode} accepts exactly the frames {@code encode}
  *       produces, so a frame that decodes re-encodes to the same bytes.
  *   <li>{@code decode} rejects every other input with a {@link CodecException} naming the broken

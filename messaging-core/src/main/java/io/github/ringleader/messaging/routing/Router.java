@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.protocol.Forward;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.ResumeToken;
@@ -43,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Epochs.</b> A leader starts a new epoch (a flush) when it wins an election and whenever its
  * view of the live members changes.
  */
-public final class Router implements StreamReplica.Sink {
+public final class Router implements StreamReplica.Sink, Ticking {
   /** Requests of one session waiting to be delivered, at most. */
   static final int MAX_PENDING_PER_SESSION = 1024;
 
@@ -331,6 +332,8 @@ public final class Router implements StreamReplica.Sink {
     }
   }
 
+  /** Retries, resends, expiries and the periodic stream state that are due (replica, sequencer, forwards). */
+  @Override
   public void onTick(long nowNanos) {
     lastNowNanos = nowNanos;
     replica.onTick(nowNanos);
@@ -352,6 +355,8 @@ public final class Router implements StreamReplica.Sink {
     }
   }
 
+  /** The earliest deadline of the replica, the sequencer (when leading) and the forwards. */
+  @Override
   public long nextDeadlineNanos() {
     long next = replica.nextDeadlineNanos();
     Sequencer s = sequencer;

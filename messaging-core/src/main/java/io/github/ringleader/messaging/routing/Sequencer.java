@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
@@ -41,22 +42,22 @@ import org.slf4j.LoggerFactory;
  * <p><b>Detached sessions.</b> With a grace period, a session whose connection closed, or whose
  * server is gone, stays in the directory, detached: its name stays taken and messages to it are
  * sequenced as usual (servers keep them for its client). Its client resumes it on any server
- * ({@link StreamEntry.Resumed}, which names the last chat of the session sequenced); a session
- * not resumed within the grace period leaves. A join of a connected session is sequenced again when its server
- * asks again: that server has not delivered it (it was sequenced where the server was not a
+ * ({@link StreamEntry.Resumed}, which names the last chat of the session sequenced); a session not
+ * resumed within the grace period leaves. A join of a connected session is sequenced again when its
+ * server asks again: that server has not delivered it (it was sequenced where the server was not a
  * member), and the others skip the copy. Each entry goes to all members; each acknowledges how far
  * it has the stream; entries every member has are <em>stable</em> and announced as such, and only
- * then delivered. A member that falls behind gets the missing entries again. While {@link
- * #WINDOW} or more entries are not yet delivered everywhere, the sequencer takes no new requests
- * (servers keep re-sending them); an epoch's opening block, which carries what earlier epochs left,
- * may exceed that by itself.
+ * then delivered. A member that falls behind gets the missing entries again. While {@link #WINDOW}
+ * or more entries are not yet delivered everywhere, the sequencer takes no new requests (servers
+ * keep re-sending them); an epoch's opening block, which carries what earlier epochs left, may
+ * exceed that by itself.
  *
  * <p>Limit: a leader numbers its flushes within one term in 16 bits; after 65,535 membership
  * changes under one leader, flush ids repeat (a new election starts a new series).
  *
  * <p>The epoch's members are fixed: the leader starts a new epoch whenever its view changes.
  */
-public final class Sequencer {
+public final class Sequencer implements Ticking {
   private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
 
   /** Entries sequenced but not yet delivered by every member, at most. */
@@ -122,9 +123,10 @@ public final class Sequencer {
   static final int REMEMBERED_CLOSED_SESSIONS = 8192;
 
   /**
+   * A sequencer without a grace period: a client that loses its connection or its server leaves at
+   * once.
+   *
    * @param members every server of the epoch, this one included
-   * @param graceNanos how long a detached session is held for its client to resume it; 0: a
-   *     client that loses its connection or its server leaves at once
    */
   public Sequencer(
       NodeId self,
@@ -136,7 +138,13 @@ public final class Sequencer {
     this(self, epoch, members, outbox, retryNanos, stateIntervalNanos, 0);
   }
 
-  /** As above, with a grace period for detached sessions. */
+  /**
+   * As above, with a grace period for detached sessions.
+   *
+   * @param members every server of the epoch, this one included
+   * @param graceNanos how long a detached session is held for its client to resume it; 0: a
+   *     client that loses its connection or its server leaves at once
+   */
   public Sequencer(
       NodeId self,
       long epoch,
@@ -680,6 +688,7 @@ public final class Sequencer {
         nowNanos + (stable < head || allDelivered < head ? retryNanos : stateIntervalNanos);
   }
 
+  @Override
   public void onTick(long nowNanos) {
     if (phase == Phase.SYNCING) {
       if (nextSyncRetryNanos <= nowNanos) {
@@ -699,6 +708,7 @@ public final class Sequencer {
     }
   }
 
+  @Override
   public long nextDeadlineNanos() {
     if (phase == Phase.SYNCING) {
       return nextSyncRetryNanos;

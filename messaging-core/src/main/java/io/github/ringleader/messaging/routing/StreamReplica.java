@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Sequenced;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>A pure state machine: messages and time in; deliveries to a {@link Sink}, messages to a
  * {@link RoutingOutbox}.
  */
-public final class StreamReplica {
+public final class StreamReplica implements Ticking {
   private static final Logger log = LoggerFactory.getLogger(StreamReplica.class);
 
   /** Receives what the replica delivers. */
@@ -320,6 +321,7 @@ public final class StreamReplica {
   }
 
   /** Asks again for missing entries while the leader has more than this replica. */
+  @Override
   public void onTick(long nowNanos) {
     if (nextNackNanos <= nowNanos) {
       nextNackNanos = Long.MAX_VALUE;
@@ -330,6 +332,7 @@ public final class StreamReplica {
     }
   }
 
+  @Override
   public long nextDeadlineNanos() {
     return nextNackNanos;
   }
@@ -396,9 +399,9 @@ public final class StreamReplica {
         && !Epochs.earlierFlushOfSameLeader(messageEpoch, epoch)) {
       // A flush this replica answered has started (the router passes a new epoch's messages only
       // from the leader this server follows). Never an epoch it was in before, nor one of an older
-      // term: a late message of an epoch it left must not take it back, losing what it received. It
-      // may have answered a rival leader's flush since,
-      // in a moment of doubt after a partition healed: the epoch its leader runs is the one.
+      // term: a late message of an epoch it left must not take it back, losing what it received.
+      // It may have answered a rival leader's flush since, in a moment of doubt after a partition
+      // healed: the epoch its leader runs is the one.
       syncedFor = messageEpoch;
       enterEpoch(messageEpoch, from);
       return true;

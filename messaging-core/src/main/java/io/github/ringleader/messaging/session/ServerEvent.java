@@ -136,22 +136,19 @@ public sealed interface ServerEvent
 
     /**
      * The server a client that is connected to {@link #self} should move to, or empty to stay:
-     * the one with room and the lowest load (lowest id among equals), if its load is lower than
-     * {@code self}'s. A client that is not counted yet (it has not joined) compares the loads as
+     * the one with room and the lowest load (lowest id among equals, by the {@link Placement}
+     * rule), if its load is lower than {@code self}'s. A client that is not counted yet (it has not joined) compares the loads as
      * listed, so it stays where the load is already lowest instead of moving back and forth.
      */
     public java.util.Optional<ServerInfo> lessLoadedThanSelf() {
-      java.util.Optional<ServerInfo> best = servers.stream()
-          .filter(ServerInfo::hasRoom)
-          .min(
-              java.util.Comparator.comparingDouble(ServerInfo::load).thenComparing(ServerInfo::id));
-      java.util.Optional<ServerInfo> here = server(self);
+      java.util.Optional<ServerInfo> best = Placement.leastLoadedWithRoom(servers);
       if (best.isEmpty() || best.get().id().equals(self)) {
         return java.util.Optional.empty();
       }
+      java.util.Optional<ServerInfo> here = server(self);
       if (here.isPresent()
           && here.get().hasRoom()
-          && here.get().load() <= best.get().load()) {
+          && Placement.compareLoad(here.get(), best.get()) <= 0) {
         return java.util.Optional.empty();
       }
       return best;
@@ -174,15 +171,22 @@ public sealed interface ServerEvent
    * @param capacity the most clients it accepts
    * @param leader whether it is the leader
    */
-  record ServerInfo(NodeId id, String host, int port, int clients, int capacity, boolean leader) {
+  record ServerInfo(NodeId id, String host, int port, int clients, int capacity, boolean leader)
+      implements Placement.Candidate {
     /** The fraction of capacity in use; a server with capacity 0 counts as full. */
     public double load() {
-      return capacity <= 0 ? Double.POSITIVE_INFINITY : (double) clients / capacity;
+      return Placement.load(this);
     }
 
-    /** Whether it accepts another client. */
+    /** Whether it has a client port (a server without one takes no clients). */
+    @Override
+    public boolean takesClients() {
+      return port > 0;
+    }
+
+    /** Whether it accepts another client (see {@link Placement#hasRoom}). */
     public boolean hasRoom() {
-      return port > 0 && clients < capacity;
+      return Placement.hasRoom(this);
     }
   }
 

@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.membership;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.ringleader.messaging.membership.Membership.HeartbeatResult;
 import io.github.ringleader.messaging.membership.MembershipChange.Kind;
@@ -47,6 +48,27 @@ class MembershipTest {
     return expired;
   }
 
+  @Test
+  void aTickFailsTheSilentMembersAndKeepsTheChangesUntilTheyAreTaken() {
+    membership.onHeartbeat(B, 1, heartbeat(0), T0, changes);
+    membership.onHeartbeat(C, 1, heartbeat(0), T0 + 1_000, changes);
+    assertThat(membership.nextDeadlineNanos()).isEqualTo(T0 + FAIL_AFTER);
+
+    membership.onTick(T0 + FAIL_AFTER - 1);
+    membership.onTick(T0 + FAIL_AFTER);
+
+    assertThat(membership.liveIds()).containsExactly(C);
+    assertThat(membership.nextDeadlineNanos()).isEqualTo(T0 + 1_000 + FAIL_AFTER);
+    List<MembershipChange> taken = new ArrayList<>();
+    membership.takeChanges(taken);
+    assertThat(taken)
+        .extracting(MembershipChange::kind, c -> c.member().id())
+        .containsExactly(tuple(Kind.FAILED, B));
+    List<MembershipChange> again = new ArrayList<>();
+    membership.takeChanges(again);
+    assertThat(again).as("taken once").isEmpty();
+  }
+
   // ------------------------------------------------------------------ each member's own timings
 
   private static Heartbeat announcing(int intervalMillis, int missed) {
@@ -60,7 +82,7 @@ class MembershipTest {
 
     assertThat(expire(T0 + FAIL_AFTER)).extracting(c -> c.member().id()).containsExactly(C);
     assertThat(expire(T0 + 30_000_000_000L - 1)).isEmpty();
-    assertThat(membership.nextExpiryNanos()).isEqualTo(T0 + 30_000_000_000L);
+    assertThat(membership.nextDeadlineNanos()).isEqualTo(T0 + 30_000_000_000L);
     assertThat(expire(T0 + 30_000_000_000L)).extracting(c -> c.member().id()).containsExactly(B);
     assertThat(membership.failureTimeoutNanos(B))
         .as("remembered after it failed")
@@ -167,7 +189,7 @@ class MembershipTest {
     hear(B, 7, T0 + 4_000_000_000L);
 
     assertThat(expire(T0 + FAIL_AFTER)).isEmpty();
-    assertThat(membership.nextExpiryNanos()).isEqualTo(T0 + 4_000_000_000L + FAIL_AFTER);
+    assertThat(membership.nextDeadlineNanos()).isEqualTo(T0 + 4_000_000_000L + FAIL_AFTER);
     assertThat(expire(T0 + 4_000_000_000L + FAIL_AFTER))
         .extracting(MembershipChange::kind)
         .containsExactly(Kind.FAILED);
@@ -276,7 +298,7 @@ class MembershipTest {
     assertThat(result).isEqualTo(HeartbeatResult.CHANGED);
     assertThat(changes)
         .containsExactly(new MembershipChange(Kind.JOINED, new MemberInfo(B, 8, 5000, 0, 100)));
-    assertThat(membership.nextExpiryNanos()).isEqualTo(T0 + 3 * FAIL_AFTER);
+    assertThat(membership.nextDeadlineNanos()).isEqualTo(T0 + 3 * FAIL_AFTER);
   }
 
   @Test
@@ -392,7 +414,7 @@ class MembershipTest {
 
   @Test
   void nextExpiryIsNeverWithNoMembers() {
-    assertThat(membership.nextExpiryNanos()).isEqualTo(Long.MAX_VALUE);
+    assertThat(membership.nextDeadlineNanos()).isEqualTo(Long.MAX_VALUE);
   }
 
   @Test
@@ -400,11 +422,11 @@ class MembershipTest {
     hear(B, 1, T0 + 500);
     hear(C, 1, T0);
 
-    assertThat(membership.nextExpiryNanos()).isEqualTo(T0 + FAIL_AFTER);
+    assertThat(membership.nextDeadlineNanos()).isEqualTo(T0 + FAIL_AFTER);
 
     expire(T0 + FAIL_AFTER);
 
-    assertThat(membership.nextExpiryNanos()).isEqualTo(T0 + 500 + FAIL_AFTER);
+    assertThat(membership.nextDeadlineNanos()).isEqualTo(T0 + 500 + FAIL_AFTER);
   }
 
   // ------------------------------------------------------------------ the view
@@ -451,9 +473,15 @@ class MembershipTest {
   @Test
   void loadIsClientsOverCapacityAndAServerWithoutCapacityIsFull() {
     assertThat(new MemberInfo(B, 1, 0, 25, 100).load()).isEqualTo(0.25);
-    assertThat(new MemberInfo(B, 1, 0, 100, 100).hasRoom()).isFalse();
-    assertThat(new MemberInfo(B, 1, 0, 99, 100).hasRoom()).isTrue();
+    assertThat(new MemberInfo(B, 1, 5000, 100, 100).hasRoom()).isFalse();
+    assertThat(new MemberInfo(B, 1, 5000, 99, 100).hasRoom()).isTrue();
     assertThat(new MemberInfo(B, 1, 0, 0, 0).load()).isEqualTo(Double.POSITIVE_INFINITY);
-    assertThat(new MemberInfo(B, 1, 0, 0, 0).hasRoom()).isFalse();
+    assertThat(new MemberInfo(B, 1, 5000, 0, 0).hasRoom()).isFalse();
+  }
+
+  @Test
+  void aServerWithoutClientPortTakesNoClientsSoHasNoRoom() {
+    assertThat(new MemberInfo(B, 1, 0, 0, 100).takesClients()).isFalse();
+    assertThat(new MemberInfo(B, 1, 0, 0, 100).hasRoom()).isFalse();
   }
 }

@@ -2,8 +2,11 @@ package io.github.ringleader.messaging.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.protocol.NodeId;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +15,30 @@ class RebalancerTest {
   private static final long SETTLED = Rebalancer.SETTLE_INTERVALS * INTERVAL;
   private static final NodeId ME = NodeId.of("server1");
 
-  private final Rebalancer rebalancer = new Rebalancer(INTERVAL);
+  /** A host with fixed loads that records the moves it is asked for. */
+  private static final class FakeHost implements Rebalancer.Host {
+    List<MemberInfo> live = List.of();
+    int clients;
+    final List<String> moves = new ArrayList<>();
+
+    @Override
+    public Collection<MemberInfo> liveMembers() {
+      return live;
+    }
+
+    @Override
+    public int clients() {
+      return clients;
+    }
+
+    @Override
+    public void moveOneTo(NodeId target, long nowNanos) {
+      moves.add(target + "@" + nowNanos);
+    }
+  }
+
+  private final FakeHost host = new FakeHost();
+  private final Rebalancer rebalancer = new Rebalancer(INTERVAL, ME, 100, host);
 
   private static MemberInfo member(String id, int clients, int capacity) {
     return new MemberInfo(NodeId.of(id), 1, 5000, clients, capacity);
@@ -29,10 +55,9 @@ class RebalancerTest {
   void nothingMovesUntilTheMembershipHasBeenSteadyForFiveIntervals() {
     rebalancer.membershipChanged(0);
     assertThat(rebalancer.due(SETTLED - 1)).isFalse();
-    assertThat(rebalancer.check(SETTLED - 1, ME, cluster(10, 0, 0), 10, 100)).isNull();
+    assertThat(rebalancer.check(SETTLED - 1, cluster(10, 0, 0), 10)).isNull();
     assertThat(rebalancer.due(SETTLED)).isTrue();
-    assertThat(rebalancer.check(SETTLED, ME, cluster(10, 0, 0), 10, 100))
-        .isEqualTo(NodeId.of("server2"));
+    assertThat(rebalancer.check(SETTLED, cluster(10, 0, 0), 10)).isEqualTo(NodeId.of("server2"));
   }
 
   @Test
@@ -40,30 +65,29 @@ class RebalancerTest {
     rebalancer.membershipChanged(0);
     List<MemberInfo> two = List.of(member("server1", 10, 100), member("server2", 0, 100));
     rebalancer.membershipChanged(SETTLED);
-    assertThat(rebalancer.check(SETTLED, ME, two, 10, 100)).isNull();
-    assertThat(rebalancer.check(2 * SETTLED - 1, ME, two, 10, 100)).isNull();
-    assertThat(rebalancer.check(2 * SETTLED, ME, two, 10, 100)).isEqualTo(NodeId.of("server2"));
+    assertThat(rebalancer.check(SETTLED, two, 10)).isNull();
+    assertThat(rebalancer.check(2 * SETTLED - 1, two, 10)).isNull();
+    assertThat(rebalancer.check(2 * SETTLED, two, 10)).isEqualTo(NodeId.of("server2"));
   }
 
   @Test
   void atMostOneClientPerInterval() {
     rebalancer.membershipChanged(0);
-    assertThat(rebalancer.check(SETTLED, ME, cluster(10, 0, 0), 10, 100)).isNotNull();
-    assertThat(rebalancer.check(SETTLED + INTERVAL - 1, ME, cluster(9, 0, 0), 9, 100))
-        .isNull();
-    assertThat(rebalancer.check(SETTLED + INTERVAL, ME, cluster(9, 1, 0), 9, 100))
+    assertThat(rebalancer.check(SETTLED, cluster(10, 0, 0), 10)).isNotNull();
+    assertThat(rebalancer.check(SETTLED + INTERVAL - 1, cluster(9, 0, 0), 9)).isNull();
+    assertThat(rebalancer.check(SETTLED + INTERVAL, cluster(9, 1, 0), 9))
         .isEqualTo(NodeId.of("server3"));
   }
 
   @Test
   void aClientMovesOnlyIfThisServerStaysAtLeastAsLoadedAsTheOther() {
     rebalancer.membershipChanged(0);
-    assertThat(rebalancer.check(SETTLED, ME, cluster(3, 1, 2), 3, 100))
+    assertThat(rebalancer.check(SETTLED, cluster(3, 1, 2), 3))
         .as("3 against 1: after the move 2 and 2")
         .isEqualTo(NodeId.of("server2"));
-    Rebalancer other = new Rebalancer(INTERVAL);
+    Rebalancer other = new Rebalancer(INTERVAL, ME, 100, host);
     other.membershipChanged(0);
-    assertThat(other.check(SETTLED, ME, cluster(3, 2, 2), 3, 100))
+    assertThat(other.check(SETTLED, cluster(3, 2, 2), 3))
         .as("3 against 2 would bounce")
         .isNull();
   }
@@ -72,8 +96,9 @@ class RebalancerTest {
   void loadsAreComparedAsFractionsOfCapacityAndFullServersAreSkipped() {
     List<MemberInfo> live =
         List.of(member("server1", 10, 20), member("server2", 8, 8), member("server3", 20, 100));
-    rebalancer.membershipChanged(0);
-    assertThat(rebalancer.check(SETTLED, ME, live, 10, 20))
+    Rebalancer twenty = new Rebalancer(INTERVAL, ME, 20, host);
+    twenty.membershipChanged(0);
+    assertThat(twenty.check(SETTLED, live, 10))
         .as("server2 is full; server3 at 20 %% takes one from server1 at 50 %%")
         .isEqualTo(NodeId.of("server3"));
   }
@@ -83,6 +108,45 @@ class RebalancerTest {
     List<MemberInfo> live =
         List.of(member("server1", 10, 100), new MemberInfo(NodeId.of("server2"), 1, 0, 0, 100));
     rebalancer.membershipChanged(0);
-    assertThat(rebalancer.check(SETTLED, ME, live, 10, 100)).isNull();
+    assertThat(rebalancer.check(SETTLED, live, 10)).isNull();
+  }
+
+  // ---------------------------------------------------------------- as a timed part
+
+  @Test
+  void theDeadlineIsTheSettlingAfterAMembershipChangeThenEveryInterval() {
+    rebalancer.membershipChanged(1_000);
+    assertThat(rebalancer.nextDeadlineNanos()).isEqualTo(1_000 + SETTLED);
+
+    rebalancer.onTick(1_000 + SETTLED + 7);
+
+    assertThat(rebalancer.nextDeadlineNanos())
+        .as("a check, even one that moves nobody, sets the next one interval later")
+        .isEqualTo(1_000 + SETTLED + 7 + INTERVAL)
+        .isNotEqualTo(Ticking.NONE);
+  }
+
+  @Test
+  void aTickBeforeTheDeadlineNeitherChecksNorMoves() {
+    host.live = cluster(10, 0, 0);
+    host.clients = 10;
+    rebalancer.membershipChanged(0);
+
+    rebalancer.onTick(SETTLED - 1);
+
+    assertThat(host.moves).isEmpty();
+    assertThat(rebalancer.nextDeadlineNanos()).isEqualTo(SETTLED);
+  }
+
+  @Test
+  void aTickAtTheDeadlineAsksTheHostToMoveOneClientToTheLeastLoadedServer() {
+    host.live = cluster(10, 4, 0);
+    host.clients = 10;
+    rebalancer.membershipChanged(0);
+
+    rebalancer.onTick(SETTLED);
+    rebalancer.onTick(SETTLED + 1); // early for the next check: nothing
+
+    assertThat(host.moves).containsExactly("server3@" + SETTLED);
   }
 }

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Randomized fault injection in virtual time: servers crash, restart and freeze (as in a long GC
- * pause), the network splits and heals, and loses (0–20 %), duplicates and reorders messages. Then the faults stop (loss too; a
- * quarter of the runs keep a partition in place) and, within {@link #CONVERGENCE_BOUND}, every
- * connected group must agree on exactly one leader — its highest live id — with the same
- * membership view on every member, and stay that way.
+ * pause), the network splits and heals, and loses (0–20 %), duplicates and reorders messages.
+ * Then the faults stop (loss too; a quarter of the runs keep a partition in place) and, within
+ * {@link #CONVERGENCE_BOUND}, every connected group must agree on exactly one leader — its highest
+ * live id — with the same membership view on every member, and stay that way.
  *
  * <p>After every event, each running node's local state must be consistent (see {@link
  * #checkLocalInvariants}); once the group has converged, agreement must hold after every event.

@@ -223,7 +223,6 @@ class RandomizedRoutingSimulationTest {
         }
       }
       List<String> problems = new ArrayList<>(checker.violations(lossDeadline, end));
-      // Liveness once the faults are over: nobody waits forever to join, no message unanswered.
       {
         // Liveness once the faults are over: nobody waits forever to join, no message goes
         // unanswered.

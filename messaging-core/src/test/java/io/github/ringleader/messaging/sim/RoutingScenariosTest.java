@@ -19,7 +19,11 @@ class RoutingScenariosTest {
       .seed(3)
       .linkConditions(
           LinkConditions.PERFECT.withLatency(Duration.ofMillis(1), Duration.ofMillis(5)))
-      .configure((id, node) -> node.capacity(id.value().equals("server1") ? 2 : 10))
+      // Client ports, so that a full server has somewhere to send a client (a server without one
+      // takes no clients); no rebalancing, so that clients stay where the scenarios put them.
+      .configure((id, node) -> node.capacity(id.value().equals("server1") ? 2 : 10)
+          .clientPort(5000 + id.value().charAt(id.value().length() - 1) - '0')
+          .rebalance(false))
       .build();
 
   private SimulatedClient alice;
