@@ -2,10 +2,8 @@ package io.github.ringleader.messaging.routing;
 
 import io.github.ringleader.messaging.loop.Ticking;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
-import io.github.ringleader.messaging.protocol.StreamState;
 import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
 import java.util.ArrayList;
@@ -47,10 +45,10 @@ import org.slf4j.LoggerFactory;
  * server asks again: that server has not delivered it (it was sequenced where the server was not a
  * member), and the others skip the copy. Each entry goes to all members; each acknowledges how far
  * it has the stream; entries every member has are <em>stable</em> and announced as such, and only
- * then delivered. A member that falls behind gets the missing entries again. While {@link #WINDOW}
- * or more entries are not yet delivered everywhere, the sequencer takes no new requests (servers
- * keep re-sending them); an epoch's opening block, which carries what earlier epochs left, may
- * exceed that by itself.
+ * then delivered (the log, its acknowledgements and that commit rule are {@link StreamLog}). A member that falls behind gets the missing entries again. While {@link
+ * #WINDOW} or more entries are not yet delivered everywhere, the sequencer takes no new requests
+ * (servers keep re-sending them); an epoch's opening block, which carries what earlier epochs left,
+ * may exceed that by itself.
  *
  * <p>Limit: a leader numbers its flushes within one term in 16 bits; after 65,535 membership
  * changes under one leader, flush ids repeat (a new election starts a new series).
@@ -58,37 +56,24 @@ import org.slf4j.LoggerFactory;
  * <p>The epoch's members are fixed: the leader starts a new epoch whenever its view changes.
  */
 public final class Sequencer implements Ticking {
-  private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
+  private static final Logger logger = LoggerFactory.getLogger(Sequencer.class);
 
   /** Entries sequenced but not yet delivered by every member, at most. */
-  static final int WINDOW = 4096;
+  static final int WINDOW = StreamLog.WINDOW;
   /** Chats held per session waiting for an earlier one, at most. */
   static final int HELD_PER_SESSION = 256;
   /** Sessions per directory entry. */
   static final int DIRECTORY_PART_SESSIONS = 200;
-  /** Entries re-sent to one lagging member per retry. */
-  static final int RESEND_BATCH = 64;
 
   private enum Phase {
     SYNCING,
     ACTIVE
   }
 
-  private static final class Progress {
-    long received;
-    long delivered;
-    long lastProgressNanos;
-
-    Progress(long nowNanos) {
-      lastProgressNanos = nowNanos;
-    }
-  }
-
   private final NodeId self;
   private final long epoch;
   private final RoutingOutbox outbox;
   private final long retryNanos;
-  private final long stateIntervalNanos;
   private final Set<NodeId> members;
   private final long graceNanos;
   private Phase phase = Phase.SYNCING;
@@ -98,13 +83,7 @@ public final class Sequencer implements Ticking {
   private long nextSyncRetryNanos;
 
   // ---- sequencing
-  private long head;
-  private final TreeMap<Long, StreamEntry> entries = new TreeMap<>();
-  private final Map<NodeId, Progress> progress = new HashMap<>();
-  private long stable;
-  private long allDelivered;
-  private boolean stateDue;
-  private long nextStateNanos = Long.MAX_VALUE;
+  private final StreamLog log;
   /** The connected clients by session, as of the last sequenced entry. */
   private final Map<Long, StreamEntry.Session> directory = new LinkedHashMap<>();
   /** The number of the last chat sequenced per session (the client's own numbering). */
@@ -160,7 +139,7 @@ public final class Sequencer implements Ticking {
     this.members.add(self);
     this.outbox = outbox;
     this.retryNanos = retryNanos;
-    this.stateIntervalNanos = stateIntervalNanos;
+    this.log = new StreamLog(epoch, outbox, retryNanos, stateIntervalNanos);
   }
 
   public long epoch() {
@@ -215,11 +194,10 @@ public final class Sequencer implements Ticking {
       return;
     }
     replies.remove(id);
-    progress.remove(id);
     if (phase == Phase.SYNCING) {
       maybeStart(nowNanos);
     } else {
-      recomputeStability();
+      log.removeMember(id);
     }
   }
 
@@ -235,9 +213,7 @@ public final class Sequencer implements Ticking {
   /** Every member answered: write the epoch's opening entries and start sequencing. */
   private void start(long nowNanos) {
     phase = Phase.ACTIVE;
-    for (NodeId member : members) {
-      progress.put(member, new Progress(nowNanos));
-    }
+    log.open(members, nowNanos);
     // Sessions the members report, and every delivered entry some member may lack, by origin.
     // A session is connected if its own server reports it; how far it was sequenced is the most
     // any member delivered of it (its own server may have missed some, cut off for a while).
@@ -326,7 +302,7 @@ public final class Sequencer implements Ticking {
       }
     }
     resolveNameConflicts(nowNanos);
-    log.debug(
+    logger.debug(
         "[{}] epoch {} started with members {}, {} sessions, {} carried entries",
         self,
         Epochs.format(epoch),
@@ -429,7 +405,7 @@ public final class Sequencer implements Ticking {
    * server's late requests are dropped.
    */
   public void onForward(NodeId from, StreamEntry request, long nowNanos) {
-    if (phase != Phase.ACTIVE || head - allDelivered >= WINDOW) {
+    if (phase != Phase.ACTIVE || log.isFull()) {
       return; // the origin sends it again
     }
     if (request instanceof StreamEntry.Detached) {
@@ -513,7 +489,7 @@ public final class Sequencer implements Ticking {
       }
       sequenceChat(chat, nowNanos);
       TreeMap<Long, StreamEntry.Chat> waiting = held.get(chat.session());
-      while (waiting != null && !waiting.isEmpty() && head - allDelivered < WINDOW) {
+      while (waiting != null && !waiting.isEmpty() && !log.isFull()) {
         long done = lastSequenced.getOrDefault(chat.session(), 0L);
         waiting.headMap(done, true).clear();
         Map.Entry<Long, StreamEntry.Chat> next = waiting.firstEntry();
@@ -605,87 +581,30 @@ public final class Sequencer implements Ticking {
   }
 
   private void append(StreamEntry entry, long nowNanos) {
-    head++;
-    entries.put(head, entry);
-    outbox.sendToAll(new Sequenced(epoch, head, entry));
-    if (nextStateNanos == Long.MAX_VALUE) {
-      nextStateNanos = nowNanos + retryNanos;
-    }
+    log.append(entry, nowNanos);
   }
 
   public void onStreamAck(NodeId from, StreamAck ack, long nowNanos) {
-    Progress member = progress.get(from);
-    if (log.isTraceEnabled()) {
-      log.trace(
-          "[{}] ack from {} {} ({} known: received {}, head {}, allDelivered {})",
+    if (logger.isTraceEnabled()) {
+      logger.trace(
+          "[{}] ack from {} {} (received {}, head {}, allDelivered {})",
           self,
           from,
           ack,
-          member == null ? "not a member" : "member",
-          member == null ? -1 : member.received,
-          head,
-          allDelivered);
+          log.receivedBy(from),
+          log.head(),
+          log.allDelivered());
     }
-    if (phase != Phase.ACTIVE || ack.epoch() != epoch || member == null) {
-      return;
+    if (phase == Phase.ACTIVE) {
+      log.onAck(from, ack, nowNanos);
     }
-    if (ack.received() > member.received) {
-      member.received = Math.min(ack.received(), head);
-      member.lastProgressNanos = nowNanos;
-    } else if (ack.received() < member.received) {
-      // The member has less than it had said (it lost its stream and started over): believe it,
-      // or the entries it lacks would never be sent again.
-      member.received = ack.received();
-    }
-    member.delivered = Math.max(member.delivered, Math.min(ack.delivered(), head));
-    if (ack.received() < head && nowNanos - member.lastProgressNanos >= retryNanos) {
-      resend(from, member, nowNanos);
-    }
-    recomputeStability();
-  }
-
-  private void recomputeStability() {
-    long minReceived = head;
-    long minDelivered = head;
-    for (Progress member : progress.values()) {
-      minReceived = Math.min(minReceived, member.received);
-      minDelivered = Math.min(minDelivered, member.delivered);
-    }
-    if (minReceived > stable) {
-      stable = minReceived;
-      stateDue = true;
-    }
-    if (minDelivered > allDelivered) {
-      allDelivered = minDelivered;
-      entries.headMap(allDelivered, true).clear();
-      stateDue = true;
-    }
-  }
-
-  private void resend(NodeId to, Progress member, long nowNanos) {
-    long from = member.received + 1;
-    long until = Math.min(head, member.received + RESEND_BATCH);
-    for (long seq = from; seq <= until; seq++) {
-      StreamEntry entry = entries.get(seq);
-      if (entry != null) {
-        outbox.send(to, new Sequenced(epoch, seq, entry));
-      }
-    }
-    member.lastProgressNanos = nowNanos;
   }
 
   /** Sends the stream state if it changed; called once after each event. */
   public void flush(long nowNanos) {
-    if (stateDue && phase == Phase.ACTIVE) {
-      sendState(nowNanos);
+    if (phase == Phase.ACTIVE) {
+      log.flushState(nowNanos);
     }
-  }
-
-  private void sendState(long nowNanos) {
-    stateDue = false;
-    outbox.sendToAll(new StreamState(epoch, head, stable, allDelivered));
-    nextStateNanos =
-        nowNanos + (stable < head || allDelivered < head ? retryNanos : stateIntervalNanos);
   }
 
   @Override
@@ -696,16 +615,9 @@ public final class Sequencer implements Ticking {
       }
       return;
     }
-    for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
-      Progress member = e.getValue();
-      if (member.received < head && nowNanos - member.lastProgressNanos >= retryNanos) {
-        resend(e.getKey(), member, nowNanos);
-      }
-    }
+    log.resendToLagging(nowNanos);
     expireDetached(nowNanos);
-    if (nextStateNanos <= nowNanos) {
-      sendState(nowNanos);
-    }
+    log.sendStateIfDue(nowNanos);
   }
 
   @Override
@@ -713,14 +625,9 @@ public final class Sequencer implements Ticking {
     if (phase == Phase.SYNCING) {
       return nextSyncRetryNanos;
     }
-    long next = nextStateNanos;
-    if (!detachedSince.isEmpty() && head - allDelivered < WINDOW) {
+    long next = log.nextDeadlineNanos();
+    if (!detachedSince.isEmpty() && !log.isFull()) {
       next = Math.min(next, detachedSince.values().iterator().next() + graceNanos);
-    }
-    for (Progress member : progress.values()) {
-      if (member.received < head) {
-        next = Math.min(next, member.lastProgressNanos + retryNanos);
-      }
     }
     return next;
   }
@@ -732,7 +639,7 @@ public final class Sequencer implements Ticking {
   private void expireDetached(long nowNanos) {
     for (Iterator<Map.Entry<Long, Long>> it = detachedSince.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Long, Long> e = it.next();
-      if (nowNanos - e.getValue() < graceNanos || head - allDelivered >= WINDOW) {
+      if (nowNanos - e.getValue() < graceNanos || log.isFull()) {
         return;
       }
       it.remove();
@@ -756,7 +663,7 @@ public final class Sequencer implements Ticking {
 
   /** Entries sequenced in this epoch. */
   public long head() {
-    return head;
+    return log.head();
   }
 
   /**
@@ -765,24 +672,18 @@ public final class Sequencer implements Ticking {
    * while the epoch's flush runs.
    */
   public Map<NodeId, Long> deliveryLag() {
-    Map<NodeId, Long> lag = new java.util.TreeMap<>();
-    if (phase == Phase.ACTIVE) {
-      for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
-        lag.put(e.getKey(), Math.max(0, head - e.getValue().delivered));
-      }
-    }
-    return lag;
+    return phase == Phase.ACTIVE ? log.deliveryLag() : new TreeMap<>();
   }
 
   /** Entries kept for members that have not delivered them (bounded by {@link #WINDOW}). */
   public int logSize() {
-    return entries.size();
+    return log.size();
   }
 
   @Override
   public String toString() {
     return String.format(
         "sequencer[%s epoch %s %s head %d stable %d delivered %d members %s]",
-        self, Epochs.format(epoch), phase, head, stable, allDelivered, members);
+        self, Epochs.format(epoch), phase, log.head(), log.stable(), log.allDelivered(), members);
   }
 }

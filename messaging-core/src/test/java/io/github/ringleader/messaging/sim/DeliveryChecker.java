@@ -41,6 +41,17 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>no loss</b>: see {@link #violations}.
  * </ol>
  *
+ * <p><b>Two modes.</b> The default ({@link #DeliveryChecker()}) keeps the partition exemptions
+ * of a cluster that elects without a quorum: a message whose sender was {@linkplain #disturbed
+ * disturbed} (cut off, frozen, outside the leader's group) may be decided apart — rejected on one
+ * side and delivered on the other, ordered differently on the two sides — and loss is not
+ * counted for a disturbed sender or recipient. {@link #withoutPartitionExemptions()} is the
+ * stricter mode of majority commit: disturbances excuse nothing; a rejected message is never
+ * delivered, every broadcast takes part in the one total order, and an accepted message reaches
+ * every recipient connected from before the send to the end, cut off for a while or not. Only a
+ * loss the client was told of ({@link #toldOfLoss}: a resume that said some messages may be
+ * missing) is excused in both modes.
+ *
  * <p>Client names are compared ignoring case. Not thread-safe.
  */
 final class DeliveryChecker {
@@ -162,6 +173,27 @@ final class DeliveryChecker {
   private final Map<String, Client> clients = new LinkedHashMap<>();
 
   private final Map<String, List<Interval>> disturbances = new HashMap<>();
+  /** Intervals in which a client was told it may have missed messages (both modes excuse). */
+  private final Map<String, List<Interval>> toldOfLoss = new HashMap<>();
+  /** Whether disturbances excuse split decisions and losses (no quorum) or nothing (majority). */
+  private final boolean partitionExemptions;
+
+  /** The checker with the partition exemptions of a cluster without a quorum. */
+  DeliveryChecker() {
+    this(true);
+  }
+
+  private DeliveryChecker(boolean partitionExemptions) {
+    this.partitionExemptions = partitionExemptions;
+  }
+
+  /**
+   * The stricter checker: the promises hold through partitions, freezes and false failure
+   * detections; {@link #disturbed} intervals are recorded but excuse nothing.
+   */
+  static DeliveryChecker withoutPartitionExemptions() {
+    return new DeliveryChecker(false);
+  }
   /** Sanity violations found while recording. */
   private final List<String> recordingProblems = new ArrayList<>();
 
@@ -272,18 +304,37 @@ final class DeliveryChecker {
    * sender or recipient was disturbed at any time between the send and the end of the check window.
    */
   void disturbed(String name, long fromNanos, long toNanos) {
+    addInterval(disturbances, "disturbance", name, fromNanos, toNanos);
+  }
+
+  /**
+   * The client {@code name} was told that it may have missed messages sent in {@code [fromNanos,
+   * toNanos]} (a resume answered {@code complete=false}): a documented loss, excused in both modes
+   * as a disturbance is in the default mode.
+   */
+  void toldOfLoss(String name, long fromNanos, long toNanos) {
+    addInterval(toldOfLoss, "loss notice", name, fromNanos, toNanos);
+  }
+
+  private void addInterval(
+      Map<String, List<Interval>> intervals,
+      String what,
+      String name,
+      long fromNanos,
+      long toNanos) {
     if (toNanos < fromNanos) {
       recordingProblems.add(String.format(
           Locale.ROOT,
-          "%sthe disturbance of %s ends (%s) before it starts (%s); taken as %s..%s",
+          "%sthe %s of %s ends (%s) before it starts (%s); taken as %s..%s",
           Kind.SANITY.prefix(),
+          what,
           name,
           time(toNanos),
           time(fromNanos),
           time(toNanos),
           time(fromNanos)));
     }
-    disturbances
+    intervals
         .computeIfAbsent(nameKey(name), k -> new ArrayList<>())
         .add(new Interval(Math.min(fromNanos, toNanos), Math.max(fromNanos, toNanos)));
   }
@@ -442,7 +493,8 @@ final class DeliveryChecker {
     // side's leader delivered the message: without a quorum the two sides decide apart. That
     // split decision is allowed only when the sender was disturbed between send and rejection.
     if (rejected != null
-        && !disturbedBetween(message.sender, message.sentAtNanos, rejected.atNanos())) {
+        && !(partitionExemptions
+            && disturbedBetween(message.sender, message.sentAtNanos, rejected.atNanos()))) {
       report.add(
           Kind.REJECTED_DELIVERED,
           String.format(
@@ -711,10 +763,14 @@ final class DeliveryChecker {
     // overlaps [sentAt, endNanos] exactly when it starts at or before endNanos and ends at or
     // after sentAt.
     Map<String, Long> disturbedUntil = new HashMap<>();
-    for (Map.Entry<String, List<Interval>> entry : disturbances.entrySet()) {
-      for (Interval interval : entry.getValue()) {
-        if (interval.fromNanos() <= endNanos) {
-          disturbedUntil.merge(entry.getKey(), interval.toNanos(), Math::max);
+    List<Map<String, List<Interval>>> excuses =
+        partitionExemptions ? List.of(disturbances, toldOfLoss) : List.of(toldOfLoss);
+    for (Map<String, List<Interval>> intervals : excuses) {
+      for (Map.Entry<String, List<Interval>> entry : intervals.entrySet()) {
+        for (Interval interval : entry.getValue()) {
+          if (interval.fromNanos() <= endNanos) {
+            disturbedUntil.merge(entry.getKey(), interval.toNanos(), Math::max);
+          }
         }
       }
     }
@@ -763,9 +819,11 @@ final class DeliveryChecker {
                   describe(message.sender, message.id, message.to),
                   time(message.sentAtNanos),
                   time(acked.atNanos()),
-                  own
-                      ? "it was not disturbed"
-                      : "neither it nor the sender " + message.sender + " was disturbed"));
+                  !partitionExemptions
+                      ? "it was not told of a loss (without partition exemptions)"
+                      : own
+                          ? "it was not disturbed"
+                          : "neither it nor the sender " + message.sender + " was disturbed"));
         }
       }
     }
@@ -785,7 +843,7 @@ final class DeliveryChecker {
    */
   private boolean decidedApart(MessageKey key) {
     Sent message = sent.get(key);
-    if (message == null) {
+    if (message == null || !partitionExemptions) {
       return false;
     }
     Fate answer = acks.get(key);

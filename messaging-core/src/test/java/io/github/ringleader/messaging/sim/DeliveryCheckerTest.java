@@ -626,4 +626,88 @@ class DeliveryCheckerTest {
             .startsWith("[total-order] ")
             .contains("client7 (session 1)", "client3#250 (broadcast)", "client4#250 (broadcast)"));
   }
+
+  // ------------------------------------------------------------------ partition exemptions
+
+  /**
+   * The split decision of a cluster without a quorum, as the issue tells it: alice's server is
+   * cut off; its side's leader rejects her broadcast while the other side delivers it to bob, and
+   * the two sides order alice's and bob's broadcasts differently; carol, on the other side, never
+   * gets alice's second broadcast, accepted on alice's side.
+   */
+  private void splitBrainHistory(DeliveryChecker c) {
+    for (String name : List.of("alice", "bob", "carol")) {
+      c.connected(name, 0);
+    }
+    c.disturbed("alice", ms(5), ms(500));
+    c.sent("alice", 1, null, ms(10));
+    c.rejected("alice", 1, ms(11));
+    c.received("bob", "alice", 1, null, ms(20));
+    c.sent("alice", 2, null, ms(30));
+    c.acked("alice", 2, ms(31));
+    c.sent("bob", 1, null, ms(30));
+    c.acked("bob", 1, ms(31));
+    c.received("alice", "alice", 2, null, ms(32));
+    c.received("alice", "bob", 1, null, ms(600));
+    c.received("bob", "bob", 1, null, ms(32));
+    c.received("bob", "alice", 2, null, ms(600));
+    c.received("carol", "bob", 1, null, ms(32));
+  }
+
+  @Test
+  void byDefaultADisturbedSendersSplitDecisionIsExcused() {
+    splitBrainHistory(checker);
+
+    assertThat(violations()).isEmpty();
+  }
+
+  @Test
+  void withoutPartitionExemptionsASplitDecisionIsCaughtInEveryForm() {
+    DeliveryChecker strict = DeliveryChecker.withoutPartitionExemptions();
+    splitBrainHistory(strict);
+
+    assertThat(strict.violations(END, END))
+        .anySatisfy(v -> assertThat(v)
+            .startsWith("[rejected-delivered] ")
+            .contains("bob (session 1) received alice#1 (broadcast)"))
+        .anySatisfy(v -> assertThat(v)
+            .startsWith("[total-order] ")
+            .contains("alice (session 1) and bob (session 1) disagree"))
+        .anySatisfy(v -> assertThat(v)
+            .startsWith("[loss] ")
+            .contains(
+                "carol (session 1)",
+                "never received alice#2 (broadcast)",
+                "it was not told of a loss (without partition exemptions)"));
+  }
+
+  @Test
+  void withoutPartitionExemptionsADisturbedRecipientIsStillOwedEveryAcceptedMessage() {
+    DeliveryChecker strict = DeliveryChecker.withoutPartitionExemptions();
+    strict.connected("alice", 0);
+    strict.connected("bob", 0);
+    strict.disturbed("bob", ms(5), ms(500));
+    strict.sent("alice", 1, null, ms(10));
+    strict.acked("alice", 1, ms(11));
+    strict.received("alice", "alice", 1, null, ms(12));
+
+    assertThat(strict.violations(END, END))
+        .singleElement(as(STRING))
+        .startsWith("[loss] ")
+        .contains("bob (session 1)", "never received alice#1 (broadcast)");
+  }
+
+  @Test
+  void aLossTheClientWasToldOfIsExcusedInBothModes() {
+    for (DeliveryChecker c : List.of(checker, DeliveryChecker.withoutPartitionExemptions())) {
+      c.connected("alice", 0);
+      c.connected("bob", 0);
+      c.sent("alice", 1, null, ms(10));
+      c.acked("alice", 1, ms(11));
+      c.received("alice", "alice", 1, null, ms(12));
+      c.toldOfLoss("bob", ms(5), ms(50));
+
+      assertThat(c.violations(END, END)).isEmpty();
+    }
+  }
 }
