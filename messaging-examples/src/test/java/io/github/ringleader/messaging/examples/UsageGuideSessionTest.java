@@ -2,11 +2,11 @@ package io.github.ringleader.messaging.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
@@ -86,14 +86,14 @@ class UsageGuideSessionTest {
                 NodeId.of("server3").equals(n.leader()) && n.view().members().size() == 3),
         "server3 to lead all three");
 
-    List<ServerEvent.Message> bobGot = new CopyOnWriteArrayList<>();
+    List<ReceivedMessage> bobGot = new CopyOnWriteArrayList<>();
     clients.add(MessagingClient.connect(
         "127.0.0.1",
         servers.get(1).localPort(),
         "bob",
-        new ClientSession.Listener() {
+        new MessageListener() {
           @Override
-          public void onMessage(ServerEvent.Message message) {
+          public void onMessage(ReceivedMessage message) {
             bobGot.add(message);
           }
         },
@@ -116,7 +116,7 @@ class UsageGuideSessionTest {
         .doesNotContain("not delivered");
     await(() -> bobGot.size() == 2, "bob to receive both messages");
     assertThat(bobGot)
-        .extracting(ServerEvent.Message::from, ServerEvent.Message::to, ServerEvent.Message::text)
+        .extracting(ReceivedMessage::from, ReceivedMessage::to, ReceivedMessage::text)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("alice", null, "Hello everyone!"),
             org.assertj.core.groups.Tuple.tuple("alice", "bob", "Hi Bob, how are you?"));
@@ -139,7 +139,7 @@ class UsageGuideSessionTest {
           "127.0.0.1",
           servers.get(0).localPort(),
           "user" + i,
-          new ClientSession.Listener() {},
+          MessageListener.NONE,
           Duration.ofSeconds(5)));
     }
     await(
