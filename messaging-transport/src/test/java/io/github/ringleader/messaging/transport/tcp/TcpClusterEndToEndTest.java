@@ -114,9 +114,38 @@ class TcpClusterEndToEndTest {
         TcpTestSupport.failure(clients.get(0).send("dave", "anyone there?"));
     assertThat(rejected.kind()).isEqualTo(SendFailedException.Kind.REJECTED);
     assertThat(rejected.sent()).isNotNull();
-    assertThat(rejected.sent().to()).isEqualTo("dave");
+    assertThat(java.util.Objects.requireNonNull(rejected.sent()).to()).isEqualTo("dave");
     assertThat(rejected.code()).isEqualTo(ServerEvent.Reason.UNKNOWN_RECIPIENT);
     assertThat(rejected).hasMessageContaining("dave");
+  }
+
+  @Test
+  void badArgumentsNameTheFieldAndASendAfterCloseFailsAsNotSent() throws Exception {
+    assertThatThrownBy(() -> MessagingClient.builder().name("bad name"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name must be 1-32 of [A-Za-z0-9._-], was 'bad name'");
+    assertThatThrownBy(() -> MessagingClient.builder().name(".dot"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name must start with an ASCII letter or digit, was '.dot'");
+    MessagingClient aliceClient = clients.get(0);
+    assertThatThrownBy(() -> aliceClient.send("bad name", "hi"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("to must be 1-32 of [A-Za-z0-9._-], was 'bad name'");
+    assertThatThrownBy(() -> aliceClient.publish("x".repeat(5000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("text must be at most 4096 bytes of UTF-8, was 5000");
+    assertThatThrownBy(() -> aliceClient.send("\ud800"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("text must be valid UTF-16, was unpaired surrogate U+D800");
+
+    aliceClient.close();
+    SendFailedException closed = TcpTestSupport.failure(aliceClient.send("after close"));
+    assertThat(closed.kind()).isEqualTo(SendFailedException.Kind.NOT_SENT);
+    assertThat(closed).hasMessage("not sent: the client is closed");
+    assertThatThrownBy(() -> aliceClient.publish("after close"))
+        .isInstanceOfSatisfying(
+            SendFailedException.class,
+            e -> assertThat(e.kind()).isEqualTo(SendFailedException.Kind.NOT_SENT));
   }
 
   @Test
