@@ -13,7 +13,9 @@ import java.util.List;
  * ConnectionListener} alike, is made on the client's one event thread (named {@code
  * ringleader-client-events-<name>}), one at a time, in the order the events happened: the
  * order the server sent them, with the client's own life-cycle events in their place. The
- * futures of {@link MessagingClient#send} complete on that thread too, in the same order. A
+ * futures of {@link MessagingClient#send} complete on that thread too, in the same order (so
+ * their dependent actions run there; an action added to a future that has already completed runs
+ * on the thread that adds it, as always with {@code CompletableFuture}). A
  * method must be quick — the events behind it wait, and past a limit the client stops reading
  * from its server — and must not block on the client's own future events. It may call the
  * client ({@code send}, {@code publish}, {@code close}): no lock of the client is held while it

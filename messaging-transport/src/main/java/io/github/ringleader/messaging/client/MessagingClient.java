@@ -745,7 +745,9 @@ public final class MessagingClient implements AutoCloseable {
    * @return the answer: completes with a {@link SendResult} once the cluster accepted the
    *     message, or fails with a {@link SendFailedException} (rejected by the server; not sent
    *     because the client is closed or cannot keep it while it reconnects; unconfirmed because
-   *     its session ended or the client closed first). It completes on the client's event thread.
+   *     its session ended or the client closed first). It completes on the client's event thread,
+   *     in order with the listener calls; a message not sent has failed already when {@code
+   *     send} returns.
    * @throws IllegalArgumentException if the text is over 4,096 bytes of UTF-8 or not encodable
    *     (the message names the field); nothing is sent
    */
