@@ -1,5 +1,13 @@
 package io.github.ringleader.messaging.client;
 
+import static io.github.ringleader.messaging.client.ServerProbe.closeQuietly;
+import static io.github.ringleader.messaging.client.ServerProbe.describe;
+import static io.github.ringleader.messaging.client.ServerProbe.human;
+import static io.github.ringleader.messaging.client.ServerProbe.reach;
+import static io.github.ringleader.messaging.client.ServerProbe.readEvent;
+import static io.github.ringleader.messaging.client.ServerProbe.why;
+
+import io.github.ringleader.messaging.client.ServerProbe.Probe;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.protocol.NodeId;
@@ -8,7 +16,6 @@ import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -493,14 +500,14 @@ public final class MessagingClient implements AutoCloseable {
     Probe first = firstAnswering(settings.addresses, settings, deadline);
     Probe chosen = first;
     if (settings.balance) {
-      Optional<ServerEvent.ServerInfo> better = first.servers.lessLoadedThanSelf();
+      Optional<ServerEvent.ServerInfo> better = first.servers().lessLoadedThanSelf();
       if (better.isPresent()) {
         InetSocketAddress there = first.addressOf(better.get());
         try {
           chosen = probe(there, settings, deadline);
-          closeQuietly(first.socket);
+          closeQuietly(first.socket());
           log.debug(
-              "{}: {} has more room than {}; joining there", settings.name, there, first.address);
+              "{}: {} has more room than {}; joining there", settings.name, there, first.address());
         } catch (IOException e) {
           log.debug(
               "{}: cannot reach the less-loaded {} ({}); staying",
@@ -510,7 +517,7 @@ public final class MessagingClient implements AutoCloseable {
         }
       }
     }
-    MessagingClient client = new MessagingClient(settings, chosen.servers);
+    MessagingClient client = new MessagingClient(settings, chosen.servers());
     try {
       try {
         client.join(chosen, deadline);
@@ -522,7 +529,7 @@ public final class MessagingClient implements AutoCloseable {
         log.debug(
             "{}: {} is full; following its redirect to {}",
             settings.name,
-            chosen.address,
+            chosen.address(),
             redirect);
         client.join(probe(redirect, settings, deadline), deadline);
       }
@@ -541,97 +548,19 @@ public final class MessagingClient implements AutoCloseable {
     if (e.code() != ServerEvent.Reason.SERVER_FULL || redirect == null) {
       return null;
     }
-    return from.servers.server(redirect).map(from::addressOf).orElse(null);
+    return from.servers().server(redirect).map(from::addressOf).orElse(null);
   }
 
   /** Tries each address in turn; the first that answers a server list is kept open. */
   private static Probe firstAnswering(
       List<InetSocketAddress> addresses, Settings settings, long deadline) throws IOException {
-    List<String> failures = new ArrayList<>();
-    for (InetSocketAddress address : addresses) {
-      if (System.nanoTime() - deadline >= 0) {
-        failures.add(describe(address) + ": not tried, out of time");
-        continue;
-      }
-      try {
-        return probe(address, settings, deadline);
-      } catch (IOException e) {
-        failures.add(describe(address) + ": " + why(e));
-      }
-    }
-    String tried = String.join("; ", failures);
-    throw addresses.size() == 1
-        ? new IOException("cannot connect to " + tried)
-        : new IOException("cannot connect to any of " + addresses.size() + " servers: " + tried);
+    return ServerProbe.firstAnswering(addresses, settings.timeout(), settings.tls(), deadline);
   }
 
   /** Connects and asks for the server list; the socket is left open and unread after it. */
   private static Probe probe(InetSocketAddress unresolved, Settings settings, long deadline)
       throws IOException {
-    Duration timeout = settings.timeout;
-    Socket socket = new Socket();
-    try {
-      socket.setTcpNoDelay(true);
-      InetSocketAddress address =
-          new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
-      if (address.isUnresolved()) {
-        throw new IOException("unknown host " + unresolved.getHostString());
-      }
-      socket.connect(address, millisLeft(deadline, timeout));
-      socket.setSoTimeout(millisLeft(deadline, timeout));
-      ClientTls tls = settings.tls;
-      if (tls != null) {
-        socket = tls.handshake(socket, unresolved.getHostString(), unresolved.getPort());
-      }
-      OutputStream out = socket.getOutputStream();
-      out.write(ClientCodec.encodeRequest(new ClientRequest.ListServers()));
-      out.flush();
-      ServerEvent event = readEvent(new DataInputStream(socket.getInputStream()));
-      if (event instanceof ServerEvent.Goodbye goodbye) {
-        if (goodbye.reason().equals(TcpClientServer.TLS_ONLY_GOODBYE)) {
-          throw new IOException(
-              "server " + describe(unresolved) + " speaks TLS; give the client a trust store"
-                  + " (--tls-trust <pem>; MessagingClient.Builder.tls)");
-        }
-        throw new IOException("the server said goodbye: " + goodbye.reason());
-      }
-      if (!(event instanceof ServerEvent.Servers servers)) {
-        throw new IOException("the server answered a server list with " + event);
-      }
-      socket.setSoTimeout(0);
-      return new Probe(socket, unresolved, servers);
-    } catch (SocketTimeoutException e) {
-      closeQuietly(socket);
-      throw new SocketTimeoutException("no answer within " + human(timeout));
-    } catch (CodecException e) {
-      closeQuietly(socket);
-      throw new IOException("the server sent a malformed frame: " + e.getMessage(), e);
-    } catch (javax.net.ssl.SSLException e) {
-      closeQuietly(socket);
-      ClientTls tls = settings.tls;
-      if (tls == null || !(socket instanceof javax.net.ssl.SSLSocket)) {
-        throw e; // the handshake failed, and ClientTls said why
-      }
-      throw new javax.net.ssl.SSLException(tls.explainAfterHandshake(e, describe(unresolved)), e);
-    } catch (java.net.SocketException | EOFException e) {
-      closeQuietly(socket);
-      ClientTls tls = settings.tls;
-      if (tls == null || !(socket instanceof javax.net.ssl.SSLSocket)) {
-        throw e;
-      }
-      throw new IOException(tls.explainClosedAfterHandshake(e, describe(unresolved)), e);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(socket);
-      throw e;
-    }
-  }
-
-  private static int millisLeft(long deadline, Duration timeout) throws SocketTimeoutException {
-    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    if (left <= 0) {
-      throw new SocketTimeoutException("no answer within " + human(timeout));
-    }
-    return (int) Math.min(Integer.MAX_VALUE, left);
+    return ServerProbe.probe(unresolved, settings.timeout(), settings.tls(), deadline);
   }
 
   /** Says hello over {@code at} and waits for the answer; the connection becomes current. */
@@ -648,7 +577,7 @@ public final class MessagingClient implements AutoCloseable {
     try {
       joining = new Connection(at);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(at.socket);
+      closeQuietly(at.socket());
       throw e;
     }
     CompletableFuture<ServerEvent.Welcome> answer = new CompletableFuture<>();
@@ -660,11 +589,11 @@ public final class MessagingClient implements AutoCloseable {
       // late) belong to that connection; the next resume sends them again itself.
       toWrite.clear();
       pendingWelcome = answer;
-      servers = at.servers;
+      servers = at.servers();
       connection = joining;
     }
     // The listener hears of the servers first, so it knows where the welcome comes from.
-    call(() -> messages.onServers(at.servers));
+    call(() -> messages.onServers(at.servers()));
     joining.reader.start();
     try {
       request(resume ? ClientSession::resume : s -> s.hello(name));
@@ -672,7 +601,7 @@ public final class MessagingClient implements AutoCloseable {
     } catch (TimeoutException e) {
       joining.abort();
       throw new SocketTimeoutException("no answer to joining as \"" + name + "\" from "
-          + describe(at.address) + " within " + human(settings.timeout));
+          + describe(at.address()) + " within " + human(settings.timeout));
     } catch (ExecutionException e) {
       joining.abort();
       Throwable cause = e.getCause();
@@ -1218,9 +1147,9 @@ public final class MessagingClient implements AutoCloseable {
     volatile @Nullable String lostReason;
 
     Connection(Probe probe) throws IOException {
-      this.socket = probe.socket;
+      this.socket = probe.socket();
       this.out = socket.getOutputStream();
-      this.address = probe.address;
+      this.address = probe.address();
       this.reader = new Thread(this::readLoop, "ringleader-client-" + name);
       reader.setDaemon(true);
     }
@@ -1318,60 +1247,6 @@ public final class MessagingClient implements AutoCloseable {
         pendingWelcome.completeExceptionally(new IOException(
             "the connection closed before the server welcomed \"" + name + "\": " + why));
       }
-    }
-  }
-
-  /** An open connection to a server that has told its server list, before joining. */
-  private record Probe(Socket socket, InetSocketAddress address, ServerEvent.Servers servers) {
-    /** Where to reach {@code server}: its announced host, else the host this probe reached. */
-    InetSocketAddress addressOf(ServerEvent.ServerInfo server) {
-      return reach(server, address.getHostString());
-    }
-  }
-
-  /** Where to reach {@code server}: its announced host, else {@code knownHost}. */
-  private static InetSocketAddress reach(ServerEvent.ServerInfo server, String knownHost) {
-    String host = server.host().isEmpty() ? knownHost : server.host();
-    return InetSocketAddress.createUnresolved(host, server.port());
-  }
-
-  /** A duration as people write it: {@code 5 s}, {@code 500 ms}, {@code 1.5 s}, not {@code PT5S}. */
-  static String human(Duration duration) {
-    long millis = duration.toMillis();
-    if (millis < 1000) {
-      return millis + " ms";
-    }
-    return java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString() + " s";
-  }
-
-  /** What went wrong, in words: never {@code null} (an end of stream has no message). */
-  static String why(IOException e) {
-    if (e instanceof EOFException) {
-      return "the server closed the connection";
-    }
-    String message = e.getMessage();
-    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
-  }
-
-  private static String describe(InetSocketAddress address) {
-    return address.getHostString() + ":" + address.getPort();
-  }
-
-  private static ServerEvent readEvent(DataInputStream in) throws IOException, CodecException {
-    byte[] prefix = new byte[ClientCodec.LENGTH_PREFIX_BYTES];
-    in.readFully(prefix);
-    int length = ClientCodec.frameLength(prefix, 0, prefix.length);
-    byte[] frame = new byte[length];
-    System.arraycopy(prefix, 0, frame, 0, prefix.length);
-    in.readFully(frame, prefix.length, length - prefix.length);
-    return ClientCodec.decodeEvent(frame);
-  }
-
-  private static void closeQuietly(Socket socket) {
-    try {
-      socket.close();
-    } catch (IOException e) {
-      log.debug("closing a socket failed", e);
     }
   }
 
