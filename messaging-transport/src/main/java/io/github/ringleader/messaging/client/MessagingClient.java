@@ -1278,9 +1278,10 @@ public final class MessagingClient implements AutoCloseable {
       if (current != null) {
         current.welcomed = true; // before anything else can end it: its end is now a loss
       }
-      pendingWelcome.complete(w);
       SessionInfo info = info(w);
+      // Handed over before the joiner wakes: connect() drains the calls made before it returns.
       call(() -> connections.onConnected(info, again));
+      pendingWelcome.complete(w);
     }
 
     @Override
@@ -1292,9 +1293,9 @@ public final class MessagingClient implements AutoCloseable {
       if (current != null) {
         current.welcomed = true;
       }
-      pendingWelcome.complete(w);
       SessionInfo info = info(w);
       call(() -> connections.onResumed(info, r.complete()));
+      pendingWelcome.complete(w);
     }
 
     @Override
