@@ -46,6 +46,40 @@ public final class ClientNames {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 
+  /**
+   * Returns {@code name} if it is a valid client name; else throws an exception that names the
+   * {@code field} it was given for and shows the value, e.g. {@code name must be 1-32 of
+   * [A-Za-z0-9._-], was 'bad name'}.
+   *
+   * @throws IllegalArgumentException if {@code name} breaks the rules
+   * @throws NullPointerException if {@code name} is null (the message is {@code field})
+   */
+  public static String requireValid(String field, String name) {
+    java.util.Objects.requireNonNull(name, field);
+    if (problemWith(name) == null) {
+      return name;
+    }
+    String shown = "'" + IdChars.escape(name.length() > MAX_LENGTH ? shorten(name) : name) + "'";
+    if (name.isEmpty() || name.length() > MAX_LENGTH || !allAllowed(name)) {
+      return fail(field + " must be 1-" + MAX_LENGTH + " of [A-Za-z0-9._-], was " + shown);
+    }
+    return fail(field + " must start with an ASCII letter or digit, was " + shown);
+  }
+
+  private static String fail(String message) {
+    throw new IllegalArgumentException(message);
+  }
+
+  private static boolean allAllowed(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!isLetterOrDigit(c) && c != '.' && c != '_' && c != '-') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether {@code name} is valid. */
   public static boolean isValid(String name) {
     return problemWith(name) == null;

@@ -34,7 +34,41 @@ public sealed interface ClientRequest
    * seq} numbers the session's sends from 1, one by one; the server answers {@link
    * ServerEvent.Accepted} or {@link ServerEvent.Rejected} with the same number.
    */
-  record Send(long seq, @Nullable String to, String text) implements ClientRequest {}
+  record Send(long seq, @Nullable String to, String text) implements ClientRequest {
+    /** The most a message's text may take, in bytes of UTF-8. */
+    public static final int MAX_TEXT_BYTES =
+        io.github.ringleader.messaging.protocol.StreamEntry.MAX_TEXT_BYTES;
+
+    /**
+     * Returns {@code text} if a message can carry it: at most {@link #MAX_TEXT_BYTES} bytes of
+     * UTF-8, and no unpaired surrogate (which UTF-8 cannot encode).
+     *
+     * @throws IllegalArgumentException naming the field, e.g. {@code text must be at most 4096
+     *     bytes of UTF-8, was 5000}
+     * @throws NullPointerException if {@code text} is null
+     */
+    public static String requireValidText(String text) {
+      java.util.Objects.requireNonNull(text, "text");
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (Character.isHighSurrogate(c)
+            && i + 1 < text.length()
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+        } else if (Character.isSurrogate(c)) {
+          throw new IllegalArgumentException("text must be valid UTF-16, was unpaired surrogate"
+              + " U+" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT) + " at index "
+              + i + " (UTF-8 cannot carry it)");
+        }
+      }
+      int bytes = io.github.ringleader.messaging.protocol.Utf8.length(text);
+      if (bytes > MAX_TEXT_BYTES) {
+        throw new IllegalArgumentException(
+            "text must be at most " + MAX_TEXT_BYTES + " bytes of UTF-8, was " + bytes);
+      }
+      return text;
+    }
+  }
 
   /** Ask who is connected; answered by {@link ServerEvent.Users}. */
   record ListUsers() implements ClientRequest {}

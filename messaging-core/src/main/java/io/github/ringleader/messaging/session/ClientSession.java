@@ -21,7 +21,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ClientSession {
 
-  /** What the session tells its owner. Every method has an empty default. */
+  /**
+   * What the session tells its owner, as the protocol has it (wire records, send numbers): the
+   * seam between the protocol and a client built on it. The client SDK turns these calls into
+   * its own {@code MessageListener} and {@code ConnectionListener} calls; the simulated client
+   * passes them on as they are. Called from inside {@link #onEvent} and the other methods, on
+   * the owner's thread. Every method has an empty default.
+   */
   public interface Listener {
     default void onWelcome(ServerEvent.Welcome welcome) {}
 
@@ -30,6 +36,14 @@ public final class ClientSession {
     default void onAccepted(long seq) {}
 
     default void onRejected(ServerEvent.Rejected rejected) {}
+
+    /**
+     * As {@link #onRejected(ServerEvent.Rejected)}, with the message refused ({@code send}); the
+     * session calls this one, and by default it calls the other.
+     */
+    default void onRejected(ClientRequest.Send send, ServerEvent.Rejected rejected) {
+      onRejected(rejected);
+    }
 
     default void onMessage(ServerEvent.Message message) {}
 
@@ -43,38 +57,11 @@ public final class ClientSession {
     default void onClosed(@Nullable String reason) {}
 
     /**
-     * The connection to the server was lost and the client is reconnecting to another (or the
-     * same) server. {@code unconfirmed} are the messages sent and not yet answered: if the client
-     * resumes its session they are answered then; if not, {@link #onSessionEnded} says so.
-     */
-    default void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {}
-
-    /**
-     * The client joined again, on {@code welcome.server()}, after losing its connection, as a new
-     * session: its earlier session had ended (see {@link #onSessionEnded}).
-     */
-    default void onReconnected(ServerEvent.Welcome welcome) {}
-
-    /**
-     * The client took up its session again on {@code resumed.server()} after losing its
-     * connection: its unanswered messages are answered as if nothing happened (those the cluster
-     * had already taken are accepted now, the others were sent again), and the messages for it
-     * that it missed follow, in order, then new ones.
+     * The client took up its session again on {@code resumed.server()} over a new connection
+     * ({@link #resume()}): its unanswered messages the cluster had taken are answered next, the
+     * others are sent again.
      */
     default void onResumed(ServerEvent.Resumed resumed) {}
-
-    /**
-     * The session could not be resumed ({@code reason}: its grace period passed, say); the client
-     * joins afresh. {@code unconfirmed} are the messages that will never be answered: each may or
-     * may not have been delivered. Messages sent to the client meanwhile are lost for it.
-     */
-    default void onSessionEnded(String reason, List<ClientRequest.Send> unconfirmed) {}
-
-    /**
-     * A round of reconnecting failed ({@code lastError} says why for each server tried); the next
-     * round starts within {@code nextRoundWithin} (a random part of it, so clients spread out).
-     */
-    default void onReconnecting(int round, String lastError, java.time.Duration nextRoundWithin) {}
   }
 
   /** Where the session is. */
@@ -394,8 +381,9 @@ public final class ClientSession {
       }
     } else if (event instanceof ServerEvent.Rejected) {
       ServerEvent.Rejected rejected = (ServerEvent.Rejected) event;
-      if (answered(rejected.seq())) {
-        listener.onRejected(rejected);
+      ClientRequest.Send refused = unanswered.get(rejected.seq());
+      if (refused != null && answered(rejected.seq())) {
+        listener.onRejected(refused, rejected);
         sendBacklog();
       }
     } else if (event instanceof ServerEvent.Message) {

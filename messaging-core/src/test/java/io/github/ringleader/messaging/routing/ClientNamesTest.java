@@ -102,4 +102,20 @@ class ClientNamesTest {
     assertThat(ClientNames.problemWith("\u001b[2J" + "x".repeat(40)))
         .startsWith("a name must be at most 32 characters, \"\\u001B[2Jxxx");
   }
+
+  @Test
+  void requireValidNamesTheFieldAndShowsTheValue() {
+    assertThat(ClientNames.requireValid("name", "alice")).isEqualTo("alice");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ClientNames.requireValid("name", "bad name"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name must be 1-32 of [A-Za-z0-9._-], was 'bad name'");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClientNames.requireValid("to", ""))
+        .hasMessage("to must be 1-32 of [A-Za-z0-9._-], was ''");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ClientNames.requireValid("name", "a".repeat(40)))
+        .hasMessageStartingWith("name must be 1-32 of [A-Za-z0-9._-], was '" + "a".repeat(32));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClientNames.requireValid("user", "-x"))
+        .hasMessage("user must start with an ASCII letter or digit, was '-x'");
+  }
 }

@@ -1,10 +1,14 @@
 package io.github.ringleader.messaging.examples;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SendFailedException;
+import io.github.ringleader.messaging.client.SendResult;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.server.MessagingServer;
-import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
@@ -16,6 +20,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -324,8 +329,14 @@ final class BenchCommand {
       MessagingServer server = running.get(i % servers);
       Client client = new Client(name);
       try {
-        client.connection = MessagingClient.connect(
-            "127.0.0.1", server.clientPort(), name, client, Duration.ofSeconds(5));
+        client.connection = MessagingClient.builder()
+            .address("127.0.0.1", server.clientPort())
+            .name(name)
+            .listener(client)
+            .timeout(Duration.ofSeconds(5))
+            .balance(false)
+            .failover(false)
+            .connect();
       } catch (IOException | RuntimeException e) {
         say(
             "FAILED: %s could not join through %s: %s",
@@ -339,7 +350,7 @@ final class BenchCommand {
     // all.
     for (Client c : clients) {
       try {
-        c.connection().send("W|" + c.name);
+        c.connection().publish("W|" + c.name);
       } catch (IOException e) {
         say("FAILED: %s could not send: %s", c.name, String.valueOf(e.getMessage()));
         return 1;
@@ -521,25 +532,15 @@ final class BenchCommand {
     return text.toString();
   }
 
-  /** Ties a send's number to what it was, whichever of the send or its answer comes first. */
-  private static final long ANSWER_ACCEPTED = -1;
-
-  private static final long ANSWER_REJECTED = -2;
-
+  /** What a send was, besides a broadcast's id (≥ 0): a ping, or a pong. */
   private static final long PING = Long.MIN_VALUE;
 
   private static final long PONG = Long.MIN_VALUE + 1;
 
   /** One client: its connection, and the listener that measures what arrives. */
-  private final class Client implements ClientSession.Listener {
+  private final class Client implements MessageListener, ConnectionListener {
     final String name;
     volatile @Nullable MessagingClient connection;
-
-    /**
-     * seq → what was sent (id ≥ 0 for a broadcast, {@link #PING} or {@link #PONG}),
-     * or the answer (negative) when it came before the sender recorded the send.
-     */
-    private final ConcurrentHashMap<Long, Long> pending = new ConcurrentHashMap<>();
 
     Client(String name) {
       this.name = name;
@@ -560,9 +561,8 @@ final class BenchCommand {
           .append(System.nanoTime())
           .append('|'));
       try {
-        long seq = connection().send(text);
-        sent(seq, id);
-      } catch (IOException | RuntimeException e) {
+        track(connection().send(text), id);
+      } catch (RuntimeException e) {
         sendErrors.incrementAndGet();
       }
     }
@@ -574,31 +574,35 @@ final class BenchCommand {
           .append(System.nanoTime())
           .append('|'));
       try {
-        long seq = connection().send(to, text);
-        pingsSent.incrementAndGet();
-        sent(seq, PING);
-      } catch (IOException | RuntimeException e) {
+        CompletableFuture<SendResult> answer = connection().send(to, text);
+        if (track(answer, PING)) {
+          pingsSent.incrementAndGet();
+        }
+      } catch (RuntimeException e) {
         sendErrors.incrementAndGet();
       }
     }
 
-    private void sent(long seq, long what) {
-      Long answer = pending.putIfAbsent(seq, what);
-      if (answer != null) {
-        pending.remove(seq);
-        settle(what, answer == ANSWER_ACCEPTED);
+    /**
+     * Settles {@code what} when the answer to its send comes; false (counted as a send error) if
+     * the client did not take the message.
+     */
+    private boolean track(CompletableFuture<SendResult> answer, long what) {
+      if (Answers.notSent(answer) != null) {
+        sendErrors.incrementAndGet();
+        return false;
       }
-    }
-
-    private void answered(long seq, boolean ok, @Nullable String reason) {
-      Long what = pending.putIfAbsent(seq, ok ? ANSWER_ACCEPTED : ANSWER_REJECTED);
-      if (what != null) {
-        pending.remove(seq);
-        settle(what, ok);
-      }
-      if (!ok && reason != null) {
-        rejections.merge(reason, 1L, Long::sum);
-      }
+      answer.whenComplete((ok, failed) -> {
+        SendFailedException rejected = Answers.rejection(failed);
+        if (ok != null) {
+          settle(what, true);
+        } else if (rejected != null) {
+          settle(what, false);
+          ServerEvent.Reason code = rejected.code();
+          rejections.merge(code == null ? "?" : code.name(), 1L, Long::sum);
+        } // unconfirmed: never answered, as a message lost with its server
+      });
+      return true;
     }
 
     private void settle(long what, boolean ok) {
@@ -611,17 +615,7 @@ final class BenchCommand {
     }
 
     @Override
-    public void onAccepted(long seq) {
-      answered(seq, true, null);
-    }
-
-    @Override
-    public void onRejected(ServerEvent.Rejected r) {
-      answered(r.seq(), false, r.code().name());
-    }
-
-    @Override
-    public void onMessage(ServerEvent.Message message) {
+    public void onMessage(ReceivedMessage message) {
       long now = System.nanoTime();
       String text = message.text();
       if (text.length() < 2 || text.charAt(1) != '|') {
@@ -658,9 +652,8 @@ final class BenchCommand {
           return;
         }
         try {
-          long seq = c.send(message.from(), "Q" + text.substring(1));
-          sent(seq, PONG);
-        } catch (IOException | RuntimeException e) {
+          track(c.send(message.from(), "Q" + text.substring(1)), PONG);
+        } catch (RuntimeException e) {
           sendErrors.incrementAndGet();
         }
       } else if (kind == 'Q' && name.equals(message.to()) && !name.equals(message.from())) {

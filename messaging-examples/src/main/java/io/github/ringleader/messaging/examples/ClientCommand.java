@@ -3,6 +3,8 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.client.ClientTls;
 import io.github.ringleader.messaging.client.JoinRefusedException;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.SendFailedException;
+import io.github.ringleader.messaging.client.SendResult;
 import io.github.ringleader.messaging.examples.ChatInput.Command;
 import io.github.ringleader.messaging.examples.ClientConsole.Kind;
 import io.github.ringleader.messaging.routing.ClientNames;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.jline.terminal.Terminal;
 import org.jspecify.annotations.Nullable;
@@ -237,7 +240,7 @@ final class ClientCommand {
       }
       Command command = ChatInput.parse(line, printer::isConnected, printer::hasLeft);
       if (command instanceof ChatInput.Send send) {
-        send(client, console, send);
+        send(client, printer, console, send);
       } else if (command instanceof ChatInput.Users) {
         client.listUsers();
       } else if (command instanceof ChatInput.Servers) {
@@ -253,21 +256,34 @@ final class ClientCommand {
     }
   }
 
-  private static void send(MessagingClient client, ClientConsole console, ChatInput.Send send)
+  private static void send(
+      MessagingClient client, ClientPrinter printer, ClientConsole console, ChatInput.Send send)
       throws IOException {
+    CompletableFuture<SendResult> sent;
     try {
-      client.send(send.to(), send.text());
-      console.show(Kind.SENT, ChatInput.destination(console.arrow(), send));
+      sent = client.send(send.to(), send.text());
     } catch (IllegalArgumentException e) {
       console.show(Kind.PROBLEM, "not sent: " + e.getMessage()); // text the protocol cannot carry
-    } catch (IllegalStateException e) {
-      throw new IOException("the client is closed", e);
-    } catch (IOException e) {
-      if (client.isClosed()) {
-        throw e;
-      }
-      console.show(Kind.PROBLEM, "not sent: " + words(e)); // reconnecting; try again shortly
+      return;
     }
+    SendFailedException notSent = Answers.notSent(sent);
+    if (notSent != null) {
+      if (client.isClosed()) {
+        throw new IOException("the client is closed", notSent);
+      }
+      console.show(
+          Kind.PROBLEM, "not sent: " + notSent.reason()); // reconnecting; try again shortly
+      return;
+    }
+    console.show(Kind.SENT, ChatInput.destination(console.arrow(), send));
+    // A refusal comes later, on the client's event thread, in its place among the other news.
+    // An unconfirmed message is told by onSessionEnded.
+    sent.whenComplete((ok, failed) -> {
+      SendFailedException rejected = Answers.rejection(failed);
+      if (rejected != null) {
+        printer.rejected(rejected);
+      }
+    });
   }
 
   /** What went wrong, never {@code null}. */

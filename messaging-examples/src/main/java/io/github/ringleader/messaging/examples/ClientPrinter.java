@@ -1,9 +1,13 @@
 package io.github.ringleader.messaging.examples;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
+import io.github.ringleader.messaging.client.MessageListener;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SendFailedException;
+import io.github.ringleader.messaging.client.SentMessage;
+import io.github.ringleader.messaging.client.SessionInfo;
 import io.github.ringleader.messaging.examples.ClientConsole.Kind;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.time.Duration;
 import java.util.Collections;
@@ -22,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * commands need to know: who is connected and who has left. Text from the network goes through
  * {@link TerminalText#printable} first.
  */
-final class ClientPrinter implements ClientSession.Listener {
+final class ClientPrinter implements MessageListener, ConnectionListener {
   /** How many departed names are remembered for {@link #hasLeft}. */
   private static final int LEFT_REMEMBERED = 1000;
 
@@ -81,14 +85,19 @@ final class ClientPrinter implements ClientSession.Listener {
   }
 
   @Override
-  public void onWelcome(ServerEvent.Welcome welcome) {
+  public void onConnected(SessionInfo session, boolean afresh) {
+    if (afresh) {
+      line(Kind.STATUS, "reconnected to " + session.server() + addressOf(session.server()));
+      moving = false;
+      return;
+    }
     welcomed = true;
-    line(Kind.STATUS, "connected to " + welcome.server() + addressOf(welcome.server()));
+    line(Kind.STATUS, "connected to " + session.server() + addressOf(session.server()));
     line(Kind.STATUS, "type \"help\" for the commands");
   }
 
   @Override
-  public void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {
+  public void onConnectionLost(String reason, List<SentMessage> unconfirmed) {
     // The unconfirmed messages are sent again when the session resumes; onSessionEnded says if
     // that cannot happen. A server that asks its clients to move is sharing load: no failure.
     if (reason.contains("please move")) {
@@ -101,12 +110,12 @@ final class ClientPrinter implements ClientSession.Listener {
   }
 
   @Override
-  public void onSessionEnded(String reason, List<ClientRequest.Send> unconfirmed) {
+  public void onSessionEnded(String reason, List<SentMessage> unconfirmed) {
     line(
         Kind.PROBLEM,
         "the session could not be resumed (" + TerminalText.printable(reason)
             + "); joining again as " + self + " (messages sent to you meanwhile are lost)");
-    for (ClientRequest.Send send : unconfirmed) {
+    for (SentMessage send : unconfirmed) {
       line(
           Kind.PROBLEM,
           "not confirmed (may not have been delivered): " + TerminalText.printable(send.text()));
@@ -114,14 +123,14 @@ final class ClientPrinter implements ClientSession.Listener {
   }
 
   @Override
-  public void onResumed(ServerEvent.Resumed resumed) {
+  public void onResumed(SessionInfo session, boolean complete) {
     line(
         Kind.STATUS,
         (moving ? "moved to " : "reconnected to ")
-            + resumed.server()
-            + addressOf(resumed.server()));
+            + session.server()
+            + addressOf(session.server()));
     moving = false;
-    if (!resumed.complete()) {
+    if (!complete) {
       line(Kind.PROBLEM, "some messages sent to you while you were away could not be kept");
     }
   }
@@ -133,12 +142,6 @@ final class ClientPrinter implements ClientSession.Listener {
           Kind.STATUS,
           "still reconnecting (attempt " + round + "): " + TerminalText.printable(lastError));
     }
-  }
-
-  @Override
-  public void onReconnected(ServerEvent.Welcome welcome) {
-    line(Kind.STATUS, "reconnected to " + welcome.server() + addressOf(welcome.server()));
-    moving = false;
   }
 
   @Override
@@ -162,11 +165,14 @@ final class ClientPrinter implements ClientSession.Listener {
   }
 
   /** Where the client reached {@code server}: as the server list says, else as given. */
-  private String addressOf(NodeId server) {
+  private String addressOf(String server) {
     ServerEvent.Servers list = servers;
     String listed = list == null
         ? null
-        : list.server(server).filter(s -> s.port() > 0).map(this::address).orElse(null);
+        : list.server(NodeId.of(server))
+            .filter(s -> s.port() > 0)
+            .map(this::address)
+            .orElse(null);
     return " (" + (listed != null ? listed : givenHost + ":" + givenPort) + ")";
   }
 
@@ -175,7 +181,7 @@ final class ClientPrinter implements ClientSession.Listener {
   }
 
   @Override
-  public void onMessage(ServerEvent.Message message) {
+  public void onMessage(ReceivedMessage message) {
     if (message.to() != null) {
       line(
           Kind.PRIVATE,
@@ -185,8 +191,8 @@ final class ClientPrinter implements ClientSession.Listener {
     }
   }
 
-  @Override
-  public void onRejected(ServerEvent.Rejected rejected) {
+  /** A message this client sent was refused (called for the future of its send). */
+  void rejected(SendFailedException rejected) {
     line(Kind.PROBLEM, "not delivered: " + TerminalText.printable(rejected.reason()));
   }
 
@@ -217,14 +223,14 @@ final class ClientPrinter implements ClientSession.Listener {
   }
 
   @Override
-  public void onUsers(ServerEvent.Users list) {
+  public void onUsers(List<String> names) {
     users.clear();
-    users.addAll(list.names());
+    users.addAll(names);
     synchronized (left) {
-      list.names().forEach(n -> left.remove(n.toLowerCase(java.util.Locale.ROOT)));
+      names.forEach(n -> left.remove(n.toLowerCase(java.util.Locale.ROOT)));
     }
     Set<String> sorted = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    sorted.addAll(list.names());
+    sorted.addAll(names);
     line(Kind.STATUS, "users: " + String.join(", ", sorted));
     firstUserList.countDown();
   }

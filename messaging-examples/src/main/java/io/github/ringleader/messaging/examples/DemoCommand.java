@@ -1,14 +1,15 @@
 package io.github.ringleader.messaging.examples;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.server.MessagingServer;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -115,8 +116,8 @@ final class DemoCommand {
       return false;
     }
     try {
-      alice.send("Hello everyone!");
-      alice.send("bob", "Hi Bob, how are you?");
+      alice.publish("Hello everyone!");
+      alice.publish("bob", "Hi Bob, how are you?");
     } catch (IOException e) {
       say("   FAILED: alice could not send: %s", String.valueOf(e.getMessage()));
       return false;
@@ -144,7 +145,7 @@ final class DemoCommand {
             + " after the last heartbeat; then the election).",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashedAt), NodeConfig.format(detection));
     try {
-      bob.send("Still here, alice?");
+      bob.publish("Still here, alice?");
     } catch (IOException e) {
       say("   FAILED: bob could not send: %s", String.valueOf(e.getMessage()));
       return false;
@@ -218,8 +219,14 @@ final class DemoCommand {
 
   private @Nullable MessagingClient join(String name, String server) {
     try {
-      MessagingClient client = MessagingClient.connect(
-          "127.0.0.1", clientPort(server), name, new Listener(name), Duration.ofSeconds(5));
+      MessagingClient client = MessagingClient.builder()
+          .address("127.0.0.1", clientPort(server))
+          .name(name)
+          .listener(new Listener(name))
+          .timeout(Duration.ofSeconds(5))
+          .balance(false)
+          .failover(false)
+          .connect();
       clients.add(client);
       say("   %s connected to %s", name, server);
       return client;
@@ -277,7 +284,7 @@ final class DemoCommand {
   }
 
   /** Prints what a client receives. */
-  private final class Listener implements ClientSession.Listener {
+  private final class Listener implements MessageListener, ConnectionListener {
     private final String name;
 
     Listener(String name) {
@@ -285,7 +292,7 @@ final class DemoCommand {
     }
 
     @Override
-    public void onMessage(ServerEvent.Message message) {
+    public void onMessage(ReceivedMessage message) {
       String line = name + " got " + (message.to() != null ? "[private] " : "") + message.from()
           + ": " + message.text();
       received.add(line);

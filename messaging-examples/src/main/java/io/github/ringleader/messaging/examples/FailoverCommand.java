@@ -1,13 +1,13 @@
 package io.github.ringleader.messaging.examples;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.SentMessage;
+import io.github.ringleader.messaging.client.SessionInfo;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.server.MessagingServer;
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -465,7 +465,7 @@ final class FailoverCommand {
       Client client = new Client(name);
       MessagingClient.Builder builder = MessagingClient.builder()
           .name(name)
-          .listener(client)
+          .connectionListener(client)
           .balance(false)
           .failover(true)
           .pingInterval(pingInterval)
@@ -480,7 +480,7 @@ final class FailoverCommand {
       try {
         MessagingClient connection = builder.connect();
         client.connection = connection;
-        client.serverAtStart = connection.welcome().server().value();
+        client.serverAtStart = connection.session().server();
       } catch (IOException | RuntimeException e) {
         say(
             "FAILED: %s could not join through %s: %s",
@@ -527,7 +527,7 @@ final class FailoverCommand {
   }
 
   /** One client: when it resumed, when its session ended, when it joined afresh. */
-  private static final class Client implements ClientSession.Listener {
+  private static final class Client implements ConnectionListener {
     final String name;
     volatile @Nullable MessagingClient connection;
     volatile @Nullable String serverAtStart;
@@ -550,22 +550,22 @@ final class FailoverCommand {
     }
 
     @Override
-    public void onResumed(ServerEvent.Resumed resumed) {
+    public void onResumed(SessionInfo session, boolean complete) {
       if (resumedAt == 0) {
         resumedAt = System.nanoTime();
       }
     }
 
     @Override
-    public void onSessionEnded(String reason, List<ClientRequest.Send> unconfirmed) {
+    public void onSessionEnded(String reason, List<SentMessage> unconfirmed) {
       if (endedAt == 0) {
         endedAt = System.nanoTime();
       }
     }
 
     @Override
-    public void onReconnected(ServerEvent.Welcome welcome) {
-      if (rejoinedAt == 0) {
+    public void onConnected(SessionInfo session, boolean afresh) {
+      if (afresh && rejoinedAt == 0) {
         rejoinedAt = System.nanoTime();
       }
     }

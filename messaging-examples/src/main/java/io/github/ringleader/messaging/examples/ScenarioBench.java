@@ -1,11 +1,15 @@
 package io.github.ringleader.messaging.examples;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SendFailedException;
+import io.github.ringleader.messaging.client.SendResult;
 import io.github.ringleader.messaging.examples.BenchCommand.LatencyRecorder;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.server.MessagingServer;
-import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,6 +19,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -210,7 +215,7 @@ final class ScenarioBench {
                   a.getHostString(),
                   a.getPort(),
                   "probe" + (i + 1) + "-" + (++attempts[i]) + "." + tag,
-                  new ClientSession.Listener() {},
+                  MessageListener.NONE,
                   Duration.ofSeconds(2));
             } catch (IOException | RuntimeException e) {
               last = a + ": " + e.getMessage();
@@ -258,13 +263,19 @@ final class ScenarioBench {
   }
 
   private void join(Peer peer, InetSocketAddress at) throws IOException {
-    MessagingClient c =
-        MessagingClient.connect(at.getHostString(), at.getPort(), peer.name, peer, JOIN_TIMEOUT);
+    MessagingClient c = MessagingClient.builder()
+        .address(at.getHostString(), at.getPort())
+        .name(peer.name)
+        .listener(peer)
+        .timeout(JOIN_TIMEOUT)
+        .balance(false)
+        .failover(false)
+        .connect();
     synchronized (open) {
       open.add(c);
     }
     peer.connection = c;
-    peer.server = c.welcome().server().toString();
+    peer.server = c.session().server();
   }
 
   private void closeClients() {
@@ -320,7 +331,7 @@ final class ScenarioBench {
     // Warm-up: once every subscriber has the publisher's hello, it has all that follows (one
     // order of broadcasts for all).
     try {
-      pub.connection().send("W|" + pub.name);
+      pub.connection().publish("W|" + pub.name);
     } catch (IOException e) {
       say("FAILED: the publisher could not send: %s", e.getMessage());
       return 1;
@@ -627,7 +638,7 @@ final class ScenarioBench {
   }
 
   /** A client of the bench: its connection and, for one that sends, what its sends came to. */
-  private class Peer implements ClientSession.Listener {
+  private class Peer implements MessageListener, ConnectionListener {
     final String name;
     volatile @Nullable MessagingClient connection;
     volatile String server = "?";
@@ -636,8 +647,6 @@ final class ScenarioBench {
     final AtomicLong sendErrors = new AtomicLong();
     final AtomicLong lastAnswerNanos = new AtomicLong();
     final ConcurrentHashMap<String, Long> rejections = new ConcurrentHashMap<>();
-    /** SDK number → the bench's sequence number, or the answer when it came first (see #sent). */
-    private final ConcurrentHashMap<Long, Long> pending = new ConcurrentHashMap<>();
 
     private final BitSet acceptedSet = new BitSet();
     private final BitSet rejectedSet = new BitSet();
@@ -668,30 +677,29 @@ final class ScenarioBench {
 
     /** Sends {@code text} (to {@code to}, or to all) as the bench's message {@code seq}. */
     boolean send(@Nullable String to, String text, int seq) {
+      CompletableFuture<SendResult> answer;
       try {
-        sent(connection().send(to, text), seq);
-        return true;
-      } catch (IOException | RuntimeException e) {
+        answer = connection().send(to, text);
+      } catch (RuntimeException e) {
         sendErrors.incrementAndGet();
         return false;
       }
-    }
-
-    private void sent(long sdkSeq, long seq) {
-      Long answer = pending.putIfAbsent(sdkSeq, seq);
-      if (answer != null) {
-        pending.remove(sdkSeq);
-        settle(seq, answer == ACCEPTED);
+      if (Answers.notSent(answer) != null) {
+        sendErrors.incrementAndGet();
+        return false;
       }
-    }
-
-    private void answered(long sdkSeq, boolean ok) {
-      lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
-      Long seq = pending.putIfAbsent(sdkSeq, ok ? ACCEPTED : REJECTED);
-      if (seq != null) {
-        pending.remove(sdkSeq);
-        settle(seq, ok);
-      }
+      answer.whenComplete((ok, failed) -> {
+        SendFailedException rejected = Answers.rejection(failed);
+        if (ok != null || rejected != null) {
+          if (rejected != null) {
+            ServerEvent.Reason code = rejected.code();
+            rejections.merge(code == null ? "?" : code.name(), 1L, Long::sum);
+          }
+          lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
+          settle(seq, ok != null);
+        }
+      });
+      return true;
     }
 
     private void settle(long seq, boolean ok) {
@@ -709,17 +717,6 @@ final class ScenarioBench {
     }
 
     @Override
-    public void onAccepted(long sdkSeq) {
-      answered(sdkSeq, true);
-    }
-
-    @Override
-    public void onRejected(ServerEvent.Rejected r) {
-      rejections.merge(r.code().name(), 1L, Long::sum);
-      answered(r.seq(), false);
-    }
-
-    @Override
     public void onClosed(@Nullable String reason) {
       boolean ours;
       synchronized (open) {
@@ -730,9 +727,6 @@ final class ScenarioBench {
       }
     }
   }
-
-  private static final long ACCEPTED = -1;
-  private static final long REJECTED = -2;
 
   private final class Publisher extends Peer {
     final int total;
@@ -825,7 +819,7 @@ final class ScenarioBench {
     }
 
     @Override
-    public void onMessage(ServerEvent.Message m) {
+    public void onMessage(ReceivedMessage m) {
       long now = System.nanoTime();
       String text = m.text();
       if (text.startsWith("W|")) {
@@ -858,7 +852,7 @@ final class ScenarioBench {
     }
 
     @Override
-    public void onMessage(ServerEvent.Message m) {
+    public void onMessage(ReceivedMessage m) {
       long now = System.nanoTime();
       long[] f = parse(m.text());
       if (f.length == 0 || !m.text().startsWith("Q|") || !name.equals(m.to())) {
@@ -882,7 +876,7 @@ final class ScenarioBench {
     }
 
     @Override
-    public void onMessage(ServerEvent.Message m) {
+    public void onMessage(ReceivedMessage m) {
       long[] f = parse(m.text());
       if (f.length == 0 || !m.text().startsWith("P|") || !name.equals(m.to())) {
         return;

@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.SessionInfo;
 import io.github.ringleader.messaging.examples.ChatInput.Problem;
 import io.github.ringleader.messaging.examples.ChatInput.Send;
 import io.github.ringleader.messaging.session.ServerEvent;
@@ -107,8 +108,7 @@ class ChatInputTest {
     ClientPrinter printer = new ClientPrinter("alice", "127.0.0.1", 5001, console);
     printer.onConnectionLost(
         "the server said goodbye: server server1 is busier than server2; please move", List.of());
-    printer.onResumed(new ServerEvent.Resumed(
-        "alice", 1, io.github.ringleader.messaging.protocol.NodeId.of("server2"), 0, 0, 0, true));
+    printer.onResumed(new SessionInfo("alice", 1, "server2"), true);
     printer.onConnectionLost("the connection broke: Connection reset", List.of());
 
     assertThat(console.lines)

@@ -3,9 +3,9 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.LoopbackCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -46,11 +46,11 @@ class ClientTerminalTest {
   }
 
   /** What a client written with the SDK heard. */
-  private static final class Inbox implements ClientSession.Listener {
-    final List<ServerEvent.Message> messages = new CopyOnWriteArrayList<>();
+  private static final class Inbox implements MessageListener {
+    final List<ReceivedMessage> messages = new CopyOnWriteArrayList<>();
 
     @Override
-    public void onMessage(ServerEvent.Message message) {
+    public void onMessage(ReceivedMessage message) {
       messages.add(message);
     }
 
@@ -66,7 +66,7 @@ class ClientTerminalTest {
     MessagingClient client = MessagingClient.builder()
         .address("127.0.0.1", port)
         .name(name)
-        .listener(inbox)
+        .messageListener(inbox)
         .balance(false)
         .connect();
     toClose.add(client);
@@ -287,7 +287,7 @@ class ClientTerminalTest {
         () -> carolHeard.got("alice", null, "marker"),
         () -> "carol hears the next broadcast\n" + alice);
     assertThat(carolHeard.messages)
-        .extracting(ServerEvent.Message::text)
+        .extracting(ReceivedMessage::text)
         .doesNotContain("bob the secret is 42");
   }
 

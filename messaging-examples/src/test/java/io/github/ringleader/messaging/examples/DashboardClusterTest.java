@@ -3,8 +3,8 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.ServerProcesses.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.session.ClientSession;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -111,7 +111,7 @@ class DashboardClusterTest {
             .name(name)
             .balance(false)
             .failover(true)
-            .listener(new ClientSession.Listener() {})
+            .messageListener(MessageListener.NONE)
             .pingInterval(HEARTBEAT)
             .pingTimeout(HEARTBEAT.multipliedBy(5))
             .timeout(Duration.ofSeconds(5));
@@ -222,7 +222,7 @@ class DashboardClusterTest {
           int n = 0;
           while (!stopTraffic && n < 10_000) {
             try {
-              (n % 2 == 0 ? one : two).send("tick " + n);
+              (n % 2 == 0 ? one : two).publish("tick " + n);
               Thread.sleep(50);
             } catch (IOException | RuntimeException e) {
               // a send refused while a client moves: the next one goes

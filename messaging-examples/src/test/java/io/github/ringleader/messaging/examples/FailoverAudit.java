@@ -1,6 +1,9 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SendFailedException;
+import io.github.ringleader.messaging.client.SendResult;
+import io.github.ringleader.messaging.client.SentMessage;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
@@ -38,7 +42,11 @@ final class FailoverAudit {
   /** One client's record; its methods are called from the client's threads and the sender's. */
   static final class Record {
     final String name;
-    /** Texts tried, in order, with the number returned (or null if {@code send} threw). */
+    /**
+     * Texts tried, in order, with the message's number (or null if the client did not take it).
+     * Until its answer tells the number, a send in flight holds a stand-in (below any real one),
+     * so that it counts as numbered and unanswered.
+     */
     final Map<String, @Nullable Long> tried = Collections.synchronizedMap(new LinkedHashMap<>());
 
     final Map<String, String> targets = new ConcurrentHashMap<>(); // text -> "*" or addressee
@@ -48,15 +56,36 @@ final class FailoverAudit {
 
     final List<Long> accepted = new CopyOnWriteArrayList<>();
     final List<ServerEvent.Rejected> rejected = new CopyOnWriteArrayList<>();
-    final List<ServerEvent.Message> received = new CopyOnWriteArrayList<>();
+    final List<ReceivedMessage> received = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong standIns =
+        new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
 
     Record(String name) {
       this.name = name;
     }
 
-    void sent(String text, @Nullable String to, long seq) {
+    /** Records a send and, when it comes, its answer. */
+    void sent(String text, @Nullable String to, CompletableFuture<SendResult> answer) {
       targets.put(text, to == null ? "*" : to);
-      tried.put(text, seq);
+      tried.put(text, standIns.getAndIncrement());
+      answer.whenComplete((ok, failed) -> {
+        if (ok != null) {
+          tried.put(text, ok.number());
+          accepted.add(ok.number());
+        } else if (failed instanceof SendFailedException f) {
+          SentMessage message = f.sent();
+          if (message == null) { // not sent: the client did not take it
+            tried.put(text, null);
+            threw.put(text, f.toString());
+            return;
+          }
+          tried.put(text, message.number()); // unconfirmed: numbered, never answered
+          ServerEvent.Reason code = f.code();
+          if (f.kind() == SendFailedException.Kind.REJECTED && code != null) {
+            rejected.add(new ServerEvent.Rejected(message.number(), code, f.reason()));
+          }
+        }
+      });
     }
 
     void sendThrew(String text, @Nullable String to, Exception e) {
@@ -65,9 +94,9 @@ final class FailoverAudit {
       threw.put(text, e.toString());
     }
 
-    void connectionLost(List<ClientRequest.Send> sends) {
-      for (ClientRequest.Send s : sends) {
-        unconfirmed.put(s.seq(), s.text());
+    void connectionLost(List<SentMessage> sends) {
+      for (SentMessage s : sends) {
+        unconfirmed.put(s.number(), s.text());
       }
     }
 
@@ -191,7 +220,7 @@ final class FailoverAudit {
       Map<String, Integer> lastFrom = new HashMap<>();
       List<String> order = new ArrayList<>();
       broadcastOrder.put(r.name, order);
-      for (ServerEvent.Message m : r.received) {
+      for (ReceivedMessage m : r.received) {
         deliveryCount++;
         Send s = sends.get(m.text());
         if (s == null) {
@@ -207,8 +236,7 @@ final class FailoverAudit {
         }
         int times = s.deliveries.merge(r.name, 1, Integer::sum);
         if (times == 2) {
-          problems.add(r.name + ": received " + s.text + " twice (epoch/seq " + m.epoch() + "/"
-              + m.seq() + ")");
+          problems.add(r.name + ": received " + s.text + " twice");
         }
         Integer last = lastFrom.get(s.from);
         if (last != null && s.n <= last) {

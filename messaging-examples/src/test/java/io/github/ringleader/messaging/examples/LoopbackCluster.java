@@ -20,11 +20,11 @@ import java.util.function.Supplier;
  * (TTL 0) on a free port, short heartbeats, no rebalancing; the client port is in the heartbeats,
  * so server lists name where to reconnect.
  */
-final class LoopbackCluster implements AutoCloseable {
+public final class LoopbackCluster implements AutoCloseable {
   final List<MessagingServer> servers = new ArrayList<>();
   final List<MessagingNode> nodes = new ArrayList<>();
 
-  LoopbackCluster(int size) throws Exception {
+  public LoopbackCluster(int size) throws Exception {
     this(size, node -> node);
   }
 
@@ -66,7 +66,8 @@ final class LoopbackCluster implements AutoCloseable {
     }
   }
 
-  int port(int server) {
+  /** The client port of server {@code server} (1 for server1). */
+  public int port(int server) {
     return servers.get(server - 1).clientPort();
   }
 

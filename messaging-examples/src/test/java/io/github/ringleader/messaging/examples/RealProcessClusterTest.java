@@ -3,9 +3,10 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.ServerProcesses.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,12 +51,12 @@ class RealProcessClusterTest {
         cluster);
   }
 
-  private static final class Inbox implements ClientSession.Listener {
-    final List<ServerEvent.Message> messages = new CopyOnWriteArrayList<>();
+  private static final class Inbox implements MessageListener, ConnectionListener {
+    final List<ReceivedMessage> messages = new CopyOnWriteArrayList<>();
     volatile boolean closed;
 
     @Override
-    public void onMessage(ServerEvent.Message message) {
+    public void onMessage(ReceivedMessage message) {
       messages.add(message);
     }
 
@@ -73,8 +74,14 @@ class RealProcessClusterTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (true) {
       try {
-        MessagingClient client =
-            MessagingClient.connect("127.0.0.1", port, name, inbox, Duration.ofSeconds(2));
+        MessagingClient client = MessagingClient.builder()
+            .address("127.0.0.1", port)
+            .name(name)
+            .listener(inbox)
+            .timeout(Duration.ofSeconds(2))
+            .balance(false)
+            .failover(false)
+            .connect();
         clients.add(client);
         return client;
       } catch (IOException notYet) {

@@ -3,11 +3,12 @@ package io.github.ringleader.messaging.examples;
 import static io.github.ringleader.messaging.examples.ServerProcesses.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.session.ClientRequest;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
-import java.io.IOException;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SentMessage;
+import io.github.ringleader.messaging.client.SessionInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,16 +81,19 @@ class RealProcessFailoverTest {
   }
 
   /** One client: its connection and everything it heard. */
-  private static final class Peer implements ClientSession.Listener {
+  private static final class Peer implements MessageListener, ConnectionListener {
     final String name;
     final int home;
     final FailoverAudit.Record record;
     volatile @Nullable MessagingClient client;
-    volatile ServerEvent.@Nullable Welcome welcome;
+    volatile @Nullable SessionInfo welcome;
     final List<String> lost = new CopyOnWriteArrayList<>();
-    final List<ServerEvent.Resumed> resumed = new CopyOnWriteArrayList<>();
+
+    record Resumed(SessionInfo session, boolean complete) {}
+
+    final List<Resumed> resumed = new CopyOnWriteArrayList<>();
     final List<String> ended = new CopyOnWriteArrayList<>();
-    final List<ServerEvent.Welcome> reconnected = new CopyOnWriteArrayList<>();
+    final List<SessionInfo> reconnected = new CopyOnWriteArrayList<>();
     final List<String> closed = new CopyOnWriteArrayList<>();
     final AtomicInteger failedRounds = new AtomicInteger();
 
@@ -100,44 +104,33 @@ class RealProcessFailoverTest {
     }
 
     @Override
-    public void onWelcome(ServerEvent.Welcome w) {
-      welcome = w;
+    public void onConnected(SessionInfo session, boolean afresh) {
+      if (afresh) {
+        reconnected.add(session);
+      } else {
+        welcome = session;
+      }
     }
 
     @Override
-    public void onAccepted(long seq) {
-      record.accepted.add(seq);
-    }
-
-    @Override
-    public void onRejected(ServerEvent.Rejected rejected) {
-      record.rejected.add(rejected);
-    }
-
-    @Override
-    public void onMessage(ServerEvent.Message message) {
+    public void onMessage(ReceivedMessage message) {
       record.received.add(message);
     }
 
     @Override
-    public void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {
+    public void onConnectionLost(String reason, List<SentMessage> unconfirmed) {
       record.connectionLost(unconfirmed);
       lost.add(reason);
     }
 
     @Override
-    public void onResumed(ServerEvent.Resumed r) {
-      resumed.add(r);
+    public void onResumed(SessionInfo session, boolean complete) {
+      resumed.add(new Resumed(session, complete));
     }
 
     @Override
-    public void onSessionEnded(String reason, List<ClientRequest.Send> unconfirmed) {
+    public void onSessionEnded(String reason, List<SentMessage> unconfirmed) {
       ended.add(reason);
-    }
-
-    @Override
-    public void onReconnected(ServerEvent.Welcome w) {
-      reconnected.add(w);
     }
 
     @Override
@@ -151,17 +144,18 @@ class RealProcessFailoverTest {
     }
 
     String describe() {
-      ServerEvent.Welcome w = welcome;
+      SessionInfo w = welcome;
       return String.format(
           Locale.ROOT,
           "%s (home %d, session %s, lost %s, resumed %s, ended %s, reconnected %s,"
               + " closed %s, failed rounds %d)",
           name,
           home + 1,
-          w == null ? "?" : w.session(),
+          w == null ? "?" : w.id(),
           lost,
           resumed.stream()
-              .map(r -> r.server() + "/session " + r.session() + "/complete " + r.complete())
+              .map(r -> r.session().server() + "/session " + r.session().id() + "/complete "
+                  + r.complete())
               .toList(),
           ended,
           reconnected,
@@ -238,8 +232,8 @@ class RealProcessFailoverTest {
         }
       }
       peer.client = builder.connect();
-      ServerEvent.Welcome w = peer.client.welcome();
-      assertThat(w.server().value())
+      SessionInfo w = peer.client.session();
+      assertThat(w.server())
           .as("%s joined its home server [%s]", peer.name, settings)
           .isEqualTo("server" + (peer.home + 1));
     }
@@ -321,8 +315,7 @@ class RealProcessFailoverTest {
       assertThat(p.closed).as("%s was closed %s", p.name, context).isEmpty();
     }
     for (Peer p : moving) {
-      ServerEvent.Welcome first =
-          java.util.Objects.requireNonNull(p.welcome, p.name + " was welcomed");
+      SessionInfo first = java.util.Objects.requireNonNull(p.welcome, p.name + " was welcomed");
       assertThat(p.lost).as("%s noticed the loss %s", p.name, context).isNotEmpty();
       if (!kill) {
         // SIGTERM: the server's shutdown hook says goodbye before the listener closes.
@@ -331,11 +324,11 @@ class RealProcessFailoverTest {
             .isEqualTo("the server said goodbye: server " + gone.id + " is shutting down");
       }
       assertThat(p.resumed).as("%s resumed %s", p.name, context).isNotEmpty();
-      for (ServerEvent.Resumed r : p.resumed) {
-        assertThat(r.session())
+      for (Peer.Resumed r : p.resumed) {
+        assertThat(r.session().id())
             .as("%s resumed its own session %s", p.name, context)
-            .isEqualTo(first.session());
-        assertThat(r.server().value())
+            .isEqualTo(first.id());
+        assertThat(r.session().server())
             .as("%s resumed elsewhere %s", p.name, context)
             .isNotEqualTo(gone.id);
         assertThat(r.complete())
@@ -391,9 +384,8 @@ class RealProcessFailoverTest {
         String text = p.name + "#" + r;
         MessagingClient c = java.util.Objects.requireNonNull(p.client);
         try {
-          long seq = c.send(recipient, text);
-          p.record.sent(text, recipient, seq);
-        } catch (IOException | RuntimeException e) {
+          p.record.sent(text, recipient, c.send(recipient, text));
+        } catch (RuntimeException e) {
           p.record.sendThrew(text, recipient, e);
         }
         long due = System.nanoTime() + PACE_NANOS;

@@ -2,11 +2,11 @@ package io.github.ringleader.messaging.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.server.MessagingServer;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -206,10 +206,10 @@ class StatusHttpServerTest {
             && one.server().node().view().members().size() == 2,
         "server2 leads both");
 
-    List<ServerEvent.Message> received = new CopyOnWriteArrayList<>();
-    ClientSession.Listener listener = new ClientSession.Listener() {
+    List<ReceivedMessage> received = new CopyOnWriteArrayList<>();
+    MessageListener listener = new MessageListener() {
       @Override
-      public void onMessage(ServerEvent.Message message) {
+      public void onMessage(ReceivedMessage message) {
         received.add(message);
       }
     };
@@ -291,14 +291,14 @@ class StatusHttpServerTest {
     await(() -> status(s.url("/readyz"), 200), "ready");
     PrometheusParser before = PrometheusParser.parse(get(s.url("/metrics")).body());
 
-    List<ServerEvent.Message> received = new CopyOnWriteArrayList<>();
+    List<ReceivedMessage> received = new CopyOnWriteArrayList<>();
     MessagingClient alice = MessagingClient.connect(
         "127.0.0.1",
         s.server().clientPort(),
         "alice",
-        new ClientSession.Listener() {
+        new MessageListener() {
           @Override
-          public void onMessage(ServerEvent.Message message) {
+          public void onMessage(ReceivedMessage message) {
             received.add(message);
           }
         },

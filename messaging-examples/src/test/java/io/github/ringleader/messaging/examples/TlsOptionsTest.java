@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.ClientTls;
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.transport.tcp.TlsServerSettings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -219,14 +219,14 @@ class TlsOptionsTest {
     assertThat(server.logged("certificate CN=localhost")).as(server.tail(20)).isTrue();
 
     // bob listens through the SDK; alice is the example client, as a user would run it.
-    List<ServerEvent.Message> bobGot = new CopyOnWriteArrayList<>();
+    List<ReceivedMessage> bobGot = new CopyOnWriteArrayList<>();
     MessagingClient bob = MessagingClient.builder()
         .address("127.0.0.1", port)
         .name("bob")
         .tls(ClientTls.trusting(pair[0]))
-        .listener(new ClientSession.Listener() {
+        .messageListener(new MessageListener() {
           @Override
-          public void onMessage(ServerEvent.Message message) {
+          public void onMessage(ReceivedMessage message) {
             bobGot.add(message);
           }
         })

@@ -2,11 +2,11 @@ package io.github.ringleader.messaging.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -56,14 +56,14 @@ class UsageGuideSessionTest {
   void aliceBroadcastsAndWritesPrivatelyToBobOnAnotherServer() throws Exception {
     LoopbackCluster cluster = threeServers();
 
-    List<ServerEvent.Message> bobGot = new CopyOnWriteArrayList<>();
+    List<ReceivedMessage> bobGot = new CopyOnWriteArrayList<>();
     clients.add(MessagingClient.connect(
         "127.0.0.1",
         cluster.port(2),
         "bob",
-        new ClientSession.Listener() {
+        new MessageListener() {
           @Override
-          public void onMessage(ServerEvent.Message message) {
+          public void onMessage(ReceivedMessage message) {
             bobGot.add(message);
           }
         },
@@ -86,7 +86,7 @@ class UsageGuideSessionTest {
         .doesNotContain("not delivered");
     await(() -> bobGot.size() == 2, "bob to receive both messages");
     assertThat(bobGot)
-        .extracting(ServerEvent.Message::from, ServerEvent.Message::to, ServerEvent.Message::text)
+        .extracting(ReceivedMessage::from, ReceivedMessage::to, ReceivedMessage::text)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("alice", null, "Hello everyone!"),
             org.assertj.core.groups.Tuple.tuple("alice", "bob", "Hi Bob, how are you?"));
@@ -105,11 +105,7 @@ class UsageGuideSessionTest {
     List<MessagingNode> nodes = cluster.nodes;
     for (int i = 1; i <= 10; i++) {
       clients.add(MessagingClient.connect(
-          "127.0.0.1",
-          cluster.port(1),
-          "user" + i,
-          new ClientSession.Listener() {},
-          Duration.ofSeconds(5)));
+          "127.0.0.1", cluster.port(1), "user" + i, MessageListener.NONE, Duration.ofSeconds(5)));
     }
     await(
         () -> nodes.stream()

@@ -1,13 +1,21 @@
 package io.github.ringleader.messaging.client;
 
+import static io.github.ringleader.messaging.client.ServerProbe.closeQuietly;
+import static io.github.ringleader.messaging.client.ServerProbe.describe;
+import static io.github.ringleader.messaging.client.ServerProbe.human;
+import static io.github.ringleader.messaging.client.ServerProbe.reach;
+import static io.github.ringleader.messaging.client.ServerProbe.readEvent;
+import static io.github.ringleader.messaging.client.ServerProbe.why;
+
+import io.github.ringleader.messaging.client.ServerProbe.Probe;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.routing.ClientNames;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.ServerEvent;
-import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -41,42 +49,44 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A client of a Ringleader cluster over TCP: a {@link ClientSession} on a plain blocking socket,
- * with one reader thread (a daemon) per connection that decodes the server's frames and calls the
- * listener.
+ * with one reader thread per connection that decodes the server's frames, and one event thread
+ * that calls the listeners.
  *
- * <p><b>Blocking use.</b> {@link Builder#connect()} blocks until a server welcomes the client,
- * and throws if the cluster refuses it or nobody answers in time; the send methods write one
- * frame and return the message's number without waiting for its answer:
+ * <p><b>Use.</b> {@link Builder#connect()} blocks until a server welcomes the client, and throws
+ * if the cluster refuses it or nobody answers in time. {@link #send} returns a future of the
+ * server's answer; {@link #publish} sends without one, for throughput:
  *
  * <pre>{@code
  * try (MessagingClient alice = MessagingClient.builder()
  *     .address("10.0.0.1", 5001).address("10.0.0.2", 5001)   // any servers of the cluster
  *     .name("alice")
- *     .listener(listener)
+ *     .messageListener(new MessageListener() {
+ *       public void onMessage(ReceivedMessage m) { System.out.println(m.from() + ": " + m.text()); }
+ *     })
  *     .connect()) {                                          // the least-loaded server
- *   alice.send("Hello everyone!");        // broadcast
- *   alice.send("bob", "Hi Bob");          // private
+ *   alice.send("Hello everyone!").join();            // broadcast; waits for the answer
+ *   alice.send("bob", "Hi Bob")                      // private
+ *       .whenComplete((ok, failed) -> { if (failed != null) System.err.println(failed); });
+ *   alice.publish("fire and forget");                // no future; failures: onPublishFailed
  * } catch (JoinRefusedException e) {
  *   // e.code() == NAME_TAKEN, e.reason()
  * }
  * }</pre>
  *
- * <p><b>Listener use.</b> Everything the server says arrives at the {@link
- * ClientSession.Listener}, on the reader thread, in the order the server sent it: messages,
- * presence, the answer to each send (by number), the user and server lists, and {@code onClosed}
- * once at the end. A listener must be quick, since it holds up the frames behind it; it may call
- * {@link #send} (no lock is held while it runs):
+ * <p><b>Listeners.</b> What the client receives goes to its {@link MessageListener} (messages,
+ * presence, user and server lists); its connection's life cycle to its {@link
+ * ConnectionListener} (connected, lost, reconnecting, resumed, session ended, closed). Both are
+ * called on the client's one event thread, one call at a time, in the order the events happened,
+ * and the futures of {@code send} complete there too: see {@link MessageListener} for the
+ * contract.
  *
- * <pre>{@code
- * ClientSession.Listener echo = new ClientSession.Listener() {
- *   public void onMessage(ServerEvent.Message m) { System.out.println(m.from() + ": " + m.text()); }
- *   public void onRejected(ServerEvent.Rejected r) { System.err.println(r.seq() + ": " + r.reason()); }
- *   public void onConnectionLost(String why, List<ClientRequest.Send> unconfirmed) { ... }
- *   public void onResumed(ServerEvent.Resumed r) { System.out.println("now on " + r.server()); }
- *   public void onSessionEnded(String why, List<ClientRequest.Send> lost) { ... }
- *   public void onClosed(String reason) { System.out.println("closed: " + reason); }
- * };
- * }</pre>
+ * <p><b>Errors.</b> {@code send} and {@code publish} check their arguments first and throw
+ * {@link IllegalArgumentException} naming the field ({@code to must be 1-32 of [A-Za-z0-9._-],
+ * was 'bad name'}, {@code text must be at most 4096 bytes of UTF-8, was 5000}). Every other
+ * outcome is a {@link SendFailedException}: the future of {@code send} fails with it; {@code
+ * publish} throws it when the client does not take the message ({@link
+ * SendFailedException.Kind#NOT_SENT}) and reports later failures to {@link
+ * MessageListener#onPublishFailed}.
  *
  * <p><b>Failover.</b> Unless built with {@code failover(false)}, the client notices a lost server
  * within {@link Builder#pingTimeout} (a closed or reset connection at once; a silent one because
@@ -91,13 +101,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Session resume.</b> Over the new connection the client resumes its session: same name,
  * same session id. The server answers ({@code onResumed}); the unanswered messages the cluster
- * had taken are accepted then ({@code onAccepted}), the others are sent again with their numbers,
- * and the messages sent to the client while it moved follow, in order, then new ones — each
- * once (a message had before is dropped). Messages sent while reconnecting are kept (up to 8 MiB
- * of them by default, {@link Builder#reconnectBufferBytes}) and sent after them, in order, as
- * fast as the server takes them. If the session has ended (the cluster holds it for its grace period, 30 s
- * by default), the client is told ({@code onSessionEnded}, with the messages that will never be
- * answered) and joins afresh under its name ({@code onReconnected}).
+ * had taken are accepted then, the others are sent again with their numbers, and the messages
+ * sent to the client while it moved follow, in order, then new ones — each once (a message had
+ * before is dropped). Messages sent while reconnecting are kept (up to 8 MiB of them by default,
+ * {@link Builder#reconnectBufferBytes}) and sent after them, in order, as fast as the server
+ * takes them. If the session has ended (the cluster holds it for its grace period, 30 s by
+ * default), the client is told ({@code onSessionEnded}, with the messages that will never be
+ * answered) and joins afresh under its name ({@code onConnected} with {@code afresh} true).
  *
  * <p><b>Threads.</b> All methods are thread-safe; sends from several threads are written whole and
  * numbered in the order they are written, as the server requires.
@@ -117,7 +127,12 @@ public final class MessagingClient implements AutoCloseable {
 
   private final Settings settings;
   private final String name;
-  private final ClientSession.Listener listener;
+  private final MessageListener messages;
+  private final ConnectionListener connections;
+  /** The one thread every listener call and future completion runs on. */
+  private final ListenerDispatcher dispatcher;
+  /** The futures of sends not answered yet. */
+  private final SendOutcomes outcomes;
 
   /** Taken first by writers, so frames go out whole and in the order they were numbered. */
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -128,8 +143,6 @@ public final class MessagingClient implements AutoCloseable {
   private final ClientSession session;
   /** What the session asked to send while sessionLock was held. */
   private final List<byte[]> toWrite = new ArrayList<>();
-  /** Listener calls the session made while sessionLock was held, run after it is released. */
-  private final List<Runnable> toNotify = new ArrayList<>();
 
   /** Pings and reconnects; one daemon thread, made when the client first joins with failover. */
   private final ScheduledExecutorService timer;
@@ -143,11 +156,16 @@ public final class MessagingClient implements AutoCloseable {
       new CompletableFuture<>();
   /** Set by {@link #close()}: a lost connection is then the end, not a reason to reconnect. */
   private volatile boolean closing;
+  /** What {@code onClosed} will say: the server's last words, if it ended the session. */
+  private @Nullable String closeReason;
 
   private MessagingClient(Settings settings, ServerEvent.Servers servers) {
     this.settings = settings;
     this.name = settings.name;
-    this.listener = settings.listener;
+    this.messages = settings.messages;
+    this.connections = settings.connections;
+    this.dispatcher = new ListenerDispatcher(settings.name);
+    this.outcomes = new SendOutcomes(settings.messages);
     this.servers = servers;
     this.session = new ClientSession(this::collect, new Relay(), settings.reconnectBufferBytes);
     CredentialSource credential = settings.credential;
@@ -167,7 +185,8 @@ public final class MessagingClient implements AutoCloseable {
    * Connects to the server at {@code host:port} and joins there as {@code name}, waiting up to
    * {@code timeout} in all (connecting and the server's answer). It stays on that server even if
    * another has more room, and does not fail over: when the connection is lost, the session is
-   * over. {@link #builder()} offers a list of addresses, balancing and failover.
+   * over. {@link #builder()} offers a list of addresses, balancing, failover and a {@link
+   * ConnectionListener}.
    *
    * @throws JoinRefusedException if the server refused the name (code, reason and redirect inside)
    * @throws SocketTimeoutException if the server did not answer in time
@@ -176,12 +195,12 @@ public final class MessagingClient implements AutoCloseable {
    *     process)
    */
   public static MessagingClient connect(
-      String host, int port, String name, ClientSession.Listener listener, Duration timeout)
+      String host, int port, String name, MessageListener listener, Duration timeout)
       throws IOException {
     return builder()
         .address(host, port)
         .name(name)
-        .listener(listener)
+        .messageListener(listener)
         .timeout(timeout)
         .balance(false)
         .failover(false)
@@ -197,7 +216,8 @@ public final class MessagingClient implements AutoCloseable {
   public static final class Builder {
     private final List<InetSocketAddress> addresses = new ArrayList<>();
     private @Nullable String name;
-    private ClientSession.Listener listener = new ClientSession.Listener() {};
+    private MessageListener messages = MessageListener.NONE;
+    private ConnectionListener connections = ConnectionListener.NONE;
     private Duration timeout = Duration.ofSeconds(5);
     private boolean balance = true;
     private boolean failover = true;
@@ -245,11 +265,7 @@ public final class MessagingClient implements AutoCloseable {
     private @Nullable Runnable clearSecret;
 
     private Builder credential(String user, Supplier<char[]> secret, Runnable clear) {
-      String problem = io.github.ringleader.messaging.routing.ClientNames.problemWith(
-          Objects.requireNonNull(user, "user"));
-      if (problem != null) {
-        throw new IllegalArgumentException("credential user is invalid: " + problem);
-      }
+      ClientNames.requireValid("user", user);
       Runnable before = clearSecret;
       if (before != null) {
         before.run();
@@ -269,16 +285,41 @@ public final class MessagingClient implements AutoCloseable {
       return this;
     }
 
-    /** The name to join as: 1-32 letters, digits, '.', '_' or '-', unique in the cluster. */
+    /**
+     * The name to join as: 1-32 ASCII letters, digits, '.', '_' or '-', starting with a letter or
+     * digit, unique in the cluster (ignoring case).
+     *
+     * @throws IllegalArgumentException if it breaks the rules, e.g. {@code name must be 1-32 of
+     *     [A-Za-z0-9._-], was 'bad name'}
+     */
     public Builder name(String name) {
-      ClientCodec.encodeRequest(new ClientRequest.Hello(Objects.requireNonNull(name, "name")));
-      this.name = name;
+      this.name = ClientNames.requireValid("name", name);
       return this;
     }
 
-    /** Receives what the server says, on the client's reader thread (default: ignores it). */
-    public Builder listener(ClientSession.Listener listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
+    /**
+     * Receives what the client receives (messages, presence, user and server lists), on the
+     * client's event thread; default {@link MessageListener#NONE}.
+     */
+    public Builder messageListener(MessageListener listener) {
+      this.messages = Objects.requireNonNull(listener, "messageListener");
+      return this;
+    }
+
+    /**
+     * Both listeners at once, for one object that is both (a console that shows messages and
+     * connection news alike): as {@link #messageListener} and {@link #connectionListener}.
+     */
+    public <L extends MessageListener & ConnectionListener> Builder listener(L listener) {
+      return messageListener(listener).connectionListener(listener);
+    }
+
+    /**
+     * Hears of the connection's life cycle (connected, lost, reconnecting, resumed, session ended,
+     * closed), on the client's event thread; default {@link ConnectionListener#NONE}.
+     */
+    public Builder connectionListener(ConnectionListener listener) {
+      this.connections = Objects.requireNonNull(listener, "connectionListener");
       return this;
     }
 
@@ -299,8 +340,9 @@ public final class MessagingClient implements AutoCloseable {
      * sent once its session has resumed, if all its unanswered messages together (those sent
      * before the connection was lost included) then cost at most this much. A message costs the
      * UTF-8 bytes of its text and recipient plus {@value ClientSession#KEPT_MESSAGE_OVERHEAD}.
-     * Past it, {@code send} throws an {@link IOException} that says the buffer is full and how
-     * much waits. 0 keeps nothing: every send while reconnecting fails.
+     * much waits. 0 keeps nothing: every send while reconnecting fails. A message that does not
+     * fit fails as {@link SendFailedException.Kind#NOT_SENT}, with a message that says the buffer
+     * is full and how much waits.
      *
      * @throws IllegalArgumentException if negative
      */
@@ -396,7 +438,8 @@ public final class MessagingClient implements AutoCloseable {
       Settings settings = new Settings(
           List.copyOf(addresses),
           joinAs,
-          listener,
+          messages,
+          connections,
           timeout,
           balance,
           failover,
@@ -424,7 +467,8 @@ public final class MessagingClient implements AutoCloseable {
   private record Settings(
       List<InetSocketAddress> addresses,
       String name,
-      ClientSession.Listener listener,
+      MessageListener messages,
+      ConnectionListener connections,
       Duration timeout,
       boolean balance,
       boolean failover,
@@ -456,14 +500,14 @@ public final class MessagingClient implements AutoCloseable {
     Probe first = firstAnswering(settings.addresses, settings, deadline);
     Probe chosen = first;
     if (settings.balance) {
-      Optional<ServerEvent.ServerInfo> better = first.servers.lessLoadedThanSelf();
+      Optional<ServerEvent.ServerInfo> better = first.servers().lessLoadedThanSelf();
       if (better.isPresent()) {
         InetSocketAddress there = first.addressOf(better.get());
         try {
           chosen = probe(there, settings, deadline);
-          closeQuietly(first.socket);
+          closeQuietly(first.socket());
           log.debug(
-              "{}: {} has more room than {}; joining there", settings.name, there, first.address);
+              "{}: {} has more room than {}; joining there", settings.name, there, first.address());
         } catch (IOException e) {
           log.debug(
               "{}: cannot reach the less-loaded {} ({}); staying",
@@ -473,7 +517,7 @@ public final class MessagingClient implements AutoCloseable {
         }
       }
     }
-    MessagingClient client = new MessagingClient(settings, chosen.servers);
+    MessagingClient client = new MessagingClient(settings, chosen.servers());
     try {
       try {
         client.join(chosen, deadline);
@@ -485,7 +529,7 @@ public final class MessagingClient implements AutoCloseable {
         log.debug(
             "{}: {} is full; following its redirect to {}",
             settings.name,
-            chosen.address,
+            chosen.address(),
             redirect);
         client.join(probe(redirect, settings, deadline), deadline);
       }
@@ -494,6 +538,8 @@ public final class MessagingClient implements AutoCloseable {
       throw e;
     }
     client.startPinging();
+    // connect() returns once its own events (the server list, onConnected) were delivered.
+    client.dispatcher.drain(settings.timeout);
     return client;
   }
 
@@ -502,97 +548,19 @@ public final class MessagingClient implements AutoCloseable {
     if (e.code() != ServerEvent.Reason.SERVER_FULL || redirect == null) {
       return null;
     }
-    return from.servers.server(redirect).map(from::addressOf).orElse(null);
+    return from.servers().server(redirect).map(from::addressOf).orElse(null);
   }
 
   /** Tries each address in turn; the first that answers a server list is kept open. */
   private static Probe firstAnswering(
       List<InetSocketAddress> addresses, Settings settings, long deadline) throws IOException {
-    List<String> failures = new ArrayList<>();
-    for (InetSocketAddress address : addresses) {
-      if (System.nanoTime() - deadline >= 0) {
-        failures.add(describe(address) + ": not tried, out of time");
-        continue;
-      }
-      try {
-        return probe(address, settings, deadline);
-      } catch (IOException e) {
-        failures.add(describe(address) + ": " + why(e));
-      }
-    }
-    String tried = String.join("; ", failures);
-    throw addresses.size() == 1
-        ? new IOException("cannot connect to " + tried)
-        : new IOException("cannot connect to any of " + addresses.size() + " servers: " + tried);
+    return ServerProbe.firstAnswering(addresses, settings.timeout(), settings.tls(), deadline);
   }
 
   /** Connects and asks for the server list; the socket is left open and unread after it. */
   private static Probe probe(InetSocketAddress unresolved, Settings settings, long deadline)
       throws IOException {
-    Duration timeout = settings.timeout;
-    Socket socket = new Socket();
-    try {
-      socket.setTcpNoDelay(true);
-      InetSocketAddress address =
-          new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
-      if (address.isUnresolved()) {
-        throw new IOException("unknown host " + unresolved.getHostString());
-      }
-      socket.connect(address, millisLeft(deadline, timeout));
-      socket.setSoTimeout(millisLeft(deadline, timeout));
-      ClientTls tls = settings.tls;
-      if (tls != null) {
-        socket = tls.handshake(socket, unresolved.getHostString(), unresolved.getPort());
-      }
-      OutputStream out = socket.getOutputStream();
-      out.write(ClientCodec.encodeRequest(new ClientRequest.ListServers()));
-      out.flush();
-      ServerEvent event = readEvent(new DataInputStream(socket.getInputStream()));
-      if (event instanceof ServerEvent.Goodbye goodbye) {
-        if (goodbye.reason().equals(TcpClientServer.TLS_ONLY_GOODBYE)) {
-          throw new IOException(
-              "server " + describe(unresolved) + " speaks TLS; give the client a trust store"
-                  + " (--tls-trust <pem>; MessagingClient.Builder.tls)");
-        }
-        throw new IOException("the server said goodbye: " + goodbye.reason());
-      }
-      if (!(event instanceof ServerEvent.Servers servers)) {
-        throw new IOException("the server answered a server list with " + event);
-      }
-      socket.setSoTimeout(0);
-      return new Probe(socket, unresolved, servers);
-    } catch (SocketTimeoutException e) {
-      closeQuietly(socket);
-      throw new SocketTimeoutException("no answer within " + human(timeout));
-    } catch (CodecException e) {
-      closeQuietly(socket);
-      throw new IOException("the server sent a malformed frame: " + e.getMessage(), e);
-    } catch (javax.net.ssl.SSLException e) {
-      closeQuietly(socket);
-      ClientTls tls = settings.tls;
-      if (tls == null || !(socket instanceof javax.net.ssl.SSLSocket)) {
-        throw e; // the handshake failed, and ClientTls said why
-      }
-      throw new javax.net.ssl.SSLException(tls.explainAfterHandshake(e, describe(unresolved)), e);
-    } catch (java.net.SocketException | EOFException e) {
-      closeQuietly(socket);
-      ClientTls tls = settings.tls;
-      if (tls == null || !(socket instanceof javax.net.ssl.SSLSocket)) {
-        throw e;
-      }
-      throw new IOException(tls.explainClosedAfterHandshake(e, describe(unresolved)), e);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(socket);
-      throw e;
-    }
-  }
-
-  private static int millisLeft(long deadline, Duration timeout) throws SocketTimeoutException {
-    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    if (left <= 0) {
-      throw new SocketTimeoutException("no answer within " + human(timeout));
-    }
-    return (int) Math.min(Integer.MAX_VALUE, left);
+    return ServerProbe.probe(unresolved, settings.timeout(), settings.tls(), deadline);
   }
 
   /** Says hello over {@code at} and waits for the answer; the connection becomes current. */
@@ -609,7 +577,7 @@ public final class MessagingClient implements AutoCloseable {
     try {
       joining = new Connection(at);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(at.socket);
+      closeQuietly(at.socket());
       throw e;
     }
     CompletableFuture<ServerEvent.Welcome> answer = new CompletableFuture<>();
@@ -621,11 +589,11 @@ public final class MessagingClient implements AutoCloseable {
       // late) belong to that connection; the next resume sends them again itself.
       toWrite.clear();
       pendingWelcome = answer;
-      servers = at.servers;
+      servers = at.servers();
       connection = joining;
     }
     // The listener hears of the servers first, so it knows where the welcome comes from.
-    call(() -> listener.onServers(at.servers));
+    call(() -> messages.onServers(at.servers()));
     joining.reader.start();
     try {
       request(resume ? ClientSession::resume : s -> s.hello(name));
@@ -633,7 +601,7 @@ public final class MessagingClient implements AutoCloseable {
     } catch (TimeoutException e) {
       joining.abort();
       throw new SocketTimeoutException("no answer to joining as \"" + name + "\" from "
-          + describe(at.address) + " within " + human(settings.timeout));
+          + describe(at.address()) + " within " + human(settings.timeout));
     } catch (ExecutionException e) {
       joining.abort();
       Throwable cause = e.getCause();
@@ -653,13 +621,20 @@ public final class MessagingClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- what users call
 
-  /** The latest welcome: the name, the session id and the server (a new one after failover). */
-  public ServerEvent.Welcome welcome() {
+  /**
+   * The session: the name, the session id and the server (another one after a failover, and
+   * another id after joining afresh).
+   */
+  public SessionInfo session() {
     ServerEvent.Welcome latest = welcome;
     if (latest == null) {
       throw new IllegalStateException("not welcomed");
     }
-    return latest;
+    return info(latest);
+  }
+
+  private static SessionInfo info(ServerEvent.Welcome welcome) {
+    return new SessionInfo(welcome.name(), welcome.session(), welcome.server().value());
   }
 
   public String name() {
@@ -696,27 +671,71 @@ public final class MessagingClient implements AutoCloseable {
   /**
    * Sends {@code text} to everyone (the sender receives it too, in its place in the order).
    *
-   * @return the message's number, echoed in {@code onAccepted} or {@code onRejected}
+   * @return the answer: completes with a {@link SendResult} once the cluster accepted the
+   *     message, or fails with a {@link SendFailedException} (rejected by the server; not sent
+   *     because the client is closed or cannot keep it while it reconnects; unconfirmed because
+   *     its session ended or the client closed first). It completes on the client's event thread,
+   *     in order with the listener calls; a message not sent has failed already when {@code
+   *     send} returns.
    * @throws IllegalArgumentException if the text is over 4,096 bytes of UTF-8 or not encodable
-   * @throws IllegalStateException if the client is closed
-   * @throws IOException if the client is reconnecting and cannot keep the message for its
-   *     resumed session (the session ended, or its reconnect buffer is full: the message says
-   *     which, and how much waits), or, without failover, if
-   *     writing to the socket failed (with failover, a message whose write fails is kept and sent
-   *     again once the session has resumed)
+   *     (the message names the field); nothing is sent
    */
-  public long send(String text) throws IOException {
+  public CompletableFuture<SendResult> send(String text) {
     return send(null, text);
   }
 
   /**
-   * Sends {@code text} to the client named {@code to}, or to everyone when {@code to} is null.
+   * Sends {@code text} to the client named {@code to}, or to everyone when {@code to} is null;
+   * see {@link #send(String)}.
    *
-   * @return the message's number
-   * @throws IllegalArgumentException if {@code to} is not a valid name or the text is too long
+   * @throws IllegalArgumentException if {@code to} is not a valid name or the text cannot be
+   *     sent (the message names the field); nothing is sent
    */
-  public long send(@Nullable String to, String text) throws IOException {
-    ClientCodec.checkSend(to, text); // before numbering
+  public CompletableFuture<SendResult> send(@Nullable String to, String text) {
+    checkArguments(to, text);
+    CompletableFuture<SendResult> answer = new CompletableFuture<>();
+    try {
+      submit(to, text, answer);
+    } catch (SendFailedException e) {
+      answer.completeExceptionally(e);
+    }
+    return answer;
+  }
+
+  /**
+   * Sends {@code text} to everyone without a future, for throughput: an accepted message is not
+   * reported, a failed one goes to {@link MessageListener#onPublishFailed}.
+   *
+   * @return the message's number ({@link SentMessage#number()})
+   * @throws IllegalArgumentException as {@link #send(String)}
+   * @throws SendFailedException ({@link SendFailedException.Kind#NOT_SENT}) if the client is
+   *     closed, or is reconnecting and cannot keep the message (its reconnect buffer is full, or
+   *     its session cannot be resumed): the message says which
+   */
+  public long publish(String text) throws SendFailedException {
+    return publish(null, text);
+  }
+
+  /**
+   * Sends {@code text} to {@code to} (everyone when null) without a future; see {@link
+   * #publish(String)}.
+   */
+  public long publish(@Nullable String to, String text) throws SendFailedException {
+    checkArguments(to, text);
+    return submit(to, text, null);
+  }
+
+  private static void checkArguments(@Nullable String to, String text) {
+    if (to != null) {
+      ClientNames.requireValid("to", to);
+    }
+    ClientRequest.Send.requireValidText(text);
+  }
+
+  /** Numbers the message, remembers its future (if any) and writes it. */
+  private long submit(
+      @Nullable String to, String text, @Nullable CompletableFuture<SendResult> answer)
+      throws SendFailedException {
     writeLock.lock();
     try {
       long seq;
@@ -725,6 +744,9 @@ public final class MessagingClient implements AutoCloseable {
       synchronized (sessionLock) {
         checkCanSend(to, text);
         seq = session.send(to, text); // while resuming: kept, and sent once resumed
+        if (answer != null) {
+          outcomes.expect(new SentMessage(seq, to, text), answer);
+        }
         frames = takeFrames();
         current = connection;
       }
@@ -734,16 +756,14 @@ public final class MessagingClient implements AutoCloseable {
             current.write(frame);
           }
         } catch (IOException e) {
+          // Not thrown: the message is numbered and unanswered. With failover it goes again once
+          // the session has resumed (or is reported unconfirmed in onSessionEnded); without, the
+          // connection is over, and the message is reported unconfirmed when the client closes.
+          log.debug("{}: writing message {} failed ({})", name, seq, e.toString());
           if (!settings.failover) {
-            throw e;
+            current.lostBecause("writing to the server failed: " + why(e));
+            closeQuietly(current.socket); // the reader ends, and with it the client
           }
-          // The message is kept: it goes again once the session has resumed (or is reported in
-          // onSessionEnded). Throwing would invite the caller to send it twice.
-          log.debug(
-              "{}: writing send {} failed ({}); it goes again after the failover",
-              name,
-              seq,
-              e.toString());
         }
       }
       return seq;
@@ -752,33 +772,42 @@ public final class MessagingClient implements AutoCloseable {
     }
   }
 
-  private void checkCanSend(@Nullable String to, String text) throws IOException {
+  private void checkCanSend(@Nullable String to, String text) throws SendFailedException {
     String refusal = session.refusal(to, text);
     if (refusal == null) {
       return;
     }
     if (isClosed() || closing) {
-      throw new IllegalStateException("the client is closed");
+      throw SendFailedException.notSent("the client is closed");
     }
     if (session.state() == ClientSession.State.JOINED || session.canQueue()) {
-      throw new IOException(refusal + " (MessagingClient.Builder.reconnectBufferBytes)");
+      throw SendFailedException.notSent(
+          refusal + " (MessagingClient.Builder.reconnectBufferBytes)");
     }
     if (session.state() == ClientSession.State.CLOSED) {
       // The server ended the connection a moment ago; the failover has not taken over yet.
-      throw new IOException(
+      throw SendFailedException.notSent(
           "not connected: the server just ended the connection; reconnecting to the cluster");
     }
-    throw new IOException(
+    throw SendFailedException.notSent(
         "not connected: reconnecting to the cluster as a new session (the old one cannot be"
             + " resumed), so nothing is kept until it has joined");
   }
 
-  /** Asks who is connected; the answer arrives at {@code onUsers}. */
+  /**
+   * Asks who is connected; the answer arrives at {@link MessageListener#onUsers}.
+   *
+   * @throws IOException if the client is not connected (closed, or reconnecting) or writing failed
+   */
   public void listUsers() throws IOException {
     request(ClientSession::listUsers);
   }
 
-  /** Asks for the servers and their loads; the answer arrives at {@code onServers}. */
+  /**
+   * Asks for the servers and their loads; the answer arrives at {@link MessageListener#onServers}.
+   *
+   * @throws IOException if the client is not connected (closed, or reconnecting) or writing failed
+   */
   public void listServers() throws IOException {
     request(ClientSession::listServers);
   }
@@ -819,7 +848,10 @@ public final class MessagingClient implements AutoCloseable {
 
   /**
    * Says goodbye, waits briefly (up to a second) for the server's answer, and closes the
-   * connection; no reconnecting after this. Safe to call more than once.
+   * connection; no reconnecting after this. Messages still unanswered fail as {@link
+   * SendFailedException.Kind#UNCONFIRMED}. Returns once the listeners have had their last call
+   * ({@code onClosed}), waiting up to {@value #LISTENER_WAIT_SECONDS} s for them; called from a
+   * listener, it cannot wait for itself and returns at once. Safe to call more than once.
    */
   @Override
   public void close() {
@@ -841,7 +873,11 @@ public final class MessagingClient implements AutoCloseable {
       current.awaitEnd(GOODBYE_WAIT);
     }
     shutDown();
+    dispatcher.awaitStopped(Duration.ofSeconds(LISTENER_WAIT_SECONDS));
   }
+
+  /** How long {@link #close()} waits for the listeners to finish their calls. */
+  private static final int LISTENER_WAIT_SECONDS = 5;
 
   /** Closes everything without a goodbye; the listener hears {@code onClosed} once. */
   private void shutDown() {
@@ -858,17 +894,32 @@ public final class MessagingClient implements AutoCloseable {
     end();
   }
 
-  /** The client is over: the listener hears {@code onClosed} once (if the session has not said). */
+  /** The client is over: the listener hears {@code onClosed} once. */
   private void end() {
     synchronized (sessionLock) {
       if (closed.getCount() > 0) {
-        closed.countDown();
-        if (session.state() != ClientSession.State.CLOSED) {
-          session.onDisconnected(); // calls onClosed(null) through the relay
-        }
+        finish();
       }
     }
-    notifyListener();
+  }
+
+  /**
+   * With sessionLock held, once: the client is over. The messages still unanswered fail as
+   * unconfirmed, the connection listener hears {@code onClosed} last, and the event thread ends
+   * once it has made these calls.
+   */
+  private void finish() {
+    closed.countDown();
+    if (session.state() != ClientSession.State.CLOSED) {
+      session.onDisconnected(); // the relay records the reason: none
+    }
+    List<ClientRequest.Send> left = new ArrayList<>(session.unanswered().values());
+    outcomes.unconfirmed(left, "the client closed before the server answered").forEach(this::call);
+    if (welcome != null) { // a client whose connect() failed was never connected: no onClosed
+      String reason = closeReason;
+      call(() -> connections.onClosed(reason));
+    }
+    dispatcher.stop();
   }
 
   /** The session's way out: called with sessionLock held, so it only collects. */
@@ -940,26 +991,24 @@ public final class MessagingClient implements AutoCloseable {
         return; // a join attempt failed (its caller hears of it), or a replaced connection
       }
       if (closing || !settings.failover || isClosed()) {
-        // The end of the client; the session has told the listener through the relay.
-        if (session.state() != ClientSession.State.CLOSED) {
-          session.onDisconnected();
+        if (closed.getCount() > 0) {
+          finish(); // the end of the client
         }
-        closed.countDown();
         unconfirmed = null;
       } else {
         unconfirmed = session.detach();
       }
     }
-    notifyListener();
     if (unconfirmed == null) {
       timer.shutdownNow();
       return;
     }
     NodeId lost = Objects.requireNonNull(welcome).server();
     log.debug("{}: lost the connection to {} ({}); reconnecting", name, lost, reason);
-    List<ClientRequest.Send> unanswered = List.copyOf(unconfirmed);
-    call(() -> listener.onConnectionLost(reason, unanswered));
-    scheduleReconnect(lost, ended.address, 0, System.nanoTime());
+    List<SentMessage> unanswered = SendOutcomes.sent(unconfirmed);
+    call(() -> connections.onConnectionLost(reason, unanswered));
+    // Reconnecting starts once the listener has heard of the loss: what it sends then is kept.
+    call(() -> scheduleReconnect(lost, ended.address, 0, System.nanoTime()));
   }
 
   private void scheduleReconnect(NodeId lost, InetSocketAddress lostAt, int round, long since) {
@@ -1028,16 +1077,10 @@ public final class MessagingClient implements AutoCloseable {
               "{}: the cluster no longer accepts this client's credential ({}); giving up",
               name,
               e.reason());
-          boolean toldAlready;
           synchronized (sessionLock) {
-            // The refusal closed the session without telling the listener (it was reconnecting).
-            toldAlready = session.state() != ClientSession.State.CLOSED;
+            closeReason = "the cluster no longer accepts this client's credential: " + e.reason();
           }
           shutDown();
-          if (!toldAlready) {
-            String why = "the cluster no longer accepts this client's credential: " + e.reason();
-            call(() -> listener.onClosed(why));
-          }
           return;
         }
         // The name is cluster-wide: another server would say the same. After a crash it stays
@@ -1056,19 +1099,20 @@ public final class MessagingClient implements AutoCloseable {
     log.debug("{}: reconnect round {} failed: {}", name, next, why);
     long wait = Math.min(
         settings.backoffMax.toNanos(), settings.backoffMin.toNanos() << Math.min(next, 20));
-    call(() -> listener.onReconnecting(next, why, Duration.ofNanos(wait)));
+    call(() -> connections.onReconnecting(next, why, Duration.ofNanos(wait)));
     scheduleReconnect(lost, lostAt, next, since);
   }
 
   /** The session cannot be resumed: its unanswered messages are given up, and the user told. */
   private void sessionEnded(String reason) {
-    List<ClientRequest.Send> lost;
     synchronized (sessionLock) {
-      lost = session.abandon();
+      List<ClientRequest.Send> lost = session.abandon();
       session.detach();
+      log.debug("{}: the session ended ({}); joining afresh", name, reason);
+      List<SentMessage> unconfirmed = SendOutcomes.sent(lost);
+      call(() -> connections.onSessionEnded(reason, unconfirmed));
+      outcomes.unconfirmed(lost, "the session ended: " + reason).forEach(this::call);
     }
-    log.debug("{}: the session ended ({}); joining afresh", name, reason);
-    call(() -> listener.onSessionEnded(reason, lost));
   }
 
   /**
@@ -1103,9 +1147,9 @@ public final class MessagingClient implements AutoCloseable {
     volatile @Nullable String lostReason;
 
     Connection(Probe probe) throws IOException {
-      this.socket = probe.socket;
+      this.socket = probe.socket();
       this.out = socket.getOutputStream();
-      this.address = probe.address;
+      this.address = probe.address();
       this.reader = new Thread(this::readLoop, "ringleader-client-" + name);
       reader.setDaemon(true);
     }
@@ -1166,7 +1210,8 @@ public final class MessagingClient implements AutoCloseable {
               log.debug("{}: closed before sending again what it had queued", name);
             }
           }
-          notifyListener();
+          // A slow listener slows the reading, as the server's back-pressure expects.
+          dispatcher.awaitRoom();
           if (event instanceof ServerEvent.Goodbye goodbye) {
             reason = "the server said goodbye: " + goodbye.reason();
             saidGoodbye = true;
@@ -1175,6 +1220,9 @@ public final class MessagingClient implements AutoCloseable {
             break;
           }
         }
+      } catch (InterruptedException e) {
+        reason = "interrupted";
+        Thread.currentThread().interrupt();
       } catch (EOFException e) {
         log.debug("{}: the server closed the connection", name);
       } catch (IOException e) {
@@ -1202,81 +1250,20 @@ public final class MessagingClient implements AutoCloseable {
     }
   }
 
-  /** An open connection to a server that has told its server list, before joining. */
-  private record Probe(Socket socket, InetSocketAddress address, ServerEvent.Servers servers) {
-    /** Where to reach {@code server}: its announced host, else the host this probe reached. */
-    InetSocketAddress addressOf(ServerEvent.ServerInfo server) {
-      return reach(server, address.getHostString());
+  /**
+   * Hands a listener call (or a future's completion) to the event thread; never blocks, so it
+   * may be called with sessionLock held, which keeps the calls in the order of the events.
+   */
+  private void call(@Nullable Runnable call) {
+    if (call != null) {
+      dispatcher.execute(call);
     }
   }
 
-  /** Where to reach {@code server}: its announced host, else {@code knownHost}. */
-  private static InetSocketAddress reach(ServerEvent.ServerInfo server, String knownHost) {
-    String host = server.host().isEmpty() ? knownHost : server.host();
-    return InetSocketAddress.createUnresolved(host, server.port());
-  }
-
-  /** A duration as people write it: {@code 5 s}, {@code 500 ms}, {@code 1.5 s}, not {@code PT5S}. */
-  static String human(Duration duration) {
-    long millis = duration.toMillis();
-    if (millis < 1000) {
-      return millis + " ms";
-    }
-    return java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString() + " s";
-  }
-
-  /** What went wrong, in words: never {@code null} (an end of stream has no message). */
-  static String why(IOException e) {
-    if (e instanceof EOFException) {
-      return "the server closed the connection";
-    }
-    String message = e.getMessage();
-    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
-  }
-
-  private static String describe(InetSocketAddress address) {
-    return address.getHostString() + ":" + address.getPort();
-  }
-
-  private static ServerEvent readEvent(DataInputStream in) throws IOException, CodecException {
-    byte[] prefix = new byte[ClientCodec.LENGTH_PREFIX_BYTES];
-    in.readFully(prefix);
-    int length = ClientCodec.frameLength(prefix, 0, prefix.length);
-    byte[] frame = new byte[length];
-    System.arraycopy(prefix, 0, frame, 0, prefix.length);
-    in.readFully(frame, prefix.length, length - prefix.length);
-    return ClientCodec.decodeEvent(frame);
-  }
-
-  private static void closeQuietly(Socket socket) {
-    try {
-      socket.close();
-    } catch (IOException e) {
-      log.debug("closing a socket failed", e);
-    }
-  }
-
-  private void notifyListener() {
-    List<Runnable> calls;
-    synchronized (sessionLock) {
-      if (toNotify.isEmpty()) {
-        return;
-      }
-      calls = new ArrayList<>(toNotify);
-      toNotify.clear();
-    }
-    calls.forEach(this::call);
-  }
-
-  private void call(Runnable call) {
-    try {
-      call.run();
-    } catch (RuntimeException e) {
-      log.error("{}: the listener threw", name, e);
-    }
-  }
-
-  /** Records the session's listener calls (sessionLock is held) and settles the join. */
+  /**
+   * Turns the session's calls (sessionLock is held) into the user's listener calls, handed to the
+   * event thread in order, and settles the join.
+   */
   private final class Relay implements ClientSession.Listener {
     /** After the first welcome, a refusal or goodbye is the failover's business, not the user's. */
     private boolean reconnecting() {
@@ -1291,8 +1278,10 @@ public final class MessagingClient implements AutoCloseable {
       if (current != null) {
         current.welcomed = true; // before anything else can end it: its end is now a loss
       }
+      SessionInfo info = info(w);
+      // Handed over before the joiner wakes: connect() drains the calls made before it returns.
+      call(() -> connections.onConnected(info, again));
       pendingWelcome.complete(w);
-      toNotify.add(again ? () -> listener.onReconnected(w) : () -> listener.onWelcome(w));
     }
 
     @Override
@@ -1304,49 +1293,50 @@ public final class MessagingClient implements AutoCloseable {
       if (current != null) {
         current.welcomed = true;
       }
+      SessionInfo info = info(w);
+      call(() -> connections.onResumed(info, r.complete()));
       pendingWelcome.complete(w);
-      toNotify.add(() -> listener.onResumed(r));
     }
 
     @Override
     public void onRefused(ServerEvent.Refused refused) {
       if (refused.code() != ServerEvent.Reason.PROTOCOL_ERROR) {
         pendingWelcome.completeExceptionally(new JoinRefusedException(name, refused));
-      }
-      if (!reconnecting()) {
-        toNotify.add(() -> listener.onRefused(refused));
+      } else {
+        log.warn("{}: the server complains of a protocol error: {}", name, refused.reason());
       }
     }
 
     @Override
     public void onAccepted(long seq) {
-      toNotify.add(() -> listener.onAccepted(seq));
+      call(outcomes.accepted(seq));
     }
 
     @Override
-    public void onRejected(ServerEvent.Rejected rejected) {
-      toNotify.add(() -> listener.onRejected(rejected));
+    public void onRejected(ClientRequest.Send send, ServerEvent.Rejected rejected) {
+      call(outcomes.rejected(send, rejected));
     }
 
     @Override
     public void onMessage(ServerEvent.Message message) {
-      toNotify.add(() -> listener.onMessage(message));
+      ReceivedMessage received = new ReceivedMessage(message.from(), message.to(), message.text());
+      call(() -> messages.onMessage(received));
     }
 
     @Override
     public void onPresence(ServerEvent.Presence presence) {
-      toNotify.add(() -> listener.onPresence(presence));
+      call(() -> messages.onPresence(presence));
     }
 
     @Override
     public void onUsers(ServerEvent.Users users) {
-      toNotify.add(() -> listener.onUsers(users));
+      call(() -> messages.onUsers(users.names()));
     }
 
     @Override
     public void onServers(ServerEvent.Servers list) {
       servers = list;
-      toNotify.add(() -> listener.onServers(list));
+      call(() -> messages.onServers(list));
     }
 
     @Override
@@ -1354,7 +1344,7 @@ public final class MessagingClient implements AutoCloseable {
       pendingWelcome.completeExceptionally(new IOException(
           "the server ended the session before welcoming \"" + name + "\": " + reason));
       if (!reconnecting()) {
-        toNotify.add(() -> listener.onClosed(reason));
+        closeReason = reason; // told in onClosed, last, when the client ends
       }
     }
   }

@@ -12,18 +12,17 @@ import org.junit.jupiter.api.Test;
 class MessagingClientWordsTest {
   @Test
   void durationsReadAsPeopleWriteThem() {
-    assertThat(MessagingClient.human(Duration.ofSeconds(5))).isEqualTo("5 s");
-    assertThat(MessagingClient.human(Duration.ofMillis(500))).isEqualTo("500 ms");
-    assertThat(MessagingClient.human(Duration.ofMillis(1500))).isEqualTo("1.5 s");
-    assertThat(MessagingClient.human(Duration.ofMinutes(2))).isEqualTo("120 s");
+    assertThat(ServerProbe.human(Duration.ofSeconds(5))).isEqualTo("5 s");
+    assertThat(ServerProbe.human(Duration.ofMillis(500))).isEqualTo("500 ms");
+    assertThat(ServerProbe.human(Duration.ofMillis(1500))).isEqualTo("1.5 s");
+    assertThat(ServerProbe.human(Duration.ofMinutes(2))).isEqualTo("120 s");
   }
 
   @Test
   void aFailureWithoutAMessageIsStillSaidInWords() {
-    assertThat(MessagingClient.why(new EOFException()))
-        .isEqualTo("the server closed the connection");
-    assertThat(MessagingClient.why(new SocketException())).isEqualTo("SocketException");
-    assertThat(MessagingClient.why(new IOException("Connection refused")))
+    assertThat(ServerProbe.why(new EOFException())).isEqualTo("the server closed the connection");
+    assertThat(ServerProbe.why(new SocketException())).isEqualTo("SocketException");
+    assertThat(ServerProbe.why(new IOException("Connection refused")))
         .isEqualTo("Connection refused");
   }
 

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ringleader.messaging.auth.FailureThrottle;
 import io.github.ringleader.messaging.auth.FileAuthenticator;
 import io.github.ringleader.messaging.auth.UsersFile;
+import io.github.ringleader.messaging.client.ConnectionListener;
 import io.github.ringleader.messaging.client.JoinRefusedException;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.SessionInfo;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.Credential;
@@ -92,9 +94,9 @@ class ClientAuthenticationEndToEndTest {
     assertThat(missing.code()).isEqualTo(ServerEvent.Reason.NOT_AUTHENTICATED);
     assertThat(missing.reason()).contains("requires a user name and password");
 
-    long seq = ops.send("alice", "still here?");
+    var sent = ops.send("alice", "still here?");
     await(() -> "alice hears ops", () -> aliceHeard.hasText("still here?"));
-    assertThat(seq).isPositive();
+    assertThat(TcpTestSupport.accepted(sent).number()).isPositive();
     assertThat(alice.isClosed()).isFalse();
     assertThat(cluster.node(0).metrics().authenticationFailures())
         .containsEntry("client_wrong_secret", 1L)
@@ -169,19 +171,19 @@ class ClientAuthenticationEndToEndTest {
 
   @Test
   void theSdkShowsItsCredentialAgainWhenItResumesAfterItsServerStops() throws Exception {
-    java.util.concurrent.CopyOnWriteArrayList<ServerEvent.Resumed> resumed =
+    java.util.concurrent.CopyOnWriteArrayList<SessionInfo> resumed =
         new java.util.concurrent.CopyOnWriteArrayList<>();
     MessagingClient alice = cluster.join(client(0, "alice")
         .credential("alice", "wonderland".toCharArray())
-        .listener(new io.github.ringleader.messaging.session.ClientSession.Listener() {
+        .connectionListener(new ConnectionListener() {
           @Override
-          public void onResumed(ServerEvent.Resumed r) {
-            resumed.add(r);
+          public void onResumed(SessionInfo session, boolean complete) {
+            resumed.add(session);
           }
         }));
     cluster.server(0).close(); // a clean stop: alice is told goodbye and resumes on server2
     await(() -> "alice resumes on server2", () -> !resumed.isEmpty());
-    assertThat(resumed.get(0).server().value()).isEqualTo("server2");
+    assertThat(resumed.get(0).server()).isEqualTo("server2");
     assertThat(alice.isClosed()).isFalse();
   }
 

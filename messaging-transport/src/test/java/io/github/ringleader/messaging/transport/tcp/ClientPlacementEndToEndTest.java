@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SentMessage;
+import io.github.ringleader.messaging.client.SessionInfo;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
@@ -69,7 +72,7 @@ class ClientPlacementEndToEndTest {
     MessagingClient newcomer =
         join(MessagingClient.builder().address("localhost", port(1)).name("newcomer"));
 
-    assertThat(newcomer.welcome().server()).isEqualTo(NodeId.of("server2"));
+    assertThat(newcomer.session().server()).isEqualTo("server2");
     assertThat(newcomer.serverAddress()).isEqualTo("127.0.0.1:" + port(2));
     assertThat(cluster.node(1).router().clientCount()).isEqualTo(1);
   }
@@ -81,15 +84,15 @@ class ClientPlacementEndToEndTest {
     MessagingClient stays = join(
         MessagingClient.builder().address("127.0.0.1", port(1)).name("stays").balance(false));
 
-    assertThat(stays.welcome().server()).isEqualTo(NodeId.of("server1"));
+    assertThat(stays.session().server()).isEqualTo("server1");
   }
 
   @Test
   void balancedClientsSpreadOverTheServersAndNeverBounce() throws IOException {
-    List<NodeId> landed = new ArrayList<>();
+    List<String> landed = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       landed.add(join(MessagingClient.builder().address("127.0.0.1", port(1)).name("u" + i))
-          .welcome()
+          .session()
           .server());
       int expected = i + 1;
       await(
@@ -101,9 +104,9 @@ class ClientPlacementEndToEndTest {
     }
     // server1 has room for 12, the others for 100: the first goes to server1 (all empty), then
     // the lighter servers take turns.
-    assertThat(landed.get(0)).isEqualTo(NodeId.of("server1"));
-    assertThat(landed.subList(1, 6)).doesNotContain(NodeId.of("server1"));
-    assertThat(landed.stream().filter(NodeId.of("server2")::equals).count()).isBetween(2L, 3L);
+    assertThat(landed.get(0)).isEqualTo("server1");
+    assertThat(landed.subList(1, 6)).doesNotContain("server1");
+    assertThat(landed.stream().filter("server2"::equals).count()).isBetween(2L, 3L);
   }
 
   @Test
@@ -113,7 +116,7 @@ class ClientPlacementEndToEndTest {
     MessagingClient redirected = join(
         MessagingClient.builder().address("127.0.0.1", port(1)).name("late").balance(false));
 
-    assertThat(redirected.welcome().server()).isNotEqualTo(NodeId.of("server1"));
+    assertThat(redirected.session().server()).isNotEqualTo("server1");
   }
 
   @Test
@@ -128,7 +131,7 @@ class ClientPlacementEndToEndTest {
         .name("patient")
         .balance(false));
 
-    assertThat(client.welcome().server()).isEqualTo(NodeId.of("server2"));
+    assertThat(client.session().server()).isEqualTo("server2");
   }
 
   @Test
@@ -199,7 +202,7 @@ class ClientPlacementEndToEndTest {
     FailoverRecorder alice = new FailoverRecorder();
     TcpTestSupport.Recorder bob = new TcpTestSupport.Recorder();
     MessagingClient aliceClient = join(fastFailover("alice", 1, alice));
-    long session = aliceClient.welcome().session();
+    long session = aliceClient.session().id();
     MessagingClient bobClient = join(MessagingClient.builder()
         .address("127.0.0.1", port(2))
         .name("bob")
@@ -212,14 +215,14 @@ class ClientPlacementEndToEndTest {
     await(() -> "alice resumed: " + alice.lost, () -> !alice.resumed.isEmpty());
     assertThat(alice.lost)
         .containsExactly("the server said goodbye: server server1 is shutting down");
-    assertThat(alice.resumed.get(0).server()).isNotEqualTo(NodeId.of("server1"));
-    assertThat(alice.resumed.get(0).session()).as("the same session").isEqualTo(session);
+    assertThat(alice.resumed.get(0).session().server()).isNotEqualTo("server1");
+    assertThat(alice.resumed.get(0).session().id()).as("the same session").isEqualTo(session);
     assertThat(alice.reconnected).as("not a new session").isEmpty();
     assertThat(alice.closed).isEmpty();
     await(() -> "alice got bob's message: " + alice.messages, () -> alice.hasText("did you move?"));
     aliceClient.send("bob", "still here");
     await(() -> "bob hears alice again", () -> bob.hasText("still here"));
-    assertThat(alice.messages.stream().map(ServerEvent.Message::text).toList())
+    assertThat(alice.messages.stream().map(ReceivedMessage::text).toList())
         .as("once")
         .containsOnlyOnce("did you move?");
     assertThat(bob.presences).as("bob never saw alice leave").noneMatch(p -> !p.joined());
@@ -243,9 +246,9 @@ class ClientPlacementEndToEndTest {
     for (int i = 0; i < 6; i++) {
       FailoverRecorder r = recorders.get(i);
       assertThat(r.reconnected).as("c%d kept its session", i).isEmpty();
-      for (ServerEvent.Resumed resumed : r.resumed) {
-        assertThat(resumed.session()).isEqualTo(crowd.get(i).welcome().session());
-        assertThat(resumed.server()).isNotEqualTo(NodeId.of("server1"));
+      for (FailoverRecorder.Resumed resumed : r.resumed) {
+        assertThat(resumed.session().id()).isEqualTo(crowd.get(i).session().id());
+        assertThat(resumed.session().server()).isNotEqualTo("server1");
         assertThat(resumed.complete()).isTrue();
       }
       assertThat(r.resumed).as("c%d moved at most once", i).hasSizeLessThanOrEqualTo(1);
@@ -255,14 +258,14 @@ class ClientPlacementEndToEndTest {
         () -> "everyone got it",
         () -> recorders.stream().allMatch(r -> r.hasText("after the moves")));
     for (FailoverRecorder r : recorders) {
-      assertThat(r.messages.stream().map(ServerEvent.Message::text).toList())
+      assertThat(r.messages.stream().map(ReceivedMessage::text).toList())
           .containsOnlyOnce("after the moves");
       assertThat(r.presences).as("nobody was seen leaving").noneMatch(p -> !p.joined());
     }
   }
 
   private MessagingClient.Builder fastFailover(
-      String name, int server, ClientSessionListener listener) {
+      String name, int server, TcpTestSupport.Recorder listener) {
     return MessagingClient.builder()
         .address("127.0.0.1", port(server))
         .name(name)
@@ -273,32 +276,30 @@ class ClientPlacementEndToEndTest {
         .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
   }
 
-  private interface ClientSessionListener
-      extends io.github.ringleader.messaging.session.ClientSession.Listener {}
-
   /** Also records what the failover tells. */
-  static final class FailoverRecorder extends TcpTestSupport.Recorder
-      implements ClientSessionListener {
+  static final class FailoverRecorder extends TcpTestSupport.Recorder {
+    record Resumed(SessionInfo session, boolean complete) {}
+
     final List<String> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
-    final List<ServerEvent.Welcome> reconnected = new java.util.concurrent.CopyOnWriteArrayList<>();
-    final List<ServerEvent.Resumed> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<SessionInfo> reconnected = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Resumed> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<String> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
-    public void onConnectionLost(
-        String reason,
-        List<io.github.ringleader.messaging.session.ClientRequest.Send> unconfirmed) {
+    public void onConnectionLost(String reason, List<SentMessage> unconfirmed) {
       lost.add(reason);
     }
 
     @Override
-    public void onReconnected(ServerEvent.Welcome welcome) {
-      reconnected.add(welcome);
+    public void onConnected(SessionInfo session, boolean afresh) {
+      if (afresh) {
+        reconnected.add(session);
+      }
     }
 
     @Override
-    public void onResumed(ServerEvent.Resumed r) {
-      resumed.add(r);
+    public void onResumed(SessionInfo session, boolean complete) {
+      resumed.add(new Resumed(session, complete));
     }
 
     @Override

@@ -4,10 +4,9 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.node.NodeListener;
-import io.github.ringleader.messaging.session.ServerEvent;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -91,14 +90,11 @@ class FloodStressEndToEndTest {
     for (int i = 0; i < FLOODERS; i++) {
       MessagingClient client = flooders.get(i);
       String name = names.get(i);
+      TcpTestSupport.Recorder recorder = java.util.Objects.requireNonNull(recorders.get(name));
       Thread sender = new Thread(
           () -> {
-            try {
-              for (int n = 1; n <= MESSAGES_EACH; n++) {
-                client.send(name + " " + n);
-              }
-            } catch (IOException e) {
-              throw new IllegalStateException(e);
+            for (int n = 1; n <= MESSAGES_EACH; n++) {
+              recorder.send(client, null, name + " " + n);
             }
           },
           "flooder-" + name);
@@ -108,7 +104,8 @@ class FloodStressEndToEndTest {
     // The quiet clients speak now and then while the flood goes on.
     for (int n = 1; n <= QUIET_MESSAGES; n++) {
       for (int q = 0; q < quiet.size(); q++) {
-        quiet.get(q).send("quiet" + (q + 1) + " " + n);
+        java.util.Objects.requireNonNull(recorders.get("quiet" + (q + 1)))
+            .send(quiet.get(q), null, "quiet" + (q + 1) + " " + n);
       }
     }
     for (Thread sender : senders) {
@@ -126,13 +123,17 @@ class FloodStressEndToEndTest {
       String sender = entry.getKey();
       TcpTestSupport.Recorder recorder = entry.getValue();
       int sent = sender.startsWith("flood") ? MESSAGES_EACH : QUIET_MESSAGES;
+      await(
+          () -> sender + " had every send answered: " + recorder.accepted.size() + " of " + sent
+              + ", refused " + recorder.rejected,
+          () -> recorder.accepted.size() + recorder.rejected.size() >= sent);
       assertThat(recorder.rejected).as("%s had nothing refused", sender).isEmpty();
       assertThat(recorder.accepted).as("%s had every send answered", sender).hasSize(sent);
     }
     for (Map.Entry<String, TcpTestSupport.Recorder> receiver : recorders.entrySet()) {
       // Exactly once, in each sender's order: per sender, the texts are 1, 2, 3, ... with no gap.
       Map<String, Integer> last = new HashMap<>();
-      for (ServerEvent.Message message : receiver.getValue().messages) {
+      for (ReceivedMessage message : receiver.getValue().messages) {
         String[] parts = message.text().split(" ");
         int n = Integer.parseInt(parts[1]);
         int previous = last.getOrDefault(parts[0], 0);
@@ -144,7 +145,7 @@ class FloodStressEndToEndTest {
       assertThat(receiver.getValue().messages).hasSize((int) expectedEach);
       // Nobody starves: the quiet clients spoke while the flood began, so their messages come
       // early in the one order, not behind the whole flood.
-      List<ServerEvent.Message> got = receiver.getValue().messages;
+      List<ReceivedMessage> got = receiver.getValue().messages;
       int lastQuiet = 0;
       for (int i = 0; i < got.size(); i++) {
         if (got.get(i).text().startsWith("quiet")) {

@@ -2,12 +2,13 @@ package io.github.ringleader.messaging.transport.tcp;
 
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
+import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.server.MessagingServer;
-import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport;
 import java.io.IOException;
 import java.time.Duration;
@@ -63,9 +64,17 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   /** Connects {@code name} to server {@code index + 1}; the client is closed with the cluster. */
-  MessagingClient join(int index, String name, ClientSession.Listener listener) throws IOException {
-    return track(
-        MessagingClient.connect("127.0.0.1", port(index), name, listener, TcpTestSupport.WAIT));
+  MessagingClient join(int index, String name, MessageListener listener) throws IOException {
+    MessagingClient.Builder builder = MessagingClient.builder()
+        .address("127.0.0.1", port(index))
+        .name(name)
+        .messageListener(listener)
+        .balance(false)
+        .failover(false);
+    if (listener instanceof ConnectionListener connections) {
+      builder.connectionListener(connections); // a Recorder hears both
+    }
+    return join(builder);
   }
 
   /** Connects as {@code builder} says, within the usual wait; closed with the cluster. */

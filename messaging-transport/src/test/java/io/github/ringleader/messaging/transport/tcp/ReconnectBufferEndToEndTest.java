@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SendFailedException;
+import io.github.ringleader.messaging.client.SentMessage;
+import io.github.ringleader.messaging.client.SessionInfo;
 import io.github.ringleader.messaging.session.ClientSession;
-import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +53,7 @@ class ReconnectBufferEndToEndTest {
         .name("bob")
         .listener(bob)
         .balance(false));
-    alice.client().send(null, "before");
+    alice.send(alice.client(), null, "before");
     await(() -> "bob had alice's first message", () -> bob.hasText("before"));
 
     cluster.server(0).close(); // alice's server stops; she fails over to another
@@ -66,7 +68,7 @@ class ReconnectBufferEndToEndTest {
     List<String> expected = IntStream.range(0, count).mapToObj(i -> "m" + i).toList();
     List<String> received = bob.messages.stream()
         .filter(m -> m.from().equals("alice"))
-        .map(ServerEvent.Message::text)
+        .map(ReceivedMessage::text)
         .toList();
     assertThat(received.get(0)).isEqualTo("before");
     assertThat(received.subList(1, received.size())).as("each once, in order").isEqualTo(expected);
@@ -92,10 +94,10 @@ class ReconnectBufferEndToEndTest {
         .as("the 4th to the 10th are refused")
         .hasSize(7)
         .allSatisfy(message -> assertThat(message)
-            .isEqualTo("reconnect buffer full: " + 3 * perMessage
+            .isEqualTo(("not sent: reconnect buffer full: " + 3 * perMessage
                 + " bytes of 3 messages wait for the session"
                 + " to resume; this one needs " + perMessage + " and the limit is " + 3 * perMessage
-                + " (MessagingClient.Builder.reconnectBufferBytes)"));
+                + " (MessagingClient.Builder.reconnectBufferBytes)")));
     await(() -> "the three kept were accepted", () -> alice.accepted.size() == 3);
   }
 
@@ -110,7 +112,7 @@ class ReconnectBufferEndToEndTest {
     assertThat(alice.refused)
         .singleElement()
         .asString()
-        .startsWith("reconnect buffer full: 0 bytes of 0 messages");
+        .startsWith("not sent: reconnect buffer full: 0 bytes of 0 messages");
     assertThatThrownBy(() -> MessagingClient.builder().reconnectBufferBytes(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBufferBytes must be >= 0, was -1");
@@ -130,7 +132,7 @@ class ReconnectBufferEndToEndTest {
   private static final class SendingOnLoss extends TcpTestSupport.Recorder {
     final AtomicReference<MessagingClient> client = new AtomicReference<>();
     final List<String> refused = new CopyOnWriteArrayList<>();
-    final List<ServerEvent.Resumed> resumed = new CopyOnWriteArrayList<>();
+    final List<SessionInfo> resumed = new CopyOnWriteArrayList<>();
     private final int count;
 
     SendingOnLoss(int count) {
@@ -142,19 +144,20 @@ class ReconnectBufferEndToEndTest {
     }
 
     @Override
-    public void onConnectionLost(String reason, List<ClientRequest.Send> unconfirmed) {
+    public void onConnectionLost(String reason, List<SentMessage> unconfirmed) {
       for (int i = 0; i < count; i++) {
-        try {
-          client().send(null, "m" + i);
-        } catch (IOException e) {
-          refused.add(e.getMessage());
-        }
+        send(client(), null, "m" + i).whenComplete((ok, failed) -> {
+          if (failed instanceof SendFailedException f
+              && f.kind() == SendFailedException.Kind.NOT_SENT) {
+            refused.add(f.getMessage());
+          }
+        });
       }
     }
 
     @Override
-    public void onResumed(ServerEvent.Resumed r) {
-      resumed.add(r);
+    public void onResumed(SessionInfo session, boolean complete) {
+      resumed.add(session);
     }
   }
 }

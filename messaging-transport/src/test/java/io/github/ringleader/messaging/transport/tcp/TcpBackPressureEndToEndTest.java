@@ -58,7 +58,8 @@ class TcpBackPressureEndToEndTest {
       List<String> expected =
           LongStream.rangeClosed(1, total).mapToObj(i -> "m" + i).collect(Collectors.toList());
       await(() -> "bob has every message", () -> bob.messages.size() == total);
-      assertThat(bob.messages.stream().map(ServerEvent.Message::text))
+      assertThat(bob.messages.stream()
+              .map(io.github.ringleader.messaging.client.ReceivedMessage::text))
           .containsExactlyElementsOf(expected);
     }
   }

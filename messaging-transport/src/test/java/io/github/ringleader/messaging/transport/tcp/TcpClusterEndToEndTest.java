@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.JoinRefusedException;
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SendFailedException;
+import io.github.ringleader.messaging.client.SendResult;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ClientRequest;
@@ -18,6 +21,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,28 +69,28 @@ class TcpClusterEndToEndTest {
 
   @Test
   void aBroadcastReachesAllThreeClientsOnThreeServers() throws Exception {
-    long seq = clients.get(0).send("Hello everyone!");
+    CompletableFuture<SendResult> sent = clients.get(0).send("Hello everyone!");
     for (TcpTestSupport.Recorder r : List.of(alice, bob, charlie)) {
       await(() -> "everyone gets the broadcast", () -> r.hasText("Hello everyone!"));
     }
-    await(() -> "alice's send is accepted", () -> alice.accepted.contains(seq));
+    assertThat(TcpTestSupport.accepted(sent).message().text()).isEqualTo("Hello everyone!");
     assertThat(bob.messages)
-        .extracting(ServerEvent.Message::from, ServerEvent.Message::to, ServerEvent.Message::text)
+        .extracting(ReceivedMessage::from, ReceivedMessage::to, ReceivedMessage::text)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("alice", null, "Hello everyone!"));
   }
 
   @Test
   void aPrivateMessageReachesOnlyItsRecipient() throws Exception {
-    long seq = clients.get(0).send("bob", "Hi Bob");
+    CompletableFuture<SendResult> sent = clients.get(0).send("bob", "Hi Bob");
     await(() -> "bob gets it", () -> bob.hasText("Hi Bob"));
-    await(() -> "alice's send is accepted", () -> alice.accepted.contains(seq));
+    TcpTestSupport.accepted(sent);
     // charlie hears a later broadcast, so anything private to him would have arrived before it.
     clients.get(0).send("after");
     await(() -> "charlie gets the broadcast", () -> charlie.hasText("after"));
-    assertThat(charlie.messages).extracting(ServerEvent.Message::text).containsExactly("after");
-    assertThat(alice.messages).extracting(ServerEvent.Message::text).doesNotContain("Hi Bob");
+    assertThat(charlie.messages).extracting(ReceivedMessage::text).containsExactly("after");
+    assertThat(alice.messages).extracting(ReceivedMessage::text).doesNotContain("Hi Bob");
     assertThat(bob.messages.get(0))
-        .extracting(ServerEvent.Message::from, ServerEvent.Message::to, ServerEvent.Message::text)
+        .extracting(ReceivedMessage::from, ReceivedMessage::to, ReceivedMessage::text)
         .containsExactly("alice", "bob", "Hi Bob");
   }
 
@@ -103,19 +107,49 @@ class TcpClusterEndToEndTest {
 
   @Test
   void aMessageToAnUnknownRecipientIsRejected() throws Exception {
-    long seq = clients.get(0).send("dave", "anyone there?");
-    await(() -> "the send is answered", () -> !alice.rejected.isEmpty());
-    ServerEvent.Rejected rejected = alice.rejected.get(0);
-    assertThat(rejected.seq()).isEqualTo(seq);
+    SendFailedException rejected =
+        TcpTestSupport.failure(clients.get(0).send("dave", "anyone there?"));
+    assertThat(rejected.kind()).isEqualTo(SendFailedException.Kind.REJECTED);
+    assertThat(rejected.sent()).isNotNull();
+    assertThat(java.util.Objects.requireNonNull(rejected.sent()).to()).isEqualTo("dave");
     assertThat(rejected.code()).isEqualTo(ServerEvent.Reason.UNKNOWN_RECIPIENT);
-    assertThat(rejected.reason()).contains("dave");
+    assertThat(rejected).hasMessageContaining("dave");
+  }
+
+  @Test
+  void badArgumentsNameTheFieldAndASendAfterCloseFailsAsNotSent() throws Exception {
+    assertThatThrownBy(() -> MessagingClient.builder().name("bad name"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name must be 1-32 of [A-Za-z0-9._-], was 'bad name'");
+    assertThatThrownBy(() -> MessagingClient.builder().name(".dot"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name must start with an ASCII letter or digit, was '.dot'");
+    MessagingClient aliceClient = clients.get(0);
+    assertThatThrownBy(() -> aliceClient.send("bad name", "hi"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("to must be 1-32 of [A-Za-z0-9._-], was 'bad name'");
+    assertThatThrownBy(() -> aliceClient.publish("x".repeat(5000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("text must be at most 4096 bytes of UTF-8, was 5000");
+    assertThatThrownBy(() -> aliceClient.send("\ud800"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("text must be valid UTF-16, was unpaired surrogate U+D800");
+
+    aliceClient.close();
+    SendFailedException closed = TcpTestSupport.failure(aliceClient.send("after close"));
+    assertThat(closed.kind()).isEqualTo(SendFailedException.Kind.NOT_SENT);
+    assertThat(closed).hasMessage("not sent: the client is closed");
+    assertThatThrownBy(() -> aliceClient.publish("after close"))
+        .isInstanceOfSatisfying(
+            SendFailedException.class,
+            e -> assertThat(e.kind()).isEqualTo(SendFailedException.Kind.NOT_SENT));
   }
 
   @Test
   void listUsersNamesEveryoneInTheCluster() throws Exception {
     clients.get(0).listUsers();
     await(() -> "the list arrives", () -> !alice.users.isEmpty());
-    assertThat(alice.users.get(0).names()).containsExactly("alice", "bob", "charlie");
+    assertThat(alice.users.get(0)).containsExactly("alice", "bob", "charlie");
   }
 
   @Test
@@ -136,9 +170,10 @@ class TcpClusterEndToEndTest {
         assertThat(events).hasSize(1);
         assertThat(((ServerEvent.Goodbye) events.get(0)).reason()).startsWith("malformed frame: ");
       }
-      long seq = clients.get(0).send("bob", "still here " + attack.length);
+      CompletableFuture<SendResult> sent =
+          clients.get(0).send("bob", "still here " + attack.length);
       await(() -> "bob still hears alice", () -> bob.hasText("still here " + attack.length));
-      await(() -> "accepted", () -> alice.accepted.contains(seq));
+      TcpTestSupport.accepted(sent);
     }
     assertThat(cluster.server(0).clientStats().malformedTotal()).isEqualTo(3);
     assertThat(cluster.server(0).clientStats().closed(CloseReason.MALFORMED)).isEqualTo(3);
@@ -166,14 +201,12 @@ class TcpClusterEndToEndTest {
       int sent = 0;
       while (server2.clientStats().closed(CloseReason.SLOW_READER) == 0) {
         assertThat(sent).as("flooding should trip the queue bound").isLessThan(2000);
-        long seq = clients.get(0).send(text + sent);
+        CompletableFuture<SendResult> answer = clients.get(0).send(text + sent);
         sent++;
         // Keep alice's own traffic (her broadcast back and its answer: two frames a send) well
         // under the 64-frame bound, so only slowpoke, who never reads, trips it.
         if (sent % 10 == 0) {
-          await(
-              () -> "alice's sends are answered; rejected so far: " + alice.rejected,
-              () -> alice.accepted.contains(seq));
+          TcpTestSupport.accepted(answer);
         }
       }
       int last = sent - 1;
@@ -181,9 +214,9 @@ class TcpClusterEndToEndTest {
       await(
           () -> "the others see slowpoke leave once its 1 s grace period ends",
           () -> alice.presences.stream().anyMatch(p -> p.name().equals("slowpoke") && !p.joined()));
-      long seq = clients.get(1).send("alice", "no stall");
+      CompletableFuture<SendResult> noStall = clients.get(1).send("alice", "no stall");
       await(() -> "alice hears bob", () -> alice.hasText("no stall"));
-      await(() -> "accepted", () -> bob.accepted.contains(seq));
+      TcpTestSupport.accepted(noStall);
     }
   }
 }

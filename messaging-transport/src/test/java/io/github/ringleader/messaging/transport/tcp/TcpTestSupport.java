@@ -1,8 +1,14 @@
 package io.github.ringleader.messaging.transport.tcp;
 
+import io.github.ringleader.messaging.client.ConnectionListener;
+import io.github.ringleader.messaging.client.MessageListener;
+import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
+import io.github.ringleader.messaging.client.SendFailedException;
+import io.github.ringleader.messaging.client.SendResult;
+import io.github.ringleader.messaging.client.SentMessage;
 import io.github.ringleader.messaging.protocol.ClientCodec;
 import io.github.ringleader.messaging.protocol.CodecException;
-import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -12,6 +18,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,6 +63,38 @@ final class TcpTestSupport {
     }
   }
 
+  /** Waits for {@code sent} to be accepted; fails the test if it is not, in time. */
+  static SendResult accepted(CompletableFuture<SendResult> sent) {
+    try {
+      return sent.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("the message was not accepted: " + e.getCause(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no answer within " + WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** Waits for {@code sent} to fail; returns how. Fails the test if it completes or not in time. */
+  static SendFailedException failure(CompletableFuture<SendResult> sent) {
+    try {
+      SendResult result = sent.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      throw new AssertionError("expected a failure, but it was accepted: " + result);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof SendFailedException f) {
+        return f;
+      }
+      throw new AssertionError("failed otherwise: " + e.getCause(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no answer within " + WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   /** Reads one event off a raw socket (which must have a read timeout, so this is bounded). */
   static ServerEvent readOne(Socket socket) throws IOException {
     DataInputStream in = new DataInputStream(socket.getInputStream());
@@ -71,28 +110,26 @@ final class TcpTestSupport {
     }
   }
 
-  /** Records every listener call. */
-  static class Recorder implements ClientSession.Listener {
-    final List<ServerEvent.Message> messages = new CopyOnWriteArrayList<>();
+  /**
+   * Records every listener call of a client (both listeners: pass it to {@code messageListener}
+   * and {@code connectionListener}), and the answers to the sends made through {@link #send}.
+   */
+  static class Recorder implements MessageListener, ConnectionListener {
+    final List<ReceivedMessage> messages = new CopyOnWriteArrayList<>();
     final List<Long> accepted = new CopyOnWriteArrayList<>();
-    final List<ServerEvent.Rejected> rejected = new CopyOnWriteArrayList<>();
+    final List<SendFailedException> rejected = new CopyOnWriteArrayList<>();
     final List<ServerEvent.Presence> presences = new CopyOnWriteArrayList<>();
-    final List<ServerEvent.Users> users = new CopyOnWriteArrayList<>();
+    final List<List<String>> users = new CopyOnWriteArrayList<>();
     final List<String> closed = new CopyOnWriteArrayList<>();
 
     @Override
-    public void onMessage(ServerEvent.Message message) {
+    public void onMessage(ReceivedMessage message) {
       messages.add(message);
     }
 
     @Override
-    public void onAccepted(long seq) {
-      accepted.add(seq);
-    }
-
-    @Override
-    public void onRejected(ServerEvent.Rejected r) {
-      rejected.add(r);
+    public void onPublishFailed(SentMessage message, SendFailedException failure) {
+      rejected.add(failure);
     }
 
     @Override
@@ -101,13 +138,29 @@ final class TcpTestSupport {
     }
 
     @Override
-    public void onUsers(ServerEvent.Users u) {
-      users.add(u);
+    public void onUsers(List<String> names) {
+      users.add(names);
     }
 
     @Override
     public void onClosed(@Nullable String reason) {
       closed.add(String.valueOf(reason));
+    }
+
+    /**
+     * Sends through {@code client}, recording the answer: the number in {@link #accepted}, or the
+     * failure in {@link #rejected}.
+     */
+    CompletableFuture<SendResult> send(MessagingClient client, @Nullable String to, String text) {
+      CompletableFuture<SendResult> answer = client.send(to, text);
+      answer.whenComplete((ok, failed) -> {
+        if (ok != null) {
+          accepted.add(ok.number());
+        } else if (failed instanceof SendFailedException f) {
+          rejected.add(f);
+        }
+      });
+      return answer; // not the dependent future, which would wrap a failure
     }
 
     boolean hasText(String text) {

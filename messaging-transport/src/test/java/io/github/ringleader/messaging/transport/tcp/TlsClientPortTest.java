@@ -150,7 +150,7 @@ class TlsClientPortTest {
 
     try (MessagingClient client =
         sdk("alice").tls(ClientTls.trusting(ca.certificate())).connect()) {
-      assertThat(client.welcome().name()).isEqualTo("alice");
+      assertThat(client.session().name()).isEqualTo("alice");
     }
   }
 
@@ -201,7 +201,7 @@ class TlsClientPortTest {
         .hasMessageContaining("does not name 127.0.0.1");
     try (MessagingClient client =
         sdk("bob").tls(ClientTls.trusting(cert).withoutHostnameVerification()).connect()) {
-      assertThat(client.welcome().name()).isEqualTo("bob");
+      assertThat(client.session().name()).isEqualTo("bob");
     }
   }
 
@@ -436,7 +436,7 @@ class TlsClientPortTest {
     try (MessagingClient client = sdk("alice")
         .tls(ClientTls.trusting(ca.certificate(), alice.certificate(), alice.key()))
         .connect()) {
-      assertThat(client.welcome().name()).isEqualTo("alice");
+      assertThat(client.session().name()).isEqualTo("alice");
     }
     assertThatThrownBy(
             () -> sdk("anon").tls(ClientTls.trusting(ca.certificate())).connect())

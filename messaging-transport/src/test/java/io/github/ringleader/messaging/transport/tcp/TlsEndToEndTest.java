@@ -71,7 +71,7 @@ class TlsEndToEndTest {
     // alice fills server1 a little; bob asks server1 and, over a TLS probe, moves to server2.
     c.join(client(c, 0, "alice").listener(alice).balance(false));
     MessagingClient bobClient = c.join(client(c, 0, "bob").listener(bob).balance(true));
-    assertThat(bobClient.welcome().server().toString()).isEqualTo("server2");
+    assertThat(bobClient.session().server()).isEqualTo("server2");
 
     bobClient.send("hello alice, over TLS");
 
@@ -92,14 +92,14 @@ class TlsEndToEndTest {
         .listener(alice)
         .balance(false)
         .reconnectBackoff(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(100)));
-    long session = aliceClient.welcome().session();
+    long session = aliceClient.session().id();
     c.join(client(c, 1, "bob").listener(bob).balance(false));
 
     c.server(0).close();
 
     await(
         () -> "alice resumed: " + alice.lost + " " + alice.rounds, () -> !alice.resumed.isEmpty());
-    assertThat(alice.resumed.get(0).session()).as("the same session").isEqualTo(session);
+    assertThat(alice.resumed.get(0).session().id()).as("the same session").isEqualTo(session);
     assertThat(aliceClient.serverAddress()).isEqualTo("127.0.0.1:" + c.port(1));
     aliceClient.send("bob", "resumed over TLS");
     await(() -> "bob hears alice", () -> bob.hasText("resumed over TLS"));
