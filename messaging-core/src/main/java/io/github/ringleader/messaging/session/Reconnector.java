@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * round <i>n</i> after a random delay in [0, min(backoffMax, backoffMin × 2<sup>n−1</sup>)] ("full
  * jitter", so that a dead server's clients do not stampede one survivor). An attempt resumes the
  * session while it can be resumed and joins afresh after the cluster said it ended ({@link
- * SessionEnded}); a full server's redirect is followed once; a refused credential ends it all
- * ({@link GiveUp}); a name still taken (the cluster has not yet noticed the crash) ends the round,
- * since every server would say the same.
+ * SessionEnded}); a server that is full, or busy (one that came up after the client's last
+ * message sends it to an older one), is followed where it redirects, once, or passed over for
+ * the next candidate; a refused credential ends it all ({@link GiveUp}); a name still taken (the
+ * cluster has not yet noticed the crash) ends the round, since every server would say the same.
  */
 public final class Reconnector {
   private static final Logger log = LoggerFactory.getLogger(Reconnector.class);
@@ -307,18 +308,25 @@ public final class Reconnector {
           endRound(nowNanos);
         }
       }
-      default -> {
+      case SERVER_FULL, BUSY -> {
+        // This server's own trouble (no room; or it came up after the client's last message
+        // and cannot replay what it missed, and names one that may): go where it says, once,
+        // else on to the next candidate.
         Candidate there =
             redirectTo == null ? null : known(redirectTo, current.to().host());
-        if (code == ServerEvent.Reason.SERVER_FULL && there != null && !redirected) {
+        if (there != null && !redirected) {
           redirected = true;
-          retryNow(nowNanos, there, current.to() + " is full; following its redirect");
+          retryNow(nowNanos, there, current.to() + " sends the client to " + there);
         } else {
-          // The name is cluster-wide: another server would say the same. After a crash it stays
-          // taken until the cluster notices the crash; try again next round.
           failures.add(current.to() + ": " + code + " " + reason);
-          endRound(nowNanos);
+          next(nowNanos);
         }
+      }
+      default -> {
+        // The name is cluster-wide (NAME_TAKEN): another server would say the same. After a
+        // crash it stays taken until the cluster notices the crash; try again next round.
+        failures.add(current.to() + ": " + code + " " + reason);
+        endRound(nowNanos);
       }
     }
   }

@@ -367,8 +367,38 @@ class ReconnectorTest {
       assertThat(redirected.to()).isEqualTo(new Candidate("h3", 5003, S3));
       assertThat(redirected.resume()).isTrue();
       r.refused(2 * MS, ServerEvent.Reason.SERVER_FULL, "full too", S2);
-      // not bounced back and forth: every server is full, so the round is over
-      assertThat(r.onTick(2 * MS)).singleElement().isInstanceOf(RoundFailed.class);
+      // not bounced back and forth: on to the next candidate of the round
+      Attempt next = attemptAt(r, 2 * MS);
+      assertThat(next.to()).isEqualTo(new Candidate("h3", 5003, S3));
+    }
+
+    @Test
+    void aServerThatCameUpAfterTheClientsLastMessageIsLeftForTheOlderOneItNames() {
+      // Found by the randomized simulation: the least-loaded server was a restarted one, which
+      // answers a resume with BUSY and a redirect; ending the round there sent the client back
+      // to it every round, forever.
+      Reconnector r = connectedAt(0, 1);
+      r.servers(new ServerEvent.Servers(
+          S1, List.of(info(S2, "h2", 5002, 0, 10), info(S3, "h3", 5003, 5, 10))));
+      r.connectionLost(0, "asked to move", true);
+      assertThat(attemptAt(r, 0).to().server()).isEqualTo(S2);
+      r.refused(MS, ServerEvent.Reason.BUSY, "server2 came up after your last message", S3);
+      Attempt redirected = attemptAt(r, MS);
+      assertThat(redirected.to().server()).isEqualTo(S3);
+      assertThat(redirected.resume()).isTrue();
+    }
+
+    @Test
+    void aBusyOrFullServerWithoutARedirectIsPassedOverForTheNextCandidate() {
+      Reconnector r = connectedAt(0, 1);
+      r.servers(new ServerEvent.Servers(
+          S1, List.of(info(S2, "h2", 5002, 0, 10), info(S3, "h3", 5003, 5, 10))));
+      r.connectionLost(0, "gone", true);
+      attemptAt(r, 0);
+      r.refused(MS, ServerEvent.Reason.BUSY, "too many sign-ins are being checked", null);
+      assertThat(attemptAt(r, MS).to().server()).isEqualTo(S3);
+      r.refused(2 * MS, ServerEvent.Reason.SERVER_FULL, "full", null);
+      assertThat(attemptAt(r, 2 * MS).to()).isEqualTo(AT_S1);
     }
 
     @Test
