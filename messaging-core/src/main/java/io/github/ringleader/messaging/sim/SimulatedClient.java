@@ -241,6 +241,10 @@ public final class SimulatedClient {
       List<ClientRequest.Send> unconfirmed = session.detach();
       target.onConnectionLost(reason, List.copyOf(unconfirmed));
       reconnector.connectionLost(now, reason, session.canResume());
+    } else if (!welcomedOnce) {
+      // The first join lost its connection: that is the user's business (MessagingClient.connect
+      // throws), not the policy's, which starts once joined.
+      session.onDisconnected();
     } else if (!gone.answered) {
       gone.answered = true;
       reconnector.attemptFailed(now, reason);
