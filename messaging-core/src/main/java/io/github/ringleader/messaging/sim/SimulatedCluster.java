@@ -195,11 +195,51 @@ public final class SimulatedCluster {
    */
   public void resume(SimulatedClient client, String serverId) {
     MessagingNode server = node(serverId);
+    client.resumeOn(server);
+    track(client, server.id());
+  }
+
+  /**
+   * Connects a new client to server {@code serverId} and sends its hello as {@code name}; once
+   * welcomed, the client fails over by itself as the TCP client does, running the same policy
+   * ({@link io.github.ringleader.messaging.session.Reconnector}) in virtual time with {@code
+   * timings} and a {@code Random} seeded with {@code seed}. Its addresses (tried after the servers
+   * it has heard of) are those of the servers running now.
+   */
+  public SimulatedClient connectWithFailover(
+      String name,
+      String serverId,
+      io.github.ringleader.messaging.session.ClientSession.@Nullable Listener listener,
+      io.github.ringleader.messaging.session.Reconnector.Timings timings,
+      long seed) {
+    MessagingNode server = node(serverId);
+    List<io.github.ringleader.messaging.session.Reconnector.Candidate> seeds = new ArrayList<>();
+    for (Running r : running.values()) {
+      seeds.add(SimulatedClient.addressOf(r.node));
+    }
+    io.github.ringleader.messaging.session.Reconnector policy =
+        new io.github.ringleader.messaging.session.Reconnector(
+            timings, seeds, new java.util.Random(seed));
+    SimulatedClient client =
+        new SimulatedClient(scheduler, server, clientLatency, listener, this, policy);
+    clients.computeIfAbsent(server.id(), k -> new ArrayList<>()).add(client);
+    client.session().hello(name);
+    return client;
+  }
+
+  /** The node running as {@code id}, or null. */
+  @Nullable
+  MessagingNode runningNode(NodeId id) {
+    Running node = running.get(id);
+    return node == null ? null : node.node;
+  }
+
+  /** {@code client} is now connected to {@code server}: it is dropped when that server goes. */
+  void track(SimulatedClient client, NodeId server) {
     for (List<SimulatedClient> list : clients.values()) {
       list.remove(client);
     }
-    client.resumeOn(server);
-    clients.computeIfAbsent(server.id(), k -> new ArrayList<>()).add(client);
+    clients.computeIfAbsent(server, k -> new ArrayList<>()).add(client);
   }
 
   /** The one-way latency of client links made from now on (default 1 ms). */

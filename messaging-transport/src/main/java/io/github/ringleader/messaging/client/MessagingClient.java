@@ -3,7 +3,6 @@ package io.github.ringleader.messaging.client;
 import static io.github.ringleader.messaging.client.ServerProbe.closeQuietly;
 import static io.github.ringleader.messaging.client.ServerProbe.describe;
 import static io.github.ringleader.messaging.client.ServerProbe.human;
-import static io.github.ringleader.messaging.client.ServerProbe.reach;
 import static io.github.ringleader.messaging.client.ServerProbe.readEvent;
 import static io.github.ringleader.messaging.client.ServerProbe.why;
 
@@ -15,6 +14,7 @@ import io.github.ringleader.messaging.routing.ClientNames;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.Credential;
+import io.github.ringleader.messaging.session.Reconnector;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -26,18 +26,15 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -147,6 +144,16 @@ public final class MessagingClient implements AutoCloseable {
   /** Pings and reconnects; one daemon thread, made when the client first joins with failover. */
   private final ScheduledExecutorService timer;
 
+  /**
+   * The failover policy (null without failover): the reader feeds it what it hears, the timer
+   * thread ticks it and acts on its decisions. Guarded by sessionLock.
+   */
+  private final @Nullable Reconnector reconnector;
+  /** The timer's next tick of the policy; guarded by sessionLock. */
+  private @Nullable ScheduledFuture<?> nextTick;
+  /** When the connection was last lost, for the log. */
+  private volatile long lostAtNanos;
+
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile @Nullable Connection connection;
   private volatile ServerEvent.Servers servers;
@@ -179,6 +186,22 @@ public final class MessagingClient implements AutoCloseable {
     });
     executor.setRemoveOnCancelPolicy(true);
     this.timer = executor;
+    this.reconnector = settings.failover ? newReconnector(settings) : null;
+  }
+
+  private static Reconnector newReconnector(Settings settings) {
+    List<Reconnector.Candidate> seeds = new ArrayList<>();
+    for (InetSocketAddress address : settings.addresses) {
+      seeds.add(new Reconnector.Candidate(address.getHostString(), address.getPort(), null));
+    }
+    Reconnector.Timings timings = new Reconnector.Timings(
+        settings.pingInterval,
+        settings.pingTimeout,
+        settings.backoffMin,
+        settings.backoffMax,
+        settings.timeout,
+        settings.resumeTimeout);
+    return new Reconnector(timings, seeds, new java.util.Random());
   }
 
   /**
@@ -883,6 +906,11 @@ public final class MessagingClient implements AutoCloseable {
   private void shutDown() {
     closing = true;
     timer.shutdownNow();
+    synchronized (sessionLock) {
+      if (reconnector != null) {
+        reconnector.close();
+      }
+    }
     CredentialSource credential = settings.credential;
     if (credential != null) {
       credential.clear().run(); // no more joins nor resumes: the kept secret goes
@@ -949,32 +977,109 @@ public final class MessagingClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- failover
 
+  // The policy (Reconnector, in core) decides; this side only feeds it what the connection and
+  // the clock say, and does what it decides, on the timer thread.
+
   private void startPinging() {
-    if (!settings.failover) {
-      return;
-    }
-    long every = settings.pingInterval.toNanos();
-    timer.scheduleWithFixedDelay(this::ping, every, every, TimeUnit.NANOSECONDS);
+    scheduleTick();
   }
 
-  /** Asks for the server list, which also proves the server alive; gives up a silent server. */
-  private void ping() {
+  /** What the reader heard, for the policy (sessionLock held): a sign of life, or a welcome. */
+  private void tellPolicy(Connection from, ServerEvent event) {
+    Reconnector policy = reconnector;
+    if (policy == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    policy.heard(now);
+    if ((event instanceof ServerEvent.Welcome || event instanceof ServerEvent.Resumed)
+        && session.state() == ClientSession.State.JOINED
+        && welcome != null) {
+      NodeId server = Objects.requireNonNull(welcome).server();
+      policy.connected(
+          now,
+          server,
+          new Reconnector.Candidate(from.address.getHostString(), from.address.getPort(), server));
+      scheduleTick();
+    }
+  }
+
+  /** Has the timer tick the policy when it next has something to do. */
+  private void scheduleTick() {
+    Reconnector policy = reconnector;
+    if (policy == null || closing) {
+      return;
+    }
+    synchronized (sessionLock) {
+      long deadline = policy.nextDeadlineNanos();
+      ScheduledFuture<?> before = nextTick;
+      if (before != null) {
+        before.cancel(false);
+        nextTick = null;
+      }
+      if (deadline == Long.MAX_VALUE) {
+        return;
+      }
+      long delay = deadline == Long.MIN_VALUE ? 0 : Math.max(0, deadline - System.nanoTime());
+      try {
+        nextTick = timer.schedule(this::tick, delay, TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        log.debug("{}: closed; no more pings nor reconnects", name);
+      }
+    }
+  }
+
+  /** On the timer thread: does what the policy says is due, then waits for its next deadline. */
+  private void tick() {
+    Reconnector policy = Objects.requireNonNull(reconnector);
+    while (!closing) {
+      List<Reconnector.Action> actions;
+      synchronized (sessionLock) {
+        actions = policy.onTick(System.nanoTime());
+      }
+      if (actions.isEmpty()) {
+        break;
+      }
+      for (Reconnector.Action action : actions) {
+        if (closing) {
+          return;
+        }
+        act(action);
+      }
+    }
+    scheduleTick();
+  }
+
+  private void act(Reconnector.Action action) {
     Connection current = connection;
-    if (current == null || !current.welcomed || current.ended.getCount() == 0) {
-      return;
-    }
-    long silent = System.nanoTime() - current.lastHeardNanos;
-    if (silent > settings.pingTimeout.toNanos()) {
-      current.lostBecause("no answer from " + serverName(current) + " for "
-          + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
-      current.abort();
-      return;
-    }
-    try {
-      request(ClientSession::listServers);
-    } catch (IOException e) {
-      current.lostBecause("writing to " + serverName(current) + " failed: " + why(e));
-      current.abort();
+    if (action instanceof Reconnector.SendPing) {
+      if (current == null || !current.welcomed || current.ended.getCount() == 0) {
+        return;
+      }
+      try {
+        request(ClientSession::listServers); // the answer proves the server alive
+      } catch (IOException e) {
+        current.lostBecause("writing to " + serverName(current) + " failed: " + why(e));
+        current.abort();
+      }
+    } else if (action instanceof Reconnector.DropServer drop) {
+      if (current != null) {
+        current.lostBecause(drop.reason());
+        current.abort(); // the reader ends, and reports the loss
+      }
+    } else if (action instanceof Reconnector.Attempt attempt) {
+      attempt(attempt);
+    } else if (action instanceof Reconnector.AbandonAttempt abandon) {
+      // Attempts here block until answered or timed out, and report it; nothing is left over.
+      log.debug("{}: gave up the attempt at {}: {}", name, abandon.to(), abandon.reason());
+    } else if (action instanceof Reconnector.SessionEnded ended) {
+      sessionEnded(ended.reason());
+    } else if (action instanceof Reconnector.RoundFailed failed) {
+      log.debug("{}: reconnect round {} failed: {}", name, failed.round(), failed.failures());
+      call(() ->
+          connections.onReconnecting(failed.round(), failed.failures(), failed.nextRoundWithin()));
+    } else if (action instanceof Reconnector.GiveUp giveUp) {
+      giveUp(giveUp.reason());
     }
   }
 
@@ -1007,100 +1112,61 @@ public final class MessagingClient implements AutoCloseable {
     log.debug("{}: lost the connection to {} ({}); reconnecting", name, lost, reason);
     List<SentMessage> unanswered = SendOutcomes.sent(unconfirmed);
     call(() -> connections.onConnectionLost(reason, unanswered));
+    long lostAt = System.nanoTime();
+    lostAtNanos = lostAt;
     // Reconnecting starts once the listener has heard of the loss: what it sends then is kept.
-    call(() -> scheduleReconnect(lost, ended.address, 0, System.nanoTime()));
-  }
-
-  private void scheduleReconnect(NodeId lost, InetSocketAddress lostAt, int round, long since) {
-    long ceiling = Math.min(
-        settings.backoffMax.toNanos(), settings.backoffMin.toNanos() << Math.min(round, 20));
-    // "Full jitter": anywhere from nothing to the ceiling, so clients spread out.
-    long delay = round == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
-    try {
-      timer.schedule(() -> reconnect(lost, lostAt, round, since), delay, TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      log.debug("{}: closed while reconnecting", name);
-    }
-  }
-
-  private void reconnect(NodeId lost, InetSocketAddress lostAt, int round, long since) {
-    if (closing) {
-      return;
-    }
-    List<String> failures = new ArrayList<>();
-    for (InetSocketAddress candidate : candidates(lost, lostAt)) {
-      if (closing) {
-        return;
-      }
-      boolean resume;
+    call(() -> {
       synchronized (sessionLock) {
-        if (session.state() != ClientSession.State.NEW) {
-          session.detach(); // an earlier attempt that timed out or was turned away
-        }
-        resume = session.canResume();
+        Reconnector policy = Objects.requireNonNull(reconnector);
+        policy.servers(servers);
+        policy.connectionLost(lostAt, reason, session.canResume());
       }
-      // The cluster answers a resume once it has let go of the lost server, which after a crash
-      // takes its failure detection time: a resume may wait longer than a join.
-      long deadline =
-          System.nanoTime() + (resume ? settings.resumeTimeout : settings.timeout).toNanos();
-      try {
-        Probe probe = probe(candidate, settings, deadline);
-        ServerEvent.Welcome welcomed;
-        try {
-          welcomed = join(probe, deadline, resume);
-        } catch (JoinRefusedException e) {
-          if (resume && e.code() == ServerEvent.Reason.SESSION_ENDED) {
-            sessionEnded(e.reason());
-            probe = probe(candidate, settings, deadline);
-            resume = false;
-            welcomed = join(probe, deadline, false);
-          } else {
-            InetSocketAddress redirect = redirectOf(e, probe);
-            if (redirect == null) {
-              throw e;
-            }
-            welcomed = join(probe(redirect, settings, deadline), deadline, resume);
-          }
-        }
-        log.debug(
-            "{}: reconnected to {} after {} ms",
-            name,
-            welcomed.server(),
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
-        return;
-      } catch (JoinRefusedException e) {
-        if (e.code() == ServerEvent.Reason.NOT_AUTHENTICATED
-            || e.code() == ServerEvent.Reason.NOT_AUTHORIZED) {
-          // The credential is no longer good (a changed password, a removed user): trying again
-          // would only be refused again, and count as guessing. The client ends.
-          log.warn(
-              "{}: the cluster no longer accepts this client's credential ({}); giving up",
-              name,
-              e.reason());
-          synchronized (sessionLock) {
-            closeReason = "the cluster no longer accepts this client's credential: " + e.reason();
-          }
-          shutDown();
-          return;
-        }
-        // The name is cluster-wide: another server would say the same. After a crash it stays
-        // taken until the cluster notices the crash; try again next round.
-        failures.add(describe(candidate) + ": " + why(e));
-        break;
-      } catch (IOException e) {
-        failures.add(describe(candidate) + ": " + why(e));
+      scheduleTick();
+    });
+  }
+
+  /** Connects to the attempt's server, resumes or joins there, and tells the policy how it went. */
+  private void attempt(Reconnector.Attempt attempt) {
+    Reconnector policy = Objects.requireNonNull(reconnector);
+    InetSocketAddress candidate =
+        InetSocketAddress.createUnresolved(attempt.to().host(), attempt.to().port());
+    boolean resume;
+    synchronized (sessionLock) {
+      if (session.state() != ClientSession.State.NEW) {
+        session.detach(); // an earlier attempt that timed out or was turned away
+      }
+      resume = attempt.resume() && session.canResume();
+    }
+    try {
+      Probe probe = probe(candidate, settings, attempt.deadlineNanos());
+      synchronized (sessionLock) {
+        policy.servers(probe.servers()); // a redirect names a server of this list
+      }
+      ServerEvent.Welcome welcomed = join(probe, attempt.deadlineNanos(), resume);
+      // The reader has told the policy of the welcome already.
+      log.debug(
+          "{}: reconnected to {} after {} ms",
+          name,
+          welcomed.server(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lostAtNanos));
+    } catch (JoinRefusedException e) {
+      synchronized (sessionLock) {
+        policy.refused(System.nanoTime(), e.code(), e.reason(), e.redirect());
+      }
+    } catch (IOException e) {
+      synchronized (sessionLock) {
+        policy.attemptFailed(System.nanoTime(), why(e));
       }
     }
-    if (closing) {
-      return;
+  }
+
+  /** The cluster no longer accepts this client's credential: the client ends. */
+  private void giveUp(String why) {
+    log.warn("{}: {}; giving up", name, why);
+    synchronized (sessionLock) {
+      closeReason = why; // the connection listener hears it in onClosed, last
     }
-    int next = round + 1;
-    String why = String.join("; ", failures);
-    log.debug("{}: reconnect round {} failed: {}", name, next, why);
-    long wait = Math.min(
-        settings.backoffMax.toNanos(), settings.backoffMin.toNanos() << Math.min(next, 20));
-    call(() -> connections.onReconnecting(next, why, Duration.ofNanos(wait)));
-    scheduleReconnect(lost, lostAt, next, since);
+    shutDown();
   }
 
   /** The session cannot be resumed: its unanswered messages are given up, and the user told. */
@@ -1115,24 +1181,6 @@ public final class MessagingClient implements AutoCloseable {
     }
   }
 
-  /**
-   * Where to try, in order: the other servers of the latest list, least loaded first; the lost
-   * server; the addresses the client was built with.
-   */
-  private List<InetSocketAddress> candidates(NodeId lost, InetSocketAddress lostAt) {
-    ServerEvent.Servers known = servers;
-    Set<InetSocketAddress> order = new LinkedHashSet<>();
-    known.servers().stream()
-        .filter(s -> s.port() > 0 && !s.id().equals(lost))
-        .sorted(Comparator.comparing((ServerEvent.ServerInfo s) -> !s.hasRoom())
-            .thenComparingDouble(ServerEvent.ServerInfo::load)
-            .thenComparing(ServerEvent.ServerInfo::id))
-        .forEach(s -> order.add(reach(s, lostAt.getHostString())));
-    order.add(lostAt);
-    order.addAll(settings.addresses);
-    return new ArrayList<>(order);
-  }
-
   // ---------------------------------------------------------------- connections
 
   /** One TCP connection to one server, with its reader thread. */
@@ -1143,7 +1191,6 @@ public final class MessagingClient implements AutoCloseable {
     final Thread reader;
     final CountDownLatch ended = new CountDownLatch(1);
     volatile boolean welcomed;
-    volatile long lastHeardNanos = System.nanoTime();
     volatile @Nullable String lostReason;
 
     Connection(Probe probe) throws IOException {
@@ -1191,7 +1238,6 @@ public final class MessagingClient implements AutoCloseable {
         DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 64 * 1024));
         while (true) {
           ServerEvent event = readEvent(in);
-          lastHeardNanos = System.nanoTime();
           boolean over;
           boolean queued;
           synchronized (sessionLock) {
@@ -1199,6 +1245,7 @@ public final class MessagingClient implements AutoCloseable {
               break; // replaced: a late frame of an abandoned join
             }
             session.onEvent(event);
+            tellPolicy(this, event);
             over = session.state() == ClientSession.State.CLOSED;
             queued = !toWrite.isEmpty();
           }
