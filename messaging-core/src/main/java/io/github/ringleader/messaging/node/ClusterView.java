@@ -1,7 +1,5 @@
 package io.github.ringleader.messaging.node;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.Placement;
 import java.util.List;
 import java.util.Optional;

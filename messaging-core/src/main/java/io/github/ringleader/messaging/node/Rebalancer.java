@@ -1,8 +1,6 @@
 package io.github.ringleader.messaging.node;
 
 import io.github.ringleader.messaging.loop.Ticking;
-import io.github.ringleader.messaging.membership.MemberInfo;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.Placement;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;

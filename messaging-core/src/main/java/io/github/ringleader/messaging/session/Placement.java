@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.session;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.sim;
 
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;

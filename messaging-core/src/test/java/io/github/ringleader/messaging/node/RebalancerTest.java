@@ -3,8 +3,6 @@ package io.github.ringleader.messaging.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.loop.Ticking;
-import io.github.ringleader.messaging.membership.MemberInfo;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -3,7 +3,6 @@ package io.github.ringleader.messaging.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.loop.Ticking;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.github.ringleader.messaging.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.Reconnector.AbandonAttempt;
 import io.github.ringleader.messaging.session.Reconnector.Action;
 import io.github.ringleader.messaging.session.Reconnector.Attempt;

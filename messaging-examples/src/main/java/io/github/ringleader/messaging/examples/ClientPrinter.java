@@ -7,7 +7,7 @@ import io.github.ringleader.messaging.client.SendFailedException;
 import io.github.ringleader.messaging.client.SentMessage;
 import io.github.ringleader.messaging.client.SessionInfo;
 import io.github.ringleader.messaging.examples.ClientConsole.Kind;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.time.Duration;
 import java.util.Collections;

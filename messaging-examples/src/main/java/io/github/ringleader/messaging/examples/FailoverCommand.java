@@ -6,7 +6,7 @@ import io.github.ringleader.messaging.client.SentMessage;
 import io.github.ringleader.messaging.client.SessionInfo;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import io.github.ringleader.messaging.client.SendFailedException;
 import io.github.ringleader.messaging.client.SendResult;
 import io.github.ringleader.messaging.examples.BenchCommand.LatencyRecorder;
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;

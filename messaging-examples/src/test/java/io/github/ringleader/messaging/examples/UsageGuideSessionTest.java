@@ -6,7 +6,7 @@ import io.github.ringleader.messaging.client.MessageListener;
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

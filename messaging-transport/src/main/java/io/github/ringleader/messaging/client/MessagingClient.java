@@ -7,15 +7,15 @@ import static io.github.ringleader.messaging.client.ServerProbe.readEvent;
 import static io.github.ringleader.messaging.client.ServerProbe.why;
 
 import io.github.ringleader.messaging.client.ServerProbe.Probe;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.CodecException;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.routing.ClientNames;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.Reconnector;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.client.SentMessage;
 import io.github.ringleader.messaging.client.SessionInfo;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import java.net.InetAddress;

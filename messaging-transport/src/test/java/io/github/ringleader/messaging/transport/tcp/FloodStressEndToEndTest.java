@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.client.ReceivedMessage;
-import io.github.ringleader.messaging.membership.MemberInfo;
+import io.github.ringleader.messaging.node.MemberInfo;
 import io.github.ringleader.messaging.node.NodeListener;
 import java.time.Duration;
 import java.util.ArrayList;

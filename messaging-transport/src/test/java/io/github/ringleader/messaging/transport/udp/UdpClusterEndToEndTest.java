@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.node.DuplicateNodeIdException;
 import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import java.io.IOException;

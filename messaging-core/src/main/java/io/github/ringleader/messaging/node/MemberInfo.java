@@ -1,6 +1,5 @@
-package io.github.ringleader.messaging.membership;
+package io.github.ringleader.messaging.node;
 
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.Placement;
 
 /**
