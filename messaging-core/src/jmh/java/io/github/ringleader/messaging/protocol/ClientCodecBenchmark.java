@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.protocol;
 
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,5 +1,7 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.node.NodeId;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

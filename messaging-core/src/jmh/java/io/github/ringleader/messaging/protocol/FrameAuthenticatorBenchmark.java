@@ -1,5 +1,8 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.node.NodeId;
+import io.github.ringleader.messaging.transport.ClusterKey;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

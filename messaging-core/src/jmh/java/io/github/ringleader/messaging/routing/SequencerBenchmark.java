@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterCodecBenchmark;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.election;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
-import io.github.ringleader.messaging.protocol.NodeId;
 
 /** Where the election puts the messages it sends; the node wraps them in envelopes. */
 public interface ElectionOutbox {

@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.membership;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import java.util.Collection;
 
 /** The read-only part of the membership that the election ring is built from. */

@@ -1,7 +1,8 @@
 package io.github.ringleader.messaging.membership;
 
+import io.github.ringleader.messaging.node.MemberInfo;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.Heartbeat;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;

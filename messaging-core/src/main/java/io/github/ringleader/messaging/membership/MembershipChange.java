@@ -1,5 +1,7 @@
 package io.github.ringleader.messaging.membership;
 
+import io.github.ringleader.messaging.node.MemberInfo;
+
 /**
  * A change in the set of live members, as the membership state machine reports it.
  *

@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.metrics;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
+import io.github.ringleader.messaging.node.MemberInfo;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.util.Collections;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.metrics;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.MemberInfo;
+import io.github.ringleader.messaging.node.NodeId;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;

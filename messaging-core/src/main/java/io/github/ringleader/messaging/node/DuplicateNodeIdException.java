@@ -1,7 +1,5 @@
 package io.github.ringleader.messaging.node;
 
-import io.github.ringleader.messaging.protocol.NodeId;
-
 /** A node refused to start because a running server of its cluster already has its id. */
 public final class DuplicateNodeIdException extends Exception {
   private static final long serialVersionUID = 1L;

@@ -1,7 +1,5 @@
 package io.github.ringleader.messaging.node;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
-import io.github.ringleader.messaging.protocol.NodeId;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,9 +1,7 @@
 package io.github.ringleader.messaging.node;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
 import io.github.ringleader.messaging.metrics.RateWindow;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.routing.Router;
 import io.github.ringleader.messaging.routing.RoutingCounters;
 import io.github.ringleader.messaging.routing.Sequencer;

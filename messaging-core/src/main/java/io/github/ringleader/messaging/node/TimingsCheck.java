@@ -2,7 +2,6 @@ package io.github.ringleader.messaging.node;
 
 import io.github.ringleader.messaging.membership.Membership;
 import io.github.ringleader.messaging.protocol.Heartbeat;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,8 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.transport.AuthFailure;
+import io.github.ringleader.messaging.transport.CodecException;
+
 /**
  * A frame refused by {@link FrameAuthenticator}: plain where a sealed one was required, failing
  * its authentication tag (or naming a key the receiver lacks), or replayed.

@@ -1,5 +1,7 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.transport.CodecException;
+
 /**
  * The bounds of numbers that arrive from peers and clients, checked where they enter (the message
  * constructors, and so the codecs, which report a value out of range as {@link

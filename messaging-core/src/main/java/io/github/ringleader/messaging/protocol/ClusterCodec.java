@@ -1,14 +1,15 @@
 package io.github.ringleader.messaging.protocol;
 
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.BAD_MAGIC;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.INVALID_FIELD;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.INVALID_ID;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.LENGTH_MISMATCH;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.OVERSIZED;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.TRUNCATED;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNKNOWN_TYPE;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNSUPPORTED_VERSION;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.BAD_MAGIC;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.INVALID_FIELD;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.INVALID_ID;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.LENGTH_MISMATCH;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.OVERSIZED;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.TRUNCATED;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.UNKNOWN_TYPE;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.UNSUPPORTED_VERSION;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.StreamEntry.Carried;
 import io.github.ringleader.messaging.protocol.StreamEntry.Chat;
 import io.github.ringleader.messaging.protocol.StreamEntry.ChatRejected;
@@ -21,6 +22,8 @@ import io.github.ringleader.messaging.protocol.StreamEntry.Resumed;
 import io.github.ringleader.messaging.protocol.StreamEntry.Session;
 import io.github.ringleader.messaging.protocol.SyncReply.SequencedEntry;
 import io.github.ringleader.messaging.routing.ClientNames;
+import io.github.ringleader.messaging.session.ResumeToken;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;

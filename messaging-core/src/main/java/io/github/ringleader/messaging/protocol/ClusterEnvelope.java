@@ -1,5 +1,7 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.node.NodeId;
+
 /**
  * A cluster message with what every message carries: the cluster it belongs to, the sender and
  * the sender's incarnation.

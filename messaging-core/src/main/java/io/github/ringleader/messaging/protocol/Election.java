@@ -1,5 +1,7 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.node.NodeId;
+
 /**
  * The LCR election token, sent to the sender's successor on the ring and acknowledged with an
  * {@link ElectionAck}.

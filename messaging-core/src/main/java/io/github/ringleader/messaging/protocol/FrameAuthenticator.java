@@ -1,11 +1,14 @@
 package io.github.ringleader.messaging.protocol;
 
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.BAD_MAGIC;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.INVALID_FIELD;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.LENGTH_MISMATCH;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.TRUNCATED;
-import static io.github.ringleader.messaging.protocol.CodecException.Reason.UNSUPPORTED_VERSION;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.BAD_MAGIC;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.INVALID_FIELD;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.LENGTH_MISMATCH;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.TRUNCATED;
+import static io.github.ringleader.messaging.transport.CodecException.Reason.UNSUPPORTED_VERSION;
 
+import io.github.ringleader.messaging.transport.AuthFailure;
+import io.github.ringleader.messaging.transport.ClusterKey;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;

@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.transport.ClusterKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

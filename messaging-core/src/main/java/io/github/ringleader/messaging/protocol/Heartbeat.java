@@ -1,5 +1,6 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.node.NodeId;
 import org.jspecify.annotations.Nullable;
 
 /**

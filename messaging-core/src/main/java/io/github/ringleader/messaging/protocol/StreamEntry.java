@@ -1,6 +1,8 @@
 package io.github.ringleader.messaging.protocol;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.routing.ClientNames;
+import io.github.ringleader.messaging.session.ResumeToken;
 
 /**
  * One entry of the cluster's sequenced stream (see {@link Sequenced}): a client request as the

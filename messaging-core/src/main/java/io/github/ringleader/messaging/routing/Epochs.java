@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.routing;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 
 /**
  * Stream epochs. A leader starts a new epoch at each flush: when it wins an election and at every

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.Forward;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.StreamEntry;
 import java.util.ArrayDeque;
 import java.util.Iterator;

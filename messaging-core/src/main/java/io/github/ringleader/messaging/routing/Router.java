@@ -1,8 +1,7 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.Forward;
-import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
@@ -11,6 +10,7 @@ import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ResumeToken;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -241,7 +241,7 @@ public final class Router implements StreamReplica.Sink {
       @Nullable NodeId currentLeader,
       boolean isLeader,
       long term,
-      Collection<io.github.ringleader.messaging.membership.MemberInfo> liveMembers,
+      Collection<io.github.ringleader.messaging.node.MemberInfo> liveMembers,
       long nowNanos) {
     boolean leaderChanged = currentLeader == null ? leader != null : !currentLeader.equals(leader);
     leader = currentLeader;
@@ -256,7 +256,7 @@ public final class Router implements StreamReplica.Sink {
     // Members by id and incarnation: a restarted server is a new life with an empty stream,
     // which must be brought in by a flush like any newcomer.
     Map<NodeId, Long> lives = new java.util.TreeMap<>();
-    for (io.github.ringleader.messaging.membership.MemberInfo member : liveMembers) {
+    for (io.github.ringleader.messaging.node.MemberInfo member : liveMembers) {
       lives.put(member.id(), member.incarnation());
     }
     lives.put(self, -1L);

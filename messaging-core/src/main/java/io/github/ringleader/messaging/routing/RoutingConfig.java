@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.routing;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import java.util.Objects;
 
 /**

@@ -1,13 +1,13 @@
 package io.github.ringleader.messaging.routing;
 
-import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.protocol.ResumeToken;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
 import io.github.ringleader.messaging.protocol.StreamState;
 import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
+import io.github.ringleader.messaging.session.ResumeToken;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

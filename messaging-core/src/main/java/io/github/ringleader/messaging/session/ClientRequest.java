@@ -1,6 +1,5 @@
 package io.github.ringleader.messaging.session;
 
-import io.github.ringleader.messaging.protocol.ResumeToken;
 import org.jspecify.annotations.Nullable;
 
 /** What a client asks of its server. */

@@ -1,6 +1,5 @@
 package io.github.ringleader.messaging.session;
 
-import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Utf8;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,7 +1,6 @@
 package io.github.ringleader.messaging.session;
 
-import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.protocol.ResumeToken;
+import io.github.ringleader.messaging.node.NodeId;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 

@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.sim;
 
 import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.time.Duration;
 import java.util.ArrayList;

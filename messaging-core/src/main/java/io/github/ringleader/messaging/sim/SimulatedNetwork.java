@@ -1,14 +1,14 @@
 package io.github.ringleader.messaging.sim;
 
-import io.github.ringleader.messaging.protocol.AuthFailure;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.AuthenticationException;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.ClusterKey;
-import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.protocol.FrameAuthenticator;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.transport.AuthFailure;
+import io.github.ringleader.messaging.transport.ClusterKey;
 import io.github.ringleader.messaging.transport.ClusterTransport;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.transport;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.io.IOException;
 
 /**

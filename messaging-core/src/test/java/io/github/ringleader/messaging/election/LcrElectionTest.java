@@ -3,12 +3,12 @@ package io.github.ringleader.messaging.election;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.membership.MemberView;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
 import io.github.ringleader.messaging.protocol.Election;
 import io.github.ringleader.messaging.protocol.ElectionAck;
 import io.github.ringleader.messaging.protocol.Heartbeat;
 import io.github.ringleader.messaging.protocol.LeaderAnnouncement;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import io.github.ringleader.messaging.membership.Membership.HeartbeatResult;
 import io.github.ringleader.messaging.membership.MembershipChange.Kind;
+import io.github.ringleader.messaging.node.MemberInfo;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.Heartbeat;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

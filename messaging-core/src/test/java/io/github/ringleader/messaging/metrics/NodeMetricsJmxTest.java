@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.sim.LinkConditions;
 import io.github.ringleader.messaging.sim.SimulatedCluster;
 import java.lang.management.ManagementFactory;

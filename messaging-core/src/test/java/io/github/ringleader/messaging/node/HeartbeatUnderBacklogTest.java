@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ringleader.messaging.loop.ThreadEventLoop;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.Heartbeat;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.time.Duration;
 import java.util.List;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.github.ringleader.messaging.protocol.IdChars;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.sim.SimulatedNetwork;
 import io.github.ringleader.messaging.sim.VirtualTimeScheduler;
 import java.time.Duration;

@@ -2,8 +2,6 @@ package io.github.ringleader.messaging.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,6 @@ package io.github.ringleader.messaging.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.protocol.Heartbeat;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -3,10 +3,13 @@ package io.github.ringleader.messaging.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.Credential;
+import io.github.ringleader.messaging.session.ResumeToken;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.session.ServerEvent.Reason;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

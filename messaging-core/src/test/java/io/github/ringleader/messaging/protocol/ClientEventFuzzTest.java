@@ -2,6 +2,7 @@ package io.github.ringleader.messaging.protocol;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.MethodSource;
 

@@ -6,6 +6,7 @@ import static io.github.ringleader.messaging.protocol.FuzzChecks.padded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.protocol.FuzzChecks.Outcome;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.function.Function;

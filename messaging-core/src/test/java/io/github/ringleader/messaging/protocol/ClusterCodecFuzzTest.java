@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.ringleader.messaging.protocol.FuzzChecks.Outcome;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,9 @@ package io.github.ringleader.messaging.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.protocol.CodecException.Reason;
+import io.github.ringleader.messaging.node.NodeId;
+import io.github.ringleader.messaging.transport.CodecException;
+import io.github.ringleader.messaging.transport.CodecException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.ringleader.messaging.protocol.FuzzChecks.Outcome;
+import io.github.ringleader.messaging.transport.AuthFailure;
+import io.github.ringleader.messaging.transport.ClusterKey;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;

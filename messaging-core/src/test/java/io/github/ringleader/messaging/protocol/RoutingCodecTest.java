@@ -4,8 +4,8 @@ import static io.github.ringleader.messaging.protocol.ClusterCodecTest.assertRej
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterCodecTest.RawFrame;
-import io.github.ringleader.messaging.protocol.CodecException.Reason;
 import io.github.ringleader.messaging.protocol.StreamEntry.Carried;
 import io.github.ringleader.messaging.protocol.StreamEntry.Chat;
 import io.github.ringleader.messaging.protocol.StreamEntry.ChatRejected;
@@ -17,6 +17,9 @@ import io.github.ringleader.messaging.protocol.StreamEntry.Left;
 import io.github.ringleader.messaging.protocol.StreamEntry.Resumed;
 import io.github.ringleader.messaging.protocol.StreamEntry.Session;
 import io.github.ringleader.messaging.protocol.SyncReply.SequencedEntry;
+import io.github.ringleader.messaging.session.ResumeToken;
+import io.github.ringleader.messaging.transport.CodecException;
+import io.github.ringleader.messaging.transport.CodecException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

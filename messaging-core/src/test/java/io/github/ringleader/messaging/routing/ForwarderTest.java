@@ -2,8 +2,8 @@ package io.github.ringleader.messaging.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.Forward;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.StreamEntry;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.routing;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamEntry;
 import java.util.ArrayList;

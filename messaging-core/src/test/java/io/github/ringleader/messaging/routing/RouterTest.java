@@ -2,11 +2,10 @@ package io.github.ringleader.messaging.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
+import io.github.ringleader.messaging.node.MemberInfo;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterMessage;
 import io.github.ringleader.messaging.protocol.Forward;
-import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
@@ -22,6 +21,7 @@ import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncRequest;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
+import io.github.ringleader.messaging.session.ResumeToken;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.session.ServerEvent.Reason;
 import io.github.ringleader.messaging.session.WithoutPositions;

@@ -2,8 +2,7 @@ package io.github.ringleader.messaging.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.protocol.NodeId;
-import io.github.ringleader.messaging.protocol.ResumeToken;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;
@@ -19,6 +18,7 @@ import io.github.ringleader.messaging.protocol.StreamState;
 import io.github.ringleader.messaging.protocol.SyncReply;
 import io.github.ringleader.messaging.protocol.SyncReply.SequencedEntry;
 import io.github.ringleader.messaging.protocol.SyncRequest;
+import io.github.ringleader.messaging.session.ResumeToken;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package io.github.ringleader.messaging.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.protocol.StreamEntry;

@@ -3,7 +3,7 @@ package io.github.ringleader.messaging.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ClientSession.State;
 import io.github.ringleader.messaging.session.ServerEvent.Reason;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

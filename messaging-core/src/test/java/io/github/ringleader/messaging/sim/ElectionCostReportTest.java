@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

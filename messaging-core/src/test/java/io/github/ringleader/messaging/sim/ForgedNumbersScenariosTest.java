@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.Bounds;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
@@ -12,7 +13,6 @@ import io.github.ringleader.messaging.protocol.ElectionAck;
 import io.github.ringleader.messaging.protocol.Forward;
 import io.github.ringleader.messaging.protocol.Heartbeat;
 import io.github.ringleader.messaging.protocol.LeaderAnnouncement;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.StreamEntry;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;

@@ -3,8 +3,8 @@ package io.github.ringleader.messaging.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeListener;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,10 +3,10 @@ package io.github.ringleader.messaging.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.ResumeToken;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
+import io.github.ringleader.messaging.session.ResumeToken;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.time.Duration;
 import java.util.List;
@@ -284,8 +284,8 @@ class SessionResumeScenariosTest {
   }
 
   private int clientsOf(String server) {
-    io.github.ringleader.messaging.protocol.NodeId id =
-        io.github.ringleader.messaging.protocol.NodeId.of(server);
+    io.github.ringleader.messaging.node.NodeId id =
+        io.github.ringleader.messaging.node.NodeId.of(server);
     return cluster.node(server).view().member(id).orElseThrow().clients();
   }
 

@@ -3,9 +3,9 @@ package io.github.ringleader.messaging.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.Heartbeat;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.sim.SimulatedNetwork.Counts;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;

@@ -3,8 +3,8 @@ package io.github.ringleader.messaging.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.node.DuplicateNodeIdException;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;

@@ -1,7 +1,7 @@
 package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.examples.ClientConsole.Kind;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;

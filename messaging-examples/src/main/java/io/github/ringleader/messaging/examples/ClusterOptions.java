@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.ClusterKey;
+import io.github.ringleader.messaging.transport.ClusterKey;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,11 +2,11 @@ package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.loop.ThreadEventLoop;
-import io.github.ringleader.messaging.membership.MemberInfo;
+import io.github.ringleader.messaging.node.MemberInfo;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeListener;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;

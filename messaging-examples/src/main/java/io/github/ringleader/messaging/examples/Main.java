@@ -59,7 +59,7 @@ public final class Main {
       case "failover":
         return FailoverCommand.run(rest, out, err);
       case "keygen":
-        out.println(io.github.ringleader.messaging.protocol.ClusterKey.generate(
+        out.println(io.github.ringleader.messaging.transport.ClusterKey.generate(
                 new java.security.SecureRandom())
             .signingKeyBase64());
         return 0;

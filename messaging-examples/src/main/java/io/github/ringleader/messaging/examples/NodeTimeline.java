@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
+import io.github.ringleader.messaging.node.MemberInfo;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeListener;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,9 +2,9 @@ package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.metrics.LatencyHistogram;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
-import io.github.ringleader.messaging.protocol.CodecException;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats;
 import io.github.ringleader.messaging.transport.udp.UdpTransportStats;
 import java.util.HashSet;

@@ -3,7 +3,7 @@ package io.github.ringleader.messaging.examples;
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.examples.BenchCommand.LatencyRecorder;
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.github.ringleader.messaging.examples;
 
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeConfig;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTransportConfig;
@@ -165,7 +165,7 @@ final class ServerCommand {
         NodeConfig.format(options.heartbeat),
         options.missed,
         options.capacity);
-    io.github.ringleader.messaging.protocol.ClusterKey key = transportConfig.clusterKey();
+    io.github.ringleader.messaging.transport.ClusterKey key = transportConfig.clusterKey();
     log.info(
         key == null
             ? "cluster frames are neither encrypted nor authenticated (no cluster key)"

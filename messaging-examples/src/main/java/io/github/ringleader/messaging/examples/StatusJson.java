@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.examples;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
 import io.github.ringleader.messaging.metrics.NodeMetrics;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.MemberInfo;
+import io.github.ringleader.messaging.node.NodeId;
 import java.util.List;
 
 /**

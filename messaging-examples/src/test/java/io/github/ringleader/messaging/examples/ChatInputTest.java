@@ -108,7 +108,7 @@ class ChatInputTest {
     printer.onConnectionLost(
         "the server said goodbye: server server1 is busier than server2; please move", List.of());
     printer.onResumed(new ServerEvent.Resumed(
-        "alice", 1, io.github.ringleader.messaging.protocol.NodeId.of("server2"), 0, 0, 0, true));
+        "alice", 1, io.github.ringleader.messaging.node.NodeId.of("server2"), 0, 0, 0, true));
     printer.onConnectionLost("the connection broke: Connection reset", List.of());
 
     assertThat(console.lines)

@@ -3,7 +3,7 @@ package io.github.ringleader.messaging.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ringleader.messaging.protocol.ClusterKey;
+import io.github.ringleader.messaging.transport.ClusterKey;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package io.github.ringleader.messaging.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerConfig;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;

@@ -2,8 +2,8 @@ package io.github.ringleader.messaging.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.membership.MemberInfo;
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.MemberInfo;
+import io.github.ringleader.messaging.node.NodeId;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;

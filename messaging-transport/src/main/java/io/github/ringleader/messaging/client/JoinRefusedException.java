@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.client;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;

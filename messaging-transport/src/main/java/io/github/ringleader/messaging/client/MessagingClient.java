@@ -1,12 +1,12 @@
 package io.github.ringleader.messaging.client;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.CodecException;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.Credential;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import java.io.DataInputStream;
 import java.io.EOFException;

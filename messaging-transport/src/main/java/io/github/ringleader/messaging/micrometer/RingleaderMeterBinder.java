@@ -2,8 +2,8 @@ package io.github.ringleader.messaging.micrometer;
 
 import io.github.ringleader.messaging.metrics.NodeMetrics;
 import io.github.ringleader.messaging.node.MessagingNode;
-import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import io.github.ringleader.messaging.transport.tcp.TcpClientServer;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;

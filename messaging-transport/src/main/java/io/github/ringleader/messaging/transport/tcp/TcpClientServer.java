@@ -2,10 +2,10 @@ package io.github.ringleader.messaging.transport.tcp;
 
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
 import io.github.ringleader.messaging.transport.udp.LogThrottle;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.transport.tcp;
 
-import io.github.ringleader.messaging.protocol.CodecException;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.util.Map;
 
 /**

@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.transport.udp;
 
-import io.github.ringleader.messaging.protocol.NodeId;
+import io.github.ringleader.messaging.node.NodeId;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;

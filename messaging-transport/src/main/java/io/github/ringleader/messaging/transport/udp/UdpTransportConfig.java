@@ -1,6 +1,6 @@
 package io.github.ringleader.messaging.transport.udp;
 
-import io.github.ringleader.messaging.protocol.ClusterKey;
+import io.github.ringleader.messaging.transport.ClusterKey;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;

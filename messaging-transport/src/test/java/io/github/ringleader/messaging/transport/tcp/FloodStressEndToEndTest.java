@@ -4,7 +4,7 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.client.MessagingClient;
-import io.github.ringleader.messaging.membership.MemberInfo;
+import io.github.ringleader.messaging.node.MemberInfo;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.io.IOException;

@@ -4,9 +4,9 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeListener;
 import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport;

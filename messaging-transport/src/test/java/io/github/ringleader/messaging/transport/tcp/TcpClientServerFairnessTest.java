@@ -4,8 +4,8 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readOne;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;

@@ -6,10 +6,10 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.readUn
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import io.github.ringleader.messaging.transport.tcp.TcpServerStats.CloseReason;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,9 +1,9 @@
 package io.github.ringleader.messaging.transport.tcp;
 
 import io.github.ringleader.messaging.protocol.ClientCodec;
-import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.CodecException;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;

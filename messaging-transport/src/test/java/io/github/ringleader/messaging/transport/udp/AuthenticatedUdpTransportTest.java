@@ -7,10 +7,10 @@ import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.tagged
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.testConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ringleader.messaging.protocol.AuthFailure;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
-import io.github.ringleader.messaging.protocol.ClusterKey;
 import io.github.ringleader.messaging.protocol.FrameAuthenticator;
+import io.github.ringleader.messaging.transport.AuthFailure;
+import io.github.ringleader.messaging.transport.ClusterKey;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport.RecordingReceiver;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -158,7 +158,7 @@ class AuthenticatedUdpTransportTest {
         () -> "the keyless transport dropped the authenticated datagram",
         () -> transportOpen
                 .stats()
-                .malformed(io.github.ringleader.messaging.protocol.CodecException.Reason.BAD_MAGIC)
+                .malformed(io.github.ringleader.messaging.transport.CodecException.Reason.BAD_MAGIC)
             >= 1);
     keyed.awaitTag(2); // its own multicast comes back to it
 

@@ -5,15 +5,15 @@ import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.freeUd
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.testConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.AuthenticationException;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.ClusterKey;
-import io.github.ringleader.messaging.protocol.CodecException;
 import io.github.ringleader.messaging.protocol.FrameAuthenticator;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamEntry;
+import io.github.ringleader.messaging.transport.ClusterKey;
+import io.github.ringleader.messaging.transport.CodecException;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport.RecordingReceiver;
 import java.io.IOException;
 import java.net.InetSocketAddress;

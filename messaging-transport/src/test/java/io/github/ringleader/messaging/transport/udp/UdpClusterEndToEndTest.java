@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.node.DuplicateNodeIdException;
 import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.NodeId;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -10,11 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.CodecException.Reason;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.transport.ClusterTransport;
+import io.github.ringleader.messaging.transport.CodecException.Reason;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport.RecordingReceiver;
 import java.io.IOException;
 import java.net.InetAddress;

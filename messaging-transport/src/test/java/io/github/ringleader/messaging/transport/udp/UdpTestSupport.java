@@ -1,8 +1,8 @@
 package io.github.ringleader.messaging.transport.udp;
 
+import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.ElectionAck;
-import io.github.ringleader.messaging.protocol.NodeId;
 import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.protocol;
+package io.github.ringleader.messaging.transport;
 
 /**
  * Bytes that are not a valid cluster frame. {@link #reason()} names the rule the input broke, so
@@ -18,7 +18,7 @@ public final class CodecException extends Exception {
      * announces more elements than the bytes left could hold.
      */
     TRUNCATED,
-    /** The length prefix announces a frame larger than {@link ClusterCodec#MAX_FRAME_BYTES}. */
+    /** The length prefix announces a frame larger than the codec's maximum frame size. */
     OVERSIZED,
     /** The frame does not start with the magic bytes {@code 'R' 'L'}. */
     BAD_MAGIC,
@@ -40,7 +40,8 @@ public final class CodecException extends Exception {
 
   private final Reason reason;
 
-  CodecException(Reason reason, String message) {
+  /** For the codecs (internal); the constructor is public only because they live in another package. */
+  public CodecException(Reason reason, String message) {
     super(message, null, true, false);
     this.reason = reason;
   }

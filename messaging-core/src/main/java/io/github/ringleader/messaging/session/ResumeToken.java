@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.protocol;
+package io.github.ringleader.messaging.session;
 
 import java.util.random.RandomGenerator;
 

@@ -1,5 +1,6 @@
-package io.github.ringleader.messaging.protocol;
+package io.github.ringleader.messaging.node;
 
+import io.github.ringleader.messaging.protocol.IdChars;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -41,7 +42,7 @@ public final class NodeId implements Comparable<NodeId> {
 
   /** Whether {@code value} is a valid id. */
   public static boolean isValid(String value) {
-    return Checks.isIdText(value, MAX_LENGTH);
+    return problemWith(value) == null; // a loop, no allocation for a valid id
   }
 
   /** Why {@code value} is not a valid id, or {@code null} if it is valid. */

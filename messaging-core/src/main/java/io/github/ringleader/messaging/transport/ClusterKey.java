@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.protocol;
+package io.github.ringleader.messaging.transport;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.github.ringleader.messaging.protocol;
+package io.github.ringleader.messaging.transport;
 
 /**
  * Why a receiver with a cluster key refused a frame that may well be well-formed: the reasons

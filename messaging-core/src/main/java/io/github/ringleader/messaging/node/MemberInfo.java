@@ -1,6 +1,4 @@
-package io.github.ringleader.messaging.membership;
-
-import io.github.ringleader.messaging.protocol.NodeId;
+package io.github.ringleader.messaging.node;
 
 /**
  * What a node knows of one live server, from that server's latest heartbeat (or, for the node

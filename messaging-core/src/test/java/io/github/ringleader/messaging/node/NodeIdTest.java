@@ -1,8 +1,9 @@
-package io.github.ringleader.messaging.protocol;
+package io.github.ringleader.messaging.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.github.ringleader.messaging.protocol.IdChars;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
