@@ -371,8 +371,11 @@ public final class MessagingNode implements AutoCloseable {
     }
   }
 
-  /** This node's router, for tests and tools that look inside; only touch it on the loop. */
-  public Router router() {
+  /**
+   * This node's router, for the tests that look inside (through their {@code NodeInternals});
+   * only touch it on the loop. Not public: routing is internal (see module-info.java).
+   */
+  Router router() {
     return router;
   }
 
