@@ -4,13 +4,14 @@
  * transport.tls} (PEM reading) is internal. See docs/architecture.md, "API and internals".
  */
 // "requires-automatic": Micrometer has no module-info, only an Automatic-Module-Name.
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+@SuppressWarnings("requires-automatic")
 module io.github.ringleader.messaging.transport {
   requires transitive io.github.ringleader.messaging.core;
   requires org.slf4j;
   // Optional at run time: only RingleaderMeterBinder uses it, for applications that run Micrometer.
-  // Transitive for those who use the binder: its signatures name MeterBinder and MeterRegistry.
-  requires static transitive micrometer.core;
+  // Not transitive: that would make every user's compilation need Micrometer (ModuleFenceTest
+  // found it). A user of RingleaderMeterBinder requires micrometer.core in their own module.
+  requires static micrometer.core;
 
   exports io.github.ringleader.messaging.client; // MessagingClient, ClientTls
   exports io.github.ringleader.messaging.transport.tcp; // TcpClientServer, TcpServerConfig
