@@ -33,6 +33,9 @@ public final class LatencyHistogram {
   private final AtomicLong sumNanos = new AtomicLong();
   private final AtomicLong count = new AtomicLong();
 
+  /** An empty histogram (the examples' bench records its own round trips in one). */
+  public LatencyHistogram() {}
+
   /** Records one latency; a negative one (a clock that went back) counts as 0. */
   public void record(long nanos) {
     long value = Math.max(0, nanos);

@@ -80,7 +80,7 @@ import org.slf4j.LoggerFactory;
  * loop, at the earliest of their deadlines, and then ticks them all in that order.
  *
  * <p><b>Threads.</b> All protocol state is touched only on the event loop. The public methods are
- * safe to call from any thread, except {@link #router()} (a look inside for tests and tools, to be
+ * safe to call from any thread (the package-private {@code router()}, a look inside for tests, is
  * touched on the loop only): queries read an immutable {@link ClusterView} snapshot published
  * after each event ({@link #metrics()} also reads counters the loop keeps), and changes are handed
  * to the loop.
@@ -401,8 +401,11 @@ public final class MessagingNode implements AutoCloseable {
     }
   }
 
-  /** This node's router, for tests and tools that look inside; only touch it on the loop. */
-  public Router router() {
+  /**
+   * This node's router, for the tests that look inside (through their {@code NodeInternals});
+   * only touch it on the loop. Not public: routing is internal (see module-info.java).
+   */
+  Router router() {
     return router;
   }
 
@@ -1036,27 +1039,17 @@ public final class MessagingNode implements AutoCloseable {
   // ---------------------------------------------------------------- builder
 
   /** How long a session waits for its client to resume it, unless configured. */
-  public static final Duration DEFAULT_SESSION_GRACE = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_SESSION_GRACE = NodeConfig.DEFAULT_SESSION_GRACE;
 
   /**
    * Builds a {@link MessagingNode}. Only {@link #nodeId} and {@link #transport} are required; the
-   * defaults match the usage guide (heartbeat every 2 s, failed after 3 missed).
+   * defaults match the usage guide (heartbeat every 2 s, failed after 3 missed). The settings are
+   * a {@link NodeConfig}'s, with its rule: a setter rejects null at once ({@link
+   * NullPointerException} naming the setting), and {@link #build()} checks every value and names
+   * the first bad one ({@code "heartbeatInterval must be > 0, was 0s"}).
    */
   public static final class Builder {
-    private @Nullable NodeId nodeId;
-    private String clusterName = "ringleader";
-    private int clientPort;
-    private int capacity = 100;
-    private Duration heartbeatInterval = Duration.ofSeconds(2);
-    private int missedHeartbeats = 3;
-    private @Nullable Duration discoveryWindow;
-    private @Nullable Duration electionAckTimeout;
-    private int electionAttempts = 5;
-    private @Nullable Duration electionTimeout;
-    private int maxMembers = 256;
-    private String clientHost = "";
-    private Duration sessionGrace = DEFAULT_SESSION_GRACE;
-    private boolean rebalance = true;
+    private NodeConfig.Builder settings = NodeConfig.builder();
     private @Nullable ClusterTransport transport;
     private @Nullable EventLoop eventLoop;
     private @Nullable Long incarnation;
@@ -1078,116 +1071,111 @@ public final class MessagingNode implements AutoCloseable {
       return this;
     }
 
-    /** Required: this server's id (1–64 of {@code [A-Za-z0-9._-]}). */
-    public Builder nodeId(String nodeId) {
-      this.nodeId = NodeId.of(nodeId);
-      return this;
-    }
-
-    public Builder nodeId(NodeId nodeId) {
-      this.nodeId = nodeId;
-      return this;
-    }
-
-    /** The cluster name (default {@code ringleader}); servers of other clusters are ignored. */
-    public Builder clusterName(String clusterName) {
-      this.clusterName = clusterName;
-      return this;
-    }
-
     /**
-     * The host this server's clients reach it at, announced in heartbeats so that clients can be
-     * sent here (default empty: not announced; clients then use the host they already know).
+     * Takes every setting of {@code config} (a configuration made once and shared, or read back
+     * from a running node); later setters change single settings again.
      */
+    public Builder config(NodeConfig config) {
+      this.settings = Objects.requireNonNull(config, "config").toBuilder();
+      return this;
+    }
+
+    /** Required: this server's id; see {@link NodeConfig.Builder#nodeId(String)}. */
+    public Builder nodeId(String nodeId) {
+      settings.nodeId(nodeId);
+      return this;
+    }
+
+    /** Required: this server's id. */
+    public Builder nodeId(NodeId nodeId) {
+      settings.nodeId(nodeId);
+      return this;
+    }
+
+    /** See {@link NodeConfig.Builder#clusterName}. */
+    public Builder clusterName(String clusterName) {
+      settings.clusterName(clusterName);
+      return this;
+    }
+
+    /** See {@link NodeConfig.Builder#clientHost}. */
     public Builder clientHost(String clientHost) {
-      this.clientHost = Objects.requireNonNull(clientHost, "clientHost");
+      settings.clientHost(clientHost);
       return this;
     }
 
     /**
-     * How long the cluster holds the session of a client that lost its connection or its server,
-     * so that the client can resume it on any server with nothing lost (default 30 s; 0: such a
-     * client leaves at once). Meanwhile its name stays taken and messages to it are kept (see
-     * {@link io.github.ringleader.messaging.routing.Router#RECENT_ENTRIES}). The leader's setting
-     * applies, so give every server the same.
+     * See {@link NodeConfig.Builder#sessionGrace}; how long messages to a held session are kept is
+     * bounded by the router's recent-entries window (docs/delivery.md).
      */
     public Builder sessionGrace(Duration sessionGrace) {
-      this.sessionGrace = Objects.requireNonNull(sessionGrace, "sessionGrace");
+      settings.sessionGrace(sessionGrace);
       return this;
     }
 
-    /**
-     * Whether this server evens out the load by asking clients to move to a less-loaded server
-     * (default on; needs a {@link #sessionGrace} so that they resume there). Damped: only after
-     * the membership has been steady for 5 heartbeat intervals, at most one client per interval,
-     * only while this server would stay at least as loaded as the other, and never a client that
-     * joined or moved here within the last 10 intervals.
-     */
+    /** See {@link NodeConfig.Builder#rebalance}. */
     public Builder rebalance(boolean rebalance) {
-      this.rebalance = rebalance;
+      settings.rebalance(rebalance);
       return this;
     }
 
-    /** The TCP port this server's clients connect to, announced in heartbeats (default 0). */
+    /** See {@link NodeConfig.Builder#clientPort}. */
     public Builder clientPort(int clientPort) {
-      this.clientPort = clientPort;
+      settings.clientPort(clientPort);
       return this;
     }
 
-    /** The most clients this server accepts (default 100). */
+    /** See {@link NodeConfig.Builder#capacity}. */
     public Builder capacity(int capacity) {
-      this.capacity = capacity;
+      settings.capacity(capacity);
       return this;
     }
 
-    /** How often this server heartbeats (default 2 s). */
+    /** See {@link NodeConfig.Builder#heartbeatInterval}. */
     public Builder heartbeatInterval(Duration heartbeatInterval) {
-      this.heartbeatInterval = heartbeatInterval;
+      settings.heartbeatInterval(heartbeatInterval);
       return this;
     }
 
-    /** How many heartbeat intervals of silence fail a member (default 3). */
+    /** See {@link NodeConfig.Builder#missedHeartbeats}. */
     public Builder missedHeartbeats(int missedHeartbeats) {
-      this.missedHeartbeats = missedHeartbeats;
+      settings.missedHeartbeats(missedHeartbeats);
       return this;
     }
 
-    /** How long a starting server listens before it joins (default: half a heartbeat interval). */
+    /** See {@link NodeConfig.Builder#discoveryWindow}. */
     public Builder discoveryWindow(Duration discoveryWindow) {
-      this.discoveryWindow = discoveryWindow;
+      settings.discoveryWindow(discoveryWindow);
       return this;
     }
 
-    /** How long an election token waits for its acknowledgement (default: interval / 10). */
+    /** See {@link NodeConfig.Builder#electionAckTimeout}. */
     public Builder electionAckTimeout(Duration electionAckTimeout) {
-      this.electionAckTimeout = electionAckTimeout;
+      settings.electionAckTimeout(electionAckTimeout);
       return this;
     }
 
-    /** Sends of a token to one successor before it is skipped (default 5). */
+    /** See {@link NodeConfig.Builder#electionAttempts}. */
     public Builder electionAttempts(int electionAttempts) {
-      this.electionAttempts = electionAttempts;
+      settings.electionAttempts(electionAttempts);
       return this;
     }
 
-    /**
-     * How long an election may run without a winner, or the node stay without a leader, before a
-     * new election (default: 2 heartbeat intervals).
-     */
+    /** See {@link NodeConfig.Builder#electionTimeout}. */
     public Builder electionTimeout(Duration electionTimeout) {
-      this.electionTimeout = electionTimeout;
+      settings.electionTimeout(electionTimeout);
       return this;
     }
 
-    /** The most live members tracked (default 256); heartbeats of further servers are ignored. */
+    /** See {@link NodeConfig.Builder#maxMembers}. */
     public Builder maxMembers(int maxMembers) {
-      this.maxMembers = maxMembers;
+      settings.maxMembers(maxMembers);
       return this;
     }
 
     /** Required: how this server reaches the others. The node closes it when it stops. */
     public Builder transport(ClusterTransport transport) {
-      this.transport = transport;
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 
@@ -1196,7 +1184,7 @@ public final class MessagingNode implements AutoCloseable {
      * Tests pass the simulation's virtual-time loop. A loop passed here is not closed by the node.
      */
     public Builder eventLoop(EventLoop eventLoop) {
-      this.eventLoop = eventLoop;
+      this.eventLoop = Objects.requireNonNull(eventLoop, "eventLoop");
       return this;
     }
 
@@ -1205,10 +1193,7 @@ public final class MessagingNode implements AutoCloseable {
      * grows from one run to the next). Must be higher than any earlier life's.
      */
     public Builder incarnation(long incarnation) {
-      if (incarnation < 0) {
-        throw new IllegalArgumentException("incarnation must be >= 0, was " + incarnation);
-      }
-      this.incarnation = incarnation;
+      this.incarnation = incarnation; // checked by build(), as every value is
       return this;
     }
 
@@ -1250,32 +1235,14 @@ public final class MessagingNode implements AutoCloseable {
       return this;
     }
 
-    /** The settings as they stand, validated. */
+    /**
+     * The settings as they stand, validated.
+     *
+     * @throws IllegalStateException if the node id is missing
+     * @throws IllegalArgumentException naming the first invalid setting and its value
+     */
     public NodeConfig config() {
-      NodeId id = nodeId;
-      if (id == null) {
-        throw new IllegalStateException("nodeId is required");
-      }
-      Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
-      NodeConfig.positive("heartbeatInterval", heartbeatInterval);
-      Duration discovery = discoveryWindow;
-      Duration ack = electionAckTimeout;
-      Duration timeout = electionTimeout;
-      return new NodeConfig(
-          id,
-          clusterName,
-          clientPort,
-          capacity,
-          heartbeatInterval,
-          missedHeartbeats,
-          discovery != null ? discovery : heartbeatInterval.dividedBy(2),
-          ack != null ? ack : heartbeatInterval.dividedBy(10),
-          electionAttempts,
-          timeout != null ? timeout : heartbeatInterval.multipliedBy(2),
-          maxMembers,
-          clientHost,
-          sessionGrace,
-          rebalance);
+      return settings.build();
     }
 
     /**
@@ -1286,6 +1253,10 @@ public final class MessagingNode implements AutoCloseable {
      */
     public MessagingNode build() {
       NodeConfig config = config();
+      Long fixed = incarnation;
+      if (fixed != null && fixed < 0) {
+        throw new IllegalArgumentException("incarnation must be >= 0, was " + fixed);
+      }
       ClusterTransport t = transport;
       if (t == null) {
         throw new IllegalStateException("transport is required");

@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 import io.github.ringleader.messaging.protocol.IdChars;
 import io.github.ringleader.messaging.sim.SimulatedNetwork;
@@ -179,25 +180,83 @@ class NodeConfigTest {
   }
 
   @Test
-  void nodeIdWithABadCharacterIsRejectedAtOnceNamingTheCharacterAndTheId() {
-    MessagingNode.Builder builder = MessagingNode.builder();
+  void nodeIdWithABadCharacterIsRejectedAtBuildNamingTheCharacterAndTheId() {
+    MessagingNode.Builder builder = complete().nodeId("server 1");
 
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> builder.nodeId("server 1"))
+        .isThrownBy(builder::build)
         .withMessage("node id may only contain " + IdChars.ALLOWED + "; found ' ' at position 7 in"
             + " \"server 1\"");
   }
 
   @Test
-  void emptyOrOverlongNodeIdIsRejectedAtOnce() {
-    MessagingNode.Builder builder = MessagingNode.builder();
-
+  void emptyOrOverlongNodeIdIsRejectedAtBuild() {
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> builder.nodeId(""))
+        .isThrownBy(() -> NodeConfig.builder().nodeId("").build())
         .withMessage("node id must not be empty");
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> builder.nodeId("s".repeat(65)))
+        .isThrownBy(() -> NodeConfig.builder().nodeId("s".repeat(65)).build())
         .withMessage("node id must be at most 64 characters, was 65");
+  }
+
+  @SuppressWarnings("NullAway") // passing null is what is tested
+  static Stream<Arguments> nullSettings() {
+    return Stream.of(
+        Arguments.of("nodeId", (Consumer<MessagingNode.Builder>) b -> b.nodeId((String) null)),
+        Arguments.of("clusterName", (Consumer<MessagingNode.Builder>) b -> b.clusterName(null)),
+        Arguments.of(
+            "heartbeatInterval", (Consumer<MessagingNode.Builder>) b -> b.heartbeatInterval(null)),
+        Arguments.of(
+            "discoveryWindow", (Consumer<MessagingNode.Builder>) b -> b.discoveryWindow(null)),
+        Arguments.of("electionAckTimeout", (Consumer<MessagingNode.Builder>)
+            b -> b.electionAckTimeout(null)),
+        Arguments.of(
+            "electionTimeout", (Consumer<MessagingNode.Builder>) b -> b.electionTimeout(null)),
+        Arguments.of("clientHost", (Consumer<MessagingNode.Builder>) b -> b.clientHost(null)),
+        Arguments.of("sessionGrace", (Consumer<MessagingNode.Builder>) b -> b.sessionGrace(null)),
+        Arguments.of("transport", (Consumer<MessagingNode.Builder>) b -> b.transport(null)),
+        Arguments.of("eventLoop", (Consumer<MessagingNode.Builder>) b -> b.eventLoop(null)),
+        Arguments.of("config", (Consumer<MessagingNode.Builder>) b -> b.config(null)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("nullSettings")
+  void nullIsRejectedAtOnceByEverySetterNamingTheSetting(
+      String setting, Consumer<MessagingNode.Builder> setNull) {
+    MessagingNode.Builder builder = complete();
+
+    assertThatNullPointerException().isThrownBy(() -> setNull.accept(builder)).withMessage(setting);
+  }
+
+  @Test
+  void nodeConfigBuilderHasTheSameDefaultsAsTheNodeBuilder() {
+    assertThat(NodeConfig.builder().nodeId("server1").build())
+        .isEqualTo(MessagingNode.builder().nodeId("server1").config());
+  }
+
+  @Test
+  void aConfigGoesIntoANodeBuilderWholeAndComesBackEqual() {
+    NodeConfig config = NodeConfig.builder()
+        .nodeId("server7")
+        .clusterName("eu")
+        .clientPort(5001)
+        .capacity(3)
+        .heartbeatInterval(Duration.ofMillis(300))
+        .missedHeartbeats(4)
+        .discoveryWindow(Duration.ZERO)
+        .electionAckTimeout(Duration.ofMillis(20))
+        .electionAttempts(2)
+        .electionTimeout(Duration.ofSeconds(1))
+        .maxMembers(9)
+        .clientHost("h.example")
+        .sessionGrace(Duration.ofSeconds(5))
+        .rebalance(false)
+        .build();
+
+    assertThat(complete().config(config).build().config()).isEqualTo(config);
+    assertThat(config.toBuilder().build()).isEqualTo(config).hasSameHashCodeAs(config);
+    assertThat(config.toBuilder().capacity(4).build()).isNotEqualTo(config);
+    assertThat(config.toString()).contains("nodeId=server7", "heartbeatInterval=300ms");
   }
 
   @Test
@@ -219,33 +278,25 @@ class NodeConfigTest {
   }
 
   @Test
-  void negativeIncarnationIsRejectedAtOnceNamingTheValue() {
-    MessagingNode.Builder builder = MessagingNode.builder();
+  void negativeIncarnationIsRejectedAtBuildNamingTheValue() {
+    MessagingNode.Builder builder = complete().incarnation(-1);
 
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> builder.incarnation(-1))
+        .isThrownBy(builder::build)
         .withMessage("incarnation must be >= 0, was -1");
   }
 
   @Test
   void configBuiltDirectlyIsValidatedTheSameWay() {
+    NodeConfig.Builder builder =
+        NodeConfig.builder().nodeId("server1").heartbeatInterval(Duration.ZERO);
+
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> new NodeConfig(
-            NodeId.of("server1"),
-            "ringleader",
-            0,
-            100,
-            Duration.ZERO,
-            3,
-            Duration.ofSeconds(1),
-            Duration.ofMillis(200),
-            5,
-            Duration.ofSeconds(4),
-            256,
-            "",
-            Duration.ofSeconds(30),
-            true))
+        .isThrownBy(builder::build)
         .withMessage("heartbeatInterval must be > 0, was 0s");
+    assertThatIllegalStateException()
+        .isThrownBy(() -> NodeConfig.builder().build())
+        .withMessage("nodeId is required");
   }
 
   @Test

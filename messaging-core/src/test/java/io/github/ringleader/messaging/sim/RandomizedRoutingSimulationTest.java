@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.node.NodeId;
+import io.github.ringleader.messaging.node.NodeInternals;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.Reconnector;
@@ -565,8 +566,8 @@ class RandomizedRoutingSimulationTest {
             node.id(),
             node.leader(),
             node.view().members().stream().map(m -> m.id().value()).toList(),
-            node.router().replica(),
-            node.router().sequencer()));
+            NodeInternals.router(node).replica(),
+            NodeInternals.router(node).sequencer()));
       }
       text.append(
               "replay: mvn -pl messaging-core test -Dtest=RandomizedRoutingSimulationTest -Dringleader.sim.seed=")

@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ringleader.messaging.node.MessagingNode;
+import io.github.ringleader.messaging.node.NodeInternals;
 import io.github.ringleader.messaging.routing.Sequencer;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
@@ -115,11 +116,12 @@ class RoutingCostReportTest {
     int[] maxBuffer = {0};
     cluster.scheduler().afterEachEvent(() -> {
       for (MessagingNode node : cluster.nodes()) {
-        Sequencer sequencer = node.router().sequencer();
+        Sequencer sequencer = NodeInternals.router(node).sequencer();
         if (sequencer != null) {
           maxLog[0] = Math.max(maxLog[0], sequencer.logSize());
         }
-        maxBuffer[0] = Math.max(maxBuffer[0], node.router().replica().buffered());
+        maxBuffer[0] =
+            Math.max(maxBuffer[0], NodeInternals.router(node).replica().buffered());
       }
     });
     Random random = new Random(n);

@@ -42,6 +42,9 @@ import org.jspecify.annotations.Nullable;
  * Micrometer cannot take pre-bucketed data; the replication lag as its maximum over the members.
  * Like all Micrometer function meters, these hold the node weakly: keep your own reference.
  */
+// "exports": its signatures name Micrometer types, which a user of the binder requires themselves
+// (module-info.java reads micrometer.core statically and not transitively, on purpose).
+@SuppressWarnings("exports")
 public final class RingleaderMeterBinder implements MeterBinder {
   private final MessagingNode node;
   private @Nullable MessagingServer server;

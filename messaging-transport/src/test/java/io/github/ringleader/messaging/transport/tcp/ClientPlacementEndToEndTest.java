@@ -74,7 +74,9 @@ class ClientPlacementEndToEndTest {
 
     assertThat(newcomer.session().server()).isEqualTo("server2");
     assertThat(newcomer.serverAddress()).isEqualTo("127.0.0.1:" + port(2));
-    assertThat(cluster.node(1).router().clientCount()).isEqualTo(1);
+    await(
+        () -> "server2 counts the newcomer as its one client",
+        () -> cluster.node(1).metrics().clientsConnected() == 1);
   }
 
   @Test
