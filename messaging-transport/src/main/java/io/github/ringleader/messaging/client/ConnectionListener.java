@@ -66,8 +66,9 @@ public interface ConnectionListener {
   /**
    * The session could not be resumed ({@code reason}: its grace period passed, say); the client
    * joins afresh ({@link #onConnected} with {@code afresh} true follows). {@code unconfirmed} are
-   * the messages that will never be answered: each may or may not have been delivered (their
-   * futures fail with {@link SendFailedException.Kind#UNCONFIRMED}). Messages sent to the client
+   * the messages that will never be answered: each sent before the connection was lost may or may
+   * not have been delivered, and one kept while reconnecting was never sent at all (their futures
+   * fail with {@link SendFailedException.Kind#UNCONFIRMED}). Messages sent to the client
    * meanwhile are lost for it.
    */
   default void onSessionEnded(String reason, List<SentMessage> unconfirmed) {}

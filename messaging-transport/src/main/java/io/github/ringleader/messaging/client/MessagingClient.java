@@ -141,7 +141,7 @@ public final class MessagingClient implements AutoCloseable {
   /** What the session asked to send while sessionLock was held. */
   private final List<byte[]> toWrite = new ArrayList<>();
 
-  /** Pings and reconnects; one daemon thread, made when the client first joins with failover. */
+  /** Pings and reconnects (the failover policy's ticks); one daemon thread per client. */
   private final ScheduledExecutorService timer;
 
   /**
@@ -363,7 +363,7 @@ public final class MessagingClient implements AutoCloseable {
      * sent once its session has resumed, if all its unanswered messages together (those sent
      * before the connection was lost included) then cost at most this much. A message costs the
      * UTF-8 bytes of its text and recipient plus {@value ClientSession#KEPT_MESSAGE_OVERHEAD}.
-     * much waits. 0 keeps nothing: every send while reconnecting fails. A message that does not
+     * 0 keeps nothing: every send while reconnecting fails. A message that does not
      * fit fails as {@link SendFailedException.Kind#NOT_SENT}, with a message that says the buffer
      * is full and how much waits.
      *
@@ -605,6 +605,11 @@ public final class MessagingClient implements AutoCloseable {
     }
     CompletableFuture<ServerEvent.Welcome> answer = new CompletableFuture<>();
     synchronized (sessionLock) {
+      if (closing || isClosed()) {
+        // An attempt that was on its way when close() ran must not bring the session back.
+        closeQuietly(at.socket());
+        throw new IOException("the client is closed");
+      }
       if (session.state() != ClientSession.State.NEW) {
         session.detach();
       }
@@ -796,12 +801,12 @@ public final class MessagingClient implements AutoCloseable {
   }
 
   private void checkCanSend(@Nullable String to, String text) throws SendFailedException {
+    if (isClosed() || closing) {
+      throw SendFailedException.notSent("the client is closed");
+    }
     String refusal = session.refusal(to, text);
     if (refusal == null) {
       return;
-    }
-    if (isClosed() || closing) {
-      throw SendFailedException.notSent("the client is closed");
     }
     if (session.state() == ClientSession.State.JOINED || session.canQueue()) {
       throw SendFailedException.notSent(
@@ -839,21 +844,49 @@ public final class MessagingClient implements AutoCloseable {
   private void request(Consumer<ClientSession> ask) throws IOException {
     writeLock.lock();
     try {
-      List<byte[]> frames;
-      Connection current;
-      synchronized (sessionLock) {
-        current = connection;
-        if (current == null) {
-          throw new IOException("not connected");
-        }
-        ask.accept(session);
-        frames = takeFrames();
-      }
-      for (byte[] frame : frames) {
-        current.write(frame);
-      }
+      requestLocked(ask);
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /**
+   * As {@link #request}, unless another write holds the socket for longer than {@code wait} (a
+   * server that stopped reading fills the socket's buffer, and a blocking write then has no
+   * timeout): then nothing is asked and this returns false, so a ping or a goodbye never hangs
+   * behind it; the silence check goes on and closes the socket, which ends that write.
+   */
+  private boolean tryRequest(Consumer<ClientSession> ask, Duration wait) throws IOException {
+    try {
+      if (!writeLock.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+        return false;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    try {
+      requestLocked(ask);
+      return true;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** With writeLock held: lets {@code ask} use the session, then writes what it queued. */
+  private void requestLocked(Consumer<ClientSession> ask) throws IOException {
+    List<byte[]> frames;
+    Connection current;
+    synchronized (sessionLock) {
+      current = connection;
+      if (current == null) {
+        throw new IOException("not connected");
+      }
+      ask.accept(session);
+      frames = takeFrames();
+    }
+    for (byte[] frame : frames) {
+      current.write(frame);
     }
   }
 
@@ -887,8 +920,8 @@ public final class MessagingClient implements AutoCloseable {
         synchronized (sessionLock) {
           joined = session.state() == ClientSession.State.JOINED;
         }
-        if (joined) {
-          request(ClientSession::bye);
+        if (joined && !tryRequest(ClientSession::bye, GOODBYE_WAIT)) {
+          log.debug("{}: no goodbye: a write to the server is stuck", name);
         }
       } catch (IOException e) {
         log.debug("{}: sending goodbye failed: {}", name, e.toString());
@@ -1057,7 +1090,9 @@ public final class MessagingClient implements AutoCloseable {
         return;
       }
       try {
-        request(ClientSession::listServers); // the answer proves the server alive
+        // The answer proves the server alive; a write stuck behind a server that stopped reading
+        // skips the ping, and the silence check drops that server.
+        tryRequest(ClientSession::listServers, Duration.ZERO);
       } catch (IOException e) {
         current.lostBecause("writing to " + serverName(current) + " failed: " + why(e));
         current.abort();
@@ -1112,17 +1147,16 @@ public final class MessagingClient implements AutoCloseable {
     log.debug("{}: lost the connection to {} ({}); reconnecting", name, lost, reason);
     List<SentMessage> unanswered = SendOutcomes.sent(unconfirmed);
     call(() -> connections.onConnectionLost(reason, unanswered));
-    long lostAt = System.nanoTime();
-    lostAtNanos = lostAt;
-    // Reconnecting starts once the listener has heard of the loss: what it sends then is kept.
-    call(() -> {
-      synchronized (sessionLock) {
-        Reconnector policy = Objects.requireNonNull(reconnector);
-        policy.servers(servers);
-        policy.connectionLost(lostAt, reason, session.canResume());
-      }
-      scheduleTick();
-    });
+    // The policy hears of the loss here, on the reader thread, not behind the listener's queue:
+    // a slow listener must not hold failover up. What the listener sends meanwhile is kept (the
+    // session was detached above, and stays resumable).
+    lostAtNanos = System.nanoTime();
+    synchronized (sessionLock) {
+      Reconnector policy = Objects.requireNonNull(reconnector);
+      policy.servers(servers);
+      policy.connectionLost(lostAtNanos, reason, session.canResume());
+    }
+    scheduleTick();
   }
 
   /** Connects to the attempt's server, resumes or joins there, and tells the policy how it went. */
@@ -1132,6 +1166,9 @@ public final class MessagingClient implements AutoCloseable {
         InetSocketAddress.createUnresolved(attempt.to().host(), attempt.to().port());
     boolean resume;
     synchronized (sessionLock) {
+      if (closing || isClosed()) {
+        return; // close() ran after the policy chose this attempt: the session stays closed
+      }
       if (session.state() != ClientSession.State.NEW) {
         session.detach(); // an earlier attempt that timed out or was turned away
       }

@@ -79,6 +79,8 @@ public final class MessagingServer implements AutoCloseable {
   private final HandOver handOver = new HandOver();
 
   private final Object lock = new Object();
+  /** The start in progress (completes once the node runs); null before {@link #start()}. */
+  private @Nullable CompletableFuture<Void> starting;
   // ---- guarded by lock; set once each, in the order they are opened
   private Phase phase = Phase.NEW;
   private @Nullable TcpClientServer listener;
@@ -171,7 +173,7 @@ public final class MessagingServer implements AutoCloseable {
         throw e;
       }
     }
-    return nodeStarted.handle((ok, failure) -> {
+    CompletableFuture<Void> running = nodeStarted.handle((ok, failure) -> {
       if (failure != null) {
         closeOpened();
         throw new CompletionException(explain(failure));
@@ -184,6 +186,10 @@ public final class MessagingServer implements AutoCloseable {
       }
       return null;
     });
+    synchronized (lock) {
+      starting = running;
+    }
+    return running;
   }
 
   private TcpClientServer startListener() throws IOException {
@@ -314,11 +320,18 @@ public final class MessagingServer implements AutoCloseable {
    * connection. For failure drills and tests; {@link #close()} is the way to stop.
    */
   public void terminate() {
+    CompletableFuture<Void> start;
     synchronized (lock) {
       if (phase == Phase.CLOSED) {
         return;
       }
       phase = Phase.CLOSED;
+      start = starting;
+    }
+    if (start != null) {
+      // The stopped loop can no longer finish the node's start: whoever waits on it hears so.
+      start.completeExceptionally(
+          new IllegalStateException("server " + nodeName() + " was terminated while starting"));
     }
     ThreadEventLoop l;
     synchronized (lock) {

@@ -140,6 +140,30 @@ class MessagingServerTest {
   }
 
   @Test
+  void terminateWhileTheNodeDiscoversFailsTheStartRatherThanLeavingItWaiting() throws Exception {
+    // terminate() stops the loop first, so the node itself can never finish (nor fail) its start.
+    MessagingServer server = MessagingServer.builder()
+        .node(MessagingNode.builder()
+            .nodeId("server1")
+            .clusterName(cluster)
+            .heartbeatInterval(Duration.ofSeconds(20)))
+        .cluster(UdpTestSupport.testConfig(UdpTestSupport.freeUdpPort()).build())
+        .clients(TcpServerConfig.builder().host("127.0.0.1").port(0).build())
+        .build();
+    toClose.add(server);
+    CompletableFuture<Void> running = server.startAsync();
+    int port = server.clientPort();
+
+    server.terminate();
+
+    assertThatThrownBy(() -> running.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("terminated while starting");
+    assertThatThrownBy(() -> connect(port).close()).isInstanceOf(ConnectException.class);
+  }
+
+  @Test
   void aTakenClientPortFailsTheStartNamingTheAddress() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();
