@@ -496,6 +496,7 @@ public final class MessagingNode implements AutoCloseable {
     transition(NodeState.RUNNING);
     heartbeater.start(now);
     election.activate(now, config.electionAckTimeout().toNanos());
+    view = snapshot(); // before the start completes: whoever it wakes reads state() as RUNNING
     started.complete(null);
   }
 
