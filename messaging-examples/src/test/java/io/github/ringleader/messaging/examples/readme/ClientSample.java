@@ -25,7 +25,8 @@ final class ClientSample {
         .connectionListener(new ConnectionListener() {
           @Override
           public void onResumed(SessionInfo session, boolean complete) { // after a failover
-            System.out.println("moved to " + session.server() + ", nothing missed");
+            System.out.println("moved to " + session.server()
+                + (complete ? ", nothing missed" : ", messages may be missing"));
           }
         })
         .connect(); // joins the least-loaded server (.balance(false): no)
