@@ -203,10 +203,14 @@ class TcpClusterEndToEndTest {
         assertThat(sent).as("flooding should trip the queue bound").isLessThan(2000);
         CompletableFuture<SendResult> answer = clients.get(0).send(text + sent);
         sent++;
-        // Keep alice's own traffic (her broadcast back and its answer: two frames a send) well
-        // under the 64-frame bound, so only slowpoke, who never reads, trips it.
+        // Keep alice's own traffic (her broadcast back and its answer: two frames a send) and
+        // bob's well under the 64-frame bound, so only slowpoke, who never reads, trips it: on a
+        // busy machine a reading client's thread may get no CPU for a while, and the flood must
+        // not outrun it (CI once saw bob disconnected as a slow reader).
         if (sent % 10 == 0) {
           TcpTestSupport.accepted(answer);
+          String latest = text + (sent - 1);
+          await(() -> "bob keeps up with the flood", () -> bob.hasText(latest));
         }
       }
       int last = sent - 1;
