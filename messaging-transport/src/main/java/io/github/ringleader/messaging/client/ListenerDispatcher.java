@@ -45,15 +45,20 @@ final class ListenerDispatcher {
     return Thread.currentThread() == thread;
   }
 
-  /** Queues {@code call}; never blocks. Ignored once {@link #stop} has run. */
-  void execute(Runnable call) {
+  /**
+   * Queues {@code call}; never blocks. Ignored once {@link #stop} has run.
+   *
+   * @return whether it was queued
+   */
+  boolean execute(Runnable call) {
     synchronized (queue) {
       if (stopping) {
         log.debug("{}: a listener call after the end was dropped", owner);
-        return;
+        return false;
       }
       queue.add(call);
       queue.notifyAll();
+      return true;
     }
   }
 
@@ -78,7 +83,9 @@ final class ListenerDispatcher {
       return;
     }
     CountDownLatch done = new CountDownLatch(1);
-    execute(done::countDown);
+    if (!execute(done::countDown)) {
+      return; // stopped: what was queued runs (or ran) anyway, and nothing more will
+    }
     try {
       if (!done.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
         log.debug("{}: the listener did not finish its calls within {}", owner, wait);
