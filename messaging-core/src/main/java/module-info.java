@@ -16,8 +16,7 @@ module io.github.ringleader.messaging.core {
   exports io.github.ringleader.messaging.node; // MessagingNode, NodeConfig, NodeListener, NodeId...
   exports io.github.ringleader.messaging.session; // ClientRequest/ServerEvent values, ClientSession
   exports io.github.ringleader.messaging.sim; // SimulatedCluster, SimulatedClient, LinkConditions
-  // ClusterTransport, ClusterKey. Known hole: ClusterTransport's methods carry the internal
-  // protocol.ClusterEnvelope, so a transport can be chosen but not written outside Ringleader.
+  // ClusterTransport and OutboundFrame (a transport carries opaque bytes), ClusterKey.
   exports io.github.ringleader.messaging.transport;
   exports io.github.ringleader.messaging.loop; // EventLoop, ThreadEventLoop
   exports io.github.ringleader.messaging.auth; // Authenticator, FileAuthenticator

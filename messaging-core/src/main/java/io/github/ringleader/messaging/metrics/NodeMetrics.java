@@ -51,10 +51,12 @@ import org.jspecify.annotations.Nullable;
  *     that it has not yet reported delivered; empty on a follower
  * @param refusals requests refused or rejected by this node, by reason (every reason present)
  * @param foreignFrames cluster messages of another cluster sharing the transport, dropped
- * @param framesDropped frames the cluster transport dropped, by reason (see {@code
- *     ClusterTransport.droppedFrames()}); empty if it does not say
+ * @param framesDropped cluster frames dropped, by reason: on receipt by the node, as malformed
+ *     ({@code malformed_<reason>}, every reason present) or on sending, as too large to seal
+ *     ({@code oversized}); and by the transport, under its own keys (see {@code
+ *     ClusterTransport.droppedFrames()})
  * @param authenticationFailures cluster frames refused by the cluster key check, by reason (empty
- *     without a key or for a transport that does not authenticate), and, on a node that requires
+ *     without a key), and, on a node that requires
  *     client authentication, clients' joins and resumes refused by it, by {@code
  *     ClientAuthFailure} under keys {@code client_<reason>} ({@code client_wrong_secret}, ...)
  */

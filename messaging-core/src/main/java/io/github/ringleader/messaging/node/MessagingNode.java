@@ -34,7 +34,9 @@ import io.github.ringleader.messaging.session.ClientLink;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.Placement;
 import io.github.ringleader.messaging.session.ServerEvent;
+import io.github.ringleader.messaging.transport.ClusterKey;
 import io.github.ringleader.messaging.transport.ClusterTransport;
+import io.github.ringleader.messaging.transport.OutboundFrame;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -93,6 +95,9 @@ public final class MessagingNode implements AutoCloseable {
 
   private final NodeConfig config;
   private final ClusterTransport transport;
+  /** Encodes, seals, opens and decodes the frames the transport carries. */
+  private final ClusterFrames frames;
+
   private final EventLoop loop;
   private final boolean ownsLoop;
   private final @Nullable Long fixedIncarnation;
@@ -143,7 +148,6 @@ public final class MessagingNode implements AutoCloseable {
 
   // ---- read from any thread
   private volatile ClusterView view;
-  private volatile long foreignClusterMessages;
   private final NodeMetricsRecorder recorder = new NodeMetricsRecorder();
   private final boolean jmx;
   /** The MBean's name while registered; taken once by whichever thread unregisters it. */
@@ -153,6 +157,7 @@ public final class MessagingNode implements AutoCloseable {
   private MessagingNode(Builder builder, NodeConfig config, ClusterTransport transport) {
     this.config = config;
     this.transport = transport;
+    this.frames = new ClusterFrames(config.clusterName(), config.nodeId(), builder.clusterKey);
     EventLoop givenLoop = builder.eventLoop;
     this.ownsLoop = givenLoop == null;
     this.loop =
@@ -191,7 +196,7 @@ public final class MessagingNode implements AutoCloseable {
     this.discovery = new Discovery(config.discoveryWindow().toNanos(), new Discovery.Host() {
       @Override
       public void sendProbe() {
-        transport.sendToAll(envelope(new Discover()));
+        sendToAll(new Discover());
       }
 
       @Override
@@ -199,7 +204,7 @@ public final class MessagingNode implements AutoCloseable {
         becomeRunning(nowNanos);
       }
     });
-    this.heartbeater = new Heartbeater(interval, () -> transport.sendToAll(envelope(heartbeat())));
+    this.heartbeater = new Heartbeater(interval, () -> sendToAll(heartbeat()));
     this.rebalancer =
         new Rebalancer(interval, config.nodeId(), config.capacity(), new RebalancerHost());
     this.serverListNews = new ServerListNews(interval, new ServerListClients());
@@ -286,7 +291,7 @@ public final class MessagingNode implements AutoCloseable {
 
   /** Messages from other clusters that this node has dropped. */
   public long foreignClusterMessages() {
-    return foreignClusterMessages;
+    return frames.foreignFrames();
   }
 
   /**
@@ -301,8 +306,9 @@ public final class MessagingNode implements AutoCloseable {
         config.clusterName(),
         router.counters(),
         loop.nanoTime(),
-        foreignClusterMessages,
+        frames.foreignFrames(),
         transport,
+        frames,
         gate == null ? java.util.Map.of() : gate.failures());
   }
 
@@ -464,14 +470,10 @@ public final class MessagingNode implements AutoCloseable {
     recorder.started(now);
     incarnation = fixedIncarnation != null ? fixedIncarnation : Math.max(0, loop.epochMillis());
     try {
-      transport.start(envelope -> {
-        // Another cluster's control messages sharing the group get no priority.
-        if (envelope.message().isControl() && envelope.cluster().equals(config.clusterName())) {
-          loop.executeUrgent(() -> onEnvelope(envelope));
-        } else {
-          loop.execute(() -> onEnvelope(envelope));
-        }
-      });
+      // Decoded on the transport's thread; only this cluster's envelopes reach the loop, and its
+      // control messages (heartbeats, the election) overtake queued data there.
+      transport.start((data, offset, length, source) ->
+          frames.open(data, offset, length, source, this::enqueue));
     } catch (IOException | RuntimeException e) {
       fail(e);
       return;
@@ -514,7 +516,7 @@ public final class MessagingNode implements AutoCloseable {
     boolean wasRunning = state == NodeState.RUNNING;
     if (wasRunning) {
       router.closeAll("server " + id() + " is shutting down");
-      transport.sendToAll(envelope(new Leave()));
+      sendToAll(new Leave());
       log.info("[{}] leaving the cluster", id());
     }
     transition(NodeState.STOPPED);
@@ -562,10 +564,6 @@ public final class MessagingNode implements AutoCloseable {
     if (state != NodeState.DISCOVERING && state != NodeState.RUNNING) {
       return;
     }
-    if (!envelope.cluster().equals(config.clusterName())) {
-      foreignClusterMessages++;
-      return;
-    }
     long now = loop.nanoTime();
     NodeId from = envelope.sender();
     ClusterMessage message = envelope.message();
@@ -583,7 +581,7 @@ public final class MessagingNode implements AutoCloseable {
       onHeartbeat(from, envelope.incarnation(), (Heartbeat) message, now);
     } else if (message instanceof Discover) {
       if (state == NodeState.RUNNING) {
-        transport.send(from, envelope(heartbeat()));
+        sendTo(from, heartbeat());
       }
     } else if (message instanceof Election) {
       election.onElection(from, (Election) message, now);
@@ -657,7 +655,7 @@ public final class MessagingNode implements AutoCloseable {
                 + " is taken",
             id(),
             envelope.incarnation());
-        transport.sendToAll(envelope(new IdInUse(envelope.incarnation())));
+        sendToAll(new IdInUse(envelope.incarnation()));
       }
     } else if (state == NodeState.RUNNING && !warnedConflicts.contains(envelope.incarnation())) {
       if (warnedConflicts.size() < 16) {
@@ -980,6 +978,29 @@ public final class MessagingNode implements AutoCloseable {
     return new ClusterEnvelope(config.clusterName(), id(), incarnation, message);
   }
 
+  /** Hands an inbound envelope to the loop; control messages first. Any thread. */
+  private void enqueue(ClusterEnvelope envelope) {
+    if (envelope.message().isControl()) {
+      loop.executeUrgent(() -> onEnvelope(envelope));
+    } else {
+      loop.execute(() -> onEnvelope(envelope));
+    }
+  }
+
+  private void sendTo(NodeId to, ClusterMessage message) {
+    OutboundFrame frame = frames.frame(envelope(message));
+    if (frame != null) {
+      transport.send(to, frame);
+    }
+  }
+
+  private void sendToAll(ClusterMessage message) {
+    OutboundFrame frame = frames.frame(envelope(message));
+    if (frame != null) {
+      transport.sendToAll(frame);
+    }
+  }
+
   /** Routing's messages: to other servers through the transport, to this node after the event. */
   private final class ToCluster implements RoutingOutbox {
     @Override
@@ -987,13 +1008,13 @@ public final class MessagingNode implements AutoCloseable {
       if (to.equals(id())) {
         toSelf.add(message);
       } else {
-        transport.send(to, envelope(message));
+        sendTo(to, message);
       }
     }
 
     @Override
     public void sendToAll(ClusterMessage message) {
-      transport.sendToAll(envelope(message));
+      MessagingNode.this.sendToAll(message);
       toSelf.add(message); // the transport's copy to this node is ignored as an echo
     }
   }
@@ -1028,12 +1049,12 @@ public final class MessagingNode implements AutoCloseable {
   private final class Outbox implements ElectionOutbox {
     @Override
     public void send(NodeId to, ClusterMessage message) {
-      transport.send(to, envelope(message));
+      sendTo(to, message);
     }
 
     @Override
     public void sendToAll(ClusterMessage message) {
-      transport.sendToAll(envelope(message));
+      MessagingNode.this.sendToAll(message);
     }
   }
 
@@ -1054,6 +1075,7 @@ public final class MessagingNode implements AutoCloseable {
     private @Nullable ClusterTransport transport;
     private @Nullable EventLoop eventLoop;
     private @Nullable Long incarnation;
+    private @Nullable ClusterKey clusterKey;
     private java.util.random.@Nullable RandomGenerator resumeTokenSource;
     private io.github.ringleader.messaging.auth.@Nullable Authenticator authenticator;
     private io.github.ringleader.messaging.auth.@Nullable FailureThrottle authThrottle;
@@ -1177,6 +1199,17 @@ public final class MessagingNode implements AutoCloseable {
     /** Required: how this server reaches the others. The node closes it when it stops. */
     public Builder transport(ClusterTransport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * The cluster key (default: none): every frame this node sends is encrypted and authenticated
+     * with it (AES-256-GCM), and every frame it receives must be, or it is refused and counted in
+     * {@link NodeMetrics#authenticationFailures()}. Every server of a cluster needs the same key;
+     * see docs/security.md. Null for none.
+     */
+    public Builder clusterKey(@Nullable ClusterKey clusterKey) {
+      this.clusterKey = clusterKey;
       return this;
     }
 

@@ -80,14 +80,13 @@ final class NodeMetricsRecorder {
         router.heldSessions(), sequencer == null || !leading ? Map.of() : sequencer.deliveryLag());
   }
 
-  /** The cluster transport's frame refusals and the client sign-in refusals, in one map. */
-  private static Map<String, Long> authenticationFailures(
-      Map<String, Long> frames, Map<String, Long> clients) {
-    if (clients.isEmpty()) {
-      return frames;
+  /** Two counter maps in one (the keys of the two never overlap). */
+  private static Map<String, Long> merged(Map<String, Long> first, Map<String, Long> second) {
+    if (second.isEmpty()) {
+      return first;
     }
-    Map<String, Long> both = new java.util.TreeMap<>(frames);
-    both.putAll(clients);
+    Map<String, Long> both = new java.util.TreeMap<>(first);
+    both.putAll(second);
     return both;
   }
 
@@ -99,6 +98,7 @@ final class NodeMetricsRecorder {
       long nowNanos,
       long foreignFrames,
       ClusterTransport transport,
+      ClusterFrames frames,
       Map<String, Long> clientAuthFailures) {
     long received = counters.received();
     long accepted = counters.accepted();
@@ -131,7 +131,7 @@ final class NodeMetricsRecorder {
         slow.replicationLag(),
         counters.refusals(),
         foreignFrames,
-        transport.droppedFrames(),
-        authenticationFailures(transport.authenticationFailures(), clientAuthFailures));
+        merged(frames.droppedFrames(), transport.droppedFrames()),
+        merged(frames.authenticationFailures(), clientAuthFailures));
   }
 }

@@ -3,6 +3,7 @@ package io.github.ringleader.messaging.sim;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeState;
+import io.github.ringleader.messaging.transport.ClusterKey;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class SimulatedCluster {
   private final long seed;
   private final VirtualTimeScheduler scheduler;
   private final SimulatedNetwork network;
+  private @Nullable ClusterKey clusterKey;
   private final BiConsumer<NodeId, MessagingNode.Builder> configurer;
   private final Map<NodeId, Running> running = new LinkedHashMap<>();
   private final Map<NodeId, Long> lastIncarnation = new HashMap<>();
@@ -80,6 +82,15 @@ public final class SimulatedCluster {
 
   public SimulatedNetwork network() {
     return network;
+  }
+
+  /**
+   * The cluster key of the nodes started from now on (none if null, the default): they seal every
+   * frame they send with it and refuse every frame that fails it. Nodes already running keep
+   * theirs, so a test can start servers with different keys.
+   */
+  public void setClusterKey(@Nullable ClusterKey key) {
+    this.clusterKey = key;
   }
 
   // ---------------------------------------------------------------- life and death
@@ -128,6 +139,7 @@ public final class SimulatedCluster {
         // Seeded, so that a run replays; production draws resume tokens from SecureRandom.
         .resumeTokenSource(new java.util.SplittableRandom(
             seed * 0x9E3779B97F4A7C15L ^ nodeId.value().hashCode() ^ incarnation));
+    builder.clusterKey(clusterKey);
     configurer.accept(nodeId, builder);
     MessagingNode node = builder.build();
     CompletableFuture<Void> started = node.start();

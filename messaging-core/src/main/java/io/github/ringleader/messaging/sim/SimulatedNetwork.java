@@ -1,17 +1,12 @@
 package io.github.ringleader.messaging.sim;
 
 import io.github.ringleader.messaging.node.NodeId;
-import io.github.ringleader.messaging.protocol.AuthenticationException;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
-import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.FrameAuthenticator;
-import io.github.ringleader.messaging.transport.AuthFailure;
-import io.github.ringleader.messaging.transport.ClusterKey;
 import io.github.ringleader.messaging.transport.ClusterTransport;
 import io.github.ringleader.messaging.transport.CodecException;
+import io.github.ringleader.messaging.transport.OutboundFrame;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,26 +19,23 @@ import org.jspecify.annotations.Nullable;
 /**
  * A simulated network between servers, in virtual time: the in-memory {@link ClusterTransport}.
  *
- * <p>Messages travel as bytes through the real {@link ClusterCodec}, so a simulation exercises the
- * wire format too. Each delivery follows the {@link LinkConditions} of its link (latency, loss,
+ * <p>Frames travel as the bytes the nodes made of them (the real codec, sealed with the cluster
+ * key if the nodes have one), so a simulation exercises the wire format and the frame layer too. Each delivery follows the {@link LinkConditions} of its link (latency, loss,
  * duplication, reordering), drawn from one seeded {@link Random}: the same seed and the same
  * inputs give the same run. Partitions split the servers into groups that cannot reach each other;
  * a message in flight when its link is cut is lost. "Send to all" reaches every attached server of
  * the sender's group, the sender included, as UDP multicast with loopback does.
  *
- * <p>With a {@link ClusterKey} ({@link #setClusterKey} for every endpoint made after, or {@link
- * #transport(NodeId, ClusterKey)} for one), an endpoint seals what it sends with a {@link
- * FrameAuthenticator} and opens what it receives with its own, as the UDP transport does: a frame
- * it refuses (plain, failing its tag, a replay — a duplicated delivery is one) is dropped and
- * counted ({@link #refused}) instead of delivered.
+ * <p>Like any transport it never looks inside a frame: with a cluster key ({@code
+ * SimulatedCluster.setClusterKey}) the nodes seal and open frames themselves, and a frame the
+ * receiving node refuses (plain, failing its tag, a replay — a duplicated delivery is one) counts
+ * as dropped here ({@link #rejectedDeliveries}) and in that node's metrics.
  */
 public final class SimulatedNetwork {
 
   private final VirtualTimeScheduler scheduler;
   private final Random random;
-  private long malformedDropped;
-  private final Map<AuthFailure, Long> refused = new EnumMap<>(AuthFailure.class);
-  private @Nullable ClusterKey clusterKey;
+  private long rejected;
   private @Nullable Consumer<Sent> tap;
   private LinkConditions defaults = LinkConditions.PERFECT;
   private final Map<List<NodeId>, LinkConditions> links = new HashMap<>();
@@ -145,22 +137,9 @@ public final class SimulatedNetwork {
     return !groups.isEmpty();
   }
 
-  /**
-   * A new endpoint for server {@code id}, with the key set by {@link #setClusterKey} (if any); it
-   * joins the network when the node starts it.
-   */
+  /** A new endpoint for server {@code id}; it joins the network when the node starts it. */
   public ClusterTransport transport(NodeId id) {
-    return new Endpoint(id, clusterKey);
-  }
-
-  /** A new endpoint for server {@code id} that authenticates with {@code key} (none if null). */
-  public ClusterTransport transport(NodeId id, @Nullable ClusterKey key) {
-    return new Endpoint(id, key);
-  }
-
-  /** The key of the endpoints made from now on by {@link #transport(NodeId)}; null for none. */
-  public void setClusterKey(@Nullable ClusterKey key) {
-    this.clusterKey = key;
+    return new Endpoint(id);
   }
 
   /**
@@ -173,11 +152,6 @@ public final class SimulatedNetwork {
 
   /** A datagram {@code from} sent that {@code to} accepted. */
   public record Sent(NodeId from, NodeId to, byte[] datagram) {}
-
-  /** Frames an endpoint with a key refused for {@code reason}, delivered or injected. */
-  public long refused(AuthFailure reason) {
-    return refused.getOrDefault(reason, 0L);
-  }
 
   /**
    * Counts per message type: datagrams sent (a send to all counts once, as one multicast datagram
@@ -197,8 +171,8 @@ public final class SimulatedNetwork {
   /** Per-type message counts. */
   public record Counts(long sent, long delivered, long dropped) {}
 
-  private long[] counts(ClusterEnvelope envelope) {
-    return stats.computeIfAbsent(envelope.message().getClass().getSimpleName(), k -> new long[3]);
+  private long[] counts(String type) {
+    return stats.computeIfAbsent(type, k -> new long[3]);
   }
 
   private LinkConditions link(NodeId from, NodeId to) {
@@ -206,11 +180,9 @@ public final class SimulatedNetwork {
     return specific != null ? specific : defaults;
   }
 
-  private void transmit(Endpoint source, ClusterEnvelope envelope, @Nullable NodeId to) {
-    byte[] plain = ClusterCodec.encode(envelope);
-    FrameAuthenticator sealer = source.authenticator;
-    byte[] bytes = sealer == null ? plain : sealer.seal(plain);
-    long[] counts = counts(envelope);
+  private void transmit(Endpoint source, OutboundFrame frame, @Nullable NodeId to) {
+    byte[] bytes = frame.bytes(); // taken as it leaves: a sealed frame is numbered here
+    long[] counts = counts(frame.type());
     counts[0]++;
     List<NodeId> targets = new ArrayList<>();
     if (to != null) {
@@ -261,25 +233,12 @@ public final class SimulatedNetwork {
       if (target == null) {
         continue;
       }
-      List<ClusterEnvelope> envelopes;
-      try {
-        envelopes = receiver.open(bytes);
-      } catch (AuthenticationException e) {
-        refused.merge(e.reason(), 1L, Long::sum);
+      if (target.onFrames(bytes, 0, bytes.length, from) == null) {
+        rejected++; // refused (a replayed duplicate, a key the receiver lacks) or malformed
         counts[2]++;
         continue;
-      } catch (CodecException e) {
-        if (endpointsDisagreeOnKeys(from, receiver)) {
-          malformedDropped++; // a keyed sender's frame at a receiver without a key: bad magic
-          counts[2]++;
-          continue;
-        }
-        throw new IllegalStateException("the codec cannot read what it wrote", e);
       }
-      for (ClusterEnvelope envelope : envelopes) {
-        counts[1]++;
-        target.onMessage(envelope);
-      }
+      counts[1]++;
       Consumer<Sent> eavesdropper = tap;
       if (eavesdropper != null) {
         eavesdropper.accept(new Sent(from, to, bytes.clone()));
@@ -287,24 +246,10 @@ public final class SimulatedNetwork {
     }
   }
 
-  private boolean endpointsDisagreeOnKeys(NodeId from, Endpoint receiver) {
-    List<Endpoint> senders = endpoints.get(from);
-    if (senders == null) {
-      return true; // the sender has left; it cannot be asked, and need not be
-    }
-    for (Endpoint sender : senders) {
-      if ((sender.authenticator == null) != (receiver.authenticator == null)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * Delivers {@code datagram} to {@code to} now, as a datagram from anyone (a forger, say) would
-   * arrive: decoded there, and dropped and counted ({@link #malformedDropped()}) if malformed, as
-   * the UDP transport does. An endpoint with a key checks the tag and replay first and refuses
-   * what fails ({@link #refused}). Returns whether it was accepted (by every receiver there is;
+   * arrive: the node there opens it, and drops and counts it (in its metrics) if it is malformed
+   * or fails its cluster key check. Returns whether it was accepted (by every receiver there is;
    * with none, whether it decodes as a plain frame).
    */
   public boolean inject(NodeId to, byte[] datagram) {
@@ -314,64 +259,39 @@ public final class SimulatedNetwork {
         ClusterCodec.decode(datagram);
         return true;
       } catch (CodecException e) {
-        malformedDropped++;
         return false;
       }
     }
     boolean accepted = true;
     for (Endpoint receiver : List.copyOf(receivers)) {
       ClusterTransport.Receiver target = receiver.receiver;
-      if (target == null) {
-        continue;
-      }
-      List<ClusterEnvelope> envelopes;
-      try {
-        envelopes = receiver.open(datagram);
-      } catch (CodecException e) {
-        malformedDropped++;
+      if (target != null && target.onFrames(datagram, 0, datagram.length, "injected") == null) {
         accepted = false;
-        continue;
-      } catch (AuthenticationException e) {
-        refused.merge(e.reason(), 1L, Long::sum);
-        accepted = false;
-        continue;
-      }
-      for (ClusterEnvelope envelope : envelopes) {
-        scheduler.add(scheduler.nanoTime(), () -> target.onMessage(envelope), null);
       }
     }
     return accepted;
   }
 
-  /** Injected datagrams (and deliveries between endpoints with different keys) that did not decode. */
-  public long malformedDropped() {
-    return malformedDropped;
+  /**
+   * Deliveries between servers that the receiving node refused or could not decode: replayed
+   * duplicates and frames under a key the receiver lacks, when keys are in play; otherwise none,
+   * unless the codec cannot read what it wrote — a check a simulation can assert on.
+   */
+  public long rejectedDeliveries() {
+    return rejected;
   }
 
   /** One server's attachment to the network. */
   private final class Endpoint implements ClusterTransport {
     final NodeId id;
-    final @Nullable FrameAuthenticator authenticator;
 
     @Nullable
     Receiver receiver;
 
     boolean closed;
 
-    Endpoint(NodeId id, @Nullable ClusterKey key) {
+    Endpoint(NodeId id) {
       this.id = id;
-      this.authenticator = key == null ? null : new FrameAuthenticator(key);
-    }
-
-    /** Decodes one simulated datagram, checking its tag and replay first if this has a key. */
-    List<ClusterEnvelope> open(byte[] datagram) throws CodecException, AuthenticationException {
-      FrameAuthenticator auth = authenticator;
-      if (auth == null) {
-        return List.of(ClusterCodec.decode(datagram));
-      }
-      List<ClusterEnvelope> opened = new ArrayList<>(1);
-      auth.openAll(datagram, 0, datagram.length, opened);
-      return opened;
     }
 
     @Override
@@ -384,16 +304,16 @@ public final class SimulatedNetwork {
     }
 
     @Override
-    public void send(NodeId to, ClusterEnvelope envelope) {
+    public void send(NodeId to, OutboundFrame frame) {
       if (receiver != null && !closed) {
-        transmit(this, envelope, to);
+        transmit(this, frame, to);
       }
     }
 
     @Override
-    public void sendToAll(ClusterEnvelope envelope) {
+    public void sendToAll(OutboundFrame frame) {
       if (receiver != null && !closed) {
-        transmit(this, envelope, null);
+        transmit(this, frame, null);
       }
     }
 
