@@ -135,8 +135,20 @@ final class ClusterOptions {
     return positional;
   }
 
-  /** The UDP transport settings these options describe. */
-  UdpTransportConfig transportConfig() throws UsageException {
+  /**
+   * A server's cluster side as these options describe it: the UDP transport's settings, and the
+   * cluster key its node seals and opens frames with (the node does that, whatever the transport).
+   */
+  record ClusterSetup(
+      UdpTransportConfig transport, @Nullable ClusterKey key) {}
+
+  /**
+   * The cluster settings these options describe.
+   *
+   * @throws UsageException for a bad value, an unreadable or bad key, or a network interface
+   *     without a key and without {@code --insecure}
+   */
+  ClusterSetup clusterSetup() throws UsageException {
     UdpTransportConfig.Builder builder = UdpTransportConfig.builder();
     try {
       String g = group;
@@ -155,20 +167,20 @@ final class ClusterOptions {
       if (t != null) {
         builder.ttl(t);
       }
-      builder.clusterKey(clusterKey());
+      ClusterKey key = clusterKey();
       UdpTransportConfig config = builder.build();
       boolean loopback = isLoopback(config);
-      String refusal = refusal(loopback, config.clusterKey() != null, insecure);
+      String refusal = refusal(loopback, key != null, insecure);
       if (refusal != null) {
         throw new UsageException(refusal);
       }
-      if (!loopback && config.clusterKey() == null) {
+      if (!loopback && key == null) {
         log.warn(
             "--insecure: cluster traffic on {} is NOT encrypted or authenticated; anyone on that"
                 + " network can read, forge or replay cluster frames (see docs/security.md)",
             config.interfaceName());
       }
-      return config;
+      return new ClusterSetup(config, key);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage() == null ? e.toString() : e.getMessage());
     }

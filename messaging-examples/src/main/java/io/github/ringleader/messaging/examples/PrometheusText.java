@@ -226,9 +226,14 @@ final class PrometheusText {
 
   private void udp(UdpTransportStats s) {
     counter(
-        "ringleader_cluster_frames_received_total",
-        "Cluster frames received and decoded.",
-        s.received());
+        "ringleader_cluster_datagrams_received_total",
+        "Cluster datagrams received and handed to the node.",
+        s.datagramsReceived());
+    counter(
+        "ringleader_cluster_datagrams_rejected_total",
+        "Cluster datagrams the node refused (malformed, failing the cluster key, another"
+            + " cluster's).",
+        s.rejected());
     counter(
         "ringleader_cluster_frames_sent_total", "Cluster frames accepted for sending.", s.sent());
     counter(

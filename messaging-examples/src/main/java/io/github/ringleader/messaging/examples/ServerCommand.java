@@ -51,6 +51,7 @@ final class ServerCommand {
     NodeId id;
     int port;
     UdpTransportConfig transportConfig;
+    io.github.ringleader.messaging.transport.@Nullable ClusterKey key;
     long parent = 0;
     io.github.ringleader.messaging.transport.tcp.@Nullable TlsServerSettings tls;
     try {
@@ -83,7 +84,9 @@ final class ServerCommand {
       }
       id = NodeId.of(positional.get(0));
       port = ClusterOptions.integer("<port>", positional.get(1), 1, 65535);
-      transportConfig = options.transportConfig();
+      ClusterOptions.ClusterSetup cluster = options.clusterSetup();
+      transportConfig = cluster.transport();
+      key = cluster.key();
     } catch (UsageException e) {
       return e.report(err, USAGE);
     }
@@ -98,6 +101,7 @@ final class ServerCommand {
     MessagingServer server = MessagingServer.builder()
         .node(options
             .applyTo(auth.applyTo(MessagingNode.builder().nodeId(id).clientHost(advertised)))
+            .clusterKey(key)
             .listener(timeline)
             .jmx(true))
         .cluster(transportConfig)
@@ -168,7 +172,6 @@ final class ServerCommand {
         NodeConfig.format(options.heartbeat),
         options.missed,
         options.capacity);
-    io.github.ringleader.messaging.transport.ClusterKey key = transportConfig.clusterKey();
     log.info(
         key == null
             ? "cluster frames are neither encrypted nor authenticated (no cluster key)"

@@ -102,11 +102,19 @@ public final class RingleaderMeterBinder implements MeterBinder {
       MeterRegistry registry, Tags tags, T udp, Function<T, UdpTransportStats> stats) {
     counter(
         registry,
-        "ringleader.cluster.frames.received",
+        "ringleader.cluster.datagrams.received",
         tags,
-        "Cluster frames received and decoded.",
+        "Cluster datagrams received and handed to the node.",
         udp,
-        t -> stats.apply(t).received());
+        t -> stats.apply(t).datagramsReceived());
+    counter(
+        registry,
+        "ringleader.cluster.datagrams.rejected",
+        tags,
+        "Cluster datagrams the node refused (malformed, failing the cluster key, another"
+            + " cluster's).",
+        udp,
+        t -> stats.apply(t).rejected());
     counter(
         registry,
         "ringleader.cluster.frames.sent",

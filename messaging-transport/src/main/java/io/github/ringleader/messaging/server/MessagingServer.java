@@ -39,10 +39,11 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Settings.</b> Everything about the node — id, cluster, timings, capacity, the host
- * announced to clients ({@link MessagingNode.Builder#clientHost}), authentication, {@link
- * io.github.ringleader.messaging.node.NodeListener}s, JMX — is set on the {@link
- * MessagingNode.Builder} given to {@link Builder#node}; the server sets its transport, its event
- * loop and its client port. TLS and the client limits are in the {@link TcpServerConfig}.
+ * announced to clients ({@link MessagingNode.Builder#clientHost}), the cluster key ({@link
+ * MessagingNode.Builder#clusterKey}: the node seals and opens the frames the transport carries),
+ * authentication, {@link io.github.ringleader.messaging.node.NodeListener}s, JMX — is set on the
+ * {@link MessagingNode.Builder} given to {@link Builder#node}; the server sets its transport, its
+ * event loop and its client port. TLS and the client limits are in the {@link TcpServerConfig}.
  *
  * <p><b>Start.</b> {@link #start()} binds the client port first, so that a port of 0 works and the
  * node announces the port really bound; then it builds and starts the node, which discovers the
@@ -248,7 +249,10 @@ public final class MessagingServer implements AutoCloseable {
     return openListener().stats();
   }
 
-  /** The cluster transport's counters: frames, drops, authentication failures. */
+  /**
+   * The cluster transport's counters: datagrams and frames, drops. Frames the node refused
+   * (malformed, failing the cluster key) are counted in {@link #metrics()}.
+   */
   public UdpTransportStats clusterStats() {
     synchronized (lock) {
       UdpMulticastTransport t = transport;

@@ -7,16 +7,17 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where each member was last heard from: (cluster, node id) → the source address of its latest
- * valid datagram, which is its unicast socket. Bounded: beyond {@code capacity} entries the member
- * heard from longest ago is forgotten. Not thread-safe; the I/O thread owns it.
+ * Where each member was last heard from: node id → the source address of the latest datagram the
+ * node accepted from it, which is its unicast socket. Bounded: beyond {@code capacity} entries the
+ * member heard from longest ago is forgotten. Not thread-safe; the I/O thread owns it.
  *
- * <p>The key includes the cluster name so that two clusters sharing a group, each with a
- * {@code server1}, do not steal each other's point-to-point messages.
+ * <p>Keyed by the id alone: the node names a sender only for a datagram of its own cluster that
+ * passed its checks, so another cluster sharing the group, with a {@code server1} of its own,
+ * cannot take this cluster's {@code server1}'s place here.
  */
 final class PeerAddresses {
   private final int capacity;
-  private final LinkedHashMap<Key, InetSocketAddress> addresses;
+  private final LinkedHashMap<NodeId, InetSocketAddress> addresses;
 
   PeerAddresses(int capacity) {
     if (capacity < 1) {
@@ -28,28 +29,25 @@ final class PeerAddresses {
       private static final long serialVersionUID = 1L;
 
       @Override
-      protected boolean removeEldestEntry(Map.Entry<Key, InetSocketAddress> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<NodeId, InetSocketAddress> eldest) {
         return size() > PeerAddresses.this.capacity;
       }
     };
   }
 
-  /** Records that {@code id} of {@code cluster} was just heard from {@code source}. */
-  void heard(String cluster, NodeId id, InetSocketAddress source) {
-    Key key = new Key(cluster, id);
-    addresses.remove(key);
-    addresses.put(key, source);
+  /** Records that {@code id} was just heard from {@code source}. */
+  void heard(NodeId id, InetSocketAddress source) {
+    addresses.remove(id);
+    addresses.put(id, source);
   }
 
-  /** Where {@code id} of {@code cluster} was last heard from, or null if never (or forgotten). */
+  /** Where {@code id} was last heard from, or null if never (or forgotten). */
   @Nullable
-  InetSocketAddress addressOf(String cluster, NodeId id) {
-    return addresses.get(new Key(cluster, id));
+  InetSocketAddress addressOf(NodeId id) {
+    return addresses.get(id);
   }
 
   int size() {
     return addresses.size();
   }
-
-  private record Key(String cluster, NodeId id) {}
 }

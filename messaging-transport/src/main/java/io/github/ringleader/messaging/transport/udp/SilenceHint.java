@@ -4,11 +4,13 @@ import java.time.Duration;
 
 /**
  * Decides when to log the one "no other server heard" hint: once, if {@code silenceNanos} pass
- * after start without a valid datagram from any address but the transport's own. Pure: time comes
- * in as {@code nowNanos}, so a test steps it by hand. Not thread-safe; the I/O thread owns it.
+ * after start without an accepted datagram from any address but the transport's own. Pure: time
+ * comes in as {@code nowNanos}, so a test steps it by hand. Not thread-safe; the I/O thread owns
+ * it.
  *
- * <p>Only datagrams that decode count as "heard": garbage from some other program on the group is
- * not a server, and a working cluster is what the hint is about.
+ * <p>Only datagrams the node accepted count as "heard": garbage from some other program on the
+ * group, or frames of another cluster or under another key, are not a server of this cluster, and
+ * a working cluster is what the hint is about.
  */
 final class SilenceHint {
   private final long startNanos;
@@ -25,7 +27,7 @@ final class SilenceHint {
     this.silenceNanos = silence.toNanos();
   }
 
-  /** A valid datagram arrived from another address than the transport's own. */
+  /** The node accepted a datagram from another address than the transport's own. */
   void onHeardOther() {
     heard = true;
   }

@@ -1,14 +1,8 @@
 package io.github.ringleader.messaging.transport.udp;
 
 import io.github.ringleader.messaging.node.NodeId;
-import io.github.ringleader.messaging.protocol.AuthenticationException;
-import io.github.ringleader.messaging.protocol.ClusterCodec;
-import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.FrameAuthenticator;
-import io.github.ringleader.messaging.transport.AuthFailure;
-import io.github.ringleader.messaging.transport.ClusterKey;
 import io.github.ringleader.messaging.transport.ClusterTransport;
-import io.github.ringleader.messaging.transport.CodecException;
+import io.github.ringleader.messaging.transport.OutboundFrame;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -22,11 +16,8 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.EnumMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -42,48 +33,45 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster transport over UDP: {@link #sendToAll} multicasts to an IP group, {@link #send}
- * sends to one member by unicast. A datagram carries one or more frames of {@link ClusterCodec}
- * back to back: frames queued together for one destination leave together.
+ * sends to one member by unicast. It carries the node's frames ({@link OutboundFrame}) as opaque
+ * bytes: a datagram holds one or more frames back to back, and frames queued together for one
+ * destination leave together. Encoding, sealing with the cluster key, opening, authenticating and
+ * decoding are the node's (see {@code MessagingNode.Builder.clusterKey}); this class never looks
+ * inside a frame.
  *
  * <p><b>Sockets.</b> A multicast socket joins the group on the configured interface and only
  * receives. A unicast socket, bound to the configured address and port, sends <em>every</em>
  * datagram, multicast ones included, and receives point-to-point ones. So the source address of
  * anything a server sends is its unicast socket, and each receiver learns from it where to reach
- * the sender: the transport remembers, per (cluster, sender id), the source of the latest valid
- * datagram (up to {@value #MAX_PEERS} members, forgetting the one heard longest ago). A {@link
- * #send} to a member never heard from is dropped and counted, as the network would drop it.
+ * the sender: the transport remembers, per member, the source of the latest datagram the node
+ * accepted from it ({@link Receiver#onFrames} names the sender; up to {@value #MAX_PEERS}
+ * members, forgetting the one heard longest ago). A datagram the node refused — malformed,
+ * forged, replayed or of another cluster — teaches nothing, so nobody can divert a member's
+ * point-to-point traffic by forging its name. A {@link #send} to a member never heard from is
+ * dropped and counted, as the network would drop it.
  *
- * <p><b>What it delivers.</b> Every datagram that decodes, from anyone on the group or aimed at
- * the unicast socket — including this transport's own multicast, which comes back because
- * {@code IP_MULTICAST_LOOP} is on (several servers on one host depend on loopback), and
- * envelopes of other clusters sharing the group. Filtering both out is the node's job: it knows
- * its id and cluster name, the transport does not. Datagrams that fail to decode are dropped and
- * counted by {@link CodecException.Reason} (see {@link #stats()}); the log gets the first of each
- * reason and then every 100th. No input stops the I/O thread.
- *
- * <p><b>Cluster key.</b> With {@link UdpTransportConfig#clusterKey()} set, every frame is sealed
- * by a {@link FrameAuthenticator} of this transport (encrypted with AES-256-GCM, with a frame
- * sequence number) and every datagram received is opened by it: a frame that fails
- * authentication is refused before anything of its body is decrypted into use or decoded, a
- * replayed one after, and the datagram is counted by {@link AuthFailure} ({@link #refused}) and
- * logged to {@code ringleader.audit} (first of each reason, then every 100th).
+ * <p><b>What it delivers.</b> Every datagram, from anyone on the group or aimed at the unicast
+ * socket, goes to the receiver as it came — including this transport's own multicast, which
+ * comes back because {@code IP_MULTICAST_LOOP} is on (several servers on one host depend on
+ * loopback). Telling good frames from bad, and its own from others', is the node's job; the
+ * transport counts the datagrams the node refused ({@link UdpTransportStats#rejected()}). No
+ * input stops the I/O thread.
  *
  * <p><b>Threads.</b> One daemon I/O thread, {@code ringleader-udp-<port>}, reads both sockets,
- * calls the receiver (which must be quick and hand the envelope to its own thread) and sends.
- * {@code send} and {@code sendToAll} encode on the caller's thread and put the datagram in a
- * bounded queue for the I/O thread; they never block, and when the queue is full the datagram is
- * dropped and counted. Datagrams leave in the order they were queued; the network may reorder,
- * lose or duplicate them.
+ * calls the receiver (which opens the frames and hands them to the node's own thread) and sends.
+ * {@code send} and {@code sendToAll} put the frame in a bounded queue for the I/O thread; they
+ * never block, and when the queue is full the frame is dropped and counted. The I/O thread takes
+ * each frame's {@link OutboundFrame#bytes() bytes} as it sends it, so a frame the node seals is
+ * numbered in wire order even though control frames overtake queued data. Datagrams leave in the
+ * order they were queued (control frames first); the network may reorder, lose or duplicate
+ * them.
  *
- * <p><b>Silence hint.</b> If no valid datagram arrives from any address but this transport's own
- * within {@link UdpTransportConfig#silenceHintAfter()} of start, it logs one WARN suggesting that
- * multicast may be blocked, pointing at {@code docs/operations.md}.
+ * <p><b>Silence hint.</b> If the node accepts no datagram from any address but this transport's
+ * own within {@link UdpTransportConfig#silenceHintAfter()} of start, it logs one WARN suggesting
+ * that multicast may be blocked, pointing at {@code docs/operations.md}.
  */
 public final class UdpMulticastTransport implements ClusterTransport {
   private static final Logger log = LoggerFactory.getLogger(UdpMulticastTransport.class);
-
-  /** Security events: frames refused by their tag or as replays (rate-limited). */
-  private static final Logger audit = LoggerFactory.getLogger("ringleader.audit");
 
   /** The most members whose unicast address is remembered. */
   static final int MAX_PEERS = 1024;
@@ -128,15 +116,10 @@ public final class UdpMulticastTransport implements ClusterTransport {
   private volatile LifeState lifeState = LifeState.NEW;
   private volatile @Nullable Io io;
 
-  private final AtomicLong received = new AtomicLong();
+  private final AtomicLong datagramsReceived = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong datagramsSent = new AtomicLong();
-  /** Filled for every reason here and never changed after, so any thread may read it. */
-  private final Map<CodecException.Reason, AtomicLong> malformed =
-      new EnumMap<>(CodecException.Reason.class);
-
-  private final Map<AuthFailure, AtomicLong> refused = new EnumMap<>(AuthFailure.class);
-  private final @Nullable FrameAuthenticator authenticator;
   private final AtomicLong unknownDestination = new AtomicLong();
   private final AtomicLong droppedOutbound = new AtomicLong();
   private final AtomicLong sendErrors = new AtomicLong();
@@ -149,46 +132,23 @@ public final class UdpMulticastTransport implements ClusterTransport {
     this.config = config;
     this.groupAddress = config.groupAddress();
     this.outbound = new ArrayBlockingQueue<>(config.maxOutboundQueue());
-    for (CodecException.Reason reason : CodecException.Reason.values()) {
-      malformed.put(reason, new AtomicLong());
-    }
-    for (AuthFailure reason : AuthFailure.values()) {
-      refused.put(reason, new AtomicLong());
-    }
-    ClusterKey key = config.clusterKey();
-    this.authenticator = key == null ? null : new FrameAuthenticator(key);
-  }
-
-  /** Frames refused for {@code reason} so far (always 0 without a cluster key). */
-  public long refused(AuthFailure reason) {
-    AtomicLong counter = refused.get(reason);
-    return counter == null ? 0 : counter.get();
   }
 
   /**
-   * {@inheritDoc} Here: {@code malformed_<reason>} per {@link CodecException.Reason} (lower case),
-   * {@code unknown_destination}, {@code outbound_dropped} (queue or send buffer full, or not
-   * running), {@code send_error} and {@code receiver_failure}; every key present.
+   * {@inheritDoc} Here: {@code unknown_destination}, {@code outbound_dropped} (queue or send
+   * buffer full, or not running), {@code send_error} and {@code receiver_failure}; every key
+   * present. Datagrams the node refused are the node's to count ({@code
+   * NodeMetrics.framesDropped()}, {@code authenticationFailures()}); how many there were is in
+   * {@link UdpTransportStats#rejected()}.
    */
   @Override
   public Map<String, Long> droppedFrames() {
     Map<String, Long> dropped = new java.util.TreeMap<>();
-    malformed.forEach((reason, count) ->
-        dropped.put("malformed_" + reason.name().toLowerCase(java.util.Locale.ROOT), count.get()));
     dropped.put("unknown_destination", unknownDestination.get());
     dropped.put("outbound_dropped", droppedOutbound.get());
     dropped.put("send_error", sendErrors.get());
     dropped.put("receiver_failure", receiverFailures.get());
     return dropped;
-  }
-
-  /** {@inheritDoc} Here: one key per {@link AuthFailure}, lower case; all 0 without a key. */
-  @Override
-  public Map<String, Long> authenticationFailures() {
-    Map<String, Long> failures = new java.util.TreeMap<>();
-    refused.forEach((reason, count) ->
-        failures.put(reason.name().toLowerCase(java.util.Locale.ROOT), count.get()));
-    return failures;
   }
 
   /** A transport with the defaults: {@value UdpTransportConfig#DEFAULT_GROUP} on loopback. */
@@ -262,23 +222,13 @@ public final class UdpMulticastTransport implements ClusterTransport {
     return current != null && current.silenceHintSettled;
   }
 
-  private AtomicLong malformedCounter(CodecException.Reason reason) {
-    AtomicLong counter = malformed.get(reason);
-    if (counter == null) {
-      throw new AssertionError("no counter for " + reason); // every reason has one
-    }
-    return counter;
-  }
-
   /** The counters so far. */
   public UdpTransportStats stats() {
-    Map<CodecException.Reason, Long> byReason = new EnumMap<>(CodecException.Reason.class);
-    malformed.forEach((reason, count) -> byReason.put(reason, count.get()));
     return new UdpTransportStats(
-        received.get(),
+        datagramsReceived.get(),
+        rejected.get(),
         sent.get(),
         datagramsSent.get(),
-        byReason,
         unknownDestination.get(),
         droppedOutbound.get(),
         sendErrors.get(),
@@ -287,49 +237,38 @@ public final class UdpMulticastTransport implements ClusterTransport {
   }
 
   /**
-   * Queues a unicast datagram to the address {@code to} was last heard from in the envelope's
-   * cluster. Dropped and counted if that member was never heard from, if the queue is full, or if
-   * the transport is not running.
+   * Queues {@code frame} for a unicast datagram to the address {@code to} was last heard from.
+   * Dropped and counted if that member was never heard from, if the queue is full, or if the
+   * transport is not running.
    */
   @Override
-  public void send(NodeId to, ClusterEnvelope envelope) {
-    enqueue(to, envelope);
+  public void send(NodeId to, OutboundFrame frame) {
+    enqueue(Objects.requireNonNull(to, "to"), frame);
   }
 
-  /** Queues a datagram to the multicast group; dropped and counted if the queue is full. */
+  /** Queues {@code frame} for a datagram to the multicast group; dropped and counted if full. */
   @Override
-  public void sendToAll(ClusterEnvelope envelope) {
-    enqueue(null, envelope);
+  public void sendToAll(OutboundFrame frame) {
+    enqueue(null, frame);
   }
 
-  private void enqueue(@Nullable NodeId to, ClusterEnvelope envelope) {
+  private void enqueue(@Nullable NodeId to, OutboundFrame frame) {
     Io current = io;
     if (current == null || lifeState != LifeState.RUNNING) {
       droppedOutbound.incrementAndGet();
       return;
     }
-    // Sealed (with a key) on the I/O thread as it leaves, not here: control frames overtake
-    // queued data, and the frame sequence numbers must follow the order on the wire, or a long
-    // queue would push data frames below the receivers' replay window.
-    byte[] frame = ClusterCodec.encode(envelope);
-    if (authenticator != null && frame.length > FrameAuthenticator.MAX_INNER_FRAME_BYTES) {
-      droppedOutbound.incrementAndGet();
-      log.error(
-          "dropped a {} frame of {} bytes: sealed with the cluster key it would exceed a datagram"
-              + " (at most {} bytes before sealing)",
-          envelope.message().getClass().getSimpleName(),
-          frame.length,
-          FrameAuthenticator.MAX_INNER_FRAME_BYTES);
-      return;
-    }
-    Outbound datagram = new Outbound(to, envelope.cluster(), frame);
-    if (!(envelope.message().isControl() ? urgent : outbound).offer(datagram)) {
+    // Only queued here: its bytes are taken on the I/O thread as it leaves (see the class
+    // comment), since a sealed frame is numbered then.
+    Outbound datagram = new Outbound(to, frame);
+    if (!(frame.isControl() ? urgent : outbound).offer(datagram)) {
       long drops = droppedOutbound.incrementAndGet();
       if (LogThrottle.worthLogging(drops)) {
         log.warn(
-            "UDP transport outbound queue full ({} datagrams); dropped a datagram ({} dropped so"
+            "UDP transport outbound queue full ({} frames); dropped a {} frame ({} dropped so"
                 + " far)",
-            config.maxOutboundQueue(),
+            frame.isControl() ? URGENT_QUEUE : config.maxOutboundQueue(),
+            frame.type(),
             drops);
       }
       return;
@@ -377,20 +316,8 @@ public final class UdpMulticastTransport implements ClusterTransport {
     return (ip == null ? address.getHostString() : ip.getHostAddress()) + ":" + address.getPort();
   }
 
-  /** A datagram waiting for the I/O thread: to one member ({@code to}) or to the group (null). */
-  private static final class Outbound {
-    final @Nullable NodeId to;
-    final String cluster;
-    final byte[] frame;
-    /** The frame as it goes on the wire (sealed, with a key), once the I/O thread took it. */
-    byte @Nullable [] sealed;
-
-    Outbound(@Nullable NodeId to, String cluster, byte[] frame) {
-      this.to = to;
-      this.cluster = cluster;
-      this.frame = frame;
-    }
-  }
+  /** A frame waiting for the I/O thread: to one member ({@code to}) or to the group (null). */
+  private record Outbound(@Nullable NodeId to, OutboundFrame frame) {}
 
   /** The open sockets and the I/O thread; everything here but {@link #stop} runs on that thread. */
   private static final class Io implements Runnable {
@@ -409,11 +336,10 @@ public final class UdpMulticastTransport implements ClusterTransport {
 
     // I/O thread only
     private final PeerAddresses peers = new PeerAddresses(MAX_PEERS);
-    private final ByteBuffer receiveBuffer = ByteBuffer.allocate(ClusterCodec.MAX_FRAME_BYTES + 1);
-    /** The frames of the datagram being read. */
-    private final List<ClusterEnvelope> decoded = new ArrayList<>();
+    /** One byte more than the largest frame, so a datagram too large for one shows as such. */
+    private final ByteBuffer receiveBuffer = ByteBuffer.allocate(OutboundFrame.MAX_BYTES + 1);
     /** Where a datagram's frames are gathered; a single larger frame still goes alone. */
-    private final ByteBuffer batch = ByteBuffer.allocateDirect(ClusterCodec.MAX_FRAME_BYTES);
+    private final ByteBuffer batch = ByteBuffer.allocateDirect(OutboundFrame.MAX_BYTES);
     /**
      * The most bytes frames share a datagram with: under the loopback MTU (64 KiB) on loopback,
      * and one Ethernet frame's payload elsewhere, so a batch is never fragmented on the way.
@@ -653,72 +579,29 @@ public final class UdpMulticastTransport implements ClusterTransport {
     }
 
     /**
-     * Decodes the frames of one datagram, back to back, and hands each on. A datagram is whole
-     * frames or nothing: if any part of it fails to decode, none of it is handed on, and it is
-     * counted once, by the first rule it broke.
+     * Hands one datagram to the receiver as it came, and learns the sender's address from what
+     * the receiver says: only a datagram the node accepted names a member.
      */
     private void onDatagram(SocketAddress source, byte[] data, int length) {
-      decoded.clear();
-      FrameAuthenticator opener = transport.authenticator;
+      transport.datagramsReceived.incrementAndGet();
+      NodeId sender;
       try {
-        if (opener == null) {
-          ClusterCodec.decodeAll(data, 0, length, decoded);
-        } else {
-          opener.openAll(data, 0, length, decoded);
-        }
-      } catch (CodecException e) {
-        dropMalformed(source, e);
-        return;
-      } catch (AuthenticationException e) {
-        dropRefused(source, e);
-        return;
-      }
-      for (ClusterEnvelope envelope : decoded) {
-        onFrame(source, envelope);
-      }
-    }
-
-    private void dropMalformed(SocketAddress source, CodecException e) {
-      long count = transport.malformedCounter(e.reason()).incrementAndGet();
-      if (LogThrottle.worthLogging(count)) {
-        log.warn(
-            "dropped a malformed cluster datagram from {} ({}, {} so far): {}",
-            source instanceof InetSocketAddress from ? hostAndPort(from) : source,
-            e.reason(),
-            count,
-            e.getMessage());
-      }
-    }
-
-    /** Counts a datagram refused by the tag or replay check; audit-logs the first and every 100th. */
-    private void dropRefused(SocketAddress source, AuthenticationException e) {
-      AtomicLong counter = transport.refused.get(e.reason());
-      long count = counter == null ? 0 : counter.incrementAndGet();
-      if (LogThrottle.worthLogging(count)) {
-        audit.warn(
-            "refused a cluster datagram from {} ({}, {} so far): {}",
-            source instanceof InetSocketAddress from ? hostAndPort(from) : source,
-            e.reason(),
-            count,
-            e.getMessage());
-      }
-    }
-
-    /** Hands one decoded frame on. */
-    private void onFrame(SocketAddress source, ClusterEnvelope envelope) {
-      transport.received.incrementAndGet();
-      if (source instanceof InetSocketAddress from) {
-        peers.heard(envelope.cluster(), envelope.sender(), from);
-        if (!from.equals(localUnicast)) {
-          silenceHint.onHeardOther();
-        }
-      }
-      try {
-        receiver.onMessage(envelope);
+        sender = receiver.onFrames(data, 0, length, source);
       } catch (RuntimeException e) {
         long failures = transport.receiverFailures.incrementAndGet();
         if (LogThrottle.worthLogging(failures)) {
           log.warn("UDP transport receiver threw ({} so far); ignored", failures, e);
+        }
+        return;
+      }
+      if (sender == null) {
+        transport.rejected.incrementAndGet(); // the node counted and logged why
+        return;
+      }
+      if (source instanceof InetSocketAddress from) {
+        peers.heard(sender, from);
+        if (!from.equals(localUnicast)) {
+          silenceHint.onHeardOther();
         }
       }
     }
@@ -735,31 +618,59 @@ public final class UdpMulticastTransport implements ClusterTransport {
       Outbound control;
       while ((control = transport.urgent.poll()) != null) {
         batch.clear();
-        batch.put(wire(control));
-        batch.flip();
-        sendNow(control.to, control.cluster, batch, 1);
+        if (gather(control)) {
+          batch.flip();
+          sendNow(control.to(), batch, 1);
+        }
       }
       Outbound next = transport.outbound.poll();
       int taken = 0;
       while (next != null) {
         Outbound first = next;
         batch.clear();
-        batch.put(wire(first));
-        int frames = 1;
+        int frames = gather(first) ? 1 : 0;
         taken++;
         next = taken < limit ? transport.outbound.poll() : null;
-        while (next != null
-            && Objects.equals(next.to, first.to)
-            && next.cluster.equals(first.cluster)
-            && batch.position() + wire(next).length <= maxBatchBytes) {
-          batch.put(wire(next));
-          frames++;
+        // size() decides, before the bytes are taken: a frame that does not fit leads the next
+        // datagram, so frames still leave (and are sealed) in the order they were queued.
+        while (frames > 0
+            && next != null
+            && Objects.equals(next.to(), first.to())
+            && batch.position() + next.frame().size() <= maxBatchBytes) {
+          if (gather(next)) {
+            frames++;
+          }
           taken++;
           next = taken < limit ? transport.outbound.poll() : null;
         }
-        batch.flip();
-        sendNow(first.to, first.cluster, batch, frames);
+        if (frames > 0) {
+          batch.flip();
+          sendNow(first.to(), batch, frames);
+        }
       }
+    }
+
+    /**
+     * Takes the frame's bytes — here, on the one thread that sends, in wire order — and appends
+     * them to {@link #batch}. False, counted as a send error, if they do not fit: only a frame
+     * that breaks its promise of at most {@link OutboundFrame#MAX_BYTES}, or of its {@code
+     * size()}, can do that.
+     */
+    private boolean gather(Outbound datagram) {
+      byte[] bytes = datagram.frame().bytes();
+      if (bytes.length > batch.remaining()) {
+        long errors = transport.sendErrors.incrementAndGet();
+        if (LogThrottle.worthLogging(errors)) {
+          log.error(
+              "dropped a {} frame: its {} bytes do not fit a datagram ({} so far)",
+              datagram.frame().type(),
+              bytes.length,
+              errors);
+        }
+        return false;
+      }
+      batch.put(bytes);
+      return true;
     }
 
     /** On the way out: send what callers queued before close, once, without waiting. */
@@ -771,32 +682,14 @@ public final class UdpMulticastTransport implements ClusterTransport {
       }
     }
 
-    /**
-     * The bytes {@code datagram} goes out as: its frame, or with a cluster key, the frame sealed
-     * with the next frame sequence number — here, on the one thread that sends, in wire order.
-     */
-    private byte[] wire(Outbound datagram) {
-      byte[] sealed = datagram.sealed;
-      if (sealed == null) {
-        FrameAuthenticator sealer = transport.authenticator;
-        sealed = sealer == null ? datagram.frame : sealer.seal(datagram.frame);
-        datagram.sealed = sealed;
-      }
-      return sealed;
-    }
-
     /** Sends one datagram of {@code frames} frames to {@code to} (the group when null). */
-    private void sendNow(@Nullable NodeId to, String cluster, ByteBuffer datagram, int frames)
+    private void sendNow(@Nullable NodeId to, ByteBuffer datagram, int frames)
         throws ClosedChannelException {
-      SocketAddress target = to == null ? transport.groupAddress : peers.addressOf(cluster, to);
+      SocketAddress target = to == null ? transport.groupAddress : peers.addressOf(to);
       if (target == null) {
         long count = transport.unknownDestination.addAndGet(frames);
         if (LogThrottle.worthLogging(count)) {
-          log.debug(
-              "dropped a datagram to {} of cluster '{}': never heard from it ({} so far)",
-              to,
-              cluster,
-              count);
+          log.debug("dropped a datagram to {}: never heard from it ({} so far)", to, count);
         }
         return;
       }

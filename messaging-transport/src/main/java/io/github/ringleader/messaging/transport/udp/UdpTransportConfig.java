@@ -1,6 +1,5 @@
 package io.github.ringleader.messaging.transport.udp;
 
-import io.github.ringleader.messaging.transport.ClusterKey;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -70,7 +69,6 @@ public final class UdpTransportConfig {
   private final int receiveBufferBytes;
   private final int maxOutboundQueue;
   private final Duration silenceHintAfter;
-  private final @Nullable ClusterKey clusterKey;
 
   private UdpTransportConfig(
       Inet4Address group,
@@ -81,8 +79,7 @@ public final class UdpTransportConfig {
       int unicastPort,
       int receiveBufferBytes,
       int maxOutboundQueue,
-      Duration silenceHintAfter,
-      @Nullable ClusterKey clusterKey) {
+      Duration silenceHintAfter) {
     this.group = group;
     this.port = port;
     this.networkInterface = networkInterface;
@@ -92,15 +89,6 @@ public final class UdpTransportConfig {
     this.receiveBufferBytes = receiveBufferBytes;
     this.maxOutboundQueue = maxOutboundQueue;
     this.silenceHintAfter = silenceHintAfter;
-    this.clusterKey = clusterKey;
-  }
-
-  /**
-   * The key every frame is signed with and checked against, or null: no authentication (frames
-   * go plain and any well-formed frame is accepted). See {@code docs/security.md}.
-   */
-  public @Nullable ClusterKey clusterKey() {
-    return clusterKey;
   }
 
   public static Builder builder() {
@@ -181,8 +169,7 @@ public final class UdpTransportConfig {
         .unicastPort(unicastPort)
         .receiveBufferBytes(receiveBufferBytes)
         .maxOutboundQueue(maxOutboundQueue)
-        .silenceHintAfter(silenceHintAfter)
-        .clusterKey(clusterKey);
+        .silenceHintAfter(silenceHintAfter);
   }
 
   @Override
@@ -205,7 +192,6 @@ public final class UdpTransportConfig {
         + maxOutboundQueue
         + ", silenceHintAfter="
         + io.github.ringleader.messaging.node.NodeConfig.format(silenceHintAfter)
-        + (clusterKey == null ? "" : ", clusterKey=set") // never the key itself
         + "}";
   }
 
@@ -347,7 +333,6 @@ public final class UdpTransportConfig {
     private int receiveBufferBytes;
     private int maxOutboundQueue = DEFAULT_MAX_OUTBOUND_QUEUE;
     private Duration silenceHintAfter = DEFAULT_SILENCE_HINT_AFTER;
-    private @Nullable ClusterKey clusterKey;
 
     private Builder() {}
 
@@ -449,17 +434,6 @@ public final class UdpTransportConfig {
     }
 
     /**
-     * The cluster key: encrypt and authenticate every frame sent (AES-256-GCM under keys derived
-     * from it) and refuse every frame received that does not authenticate under it, or is
-     * replayed (default null: plain frames, neither encrypted nor authenticated, for a cluster on
-     * one machine).
-     */
-    public Builder clusterKey(@Nullable ClusterKey clusterKey) {
-      this.clusterKey = clusterKey;
-      return this;
-    }
-
-    /**
      * Validates the settings and resolves the interface.
      *
      * @throws IllegalArgumentException naming the first invalid setting and its value
@@ -501,8 +475,7 @@ public final class UdpTransportConfig {
           unicastPort,
           receiveBufferBytes,
           maxOutboundQueue,
-          silenceHintAfter,
-          clusterKey);
+          silenceHintAfter);
     }
 
     private Inet4Address checkGroup() {

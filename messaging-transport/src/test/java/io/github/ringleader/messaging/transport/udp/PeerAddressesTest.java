@@ -18,36 +18,33 @@ class PeerAddressesTest {
   @Test
   void theLatestSourceOfAMemberWins() {
     PeerAddresses peers = new PeerAddresses(4);
-    peers.heard("alpha", SERVER1, at(1001));
-    peers.heard("alpha", SERVER1, at(2001)); // restarted on another port
+    peers.heard(SERVER1, at(1001));
+    peers.heard(SERVER1, at(2001)); // restarted on another port
 
-    assertThat(peers.addressOf("alpha", SERVER1)).isEqualTo(at(2001));
+    assertThat(peers.addressOf(SERVER1)).isEqualTo(at(2001));
     assertThat(peers.size()).isEqualTo(1);
   }
 
   @Test
-  void sameIdInAnotherClusterIsAnotherMember() {
+  void aMemberNeverHeardFromHasNoAddress() {
     PeerAddresses peers = new PeerAddresses(4);
-    peers.heard("alpha", SERVER1, at(1001));
-    peers.heard("beta", SERVER1, at(1002));
+    peers.heard(SERVER1, at(1001));
 
-    assertThat(peers.addressOf("alpha", SERVER1)).isEqualTo(at(1001));
-    assertThat(peers.addressOf("beta", SERVER1)).isEqualTo(at(1002));
-    assertThat(peers.addressOf("gamma", SERVER1)).isNull();
+    assertThat(peers.addressOf(SERVER2)).isNull();
   }
 
   @Test
   void beyondCapacityTheMemberHeardLongestAgoIsForgotten() {
     PeerAddresses peers = new PeerAddresses(2);
-    peers.heard("alpha", SERVER1, at(1001));
-    peers.heard("alpha", SERVER2, at(1002));
-    peers.heard("alpha", SERVER1, at(1001)); // server1 heard again: server2 is now the oldest
+    peers.heard(SERVER1, at(1001));
+    peers.heard(SERVER2, at(1002));
+    peers.heard(SERVER1, at(1001)); // server1 heard again: server2 is now the oldest
 
-    peers.heard("alpha", SERVER3, at(1003));
+    peers.heard(SERVER3, at(1003));
 
     assertThat(peers.size()).isEqualTo(2);
-    assertThat(peers.addressOf("alpha", SERVER2)).isNull();
-    assertThat(peers.addressOf("alpha", SERVER1)).isEqualTo(at(1001));
-    assertThat(peers.addressOf("alpha", SERVER3)).isEqualTo(at(1003));
+    assertThat(peers.addressOf(SERVER2)).isNull();
+    assertThat(peers.addressOf(SERVER1)).isEqualTo(at(1001));
+    assertThat(peers.addressOf(SERVER3)).isEqualTo(at(1003));
   }
 }
