@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.session.ClientSession;
 import io.github.ringleader.messaging.session.ServerEvent;
 import io.github.ringleader.messaging.sim.LinkConditions;
 import io.github.ringleader.messaging.sim.SimulatedClient;
 import io.github.ringleader.messaging.sim.SimulatedCluster;
 import io.github.ringleader.messaging.transport.ClusterTransport;
+import io.github.ringleader.messaging.transport.OutboundFrame;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -50,10 +50,10 @@ class NodeMetricsTest {
           public void start(Receiver receiver) {}
 
           @Override
-          public void send(NodeId to, ClusterEnvelope envelope) {}
+          public void send(NodeId to, OutboundFrame frame) {}
 
           @Override
-          public void sendToAll(ClusterEnvelope envelope) {}
+          public void sendToAll(OutboundFrame frame) {}
 
           @Override
           public void close() {}

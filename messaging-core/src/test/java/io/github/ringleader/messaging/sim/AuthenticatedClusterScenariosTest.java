@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,7 +43,7 @@ class AuthenticatedClusterScenariosTest {
   }
 
   private void startKeyedCluster() {
-    cluster.network().setClusterKey(KEY);
+    cluster.setClusterKey(KEY);
     cluster.startAll("server1", "server2", "server3");
     assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
         .isTrue();
@@ -85,8 +86,8 @@ class AuthenticatedClusterScenariosTest {
     }
     cluster.runFor(Duration.ofSeconds(2));
 
-    assertThat(cluster.network().refused(AuthFailure.NO_MAC)).isEqualTo(6);
-    assertThat(cluster.network().refused(AuthFailure.BAD_MAC)).isEqualTo(9);
+    assertThat(refused(AuthFailure.NO_MAC)).isEqualTo(6);
+    assertThat(refused(AuthFailure.BAD_MAC)).isEqualTo(9);
     assertThat(cluster.agreedLeader()).contains(leader);
     for (MessagingNode node : cluster.nodes()) {
       assertThat(node.view().term()).isEqualTo(term);
@@ -124,7 +125,7 @@ class AuthenticatedClusterScenariosTest {
     assertThat(replayed).isGreaterThan(20);
     cluster.runFor(Duration.ofSeconds(2));
 
-    assertThat(cluster.network().refused(AuthFailure.REPLAYED)).isEqualTo(replayed);
+    assertThat(refused(AuthFailure.REPLAYED)).isEqualTo(replayed);
     assertThat(cluster.agreedLeader()).contains(leader);
     assertThat(members("server1")).containsExactly("server1", "server2");
     assertThat(bob.messages()).extracting(ServerEvent.Message::text).containsExactly("once");
@@ -135,9 +136,9 @@ class AuthenticatedClusterScenariosTest {
     startKeyedCluster();
     NodeId leader = cluster.agreedLeader().orElseThrow();
 
-    cluster.network().setClusterKey(null);
+    cluster.setClusterKey(null);
     cluster.start("server8"); // higher ids than all: it would lead if it joined
-    cluster.network().setClusterKey(ClusterKey.of(filled(9)));
+    cluster.setClusterKey(ClusterKey.of(filled(9)));
     cluster.start("server9");
     cluster.runFor(Duration.ofSeconds(5));
 
@@ -145,13 +146,13 @@ class AuthenticatedClusterScenariosTest {
       assertThat(members(id)).as("view of %s", id).containsExactly("server1", "server2", "server3");
       assertThat(cluster.node(id).view().leader()).isEqualTo(leader);
     }
-    assertThat(cluster.network().refused(AuthFailure.NO_MAC)).isPositive();
-    assertThat(cluster.network().refused(AuthFailure.BAD_MAC)).isPositive();
+    assertThat(refused(AuthFailure.NO_MAC)).isPositive();
+    assertThat(refused(AuthFailure.BAD_MAC)).isPositive();
   }
 
   @Test
   void theKeyRotatesServerByServerWithoutLosingTheCluster() {
-    cluster.network().setClusterKey(ClusterKey.of(KEY_A));
+    cluster.setClusterKey(ClusterKey.of(KEY_A));
     cluster.startAll("server1", "server2", "server3");
     assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
         .isTrue();
@@ -163,9 +164,12 @@ class AuthenticatedClusterScenariosTest {
     List<ClusterKey> steps =
         List.of(ClusterKey.of(KEY_A, KEY_B), ClusterKey.of(KEY_B, KEY_A), ClusterKey.of(KEY_B));
     int sent = 0;
+    long badMacInEarlierLives = 0;
     for (ClusterKey step : steps) {
-      cluster.network().setClusterKey(step);
+      cluster.setClusterKey(step);
       for (String id : List.of("server3", "server2", "server1")) {
+        badMacInEarlierLives +=
+            cluster.node(id).metrics().authenticationFailures().getOrDefault("bad_mac", 0L);
         cluster.stop(id);
         cluster.restart(id);
         assertThat(cluster.runUntil(
@@ -187,7 +191,17 @@ class AuthenticatedClusterScenariosTest {
       assertThat(bob.messages()).extracting(ServerEvent.Message::text).contains("step " + sent);
       sent++;
     }
-    assertThat(cluster.network().refused(AuthFailure.BAD_MAC)).isZero();
+    assertThat(badMacInEarlierLives + refused(AuthFailure.BAD_MAC))
+        .as("frames refused by their tag, in every life of every server")
+        .isZero();
+  }
+
+  /** Frames refused for {@code reason} by the running servers, as their metrics count them. */
+  private long refused(AuthFailure reason) {
+    String key = reason.name().toLowerCase(Locale.ROOT);
+    return cluster.nodes().stream()
+        .mapToLong(n -> n.metrics().authenticationFailures().getOrDefault(key, 0L))
+        .sum();
   }
 
   private ClusterEnvelope envelope(String sender, long incarnation, ClusterMessage message) {

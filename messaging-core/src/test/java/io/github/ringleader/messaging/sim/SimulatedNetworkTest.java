@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.github.ringleader.messaging.node.NodeId;
+import io.github.ringleader.messaging.protocol.ClusterCodec;
 import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.Heartbeat;
 import io.github.ringleader.messaging.sim.SimulatedNetwork.Counts;
 import io.github.ringleader.messaging.transport.ClusterTransport;
+import io.github.ringleader.messaging.transport.CodecException;
+import io.github.ringleader.messaging.transport.OutboundFrame;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,13 +42,28 @@ class SimulatedNetworkTest {
       SimulatedNetwork net, NodeId id, List<String> log, List<ClusterEnvelope> received)
       throws IOException {
     ClusterTransport transport = net.transport(id);
-    transport.start(envelope -> {
+    transport.start((data, offset, length, source) -> {
+      ClusterEnvelope envelope = decode(data, offset, length);
       long sequence = ((Heartbeat) envelope.message()).sequence();
       log.add(id.value() + "<-" + envelope.sender().value() + ":" + sequence + "@"
           + net.scheduler().nanoTime() / 1_000);
       received.add(envelope);
+      return envelope.sender();
     });
     return transport;
+  }
+
+  /** The frame a node would send for {@code envelope}, without a key. */
+  private static OutboundFrame frame(ClusterEnvelope envelope) {
+    return OutboundFrame.of("Heartbeat", true, ClusterCodec.encode(envelope));
+  }
+
+  private static ClusterEnvelope decode(byte[] data, int offset, int length) {
+    try {
+      return ClusterCodec.decode(data, offset, length);
+    } catch (CodecException e) {
+      throw new AssertionError("the network changed a frame", e);
+    }
   }
 
   private ClusterTransport attach(NodeId id) throws IOException {
@@ -64,7 +82,7 @@ class SimulatedNetworkTest {
     attach(B);
     ClusterEnvelope sent = heartbeat(A, 7);
 
-    a.send(B, sent);
+    a.send(B, frame(sent));
     scheduler.runFor(Duration.ofNanos(999_999));
     assertThat(deliveries).isEmpty();
     scheduler.runFor(Duration.ofNanos(1));
@@ -81,7 +99,7 @@ class SimulatedNetworkTest {
     attach(B);
     attach(C);
 
-    a.sendToAll(heartbeat(A, 1));
+    a.sendToAll(frame(heartbeat(A, 1)));
     scheduler.runFor(Duration.ofSeconds(1));
 
     assertThat(deliveries).containsExactlyInAnyOrder("a<-a:1@1000", "b<-a:1@1000", "c<-a:1@1000");
@@ -92,7 +110,7 @@ class SimulatedNetworkTest {
   void messageToAnIdWithNoEndpointIsDroppedQuietly() throws IOException {
     ClusterTransport a = attach(A);
 
-    a.send(NodeId.of("nobody"), heartbeat(A, 1));
+    a.send(NodeId.of("nobody"), frame(heartbeat(A, 1)));
     scheduler.runFor(Duration.ofSeconds(1));
 
     assertThat(deliveries).isEmpty();
@@ -109,9 +127,9 @@ class SimulatedNetworkTest {
     attach(C);
 
     for (int i = 0; i < 10; i++) {
-      a.send(B, heartbeat(A, i));
+      a.send(B, frame(heartbeat(A, i)));
     }
-    a.sendToAll(heartbeat(A, 10));
+    a.sendToAll(frame(heartbeat(A, 10)));
     scheduler.runFor(Duration.ofSeconds(1));
 
     assertThat(deliveries).isEmpty();
@@ -125,7 +143,7 @@ class SimulatedNetworkTest {
     attach(B);
 
     for (int i = 0; i < 5; i++) {
-      a.send(B, heartbeat(A, i));
+      a.send(B, frame(heartbeat(A, i)));
     }
     scheduler.runFor(Duration.ofSeconds(1));
 
@@ -144,13 +162,13 @@ class SimulatedNetworkTest {
     ClusterTransport b = attach(B);
     network.setLink(A, B, LinkConditions.PERFECT.withLossRate(1.0));
 
-    a.send(B, heartbeat(A, 1));
-    b.send(A, heartbeat(B, 2));
+    a.send(B, frame(heartbeat(A, 1)));
+    b.send(A, frame(heartbeat(B, 2)));
     scheduler.runFor(Duration.ofSeconds(1));
     assertThat(deliveries).containsExactly("a<-b:2@1000");
 
     network.clearLinks();
-    a.send(B, heartbeat(A, 3));
+    a.send(B, frame(heartbeat(A, 3)));
     scheduler.runFor(Duration.ofSeconds(1));
     assertThat(deliveries).containsExactly("a<-b:2@1000", "b<-a:3@1001000");
   }
@@ -164,10 +182,10 @@ class SimulatedNetworkTest {
     ClusterTransport c = attach(C);
     network.partition(List.of(List.of(A, B), List.of(C)));
 
-    a.send(B, heartbeat(A, 1));
-    a.send(C, heartbeat(A, 2));
-    c.send(A, heartbeat(C, 3));
-    a.sendToAll(heartbeat(A, 4));
+    a.send(B, frame(heartbeat(A, 1)));
+    a.send(C, frame(heartbeat(A, 2)));
+    c.send(A, frame(heartbeat(C, 3)));
+    a.sendToAll(frame(heartbeat(A, 4)));
     scheduler.runFor(Duration.ofSeconds(1));
 
     assertThat(deliveries).containsExactlyInAnyOrder("b<-a:1@1000", "a<-a:4@1000", "b<-a:4@1000");
@@ -195,7 +213,7 @@ class SimulatedNetworkTest {
     network.partition(List.of(List.of(A), List.of(C)));
 
     network.heal();
-    a.send(C, heartbeat(A, 1));
+    a.send(C, frame(heartbeat(A, 1)));
     scheduler.runFor(Duration.ofSeconds(1));
 
     assertThat(network.isPartitioned()).isFalse();
@@ -245,7 +263,7 @@ class SimulatedNetworkTest {
     ClusterTransport a = attach(A);
     attach(B);
 
-    a.send(B, heartbeat(A, 1));
+    a.send(B, frame(heartbeat(A, 1)));
     scheduler.runFor(Duration.ofMillis(5));
     network.partition(List.of(List.of(A), List.of(B)));
     scheduler.runFor(Duration.ofSeconds(1));
@@ -266,7 +284,7 @@ class SimulatedNetworkTest {
     ClusterTransport a = attach(A);
     attach(B);
 
-    a.send(B, heartbeat(A, 1));
+    a.send(B, frame(heartbeat(A, 1)));
     scheduler.runFor(Duration.ofMillis(2));
     network.partition(List.of(List.of(A), List.of(B)));
     scheduler.runFor(Duration.ofMillis(3));
@@ -284,10 +302,10 @@ class SimulatedNetworkTest {
     ClusterTransport c = attach(C);
     c.close();
 
-    a.send(C, heartbeat(A, 1));
-    a.sendToAll(heartbeat(A, 2));
-    c.send(A, heartbeat(C, 3));
-    c.sendToAll(heartbeat(C, 4));
+    a.send(C, frame(heartbeat(A, 1)));
+    a.sendToAll(frame(heartbeat(A, 2)));
+    c.send(A, frame(heartbeat(C, 3)));
+    c.sendToAll(frame(heartbeat(C, 4)));
     scheduler.runFor(Duration.ofSeconds(1));
 
     assertThat(deliveries).containsExactly("a<-a:2@1000");
@@ -298,7 +316,7 @@ class SimulatedNetworkTest {
     ClusterTransport a = attach(A);
     ClusterTransport b = attach(B);
 
-    a.send(B, heartbeat(A, 1));
+    a.send(B, frame(heartbeat(A, 1)));
     b.close();
     b.close(); // idempotent
     scheduler.runFor(Duration.ofSeconds(1));
@@ -313,8 +331,10 @@ class SimulatedNetworkTest {
     ClusterTransport b = network.transport(B);
     b.close();
 
-    assertThatIllegalStateException().isThrownBy(() -> a.start(envelope -> {}));
-    assertThatIllegalStateException().isThrownBy(() -> b.start(envelope -> {}));
+    assertThatIllegalStateException()
+        .isThrownBy(() -> a.start((data, offset, length, source) -> null));
+    assertThatIllegalStateException()
+        .isThrownBy(() -> b.start((data, offset, length, source) -> null));
   }
 
   @Test
@@ -322,8 +342,8 @@ class SimulatedNetworkTest {
     attach(B);
     ClusterTransport a = network.transport(A);
 
-    a.send(B, heartbeat(A, 1));
-    a.sendToAll(heartbeat(A, 2));
+    a.send(B, frame(heartbeat(A, 1)));
+    a.sendToAll(frame(heartbeat(A, 2)));
     scheduler.runFor(Duration.ofSeconds(1));
 
     assertThat(deliveries).isEmpty();
@@ -347,9 +367,9 @@ class SimulatedNetworkTest {
       int from = i % 3;
       ClusterEnvelope envelope = heartbeat(ids.get(from), i);
       if (i % 10 == 0) {
-        endpoints.get(from).sendToAll(envelope);
+        endpoints.get(from).sendToAll(frame(envelope));
       } else {
-        endpoints.get(from).send(ids.get((from + 1) % 3), envelope);
+        endpoints.get(from).send(ids.get((from + 1) % 3), frame(envelope));
       }
       clock.runFor(Duration.ofMillis(2));
     }
