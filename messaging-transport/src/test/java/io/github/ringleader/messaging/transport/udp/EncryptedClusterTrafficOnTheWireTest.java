@@ -1,10 +1,16 @@
 package io.github.ringleader.messaging.transport.udp;
 
+import static io.github.ringleader.messaging.transport.udp.UdpServers.awaitMembers;
+import static io.github.ringleader.messaging.transport.udp.UdpServers.key;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.WAIT;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.await;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.freeUdpPort;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.testConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ringleader.messaging.client.MessageListener;
+import io.github.ringleader.messaging.client.MessagingClient;
+import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.protocol.AuthenticationException;
 import io.github.ringleader.messaging.protocol.ClusterCodec;
@@ -12,9 +18,9 @@ import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.protocol.FrameAuthenticator;
 import io.github.ringleader.messaging.protocol.Sequenced;
 import io.github.ringleader.messaging.protocol.StreamEntry;
+import io.github.ringleader.messaging.server.MessagingServer;
 import io.github.ringleader.messaging.transport.ClusterKey;
 import io.github.ringleader.messaging.transport.CodecException;
-import io.github.ringleader.messaging.transport.udp.UdpTestSupport.RecordingReceiver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -26,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -35,31 +42,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What an eavesdropper on the network sees: a plain socket joined to the cluster's group (on
- * loopback, TTL 0) records every datagram a real transport multicasts. With a cluster key, the
- * text of a private chat the leader multicasts is in none of them; without one it is there in
- * clear — the second test shows the capture would catch it.
+ * loopback, TTL 0) records every datagram a real server multicasts while alice sends bob a
+ * private chat through it. With a cluster key on the node, the chat's text and the clients'
+ * names are in none of them; without one the text is there in clear — the second test shows the
+ * capture would catch it.
  */
 class EncryptedClusterTrafficOnTheWireTest {
-  private static final ClusterKey KEY = ClusterKey.of(filled(1));
+  private static final ClusterKey KEY = key(1);
   private static final String SECRET = "the vault code is 4-8-15-16-23-42";
-  private static final ClusterEnvelope PRIVATE_CHAT = new ClusterEnvelope(
-      "alpha",
-      NodeId.of("server-a"),
-      1,
-      new Sequenced(1L << 40, 1, new StreamEntry.Chat("alice", 11, 1, "bob", SECRET)));
 
+  private UdpServers servers;
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private int groupPort;
-
-  private static byte[] filled(int value) {
-    byte[] key = new byte[ClusterKey.KEY_BYTES];
-    Arrays.fill(key, (byte) value);
-    return key;
-  }
 
   @BeforeEach
   void pickPort() throws IOException {
     groupPort = freeUdpPort();
+    servers = new UdpServers(groupPort);
   }
 
   @AfterEach
@@ -67,6 +66,7 @@ class EncryptedClusterTrafficOnTheWireTest {
     for (AutoCloseable closeable : toClose) {
       closeable.close();
     }
+    servers.close();
   }
 
   /** A plain socket that receives the group's datagrams, as anyone on the network segment can. */
@@ -81,22 +81,47 @@ class EncryptedClusterTrafficOnTheWireTest {
     return channel;
   }
 
+  private MessagingClient client(MessagingServer server, String name, MessageListener listener)
+      throws IOException {
+    MessagingClient client = MessagingClient.builder()
+        .address("127.0.0.1", server.clientPort())
+        .name(name)
+        .messageListener(listener)
+        .balance(false)
+        .failover(false)
+        .timeout(WAIT)
+        .connect();
+    toClose.add(client);
+    return client;
+  }
+
   /**
-   * Starts a transport with {@code key}, multicasts the private chat and records datagrams until
-   * one of them is the chat (read with the key, as a member would); returns all recorded.
+   * Starts server-a with {@code key}, has alice send bob the secret privately through it and
+   * records the group's datagrams until one of them is the leader's sequenced chat (read with the
+   * key, as a member would); returns all recorded.
    */
-  private List<byte[]> captureThePrivateChat(@Nullable ClusterKey key) throws IOException {
+  private List<byte[]> captureThePrivateChat(@Nullable ClusterKey key) throws Exception {
     DatagramChannel eavesdropper = eavesdropper();
-    UdpMulticastTransport transport =
-        new UdpMulticastTransport(testConfig(groupPort).clusterKey(key).build());
-    toClose.add(transport);
-    RecordingReceiver own = new RecordingReceiver();
-    transport.start(own);
-    transport.sendToAll(PRIVATE_CHAT);
+    MessagingServer server = servers.started("server-a", key);
+    awaitMembers(List.of(server), "server-a");
+    await(
+        () -> "server-a leads: " + server.node().leader(),
+        () -> NodeId.of("server-a").equals(server.node().leader()));
+    List<ReceivedMessage> atBob = new CopyOnWriteArrayList<>();
+    MessagingClient alice = client(server, "alice", MessageListener.NONE);
+    client(server, "bob", new MessageListener() {
+      @Override
+      public void onMessage(ReceivedMessage message) {
+        atBob.add(message);
+      }
+    });
+
+    alice.send("bob", SECRET).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    await(() -> "bob has the chat: " + atBob, () -> !atBob.isEmpty());
 
     FrameAuthenticator member = key == null ? null : new FrameAuthenticator(key);
     List<byte[]> captured = new ArrayList<>();
-    ByteBuffer buffer = ByteBuffer.allocate(ClusterCodec.MAX_FRAME_BYTES);
+    ByteBuffer buffer = ByteBuffer.allocate(ClusterCodec.MAX_FRAME_BYTES + 1);
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
       buffer.clear();
@@ -126,7 +151,11 @@ class EncryptedClusterTrafficOnTheWireTest {
     } catch (CodecException | AuthenticationException e) {
       return false;
     }
-    return frames.contains(PRIVATE_CHAT);
+    return frames.stream()
+        .anyMatch(e -> e.message() instanceof Sequenced sequenced
+            && sequenced.entry() instanceof StreamEntry.Chat chat
+            && SECRET.equals(chat.text())
+            && "bob".equals(chat.to()));
   }
 
   private static boolean contains(byte[] datagram, String text) {
@@ -134,7 +163,7 @@ class EncryptedClusterTrafficOnTheWireTest {
   }
 
   @Test
-  void withAClusterKeyNoDatagramOnTheWireCarriesTheChatsTextOrNames() throws IOException {
+  void withAClusterKeyNoDatagramOnTheWireCarriesTheChatsTextOrNames() throws Exception {
     List<byte[]> captured = captureThePrivateChat(KEY);
 
     assertThat(captured).isNotEmpty();
@@ -143,12 +172,13 @@ class EncryptedClusterTrafficOnTheWireTest {
       assertThat(contains(datagram, "alice")).as("the sender's name in clear").isFalse();
       assertThat(contains(datagram, "bob")).as("the recipient's name in clear").isFalse();
       // What stays in clear for routing and replay: the cluster and the sending server.
-      assertThat(contains(datagram, "alpha") && contains(datagram, "server-a")).isTrue();
+      assertThat(contains(datagram, UdpServers.CLUSTER) && contains(datagram, "server-a"))
+          .isTrue();
     }
   }
 
   @Test
-  void withoutAKeyTheChatsTextCrossesTheWireInClear() throws IOException {
+  void withoutAKeyTheChatsTextCrossesTheWireInClear() throws Exception {
     List<byte[]> captured = captureThePrivateChat(null);
 
     assertThat(captured.get(captured.size() - 1))

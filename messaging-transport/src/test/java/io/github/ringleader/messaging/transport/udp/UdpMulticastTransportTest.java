@@ -1,21 +1,22 @@
 package io.github.ringleader.messaging.transport.udp;
 
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.await;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.control;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.data;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.frameBytes;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.freeUdpPort;
-import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.tagOf;
-import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.tagged;
+import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.parse;
 import static io.github.ringleader.messaging.transport.udp.UdpTestSupport.testConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ringleader.messaging.node.NodeId;
-import io.github.ringleader.messaging.protocol.ClusterCodec;
-import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.transport.ClusterTransport;
-import io.github.ringleader.messaging.transport.CodecException.Reason;
+import io.github.ringleader.messaging.transport.OutboundFrame;
+import io.github.ringleader.messaging.transport.udp.UdpTestSupport.Delivery;
 import io.github.ringleader.messaging.transport.udp.UdpTestSupport.RecordingReceiver;
+import io.github.ringleader.messaging.transport.udp.UdpTestSupport.TestFrame;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,10 +28,12 @@ import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +41,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The UDP transport over real sockets, all on this host: a 239.255.x.y group on the loopback
- * interface with TTL 0, unicast on 127.0.0.1, a fresh group port per test.
+ * interface with TTL 0, unicast on 127.0.0.1, a fresh group port per test. The transport carries
+ * opaque bytes, so these tests send test frames ({@link UdpTestSupport}) and a receiver that
+ * stands in for the node; what the node does with real frames (sealing, opening, counting what
+ * is malformed or forged) is tested with real nodes in {@code AuthenticatedUdpClusterTest} and
+ * {@code UdpClusterFramesTest}.
  */
 class UdpMulticastTransportTest {
 
@@ -83,32 +90,23 @@ class UdpMulticastTransportTest {
     return testConfig(groupPort).build().groupAddress();
   }
 
-  @Test
-  void sendToAllReachesTheOtherTransportAndComesBackToTheSender() throws IOException {
-    RecordingReceiver a = new RecordingReceiver();
-    RecordingReceiver b = new RecordingReceiver();
-    UdpMulticastTransport transportA = started(a);
-    started(b);
-
-    transportA.sendToAll(tagged("alpha", "server-a", 1));
-
-    b.awaitTag(1);
-    // Documented: IP_MULTICAST_LOOP is on, so the sender receives its own multicast; the node
-    // recognises its own id and ignores it.
-    a.awaitTag(1);
-    ClusterEnvelope atB = b.received().get(0);
-    assertThat(atB).isEqualTo(tagged("alpha", "server-a", 1));
-    assertThat(transportA.stats().sent()).isEqualTo(1);
+  /**
+   * A receiver that holds the I/O thread it is called on (against the receiver contract, on
+   * purpose) at the first frame tagged 0, until {@code release} opens: so sends pile up in the
+   * transport's queues meanwhile.
+   */
+  private static ClusterTransport.Receiver holdingAtTagZero(
+      CountDownLatch holding, CountDownLatch release) {
+    return holdingAtTagZero(holding, release, new RecordingReceiver());
   }
 
-  @Test
-  void framesQueuedWhileTheIoThreadIsBusyLeaveTogetherInFewDatagramsAndInOrder()
-      throws IOException, InterruptedException {
-    CountDownLatch holding = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    // A's receiver runs on A's I/O thread: holding it there lets sends pile up in the queue.
-    ClusterTransport.Receiver blocking = envelope -> {
-      if (tagOf(envelope) == 0) {
+  /** {@link #holdingAtTagZero(CountDownLatch, CountDownLatch)}, recording into {@code recorder}. */
+  private static ClusterTransport.Receiver holdingAtTagZero(
+      CountDownLatch holding, CountDownLatch release, RecordingReceiver recorder) {
+    return (data, offset, length, source) -> {
+      NodeId sender = recorder.onFrames(data, offset, length, source);
+      List<TestFrame> frames = parse(data, offset, length);
+      if (frames != null && frames.get(0).tag() == 0 && holding.getCount() > 0) {
         holding.countDown();
         try {
           release.await(10, TimeUnit.SECONDS);
@@ -116,30 +114,91 @@ class UdpMulticastTransportTest {
           Thread.currentThread().interrupt();
         }
       }
+      return sender;
     };
+  }
+
+  @Test
+  void sendToAllReachesTheOtherTransportAsSentAndComesBackToTheSender() throws IOException {
+    RecordingReceiver a = new RecordingReceiver();
+    RecordingReceiver b = new RecordingReceiver();
+    UdpMulticastTransport transportA = started(a);
+    started(b);
+    OutboundFrame frame = control("alpha", "server-a", 1);
+
+    transportA.sendToAll(frame);
+
+    b.awaitTag(1);
+    // Documented: IP_MULTICAST_LOOP is on, so the sender receives its own multicast; the node
+    // recognises its own id and ignores it.
+    a.awaitTag(1);
+    Delivery atB = b.deliveries().get(0);
+    assertThat(atB.bytes()).isEqualTo(frame.bytes());
+    assertThat(atB.source())
+        .as("the source is the sender's unicast socket, as a SocketAddress")
+        .isEqualTo(transportA.localUnicastAddress());
+    assertThat(transportA.stats().sent()).isEqualTo(1);
+    assertThat(transportA.stats().datagramsSent()).isEqualTo(1);
+  }
+
+  @Test
+  void framesQueuedWhileTheIoThreadIsBusyLeaveTogetherInFewDatagramsWholeAndInOrder()
+      throws IOException, InterruptedException {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     UdpMulticastTransport transportA = transport(testConfig(groupPort));
-    transportA.start(blocking);
+    transportA.start(holdingAtTagZero(holding, release));
     RecordingReceiver b = new RecordingReceiver();
     started(b);
 
-    transportA.sendToAll(tagged("alpha", "server-a", 0)); // comes back to A and holds its thread
+    transportA.sendToAll(control("alpha", "server-a", 0)); // comes back to A and holds its thread
     assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
     int frames = 200;
+    int frameBytes = 100;
     for (long tag = 1; tag <= frames; tag++) {
-      transportA.sendToAll(data("alpha", "server-a", tag));
+      transportA.sendToAll(data("alpha", "server-a", tag, frameBytes));
     }
     release.countDown();
     b.awaitTag(frames);
 
-    assertThat(b.received().stream().mapToLong(UdpTestSupport::tagOf).filter(t -> t > 0))
+    assertThat(b.tags().stream().filter(t -> t > 0))
         .containsExactlyElementsOf(LongStream.rangeClosed(1, frames).boxed().toList());
+    long perDatagram = UdpMulticastTransport.LOOPBACK_BATCH_BYTES / frameBytes;
+    long batches = (frames + perDatagram - 1) / perDatagram;
+    // Every delivery is whole frames: each parses, none is cut between datagrams.
+    assertThat(b.deliveries())
+        .hasSize(1 + (int) batches)
+        .allSatisfy(d -> assertThat(d.frames()).as("whole frames").isNotNull());
+    assertThat(b.deliveries().get(1).frames()).hasSize((int) perDatagram);
     UdpTransportStats stats = transportA.stats();
     assertThat(stats.sent()).isEqualTo(frames + 1);
-    int frameBytes = ClusterCodec.encode(data("alpha", "server-a", frames)).length;
-    long perDatagram = UdpMulticastTransport.LOOPBACK_BATCH_BYTES / frameBytes;
     assertThat(stats.datagramsSent())
         .as("%d frames of %d bytes, %d to a datagram", frames, frameBytes, perDatagram)
-        .isEqualTo(1 + (frames + perDatagram - 1) / perDatagram);
+        .isEqualTo(1 + batches);
+  }
+
+  @Test
+  void framesForDifferentDestinationsDoNotShareADatagram()
+      throws IOException, InterruptedException {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    UdpMulticastTransport transportA = transport(testConfig(groupPort));
+    transportA.start(holdingAtTagZero(holding, release));
+    RecordingReceiver b = new RecordingReceiver();
+    UdpMulticastTransport transportB = started(b);
+    transportB.sendToAll(control("alpha", "server-b", 1)); // A learns where server-b is
+    await(() -> "A heard B", () -> transportA.stats().datagramsReceived() >= 1);
+
+    transportA.sendToAll(control("alpha", "server-a", 0)); // holds A's thread
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    transportA.sendToAll(data("alpha", "server-a", 10));
+    transportA.send(NodeId.of("server-b"), data("alpha", "server-a", 11));
+    transportA.sendToAll(data("alpha", "server-a", 12));
+    release.countDown();
+    b.awaitTag(12);
+
+    assertThat(b.tags()).containsSubsequence(10L, 11L, 12L);
+    assertThat(transportA.stats().datagramsSent()).isEqualTo(4); // the holder and three alone
   }
 
   @Test
@@ -147,29 +206,119 @@ class UdpMulticastTransportTest {
     CountDownLatch holding = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     UdpMulticastTransport transportA = transport(testConfig(groupPort));
-    transportA.start(envelope -> {
-      if (tagOf(envelope) == 0) {
-        holding.countDown();
-        try {
-          release.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    });
+    transportA.start(holdingAtTagZero(holding, release));
     RecordingReceiver b = new RecordingReceiver();
     started(b);
-    transportA.sendToAll(tagged("alpha", "server-a", 0)); // comes back to A and holds its thread
+    transportA.sendToAll(control("alpha", "server-a", 0)); // comes back to A and holds its thread
     assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
     for (long tag = 1; tag <= 3; tag++) {
       transportA.sendToAll(data("alpha", "server-a", tag));
     }
-    transportA.sendToAll(tagged("alpha", "server-a", 99)); // an ElectionAck: the control plane
+    transportA.sendToAll(control("alpha", "server-a", 99)); // the control plane
     release.countDown();
     b.awaitTag(3);
     b.awaitTag(99);
-    assertThat(b.received().stream().mapToLong(UdpTestSupport::tagOf).filter(t -> t > 0))
-        .containsExactly(99L, 1L, 2L, 3L);
+    assertThat(b.tags().stream().filter(t -> t > 0)).containsExactly(99L, 1L, 2L, 3L);
+  }
+
+  /** A frame that records, when its bytes are taken, on which thread and in which order. */
+  private static OutboundFrame recorded(
+      OutboundFrame frame, long tag, List<Map.Entry<Long, Thread>> takenBy) {
+    return new OutboundFrame() {
+      @Override
+      public boolean isControl() {
+        return frame.isControl();
+      }
+
+      @Override
+      public String type() {
+        return frame.type();
+      }
+
+      @Override
+      public int size() {
+        return frame.size();
+      }
+
+      @Override
+      public byte[] bytes() {
+        takenBy.add(Map.entry(tag, Thread.currentThread()));
+        return frame.bytes();
+      }
+    };
+  }
+
+  @Test
+  void aFramesBytesAreTakenOnceOnTheIoThreadInWireOrderNotWhenItIsSent()
+      throws IOException, InterruptedException {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    UdpMulticastTransport transportA = transport(testConfig(groupPort));
+    AtomicReference<Thread> ioThread = new AtomicReference<>();
+    ClusterTransport.Receiver holder = holdingAtTagZero(holding, release);
+    transportA.start((data, offset, length, source) -> {
+      ioThread.compareAndSet(null, Thread.currentThread()); // the receiver runs on A's I/O thread
+      return holder.onFrames(data, offset, length, source);
+    });
+    RecordingReceiver b = new RecordingReceiver();
+    started(b);
+    transportA.sendToAll(control("alpha", "server-a", 0));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    List<Map.Entry<Long, Thread>> takenBy = new CopyOnWriteArrayList<>();
+
+    for (long tag = 1; tag <= 3; tag++) {
+      transportA.sendToAll(recorded(data("alpha", "server-a", tag), tag, takenBy));
+    }
+    transportA.sendToAll(recorded(control("alpha", "server-a", 99), 99, takenBy));
+    assertThat(takenBy).as("nothing taken on the sending thread").isEmpty();
+    release.countDown();
+    b.awaitTag(3);
+    b.awaitTag(99);
+
+    // With a cluster key the node numbers a frame when its bytes are taken: the control frame
+    // that overtook the data is numbered before it, as it is on the wire.
+    assertThat(takenBy).extracting(Map.Entry::getKey).containsExactly(99L, 1L, 2L, 3L);
+    assertThat(takenBy)
+        .extracting(Map.Entry::getValue)
+        .as("taken on A's I/O thread")
+        .containsOnly(ioThread.get());
+  }
+
+  @Test
+  void aFrameWhoseBytesDoNotFitADatagramIsDroppedAndCountedAndTheRestStillLeave()
+      throws IOException {
+    RecordingReceiver b = new RecordingReceiver();
+    UdpMulticastTransport transportA = started(new RecordingReceiver());
+    started(b);
+    OutboundFrame small = data("alpha", "server-a", 1);
+    OutboundFrame liar = new OutboundFrame() { // says it is small, is larger than a datagram
+          @Override
+          public boolean isControl() {
+            return false;
+          }
+
+          @Override
+          public String type() {
+            return "Liar";
+          }
+
+          @Override
+          public int size() {
+            return small.size();
+          }
+
+          @Override
+          public byte[] bytes() {
+            return new byte[OutboundFrame.MAX_BYTES + 1];
+          }
+        };
+
+    transportA.sendToAll(liar);
+    transportA.sendToAll(data("alpha", "server-a", 2));
+
+    b.awaitTag(2);
+    assertThat(transportA.stats().sendErrors()).isEqualTo(1);
+    assertThat(transportA.droppedFrames()).containsEntry("send_error", 1L);
   }
 
   @Test
@@ -180,13 +329,13 @@ class UdpMulticastTransportTest {
     UdpMulticastTransport transportA = started(a);
     UdpMulticastTransport transportB = started(b);
     started(c);
-    transportA.sendToAll(tagged("alpha", "server-a", 1));
+    transportA.sendToAll(control("alpha", "server-a", 1));
     b.awaitTag(1);
 
-    transportB.send(NodeId.of("server-a"), tagged("alpha", "server-b", 2));
+    transportB.send(NodeId.of("server-a"), control("alpha", "server-b", 2));
     a.awaitTag(2);
     // A marker multicast after the unicast: once C and B have it, nothing else is on its way.
-    transportB.sendToAll(tagged("alpha", "server-b", 3));
+    transportB.sendToAll(control("alpha", "server-b", 3));
     c.awaitTag(3);
     b.awaitTag(3);
 
@@ -199,99 +348,90 @@ class UdpMulticastTransportTest {
   }
 
   @Test
-  void envelopesOfAnotherClusterAreDeliveredForTheNodeToFilter() throws IOException {
-    RecordingReceiver a = new RecordingReceiver();
-    RecordingReceiver c = new RecordingReceiver();
-    UdpMulticastTransport transportA = started(a);
-    UdpMulticastTransport transportC = started(c);
+  void aDatagramTheReceiverRefusesTeachesNoAddressAndIsCounted() throws IOException {
+    RecordingReceiver b = new RecordingReceiver(frame -> !frame.sender().equals("server-x"));
+    UdpMulticastTransport transportB = started(b);
+    UdpMulticastTransport transportX = started(new RecordingReceiver());
 
-    transportA.sendToAll(tagged("alpha", "server-a", 1));
-    transportC.sendToAll(tagged("beta", "server-c", 2));
+    transportX.sendToAll(control("alpha", "server-x", 1));
+    b.awaitTag(1);
+    transportB.send(NodeId.of("server-x"), control("alpha", "server-b", 2));
 
-    // The transport does not know its node's cluster name; MessagingNode drops (and counts)
-    // foreign clusters' messages.
-    c.awaitTag(1);
-    a.awaitTag(2);
-    assertThat(c.received())
-        .filteredOn(e -> tagOf(e) == 1)
-        .extracting(ClusterEnvelope::cluster)
-        .containsOnly("alpha");
+    await(() -> "the send is dropped", () -> transportB.stats().unknownDestination() == 1);
+    assertThat(transportB.stats().rejected()).isEqualTo(1);
+    assertThat(transportB.stats().sent()).isZero();
+    assertThat(transportB.droppedFrames())
+        .as("refusals are the node's to count, not the transport's")
+        .containsOnlyKeys(
+            "unknown_destination", "outbound_dropped", "send_error", "receiver_failure");
   }
 
   @Test
-  void pointToPointAddressesAreKeptPerClusterSoEqualIdsInTwoClustersDoNotMix() throws IOException {
+  void aRefusedDatagramClaimingAMembersIdDoesNotDivertItsPointToPointTraffic() throws IOException {
+    // Two clusters share the group, each with a server1; B's node accepts only alpha's frames,
+    // as a node refuses another cluster's (or a forger's).
     RecordingReceiver alpha = new RecordingReceiver();
     RecordingReceiver beta = new RecordingReceiver();
-    RecordingReceiver b = new RecordingReceiver();
+    RecordingReceiver b = new RecordingReceiver(frame -> frame.cluster().equals("alpha"));
     UdpMulticastTransport inAlpha = started(alpha);
     UdpMulticastTransport inBeta = started(beta);
     UdpMulticastTransport transportB = started(b);
-    inAlpha.sendToAll(tagged("alpha", "server1", 1));
-    inBeta.sendToAll(tagged("beta", "server1", 2));
+    inAlpha.sendToAll(control("alpha", "server1", 1));
     b.awaitTag(1);
+    inBeta.sendToAll(control("beta", "server1", 2)); // heard last, but refused
     b.awaitTag(2);
 
-    transportB.send(NodeId.of("server1"), tagged("alpha", "server-b", 10));
-    transportB.send(NodeId.of("server1"), tagged("beta", "server-b", 20));
+    transportB.send(NodeId.of("server1"), control("alpha", "server-b", 10));
 
     alpha.awaitTag(10);
-    beta.awaitTag(20);
-    transportB.sendToAll(tagged("alpha", "server-b", 30));
-    alpha.awaitTag(30);
+    transportB.sendToAll(control("alpha", "server-b", 30)); // a marker after the unicast
     beta.awaitTag(30);
-    assertThat(alpha.hasTag(20)).isFalse();
     assertThat(beta.hasTag(10)).isFalse();
+    assertThat(transportB.stats().rejected()).isEqualTo(1);
   }
 
   @Test
-  void malformedDatagramsAreDroppedAndCountedByReasonAndValidOnesStillArrive() throws IOException {
+  void malformedDatagramsReachTheReceiverAsBytesAndTheTransportCarriesOn() throws IOException {
     RecordingReceiver a = new RecordingReceiver();
     UdpMulticastTransport transportA = started(a);
     DatagramChannel intruder = intruder();
     InetSocketAddress unicast = transportA.localUnicastAddress();
-    byte[] valid = ClusterCodec.encode(tagged("alpha", "server-x", 1));
+    byte[] valid = frameBytes("alpha", "server-x", 1, 0);
 
     byte[] randomAfterPrefix = new byte[100];
     new Random(42).nextBytes(randomAfterPrefix);
-    ByteBuffer.wrap(randomAfterPrefix).putInt(96).put((byte) 0); // right length, bad magic
     byte[] truncated = Arrays.copyOf(valid, valid.length - 3);
     byte[] oversizedPrefix = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 2, 3};
-    byte[] wrongVersion = valid.clone();
-    wrongVersion[6] = 2;
-    byte[] trailingByte = Arrays.copyOf(valid, valid.length + 1);
-    byte[] largestDatagram = new byte[ClusterCodec.MAX_FRAME_BYTES]; // zero magic
-    ByteBuffer.wrap(largestDatagram).putInt(ClusterCodec.MAX_FRAME_BYTES - 4);
-
-    for (byte[] garbage : List.of(
-        randomAfterPrefix,
-        truncated,
-        oversizedPrefix,
-        wrongVersion,
-        trailingByte,
-        new byte[0],
-        largestDatagram)) {
-      intruder.send(ByteBuffer.wrap(garbage), unicast);
+    byte[] largestDatagram = new byte[OutboundFrame.MAX_BYTES]; // the receive buffer takes it
+    ByteBuffer.wrap(largestDatagram).putInt(OutboundFrame.MAX_BYTES - 4 + 1); // one byte short
+    List<byte[]> garbage =
+        List.of(randomAfterPrefix, truncated, oversizedPrefix, new byte[0], largestDatagram);
+    for (byte[] datagram : garbage) {
+      intruder.send(ByteBuffer.wrap(datagram), unicast);
     }
+    // Datagrams from one socket to one socket arrive in order on loopback, and the I/O thread
+    // hands each on before it reads the next: once the valid frame is in, all the rest are.
+    intruder.send(ByteBuffer.wrap(valid), unicast);
+    a.awaitTag(1);
     intruder.send(
         ByteBuffer.wrap("not a frame".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
         groupAddress());
-    // Datagrams from one socket to one socket arrive in order on loopback, and the I/O thread
-    // counts each before it reads the next: once both valid frames are in, every drop is counted.
-    intruder.send(ByteBuffer.wrap(valid), unicast);
-    byte[] validToGroup = ClusterCodec.encode(tagged("alpha", "server-x", 2));
-    intruder.send(ByteBuffer.wrap(validToGroup), groupAddress());
-    a.awaitTag(1);
+    intruder.send(ByteBuffer.wrap(frameBytes("alpha", "server-x", 2, 0)), groupAddress());
     a.awaitTag(2);
 
+    List<Delivery> deliveries = a.deliveries();
+    assertThat(deliveries).hasSize(garbage.size() + 3);
+    for (int i = 0; i < garbage.size(); i++) {
+      assertThat(deliveries.get(i).bytes())
+          .as("garbage %d, whole and as sent", i)
+          .isEqualTo(garbage.get(i));
+      assertThat(deliveries.get(i).source()).isEqualTo(intruder.getLocalAddress());
+    }
     UdpTransportStats stats = transportA.stats();
-    assertThat(stats.received()).isEqualTo(2);
-    assertThat(stats.malformed(Reason.BAD_MAGIC)).isEqualTo(2);
-    assertThat(stats.malformed(Reason.TRUNCATED)).isEqualTo(2);
-    assertThat(stats.malformed(Reason.OVERSIZED)).isEqualTo(2);
-    assertThat(stats.malformed(Reason.UNSUPPORTED_VERSION)).isEqualTo(1);
-    assertThat(stats.malformed(Reason.LENGTH_MISMATCH)).isEqualTo(1);
-    assertThat(stats.malformedTotal()).isEqualTo(8);
+    assertThat(stats.datagramsReceived()).isEqualTo(garbage.size() + 3);
+    assertThat(stats.rejected()).isEqualTo(garbage.size() + 1);
     assertThat(stats.receiveErrors()).isZero();
+    assertThat(stats.receiverFailures()).isZero();
   }
 
   @Test
@@ -299,7 +439,7 @@ class UdpMulticastTransportTest {
     RecordingReceiver a = new RecordingReceiver();
     UdpMulticastTransport transportA = started(a);
 
-    assertThatCode(() -> transportA.send(NodeId.of("nobody"), tagged("alpha", "server-a", 1)))
+    assertThatCode(() -> transportA.send(NodeId.of("nobody"), control("alpha", "server-a", 1)))
         .doesNotThrowAnyException();
 
     await(() -> "the drop is counted", () -> transportA.stats().unknownDestination() == 1);
@@ -310,25 +450,13 @@ class UdpMulticastTransportTest {
   void sendsBeyondAFullOutboundQueueAreDroppedAndCounted() throws Exception {
     CountDownLatch receiverEntered = new CountDownLatch(1);
     CountDownLatch releaseReceiver = new CountDownLatch(1);
-    AtomicInteger delivered = new AtomicInteger();
+    RecordingReceiver a = new RecordingReceiver();
     UdpMulticastTransport transportA = transport(testConfig(groupPort).maxOutboundQueue(4));
-    transportA.start(envelope -> {
-      if (envelope.sender().value().equals("blocker")) {
-        // Holds the I/O thread (against the receiver contract, on purpose) so that nothing
-        // drains the queue while the test fills it.
-        receiverEntered.countDown();
-        try {
-          releaseReceiver.await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      } else {
-        delivered.incrementAndGet();
-      }
-    });
+    // Holds the I/O thread so that nothing drains the queue while the test fills it.
+    transportA.start(holdingAtTagZero(receiverEntered, releaseReceiver, a));
     intruder()
         .send(
-            ByteBuffer.wrap(ClusterCodec.encode(tagged("alpha", "blocker", 0))),
+            ByteBuffer.wrap(frameBytes("alpha", "blocker", 0, 0)),
             transportA.localUnicastAddress());
     assertThat(receiverEntered.await(5, TimeUnit.SECONDS)).as("I/O thread held").isTrue();
 
@@ -338,8 +466,10 @@ class UdpMulticastTransportTest {
 
     assertThat(transportA.stats().droppedOutbound()).isEqualTo(6);
     releaseReceiver.countDown();
-    await(() -> "the 4 queued datagrams are sent", () -> transportA.stats().sent() == 4);
-    await(() -> "they come back over loopback", () -> delivered.get() == 4);
+    await(() -> "the 4 queued frames are sent", () -> transportA.stats().sent() == 4);
+    await(
+        () -> "they come back over loopback: " + a.tags(),
+        () -> a.tags().stream().filter(t -> t > 0).count() == 4);
     assertThat(transportA.stats().droppedOutbound()).isEqualTo(6);
   }
 
@@ -347,16 +477,18 @@ class UdpMulticastTransportTest {
   void aReceiverThatThrowsIsCountedAndTheTransportCarriesOn() throws IOException {
     RecordingReceiver b = new RecordingReceiver();
     UdpMulticastTransport transportA = transport(testConfig(groupPort));
-    transportA.start(envelope -> {
-      if (tagOf(envelope) == 1) {
+    transportA.start((data, offset, length, source) -> {
+      List<TestFrame> frames = parse(data, offset, length);
+      if (frames != null && frames.get(0).tag() == 1) {
         throw new IllegalStateException("receiver bug");
       }
+      return frames == null ? null : NodeId.of(frames.get(0).sender());
     });
     UdpMulticastTransport transportB = started(b);
 
-    transportB.sendToAll(tagged("alpha", "server-b", 1));
+    transportB.sendToAll(control("alpha", "server-b", 1));
     await(() -> "the failure is counted", () -> transportA.stats().receiverFailures() == 1);
-    transportA.sendToAll(tagged("alpha", "server-a", 2));
+    transportA.sendToAll(control("alpha", "server-a", 2));
 
     b.awaitTag(2);
   }
@@ -368,7 +500,7 @@ class UdpMulticastTransportTest {
     started(b);
 
     // As MessagingNode does: its Leave is queued, then the transport closed at once.
-    transportA.sendToAll(tagged("alpha", "server-a", 7));
+    transportA.sendToAll(control("alpha", "server-a", 7));
     transportA.close();
 
     b.awaitTag(7);
@@ -377,12 +509,12 @@ class UdpMulticastTransportTest {
   @Test
   void sendsBeforeStartAndAfterCloseAreDroppedAndCounted() throws IOException {
     UdpMulticastTransport transportA = transport(testConfig(groupPort));
-    transportA.sendToAll(tagged("alpha", "server-a", 1));
+    transportA.sendToAll(control("alpha", "server-a", 1));
     transportA.start(new RecordingReceiver());
     transportA.close();
     transportA.close(); // idempotent
 
-    transportA.send(NodeId.of("server-b"), tagged("alpha", "server-a", 2));
+    transportA.send(NodeId.of("server-b"), control("alpha", "server-a", 2));
 
     assertThat(transportA.stats().droppedOutbound()).isEqualTo(2);
     assertThat(transportA.stats().sent()).isZero();
@@ -428,7 +560,7 @@ class UdpMulticastTransportTest {
     started(b);
 
     assertThat(transportA.localUnicastAddress().getPort()).isEqualTo(unicastPort);
-    transportA.sendToAll(tagged("alpha", "server-a", 1));
+    transportA.sendToAll(control("alpha", "server-a", 1));
     b.awaitTag(1);
   }
 
@@ -446,7 +578,7 @@ class UdpMulticastTransportTest {
     // The group port is still usable by a transport that can bind.
     RecordingReceiver b = new RecordingReceiver();
     UdpMulticastTransport transportB = started(b);
-    transportB.sendToAll(tagged("alpha", "server-b", 1));
+    transportB.sendToAll(control("alpha", "server-b", 1));
     b.awaitTag(1);
   }
 
@@ -455,11 +587,11 @@ class UdpMulticastTransportTest {
     UdpMulticastTransport transportA =
         transport(testConfig(groupPort).silenceHintAfter(java.time.Duration.ofMillis(100)));
     transportA.start(new RecordingReceiver());
-    transportA.sendToAll(tagged("alpha", "server-a", 1)); // its own echo does not count
+    transportA.sendToAll(control("alpha", "server-a", 1)); // its own echo does not count
 
     await(() -> "the hint is logged", () -> transportA.silenceHintsLogged() == 1);
-    transportA.sendToAll(tagged("alpha", "server-a", 2));
-    await(() -> "the echo is back", () -> transportA.stats().received() == 2);
+    transportA.sendToAll(control("alpha", "server-a", 2));
+    await(() -> "the echo is back", () -> transportA.stats().datagramsReceived() == 2);
     assertThat(transportA.silenceHintsLogged()).isEqualTo(1);
   }
 
@@ -471,11 +603,27 @@ class UdpMulticastTransportTest {
     transportA.start(a);
     UdpMulticastTransport transportB = started(new RecordingReceiver());
 
-    transportB.sendToAll(tagged("alpha", "server-b", 1));
+    transportB.sendToAll(control("alpha", "server-b", 1));
     a.awaitTag(1);
     // Hearing B settles the hint long before its deadline: it can no longer fire.
     await(() -> "the hint is settled", transportA::silenceHintSettled);
 
     assertThat(transportA.silenceHintsLogged()).isZero();
+  }
+
+  @Test
+  void aDatagramTheReceiverRefusesIsNotAnotherServerHeard() throws IOException {
+    // Another cluster's server, or a forger: the node refuses its frames, so it is no sign that
+    // multicast works for this cluster.
+    RecordingReceiver a = new RecordingReceiver(frame -> !frame.sender().equals("server-b"));
+    UdpMulticastTransport transportA =
+        transport(testConfig(groupPort).silenceHintAfter(java.time.Duration.ofMillis(300)));
+    transportA.start(a);
+    UdpMulticastTransport transportB = started(new RecordingReceiver());
+
+    transportB.sendToAll(control("alpha", "server-b", 1));
+    a.awaitTag(1);
+
+    await(() -> "the hint is logged", () -> transportA.silenceHintsLogged() == 1);
   }
 }

@@ -1,26 +1,39 @@
 package io.github.ringleader.messaging.transport.udp;
 
 import io.github.ringleader.messaging.node.NodeId;
-import io.github.ringleader.messaging.protocol.ClusterEnvelope;
-import io.github.ringleader.messaging.protocol.ElectionAck;
-import io.github.ringleader.messaging.protocol.StreamAck;
 import io.github.ringleader.messaging.transport.ClusterTransport;
+import io.github.ringleader.messaging.transport.OutboundFrame;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Shared by the UDP tests (and, for the port and the config, the TCP end-to-end tests' {@code
  * LoopbackCluster}). Everything stays on this host: the group is a 239.255.x.y group joined
  * on the loopback interface with TTL 0, and unicast sockets bind 127.0.0.1.
+ *
+ * <p>The transport carries opaque bytes, so its tests use frames of their own ({@link
+ * TestFrame}): a length prefix, as every real frame starts with, then a tag that tells test frames
+ * apart, the cluster and the sender. A {@link RecordingReceiver} splits what arrives back into
+ * them and, standing in for the node, names the sender of what it accepts.
  */
 public final class UdpTestSupport {
   /** How long a test waits for something that takes milliseconds on a healthy host. */
@@ -60,21 +73,77 @@ public final class UdpTestSupport {
         .bindAddress("127.0.0.1");
   }
 
-  /** An envelope whose {@code tag} (an ElectionAck's messageId) tells test messages apart. */
-  static ClusterEnvelope tagged(String cluster, String sender, long tag) {
-    return new ClusterEnvelope(cluster, NodeId.of(sender), 1, new ElectionAck(1, tag));
-  }
+  /** One test frame as the receiver reads it back. */
+  record TestFrame(String cluster, String sender, long tag) {}
 
-  /** A data-plane frame (a StreamAck) carrying {@code tag}: queued behind control frames. */
-  static ClusterEnvelope data(String cluster, String sender, long tag) {
-    return new ClusterEnvelope(cluster, NodeId.of(sender), 1, new StreamAck(tag, 0, 0));
-  }
-
-  static long tagOf(ClusterEnvelope envelope) {
-    if (envelope.message() instanceof ElectionAck ack) {
-      return ack.messageId();
+  /**
+   * The bytes of a test frame of at least {@code size} bytes: {@code [int length of the rest][long
+   * tag][UTF cluster][UTF sender][zeros]}.
+   */
+  static byte[] frameBytes(String cluster, String sender, long tag, int size) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(body)) {
+      out.writeLong(tag);
+      out.writeUTF(cluster);
+      out.writeUTF(sender);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return envelope.message() instanceof StreamAck ack ? ack.epoch() : -1;
+    byte[] rest = Arrays.copyOf(body.toByteArray(), Math.max(body.size(), size - Integer.BYTES));
+    return ByteBuffer.allocate(Integer.BYTES + rest.length)
+        .putInt(rest.length)
+        .put(rest)
+        .array();
+  }
+
+  /** A control frame (a heartbeat, say) of {@code cluster}, from {@code sender}. */
+  static OutboundFrame control(String cluster, String sender, long tag) {
+    return OutboundFrame.of("Control", true, frameBytes(cluster, sender, tag, 0));
+  }
+
+  /** A data frame: queued behind control frames. */
+  static OutboundFrame data(String cluster, String sender, long tag) {
+    return data(cluster, sender, tag, 0);
+  }
+
+  /** A data frame of at least {@code size} bytes. */
+  static OutboundFrame data(String cluster, String sender, long tag, int size) {
+    return OutboundFrame.of("Data", false, frameBytes(cluster, sender, tag, size));
+  }
+
+  /**
+   * The test frames of one delivery, back to back, or null if it is not whole test frames (what
+   * the node would call malformed).
+   */
+  static @Nullable List<TestFrame> parse(byte[] data, int offset, int length) {
+    List<TestFrame> frames = new ArrayList<>();
+    ByteBuffer in = ByteBuffer.wrap(data, offset, length);
+    if (!in.hasRemaining()) {
+      return null;
+    }
+    while (in.hasRemaining()) {
+      if (in.remaining() < Integer.BYTES + Long.BYTES) {
+        return null;
+      }
+      int rest = in.getInt();
+      if (rest < Long.BYTES || rest > in.remaining()) {
+        return null;
+      }
+      int end = in.position() + rest;
+      long tag = in.getLong();
+      String cluster;
+      String sender;
+      try (DataInputStream body =
+          new DataInputStream(new ByteArrayInputStream(data, in.position(), end - in.position()))) {
+        cluster = body.readUTF();
+        sender = body.readUTF();
+      } catch (IOException e) {
+        return null;
+      }
+      frames.add(new TestFrame(cluster, sender, tag));
+      in.position(end);
+    }
+    return frames;
   }
 
   /**
@@ -95,29 +164,77 @@ public final class UdpTestSupport {
     await(WAIT, what, condition);
   }
 
-  /** Records what a transport delivers. */
-  static final class RecordingReceiver implements ClusterTransport.Receiver {
-    private final List<ClusterEnvelope> received = new CopyOnWriteArrayList<>();
+  /**
+   * One call of the receiver: a copy of the bytes, the test frames in them (null if they are
+   * not whole test frames) and the source the transport named.
+   */
+  record Delivery(byte[] bytes, @Nullable List<TestFrame> frames, Object source) {}
 
-    @Override
-    public void onMessage(ClusterEnvelope envelope) {
-      received.add(envelope);
+  /**
+   * Records what a transport delivers and, as the node would, names the sender of the first
+   * frame of each delivery it accepts: whole test frames that all pass {@code accepts} (by
+   * default, any). It returns null for the rest, as the node does for what is malformed, forged
+   * or of another cluster.
+   */
+  static final class RecordingReceiver implements ClusterTransport.Receiver {
+    private final Predicate<TestFrame> accepts;
+    private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+
+    RecordingReceiver() {
+      this(frame -> true);
     }
 
-    List<ClusterEnvelope> received() {
-      return received;
+    RecordingReceiver(Predicate<TestFrame> accepts) {
+      this.accepts = accepts;
+    }
+
+    @Override
+    public @Nullable NodeId onFrames(byte[] data, int offset, int length, Object source) {
+      List<TestFrame> frames = parse(data, offset, length);
+      deliveries.add(
+          new Delivery(Arrays.copyOfRange(data, offset, offset + length), frames, source));
+      if (frames == null || !frames.stream().allMatch(accepts)) {
+        return null;
+      }
+      return NodeId.of(frames.get(0).sender());
+    }
+
+    List<Delivery> deliveries() {
+      return deliveries;
+    }
+
+    /** Every test frame delivered, accepted or not, in order. */
+    List<TestFrame> frames() {
+      List<TestFrame> all = new ArrayList<>();
+      for (Delivery delivery : deliveries) {
+        List<TestFrame> frames = delivery.frames();
+        if (frames != null) {
+          all.addAll(frames);
+        }
+      }
+      return all;
+    }
+
+    List<Long> tags() {
+      return frames().stream().map(TestFrame::tag).toList();
     }
 
     boolean hasTag(long tag) {
-      return received.stream().anyMatch(e -> tagOf(e) == tag);
+      return frames().stream().anyMatch(f -> f.tag() == tag);
     }
 
     long countTag(long tag) {
-      return received.stream().filter(e -> tagOf(e) == tag).count();
+      return frames().stream().filter(f -> f.tag() == tag).count();
     }
 
     void awaitTag(long tag) {
-      await(() -> "tag " + tag + " arrives; received so far: " + received, () -> hasTag(tag));
+      await(() -> "tag " + tag + " arrives; tags so far: " + tags(), () -> hasTag(tag));
+    }
+
+    void awaitDeliveries(int count) {
+      await(
+          () -> count + " deliveries arrive; " + deliveries.size() + " so far",
+          () -> deliveries.size() >= count);
     }
   }
 }
