@@ -140,7 +140,12 @@ final class ClusterOptions {
    * cluster key its node seals and opens frames with (the node does that, whatever the transport).
    */
   record ClusterSetup(
-      UdpTransportConfig transport, @Nullable ClusterKey key) {}
+      UdpTransportConfig transport, @Nullable ClusterKey key) {
+    /** Gives {@code node} the key (or none): the node seals and opens every cluster frame. */
+    MessagingNode.Builder applyTo(MessagingNode.Builder node) {
+      return node.clusterKey(key);
+    }
+  }
 
   /**
    * The cluster settings these options describe.

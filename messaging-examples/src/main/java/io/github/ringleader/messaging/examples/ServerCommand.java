@@ -51,7 +51,7 @@ final class ServerCommand {
     NodeId id;
     int port;
     UdpTransportConfig transportConfig;
-    io.github.ringleader.messaging.transport.@Nullable ClusterKey key;
+    ClusterOptions.ClusterSetup cluster;
     long parent = 0;
     io.github.ringleader.messaging.transport.tcp.@Nullable TlsServerSettings tls;
     try {
@@ -84,9 +84,8 @@ final class ServerCommand {
       }
       id = NodeId.of(positional.get(0));
       port = ClusterOptions.integer("<port>", positional.get(1), 1, 65535);
-      ClusterOptions.ClusterSetup cluster = options.clusterSetup();
+      cluster = options.clusterSetup();
       transportConfig = cluster.transport();
-      key = cluster.key();
     } catch (UsageException e) {
       return e.report(err, USAGE);
     }
@@ -99,9 +98,9 @@ final class ServerCommand {
     String advertised = loopback ? "127.0.0.1" : advertisedHost(transportConfig);
     NodeTimeline timeline = new NodeTimeline(System::currentTimeMillis);
     MessagingServer server = MessagingServer.builder()
-        .node(options
-            .applyTo(auth.applyTo(MessagingNode.builder().nodeId(id).clientHost(advertised)))
-            .clusterKey(key)
+        .node(cluster
+            .applyTo(options.applyTo(
+                auth.applyTo(MessagingNode.builder().nodeId(id).clientHost(advertised))))
             .listener(timeline)
             .jmx(true))
         .cluster(transportConfig)
@@ -172,6 +171,7 @@ final class ServerCommand {
         NodeConfig.format(options.heartbeat),
         options.missed,
         options.capacity);
+    io.github.ringleader.messaging.transport.@Nullable ClusterKey key = cluster.key();
     log.info(
         key == null
             ? "cluster frames are neither encrypted nor authenticated (no cluster key)"

@@ -3,7 +3,9 @@ package io.github.ringleader.messaging.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.transport.ClusterKey;
+import io.github.ringleader.messaging.transport.udp.UdpMulticastTransport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -47,45 +49,66 @@ class ClusterKeyOptionsTest {
   }
 
   @Test
-  void aKeyFileWithOneOrTwoKeysReachesTheTransportConfig() throws Exception {
+  void aKeyFileWithOneOrTwoKeysIsRead() throws Exception {
     Path one = Files.writeString(dir.resolve("one.key"), keygen());
     Path two = Files.writeString(dir.resolve("two.key"), keygen() + keygen());
 
     ClusterKey key =
-        options(Map.of(), "--cluster-key", one.toString()).transportConfig().clusterKey();
+        options(Map.of(), "--cluster-key", one.toString()).clusterSetup().key();
     assertThat(key).isEqualTo(ClusterKey.parse(Files.readString(one), "x"));
     ClusterKey both =
-        options(Map.of(), "--cluster-key", two.toString()).transportConfig().clusterKey();
+        options(Map.of(), "--cluster-key", two.toString()).clusterSetup().key();
     assertThat(both).isNotNull();
     assertThat(java.util.Objects.requireNonNull(both).acceptedKeys()).hasSize(2);
+  }
+
+  /** The node's key check is on exactly when it has a key: it counts refusals by reason then. */
+  private static java.util.Map<String, Long> keyCheckOfANodeGiven(ClusterOptions options)
+      throws UsageException {
+    try (MessagingNode node = options
+        .clusterSetup()
+        .applyTo(MessagingNode.builder().nodeId("server1").transport(new UdpMulticastTransport()))
+        .build()) {
+      return node.metrics().authenticationFailures();
+    }
+  }
+
+  @Test
+  void theKeyIsTheNodesWhichSealsAndOpensTheClusterFrames() throws Exception {
+    Path one = Files.writeString(dir.resolve("one.key"), keygen());
+
+    assertThat(keyCheckOfANodeGiven(options(Map.of(), "--cluster-key", one.toString())))
+        .containsOnlyKeys("no_mac", "bad_mac", "replayed");
+    assertThat(keyCheckOfANodeGiven(options(Map.of(ClusterOptions.KEY_VARIABLE, keygen()))))
+        .containsOnlyKeys("no_mac", "bad_mac", "replayed");
+    assertThat(keyCheckOfANodeGiven(options(Map.of()))).as("no key").isEmpty();
   }
 
   @Test
   void theKeyMayComeFromTheEnvironmentAndWithoutEitherThereIsNone() throws Exception {
     String text = keygen();
-    assertThat(
-            options(Map.of(ClusterOptions.KEY_VARIABLE, text)).transportConfig().clusterKey())
+    assertThat(options(Map.of(ClusterOptions.KEY_VARIABLE, text)).clusterSetup().key())
         .isEqualTo(ClusterKey.parse(text, "x"));
-    assertThat(options(Map.of()).transportConfig().clusterKey()).isNull();
+    assertThat(options(Map.of()).clusterSetup().key()).isNull();
   }
 
   @Test
   void aMissingOrBadKeyFileIsRefusedWithAMessageSayingWhatToDo() throws Exception {
     Path missing = dir.resolve("missing.key");
     assertThatThrownBy(
-            () -> options(Map.of(), "--cluster-key", missing.toString()).transportConfig())
+            () -> options(Map.of(), "--cluster-key", missing.toString()).clusterSetup())
         .isInstanceOf(UsageException.class)
         .hasMessageContaining("--cluster-key: cannot read key file " + missing)
         .hasMessageContaining("keygen > " + missing);
 
     Path bad = Files.writeString(dir.resolve("bad.key"), "secret-but-not-base64\n");
-    assertThatThrownBy(() -> options(Map.of(), "--cluster-key", bad.toString()).transportConfig())
+    assertThatThrownBy(() -> options(Map.of(), "--cluster-key", bad.toString()).clusterSetup())
         .isInstanceOf(UsageException.class)
         .hasMessageStartingWith("--cluster-key: key file " + bad + ", line 1: not base64")
         .hasMessageNotContaining("secret-but-not-base64");
 
     assertThatThrownBy(
-            () -> options(Map.of(ClusterOptions.KEY_VARIABLE, "AAAA")).transportConfig())
+            () -> options(Map.of(ClusterOptions.KEY_VARIABLE, "AAAA")).clusterSetup())
         .hasMessageStartingWith(
             "environment variable RINGLEADER_CLUSTER_KEY, line 1: a cluster key is 32 bytes");
   }
@@ -107,7 +130,7 @@ class ClusterKeyOptionsTest {
 
   @Test
   void theServerOnLoopbackStillStartsWithoutAKeyAndInsecureIsAnOption() throws Exception {
-    assertThat(options(Map.of()).transportConfig().clusterKey()).isNull();
+    assertThat(options(Map.of()).clusterSetup().key()).isNull();
     assertThat(options(Map.of(), "--insecure").insecure).isTrue();
   }
 }

@@ -57,11 +57,11 @@ class CommandLineTest {
     assertThat(options.parse(List.of("server1", "--ttl", "2", "5001")))
         .containsExactly("server1", "5001");
     assertThat(options.ttl).isEqualTo(2);
-    assertThat(options.transportConfig().ttl()).isEqualTo(2);
+    assertThat(options.clusterSetup().transport().ttl()).isEqualTo(2);
 
     ClusterOptions zero = new ClusterOptions();
     zero.parse(List.of("--ttl", "0"));
-    assertThat(zero.transportConfig().ttl()).isZero();
+    assertThat(zero.clusterSetup().transport().ttl()).isZero();
   }
 
   @Test
@@ -69,12 +69,12 @@ class CommandLineTest {
     ClusterOptions options = new ClusterOptions();
     options.parse(List.of());
     assertThat(options.ttl).isNull();
-    assertThat(options.transportConfig().ttl())
+    assertThat(options.clusterSetup().transport().ttl())
         .as("default interface: loopback")
         .isZero();
     ClusterOptions lo = new ClusterOptions();
     lo.parse(List.of("--interface", "lo"));
-    assertThat(lo.transportConfig().ttl()).isZero();
+    assertThat(lo.clusterSetup().transport().ttl()).isZero();
   }
 
   @Test

@@ -321,7 +321,8 @@ class StatusHttpServerTest {
           .containsEntry("ringleader_refusals_total", "counter")
           .containsEntry("ringleader_cluster_frames_dropped_total", "counter")
           .containsEntry("ringleader_client_connections_open", "gauge")
-          .containsEntry("ringleader_cluster_frames_received_total", "counter");
+          .containsEntry("ringleader_cluster_datagrams_received_total", "counter")
+          .containsEntry("ringleader_cluster_datagrams_rejected_total", "counter");
       assertThat(p.samples)
           .allSatisfy(sample -> assertThat(sample.name()).matches(PrometheusParser.NAME));
     }

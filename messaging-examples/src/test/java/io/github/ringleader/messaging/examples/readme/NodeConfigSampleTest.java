@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ringleader.messaging.node.MessagingNode;
 import io.github.ringleader.messaging.node.NodeId;
 import io.github.ringleader.messaging.node.NodeState;
-import io.github.ringleader.messaging.protocol.ClusterEnvelope;
 import io.github.ringleader.messaging.transport.ClusterTransport;
+import io.github.ringleader.messaging.transport.OutboundFrame;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -28,10 +28,10 @@ class NodeConfigSampleTest {
     public void start(Receiver receiver) {}
 
     @Override
-    public void send(NodeId to, ClusterEnvelope envelope) {}
+    public void send(NodeId to, OutboundFrame frame) {}
 
     @Override
-    public void sendToAll(ClusterEnvelope envelope) {}
+    public void sendToAll(OutboundFrame frame) {}
 
     @Override
     public void close() {}
