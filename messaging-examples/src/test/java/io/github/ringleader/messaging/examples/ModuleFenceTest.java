@@ -100,6 +100,63 @@ class ModuleFenceTest {
   }
 
   @Test
+  void aUserModuleCanWriteItsOwnClusterTransportAndKeyItsNode() throws IOException {
+    // The cluster transport SPI carries opaque frames, so a transport written outside Ringleader
+    // needs nothing internal; the cluster key is the node's, and works over it too.
+    List<Diagnostic<? extends JavaFileObject>> errors = compile("Loopback.java", """
+        package user.app;
+
+        import io.github.ringleader.messaging.node.MessagingNode;
+        import io.github.ringleader.messaging.node.NodeId;
+        import io.github.ringleader.messaging.transport.ClusterKey;
+        import io.github.ringleader.messaging.transport.ClusterTransport;
+        import io.github.ringleader.messaging.transport.OutboundFrame;
+        import java.security.SecureRandom;
+        import java.util.Map;
+
+        public final class Loopback implements ClusterTransport {
+          private Receiver receiver = (data, offset, length, source) -> null;
+
+          @Override
+          public void start(Receiver receiver) {
+            this.receiver = receiver;
+          }
+
+          @Override
+          public void send(NodeId to, OutboundFrame frame) {
+            sendToAll(frame);
+          }
+
+          @Override
+          public void sendToAll(OutboundFrame frame) {
+            byte[] bytes = frame.bytes(); // taken as it leaves: here, at once
+            NodeId sender = receiver.onFrames(bytes, 0, bytes.length, "loopback");
+            System.out.println(frame.type() + (sender == null ? " refused" : " from " + sender));
+          }
+
+          @Override
+          public Map<String, Long> droppedFrames() {
+            return Map.of("none_yet", 0L);
+          }
+
+          @Override
+          public void close() {}
+
+          public static MessagingNode node() {
+            return MessagingNode.builder()
+                .nodeId("server1")
+                .clusterKey(ClusterKey.generate(new SecureRandom()))
+                .transport(new Loopback())
+                .build();
+          }
+        }
+        """);
+
+    assertThat(errors).as(describe(errors)).isEmpty();
+    assertThat(work.resolve("out/user/app/Loopback.class")).exists();
+  }
+
+  @Test
   void aUserModuleImportingTheRouterIsRefusedBecauseCoreDoesNotExportRouting() throws IOException {
     List<Diagnostic<? extends JavaFileObject>> errors = compile("Peek.java", """
         package user.app;
