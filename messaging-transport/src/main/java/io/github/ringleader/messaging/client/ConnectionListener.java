@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * tells where the client is). With failover, a lost server gives {@code onConnectionLost}, then
  * {@code onReconnecting} for each failed round, then either {@code onResumed} (the session goes
  * on, nothing lost) or {@code onSessionEnded} followed by {@code onConnected(session, true)} (a
- * new session). {@code onClosed} comes once, last.
+ * new session); a session that cannot be resumed at all gets its {@code onSessionEnded} right
+ * after {@code onConnectionLost}, before the rounds. {@code onClosed} comes once, last.
  *
  * <p><b>Threading.</b> As {@link MessageListener} says: every call of both listeners is made on
  * the client's one event thread, one at a time, in the order the events happened, including
