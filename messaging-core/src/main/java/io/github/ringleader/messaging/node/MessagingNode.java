@@ -540,6 +540,22 @@ public final class MessagingNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops at once, as a killed process would: no leave, no goodbyes, nothing more sent. The
+   * transport is closed and the JMX bean (if any) unregistered, from the calling thread, without
+   * waiting for the event loop — which may already be gone: a server stopped for a failure drill
+   * closes its loop first ({@code MessagingServer.terminate()}). A loop the node made is closed too.
+   * The other servers find out through their failure detector. For drills and tests; {@link
+   * #close()} is the way to stop. Idempotent.
+   */
+  public void terminate() {
+    if (ownsLoop) {
+      loop.close(); // first, so the node sends nothing more
+    }
+    transport.close();
+    unregisterJmx();
+  }
+
   private void unregisterJmx() {
     javax.management.ObjectName registered = jmxName.getAndSet(null);
     if (registered != null) {

@@ -53,9 +53,9 @@ import org.jspecify.annotations.Nullable;
  * (cluster, sender) and refuses a frame it has accepted before, one older than the window, and
  * one from an older incarnation.
  *
- * <p>Threads: {@link #seal} may be called from any thread (one at a time seals; a transport seals
- * on its one I/O thread). {@link #openAll} keeps the replay state and must be called from one
- * thread at a time. Use one authenticator per transport endpoint: its replay state is that
+ * <p>Threads: {@link #seal} may be called from any thread (one at a time seals; the node's frame
+ * layer seals a frame when its transport takes the bytes, on the thread that writes them). {@link #openAll} keeps the replay state and must be called from one
+ * thread at a time. Use one authenticator per node (its frame layer holds it): its replay state is that
  * receiver's, and its frame counter that sender's. Each side reuses one {@link Cipher}, and
  * opening decrypts into one reused buffer; per frame this class allocates the sealed frame
  * (sealing) or the decoded envelope (opening) and the parameter object of each nonce. The JDK's

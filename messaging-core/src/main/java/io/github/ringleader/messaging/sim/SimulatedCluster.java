@@ -156,8 +156,8 @@ public final class SimulatedCluster {
       throw new IllegalStateException(id + " is not running");
     }
     victim.loop.close();
-    // The node's network endpoint dies with the process; the node says no goodbye.
-    victim.transport.close();
+    // The node's network endpoint (and its JMX bean) die with the process; no goodbye.
+    victim.node.terminate();
     dropClients(NodeId.of(id));
   }
 

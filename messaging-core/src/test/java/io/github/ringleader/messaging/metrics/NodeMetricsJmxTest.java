@@ -53,4 +53,18 @@ class NodeMetricsJmxTest {
     assertThat(server.isRegistered(name)).as("unregistered when the node stops").isFalse();
     cluster.stop("server1");
   }
+
+  @Test
+  void aTerminatedNodesBeanIsUnregisteredToo() {
+    ObjectName name = NodeMetricsJmx.objectName(CLUSTER, NodeId.of("server1"));
+    cluster.startAll("server1", "server2");
+    assertThat(cluster.runUntil(cluster::hasSingleAgreedLeader, Duration.ofSeconds(10)))
+        .isTrue();
+    assertThat(server.isRegistered(name)).isTrue();
+
+    cluster.crash("server1"); // its loop is gone first, as in MessagingServer.terminate()
+
+    assertThat(server.isRegistered(name)).as("unregistered by terminate()").isFalse();
+    cluster.stop("server2");
+  }
 }

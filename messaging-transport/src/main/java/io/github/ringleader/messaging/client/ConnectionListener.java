@@ -19,15 +19,18 @@ import org.jspecify.annotations.Nullable;
  * tells where the client is). With failover, a lost server gives {@code onConnectionLost}, then
  * {@code onReconnecting} for each failed round, then either {@code onResumed} (the session goes
  * on, nothing lost) or {@code onSessionEnded} followed by {@code onConnected(session, true)} (a
- * new session). {@code onClosed} comes once, last.
+ * new session); a session that cannot be resumed at all gets its {@code onSessionEnded} right
+ * after {@code onConnectionLost}, before the rounds. {@code onClosed} comes once, last.
  *
  * <p><b>Threading.</b> As {@link MessageListener} says: every call of both listeners is made on
  * the client's one event thread, one at a time, in the order the events happened, including
  * those of {@code connect()} and of the failover, which happen on other threads. {@link
  * MessagingClient#connect()} returns after its events have been delivered; {@link
- * MessagingClient#close()} returns after {@code onClosed} has been delivered (unless called from
- * a listener, which cannot wait for itself). A method must be quick and must not block; it may
- * call the client. A method that throws is logged and ignored.
+ * MessagingClient#close()} returns after {@code onClosed} has been delivered, except when called
+ * from a listener, which cannot wait for its own thread: then it returns at once, and {@code
+ * onClosed} comes after that listener call has returned. A method must be quick and must not
+ * block; it may call the client. A method that throws is logged and ignored, as {@link
+ * MessageListener} says.
  */
 public interface ConnectionListener {
   /** A listener that ignores everything. */
@@ -35,7 +38,7 @@ public interface ConnectionListener {
 
   /**
    * The client joined the cluster as a new session: at {@code connect()}, or after a failover
-   * whose session could not be resumed ({@code afresh}: {@link #onSessionEnded} came just before).
+   * whose session could not be resumed ({@code afresh}: {@link #onSessionEnded} came before it).
    */
   default void onConnected(SessionInfo session, boolean afresh) {}
 
@@ -64,7 +67,8 @@ public interface ConnectionListener {
   default void onResumed(SessionInfo session, boolean complete) {}
 
   /**
-   * The session could not be resumed ({@code reason}: its grace period passed, say); the client
+   * The session could not be resumed ({@code reason}: its grace period passed, say, or the
+   * connection was lost before the server gave the session a position to resume from); the client
    * joins afresh ({@link #onConnected} with {@code afresh} true follows). {@code unconfirmed} are
    * the messages that will never be answered: each sent before the connection was lost may or may
    * not have been delivered, and one kept while reconnecting was never sent at all (their futures

@@ -17,6 +17,14 @@ import org.slf4j.LoggerFactory;
  * session lock, which fixes the order. The reader bounds the queue instead: after each event it
  * waits ({@link #awaitRoom}) while more than {@link #HIGH_WATER} calls wait, so a slow listener
  * slows the reading (and the server's sending), as it did when the reader called it directly.
+ *
+ * <p><b>A listener that fails never stops the calls after it</b> (as in jnats and OkHttp, whose
+ * own threads outlive a callback's failure): whatever it throws is reported once, naming the
+ * listener's class and method, and the next call is made as usual. That includes {@link
+ * StackOverflowError}, a bug of the listener that has unwound by the time it reaches here. Only
+ * the errors after which the JVM itself may be unsound ({@link OutOfMemoryError}, {@link
+ * InternalError}, ...) are rethrown, so that the thread's uncaught-exception handler sees them;
+ * a new event thread of the same name takes over the queue first, so that later calls still run.
  */
 final class ListenerDispatcher {
   private static final Logger log = LoggerFactory.getLogger(ListenerDispatcher.class);
@@ -24,25 +32,74 @@ final class ListenerDispatcher {
   /** Calls that may wait before the reader stops reading. */
   static final int HIGH_WATER = 16_384;
 
+  /** Where a listener's failure is reported: the log, or a test's recorder. */
+  interface FailureReport {
+    void listenerFailed(String owner, String listener, Throwable failure, boolean rethrown);
+  }
+
+  private static final FailureReport LOG = (owner, listener, failure, rethrown) -> log.error(
+      rethrown
+          ? "{}: {} threw; rethrown, and a new event thread takes over the calls after it"
+          : "{}: {} threw; the event thread goes on with the calls after it",
+      owner,
+      listener,
+      failure);
+
+  /** A listener call, with whom it calls, for the report if it throws. */
+  private record ListenerCall(Class<?> listener, String method, Runnable body) implements Runnable {
+    @Override
+    public void run() {
+      body.run();
+    }
+
+    @Override
+    public String toString() {
+      return "listener " + listener.getName() + "." + method;
+    }
+  }
+
   private final String owner;
-  private final Thread thread;
+  private final FailureReport failures;
+  /** The event thread; replaced after a listener's fatal error (see the class comment). */
+  private volatile Thread thread;
+
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
   private boolean stopping;
 
   ListenerDispatcher(String owner) {
-    this.owner = owner;
-    this.thread = new Thread(this::run, "ringleader-client-events-" + owner);
-    thread.setDaemon(true);
-    thread.start();
+    this(owner, LOG);
   }
 
-  /** The thread every call runs on. */
+  ListenerDispatcher(String owner, FailureReport failures) {
+    this.owner = owner;
+    this.failures = failures;
+    this.thread = startThread();
+  }
+
+  private Thread startThread() {
+    Thread started = new Thread(this::run, "ringleader-client-events-" + owner);
+    started.setDaemon(true);
+    started.start();
+    return started;
+  }
+
+  /** The thread every call runs on (another one after a listener's fatal error). */
   Thread thread() {
     return thread;
   }
 
   boolean isDispatchThread() {
     return Thread.currentThread() == thread;
+  }
+
+  /**
+   * Queues a call of {@code listener}'s {@code method} (named if it throws); never blocks.
+   * Ignored once {@link #stop} has run.
+   *
+   * @return whether it was queued
+   */
+  boolean execute(Object listener, String method, Runnable call) {
+    return execute(new ListenerCall(listener.getClass(), method, call));
   }
 
   /**
@@ -95,6 +152,20 @@ final class ListenerDispatcher {
     }
   }
 
+  /**
+   * Queues a last call of {@code listener}'s {@code method} and {@link #stop}s, in one step: no
+   * call handed over by another thread at the same moment can come after it.
+   *
+   * @return whether it was queued (false: stopped already)
+   */
+  boolean executeLast(Object listener, String method, Runnable call) {
+    synchronized (queue) {
+      boolean queued = execute(listener, method, call);
+      stop();
+      return queued;
+    }
+  }
+
   /** Runs what is queued, then ends the thread; later calls are dropped. */
   void stop() {
     synchronized (queue) {
@@ -111,14 +182,24 @@ final class ListenerDispatcher {
     if (isDispatchThread()) {
       return;
     }
+    long deadline = System.nanoTime() + wait.toNanos();
     try {
-      thread.join(Math.max(1, wait.toMillis()));
+      Thread joined;
+      do {
+        joined = thread;
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        joined.join(Math.max(1, left));
+      } while (joined != thread && deadline - System.nanoTime() > 0); // replaced meanwhile
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
       log.debug("{}: the listener did not finish its calls within {}", owner, wait);
     }
+  }
+
+  private static String describe(Runnable call) {
+    return call instanceof ListenerCall ? call.toString() : "a call of the client (" + call + ")";
   }
 
   private void run() {
@@ -142,11 +223,13 @@ final class ListenerDispatcher {
       }
       try {
         next.run();
-      } catch (RuntimeException | Error e) {
-        if (e instanceof VirtualMachineError) {
+      } catch (Throwable e) { // a listener's failure, whatever it is: see the class comment
+        boolean fatal = e instanceof VirtualMachineError && !(e instanceof StackOverflowError);
+        failures.listenerFailed(owner, describe(next), e, fatal);
+        if (fatal) {
+          thread = startThread(); // this one ends with the error; the calls after it go on there
           throw e;
         }
-        log.error("{}: a listener threw", owner, e);
       }
     }
   }

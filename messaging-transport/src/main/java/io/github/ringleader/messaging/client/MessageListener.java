@@ -19,7 +19,12 @@ import java.util.List;
  * method must be quick — the events behind it wait, and past a limit the client stops reading
  * from its server — and must not block on the client's own future events. It may call the
  * client ({@code send}, {@code publish}, {@code close}): no lock of the client is held while it
- * runs. A method that throws is logged and ignored; the next call is made as usual.
+ * runs ({@code close()} from here returns at once: see {@link MessagingClient#close()}). A method
+ * that throws, an exception or an error such as {@link StackOverflowError} alike, is logged once
+ * (naming the listener's class and method) and ignored; the next call is made as usual, on the
+ * same thread. Only an error after which the JVM itself may be unsound ({@link
+ * OutOfMemoryError}, {@link InternalError}) is rethrown, to the thread's uncaught-exception
+ * handler; a new event thread of the same name then makes the calls after it.
  */
 public interface MessageListener {
   /** A listener that ignores everything. */

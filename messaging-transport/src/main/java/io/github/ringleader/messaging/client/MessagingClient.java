@@ -103,8 +103,9 @@ import org.slf4j.LoggerFactory;
  * before is dropped). Messages sent while reconnecting are kept (up to 8 MiB of them by default,
  * {@link Builder#reconnectBufferBytes}) and sent after them, in order, as fast as the server
  * takes them. If the session has ended (the cluster holds it for its grace period, 30 s by
- * default), the client is told ({@code onSessionEnded}, with the messages that will never be
- * answered) and joins afresh under its name ({@code onConnected} with {@code afresh} true).
+ * default), or cannot be resumed at all (it was lost before the server gave it a position), the
+ * client is told ({@code onSessionEnded}, with the messages that will never be answered) and
+ * joins afresh under its name ({@code onConnected} with {@code afresh} true).
  *
  * <p><b>Threads.</b> All methods are thread-safe; sends from several threads are written whole and
  * numbered in the order they are written, as the server requires.
@@ -172,7 +173,7 @@ public final class MessagingClient implements AutoCloseable {
     this.messages = settings.messages;
     this.connections = settings.connections;
     this.dispatcher = new ListenerDispatcher(settings.name);
-    this.outcomes = new SendOutcomes(settings.messages);
+    this.outcomes = new SendOutcomes(settings.messages, dispatcher);
     this.servers = servers;
     this.session = new ClientSession(this::collect, new Relay(), settings.reconnectBufferBytes);
     CredentialSource credential = settings.credential;
@@ -613,6 +614,12 @@ public final class MessagingClient implements AutoCloseable {
       if (session.state() != ClientSession.State.NEW) {
         session.detach();
       }
+      if (!resume && !session.unanswered().isEmpty()) {
+        // A hello drops what the session holds unanswered; never silently (a future would stay
+        // incomplete, a published message's failure unreported). Not reached while the failover
+        // reports an unresumable session as soon as it is lost; kept as the one guard.
+        sessionEnded("the client joins afresh, so its earlier session is given up");
+      }
       // Frames an earlier attempt's session queued (sends repeated after a resume that came too
       // late) belong to that connection; the next resume sends them again itself.
       toWrite.clear();
@@ -621,7 +628,7 @@ public final class MessagingClient implements AutoCloseable {
       connection = joining;
     }
     // The listener hears of the servers first, so it knows where the welcome comes from.
-    call(() -> messages.onServers(at.servers()));
+    tell(messages, "onServers", () -> messages.onServers(at.servers()));
     joining.reader.start();
     try {
       request(resume ? ClientSession::resume : s -> s.hello(name));
@@ -772,9 +779,7 @@ public final class MessagingClient implements AutoCloseable {
       synchronized (sessionLock) {
         checkCanSend(to, text);
         seq = session.send(to, text); // while resuming: kept, and sent once resumed
-        if (answer != null) {
-          outcomes.expect(new SentMessage(seq, to, text), answer);
-        }
+        outcomes.expect(new SentMessage(seq, to, text), answer); // null: published
         frames = takeFrames();
         current = connection;
       }
@@ -906,11 +911,23 @@ public final class MessagingClient implements AutoCloseable {
    * Says goodbye, waits briefly (up to a second) for the server's answer, and closes the
    * connection; no reconnecting after this. Messages still unanswered fail as {@link
    * SendFailedException.Kind#UNCONFIRMED}. Returns once the listeners have had their last call
-   * ({@code onClosed}), waiting up to {@value #LISTENER_WAIT_SECONDS} s for them; called from a
-   * listener, it cannot wait for itself and returns at once. Safe to call more than once.
+   * ({@code onClosed}), waiting up to {@value #LISTENER_WAIT_SECONDS} s for them. Safe to call
+   * more than once.
+   *
+   * <p>Called from a listener (on the event thread), it cannot wait for the event thread, nor for
+   * the reader, which may itself wait for the event thread: it returns at once, the client takes
+   * no more messages ({@code send} fails as {@link SendFailedException.Kind#NOT_SENT}), and the
+   * rest of the closing (the goodbye, the unanswered messages failing, then {@code onClosed}) is
+   * done by a short-lived thread, {@code ringleader-client-close-<name>}; those calls are made
+   * after the listener call that closed returns, as usual on the event thread, and {@link
+   * #isClosed()} turns true once they are handed over.
    */
   @Override
   public void close() {
+    if (dispatcher.isDispatchThread()) {
+      closeInBackground();
+      return;
+    }
     closing = true;
     timer.shutdownNow();
     Connection current = connection;
@@ -930,6 +947,21 @@ public final class MessagingClient implements AutoCloseable {
     }
     shutDown();
     dispatcher.awaitStopped(Duration.ofSeconds(LISTENER_WAIT_SECONDS));
+  }
+
+  /** {@link #close()} from a listener: see there. */
+  private void closeInBackground() {
+    boolean first;
+    synchronized (sessionLock) {
+      first = !closing && !isClosed();
+      closing = true; // no more sends, nor reconnects
+    }
+    if (!first) {
+      return; // closing already, or closed
+    }
+    Thread closer = new Thread(this::close, "ringleader-client-close-" + name);
+    closer.setDaemon(true);
+    closer.start();
   }
 
   /** How long {@link #close()} waits for the listeners to finish their calls. */
@@ -974,13 +1006,17 @@ public final class MessagingClient implements AutoCloseable {
     if (session.state() != ClientSession.State.CLOSED) {
       session.onDisconnected(); // the relay records the reason: none
     }
-    List<ClientRequest.Send> left = new ArrayList<>(session.unanswered().values());
-    outcomes.unconfirmed(left, "the client closed before the server answered").forEach(this::call);
+    // Every message not answered yet, not only those the session still lists: a future must
+    // never outlive the client (the event thread ends below, and with it every completion).
+    outcomes.unconfirmedAll("the client closed before the server answered");
     if (welcome != null) { // a client whose connect() failed was never connected: no onClosed
       String reason = closeReason;
-      call(() -> connections.onClosed(reason));
+      // Queued and stopped at once: a call handed over without sessionLock (onConnectionLost,
+      // onReconnecting) by a thread racing this one is dropped rather than made after onClosed.
+      dispatcher.executeLast(connections, "onClosed", () -> connections.onClosed(reason));
+    } else {
+      dispatcher.stop();
     }
-    dispatcher.stop();
   }
 
   /** The session's way out: called with sessionLock held, so it only collects. */
@@ -1111,8 +1147,11 @@ public final class MessagingClient implements AutoCloseable {
       sessionEnded(ended.reason());
     } else if (action instanceof Reconnector.RoundFailed failed) {
       log.debug("{}: reconnect round {} failed: {}", name, failed.round(), failed.failures());
-      call(() ->
-          connections.onReconnecting(failed.round(), failed.failures(), failed.nextRoundWithin()));
+      tell(
+          connections,
+          "onReconnecting",
+          () -> connections.onReconnecting(
+              failed.round(), failed.failures(), failed.nextRoundWithin()));
     } else if (action instanceof Reconnector.GiveUp giveUp) {
       giveUp(giveUp.reason());
     }
@@ -1146,15 +1185,22 @@ public final class MessagingClient implements AutoCloseable {
     NodeId lost = Objects.requireNonNull(welcome).server();
     log.debug("{}: lost the connection to {} ({}); reconnecting", name, lost, reason);
     List<SentMessage> unanswered = SendOutcomes.sent(unconfirmed);
-    call(() -> connections.onConnectionLost(reason, unanswered));
+    tell(connections, "onConnectionLost", () -> connections.onConnectionLost(reason, unanswered));
     // The policy hears of the loss here, on the reader thread, not behind the listener's queue:
     // a slow listener must not hold failover up. What the listener sends meanwhile is kept (the
     // session was detached above, and stays resumable).
     lostAtNanos = System.nanoTime();
     synchronized (sessionLock) {
       Reconnector policy = Objects.requireNonNull(reconnector);
+      boolean resumable = session.canResume();
+      if (!resumable) {
+        // The policy will join afresh, and a hello drops what the session holds: those messages
+        // are reported now (onSessionEnded, their futures), before the new session's onConnected.
+        sessionEnded("it cannot be resumed: the connection was lost before the server gave it a"
+            + " position to resume from");
+      }
       policy.servers(servers);
-      policy.connectionLost(lostAtNanos, reason, session.canResume());
+      policy.connectionLost(lostAtNanos, reason, resumable);
     }
     scheduleTick();
   }
@@ -1213,8 +1259,8 @@ public final class MessagingClient implements AutoCloseable {
       session.detach();
       log.debug("{}: the session ended ({}); joining afresh", name, reason);
       List<SentMessage> unconfirmed = SendOutcomes.sent(lost);
-      call(() -> connections.onSessionEnded(reason, unconfirmed));
-      outcomes.unconfirmed(lost, "the session ended: " + reason).forEach(this::call);
+      tell(connections, "onSessionEnded", () -> connections.onSessionEnded(reason, unconfirmed));
+      outcomes.unconfirmed(lost, "the session ended: " + reason);
     }
   }
 
@@ -1335,13 +1381,12 @@ public final class MessagingClient implements AutoCloseable {
   }
 
   /**
-   * Hands a listener call (or a future's completion) to the event thread; never blocks, so it
-   * may be called with sessionLock held, which keeps the calls in the order of the events.
+   * Hands a call of {@code listener}'s {@code method} to the event thread; never blocks, so it may
+   * be called with sessionLock held, which keeps the calls in the order of the events. The names
+   * are for the log, should the listener throw.
    */
-  private void call(@Nullable Runnable call) {
-    if (call != null) {
-      dispatcher.execute(call);
-    }
+  private void tell(Object listener, String method, Runnable call) {
+    dispatcher.execute(listener, method, call);
   }
 
   /**
@@ -1364,7 +1409,7 @@ public final class MessagingClient implements AutoCloseable {
       }
       SessionInfo info = info(w);
       // Handed over before the joiner wakes: connect() drains the calls made before it returns.
-      call(() -> connections.onConnected(info, again));
+      tell(connections, "onConnected", () -> connections.onConnected(info, again));
       pendingWelcome.complete(w);
     }
 
@@ -1378,7 +1423,7 @@ public final class MessagingClient implements AutoCloseable {
         current.welcomed = true;
       }
       SessionInfo info = info(w);
-      call(() -> connections.onResumed(info, r.complete()));
+      tell(connections, "onResumed", () -> connections.onResumed(info, r.complete()));
       pendingWelcome.complete(w);
     }
 
@@ -1393,34 +1438,34 @@ public final class MessagingClient implements AutoCloseable {
 
     @Override
     public void onAccepted(long seq) {
-      call(outcomes.accepted(seq));
+      outcomes.accepted(seq);
     }
 
     @Override
     public void onRejected(ClientRequest.Send send, ServerEvent.Rejected rejected) {
-      call(outcomes.rejected(send, rejected));
+      outcomes.rejected(send, rejected);
     }
 
     @Override
     public void onMessage(ServerEvent.Message message) {
       ReceivedMessage received = new ReceivedMessage(message.from(), message.to(), message.text());
-      call(() -> messages.onMessage(received));
+      tell(messages, "onMessage", () -> messages.onMessage(received));
     }
 
     @Override
     public void onPresence(ServerEvent.Presence presence) {
-      call(() -> messages.onPresence(presence));
+      tell(messages, "onPresence", () -> messages.onPresence(presence));
     }
 
     @Override
     public void onUsers(ServerEvent.Users users) {
-      call(() -> messages.onUsers(users.names()));
+      tell(messages, "onUsers", () -> messages.onUsers(users.names()));
     }
 
     @Override
     public void onServers(ServerEvent.Servers list) {
       servers = list;
-      call(() -> messages.onServers(list));
+      tell(messages, "onServers", () -> messages.onServers(list));
     }
 
     @Override

@@ -3,68 +3,103 @@ package io.github.ringleader.messaging.client;
 import io.github.ringleader.messaging.session.ClientRequest;
 import io.github.ringleader.messaging.session.ServerEvent;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The futures of the messages sent with {@link MessagingClient#send} that are not answered yet,
- * and how each answer settles its message: the future of a {@code send}, or {@link
- * MessageListener#onPublishFailed} for a {@code publish} (which has no future). Each method
- * returns the call to hand to the event thread, so that the owner settles futures in order with
- * the listener calls; the owner calls it under its session lock.
+ * The messages sent with {@link MessagingClient#send} or {@link MessagingClient#publish} that are
+ * not answered yet, and how each answer settles its message: the future of a {@code send}, or
+ * {@link MessageListener#onPublishFailed} for a {@code publish} (which has no future). Each
+ * settlement is handed to the event thread, so that futures complete in order with the listener
+ * calls; the owner calls these methods under its session lock, which fixes that order.
+ *
+ * <p>Every message is settled once: an answer for a message settled already (failed as
+ * unconfirmed when the client closed, say) is ignored, and {@link #unconfirmedAll} settles every
+ * message still here, whether or not the session still lists it, so that no future of {@code
+ * send} is left incomplete when the client ends.
  */
 final class SendOutcomes {
-  private record Pending(SentMessage message, CompletableFuture<SendResult> future) {}
+  /** A message not answered yet; {@code future} is null for a published one. */
+  private record Pending(SentMessage message, @Nullable CompletableFuture<SendResult> future) {}
 
-  private final Map<Long, Pending> pending = new HashMap<>();
+  /** In the order sent (numbers only grow), so that failures are reported in that order too. */
+  private final Map<Long, Pending> pending = new LinkedHashMap<>();
+
   private final MessageListener listener;
+  private final ListenerDispatcher events;
 
-  SendOutcomes(MessageListener listener) {
+  SendOutcomes(MessageListener listener, ListenerDispatcher events) {
     this.listener = listener;
+    this.events = events;
   }
 
-  /** Remembers the future of message {@code message}, to settle when it is answered. */
-  synchronized void expect(SentMessage message, CompletableFuture<SendResult> future) {
+  /**
+   * Remembers message {@code message}, to settle when it is answered: its {@code future}, or
+   * (null) the listener's {@code onPublishFailed} if it fails.
+   */
+  synchronized void expect(SentMessage message, @Nullable CompletableFuture<SendResult> future) {
     pending.put(message.number(), new Pending(message, future));
   }
 
+  /** How many messages wait for an answer (for tests). */
+  synchronized int size() {
+    return pending.size();
+  }
+
   /** Message {@code seq} was accepted: its future completes (a published one: nothing). */
-  synchronized @Nullable Runnable accepted(long seq) {
+  synchronized void accepted(long seq) {
     Pending accepted = pending.remove(seq);
-    if (accepted == null) {
-      return null;
+    CompletableFuture<SendResult> future = accepted == null ? null : accepted.future();
+    if (accepted != null && future != null) {
+      SendResult result = new SendResult(accepted.message());
+      events.execute(() -> future.complete(result));
     }
-    SendResult result = new SendResult(accepted.message());
-    return () -> accepted.future().complete(result);
   }
 
   /** Message {@code send} was refused: its future fails, or the listener hears of it. */
-  synchronized Runnable rejected(ClientRequest.Send send, ServerEvent.Rejected rejected) {
-    SentMessage message = sent(send);
-    SendFailedException failure = SendFailedException.rejected(message, rejected);
+  synchronized void rejected(ClientRequest.Send send, ServerEvent.Rejected rejected) {
     Pending refused = pending.remove(send.seq());
     if (refused != null) {
-      return () -> refused.future().completeExceptionally(failure);
+      fail(refused, SendFailedException.rejected(refused.message(), rejected));
     }
-    return () -> listener.onPublishFailed(message, failure);
   }
 
-  /** Messages {@code lost} will never be answered ({@code why}): each fails as unconfirmed, one call each. */
-  synchronized List<Runnable> unconfirmed(List<ClientRequest.Send> lost, String why) {
-    List<Runnable> calls = new ArrayList<>(lost.size());
+  /**
+   * Messages {@code lost} will never be answered ({@code why}): each fails as unconfirmed, one
+   * call each, in the order given.
+   */
+  synchronized void unconfirmed(List<ClientRequest.Send> lost, String why) {
     for (ClientRequest.Send send : lost) {
-      SentMessage message = sent(send);
-      SendFailedException failure = SendFailedException.unconfirmed(message, why);
       Pending left = pending.remove(send.seq());
-      calls.add(
-          left != null
-              ? () -> left.future().completeExceptionally(failure)
-              : () -> listener.onPublishFailed(message, failure));
+      if (left != null) {
+        fail(left, SendFailedException.unconfirmed(left.message(), why));
+      }
     }
-    return calls;
+  }
+
+  /**
+   * The client is over ({@code why}): every message still waiting fails as unconfirmed, in the
+   * order sent, those the session no longer lists included.
+   */
+  synchronized void unconfirmedAll(String why) {
+    List<Pending> left = new ArrayList<>(pending.values());
+    pending.clear();
+    for (Pending each : left) {
+      fail(each, SendFailedException.unconfirmed(each.message(), why));
+    }
+  }
+
+  private void fail(Pending message, SendFailedException failure) {
+    CompletableFuture<SendResult> future = message.future();
+    if (future != null) {
+      events.execute(() -> future.completeExceptionally(failure));
+    } else {
+      events.execute(
+          listener, "onPublishFailed", () -> listener.onPublishFailed(message.message(), failure));
+    }
   }
 
   static SentMessage sent(ClientRequest.Send send) {
