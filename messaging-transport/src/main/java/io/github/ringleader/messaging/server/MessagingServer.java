@@ -344,6 +344,10 @@ public final class MessagingServer implements AutoCloseable {
     if (l != null) {
       l.close(); // first, so the node sends nothing more
     }
+    MessagingNode n = handOver.node;
+    if (n != null) {
+      n.terminate(); // its transport, and its JMX bean if it has one
+    }
     closeOpened();
   }
 

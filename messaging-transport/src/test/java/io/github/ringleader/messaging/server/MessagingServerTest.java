@@ -98,6 +98,29 @@ class MessagingServerTest {
   }
 
   @Test
+  void terminateUnregistersTheNodesJmxBeanAsCloseDoes() throws Exception {
+    MessagingServer.Builder builder = server("server1", UdpTestSupport.freeUdpPort());
+    builder.node(MessagingNode.builder()
+        .nodeId("server1")
+        .clusterName(cluster)
+        .clientHost("127.0.0.1")
+        .heartbeatInterval(Duration.ofMillis(100))
+        .discoveryWindow(Duration.ofMillis(200))
+        .jmx(true));
+    MessagingServer server = started(builder);
+    javax.management.MBeanServer beans =
+        java.lang.management.ManagementFactory.getPlatformMBeanServer();
+    javax.management.ObjectName name =
+        io.github.ringleader.messaging.metrics.NodeMetricsJmx.objectName(
+            cluster, server.node().id());
+    assertThat(beans.isRegistered(name)).isTrue();
+
+    server.terminate();
+
+    assertThat(beans.isRegistered(name)).as("unregistered by terminate()").isFalse();
+  }
+
+  @Test
   void closeIsIdempotentAndAllowedBeforeStart() throws Exception {
     MessagingServer unstarted = server("server1", UdpTestSupport.freeUdpPort()).build();
     unstarted.close();
