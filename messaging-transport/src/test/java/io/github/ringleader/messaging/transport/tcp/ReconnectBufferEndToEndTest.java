@@ -4,6 +4,9 @@ import static io.github.ringleader.messaging.transport.tcp.TcpTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ringleader.messaging.auth.AuthAttempt;
+import io.github.ringleader.messaging.auth.AuthDecision;
+import io.github.ringleader.messaging.auth.Authenticator;
 import io.github.ringleader.messaging.client.MessagingClient;
 import io.github.ringleader.messaging.client.ReceivedMessage;
 import io.github.ringleader.messaging.client.SendFailedException;
@@ -13,7 +16,11 @@ import io.github.ringleader.messaging.session.ClientSession;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -25,19 +32,30 @@ import org.junit.jupiter.api.Test;
  * sends while it fails over is kept by bytes, goes out once its session has resumed, and is
  * accepted once each, in order; past the budget, {@code send} says the buffer is full.
  *
- * <p>The messages are sent from {@code onConnectionLost}, which the client calls before it starts
- * reconnecting: so every one of them is kept, whatever the timing.
+ * <p>The messages are sent from {@code onConnectionLost}. That alone does not make them "sent
+ * while reconnecting": the listener runs on the client's event thread, while the failover starts
+ * at once on the client's reader and timer threads, so on a busy machine the session could resume
+ * on another server before the listener ran, and the sends would go straight out. So every server
+ * signs clients in through a {@link SignInGate} (which lets everyone in, by name alone): a test
+ * holds it before alice's server goes, so no server can welcome or resume her, and releases it
+ * only once her listener has made all its sends. The order "sends while reconnecting, then the
+ * resume" is then certain, whatever the threads' timing.
  */
 class ReconnectBufferEndToEndTest {
+  private final SignInGate signIns = new SignInGate();
   private LoopbackCluster cluster;
 
   @BeforeEach
   void startCluster() throws Exception {
-    cluster = LoopbackCluster.builder("reconnect-buffer").advertiseClientPorts().start();
+    cluster = LoopbackCluster.builder("reconnect-buffer")
+        .advertiseClientPorts()
+        .eachNode((number, node) -> node.authenticator(signIns))
+        .start();
   }
 
   @AfterEach
   void stopEverything() {
+    signIns.release(); // nothing left waiting on a test that failed halfway
     cluster.close();
   }
 
@@ -56,7 +74,9 @@ class ReconnectBufferEndToEndTest {
     alice.send(alice.client(), null, "before");
     await(() -> "bob had alice's first message", () -> bob.hasText("before"));
 
+    signIns.hold();
     cluster.server(0).close(); // alice's server stops; she fails over to another
+    resumeOnceSent(alice);
 
     await(
         Duration.ofSeconds(30),
@@ -87,7 +107,9 @@ class ReconnectBufferEndToEndTest {
     alice.client.set(
         cluster.join(failover("alice").listener(alice).reconnectBufferBytes(3 * perMessage)));
 
+    signIns.hold();
     cluster.server(0).close();
+    resumeOnceSent(alice);
 
     await(() -> "alice resumed", () -> !alice.resumed.isEmpty());
     assertThat(alice.refused)
@@ -106,7 +128,9 @@ class ReconnectBufferEndToEndTest {
     SendingOnLoss alice = new SendingOnLoss(1);
     alice.client.set(cluster.join(failover("alice").listener(alice).reconnectBufferBytes(0)));
 
+    signIns.hold();
     cluster.server(0).close();
+    resumeOnceSent(alice);
 
     await(() -> "alice resumed", () -> !alice.resumed.isEmpty());
     assertThat(alice.refused)
@@ -116,6 +140,18 @@ class ReconnectBufferEndToEndTest {
     assertThatThrownBy(() -> MessagingClient.builder().reconnectBufferBytes(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBufferBytes must be >= 0, was -1");
+  }
+
+  /**
+   * Waits until {@code sender}'s listener has made all its sends (while no server can take her
+   * back: the gate is held), then lets the failover through. Checks that it was held up: her
+   * failover reached a server and its sign-in (the resume) waited at the gate.
+   */
+  private void resumeOnceSent(SendingOnLoss sender) {
+    await(() -> "the listener made its sends", () -> sender.sent.getCount() == 0);
+    assertThat(sender.resumed).as("not resumed before the gate opens").isEmpty();
+    await(() -> "the failover reached the gate", () -> signIns.held() > 0);
+    signIns.release();
   }
 
   private MessagingClient.Builder failover(String name) {
@@ -133,6 +169,9 @@ class ReconnectBufferEndToEndTest {
     final AtomicReference<MessagingClient> client = new AtomicReference<>();
     final List<String> refused = new CopyOnWriteArrayList<>();
     final List<SessionInfo> resumed = new CopyOnWriteArrayList<>();
+    /** Counted down once {@code onConnectionLost} has made every send. */
+    final CountDownLatch sent = new CountDownLatch(1);
+
     private final int count;
 
     SendingOnLoss(int count) {
@@ -153,11 +192,46 @@ class ReconnectBufferEndToEndTest {
           }
         });
       }
+      sent.countDown();
     }
 
     @Override
     public void onResumed(SessionInfo session, boolean complete) {
       resumed.add(session);
+    }
+  }
+
+  /**
+   * Lets every client in by name alone (no credential needed), but while held keeps each join and
+   * resume waiting, unanswered, until released: so no server can welcome or resume a client in
+   * the meantime. It blocks no thread: the server's sign-in check just completes later.
+   */
+  private static final class SignInGate implements Authenticator {
+    private volatile CompletableFuture<Void> open = CompletableFuture.completedFuture(null);
+    private final AtomicInteger held = new AtomicInteger();
+
+    /** From now on, sign-ins wait until {@link #release}. */
+    void hold() {
+      open = new CompletableFuture<>();
+    }
+
+    /** Lets the waiting sign-ins, and any later ones, through. */
+    void release() {
+      open.complete(null);
+    }
+
+    /** How many sign-ins arrived while held (let through since, or still waiting). */
+    int held() {
+      return held.get();
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authenticate(AuthAttempt attempt) {
+      CompletableFuture<Void> gate = open;
+      if (!gate.isDone()) {
+        held.incrementAndGet();
+      }
+      return gate.thenApply(ignored -> AuthDecision.allow(attempt.name()));
     }
   }
 }
