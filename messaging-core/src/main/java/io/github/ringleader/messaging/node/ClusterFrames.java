@@ -145,7 +145,7 @@ final class ClusterFrames {
       log.warn(
           "[{}] dropped a malformed cluster datagram from {} ({}, {} so far): {}",
           self,
-          source,
+          describe(source),
           e.reason(),
           count,
           e.getMessage());
@@ -160,11 +160,19 @@ final class ClusterFrames {
       audit.warn(
           "[{}] refused a cluster datagram from {} ({}, {} so far): {}",
           self,
-          source,
+          describe(source),
           e.reason(),
           count,
           e.getMessage());
     }
+  }
+
+  /** {@code 127.0.0.1:4446} for a socket address (not {@code /127.0.0.1:4446}), else as given. */
+  private static Object describe(Object source) {
+    if (source instanceof java.net.InetSocketAddress address && address.getAddress() != null) {
+      return address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+    return source;
   }
 
   /** The first of each kind and then every 100th: enough to notice, too few to flood a log. */
