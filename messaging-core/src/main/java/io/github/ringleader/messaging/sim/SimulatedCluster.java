@@ -66,6 +66,36 @@ public final class SimulatedCluster {
     this.network = new SimulatedNetwork(scheduler, builder.seed);
     this.network.setConditions(builder.conditions);
     this.configurer = builder.configurer;
+    ClusterInvariants invariants = new ClusterInvariants();
+    scheduler.afterEachEvent(() -> {
+      try {
+        VirtualEventLoop loop = scheduler.lastEventLoop();
+        if (loop == null) {
+          return; // a delivery or a timer of the harness: the node's own loop acts on it after
+        }
+        for (Running r : running.values()) {
+          if (r.loop == loop) {
+            invariants.check(r.node);
+          }
+        }
+      } catch (InvariantViolation e) {
+        throw new InvariantViolation("seed " + seed + ", at "
+            + scheduler.elapsed().toMillis() + " ms (virtual): " + e.getMessage());
+      }
+    });
+  }
+
+  /**
+   * An invariant every simulation checks after every event was broken (see {@code
+   * ClusterInvariants}): a bug of the node, found at the event that caused it. The message names
+   * the seed and the virtual time.
+   */
+  public static final class InvariantViolation extends AssertionError {
+    private static final long serialVersionUID = 1L;
+
+    InvariantViolation(String message) {
+      super(message);
+    }
   }
 
   public static Builder builder() {

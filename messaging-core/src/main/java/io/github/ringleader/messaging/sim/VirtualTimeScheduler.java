@@ -50,6 +50,7 @@ public final class VirtualTimeScheduler {
   private long nowNanos;
   private long nextOrder;
   private long eventsRun;
+  private @Nullable VirtualEventLoop lastEventLoop;
 
   public VirtualTimeScheduler() {
     this(DEFAULT_EPOCH_MILLIS);
@@ -89,6 +90,12 @@ public final class VirtualTimeScheduler {
     Task task = new Task(Math.max(atNanos, nowNanos), nextOrder++, action, owner);
     queue.add(task);
     return task;
+  }
+
+  /** The loop whose event ran last (null for an event of no node's loop), for the checks. */
+  @Nullable
+  VirtualEventLoop lastEventLoop() {
+    return lastEventLoop;
   }
 
   /** Registers a check to run after every event; a check that throws stops the run. */
@@ -131,6 +138,7 @@ public final class VirtualTimeScheduler {
       }
       queue.poll();
       nowNanos = task.atNanos;
+      lastEventLoop = owner;
       task.action.run();
       eventsRun++;
       for (Runnable check : checks) {

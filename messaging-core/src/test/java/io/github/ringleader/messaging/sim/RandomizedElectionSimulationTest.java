@@ -10,10 +10,8 @@ import io.github.ringleader.messaging.node.NodeState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -27,8 +25,9 @@ import org.junit.jupiter.api.Test;
  * {@link #CONVERGENCE_BOUND}, every connected group must agree on exactly one leader — its highest
  * live id — with the same membership view on every member, and stay that way.
  *
- * <p>After every event, each running node's local state must be consistent (see {@link
- * #checkLocalInvariants}); once the group has converged, agreement must hold after every event.
+ * <p>After every event, each running node's local state must be consistent (the invariants every
+ * {@link SimulatedCluster} checks, in {@code ClusterInvariants}); once the group has converged,
+ * agreement must hold after every event.
  *
  * <p>Runs {@code ringleader.sim.seeds} seeds (1,000 by default; {@code
  * -Dringleader.sim.seeds=100000} for more). A failing seed prints itself and replays alone:
@@ -145,14 +144,12 @@ class RandomizedElectionSimulationTest {
         faulty.duplicateRate() * 100,
         faulty.reorderRate() * 100));
 
-    Map<NodeId, long[]> lastTerm = new HashMap<>();
     List<List<NodeId>> groups = new ArrayList<>();
     boolean[] mustAgree = {false};
     boolean[] watching = {false};
     long[] firstAgreement = {-1};
     try {
       scheduler.afterEachEvent(() -> {
-        checkLocalInvariants(cluster, lastTerm);
         if (watching[0]) {
           if (disagreement(cluster, groups) == null) {
             if (firstAgreement[0] < 0) {
@@ -295,50 +292,6 @@ class RandomizedElectionSimulationTest {
       timeline.add(at(scheduler) + "pause " + frozen + " for " + pause.toMillis() + " ms");
     } else {
       timeline.add(at(scheduler) + "quiet");
-    }
-  }
-
-  /**
-   * Invariants of each running node's own state, checked after every event: a node leads exactly
-   * when it names itself leader; only a running node leads; the leader it follows is a live member
-   * of its view; its view lists itself, in ascending id order, without duplicates; and its term
-   * never goes down within one life.
-   */
-  static void checkLocalInvariants(SimulatedCluster cluster, Map<NodeId, long[]> lastTerm) {
-    for (MessagingNode node : cluster.nodes()) {
-      var view = node.view();
-      boolean namesItself = node.id().equals(view.leader());
-      if (view.isLeader() != namesItself) {
-        throw new InvariantViolation(
-            node.id() + " leads=" + view.isLeader() + " but names leader " + view.leader());
-      }
-      if (namesItself && view.state() != NodeState.RUNNING) {
-        throw new InvariantViolation(node.id() + " leads while " + view.state());
-      }
-      NodeId previous = null;
-      boolean listsItself = false;
-      for (MemberInfo member : view.members()) {
-        if (previous != null && previous.compareTo(member.id()) >= 0) {
-          throw new InvariantViolation(
-              node.id() + " view not in strict id order: " + view.members());
-        }
-        previous = member.id();
-        listsItself |= member.id().equals(node.id());
-      }
-      NodeId leader = view.leader();
-      if (leader != null && view.member(leader).isEmpty()) {
-        throw new InvariantViolation(
-            node.id() + " follows " + leader + ", who is not in its view " + view.members());
-      }
-      if (!listsItself) {
-        throw new InvariantViolation(node.id() + " view does not list itself: " + view.members());
-      }
-      long[] life = lastTerm.get(node.id());
-      if (life != null && life[0] == node.incarnation() && view.term() < life[1]) {
-        throw new InvariantViolation(
-            node.id() + " term went down from " + life[1] + " to " + view.term());
-      }
-      lastTerm.put(node.id(), new long[] {node.incarnation(), view.term()});
     }
   }
 
