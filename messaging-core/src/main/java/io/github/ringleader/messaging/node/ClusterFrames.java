@@ -66,11 +66,6 @@ final class ClusterFrames {
     }
   }
 
-  /** Whether frames are sealed and opened with a cluster key. */
-  boolean sealed() {
-    return authenticator != null;
-  }
-
   /**
    * The frame of {@code envelope}, or null if it cannot be sent: with a cluster key, a frame too
    * large to be sealed into {@link OutboundFrame#MAX_BYTES} (logged and counted as {@code
@@ -209,12 +204,6 @@ final class ClusterFrames {
     refused.forEach(
         (reason, count) -> failures.put(reason.name().toLowerCase(Locale.ROOT), count.get()));
     return failures;
-  }
-
-  /** Deliveries refused for {@code reason} so far. */
-  long refused(AuthFailure reason) {
-    AtomicLong counter = refused.get(reason);
-    return counter == null ? 0 : counter.get();
   }
 
   /**
